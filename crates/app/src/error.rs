@@ -1,0 +1,52 @@
+//! The use-case error: what went wrong in terms a caller can act on. The web
+//! layer maps each variant to a status and a stable code.
+
+use courrier_domain::Invalid;
+use courrier_domain::Permission;
+use courrier_store::StoreError;
+use courrier_store::blob::BlobError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("not found")]
+    NotFound,
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("the permission {} is required", .0.as_str())]
+    Forbidden(Permission),
+    /// A uniqueness rule, with a stable code such as `user.email_taken`.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A business rule refused the change, with a stable code.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: i64 },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { what } => AppError::Conflict(what),
+            StoreError::Refused { what } => AppError::Refused(what),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<BlobError> for AppError {
+    fn from(e: BlobError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<courrier_domain::access::Forbidden> for AppError {
+    fn from(e: courrier_domain::access::Forbidden) -> Self {
+        AppError::Forbidden(e.0)
+    }
+}

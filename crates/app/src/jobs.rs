@@ -1,0 +1,233 @@
+//! Background jobs: what they are ([`JobKind`]), how one runs, and the worker
+//! loop. Jobs live in the database queue (see `courrier_store::jobs`), so any
+//! number of server processes share them and each runs exactly once.
+//! [`run_due_jobs_once`] drains the queue in the caller's task, for tests and
+//! the CLI.
+
+use crate::mail::MailError;
+use crate::{App, AppError, Result};
+use courrier_domain::Timestamp;
+use courrier_store::{EmailState, JobRecord, NewJob};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a claimed job is reserved for its worker.
+pub const LEASE_SECS: i64 = 300;
+const CLEANUP_EVERY_SECS: i64 = 3600;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobKind {
+    /// Send one message of the outbox.
+    DeliverEmail { email: uuid::Uuid },
+    /// Recurring: delete expired sessions and old failed-login records.
+    CleanupSignInState,
+}
+
+impl JobKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            JobKind::DeliverEmail { .. } => "email.deliver",
+            JobKind::CleanupSignInState => "signin.cleanup",
+        }
+    }
+
+    fn payload(&self) -> String {
+        match self {
+            JobKind::DeliverEmail { email } => email.to_string(),
+            JobKind::CleanupSignInState => String::new(),
+        }
+    }
+
+    pub fn parse(kind: &str, payload: &str) -> Result<JobKind, String> {
+        match kind {
+            "email.deliver" => uuid::Uuid::parse_str(payload)
+                .map(|email| JobKind::DeliverEmail { email })
+                .map_err(|_| format!("bad e-mail id '{payload}'")),
+            "signin.cleanup" => Ok(JobKind::CleanupSignInState),
+            other => Err(format!("unknown job kind '{other}'")),
+        }
+    }
+
+    pub fn to_job(&self, run_at: Timestamp) -> NewJob {
+        let (unique_key, max_attempts) = match self {
+            JobKind::DeliverEmail { email } => (Some(format!("email:{email}")), 8),
+            JobKind::CleanupSignInState => (Some("recurring:signin.cleanup".to_string()), 3),
+        };
+        NewJob { kind: self.name().into(), payload: self.payload(), unique_key, run_at, max_attempts }
+    }
+}
+
+/// Wait before attempt `attempts + 1`: 30 s doubling, at most one hour.
+pub fn backoff_secs(attempts: i32) -> i64 {
+    let exp = u32::try_from(attempts.clamp(1, 12) - 1).unwrap_or(0);
+    (30_i64 << exp).min(3600)
+}
+
+/// What one run of a job decided.
+enum Outcome {
+    Done { next: Option<NewJob> },
+    /// Try again later (if attempts remain).
+    Retry(String),
+    /// Retrying cannot help; straight to the dead-letter list.
+    Dead(String),
+}
+
+/// A worker identity; several may run in one process and across processes.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    app: Arc<App>,
+    id: String,
+}
+
+impl Worker {
+    pub fn new(app: Arc<App>, name: &str) -> Worker {
+        Worker { app, id: format!("{name}-{}", uuid::Uuid::new_v4().simple()) }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Claims and runs one due job; `None` when nothing is due.
+    pub async fn run_one(&self) -> Result<Option<JobRecord>> {
+        let now = self.app.now();
+        let Some(job) = self.app.store.claim_job(&self.id, now, now.plus_seconds(LEASE_SECS)).await? else {
+            return Ok(None);
+        };
+        let outcome = match JobKind::parse(&job.kind, &job.payload) {
+            Ok(kind) => self.execute(&kind).await,
+            Err(e) => Outcome::Dead(e),
+        };
+        let now = self.app.now();
+        let store = &self.app.store;
+        let held = match outcome {
+            Outcome::Done { next } => store.complete_job(job.id, &self.id, now, next.as_ref()).await?,
+            Outcome::Retry(err) if job.attempts < job.max_attempts => {
+                let at = now.plus_seconds(backoff_secs(job.attempts));
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %err, "job failed; will retry");
+                store.fail_job(job.id, &self.id, now, &err, Some(at)).await?
+            }
+            Outcome::Retry(err) | Outcome::Dead(err) => {
+                tracing::error!(job = %job.id, kind = %job.kind, error = %err, "job moved to dead-letter");
+                self.on_dead(&job).await?;
+                store.fail_job(job.id, &self.id, now, &err, None).await?
+            }
+        };
+        if !held {
+            tracing::warn!(job = %job.id, "lease lost before the job finished; another worker owns it");
+        }
+        metrics::counter!("courrier_jobs_run_total", "kind" => job.kind.clone()).increment(1);
+        Ok(Some(job))
+    }
+
+    async fn execute(&self, kind: &JobKind) -> Outcome {
+        match self.try_execute(kind).await {
+            Ok(o) => o,
+            Err(e) => Outcome::Retry(e.to_string()),
+        }
+    }
+
+    async fn try_execute(&self, kind: &JobKind) -> Result<Outcome> {
+        let app = &self.app;
+        match kind {
+            JobKind::DeliverEmail { email } => {
+                let record = app.store.email(*email).await?;
+                if record.state != EmailState::Pending {
+                    return Ok(Outcome::Done { next: None });
+                }
+                match app.mailer.send(&record).await {
+                    Ok(()) => {
+                        app.store.record_email_attempt(*email, EmailState::Sent, None, app.now()).await?;
+                        Ok(Outcome::Done { next: None })
+                    }
+                    Err(e @ (MailError::NotConfigured | MailError::Config(_))) => {
+                        app.store.record_email_attempt(*email, EmailState::Failed, Some(&e.to_string()), app.now()).await?;
+                        Ok(Outcome::Dead(e.to_string()))
+                    }
+                    Err(e) => {
+                        app.store.record_email_attempt(*email, EmailState::Pending, Some(&e.to_string()), app.now()).await?;
+                        Ok(Outcome::Retry(e.to_string()))
+                    }
+                }
+            }
+            JobKind::CleanupSignInState => {
+                let now = app.now();
+                let n = app.store.prune_sign_in_state(now, now.plus_seconds(-86_400)).await?;
+                tracing::info!(rows = n, "pruned expired sessions and old failed logins");
+                Ok(Outcome::Done { next: Some(kind.to_job(now.plus_seconds(CLEANUP_EVERY_SECS))) })
+            }
+        }
+    }
+
+    /// Leaves the business record in a final state when its job gives up.
+    async fn on_dead(&self, job: &JobRecord) -> Result<()> {
+        if let Ok(JobKind::DeliverEmail { email }) = JobKind::parse(&job.kind, &job.payload) {
+            let rec = self.app.store.email(email).await?;
+            if rec.state == EmailState::Pending {
+                let err = rec.last_error.unwrap_or_else(|| "gave up".into());
+                self.app.store.record_email_attempt(email, EmailState::Failed, Some(&err), self.app.now()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Polls the queue until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        tracing::info!(worker = %self.id, "job worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.run_one().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "job queue unavailable"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!(worker = %self.id, "job worker stopped");
+    }
+}
+
+/// Queues the recurring jobs if they are not queued yet (safe from every process).
+pub async fn ensure_recurring_jobs(app: &App) -> Result<()> {
+    app.store.enqueue_job(&JobKind::CleanupSignInState.to_job(app.now()), app.now()).await?;
+    Ok(())
+}
+
+/// Runs every job that is due now, one after another; returns how many ran.
+pub async fn run_due_jobs_once(app: &Arc<App>) -> Result<usize> {
+    let worker = Worker::new(app.clone(), "inline");
+    let mut n = 0;
+    while worker.run_one().await?.is_some() {
+        n += 1;
+        if n > 100_000 {
+            return Err(AppError::Internal("job queue does not drain".into()));
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_then_caps() {
+        assert_eq!(backoff_secs(1), 30);
+        assert_eq!(backoff_secs(2), 60);
+        assert_eq!(backoff_secs(3), 120);
+        assert_eq!(backoff_secs(20), 3600);
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        let k = JobKind::DeliverEmail { email: uuid::Uuid::new_v4() };
+        let j = k.to_job(Timestamp::from_millis(0));
+        assert_eq!(JobKind::parse(&j.kind, &j.payload).unwrap(), k);
+        assert!(JobKind::parse("x", "").is_err());
+    }
+}

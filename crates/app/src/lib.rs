@@ -1,0 +1,85 @@
+//! Courrier's use cases. [`App`] holds the store, the blob store, the vault's
+//! master key, the clock and the mailer; each module adds the operations of
+//! one area. This is the only crate that combines store, documents and domain;
+//! the web layer and the CLI call it and nothing below it.
+
+pub mod accounts;
+pub mod apikeys;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod documents;
+pub mod error;
+pub mod jobs;
+pub mod mail;
+pub mod tokens;
+pub mod vault;
+
+pub use error::AppError;
+
+use courrier_domain::Clock;
+use courrier_store::Store;
+use courrier_store::blob::BlobStore;
+use std::sync::Arc;
+use vault::SecretKey;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Settings the use cases need, taken from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where people reach Courrier, used in links sent by e-mail.
+    pub public_url: String,
+    pub session_hours: i64,
+    /// Login attempts allowed per address in the throttle window.
+    pub max_login_failures: i64,
+    pub throttle_window_secs: i64,
+}
+
+impl Settings {
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            session_hours: 12,
+            max_login_failures: 5,
+            throttle_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// Everything a use case needs; shared behind an `Arc`.
+pub struct App {
+    pub store: Store,
+    pub blobs: BlobStore,
+    master: SecretKey,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: mail::Mailer,
+    pub settings: Settings,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("backend", &self.store.backend())
+            .field("blobs", &self.blobs.description())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub fn new(
+        store: Store,
+        blobs: BlobStore,
+        master: SecretKey,
+        clock: Arc<dyn Clock>,
+        mailer: mail::Mailer,
+        settings: Settings,
+    ) -> Arc<App> {
+        Arc::new(App { store, blobs, master, clock, mailer, settings })
+    }
+
+    pub fn now(&self) -> courrier_domain::Timestamp {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,172 @@
+//! E-mail: messages are written in the recipient's language, stored in the
+//! outbox with their delivery job, and sent over SMTP by that job, with
+//! retries. Without SMTP configured, delivery fails visibly in the outbox
+//! instead of pretending to succeed.
+
+use crate::jobs::JobKind;
+use crate::{App, Result};
+use courrier_domain::{EmailAddress, Locale};
+use courrier_store::{EmailRecord, EmailState};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    /// No SMTP server configured: every delivery fails with this explanation.
+    NotConfigured,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp { from, .. } => write!(f, "Mailer::Smtp(from {from})"),
+            Mailer::NotConfigured => f.write_str("Mailer::NotConfigured"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("SMTP is not configured: set smtp_url (COURRIER_SMTP_URL) and mail_from")]
+    NotConfigured,
+    #[error("invalid SMTP settings: {0}")]
+    Config(String),
+    #[error("SMTP delivery failed: {0}")]
+    Delivery(String),
+}
+
+impl Mailer {
+    /// `smtp://host:port` (plain, for a local relay), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`.
+    pub fn smtp(url: &str, from: &str) -> Result<Mailer, MailError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| MailError::Config(e.to_string()))?
+            .build();
+        let from: Mailbox = from.parse().map_err(|e| MailError::Config(format!("mail_from: {e}")))?;
+        Ok(Mailer::Smtp { transport, from })
+    }
+
+    pub async fn send(&self, email: &EmailRecord) -> Result<(), MailError> {
+        let Mailer::Smtp { transport, from } = self else {
+            return Err(MailError::NotConfigured);
+        };
+        let to: Mailbox = email.to.as_str().parse().map_err(|e| MailError::Config(format!("to: {e}")))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(format!("<{}@courrier>", email.id)))
+            .multipart(MultiPart::alternative_plain_html(email.body_text.clone(), email.body_html.clone()))
+            .map_err(|e| MailError::Config(e.to_string()))?;
+        transport.send(message).await.map_err(|e| MailError::Delivery(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// A message ready for the outbox.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn compose(subject: String, lines: &[String], link: &str, button: &str) -> Letter {
+    let text = format!("{}\n\n{link}\n", lines.join("\n\n"));
+    let paras: String = lines.iter().map(|l| format!("<p>{}</p>", html_escape(l))).collect();
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;color:#1f2937\">{paras}\
+         <p><a href=\"{0}\" style=\"background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{1}</a></p>\
+         <p style=\"color:#6b7280;font-size:12px\">{0}</p></body></html>",
+        html_escape(link),
+        html_escape(button)
+    );
+    Letter { subject, text, html }
+}
+
+pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, link: &str) -> Letter {
+    match locale {
+        Locale::En => compose(
+            format!("You are invited to {org_name} on Courrier"),
+            &[
+                format!("{inviter} invites you to join {org_name} on Courrier as {role}."),
+                "The link below is valid for 7 days.".into(),
+            ],
+            link,
+            "Accept the invitation",
+        ),
+        Locale::Fr => compose(
+            format!("Invitation à rejoindre {org_name} sur Courrier"),
+            &[
+                format!("{inviter} vous invite à rejoindre {org_name} sur Courrier avec le rôle {role}."),
+                "Le lien ci-dessous est valable 7 jours.".into(),
+            ],
+            link,
+            "Accepter l'invitation",
+        ),
+    }
+}
+
+pub fn password_reset(locale: Locale, link: &str) -> Letter {
+    match locale {
+        Locale::En => compose(
+            "Reset your Courrier password".into(),
+            &[
+                "Someone asked to reset the password of your Courrier account.".into(),
+                "If it was you, choose a new password with the link below within one hour. Otherwise ignore this message.".into(),
+            ],
+            link,
+            "Choose a new password",
+        ),
+        Locale::Fr => compose(
+            "Réinitialiser votre mot de passe Courrier".into(),
+            &[
+                "Une réinitialisation du mot de passe de votre compte Courrier a été demandée.".into(),
+                "Si c'était vous, choisissez un nouveau mot de passe avec le lien ci-dessous dans l'heure. Sinon, ignorez ce message.".into(),
+            ],
+            link,
+            "Choisir un nouveau mot de passe",
+        ),
+    }
+}
+
+impl App {
+    /// Puts a message in the outbox; its delivery job sends it.
+    pub async fn queue_email(&self, to: &EmailAddress, letter: Letter) -> Result<uuid::Uuid> {
+        let now = self.now();
+        let id = uuid::Uuid::new_v4();
+        let record = EmailRecord {
+            id,
+            to: to.clone(),
+            subject: letter.subject,
+            body_text: letter.text,
+            body_html: letter.html,
+            state: EmailState::Pending,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        };
+        self.store.enqueue_email(&record, &JobKind::DeliverEmail { email: id }.to_job(now), now).await?;
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_in_both_languages_escape_html() {
+        let en = invitation(Locale::En, "A&B <SA>", "Anna", "member", "https://x/i/t");
+        assert!(en.html.contains("A&amp;B &lt;SA&gt;"));
+        assert!(en.text.contains("https://x/i/t"));
+        let fr = password_reset(Locale::Fr, "https://x/r");
+        assert!(fr.subject.contains("mot de passe"));
+    }
+}

@@ -1,0 +1,22 @@
+//! Courrier's domain: the types and rules of accounts, tenancy, money, time and
+//! the audit chain. Nothing here does I/O; every value that crosses a boundary
+//! is parsed into one of these types first, so invalid data has no
+//! representation past the edge.
+
+pub mod access;
+pub mod audit;
+pub mod clock;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod locale;
+pub mod money;
+pub mod password;
+
+pub use access::{Actor, ActorKind, OrgKind, OrgScope, Permission, Role};
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use email::EmailAddress;
+pub use error::Invalid;
+pub use locale::Locale;
+pub use ids::{ApiKeyId, InvitationId, JobId, OrgId, UserId};
+pub use money::{Currency, Money};

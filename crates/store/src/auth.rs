@@ -1,0 +1,386 @@
+//! Sign-in state: sessions, failed-login counts, invitations, password resets
+//! and API keys. Tokens and secrets arrive here already hashed.
+
+use crate::audit::{append_in_tx, audit_scope_in_tx};
+use crate::users::{insert_user, paged, parse_id};
+use crate::{ApiKeyRecord, InvitationRecord, Page, Result, SessionRecord, Store, StoreError, UserRecord, on_pool};
+use courrier_domain::audit::AuditEvent;
+use courrier_domain::{ApiKeyId, EmailAddress, InvitationId, OrgScope, Permission, Role, Timestamp, UserId};
+use sqlx::Row;
+
+fn opt_ts(v: Option<i64>) -> Option<Timestamp> {
+    v.map(Timestamp::from_millis)
+}
+
+const INVITATION_COLS: &str =
+    "id, org_id, email, role, token_hash, invited_by, created_at, expires_at, accepted_at, revoked_at";
+
+macro_rules! invitation_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        InvitationRecord {
+            id: parse_id(r.try_get::<String, _>("id")?)?,
+            org: parse_id(r.try_get::<String, _>("org_id")?)?,
+            email: EmailAddress::parse(&r.try_get::<String, _>("email")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            role: Role::parse(&r.try_get::<String, _>("role")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            token_hash: r.try_get("token_hash")?,
+            invited_by: r.try_get("invited_by")?,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            expires_at: Timestamp::from_millis(r.try_get("expires_at")?),
+            accepted_at: opt_ts(r.try_get("accepted_at")?),
+            revoked_at: opt_ts(r.try_get("revoked_at")?),
+        }
+    }};
+}
+
+const API_KEY_COLS: &str =
+    "id, org_id, name, prefix, secret_hash, permissions, created_by, created_at, last_used_at, revoked_at";
+
+macro_rules! api_key_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        ApiKeyRecord {
+            id: parse_id(r.try_get::<String, _>("id")?)?,
+            org: parse_id(r.try_get::<String, _>("org_id")?)?,
+            name: r.try_get("name")?,
+            prefix: r.try_get("prefix")?,
+            secret_hash: r.try_get("secret_hash")?,
+            permissions: Permission::parse_list(&r.try_get::<String, _>("permissions")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            created_by: r.try_get("created_by")?,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            last_used_at: opt_ts(r.try_get("last_used_at")?),
+            revoked_at: opt_ts(r.try_get("revoked_at")?),
+        }
+    }};
+}
+
+impl Store {
+    // ----- sessions -----
+
+    pub async fn create_session(&self, s: &SessionRecord) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, second_factor_done, ip, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(s.token_hash.clone())
+            .bind(s.user.to_string())
+            .bind(s.csrf_token.clone())
+            .bind(s.second_factor_done)
+            .bind(s.ip.clone())
+            .bind(s.created_at.millis())
+            .bind(s.expires_at.millis())
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// A live session by token hash; expired ones are not returned.
+    pub async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
+        on_pool!(self, |p, d| {
+            let row = sqlx::query(
+                "SELECT token_hash, user_id, csrf_token, second_factor_done, ip, created_at, expires_at \
+                 FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash.to_string())
+            .bind(now.millis())
+            .fetch_optional(p)
+            .await?;
+            let Some(r) = row else { return Ok(None) };
+            Ok(Some(SessionRecord {
+                token_hash: r.try_get("token_hash")?,
+                user: parse_id(r.try_get::<String, _>("user_id")?)?,
+                csrf_token: r.try_get("csrf_token")?,
+                second_factor_done: r.try_get("second_factor_done")?,
+                ip: r.try_get("ip")?,
+                created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                expires_at: Timestamp::from_millis(r.try_get("expires_at")?),
+            }))
+        })
+    }
+
+    pub async fn mark_second_factor_done(&self, token_hash: &str) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query("UPDATE sessions SET second_factor_done = $1 WHERE token_hash = $2")
+                .bind(true)
+                .bind(token_hash.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_string()).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    // ----- throttling -----
+
+    pub async fn record_login_failure(&self, key: &str, now: Timestamp) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
+                .bind(key.to_string())
+                .bind(now.millis())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn login_failures_since(&self, key: &str, since: Timestamp) -> Result<i64> {
+        on_pool!(self, |p, d| {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at > $2")
+                .bind(key.to_string())
+                .bind(since.millis())
+                .fetch_one(p)
+                .await?)
+        })
+    }
+
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1").bind(key.to_string()).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    // ----- invitations -----
+
+    pub async fn create_invitation(&self, scope: &OrgScope, inv: &InvitationRecord, now: Timestamp) -> Result<()> {
+        let event = AuditEvent::new("user.invited", inv.id.to_string(), format!("{} as {}", inv.email, inv.role));
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO invitations (id, org_id, email, role, token_hash, invited_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(inv.id.to_string())
+            .bind(scope.org().to_string())
+            .bind(inv.email.to_string())
+            .bind(inv.role.as_str())
+            .bind(inv.token_hash.clone())
+            .bind(scope.actor().to_string())
+            .bind(inv.created_at.millis())
+            .bind(inv.expires_at.millis())
+            .execute(&mut *tx)
+            .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// An open invitation (not accepted, revoked or expired) by token hash.
+    pub async fn open_invitation(&self, token_hash: &str, now: Timestamp) -> Result<Option<InvitationRecord>> {
+        on_pool!(self, |p, d| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {INVITATION_COLS} FROM invitations WHERE token_hash = $1 \
+                 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2"
+            )))
+            .bind(token_hash.to_string())
+            .bind(now.millis())
+            .fetch_optional(p)
+            .await?;
+            match row {
+                Some(r) => Ok(Some(invitation_from_row!(r))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    pub async fn list_invitations(&self, scope: &OrgScope, now: Timestamp) -> Result<Vec<InvitationRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {INVITATION_COLS} FROM invitations WHERE org_id = $1 \
+                 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC LIMIT 200"
+            )))
+            .bind(scope.org().to_string())
+            .bind(now.millis())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(invitation_from_row!(r));
+            }
+        });
+        Ok(out)
+    }
+
+    pub async fn revoke_invitation(&self, scope: &OrgScope, id: InvitationId, now: Timestamp) -> Result<()> {
+        let event = AuditEvent::new("user.invitation_revoked", id.to_string(), "");
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+            )
+            .bind(now.millis())
+            .bind(id.to_string())
+            .bind(scope.org().to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Turns an open invitation into a person, once: a second acceptance finds
+    /// the invitation closed and answers `NotFound`.
+    pub async fn accept_invitation(&self, invitation: InvitationId, user: &UserRecord, now: Timestamp) -> Result<()> {
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let org: Option<String> = sqlx::query_scalar(
+                "UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL \
+                 AND expires_at > $1 RETURNING org_id",
+            )
+            .bind(now.millis())
+            .bind(invitation.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let org: courrier_domain::OrgId = parse_id(org.ok_or(StoreError::NotFound)?)?;
+            insert_user!(tx, org, user);
+            let event = AuditEvent::new("user.joined", user.id.to_string(), format!("{} as {}", user.email, user.role));
+            append_in_tx!(tx, d, org, &format!("user:{}", user.id), None, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    // ----- password resets -----
+
+    pub async fn create_password_reset(&self, user: UserId, token_hash: &str, expires_at: Timestamp) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                .bind(token_hash.to_string())
+                .bind(user.to_string())
+                .bind(expires_at.millis())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Spends a reset token; returns whose it was when it was valid.
+    pub async fn take_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<Option<UserId>> {
+        on_pool!(self, |p, d| {
+            let user: Option<String> = sqlx::query_scalar(
+                "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+                 RETURNING user_id",
+            )
+            .bind(now.millis())
+            .bind(token_hash.to_string())
+            .fetch_optional(p)
+            .await?;
+            user.map(parse_id).transpose()
+        })
+    }
+
+    // ----- API keys -----
+
+    pub async fn create_api_key(&self, scope: &OrgScope, key: &ApiKeyRecord, now: Timestamp) -> Result<()> {
+        let event = AuditEvent::new(
+            "apikey.created",
+            key.id.to_string(),
+            format!("{}: {}", key.name, Permission::join(&key.permissions)),
+        );
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO api_keys (id, org_id, name, prefix, secret_hash, permissions, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(key.id.to_string())
+            .bind(scope.org().to_string())
+            .bind(key.name.clone())
+            .bind(key.prefix.clone())
+            .bind(key.secret_hash.clone())
+            .bind(Permission::join(&key.permissions))
+            .bind(scope.actor().to_string())
+            .bind(key.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "apikey.prefix_taken"))?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A key that is not revoked, by its public prefix (for authenticating a request).
+    pub async fn active_api_key(&self, prefix: &str) -> Result<Option<ApiKeyRecord>> {
+        on_pool!(self, |p, d| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {API_KEY_COLS} FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL"
+            )))
+            .bind(prefix.to_string())
+            .fetch_optional(p)
+            .await?;
+            match row {
+                Some(r) => Ok(Some(api_key_from_row!(r))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    pub async fn touch_api_key(&self, id: ApiKeyId, now: Timestamp) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                .bind(now.millis())
+                .bind(id.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn list_api_keys(&self, scope: &OrgScope, cursor: Option<&str>, limit: u32) -> Result<Page<ApiKeyRecord>> {
+        let limit = i64::from(limit.clamp(1, 200));
+        let mut items = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {API_KEY_COLS} FROM api_keys WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+            )))
+            .bind(scope.org().to_string())
+            .bind(cursor.unwrap_or(""))
+            .bind(limit + 1)
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                items.push(api_key_from_row!(r));
+            }
+        });
+        Ok(paged(items, limit, |k| k.id.to_string()))
+    }
+
+    pub async fn revoke_api_key(&self, scope: &OrgScope, id: ApiKeyId, now: Timestamp) -> Result<()> {
+        let event = AuditEvent::new("apikey.revoked", id.to_string(), "");
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now.millis())
+            .bind(id.to_string())
+            .bind(scope.org().to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,221 @@
+//! The durable job queue. A worker claims one due job at a time with a lease;
+//! PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, SQLite's single writer
+//! makes the claim atomic. A job whose worker died is claimed again once its
+//! lease has expired. Completing checks that the lease is still held, so a job
+//! that was taken over cannot be completed twice.
+
+use crate::users::parse_id;
+use crate::{JobRecord, JobState, NewJob, Result, Store, StoreError, on_pool};
+use courrier_domain::{JobId, Timestamp};
+use sqlx::Row;
+
+const JOB_COLS: &str = "id, kind, payload, unique_key, state, run_at, attempts, max_attempts, lease_until, \
+                        locked_by, last_error, created_at, finished_at";
+
+macro_rules! job_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        JobRecord {
+            id: parse_id(r.try_get::<String, _>("id")?)?,
+            kind: r.try_get("kind")?,
+            payload: r.try_get("payload")?,
+            unique_key: r.try_get("unique_key")?,
+            state: JobState::parse(&r.try_get::<String, _>("state")?)?,
+            run_at: Timestamp::from_millis(r.try_get("run_at")?),
+            attempts: r.try_get("attempts")?,
+            max_attempts: r.try_get("max_attempts")?,
+            lease_until: r.try_get::<Option<i64>, _>("lease_until")?.map(Timestamp::from_millis),
+            locked_by: r.try_get("locked_by")?,
+            last_error: r.try_get("last_error")?,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(Timestamp::from_millis),
+        }
+    }};
+}
+
+macro_rules! insert_job {
+    ($exec:expr, $job:expr, $now:expr) => {{
+        let job: &$crate::NewJob = $job;
+        let id = courrier_domain::JobId::random();
+        let n = sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, unique_key, state, run_at, attempts, max_attempts, created_at) \
+             VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(job.kind.clone())
+        .bind(job.payload.clone())
+        .bind(job.unique_key.clone())
+        .bind(job.run_at.millis())
+        .bind(job.max_attempts)
+        .bind($now.millis())
+        .execute($exec)
+        .await?
+        .rows_affected();
+        if n == 1 { Some(id) } else { None }
+    }};
+}
+pub(crate) use insert_job;
+
+impl Store {
+    /// Queues a job; `None` when a queued job already carries its unique key.
+    pub async fn enqueue_job(&self, job: &NewJob, now: Timestamp) -> Result<Option<JobId>> {
+        on_pool!(self, |p, d| Ok(insert_job!(p, job, now)))
+    }
+
+    /// Claims the most overdue job for `worker` until `lease_until`. Jobs whose
+    /// lease ran out with no attempts left are moved to the dead-letter state first.
+    pub async fn claim_job(&self, worker: &str, now: Timestamp, lease_until: Timestamp) -> Result<Option<JobRecord>> {
+        on_pool!(self, |p, d| {
+            sqlx::query(
+                "UPDATE jobs SET state = 'dead', finished_at = $1, locked_by = NULL, \
+                 last_error = COALESCE(last_error, 'lease expired on the last attempt') \
+                 WHERE state = 'running' AND lease_until <= $1 AND attempts >= max_attempts",
+            )
+            .bind(now.millis())
+            .execute(p)
+            .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2 \
+                 WHERE id = (SELECT id FROM jobs \
+                    WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until <= $3) \
+                    ORDER BY run_at, id LIMIT 1{}) \
+                 RETURNING {JOB_COLS}",
+                d.skip_locked
+            )))
+            .bind(lease_until.millis())
+            .bind(worker.to_string())
+            .bind(now.millis())
+            .fetch_optional(p)
+            .await?;
+            match row {
+                Some(r) => Ok(Some(job_from_row!(r))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Keeps a long job's lease alive; false when the lease was lost.
+    pub async fn extend_job_lease(&self, id: JobId, worker: &str, until: Timestamp) -> Result<bool> {
+        on_pool!(self, |p, d| {
+            let n = sqlx::query(
+                "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'",
+            )
+            .bind(until.millis())
+            .bind(id.to_string())
+            .bind(worker.to_string())
+            .execute(p)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        })
+    }
+
+    /// Marks a claimed job done and, in the same transaction, queues its
+    /// successor (a recurring job's next run). False when the lease was lost.
+    pub async fn complete_job(&self, id: JobId, worker: &str, now: Timestamp, next: Option<&NewJob>) -> Result<bool> {
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE jobs SET state = 'done', finished_at = $1, lease_until = NULL \
+                 WHERE id = $2 AND locked_by = $3 AND state = 'running'",
+            )
+            .bind(now.millis())
+            .bind(id.to_string())
+            .bind(worker.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(false);
+            }
+            if let Some(next) = next {
+                insert_job!(&mut *tx, next, now);
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Records a failed attempt: queued again at `retry_at`, or dead when `None`.
+    pub async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: Timestamp,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<bool> {
+        on_pool!(self, |p, d| {
+            let q = match retry_at {
+                Some(at) => sqlx::query(
+                    "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_until = NULL, locked_by = NULL \
+                     WHERE id = $3 AND locked_by = $4 AND state = 'running'",
+                )
+                .bind(at.millis()),
+                None => sqlx::query(
+                    "UPDATE jobs SET state = 'dead', finished_at = $1, last_error = $2, lease_until = NULL \
+                     WHERE id = $3 AND locked_by = $4 AND state = 'running'",
+                )
+                .bind(now.millis()),
+            };
+            let n = q
+                .bind(error.to_string())
+                .bind(id.to_string())
+                .bind(worker.to_string())
+                .execute(p)
+                .await
+                .map_err(|e| StoreError::unique(e, "job.already_queued"))?
+                .rows_affected();
+            Ok(n == 1)
+        })
+    }
+
+    pub async fn job(&self, id: JobId) -> Result<JobRecord> {
+        on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1")))
+                .bind(id.to_string())
+                .fetch_optional(p)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(job_from_row!(r))
+        })
+    }
+
+    /// Jobs in one state, most recent first (the dead-letter view uses `Dead`).
+    pub async fn list_jobs(&self, state: JobState, limit: u32) -> Result<Vec<JobRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {JOB_COLS} FROM jobs WHERE state = $1 ORDER BY run_at DESC, id LIMIT $2"
+            )))
+            .bind(state.as_str())
+            .bind(i64::from(limit.clamp(1, 500)))
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(job_from_row!(r));
+            }
+        });
+        Ok(out)
+    }
+
+    /// Puts a dead job back in the queue with fresh attempts (platform admin).
+    pub async fn requeue_dead_job(&self, id: JobId, now: Timestamp) -> Result<()> {
+        on_pool!(self, |p, d| {
+            let n = sqlx::query(
+                "UPDATE jobs SET state = 'queued', run_at = $1, attempts = 0, finished_at = NULL, locked_by = NULL \
+                 WHERE id = $2 AND state = 'dead'",
+            )
+            .bind(now.millis())
+            .bind(id.to_string())
+            .execute(p)
+            .await
+            .map_err(|e| StoreError::unique(e, "job.already_queued"))?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! Plain-SQL migrations, one folder per backend, applied in order inside a
+//! transaction each and recorded in `schema_migrations`.
+
+use crate::{Db, Store, StoreError, on_pool};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+impl Store {
+    /// Applies the migrations not applied yet; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let mig = |e: sqlx::Error| StoreError::Migration(e.to_string());
+        let mut ran = 0;
+        on_pool!(self, |p, d| {
+            sqlx::raw_sql(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+            )
+            .execute(p)
+            .await
+            .map_err(mig)?;
+            for m in MIGRATIONS {
+                let mut tx = p.begin().await.map_err(mig)?;
+                let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(m.version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(mig)?;
+                if done.is_some() {
+                    continue;
+                }
+                let sql = if matches!(self.db, Db::Sqlite(_)) { m.sqlite } else { m.postgres };
+                sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| {
+                    StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
+                })?;
+                sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+                    .bind(m.version)
+                    .bind(m.name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(mig)?;
+                tx.commit().await.map_err(mig)?;
+                tracing::info!(version = m.version, name = m.name, "applied migration");
+                ran += 1;
+            }
+        });
+        Ok(ran)
+    }
+}

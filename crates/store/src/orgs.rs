@@ -1,0 +1,108 @@
+//! Organisations: customers, mail centers and the platform itself.
+
+use crate::audit::{append_in_tx, audit_scope_in_tx};
+use crate::users::parse_id;
+use crate::{OrgRecord, Page, Result, Store, StoreError, on_pool};
+use courrier_domain::audit::{AuditEvent, GENESIS};
+use courrier_domain::{Currency, OrgId, OrgKind, OrgScope, Timestamp};
+use sqlx::Row;
+
+const ORG_COLS: &str = "id, name, kind, country, currency, require_2fa, wrapped_key, created_at";
+
+macro_rules! org_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        OrgRecord {
+            id: parse_id(r.try_get::<String, _>("id")?)?,
+            name: r.try_get("name")?,
+            kind: OrgKind::parse(&r.try_get::<String, _>("kind")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            country: r.try_get("country")?,
+            currency: Currency::parse(&r.try_get::<String, _>("currency")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            require_2fa: r.try_get("require_2fa")?,
+            wrapped_key: r.try_get("wrapped_key")?,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+        }
+    }};
+}
+
+impl Store {
+    /// Creates an organisation; its audit chain starts with `org.created` by `actor`.
+    pub async fn create_org(&self, org: &OrgRecord, actor: &str) -> Result<()> {
+        let event = AuditEvent::new("org.created", org.id.to_string(), format!("{} ({})", org.name, org.kind.as_str()));
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO orgs (id, name, kind, country, currency, require_2fa, wrapped_key, audit_seq, audit_head, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
+            )
+            .bind(org.id.to_string())
+            .bind(org.name.clone())
+            .bind(org.kind.as_str())
+            .bind(org.country.clone())
+            .bind(org.currency.to_string())
+            .bind(org.require_2fa)
+            .bind(org.wrapped_key.clone())
+            .bind(GENESIS)
+            .bind(org.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "org.exists"))?;
+            append_in_tx!(tx, d, org.id, actor, None, &event, org.created_at);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn org(&self, id: OrgId) -> Result<OrgRecord> {
+        on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORG_COLS} FROM orgs WHERE id = $1")))
+                .bind(id.to_string())
+                .fetch_optional(p)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(org_from_row!(r))
+        })
+    }
+
+    /// All organisations by name, for the platform admin; the cursor is the last id seen.
+    pub async fn list_orgs(&self, cursor: Option<&str>, limit: u32) -> Result<Page<OrgRecord>> {
+        let limit = i64::from(limit.clamp(1, 200));
+        let mut items = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ORG_COLS} FROM orgs WHERE id > $1 ORDER BY id LIMIT $2"
+            )))
+            .bind(cursor.unwrap_or(""))
+            .bind(limit + 1)
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                items.push(org_from_row!(r));
+            }
+        });
+        Ok(crate::users::paged(items, limit, |o| o.id.to_string()))
+    }
+
+    pub async fn org_ids(&self) -> Result<Vec<OrgId>> {
+        on_pool!(self, |p, d| {
+            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM orgs ORDER BY id").fetch_all(p).await?;
+            ids.into_iter().map(parse_id).collect()
+        })
+    }
+
+    pub async fn set_require_2fa(&self, scope: &OrgScope, on: bool, now: Timestamp) -> Result<()> {
+        let event = AuditEvent::new("org.require_2fa", scope.org().to_string(), if on { "on" } else { "off" });
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE orgs SET require_2fa = $1 WHERE id = $2")
+                .bind(on)
+                .bind(scope.org().to_string())
+                .execute(&mut *tx)
+                .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

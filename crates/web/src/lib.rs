@@ -1,0 +1,1 @@
+//! Courrier's HTTP face (in progress).
