@@ -5,8 +5,8 @@ use crate::auth::hash_password;
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
 use courrier_domain::{
-    Actor, Currency, EmailAddress, Invalid, InvitationId, Locale, OrgId, OrgKind, OrgScope, Permission, Role,
-    UserId, password,
+    Actor, Currency, EmailAddress, Invalid, InvitationId, Locale, OrgId, OrgKind, OrgScope,
+    Permission, Role, UserId, password,
 };
 use courrier_store::{InvitationRecord, OrgRecord, Page, UserRecord};
 
@@ -24,7 +24,9 @@ pub struct NewOrg {
 fn parse_name(field: &'static str, raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(Invalid::new(field, "name.invalid", "give a name of 1 to 200 characters").into());
+        return Err(
+            Invalid::new(field, "name.invalid", "give a name of 1 to 200 characters").into(),
+        );
     }
     Ok(name.to_string())
 }
@@ -32,7 +34,12 @@ fn parse_name(field: &'static str, raw: &str) -> Result<String> {
 fn parse_country(raw: &str) -> Result<String> {
     let c = raw.trim().to_ascii_uppercase();
     if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-        return Err(Invalid::new("country", "country.invalid", format!("'{raw}' is not a two-letter country code")).into());
+        return Err(Invalid::new(
+            "country",
+            "country.invalid",
+            format!("'{raw}' is not a two-letter country code"),
+        )
+        .into());
     }
     Ok(c)
 }
@@ -66,11 +73,20 @@ impl App {
     pub(crate) fn org_key(&self, org: &OrgRecord) -> Result<crate::vault::SecretKey> {
         self.master
             .unwrap_key(&org.wrapped_key, org.id.to_string().as_bytes())
-            .map_err(|_| AppError::Internal("organisation key unreadable with this master key".into()))
+            .map_err(|_| {
+                AppError::Internal("organisation key unreadable with this master key".into())
+            })
     }
 
     /// Adds a person directly with a password (CLI and demo data).
-    pub async fn add_user(&self, scope: &OrgScope, email: &str, name: &str, pw: &str, role: Role) -> Result<UserId> {
+    pub async fn add_user(
+        &self,
+        scope: &OrgScope,
+        email: &str,
+        name: &str,
+        pw: &str,
+        role: Role,
+    ) -> Result<UserId> {
         let org = self.store.org(scope.org()).await?;
         let role = Role::parse_for(org.kind, role.as_str())?;
         let user = UserRecord {
@@ -91,7 +107,12 @@ impl App {
 
     /// Invites someone by e-mail; returns the invitation and its link (shown
     /// to the admin too, so an invitation works even while e-mail is down).
-    pub async fn invite(&self, actor: &Actor, email: &str, role: &str) -> Result<(InvitationId, String)> {
+    pub async fn invite(
+        &self,
+        actor: &Actor,
+        email: &str,
+        role: &str,
+    ) -> Result<(InvitationId, String)> {
         let scope = actor.scope(Permission::UsersManage)?;
         let org = self.store.org(scope.org()).await?;
         let role = Role::parse_for(org.kind, role.trim())?;
@@ -122,14 +143,25 @@ impl App {
             None => (org.name.clone(), Locale::default()),
         };
         let link = format!("{}/invitations/{token}", self.settings.public_url);
-        self.queue_email(&email, crate::mail::invitation(locale, &org.name, &inviter, role.as_str(), &link)).await?;
+        self.queue_email(
+            &email,
+            crate::mail::invitation(locale, &org.name, &inviter, role.as_str(), &link),
+        )
+        .await?;
         Ok((inv.id, link))
     }
 
     pub async fn invitation(&self, token: &str) -> Result<InvitationView> {
-        let invitation = self.store.open_invitation(&token_hash(token), self.now()).await?.ok_or(AppError::NotFound)?;
+        let invitation = self
+            .store
+            .open_invitation(&token_hash(token), self.now())
+            .await?
+            .ok_or(AppError::NotFound)?;
         let org_name = self.store.org(invitation.org).await?.name;
-        Ok(InvitationView { invitation, org_name })
+        Ok(InvitationView {
+            invitation,
+            org_name,
+        })
     }
 
     pub async fn list_invitations(&self, actor: &Actor) -> Result<Vec<InvitationRecord>> {
@@ -143,7 +175,13 @@ impl App {
     }
 
     /// Accepts an invitation: the person chooses a name and a password.
-    pub async fn accept_invitation(&self, token: &str, name: &str, pw: &str, locale: Locale) -> Result<UserId> {
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        name: &str,
+        pw: &str,
+        locale: Locale,
+    ) -> Result<UserId> {
         let view = self.invitation(token).await?;
         let user = UserRecord {
             id: UserId::random(),
@@ -157,11 +195,18 @@ impl App {
             totp_enabled: false,
             created_at: self.now(),
         };
-        self.store.accept_invitation(view.invitation.id, &user, self.now()).await?;
+        self.store
+            .accept_invitation(view.invitation.id, &user, self.now())
+            .await?;
         Ok(user.id)
     }
 
-    pub async fn list_users(&self, actor: &Actor, cursor: Option<&str>, limit: u32) -> Result<Page<UserRecord>> {
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<UserRecord>> {
         let scope = actor.scope(Permission::UsersManage)?;
         Ok(self.store.list_users(&scope, cursor, limit).await?)
     }
@@ -174,7 +219,9 @@ impl App {
     pub async fn change_role(&self, actor: &Actor, id: UserId, role: &str) -> Result<UserRecord> {
         let scope = actor.scope(Permission::UsersManage)?;
         let role = Role::parse_for(actor.org_kind, role.trim())?;
-        self.store.set_user_role(&scope, id, role, self.now()).await?;
+        self.store
+            .set_user_role(&scope, id, role, self.now())
+            .await?;
         Ok(self.store.user_in_org(&scope, id).await?)
     }
 
@@ -189,7 +236,12 @@ impl App {
     }
 
     /// Every organisation, for the platform admin.
-    pub async fn list_orgs(&self, actor: &Actor, cursor: Option<&str>, limit: u32) -> Result<Page<OrgRecord>> {
+    pub async fn list_orgs(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<OrgRecord>> {
         actor.scope(Permission::PlatformAdmin)?;
         Ok(self.store.list_orgs(cursor, limit).await?)
     }

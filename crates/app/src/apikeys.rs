@@ -11,20 +11,38 @@ pub const KEY_PREFIX: &str = "cour_";
 
 impl App {
     /// Creates a key; the returned string is the only copy of its secret.
-    pub async fn create_api_key(&self, actor: &Actor, name: &str, permissions: &[Permission]) -> Result<(ApiKeyRecord, String)> {
+    pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        name: &str,
+        permissions: &[Permission],
+    ) -> Result<(ApiKeyRecord, String)> {
         let scope = actor.scope(Permission::ApiKeysManage)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(Invalid::new("name", "name.invalid", "give the key a name of 1 to 100 characters").into());
+            return Err(Invalid::new(
+                "name",
+                "name.invalid",
+                "give the key a name of 1 to 100 characters",
+            )
+            .into());
         }
         if permissions.is_empty() {
-            return Err(Invalid::new("permissions", "permission.none", "choose at least one permission").into());
+            return Err(Invalid::new(
+                "permissions",
+                "permission.none",
+                "choose at least one permission",
+            )
+            .into());
         }
         if let Some(p) = permissions.iter().find(|p| !actor.can(**p)) {
             return Err(Invalid::new(
                 "permissions",
                 "permission.not_held",
-                format!("you cannot give a key '{}', which you do not hold", p.as_str()),
+                format!(
+                    "you cannot give a key '{}', which you do not hold",
+                    p.as_str()
+                ),
             )
             .into());
         }
@@ -42,24 +60,44 @@ impl App {
             last_used_at: None,
             revoked_at: None,
         };
-        self.store.create_api_key(&scope, &record, self.now()).await?;
+        self.store
+            .create_api_key(&scope, &record, self.now())
+            .await?;
         Ok((record, format!("{KEY_PREFIX}{prefix}_{secret}")))
     }
 
     /// Turns a presented key into an actor, or `Unauthenticated`.
     pub async fn authenticate_api_key(&self, presented: &str, ip: Option<String>) -> Result<Actor> {
-        let rest = presented.trim().strip_prefix(KEY_PREFIX).ok_or(AppError::Unauthenticated)?;
+        let rest = presented
+            .trim()
+            .strip_prefix(KEY_PREFIX)
+            .ok_or(AppError::Unauthenticated)?;
         let (prefix, secret) = rest.split_once('_').ok_or(AppError::Unauthenticated)?;
-        let key = self.store.active_api_key(prefix).await?.ok_or(AppError::Unauthenticated)?;
+        let key = self
+            .store
+            .active_api_key(prefix)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if !constant_time_eq(token_hash(secret).as_bytes(), key.secret_hash.as_bytes()) {
             return Err(AppError::Unauthenticated);
         }
         let org = self.store.org(key.org).await?;
         self.store.touch_api_key(key.id, self.now()).await?;
-        Ok(Actor::api_key(key.id, org.id, org.kind, key.permissions, ip))
+        Ok(Actor::api_key(
+            key.id,
+            org.id,
+            org.kind,
+            key.permissions,
+            ip,
+        ))
     }
 
-    pub async fn list_api_keys(&self, actor: &Actor, cursor: Option<&str>, limit: u32) -> Result<Page<ApiKeyRecord>> {
+    pub async fn list_api_keys(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<ApiKeyRecord>> {
         let scope = actor.scope(Permission::ApiKeysManage)?;
         Ok(self.store.list_api_keys(&scope, cursor, limit).await?)
     }

@@ -14,7 +14,12 @@ pub struct ChainReport {
 }
 
 impl App {
-    pub async fn audit_page(&self, actor: &Actor, cursor: Option<&str>, limit: u32) -> Result<Page<AuditEntry>> {
+    pub async fn audit_page(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry>> {
         let scope = actor.scope(Permission::AuditRead)?;
         Ok(self.store.list_audit(&scope, cursor, limit).await?)
     }
@@ -25,7 +30,11 @@ impl App {
         for org in self.store.org_ids().await? {
             let (entries, head) = self.store.audit_chain(org).await?;
             let result = verify_chain(&entries, Some(&head));
-            out.push(ChainReport { org, entries: entries.len(), result });
+            out.push(ChainReport {
+                org,
+                entries: entries.len(),
+                result,
+            });
         }
         Ok(out)
     }

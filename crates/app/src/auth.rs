@@ -3,8 +3,8 @@
 
 use crate::tokens::{random_code, random_token, token_hash};
 use crate::{App, AppError, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::{Actor, EmailAddress, Invalid, Locale, OrgScope, UserId, password};
 use courrier_store::{OrgRecord, SessionRecord, UserRecord};
@@ -19,7 +19,9 @@ pub fn hash_password(pw: &str) -> Result<String> {
 }
 
 pub fn verify_password(pw: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
 }
 
 /// A fixed hash to verify against when the address is unknown, so a wrong
@@ -88,18 +90,25 @@ pub struct TotpEnrolment {
 }
 
 fn totp(secret: Vec<u8>) -> Result<TOTP> {
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret).map_err(|e| AppError::Internal(format!("totp: {e}")))
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret)
+        .map_err(|e| AppError::Internal(format!("totp: {e}")))
 }
 
 fn code_invalid() -> AppError {
-    AppError::Invalid(Invalid::new("code", "auth.code_invalid", "the code is wrong or has expired"))
+    AppError::Invalid(Invalid::new(
+        "code",
+        "auth.code_invalid",
+        "the code is wrong or has expired",
+    ))
 }
 
 impl App {
     async fn throttle(&self, key: &str) -> Result<()> {
         let since = self.now().plus_seconds(-self.settings.throttle_window_secs);
         if self.store.login_failures_since(key, since).await? >= self.settings.max_login_failures {
-            return Err(AppError::Throttled { retry_after_secs: self.settings.throttle_window_secs });
+            return Err(AppError::Throttled {
+                retry_after_secs: self.settings.throttle_window_secs,
+            });
         }
         Ok(())
     }
@@ -107,8 +116,16 @@ impl App {
     /// Checks e-mail and password; the same error for an unknown address and a
     /// wrong password. Five failures in 15 minutes lock the address for a while.
     pub async fn login(&self, email: &str, password: &str, ip: Option<&str>) -> Result<NewSession> {
-        let bad = || AppError::Invalid(Invalid::new("password", "auth.bad_credentials", "wrong e-mail or password"));
-        let Ok(email) = EmailAddress::parse(email) else { return Err(bad()) };
+        let bad = || {
+            AppError::Invalid(Invalid::new(
+                "password",
+                "auth.bad_credentials",
+                "wrong e-mail or password",
+            ))
+        };
+        let Ok(email) = EmailAddress::parse(email) else {
+            return Err(bad());
+        };
         let key = format!("login:{email}");
         self.throttle(&key).await?;
         let user = self.store.user_by_email(&email).await?;
@@ -126,7 +143,13 @@ impl App {
         self.store.clear_login_failures(&key).await?;
         let session = self.open_session(&user, ip).await?;
         let scope = OrgScope::system(user.org, &format!("user:{}", user.id));
-        self.store.append_audit(&scope, &AuditEvent::new("user.signed_in", user.id.to_string(), ip.unwrap_or("-")), self.now()).await?;
+        self.store
+            .append_audit(
+                &scope,
+                &AuditEvent::new("user.signed_in", user.id.to_string(), ip.unwrap_or("-")),
+                self.now(),
+            )
+            .await?;
         Ok(session)
     }
 
@@ -145,7 +168,11 @@ impl App {
                 expires_at: now.plus_seconds(self.settings.session_hours * 3600),
             })
             .await?;
-        Ok(NewSession { token, csrf_token, needs_second_factor: user.totp_enabled })
+        Ok(NewSession {
+            token,
+            csrf_token,
+            needs_second_factor: user.totp_enabled,
+        })
     }
 
     /// Loads the session behind a cookie token, if it is live.
@@ -167,17 +194,23 @@ impl App {
     }
 
     fn user_totp(&self, user: &UserRecord) -> Result<Option<TOTP>> {
-        let Some(sealed) = &user.totp_secret else { return Ok(None) };
+        let Some(sealed) = &user.totp_secret else {
+            return Ok(None);
+        };
         let secret = self
             .master
             .open(sealed, user.id.to_string().as_bytes())
-            .map_err(|_| AppError::Internal("TOTP secret unreadable with this master key".into()))?;
+            .map_err(|_| {
+                AppError::Internal("TOTP secret unreadable with this master key".into())
+            })?;
         Ok(Some(totp(secret)?))
     }
 
     fn totp_matches(&self, user: &UserRecord, code: &str) -> Result<bool> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        let Some(t) = self.user_totp(user)? else { return Ok(false) };
+        let Some(t) = self.user_totp(user)? else {
+            return Ok(false);
+        };
         let secs = u64::try_from(self.now().millis() / 1000).unwrap_or(0);
         Ok(code.len() == 6 && t.check(&code, secs))
     }
@@ -187,33 +220,65 @@ impl App {
         let key = format!("2fa:{}", ctx.user.id);
         self.throttle(&key).await?;
         let ok = self.totp_matches(&ctx.user, code)?
-            || self.store.use_recovery_code(ctx.user.id, &token_hash(&normalise_recovery(code)), self.now()).await?;
+            || self
+                .store
+                .use_recovery_code(
+                    ctx.user.id,
+                    &token_hash(&normalise_recovery(code)),
+                    self.now(),
+                )
+                .await?;
         if !ok {
             self.store.record_login_failure(&key, self.now()).await?;
             return Err(code_invalid());
         }
         self.store.clear_login_failures(&key).await?;
-        self.store.mark_second_factor_done(&ctx.session.token_hash).await?;
+        self.store
+            .mark_second_factor_done(&ctx.session.token_hash)
+            .await?;
         Ok(())
     }
 
     /// Starts TOTP enrolment: a new secret, stored sealed and not yet active.
+    /// Refused while 2FA is on: replacing the secret would turn it off without
+    /// the password check and org policy of [`App::disable_totp`].
     pub async fn start_totp_enrolment(&self, ctx: &SessionContext) -> Result<TotpEnrolment> {
+        if self.store.user(ctx.user.id).await?.totp_enabled {
+            return Err(AppError::Refused("auth.2fa_already_enabled"));
+        }
         let mut secret = vec![0u8; 20];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
-        let sealed = self.master.seal(&secret, ctx.user.id.to_string().as_bytes());
-        self.store.set_totp(&ctx.self_scope(), ctx.user.id, Some(&sealed), false, &[], self.now()).await?;
+        let sealed = self
+            .master
+            .seal(&secret, ctx.user.id.to_string().as_bytes());
+        self.store
+            .set_totp(
+                &ctx.self_scope(),
+                ctx.user.id,
+                Some(&sealed),
+                false,
+                &[],
+                self.now(),
+            )
+            .await?;
         let secret_base32 = Secret::Raw(secret).to_encoded().to_string();
         let label = format!("Courrier:{}", ctx.user.email);
         let otpauth_url = format!(
             "otpauth://totp/{}?secret={secret_base32}&issuer=Courrier&algorithm=SHA1&digits=6&period=30",
             label.replace(' ', "%20").replace('@', "%40")
         );
-        Ok(TotpEnrolment { secret_base32, otpauth_url })
+        Ok(TotpEnrolment {
+            secret_base32,
+            otpauth_url,
+        })
     }
 
     /// Confirms enrolment with a first code; returns ten recovery codes, shown once.
-    pub async fn confirm_totp_enrolment(&self, ctx: &SessionContext, code: &str) -> Result<Vec<String>> {
+    pub async fn confirm_totp_enrolment(
+        &self,
+        ctx: &SessionContext,
+        code: &str,
+    ) -> Result<Vec<String>> {
         let user = self.store.user(ctx.user.id).await?;
         if user.totp_enabled {
             return Err(AppError::Refused("auth.2fa_already_enabled"));
@@ -221,10 +286,23 @@ impl App {
         if !self.totp_matches(&user, code)? {
             return Err(code_invalid());
         }
-        let codes: Vec<String> = (0..10).map(|_| format!("{}-{}", random_code(5), random_code(5))).collect();
+        let codes: Vec<String> = (0..10)
+            .map(|_| format!("{}-{}", random_code(5), random_code(5)))
+            .collect();
         let hashes: Vec<String> = codes.iter().map(|c| token_hash(c)).collect();
-        self.store.set_totp(&ctx.self_scope(), user.id, user.totp_secret.as_deref(), true, &hashes, self.now()).await?;
-        self.store.mark_second_factor_done(&ctx.session.token_hash).await?;
+        self.store
+            .set_totp(
+                &ctx.self_scope(),
+                user.id,
+                user.totp_secret.as_deref(),
+                true,
+                &hashes,
+                self.now(),
+            )
+            .await?;
+        self.store
+            .mark_second_factor_done(&ctx.session.token_hash)
+            .await?;
         Ok(codes)
     }
 
@@ -234,34 +312,62 @@ impl App {
             return Err(AppError::Refused("auth.2fa_required_by_org"));
         }
         if !verify_password(password, &ctx.user.password_hash) {
-            return Err(AppError::Invalid(Invalid::new("password", "auth.bad_password", "the password is wrong")));
+            return Err(AppError::Invalid(Invalid::new(
+                "password",
+                "auth.bad_password",
+                "the password is wrong",
+            )));
         }
-        self.store.set_totp(&ctx.self_scope(), ctx.user.id, None, false, &[], self.now()).await?;
+        self.store
+            .set_totp(&ctx.self_scope(), ctx.user.id, None, false, &[], self.now())
+            .await?;
         Ok(())
     }
 
-    pub async fn change_password(&self, ctx: &SessionContext, current: &str, new: &str) -> Result<()> {
+    pub async fn change_password(
+        &self,
+        ctx: &SessionContext,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
         if !verify_password(current, &ctx.user.password_hash) {
-            return Err(AppError::Invalid(Invalid::new("current_password", "auth.bad_password", "the current password is wrong")));
+            return Err(AppError::Invalid(Invalid::new(
+                "current_password",
+                "auth.bad_password",
+                "the current password is wrong",
+            )));
         }
         let hash = hash_password(password::check_new_password(new)?)?;
-        self.store.set_password(&ctx.self_scope(), ctx.user.id, &hash, self.now()).await?;
+        self.store
+            .set_password(&ctx.self_scope(), ctx.user.id, &hash, self.now())
+            .await?;
         Ok(())
     }
 
     /// Sends a reset link when the address belongs to someone; answers the
     /// same either way so addresses cannot be probed.
     pub async fn request_password_reset(&self, email: &str, locale: Locale) -> Result<()> {
-        let Ok(email) = EmailAddress::parse(email) else { return Ok(()) };
+        let Ok(email) = EmailAddress::parse(email) else {
+            return Ok(());
+        };
         let key = format!("reset:{email}");
         self.throttle(&key).await?;
         self.store.record_login_failure(&key, self.now()).await?;
-        let Some(user) = self.store.user_by_email(&email).await? else { return Ok(()) };
+        let Some(user) = self.store.user_by_email(&email).await? else {
+            return Ok(());
+        };
         let token = random_token(32);
-        self.store.create_password_reset(user.id, &token_hash(&token), self.now().plus_seconds(3600)).await?;
+        self.store
+            .create_password_reset(user.id, &token_hash(&token), self.now().plus_seconds(3600))
+            .await?;
         let link = format!("{}/password-reset/{token}", self.settings.public_url);
-        let locale = if user.locale.is_empty() { locale } else { Locale::from_tag(&user.locale) };
-        self.queue_email(&email, crate::mail::password_reset(locale, &link)).await?;
+        let locale = if user.locale.is_empty() {
+            locale
+        } else {
+            Locale::from_tag(&user.locale)
+        };
+        self.queue_email(&email, crate::mail::password_reset(locale, &link))
+            .await?;
         Ok(())
     }
 
@@ -275,7 +381,9 @@ impl App {
             .ok_or(AppError::Refused("auth.reset_link_invalid"))?;
         let user = self.store.user(user_id).await?;
         let scope = OrgScope::system(user.org, &format!("user:{}", user.id));
-        self.store.set_password(&scope, user.id, &hash_password(new)?, self.now()).await?;
+        self.store
+            .set_password(&scope, user.id, &hash_password(new)?, self.now())
+            .await?;
         Ok(user.id)
     }
 
@@ -286,7 +394,9 @@ impl App {
     /// The current TOTP code of a person (demo accounts and tests).
     pub async fn current_totp_code(&self, user: UserId) -> Result<String> {
         let user = self.store.user(user).await?;
-        let t = self.user_totp(&user)?.ok_or(AppError::Refused("auth.2fa_not_enabled"))?;
+        let t = self
+            .user_totp(&user)?
+            .ok_or(AppError::Refused("auth.2fa_not_enabled"))?;
         Ok(t.generate(u64::try_from(self.now().millis() / 1000).unwrap_or(0)))
     }
 }

@@ -58,8 +58,16 @@ const ORGS: &[DemoOrg] = &[
         country: "CH",
         currency: Currency::CHF,
         people: &[
-            ("olivier.blanc@mc-lausanne.test", "Olivier Blanc", Role::Owner),
-            ("nadia.keller@mc-lausanne.test", "Nadia Keller", Role::Manager),
+            (
+                "olivier.blanc@mc-lausanne.test",
+                "Olivier Blanc",
+                Role::Owner,
+            ),
+            (
+                "nadia.keller@mc-lausanne.test",
+                "Nadia Keller",
+                Role::Manager,
+            ),
             ("tom.schmid@mc-lausanne.test", "Tom Schmid", Role::Clerk),
         ],
     },
@@ -77,25 +85,52 @@ impl App {
         for org in ORGS {
             let mut org_id = None;
             if fresh {
-                let new = NewOrg { name: org.name.into(), kind: org.kind, country: org.country.into(), currency: org.currency };
+                let new = NewOrg {
+                    name: org.name.into(),
+                    kind: org.kind,
+                    country: org.country.into(),
+                    currency: org.currency,
+                };
                 org_id = Some(self.create_org(new, "system:demo").await?);
             }
             for (email, name, role) in org.people {
                 if let Some(id) = org_id {
-                    self.add_user(&OrgScope::system(id, "system:demo"), email, name, DEMO_PASSWORD, *role).await?;
+                    self.add_user(
+                        &OrgScope::system(id, "system:demo"),
+                        email,
+                        name,
+                        DEMO_PASSWORD,
+                        *role,
+                    )
+                    .await?;
                 }
-                let recovery_codes =
-                    if fresh && *email == TWO_FACTOR_DEMO_USER { self.enrol_demo_totp(email).await? } else { Vec::new() };
-                logins.push(DemoLogin { org: org.name.into(), email: (*email).into(), role: *role, recovery_codes });
+                let recovery_codes = if fresh && *email == TWO_FACTOR_DEMO_USER {
+                    self.enrol_demo_totp(email).await?
+                } else {
+                    Vec::new()
+                };
+                logins.push(DemoLogin {
+                    org: org.name.into(),
+                    email: (*email).into(),
+                    role: *role,
+                    recovery_codes,
+                });
             }
         }
         Ok(logins)
     }
 
     async fn enrol_demo_totp(&self, email: &str) -> Result<Vec<String>> {
-        let user = self.store.user_by_email(&EmailAddress::parse(email)?).await?.ok_or(crate::AppError::NotFound)?;
+        let user = self
+            .store
+            .user_by_email(&EmailAddress::parse(email)?)
+            .await?
+            .ok_or(crate::AppError::NotFound)?;
         let session = self.login(email, DEMO_PASSWORD, None).await?;
-        let ctx = self.session(&session.token).await?.ok_or(crate::AppError::NotFound)?;
+        let ctx = self
+            .session(&session.token)
+            .await?
+            .ok_or(crate::AppError::NotFound)?;
         self.start_totp_enrolment(&ctx).await?;
         let code = self.current_totp_code(user.id).await?;
         let codes = self.confirm_totp_enrolment(&ctx, &code).await?;

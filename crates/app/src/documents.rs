@@ -8,14 +8,21 @@ use courrier_domain::OrgScope;
 use courrier_store::DocumentRecord;
 
 impl App {
-    pub async fn store_document(&self, scope: &OrgScope, bytes: &[u8], content_type: &str) -> Result<uuid::Uuid> {
+    pub async fn store_document(
+        &self,
+        scope: &OrgScope,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> Result<uuid::Uuid> {
         let org = self.store.org(scope.org()).await?;
         let org_key = self.org_key(&org)?;
         let id = uuid::Uuid::new_v4();
         let context = id.to_string();
         let doc_key = crate::vault::SecretKey::random();
         let blob_key = format!("{}/{}", org.id, id);
-        self.blobs.put(&blob_key, doc_key.seal(bytes, context.as_bytes())).await?;
+        self.blobs
+            .put(&blob_key, doc_key.seal(bytes, context.as_bytes()))
+            .await?;
         let record = DocumentRecord {
             id,
             org: org.id,
@@ -26,13 +33,22 @@ impl App {
             created_at: self.now(),
             destroyed_at: None,
         };
-        self.store.create_document(scope, &record, self.now()).await?;
+        self.store
+            .create_document(scope, &record, self.now())
+            .await?;
         Ok(id)
     }
 
-    pub async fn read_document(&self, scope: &OrgScope, id: uuid::Uuid) -> Result<(DocumentRecord, Vec<u8>)> {
+    pub async fn read_document(
+        &self,
+        scope: &OrgScope,
+        id: uuid::Uuid,
+    ) -> Result<(DocumentRecord, Vec<u8>)> {
         let doc = self.store.document(scope, id).await?;
-        let wrapped = doc.wrapped_key.as_deref().ok_or(AppError::Refused("document.shredded"))?;
+        let wrapped = doc
+            .wrapped_key
+            .as_deref()
+            .ok_or(AppError::Refused("document.shredded"))?;
         let org = self.store.org(scope.org()).await?;
         let context = id.to_string();
         let doc_key = self
@@ -40,7 +56,9 @@ impl App {
             .unwrap_key(wrapped, context.as_bytes())
             .map_err(|_| AppError::Internal("document key unreadable".into()))?;
         let sealed = self.blobs.get(&doc.blob_key).await?;
-        let plain = doc_key.open(&sealed, context.as_bytes()).map_err(|_| AppError::Internal("document damaged".into()))?;
+        let plain = doc_key
+            .open(&sealed, context.as_bytes())
+            .map_err(|_| AppError::Internal("document damaged".into()))?;
         Ok((doc, plain))
     }
 

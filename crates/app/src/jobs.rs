@@ -53,7 +53,13 @@ impl JobKind {
             JobKind::DeliverEmail { email } => (Some(format!("email:{email}")), 8),
             JobKind::CleanupSignInState => (Some("recurring:signin.cleanup".to_string()), 3),
         };
-        NewJob { kind: self.name().into(), payload: self.payload(), unique_key, run_at, max_attempts }
+        NewJob {
+            kind: self.name().into(),
+            payload: self.payload(),
+            unique_key,
+            run_at,
+            max_attempts,
+        }
     }
 }
 
@@ -65,7 +71,9 @@ pub fn backoff_secs(attempts: i32) -> i64 {
 
 /// What one run of a job decided.
 enum Outcome {
-    Done { next: Option<NewJob> },
+    Done {
+        next: Option<NewJob>,
+    },
     /// Try again later (if attempts remain).
     Retry(String),
     /// Retrying cannot help; straight to the dead-letter list.
@@ -81,7 +89,10 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(app: Arc<App>, name: &str) -> Worker {
-        Worker { app, id: format!("{name}-{}", uuid::Uuid::new_v4().simple()) }
+        Worker {
+            app,
+            id: format!("{name}-{}", uuid::Uuid::new_v4().simple()),
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -91,21 +102,32 @@ impl Worker {
     /// Claims and runs one due job; `None` when nothing is due.
     pub async fn run_one(&self) -> Result<Option<JobRecord>> {
         let now = self.app.now();
-        let Some(job) = self.app.store.claim_job(&self.id, now, now.plus_seconds(LEASE_SECS)).await? else {
+        let Some(job) = self
+            .app
+            .store
+            .claim_job(&self.id, now, now.plus_seconds(LEASE_SECS))
+            .await?
+        else {
             return Ok(None);
         };
         let outcome = match JobKind::parse(&job.kind, &job.payload) {
-            Ok(kind) => self.execute(&kind).await,
+            Ok(kind) => self.execute(&kind, job.attempts >= job.max_attempts).await,
             Err(e) => Outcome::Dead(e),
         };
         let now = self.app.now();
         let store = &self.app.store;
         let held = match outcome {
-            Outcome::Done { next } => store.complete_job(job.id, &self.id, now, next.as_ref()).await?,
+            Outcome::Done { next } => {
+                store
+                    .complete_job(job.id, &self.id, now, next.as_ref())
+                    .await?
+            }
             Outcome::Retry(err) if job.attempts < job.max_attempts => {
                 let at = now.plus_seconds(backoff_secs(job.attempts));
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %err, "job failed; will retry");
-                store.fail_job(job.id, &self.id, now, &err, Some(at)).await?
+                store
+                    .fail_job(job.id, &self.id, now, &err, Some(at))
+                    .await?
             }
             Outcome::Retry(err) | Outcome::Dead(err) => {
                 tracing::error!(job = %job.id, kind = %job.kind, error = %err, "job moved to dead-letter");
@@ -120,14 +142,14 @@ impl Worker {
         Ok(Some(job))
     }
 
-    async fn execute(&self, kind: &JobKind) -> Outcome {
-        match self.try_execute(kind).await {
+    async fn execute(&self, kind: &JobKind, last_attempt: bool) -> Outcome {
+        match self.try_execute(kind, last_attempt).await {
             Ok(o) => o,
             Err(e) => Outcome::Retry(e.to_string()),
         }
     }
 
-    async fn try_execute(&self, kind: &JobKind) -> Result<Outcome> {
+    async fn try_execute(&self, kind: &JobKind, last_attempt: bool) -> Result<Outcome> {
         let app = &self.app;
         match kind {
             JobKind::DeliverEmail { email } => {
@@ -137,24 +159,47 @@ impl Worker {
                 }
                 match app.mailer.send(&record).await {
                     Ok(()) => {
-                        app.store.record_email_attempt(*email, EmailState::Sent, None, app.now()).await?;
+                        app.store
+                            .record_email_attempt(*email, EmailState::Sent, None, app.now())
+                            .await?;
                         Ok(Outcome::Done { next: None })
                     }
                     Err(e @ (MailError::NotConfigured | MailError::Config(_))) => {
-                        app.store.record_email_attempt(*email, EmailState::Failed, Some(&e.to_string()), app.now()).await?;
+                        app.store
+                            .record_email_attempt(
+                                *email,
+                                EmailState::Failed,
+                                Some(&e.to_string()),
+                                app.now(),
+                            )
+                            .await?;
                         Ok(Outcome::Dead(e.to_string()))
                     }
                     Err(e) => {
-                        app.store.record_email_attempt(*email, EmailState::Pending, Some(&e.to_string()), app.now()).await?;
+                        // The last attempt's failure is final; recording it as
+                        // pending would make `on_dead` count a phantom attempt.
+                        let state = if last_attempt {
+                            EmailState::Failed
+                        } else {
+                            EmailState::Pending
+                        };
+                        app.store
+                            .record_email_attempt(*email, state, Some(&e.to_string()), app.now())
+                            .await?;
                         Ok(Outcome::Retry(e.to_string()))
                     }
                 }
             }
             JobKind::CleanupSignInState => {
                 let now = app.now();
-                let n = app.store.prune_sign_in_state(now, now.plus_seconds(-86_400)).await?;
+                let n = app
+                    .store
+                    .prune_sign_in_state(now, now.plus_seconds(-86_400))
+                    .await?;
                 tracing::info!(rows = n, "pruned expired sessions and old failed logins");
-                Ok(Outcome::Done { next: Some(kind.to_job(now.plus_seconds(CLEANUP_EVERY_SECS))) })
+                Ok(Outcome::Done {
+                    next: Some(kind.to_job(now.plus_seconds(CLEANUP_EVERY_SECS))),
+                })
             }
         }
     }
@@ -165,7 +210,10 @@ impl Worker {
             let rec = self.app.store.email(email).await?;
             if rec.state == EmailState::Pending {
                 let err = rec.last_error.unwrap_or_else(|| "gave up".into());
-                self.app.store.record_email_attempt(email, EmailState::Failed, Some(&err), self.app.now()).await?;
+                self.app
+                    .store
+                    .record_email_attempt(email, EmailState::Failed, Some(&err), self.app.now())
+                    .await?;
             }
         }
         Ok(())
@@ -194,7 +242,9 @@ impl Worker {
 
 /// Queues the recurring jobs if they are not queued yet (safe from every process).
 pub async fn ensure_recurring_jobs(app: &App) -> Result<()> {
-    app.store.enqueue_job(&JobKind::CleanupSignInState.to_job(app.now()), app.now()).await?;
+    app.store
+        .enqueue_job(&JobKind::CleanupSignInState.to_job(app.now()), app.now())
+        .await?;
     Ok(())
 }
 
@@ -225,7 +275,9 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        let k = JobKind::DeliverEmail { email: uuid::Uuid::new_v4() };
+        let k = JobKind::DeliverEmail {
+            email: uuid::Uuid::new_v4(),
+        };
         let j = k.to_job(Timestamp::from_millis(0));
         assert_eq!(JobKind::parse(&j.kind, &j.payload).unwrap(), k);
         assert!(JobKind::parse("x", "").is_err());

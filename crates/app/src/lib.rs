@@ -12,6 +12,7 @@ pub mod documents;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod platform;
 pub mod tokens;
 pub mod vault;
 
@@ -76,7 +77,14 @@ impl App {
         mailer: mail::Mailer,
         settings: Settings,
     ) -> Arc<App> {
-        Arc::new(App { store, blobs, master, clock, mailer, settings })
+        Arc::new(App {
+            store,
+            blobs,
+            master,
+            clock,
+            mailer,
+            settings,
+        })
     }
 
     pub fn now(&self) -> courrier_domain::Timestamp {

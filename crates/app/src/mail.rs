@@ -12,7 +12,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
     /// No SMTP server configured: every delivery fails with this explanation.
     NotConfigured,
 }
@@ -43,7 +46,9 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::Config(e.to_string()))?
             .build();
-        let from: Mailbox = from.parse().map_err(|e| MailError::Config(format!("mail_from: {e}")))?;
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| MailError::Config(format!("mail_from: {e}")))?;
         Ok(Mailer::Smtp { transport, from })
     }
 
@@ -51,15 +56,25 @@ impl Mailer {
         let Mailer::Smtp { transport, from } = self else {
             return Err(MailError::NotConfigured);
         };
-        let to: Mailbox = email.to.as_str().parse().map_err(|e| MailError::Config(format!("to: {e}")))?;
+        let to: Mailbox = email
+            .to
+            .as_str()
+            .parse()
+            .map_err(|e| MailError::Config(format!("to: {e}")))?;
         let message = Message::builder()
             .from(from.clone())
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(format!("<{}@courrier>", email.id)))
-            .multipart(MultiPart::alternative_plain_html(email.body_text.clone(), email.body_html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.body_text.clone(),
+                email.body_html.clone(),
+            ))
             .map_err(|e| MailError::Config(e.to_string()))?;
-        transport.send(message).await.map_err(|e| MailError::Delivery(e.to_string()))?;
+        transport
+            .send(message)
+            .await
+            .map_err(|e| MailError::Delivery(e.to_string()))?;
         Ok(())
     }
 }
@@ -73,12 +88,18 @@ pub struct Letter {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn compose(subject: String, lines: &[String], link: &str, button: &str) -> Letter {
     let text = format!("{}\n\n{link}\n", lines.join("\n\n"));
-    let paras: String = lines.iter().map(|l| format!("<p>{}</p>", html_escape(l))).collect();
+    let paras: String = lines
+        .iter()
+        .map(|l| format!("<p>{}</p>", html_escape(l)))
+        .collect();
     let html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif;color:#1f2937\">{paras}\
          <p><a href=\"{0}\" style=\"background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{1}</a></p>\
@@ -86,7 +107,11 @@ fn compose(subject: String, lines: &[String], link: &str, button: &str) -> Lette
         html_escape(link),
         html_escape(button)
     );
-    Letter { subject, text, html }
+    Letter {
+        subject,
+        text,
+        html,
+    }
 }
 
 pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, link: &str) -> Letter {
@@ -103,7 +128,9 @@ pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, lin
         Locale::Fr => compose(
             format!("Invitation à rejoindre {org_name} sur Courrier"),
             &[
-                format!("{inviter} vous invite à rejoindre {org_name} sur Courrier avec le rôle {role}."),
+                format!(
+                    "{inviter} vous invite à rejoindre {org_name} sur Courrier avec le rôle {role}."
+                ),
                 "Le lien ci-dessous est valable 7 jours.".into(),
             ],
             link,
@@ -152,7 +179,13 @@ impl App {
             created_at: now,
             sent_at: None,
         };
-        self.store.enqueue_email(&record, &JobKind::DeliverEmail { email: id }.to_job(now), now).await?;
+        self.store
+            .enqueue_email(
+                &record,
+                &JobKind::DeliverEmail { email: id }.to_job(now),
+                now,
+            )
+            .await?;
         Ok(id)
     }
 }

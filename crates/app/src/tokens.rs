@@ -17,7 +17,16 @@ pub fn random_code(len: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut buf = vec![0u8; len];
     rand::rngs::OsRng.fill_bytes(&mut buf);
-    buf.iter().map(|b| char::from(ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'a'))).collect()
+    buf.iter()
+        .map(|b| {
+            char::from(
+                ALPHABET
+                    .get(usize::from(*b) % ALPHABET.len())
+                    .copied()
+                    .unwrap_or(b'a'),
+            )
+        })
+        .collect()
 }
 
 /// SHA-256 of a high-entropy token (tokens are random, so no salt or slow hash is needed).

@@ -45,9 +45,13 @@ impl SecretKey {
         let bytes = if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
             hex::decode(t).map_err(|_| VaultError::BadMasterKey)?
         } else {
-            base64::engine::general_purpose::STANDARD.decode(t).map_err(|_| VaultError::BadMasterKey)?
+            base64::engine::general_purpose::STANDARD
+                .decode(t)
+                .map_err(|_| VaultError::BadMasterKey)?
         };
-        <[u8; 32]>::try_from(bytes.as_slice()).map(Self).map_err(|_| VaultError::BadMasterKey)
+        <[u8; 32]>::try_from(bytes.as_slice())
+            .map(Self)
+            .map_err(|_| VaultError::BadMasterKey)
     }
 
     pub fn to_base64(&self) -> String {
@@ -65,7 +69,13 @@ impl SecretKey {
         out.push(VERSION);
         out.extend_from_slice(&nonce);
         // Encryption with a valid key and nonce length cannot fail.
-        if let Ok(ct) = cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: context }) {
+        if let Ok(ct) = cipher.encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: context,
+            },
+        ) {
             out.extend_from_slice(&ct);
         }
         out
@@ -78,7 +88,13 @@ impl SecretKey {
         }
         let (nonce, ct) = rest.split_at(NONCE_LEN);
         XChaCha20Poly1305::new(&self.0.into())
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: context })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: context,
+                },
+            )
             .map_err(|_| VaultError::Unreadable)
     }
 
@@ -89,7 +105,9 @@ impl SecretKey {
 
     pub fn unwrap_key(&self, wrapped: &[u8], context: &[u8]) -> Result<SecretKey, VaultError> {
         let bytes = self.open(wrapped, context)?;
-        <[u8; 32]>::try_from(bytes.as_slice()).map(SecretKey).map_err(|_| VaultError::Unreadable)
+        <[u8; 32]>::try_from(bytes.as_slice())
+            .map(SecretKey)
+            .map_err(|_| VaultError::Unreadable)
     }
 }
 
@@ -104,7 +122,10 @@ mod tests {
         assert!(!sealed.windows(7).any(|w| w == b"Facture"));
         assert_eq!(k.open(&sealed, b"doc-1").unwrap(), b"Facture 2026-11");
         assert_eq!(k.open(&sealed, b"doc-2"), Err(VaultError::Unreadable));
-        assert_eq!(SecretKey::random().open(&sealed, b"doc-1"), Err(VaultError::Unreadable));
+        assert_eq!(
+            SecretKey::random().open(&sealed, b"doc-1"),
+            Err(VaultError::Unreadable)
+        );
         assert_eq!(k.open(&sealed[..10], b"doc-1"), Err(VaultError::Unreadable));
     }
 
@@ -115,7 +136,10 @@ mod tests {
         let again = SecretKey::parse(&b64).unwrap();
         assert_eq!(again.0, k.0);
         assert!(SecretKey::parse(&"ab".repeat(32)).is_ok());
-        assert_eq!(SecretKey::parse("short").unwrap_err(), VaultError::BadMasterKey);
+        assert_eq!(
+            SecretKey::parse("short").unwrap_err(),
+            VaultError::BadMasterKey
+        );
         assert!(!format!("{k:?}").contains(&b64));
     }
 

@@ -1,1 +1,323 @@
-fn main() {}
+//! The `courrier` command: runs the server, applies migrations, loads demo
+//! data, and administers organisations, users, API keys and the audit log.
+
+mod config;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use config::Config;
+use courrier_app::accounts::NewOrg;
+use courrier_app::jobs::{Worker, ensure_recurring_jobs};
+use courrier_app::mail::Mailer;
+use courrier_app::vault::SecretKey;
+use courrier_app::{App, Settings};
+use courrier_domain::{Currency, EmailAddress, OrgId, OrgKind, OrgScope, Permission, Role, SystemClock};
+use courrier_store::Store;
+use courrier_store::blob::BlobStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "courrier", version, about = "Courrier: business letters, paper in and digital out, digital in and paper out.")]
+struct Cli {
+    /// Configuration file (TOML). Environment variables COURRIER_* override it.
+    #[arg(long, global = true, env = "COURRIER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder for the embedded defaults: SQLite database, blobs and master key.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web app, the API and the job workers.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Public URL used in e-mailed links (default http://<listen>).
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Load demo organisations and logins first, and print them.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit (serve also does this on start).
+    Migrate,
+    /// Load the demo data and print the logins, without serving.
+    Demo,
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// People.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation and print its id.
+    Create {
+        name: String,
+        /// customer, mail_center or platform.
+        #[arg(long, default_value = "customer")]
+        kind: String,
+        /// ISO 3166 two-letter country of the seat.
+        #[arg(long, default_value = "CH")]
+        country: String,
+        /// ISO 4217 currency of its invoices.
+        #[arg(long, default_value = "CHF")]
+        currency: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a person to an organisation with a password.
+    Add {
+        /// The organisation's id (from `org create`).
+        #[arg(long)]
+        org: String,
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, approver, member; owner, manager, clerk; platform_admin.
+        #[arg(long)]
+        role: String,
+        /// The password (at least 10 characters); read from COURRIER_NEW_PASSWORD if absent.
+        #[arg(long, env = "COURRIER_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Print the current two-step verification code of a person (operators and demos).
+    TotpCode { email: String },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Create an API key for an organisation; the key is printed once.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated permissions, e.g. letters.send,letters.read.
+        #[arg(long)]
+        permissions: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every organisation's hash chain; exits non-zero when an entry was edited or deleted.
+    Verify,
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COURRIER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cfg.log_format.as_deref() == Some("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// The master key: configured, or for the embedded SQLite default, kept in
+/// the data folder (created on first start). PostgreSQL deployments run
+/// several processes, which must share one configured key.
+fn master_key(cfg: &Config) -> anyhow::Result<SecretKey> {
+    if let Some(k) = &cfg.master_key {
+        return SecretKey::parse(k).context("master_key");
+    }
+    let url = cfg.database_url();
+    if !url.starts_with("sqlite:") {
+        bail!("set master_key (COURRIER_MASTER_KEY) when using PostgreSQL: every server process must use the same key");
+    }
+    let path = cfg.data_dir().join("master.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        return SecretKey::parse(&text).with_context(|| format!("{} is not a valid master key", path.display()));
+    }
+    std::fs::create_dir_all(cfg.data_dir())?;
+    let key = SecretKey::random();
+    write_private(&path, &key.to_base64())?;
+    tracing::warn!(path = %path.display(), "generated a new master key; back it up: without it no stored document can be read");
+    Ok(key)
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
+    if cfg.database_url.is_none() {
+        std::fs::create_dir_all(cfg.data_dir()).with_context(|| format!("creating {}", cfg.data_dir().display()))?;
+    }
+    let store = Store::connect(&cfg.database_url()).await.context("opening the database")?;
+    let blobs = BlobStore::open(&cfg.blob_store()).context("opening the blob store")?;
+    let mailer = match &cfg.smtp_url {
+        Some(url) => {
+            let from = cfg.mail_from.clone().unwrap_or_else(|| "Courrier <noreply@localhost>".into());
+            Mailer::smtp(url, &from)?
+        }
+        None => {
+            tracing::warn!("smtp_url is not set: e-mails stay in the outbox marked failed (see the platform page)");
+            Mailer::NotConfigured
+        }
+    };
+    let master = master_key(cfg)?;
+    Ok(App::new(store, blobs, master, Arc::new(SystemClock), mailer, Settings::new(&cfg.public_url())))
+}
+
+fn print_demo(logins: &[courrier_app::demo::DemoLogin], url: &str) {
+    println!("\nCourrier demo data is loaded. Sign in at {url}/login with password '{}':", courrier_app::demo::DEMO_PASSWORD);
+    for l in logins {
+        println!("  {:<34} {:<16} {}", l.email, l.role.as_str(), l.org);
+    }
+    println!(
+        "\n{} has two-step verification on. Get its current code with:\n  courrier user totp-code {}",
+        courrier_app::demo::TWO_FACTOR_DEMO_USER,
+        courrier_app::demo::TWO_FACTOR_DEMO_USER
+    );
+    for l in logins.iter().filter(|l| !l.recovery_codes.is_empty()) {
+        println!("or use one of its recovery codes: {}", l.recovery_codes.join(" "));
+    }
+    println!();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn serve(mut cfg: Config, listen: Option<String>, public_url: Option<String>, demo: bool) -> anyhow::Result<()> {
+    if listen.is_some() {
+        cfg.listen = listen;
+    }
+    if public_url.is_some() {
+        cfg.public_url = public_url;
+    }
+    let app = open_app(&cfg).await?;
+    if demo {
+        let logins = app.load_demo().await?;
+        print_demo(&logins, &cfg.public_url());
+    }
+    ensure_recurring_jobs(&app).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::new();
+    for _ in 0..cfg.workers.unwrap_or(2) {
+        workers.push(tokio::spawn(Worker::new(app.clone(), "worker").run(stop_rx.clone())));
+    }
+    let listener = tokio::net::TcpListener::bind(cfg.listen()).await.with_context(|| format!("listening on {}", cfg.listen()))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = ?app.store.backend(), blobs = app.blobs.description(), "Courrier is serving");
+    println!("Courrier is listening on http://{addr}");
+    courrier_web::serve(listener, courrier_web::AppState::new(app.clone()), shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+fn parse_org(s: &str) -> anyhow::Result<OrgId> {
+    s.parse::<OrgId>().map_err(|e| anyhow::anyhow!("--org: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if cli.data_dir.is_some() {
+        cfg.data_dir = cli.data_dir.clone();
+    }
+    init_logging(&cfg);
+    match cli.command {
+        Command::Serve { listen, public_url, demo } => serve(cfg, listen, public_url, demo).await?,
+        Command::Migrate => {
+            let store = Store::connect_without_migrating(&cfg.database_url()).await?;
+            let n = store.migrate().await?;
+            println!("{n} migration(s) applied");
+        }
+        Command::Demo => {
+            let app = open_app(&cfg).await?;
+            let logins = app.load_demo().await?;
+            print_demo(&logins, &cfg.public_url());
+        }
+        Command::Org { command: OrgCommand::Create { name, kind, country, currency } } => {
+            let app = open_app(&cfg).await?;
+            let new = NewOrg { name, kind: OrgKind::parse(&kind)?, country, currency: Currency::parse(&currency)? };
+            let id = app.create_org(new, "system:cli").await?;
+            println!("{id}");
+        }
+        Command::User { command: UserCommand::Add { org, email, name, role, password } } => {
+            let app = open_app(&cfg).await?;
+            let scope = OrgScope::system(parse_org(&org)?, "system:cli");
+            let id = app.add_user(&scope, &email, &name, &password, Role::parse(&role)?).await?;
+            println!("{id}");
+        }
+        Command::User { command: UserCommand::TotpCode { email } } => {
+            let app = open_app(&cfg).await?;
+            let user = app.store.user_by_email(&EmailAddress::parse(&email)?).await?.context("no such user")?;
+            println!("{}", app.current_totp_code(user.id).await?);
+        }
+        Command::Apikey { command: ApikeyCommand::Create { org, name, permissions } } => {
+            let app = open_app(&cfg).await?;
+            let org = app.store.org(parse_org(&org)?).await.context("no such organisation")?;
+            let perms = Permission::parse_list(&permissions)?;
+            let actor = courrier_domain::Actor::system("cli", org.id, org.kind);
+            let (record, key) = app.create_api_key(&actor, &name, &perms).await?;
+            println!("{key}");
+            eprintln!("API key {} for {} with {}: store it now, it is not shown again", record.id, org.name, Permission::join(&perms));
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let app = open_app(&cfg).await?;
+            let mut broken = 0;
+            for r in app.verify_audit().await? {
+                match r.result {
+                    Ok(()) => println!("ok      {} ({} entries)", r.org, r.entries),
+                    Err(b) => {
+                        broken += 1;
+                        println!("BROKEN  {} ({} entries): {b:?}", r.org, r.entries);
+                    }
+                }
+            }
+            if broken > 0 {
+                bail!("{broken} audit chain(s) do not verify: entries were edited or deleted");
+            }
+        }
+    }
+    Ok(())
+}

@@ -196,6 +196,8 @@ impl Permission {
 pub enum ActorKind {
     User(UserId),
     ApiKey(ApiKeyId),
+    /// A trusted operator tool (the CLI), named in the audit log.
+    System(&'static str),
 }
 
 /// An authenticated principal inside one organisation.
@@ -224,6 +226,11 @@ impl Actor {
         Self { kind: ActorKind::ApiKey(key), org, org_kind, role: None, permissions, ip }
     }
 
+    /// An operator acting from the command line with every permission in `org`.
+    pub fn system(name: &'static str, org: OrgId, org_kind: OrgKind) -> Self {
+        Self { kind: ActorKind::System(name), org, org_kind, role: None, permissions: Permission::ALL.to_vec(), ip: None }
+    }
+
     pub fn can(&self, p: Permission) -> bool {
         self.permissions.contains(&p)
     }
@@ -237,13 +244,14 @@ impl Actor {
         match &self.kind {
             ActorKind::User(u) => format!("user:{u}"),
             ActorKind::ApiKey(k) => format!("apikey:{k}"),
+            ActorKind::System(name) => format!("system:{name}"),
         }
     }
 
     pub fn user_id(&self) -> Option<UserId> {
         match self.kind {
             ActorKind::User(u) => Some(u),
-            ActorKind::ApiKey(_) => None,
+            ActorKind::ApiKey(_) | ActorKind::System(_) => None,
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod blob;
 mod migrate;
 mod records;
+#[allow(clippy::panic)] // test support: a missing database must fail the test loudly
 pub mod testing;
 
 mod audit;
@@ -51,10 +52,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 impl StoreError {
     /// Maps a unique-constraint violation to a conflict with a stable code.
     pub(crate) fn unique(e: sqlx::Error, what: &'static str) -> StoreError {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                return StoreError::Conflict { what };
-            }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict { what };
         }
         StoreError::Database(e)
     }
@@ -70,13 +71,18 @@ pub enum Backend {
 #[derive(Debug)]
 pub(crate) struct Dialect {
     /// Appended to a SELECT that must lock the rows it reads until commit.
+    /// PostgreSQL uses `FOR NO KEY UPDATE`: unlike `FOR UPDATE` it does not
+    /// conflict with the `FOR KEY SHARE` lock a foreign-key insert takes on
+    /// the referenced row, so "insert a row of the org, then lock the org to
+    /// append to its audit chain" cannot deadlock with itself.
     pub lock_rows: &'static str,
     /// Appended to the job-claim subquery so concurrent workers skip each other's rows.
     pub skip_locked: &'static str,
 }
 
 pub(crate) const SQLITE: Dialect = Dialect { lock_rows: "", skip_locked: "" };
-pub(crate) const POSTGRES: Dialect = Dialect { lock_rows: " FOR UPDATE", skip_locked: " FOR UPDATE SKIP LOCKED" };
+pub(crate) const POSTGRES: Dialect =
+    Dialect { lock_rows: " FOR NO KEY UPDATE", skip_locked: " FOR UPDATE SKIP LOCKED" };
 
 #[derive(Debug, Clone)]
 pub(crate) enum Db {

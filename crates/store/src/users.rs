@@ -126,7 +126,7 @@ impl Store {
             let mut tx = p.begin().await?;
             let user = crate::users::lock_member!(tx, d, scope, id);
             if user.role.manages_users() && !role.manages_users() {
-                crate::users::ensure_other_manager!(tx, scope, id);
+                crate::users::ensure_other_manager!(tx, d, scope, id);
             }
             sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND org_id = $3")
                 .bind(role.as_str())
@@ -146,7 +146,7 @@ impl Store {
             let mut tx = p.begin().await?;
             let user = crate::users::lock_member!(tx, d, scope, id);
             if user.role.manages_users() {
-                crate::users::ensure_other_manager!(tx, scope, id);
+                crate::users::ensure_other_manager!(tx, d, scope, id);
             }
             let event = AuditEvent::new("user.removed", id.to_string(), user.email.to_string());
             sqlx::query("DELETE FROM users WHERE id = $1 AND org_id = $2")
@@ -301,7 +301,15 @@ macro_rules! lock_member {
 pub(crate) use lock_member;
 
 macro_rules! ensure_other_manager {
-    ($tx:expr, $scope:expr, $id:expr) => {{
+    ($tx:expr, $d:expr, $scope:expr, $id:expr) => {{
+        // Lock the organisation row before reading the other roles (the audit
+        // append takes the same lock later, so the order stays user row, then
+        // org row): concurrent demotions then check one after the other, and
+        // the second sees the first.
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM orgs WHERE id = $1{}", $d.lock_rows)))
+            .bind($scope.org().to_string())
+            .fetch_optional(&mut *$tx)
+            .await?;
         let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM users WHERE org_id = $1 AND id <> $2")
             .bind($scope.org().to_string())
             .bind($id.to_string())

@@ -3,6 +3,15 @@
 //! same on both. `cargo test -p courrier-store sqlite` or `… postgres` runs one
 //! backend only.
 
+// Test code may fail loudly. clippy.toml already allows this inside #[test]
+// functions; the shared helpers below live outside them, so say it for the file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use courrier_domain::audit::{AuditEvent, verify_chain};
 use courrier_domain::{
     ApiKeyId, Currency, EmailAddress, InvitationId, JobId, OrgId, OrgKind, OrgScope, Permission,
@@ -1438,11 +1447,20 @@ conformance!(jobs_claim_due_only_and_lease, |store: Store| async move {
     );
     assert!(
         store
-            .claim_job("w3", at(99), at(129))
+            .claim_job("w3", at(30), at(60))
             .await
             .unwrap()
             .is_none(),
         "live leases are respected"
+    );
+    assert!(store.complete_job(older, "w1", at(30), None).await.unwrap());
+    assert!(store.complete_job(first, "w2", at(30), None).await.unwrap());
+    assert!(
+        store
+            .claim_job("w3", at(99), at(129))
+            .await
+            .unwrap()
+            .is_none()
     );
     let l = store
         .claim_job("w3", at(100), at(130))
@@ -2054,3 +2072,140 @@ conformance!(documents_tenancy_and_shredding, |store: Store| async move {
     );
     assert_eq!(chain_actions(&store, other_org).await, ["org.created"]);
 });
+
+conformance!(
+    audit_concurrent_mutations_in_one_org,
+    |store: Store| async move {
+        // Changes that insert rows referencing the organisation and append to its
+        // chain in one transaction must not deadlock each other.
+        let (org, scope) = new_org(&store, "Muster AG").await;
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (s, sc) = (store.clone(), scope.clone());
+            tasks.push(tokio::spawn(async move {
+                s.create_user(
+                    &sc,
+                    &user_record(&format!("u{i}@example.ch"), Role::Member),
+                    at(i),
+                )
+                .await
+            }));
+            let (s, sc) = (store.clone(), scope.clone());
+            tasks.push(tokio::spawn(async move {
+                s.create_api_key(&sc, &api_key(&format!("ck_{i}")), at(i))
+                    .await
+            }));
+            let (s, sc) = (store.clone(), scope.clone());
+            tasks.push(tokio::spawn(async move {
+                let inv = invitation(
+                    &format!("i{i}@example.ch"),
+                    Role::Member,
+                    &format!("tok-{i}"),
+                    at(3600),
+                );
+                s.create_invitation(&sc, &inv, at(i)).await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let actions = chain_actions(&store, org).await;
+        assert_eq!(actions.len(), 1 + 24);
+    }
+);
+
+conformance!(
+    single_use_tokens_under_concurrency,
+    |store: Store| async move {
+        let (org, scope) = new_org(&store, "Muster AG").await;
+        let anna = new_user(&store, &scope, "anna@example.ch", Role::Admin).await;
+        store
+            .create_password_reset(anna.id, "reset", at(3600))
+            .await
+            .unwrap();
+        store
+            .set_totp(
+                &scope,
+                anna.id,
+                Some(b"s"),
+                true,
+                &["code".to_string()],
+                at(2),
+            )
+            .await
+            .unwrap();
+        let inv = invitation("bert@example.ch", Role::Member, "tok", at(3600));
+        store.create_invitation(&scope, &inv, at(3)).await.unwrap();
+
+        let mut resets = Vec::new();
+        let mut codes = Vec::new();
+        let mut idem = Vec::new();
+        let mut accepts = Vec::new();
+        for i in 0..8 {
+            let s = store.clone();
+            resets.push(tokio::spawn(async move {
+                s.take_password_reset("reset", at(10)).await
+            }));
+            let s = store.clone();
+            codes.push(tokio::spawn(async move {
+                s.use_recovery_code(anna.id, "code", at(10)).await
+            }));
+            let s = store.clone();
+            idem.push(tokio::spawn(async move {
+                s.idempotency_begin("org:a", "k", "h", at(10)).await
+            }));
+            let s = store.clone();
+            let user = user_record(&format!("bert{i}@example.ch"), Role::Member);
+            accepts.push(tokio::spawn(async move {
+                s.accept_invitation(inv.id, &user, at(10)).await
+            }));
+        }
+        let mut taken = 0;
+        for t in resets {
+            if t.await.unwrap().unwrap().is_some() {
+                taken += 1;
+            }
+        }
+        assert_eq!(taken, 1, "a reset token is spent once");
+        let mut used = 0;
+        for t in codes {
+            if t.await.unwrap().unwrap() {
+                used += 1;
+            }
+        }
+        assert_eq!(used, 1, "a recovery code is spent once");
+        let mut owners = 0;
+        for t in idem {
+            match t.await.unwrap().unwrap() {
+                None => owners += 1,
+                Some(state) => assert_eq!(
+                    state,
+                    IdempotencyState::InProgress {
+                        request_hash: "h".to_string()
+                    }
+                ),
+            }
+        }
+        assert_eq!(owners, 1, "one request owns an idempotency key");
+        let mut joined = 0;
+        for t in accepts {
+            match t.await.unwrap() {
+                Ok(()) => joined += 1,
+                Err(StoreError::NotFound) => {}
+                Err(e) => panic!("unexpected error: {e:?}"),
+            }
+        }
+        assert_eq!(joined, 1, "an invitation is accepted once");
+        assert_eq!(
+            store
+                .list_users(&scope, None, 10)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2
+        );
+        let actions = chain_actions(&store, org).await;
+        assert_eq!(actions.iter().filter(|a| *a == "user.joined").count(), 1);
+    }
+);

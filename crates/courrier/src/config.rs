@@ -1,0 +1,157 @@
+//! Configuration: an optional TOML file, then `COURRIER_*` environment
+//! variables, then command-line flags. Unknown keys are an error, so a typo
+//! never silently falls back to a default. Secrets never appear in `Debug`.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, e.g. `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// Folder for the embedded defaults (SQLite file, blobs, master key).
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://PATH` or `postgres://user@host/db`.
+    pub database_url: Option<String>,
+    /// A local folder or `s3://bucket/prefix` (credentials from `AWS_*`).
+    pub blob_store: Option<String>,
+    /// Where people reach Courrier; used in links sent by e-mail.
+    pub public_url: Option<String>,
+    /// 32 bytes, base64 or hex; wraps every organisation key.
+    pub master_key: Option<String>,
+    /// `smtp://host:port`, `smtp://host:587?tls=required` or `smtps://user:pass@host:465`.
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    /// Job workers in this process.
+    pub workers: Option<usize>,
+    /// `text` or `json` logs.
+    pub log_format: Option<String>,
+}
+
+/// Environment variables read as configuration, with their keys.
+const ENV_KEYS: &[&str] = &[
+    "LISTEN", "DATA_DIR", "DATABASE_URL", "BLOB_STORE", "PUBLIC_URL", "MASTER_KEY", "SMTP_URL", "MAIL_FROM", "WORKERS",
+    "LOG_FORMAT",
+];
+/// `COURRIER_*` variables with other meanings.
+const ENV_OTHER: &[&str] = &["CONFIG", "LOG", "TEST_POSTGRES"];
+
+fn redact_url(u: &str) -> String {
+    match u.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://<redacted>@{host}"),
+            None => u.to_string(),
+        },
+        None => u.to_string(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("blob_store", &self.blob_store)
+            .field("public_url", &self.public_url)
+            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("workers", &self.workers)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the file (if any) and the environment.
+    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
+        let mut cfg = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<Config>(&text).with_context(|| format!("in {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix("COURRIER_") else { continue };
+            if ENV_OTHER.contains(&key) {
+                continue;
+            }
+            if !ENV_KEYS.contains(&key) {
+                bail!("unknown configuration variable {name}; known: {}", ENV_KEYS.iter().map(|k| format!("COURRIER_{k}")).collect::<Vec<_>>().join(", "));
+            }
+            let v = Some(value.clone());
+            match key {
+                "LISTEN" => cfg.listen = v,
+                "DATA_DIR" => cfg.data_dir = Some(PathBuf::from(value)),
+                "DATABASE_URL" => cfg.database_url = v,
+                "BLOB_STORE" => cfg.blob_store = v,
+                "PUBLIC_URL" => cfg.public_url = v,
+                "MASTER_KEY" => cfg.master_key = v,
+                "SMTP_URL" => cfg.smtp_url = v,
+                "MAIL_FROM" => cfg.mail_from = v,
+                "WORKERS" => cfg.workers = Some(value.parse().with_context(|| format!("{name} must be a number"))?),
+                _ => cfg.log_format = v,
+            }
+        }
+        Ok(cfg)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| PathBuf::from("data"))
+    }
+
+    pub fn listen(&self) -> String {
+        self.listen.clone().unwrap_or_else(|| "127.0.0.1:8080".into())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir().join("courrier.sqlite3").display()))
+    }
+
+    pub fn blob_store(&self) -> String {
+        self.blob_store.clone().unwrap_or_else(|| self.data_dir().join("blobs").display().to_string())
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn env_overrides_and_unknown_keys_fail() {
+        let c = Config::load(None, env(&[("COURRIER_LISTEN", "0.0.0.0:9000"), ("PATH", "/bin"), ("COURRIER_LOG", "debug")])).unwrap();
+        assert_eq!(c.listen(), "0.0.0.0:9000");
+        let err = Config::load(None, env(&[("COURRIER_LISTN", "x")])).unwrap_err();
+        assert!(err.to_string().contains("COURRIER_LISTN"));
+    }
+
+    #[test]
+    fn unknown_file_key_fails_and_secrets_stay_out_of_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&path), env(&[])).unwrap_err());
+        assert!(err.contains("listen_port"), "{err}");
+        let c = Config {
+            master_key: Some("c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=".into()),
+            smtp_url: Some("smtps://user:hunter2@mail.example:465".into()),
+            database_url: Some("postgres://app:pw@db/courrier".into()),
+            ..Config::default()
+        };
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("hunter2") && !dbg.contains("c2VjcmV0") && !dbg.contains(":pw@"), "{dbg}");
+    }
+}

@@ -1,0 +1,64 @@
+//! The JSON API under `/api/v1`: API-key or session authentication, JSON
+//! errors with stable codes, cursor pagination, `Idempotency-Key` on POST,
+//! and the OpenAPI document with a docs page served from the binary.
+
+mod auth;
+mod docs;
+mod idempotency;
+mod keys;
+mod orgs;
+mod users;
+
+pub use auth::ApiActor;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{delete, get};
+use serde::{Deserialize, Serialize};
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::<AppState>::new()
+        .route("/me", get(users::me))
+        .route("/users", get(users::list_users))
+        .route("/users/{id}", get(users::get_user).patch(users::update_user).delete(users::remove_user))
+        .route("/invitations", axum::routing::post(users::invite))
+        .route("/invitations/{id}", delete(users::revoke_invitation))
+        .route("/api-keys", get(keys::list_keys).post(keys::create_key))
+        .route("/api-keys/{id}", delete(keys::revoke_key))
+        .route("/audit", get(orgs::audit))
+        .route("/orgs", get(orgs::list_orgs))
+        .route("/openapi.json", get(docs::openapi_json))
+        .route("/docs", get(docs::docs_page))
+        .layer(axum::middleware::from_fn_with_state(state, idempotency::layer))
+        .fallback(not_found)
+}
+
+async fn not_found() -> crate::error::ApiError {
+    crate::error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint; see /api/v1/docs")
+}
+
+/// `?cursor=…&limit=…` on every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+}
+
+/// A page of items and the cursor of the next page (absent on the last page).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn rfc3339(t: courrier_domain::Timestamp) -> String {
+    jiff::Timestamp::from_millisecond(t.millis()).map(|ts| ts.to_string()).unwrap_or_default()
+}

@@ -1,0 +1,162 @@
+//! The server-rendered web app. Every page works without JavaScript; forms
+//! carry a CSRF token; words come from [`crate::i18n`] in the person's language.
+
+mod account;
+mod admin;
+mod auth;
+mod org;
+
+use crate::AppState;
+use crate::i18n::L;
+use crate::session::{FORM_COOKIE, SignedIn, Visitor, set_cookie};
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use courrier_domain::{Permission, Timestamp};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/app.css", get(stylesheet))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/login/2fa", get(auth::second_factor_page).post(auth::second_factor))
+        .route("/logout", post(auth::logout))
+        .route("/lang", post(auth::switch_language))
+        .route("/password-reset", get(auth::reset_request_page).post(auth::reset_request))
+        .route("/password-reset/{token}", get(auth::reset_page).post(auth::reset))
+        .route("/invitations/{token}", get(auth::invitation_page).post(auth::accept_invitation))
+        .route("/", get(org::dashboard))
+        .route("/org/users", get(org::users_page))
+        .route("/org/invitations", post(org::invite))
+        .route("/org/invitations/{id}/revoke", post(org::revoke_invitation))
+        .route("/org/users/{id}/role", post(org::change_role))
+        .route("/org/users/{id}/remove", post(org::remove_user))
+        .route("/org/api-keys", get(org::keys_page).post(org::create_key))
+        .route("/org/api-keys/{id}/revoke", post(org::revoke_key))
+        .route("/org/audit", get(org::audit_page))
+        .route("/org/settings/2fa", post(account::set_org_2fa))
+        .route("/account", get(account::account_page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/2fa", get(account::enrol_page).post(account::confirm_enrol))
+        .route("/account/2fa/disable", post(account::disable_2fa))
+        .route("/admin/orgs", get(admin::admin_page))
+        .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
+}
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css"))
+        .into_response()
+}
+
+/// The signed-in person as the navigation shows them.
+pub struct NavUser {
+    pub name: String,
+    pub org: String,
+    pub users: bool,
+    pub keys: bool,
+    pub audit: bool,
+    pub platform: bool,
+}
+
+/// What every page's frame needs.
+pub struct Chrome {
+    pub l: L,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    pub current: &'static str,
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn signed_in(s: &SignedIn, current: &'static str, path: &str) -> Chrome {
+        let a = &s.actor;
+        Chrome {
+            l: L(s.locale),
+            user: Some(NavUser {
+                name: s.ctx.user.display_name.clone(),
+                org: s.ctx.org.name.clone(),
+                users: a.can(Permission::UsersManage),
+                keys: a.can(Permission::ApiKeysManage),
+                audit: a.can(Permission::AuditRead),
+                platform: a.can(Permission::PlatformAdmin),
+            }),
+            csrf: s.csrf().to_string(),
+            current,
+            path: path.to_string(),
+        }
+    }
+
+    /// A frame for visitors who are not (fully) signed in; returns the cookie
+    /// to set when the visitor has no form token yet.
+    pub fn visitor(v: &Visitor, path: &str) -> (Chrome, Option<HeaderValue>) {
+        let (csrf, cookie) = match (&v.ctx, &v.form_token) {
+            (Some(ctx), _) => (ctx.session.csrf_token.clone(), None),
+            (None, Some(t)) => (t.clone(), None),
+            (None, None) => {
+                let t = courrier_app::tokens::random_token(24);
+                let c = set_cookie(FORM_COOKIE, &t, 86_400, false);
+                (t, Some(c))
+            }
+        };
+        (Chrome { l: L(v.locale), user: None, csrf, current: "", path: path.to_string() }, cookie)
+    }
+}
+
+/// The token a visitor's form must carry.
+pub fn expected_form_token(v: &Visitor) -> String {
+    match &v.ctx {
+        Some(ctx) => ctx.session.csrf_token.clone(),
+        None => v.form_token.clone().unwrap_or_default(),
+    }
+}
+
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response()
+        }
+    }
+}
+
+pub fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+pub fn fmt_ts(t: Timestamp) -> String {
+    jiff::Timestamp::from_millisecond(t.millis())
+        .map(|ts| ts.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| "—".into())
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub chrome: Chrome,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub link_label: String,
+}
+
+/// A page that explains an error and offers a way on.
+pub fn error_page(chrome: Chrome, status: StatusCode, e: &crate::error::ApiError) -> Response {
+    let l = chrome.l;
+    let page = MessagePage {
+        title: match status {
+            StatusCode::NOT_FOUND => "404".into(),
+            StatusCode::FORBIDDEN => "403".into(),
+            _ => status.as_u16().to_string(),
+        },
+        body: l.error(e),
+        link: "/".into(),
+        link_label: l.t("nav.home").into(),
+        chrome,
+    };
+    (status, render(&page)).into_response()
+}
