@@ -4,6 +4,7 @@ use crate::{App, Result};
 use courrier_domain::audit::{AuditEntry, ChainBreak, verify_chain};
 use courrier_domain::{Actor, OrgId, Permission};
 use courrier_store::Page;
+use std::collections::HashMap;
 
 /// The verdict for one organisation's chain.
 #[derive(Debug, Clone)]
@@ -22,6 +23,31 @@ impl App {
     ) -> Result<Page<AuditEntry>> {
         let scope = actor.scope(Permission::AuditRead)?;
         Ok(self.store.list_audit(&scope, cursor, limit).await?)
+    }
+
+    /// Names for the actor labels of the organisation's people (`user:<id>` →
+    /// "Name <email>"), so the log reads as people, not identifiers.
+    pub async fn actor_names(&self, actor: &Actor) -> Result<HashMap<String, String>> {
+        let scope = actor.scope(Permission::AuditRead)?;
+        let mut names = HashMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .list_users(&scope, cursor.as_deref(), 200)
+                .await?;
+            for u in page.items {
+                names.insert(
+                    format!("user:{}", u.id),
+                    format!("{} <{}>", u.display_name, u.email),
+                );
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(names)
     }
 
     /// Verifies every organisation's chain against its recorded head.

@@ -142,11 +142,11 @@ impl App {
         };
         self.store.clear_login_failures(&key).await?;
         let session = self.open_session(&user, ip).await?;
-        let scope = OrgScope::system(user.org, &format!("user:{}", user.id));
+        let scope = OrgScope::system(user.org, &format!("user:{}", user.id)).with_ip(ip);
         self.store
             .append_audit(
                 &scope,
-                &AuditEvent::new("user.signed_in", user.id.to_string(), ip.unwrap_or("-")),
+                &AuditEvent::new("user.signed_in", user.id.to_string(), ""),
                 self.now(),
             )
             .await?;

@@ -3,6 +3,14 @@
 //! database, its own blob directory, a random master key and a manual clock.
 //! `cargo test -p courrier-app --test app sqlite` runs one backend only.
 
+// Test code: failing loudly is the point (the workspace denies these in library code).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 #[path = "app/support.rs"]
 mod support;
 
@@ -193,7 +201,7 @@ async fn smtp_delivery_through_a_real_server(backend: Backend) {
 // ----- 2. retries, backoff and dead-letter -----
 
 async fn email_retries_with_backoff_then_dead_letter(backend: Backend) {
-    let closed = free_port();
+    let (_reserved, closed) = closed_port();
     let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{closed}"), FROM).unwrap();
     let env = Env::with_mailer(backend, mailer).await;
     let org = env.org("acme").await;

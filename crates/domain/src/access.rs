@@ -279,6 +279,11 @@ impl OrgScope {
     pub fn system(org: OrgId, actor: &str) -> Self {
         Self { org, actor: actor.to_string(), ip: None }
     }
+    /// The same scope, recording the client address in the audit log.
+    pub fn with_ip(mut self, ip: Option<&str>) -> Self {
+        self.ip = ip.map(str::to_string);
+        self
+    }
     pub fn org(&self) -> OrgId {
         self.org
     }

@@ -262,6 +262,15 @@ pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 
 // ----- a real SMTP server -----
 
+/// A closed port: bound (so no other test can take it) but not listening,
+/// so connections are refused for as long as the socket lives.
+pub fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
+}
+
 /// A port nothing listens on (bound, then released).
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -307,9 +316,22 @@ impl SmtpServer {
             );
             return None;
         };
+        // The free port may be taken between probing and binding: try again.
+        let mut errors = Vec::new();
+        for _ in 0..3 {
+            match SmtpServer::try_start(python).await {
+                Ok(server) => return Some(server),
+                Err(e) => errors.push(e),
+            }
+        }
+        panic!("aiosmtpd did not start: {errors:#?}");
+    }
+
+    async fn try_start(python: &str) -> Result<SmtpServer, String> {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("maildir");
-        let log = std::fs::File::create(dir.path().join("smtpd.log")).unwrap();
+        let log_path = dir.path().join("smtpd.log");
+        let log = std::fs::File::create(&log_path).unwrap();
         let port = free_port();
         let child = Command::new(python)
             .args([
@@ -326,7 +348,8 @@ impl SmtpServer {
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .spawn()
-            .unwrap();
+            .map_err(|e| format!("spawn {python}: {e}"))?;
+        // From here on the guard kills the child whatever happens.
         let mut server = SmtpServer {
             child,
             port,
@@ -335,19 +358,18 @@ impl SmtpServer {
         };
         for _ in 0..200 {
             if let Some(status) = server.child.try_wait().unwrap() {
-                let log = std::fs::read_to_string(server._dir.path().join("smtpd.log"))
-                    .unwrap_or_default();
-                panic!("aiosmtpd exited early ({status}): {log}");
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                return Err(format!("exited early ({status}): {log}"));
             }
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Some(server);
+                return Ok(server);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("aiosmtpd did not accept connections on port {port} within 10 s");
+        Err(format!("no connection on port {port} within 10 s"))
     }
 
     pub fn url(&self) -> String {
@@ -421,12 +443,12 @@ fn decode_qp(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'=' {
-            if let Some(Ok(v)) = s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16)) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'='
+            && let Some(Ok(v)) = s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16))
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;

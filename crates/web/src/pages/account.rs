@@ -29,7 +29,13 @@ struct AccountPage {
 }
 
 async fn account_view(st: &AppState, s: &SignedIn, error: Option<ApiError>, notice: Option<&str>) -> Response {
-    let recovery_left = st.app.recovery_codes_left(&s.ctx).await.unwrap_or(0);
+    let recovery_left = match st.app.recovery_codes_left(&s.ctx).await {
+        Ok(n) => n,
+        Err(e) => {
+            let e = ApiError::from(e);
+            return error_page(Chrome::signed_in(s, "account", "/account"), e.status, &e);
+        }
+    };
     let chrome = Chrome::signed_in(s, "account", "/account");
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let page = AccountPage {

@@ -299,9 +299,9 @@ struct AuditPage {
 }
 
 pub async fn audit_page(State(st): State<AppState>, s: SignedIn, Query(q): Query<CursorQuery>) -> Response {
-    let page = match st.app.audit_page(&s.actor, q.cursor.as_deref(), 50).await {
-        Ok(p) => p,
-        Err(e) => return fail(&s, e),
+    let (page, names) = match (st.app.audit_page(&s.actor, q.cursor.as_deref(), 50).await, st.app.actor_names(&s.actor).await) {
+        (Ok(p), Ok(n)) => (p, n),
+        (Err(e), _) | (_, Err(e)) => return fail(&s, e),
     };
     let page = AuditPage {
         entries: page
@@ -310,7 +310,7 @@ pub async fn audit_page(State(st): State<AppState>, s: SignedIn, Query(q): Query
             .map(|e| AuditRow {
                 seq: e.seq,
                 at: fmt_ts(e.at),
-                actor: e.actor,
+                actor: names.get(&e.actor).cloned().unwrap_or(e.actor),
                 action: e.action,
                 detail: e.detail,
                 target: e.target,
