@@ -1548,7 +1548,8 @@ async fn audit_chain_detects_tampering(backend: Backend) {
     let signed_in = &page.items[1];
     assert_eq!(signed_in.actor, format!("user:{}", orgs[1].admin));
     assert_eq!(
-        signed_in.detail, IP,
+        signed_in.ip.as_deref(),
+        Some(IP),
         "the sign-in records the client address"
     );
 

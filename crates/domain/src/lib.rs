@@ -9,6 +9,7 @@ pub mod clock;
 pub mod email;
 pub mod error;
 pub mod ids;
+pub mod letters;
 pub mod locale;
 pub mod money;
 pub mod password;

@@ -1,0 +1,1 @@
+//! Outbound letters: the rules of Print & Send that need no I/O.
