@@ -1,0 +1,1 @@
+//! PDF inspection for letter intake (in progress).
