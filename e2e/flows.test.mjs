@@ -206,7 +206,7 @@ async function submitButtonOf(page, scope, field) {
   throw new Error(`expected exactly one button[type=submit] in the <form> that holds ${field} (found ${await inForm.count()}; ${await any.count()} in the whole scope)`);
 }
 
-async function expectVisible(page, selector, what) {
+async function expectPresent(page, selector, what) {
   try {
     await page.locator(selector).first().waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
   } catch {
@@ -232,7 +232,7 @@ function signInAnna() {
 
     await step('open /login', page, async () => {
       await goto(page, '/login');
-      await expectVisible(page, 'input[name=email]', 'the login form');
+      await expectPresent(page, 'input[name=email]', 'the login form');
     });
 
     await step('submit e-mail and password', page, async () => {
@@ -244,11 +244,11 @@ function signInAnna() {
     });
 
     await step('submit the TOTP code', page, async () => {
-      await expectVisible(page, 'input[name=code]', 'the 2FA code field');
+      await expectPresent(page, 'input[name=code]', 'the 2FA code field');
       const code = await totpCode(ANNA); // right before typing it
       await page.fill('input[name=code]', code);
       await submitAndWait(page, await submitButtonOf(page, page, 'input[name=code]'));
-      await expectVisible(page, '[data-testid=dashboard]', 'the dashboard after signing in');
+      await expectPresent(page, '[data-testid=dashboard]', 'the dashboard after signing in');
     });
 
     return { context, page };
@@ -336,11 +336,11 @@ describe('courrier in a browser', () => {
 
     await step('invite a member on /org/users', page, async () => {
       await goto(page, '/org/users');
-      await expectVisible(page, '#invite-form', 'the invitation form');
+      await expectPresent(page, '#invite-form', 'the invitation form');
       await page.fill('#invite-form input[name=email]', invitee);
       await page.selectOption('#invite-form select[name=role]', 'member');
       await submitAndWait(page, await submitButtonOf(page, page.locator('#invite-form'), 'input[name=email]'));
-      await expectVisible(page, 'a#invitation-link', 'the link of the new invitation');
+      await expectPresent(page, 'a#invitation-link', 'the link of the new invitation');
       const href = await page.getAttribute('a#invitation-link', 'href');
       assert.ok(href, 'a#invitation-link has no href');
       invitationUrl = new URL(href, page.url());
@@ -360,13 +360,13 @@ describe('courrier in a browser', () => {
         await step('open the invitation link in a new browser context', guest, async () => {
           const res = await guest.goto(invitationUrl.href);
           if (!res || res.status() >= 400) throw new Error(`GET ${invitationUrl} answered ${res?.status()}`);
-          await expectVisible(guest, 'input[name=password]', 'the invitation acceptance form');
+          await expectPresent(guest, 'input[name=password]', 'the invitation acceptance form');
         });
         await step('fill name and password and accept', guest, async () => {
           await guest.fill('input[name=name]', 'E2E Person');
           await guest.fill('input[name=password]', 'a-long-password-1');
           await submitAndWait(guest, await submitButtonOf(guest, guest, 'input[name=password]'));
-          await expectVisible(guest, '[data-testid=invitation-accepted]', 'the confirmation that the invitation was accepted');
+          await expectPresent(guest, '[data-testid=invitation-accepted]', 'the confirmation that the invitation was accepted');
         });
       } finally {
         await context.close();
@@ -377,14 +377,14 @@ describe('courrier in a browser', () => {
 
     await step('the new member is listed on /org/users', page, async () => {
       await goto(page, '/org/users');
-      await expectVisible(page, row, `the row of ${invitee}`);
+      await expectPresent(page, row, `the row of ${invitee}`);
     });
 
     await step('change the new member\'s role to approver', page, async () => {
       await page.selectOption(`${row} select[name=role]`, 'approver');
       await submitAndWait(page, await submitButtonOf(page, page.locator(row), 'select[name=role]'));
       await goto(page, '/org/users');
-      await expectVisible(page, row, `the row of ${invitee}`);
+      await expectPresent(page, row, `the row of ${invitee}`);
       const role = await page.inputValue(`${row} select[name=role]`);
       assert.equal(role, 'approver', `after saving, the role of ${invitee} should be approver, is ${role}`);
     });
@@ -403,7 +403,7 @@ describe('courrier in a browser', () => {
       } else {
         throw new Error('found neither form#lang-form select[name=locale] nor button[data-locale=fr]');
       }
-      await expectVisible(page, 'html[lang=fr]', 'the page in French after switching');
+      await expectPresent(page, 'html[lang=fr]', 'the page in French after switching');
       await goto(page, '/org/users');
       const lang = await page.getAttribute('html', 'lang');
       assert.equal(lang, 'fr', `the chosen language should stick: /org/users has html[lang=${lang}]`);

@@ -104,8 +104,13 @@ fn code_invalid() -> AppError {
 
 impl App {
     async fn throttle(&self, key: &str) -> Result<()> {
+        self.throttle_at(key, self.settings.max_login_failures)
+            .await
+    }
+
+    async fn throttle_at(&self, key: &str, max: i64) -> Result<()> {
         let since = self.now().plus_seconds(-self.settings.throttle_window_secs);
-        if self.store.login_failures_since(key, since).await? >= self.settings.max_login_failures {
+        if self.store.login_failures_since(key, since).await? >= max {
             return Err(AppError::Throttled {
                 retry_after_secs: self.settings.throttle_window_secs,
             });
@@ -114,7 +119,8 @@ impl App {
     }
 
     /// Checks e-mail and password; the same error for an unknown address and a
-    /// wrong password. Five failures in 15 minutes lock the address for a while.
+    /// wrong password. Five failures in 15 minutes lock the address for a while;
+    /// fifty from one client address lock that address.
     pub async fn login(&self, email: &str, password: &str, ip: Option<&str>) -> Result<NewSession> {
         let bad = || {
             AppError::Invalid(Invalid::new(
@@ -128,6 +134,13 @@ impl App {
         };
         let key = format!("login:{email}");
         self.throttle(&key).await?;
+        // One client address trying many accounts is throttled too, more loosely
+        // (offices share an address).
+        let ip_key = ip.map(|ip| format!("login-ip:{ip}"));
+        if let Some(k) = &ip_key {
+            self.throttle_at(k, self.settings.max_login_failures * 10)
+                .await?;
+        }
         let user = self.store.user_by_email(&email).await?;
         let ok = match &user {
             Some(u) => verify_password(password, &u.password_hash),
@@ -138,6 +151,9 @@ impl App {
         };
         let (true, Some(user)) = (ok, user) else {
             self.store.record_login_failure(&key, self.now()).await?;
+            if let Some(k) = &ip_key {
+                self.store.record_login_failure(k, self.now()).await?;
+            }
             return Err(bad());
         };
         self.store.clear_login_failures(&key).await?;
@@ -206,20 +222,37 @@ impl App {
         Ok(Some(totp(secret)?))
     }
 
-    fn totp_matches(&self, user: &UserRecord, code: &str) -> Result<bool> {
+    /// True when `code` is the person's TOTP code for the current 30-second
+    /// step or a neighbour. With `spend`, that step must not have been used
+    /// to sign in before, so a code seen once (say, over a shoulder) cannot be
+    /// replayed; enrolment only proves possession and spends nothing.
+    async fn totp_matches(&self, user: &UserRecord, code: &str, spend: bool) -> Result<bool> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let Some(t) = self.user_totp(user)? else {
             return Ok(false);
         };
-        let secs = u64::try_from(self.now().millis() / 1000).unwrap_or(0);
-        Ok(code.len() == 6 && t.check(&code, secs))
+        if code.len() != 6 {
+            return Ok(false);
+        }
+        let step = self.now().millis().div_euclid(30_000);
+        for candidate in [step - 1, step, step + 1] {
+            let at = u64::try_from(candidate.saturating_mul(30)).unwrap_or(0);
+            if crate::tokens::constant_time_eq(t.generate(at).as_bytes(), code.as_bytes()) {
+                return if spend {
+                    Ok(self.store.use_totp_step(user.id, candidate).await?)
+                } else {
+                    Ok(true)
+                };
+            }
+        }
+        Ok(false)
     }
 
     /// Completes sign-in with a TOTP code or an unused recovery code.
     pub async fn verify_second_factor(&self, ctx: &SessionContext, code: &str) -> Result<()> {
         let key = format!("2fa:{}", ctx.user.id);
         self.throttle(&key).await?;
-        let ok = self.totp_matches(&ctx.user, code)?
+        let ok = self.totp_matches(&ctx.user, code, true).await?
             || self
                 .store
                 .use_recovery_code(
@@ -283,7 +316,7 @@ impl App {
         if user.totp_enabled {
             return Err(AppError::Refused("auth.2fa_already_enabled"));
         }
-        if !self.totp_matches(&user, code)? {
+        if !self.totp_matches(&user, code, false).await? {
             return Err(code_invalid());
         }
         let codes: Vec<String> = (0..10)

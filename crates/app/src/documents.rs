@@ -33,9 +33,13 @@ impl App {
             created_at: self.now(),
             destroyed_at: None,
         };
-        self.store
-            .create_document(scope, &record, self.now())
-            .await?;
+        if let Err(e) = self.store.create_document(scope, &record, self.now()).await {
+            // Without its record the ciphertext can never be opened; do not leave it behind.
+            if let Err(cleanup) = self.blobs.delete(&record.blob_key).await {
+                tracing::warn!(blob = %record.blob_key, error = %cleanup, "orphaned ciphertext left in the blob store");
+            }
+            return Err(e.into());
+        }
         Ok(id)
     }
 

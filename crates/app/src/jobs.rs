@@ -102,6 +102,10 @@ impl Worker {
     /// Claims and runs one due job; `None` when nothing is due.
     pub async fn run_one(&self) -> Result<Option<JobRecord>> {
         let now = self.app.now();
+        for job in self.app.store.sweep_expired_jobs(now).await? {
+            tracing::error!(job = %job.id, kind = %job.kind, "worker stopped during the last attempt; job moved to dead-letter");
+            self.on_dead(&job).await?;
+        }
         let Some(job) = self
             .app
             .store
@@ -164,7 +168,11 @@ impl Worker {
                             .await?;
                         Ok(Outcome::Done { next: None })
                     }
-                    Err(e @ (MailError::NotConfigured | MailError::Config(_))) => {
+                    Err(
+                        e @ (MailError::NotConfigured
+                        | MailError::Config(_)
+                        | MailError::Rejected(_)),
+                    ) => {
                         app.store
                             .record_email_attempt(
                                 *email,

@@ -38,6 +38,9 @@ pub enum MailError {
     Config(String),
     #[error("SMTP delivery failed: {0}")]
     Delivery(String),
+    /// The server refused the message for good (a 5xx answer): retrying cannot help.
+    #[error("SMTP server rejected the message: {0}")]
+    Rejected(String),
 }
 
 impl Mailer {
@@ -72,10 +75,13 @@ impl Mailer {
                 email.body_html.clone(),
             ))
             .map_err(|e| MailError::Config(e.to_string()))?;
-        transport
-            .send(message)
-            .await
-            .map_err(|e| MailError::Delivery(e.to_string()))?;
+        transport.send(message).await.map_err(|e| {
+            if e.is_permanent() {
+                MailError::Rejected(e.to_string())
+            } else {
+                MailError::Delivery(e.to_string())
+            }
+        })?;
         Ok(())
     }
 }

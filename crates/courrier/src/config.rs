@@ -33,7 +33,15 @@ pub struct Config {
 
 /// Environment variables read as configuration, with their keys.
 const ENV_KEYS: &[&str] = &[
-    "LISTEN", "DATA_DIR", "DATABASE_URL", "BLOB_STORE", "PUBLIC_URL", "MASTER_KEY", "SMTP_URL", "MAIL_FROM", "WORKERS",
+    "LISTEN",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "BLOB_STORE",
+    "PUBLIC_URL",
+    "MASTER_KEY",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "WORKERS",
     "LOG_FORMAT",
 ];
 /// `COURRIER_*` variables with other meanings.
@@ -54,10 +62,16 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
             .field("blob_store", &self.blob_store)
             .field("public_url", &self.public_url)
-            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "master_key",
+                &self.master_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("workers", &self.workers)
@@ -68,21 +82,34 @@ impl fmt::Debug for Config {
 
 impl Config {
     /// Reads the file (if any) and the environment.
-    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
         let mut cfg = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
                 toml::from_str::<Config>(&text).with_context(|| format!("in {}", path.display()))?
             }
             None => Config::default(),
         };
         for (name, value) in env {
-            let Some(key) = name.strip_prefix("COURRIER_") else { continue };
+            let Some(key) = name.strip_prefix("COURRIER_") else {
+                continue;
+            };
             if ENV_OTHER.contains(&key) {
                 continue;
             }
             if !ENV_KEYS.contains(&key) {
-                bail!("unknown configuration variable {name}; known: {}", ENV_KEYS.iter().map(|k| format!("COURRIER_{k}")).collect::<Vec<_>>().join(", "));
+                bail!(
+                    "unknown configuration variable {name}; known: {}",
+                    ENV_KEYS
+                        .iter()
+                        .map(|k| format!("COURRIER_{k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
             let v = Some(value.clone());
             match key {
@@ -94,7 +121,13 @@ impl Config {
                 "MASTER_KEY" => cfg.master_key = v,
                 "SMTP_URL" => cfg.smtp_url = v,
                 "MAIL_FROM" => cfg.mail_from = v,
-                "WORKERS" => cfg.workers = Some(value.parse().with_context(|| format!("{name} must be a number"))?),
+                "WORKERS" => {
+                    cfg.workers = Some(
+                        value
+                            .parse()
+                            .with_context(|| format!("{name} must be a number"))?,
+                    )
+                }
                 _ => cfg.log_format = v,
             }
         }
@@ -102,23 +135,36 @@ impl Config {
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(|| PathBuf::from("data"))
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("data"))
     }
 
     pub fn listen(&self) -> String {
-        self.listen.clone().unwrap_or_else(|| "127.0.0.1:8080".into())
+        self.listen
+            .clone()
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir().join("courrier.sqlite3").display()))
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir().join("courrier.sqlite3").display()
+            )
+        })
     }
 
     pub fn blob_store(&self) -> String {
-        self.blob_store.clone().unwrap_or_else(|| self.data_dir().join("blobs").display().to_string())
+        self.blob_store
+            .clone()
+            .unwrap_or_else(|| self.data_dir().join("blobs").display().to_string())
     }
 
     pub fn public_url(&self) -> String {
-        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen()))
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen()))
     }
 }
 
@@ -127,12 +173,24 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
     fn env_overrides_and_unknown_keys_fail() {
-        let c = Config::load(None, env(&[("COURRIER_LISTEN", "0.0.0.0:9000"), ("PATH", "/bin"), ("COURRIER_LOG", "debug")])).unwrap();
+        let c = Config::load(
+            None,
+            env(&[
+                ("COURRIER_LISTEN", "0.0.0.0:9000"),
+                ("PATH", "/bin"),
+                ("COURRIER_LOG", "debug"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(c.listen(), "0.0.0.0:9000");
         let err = Config::load(None, env(&[("COURRIER_LISTN", "x")])).unwrap_err();
         assert!(err.to_string().contains("COURRIER_LISTN"));
@@ -152,6 +210,9 @@ mod tests {
             ..Config::default()
         };
         let dbg = format!("{c:?}");
-        assert!(!dbg.contains("hunter2") && !dbg.contains("c2VjcmV0") && !dbg.contains(":pw@"), "{dbg}");
+        assert!(
+            !dbg.contains("hunter2") && !dbg.contains("c2VjcmV0") && !dbg.contains(":pw@"),
+            "{dbg}"
+        );
     }
 }

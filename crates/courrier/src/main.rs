@@ -11,14 +11,20 @@ use courrier_app::jobs::{Worker, ensure_recurring_jobs};
 use courrier_app::mail::Mailer;
 use courrier_app::vault::SecretKey;
 use courrier_app::{App, Settings};
-use courrier_domain::{Currency, EmailAddress, OrgId, OrgKind, OrgScope, Permission, Role, SystemClock};
+use courrier_domain::{
+    Currency, EmailAddress, OrgId, OrgKind, OrgScope, Permission, Role, SystemClock,
+};
 use courrier_store::Store;
 use courrier_store::blob::BlobStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "courrier", version, about = "Courrier: business letters, paper in and digital out, digital in and paper out.")]
+#[command(
+    name = "courrier",
+    version,
+    about = "Courrier: business letters, paper in and digital out, digital in and paper out."
+)]
 struct Cli {
     /// Configuration file (TOML). Environment variables COURRIER_* override it.
     #[arg(long, global = true, env = "COURRIER_CONFIG")]
@@ -131,7 +137,9 @@ enum AuditCommand {
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("COURRIER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if cfg.log_format.as_deref() == Some("json") {
         builder.json().init();
     } else {
@@ -148,12 +156,16 @@ fn master_key(cfg: &Config) -> anyhow::Result<SecretKey> {
     }
     let url = cfg.database_url();
     if !url.starts_with("sqlite:") {
-        bail!("set master_key (COURRIER_MASTER_KEY) when using PostgreSQL: every server process must use the same key");
+        bail!(
+            "set master_key (COURRIER_MASTER_KEY) when using PostgreSQL: every server process must use the same key"
+        );
     }
     let path = cfg.data_dir().join("master.key");
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        return SecretKey::parse(&text).with_context(|| format!("{} is not a valid master key", path.display()));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return SecretKey::parse(&text)
+            .with_context(|| format!("{} is not a valid master key", path.display()));
     }
     std::fs::create_dir_all(cfg.data_dir())?;
     let key = SecretKey::random();
@@ -165,33 +177,61 @@ fn master_key(cfg: &Config) -> anyhow::Result<SecretKey> {
 fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())?;
     Ok(())
 }
 
-async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
+/// The embedded SQLite default lives in the data folder, which may not exist yet.
+fn ensure_data_dir(cfg: &Config) -> anyhow::Result<()> {
     if cfg.database_url.is_none() {
-        std::fs::create_dir_all(cfg.data_dir()).with_context(|| format!("creating {}", cfg.data_dir().display()))?;
+        std::fs::create_dir_all(cfg.data_dir())
+            .with_context(|| format!("creating {}", cfg.data_dir().display()))?;
     }
-    let store = Store::connect(&cfg.database_url()).await.context("opening the database")?;
+    Ok(())
+}
+
+async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
+    ensure_data_dir(cfg)?;
+    let store = Store::connect(&cfg.database_url())
+        .await
+        .context("opening the database")?;
     let blobs = BlobStore::open(&cfg.blob_store()).context("opening the blob store")?;
     let mailer = match &cfg.smtp_url {
         Some(url) => {
-            let from = cfg.mail_from.clone().unwrap_or_else(|| "Courrier <noreply@localhost>".into());
+            let from = cfg
+                .mail_from
+                .clone()
+                .unwrap_or_else(|| "Courrier <noreply@localhost>".into());
             Mailer::smtp(url, &from)?
         }
         None => {
-            tracing::warn!("smtp_url is not set: e-mails stay in the outbox marked failed (see the platform page)");
+            tracing::warn!(
+                "smtp_url is not set: e-mails stay in the outbox marked failed (see the platform page)"
+            );
             Mailer::NotConfigured
         }
     };
     let master = master_key(cfg)?;
-    Ok(App::new(store, blobs, master, Arc::new(SystemClock), mailer, Settings::new(&cfg.public_url())))
+    Ok(App::new(
+        store,
+        blobs,
+        master,
+        Arc::new(SystemClock),
+        mailer,
+        Settings::new(&cfg.public_url()),
+    ))
 }
 
 fn print_demo(logins: &[courrier_app::demo::DemoLogin], url: &str) {
-    println!("\nCourrier demo data is loaded. Sign in at {url}/login with password '{}':", courrier_app::demo::DEMO_PASSWORD);
+    println!(
+        "\nCourrier demo data is loaded. Sign in at {url}/login with password '{}':",
+        courrier_app::demo::DEMO_PASSWORD
+    );
     for l in logins {
         println!("  {:<34} {:<16} {}", l.email, l.role.as_str(), l.org);
     }
@@ -201,7 +241,10 @@ fn print_demo(logins: &[courrier_app::demo::DemoLogin], url: &str) {
         courrier_app::demo::TWO_FACTOR_DEMO_USER
     );
     for l in logins.iter().filter(|l| !l.recovery_codes.is_empty()) {
-        println!("or use one of its recovery codes: {}", l.recovery_codes.join(" "));
+        println!(
+            "or use one of its recovery codes: {}",
+            l.recovery_codes.join(" ")
+        );
     }
     println!();
 }
@@ -221,7 +264,12 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-async fn serve(mut cfg: Config, listen: Option<String>, public_url: Option<String>, demo: bool) -> anyhow::Result<()> {
+async fn serve(
+    mut cfg: Config,
+    listen: Option<String>,
+    public_url: Option<String>,
+    demo: bool,
+) -> anyhow::Result<()> {
     if listen.is_some() {
         cfg.listen = listen;
     }
@@ -237,13 +285,22 @@ async fn serve(mut cfg: Config, listen: Option<String>, public_url: Option<Strin
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut workers = Vec::new();
     for _ in 0..cfg.workers.unwrap_or(2) {
-        workers.push(tokio::spawn(Worker::new(app.clone(), "worker").run(stop_rx.clone())));
+        workers.push(tokio::spawn(
+            Worker::new(app.clone(), "worker").run(stop_rx.clone()),
+        ));
     }
-    let listener = tokio::net::TcpListener::bind(cfg.listen()).await.with_context(|| format!("listening on {}", cfg.listen()))?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen())
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen()))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?app.store.backend(), blobs = app.blobs.description(), "Courrier is serving");
     println!("Courrier is listening on http://{addr}");
-    courrier_web::serve(listener, courrier_web::AppState::new(app.clone()), shutdown_signal()).await?;
+    courrier_web::serve(
+        listener,
+        courrier_web::AppState::new(app.clone()),
+        shutdown_signal(),
+    )
+    .await?;
     let _ = stop_tx.send(true);
     for w in workers {
         let _ = w.await;
@@ -253,7 +310,8 @@ async fn serve(mut cfg: Config, listen: Option<String>, public_url: Option<Strin
 }
 
 fn parse_org(s: &str) -> anyhow::Result<OrgId> {
-    s.parse::<OrgId>().map_err(|e| anyhow::anyhow!("--org: {e}"))
+    s.parse::<OrgId>()
+        .map_err(|e| anyhow::anyhow!("--org: {e}"))
 }
 
 #[tokio::main]
@@ -265,8 +323,13 @@ async fn main() -> anyhow::Result<()> {
     }
     init_logging(&cfg);
     match cli.command {
-        Command::Serve { listen, public_url, demo } => serve(cfg, listen, public_url, demo).await?,
+        Command::Serve {
+            listen,
+            public_url,
+            demo,
+        } => serve(cfg, listen, public_url, demo).await?,
         Command::Migrate => {
+            ensure_data_dir(&cfg)?;
             let store = Store::connect_without_migrating(&cfg.database_url()).await?;
             let n = store.migrate().await?;
             println!("{n} migration(s) applied");
@@ -276,33 +339,81 @@ async fn main() -> anyhow::Result<()> {
             let logins = app.load_demo().await?;
             print_demo(&logins, &cfg.public_url());
         }
-        Command::Org { command: OrgCommand::Create { name, kind, country, currency } } => {
+        Command::Org {
+            command:
+                OrgCommand::Create {
+                    name,
+                    kind,
+                    country,
+                    currency,
+                },
+        } => {
             let app = open_app(&cfg).await?;
-            let new = NewOrg { name, kind: OrgKind::parse(&kind)?, country, currency: Currency::parse(&currency)? };
+            let new = NewOrg {
+                name,
+                kind: OrgKind::parse(&kind)?,
+                country,
+                currency: Currency::parse(&currency)?,
+            };
             let id = app.create_org(new, "system:cli").await?;
             println!("{id}");
         }
-        Command::User { command: UserCommand::Add { org, email, name, role, password } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    org,
+                    email,
+                    name,
+                    role,
+                    password,
+                },
+        } => {
             let app = open_app(&cfg).await?;
             let scope = OrgScope::system(parse_org(&org)?, "system:cli");
-            let id = app.add_user(&scope, &email, &name, &password, Role::parse(&role)?).await?;
+            let id = app
+                .add_user(&scope, &email, &name, &password, Role::parse(&role)?)
+                .await?;
             println!("{id}");
         }
-        Command::User { command: UserCommand::TotpCode { email } } => {
+        Command::User {
+            command: UserCommand::TotpCode { email },
+        } => {
             let app = open_app(&cfg).await?;
-            let user = app.store.user_by_email(&EmailAddress::parse(&email)?).await?.context("no such user")?;
+            let user = app
+                .store
+                .user_by_email(&EmailAddress::parse(&email)?)
+                .await?
+                .context("no such user")?;
             println!("{}", app.current_totp_code(user.id).await?);
         }
-        Command::Apikey { command: ApikeyCommand::Create { org, name, permissions } } => {
+        Command::Apikey {
+            command:
+                ApikeyCommand::Create {
+                    org,
+                    name,
+                    permissions,
+                },
+        } => {
             let app = open_app(&cfg).await?;
-            let org = app.store.org(parse_org(&org)?).await.context("no such organisation")?;
+            let org = app
+                .store
+                .org(parse_org(&org)?)
+                .await
+                .context("no such organisation")?;
             let perms = Permission::parse_list(&permissions)?;
             let actor = courrier_domain::Actor::system("cli", org.id, org.kind);
             let (record, key) = app.create_api_key(&actor, &name, &perms).await?;
             println!("{key}");
-            eprintln!("API key {} for {} with {}: store it now, it is not shown again", record.id, org.name, Permission::join(&perms));
+            eprintln!(
+                "API key {} for {} with {}: store it now, it is not shown again",
+                record.id,
+                org.name,
+                Permission::join(&perms)
+            );
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let app = open_app(&cfg).await?;
             let mut broken = 0;
             for r in app.verify_audit().await? {

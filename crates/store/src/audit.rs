@@ -67,7 +67,15 @@ pub(crate) use append_in_tx;
 /// Appends for a scope (an actor acting in its organisation).
 macro_rules! audit_scope_in_tx {
     ($tx:expr, $d:expr, $scope:expr, $event:expr, $now:expr) => {
-        $crate::audit::append_in_tx!($tx, $d, $scope.org(), $scope.actor(), $scope.ip(), $event, $now)
+        $crate::audit::append_in_tx!(
+            $tx,
+            $d,
+            $scope.org(),
+            $scope.actor(),
+            $scope.ip(),
+            $event,
+            $now
+        )
     };
 }
 pub(crate) use audit_scope_in_tx;
@@ -94,7 +102,12 @@ const ENTRY_COLS: &str = "org_id, seq, at, actor, ip, action, target, detail, pr
 
 impl Store {
     /// Records an event that changes nothing else in the store (a login, an export).
-    pub async fn append_audit(&self, scope: &OrgScope, event: &AuditEvent, now: Timestamp) -> Result<()> {
+    pub async fn append_audit(
+        &self,
+        scope: &OrgScope,
+        event: &AuditEvent,
+        now: Timestamp,
+    ) -> Result<()> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             audit_scope_in_tx!(tx, d, scope, event, now);
@@ -104,9 +117,16 @@ impl Store {
     }
 
     /// The organisation's log, newest first; the cursor is the last sequence number seen.
-    pub async fn list_audit(&self, scope: &OrgScope, cursor: Option<&str>, limit: u32) -> Result<Page<AuditEntry>> {
+    pub async fn list_audit(
+        &self,
+        scope: &OrgScope,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry>> {
         let before = match cursor {
-            Some(c) => c.parse::<i64>().map_err(|_| StoreError::Refused { what: "cursor.invalid" })?,
+            Some(c) => c.parse::<i64>().map_err(|_| StoreError::Refused {
+                what: "cursor.invalid",
+            })?,
             None => i64::MAX,
         };
         let limit = i64::from(limit.clamp(1, 200));

@@ -3,17 +3,21 @@
 
 use crate::audit::{append_in_tx, audit_scope_in_tx};
 use crate::users::{insert_user, paged, parse_id};
-use crate::{ApiKeyRecord, InvitationRecord, Page, Result, SessionRecord, Store, StoreError, UserRecord, on_pool};
+use crate::{
+    ApiKeyRecord, InvitationRecord, Page, Result, SessionRecord, Store, StoreError, UserRecord,
+    on_pool,
+};
 use courrier_domain::audit::AuditEvent;
-use courrier_domain::{ApiKeyId, EmailAddress, InvitationId, OrgScope, Permission, Role, Timestamp, UserId};
+use courrier_domain::{
+    ApiKeyId, EmailAddress, InvitationId, OrgScope, Permission, Role, Timestamp, UserId,
+};
 use sqlx::Row;
 
 fn opt_ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp::from_millis)
 }
 
-const INVITATION_COLS: &str =
-    "id, org_id, email, role, token_hash, invited_by, created_at, expires_at, accepted_at, revoked_at";
+const INVITATION_COLS: &str = "id, org_id, email, role, token_hash, invited_by, created_at, expires_at, accepted_at, revoked_at";
 
 macro_rules! invitation_from_row {
     ($r:expr) => {{
@@ -23,7 +27,8 @@ macro_rules! invitation_from_row {
             org: parse_id(r.try_get::<String, _>("org_id")?)?,
             email: EmailAddress::parse(&r.try_get::<String, _>("email")?)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            role: Role::parse(&r.try_get::<String, _>("role")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            role: Role::parse(&r.try_get::<String, _>("role")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             token_hash: r.try_get("token_hash")?,
             invited_by: r.try_get("invited_by")?,
             created_at: Timestamp::from_millis(r.try_get("created_at")?),
@@ -34,8 +39,7 @@ macro_rules! invitation_from_row {
     }};
 }
 
-const API_KEY_COLS: &str =
-    "id, org_id, name, prefix, secret_hash, permissions, created_by, created_at, last_used_at, revoked_at";
+const API_KEY_COLS: &str = "id, org_id, name, prefix, secret_hash, permissions, created_by, created_at, last_used_at, revoked_at";
 
 macro_rules! api_key_from_row {
     ($r:expr) => {{
@@ -115,7 +119,10 @@ impl Store {
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_pool!(self, |p, d| {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_string()).execute(p).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash.to_string())
+                .execute(p)
+                .await?;
         });
         Ok(())
     }
@@ -135,25 +142,39 @@ impl Store {
 
     pub async fn login_failures_since(&self, key: &str, since: Timestamp) -> Result<i64> {
         on_pool!(self, |p, d| {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at > $2")
-                .bind(key.to_string())
-                .bind(since.millis())
-                .fetch_one(p)
-                .await?)
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at > $2",
+            )
+            .bind(key.to_string())
+            .bind(since.millis())
+            .fetch_one(p)
+            .await?)
         })
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
         on_pool!(self, |p, d| {
-            sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1").bind(key.to_string()).execute(p).await?;
+            sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
+                .bind(key.to_string())
+                .execute(p)
+                .await?;
         });
         Ok(())
     }
 
     // ----- invitations -----
 
-    pub async fn create_invitation(&self, scope: &OrgScope, inv: &InvitationRecord, now: Timestamp) -> Result<()> {
-        let event = AuditEvent::new("user.invited", inv.id.to_string(), format!("{} as {}", inv.email, inv.role));
+    pub async fn create_invitation(
+        &self,
+        scope: &OrgScope,
+        inv: &InvitationRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "user.invited",
+            inv.id.to_string(),
+            format!("{} as {}", inv.email, inv.role),
+        );
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -177,7 +198,11 @@ impl Store {
     }
 
     /// An open invitation (not accepted, revoked or expired) by token hash.
-    pub async fn open_invitation(&self, token_hash: &str, now: Timestamp) -> Result<Option<InvitationRecord>> {
+    pub async fn open_invitation(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<InvitationRecord>> {
         on_pool!(self, |p, d| {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {INVITATION_COLS} FROM invitations WHERE token_hash = $1 \
@@ -194,7 +219,11 @@ impl Store {
         })
     }
 
-    pub async fn list_invitations(&self, scope: &OrgScope, now: Timestamp) -> Result<Vec<InvitationRecord>> {
+    pub async fn list_invitations(
+        &self,
+        scope: &OrgScope,
+        now: Timestamp,
+    ) -> Result<Vec<InvitationRecord>> {
         let mut out = Vec::new();
         on_pool!(self, |p, d| {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -212,7 +241,12 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn revoke_invitation(&self, scope: &OrgScope, id: InvitationId, now: Timestamp) -> Result<()> {
+    pub async fn revoke_invitation(
+        &self,
+        scope: &OrgScope,
+        id: InvitationId,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = AuditEvent::new("user.invitation_revoked", id.to_string(), "");
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
@@ -236,7 +270,12 @@ impl Store {
 
     /// Turns an open invitation into a person, once: a second acceptance finds
     /// the invitation closed and answers `NotFound`.
-    pub async fn accept_invitation(&self, invitation: InvitationId, user: &UserRecord, now: Timestamp) -> Result<()> {
+    pub async fn accept_invitation(
+        &self,
+        invitation: InvitationId,
+        user: &UserRecord,
+        now: Timestamp,
+    ) -> Result<()> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             let org: Option<String> = sqlx::query_scalar(
@@ -249,7 +288,11 @@ impl Store {
             .await?;
             let org: courrier_domain::OrgId = parse_id(org.ok_or(StoreError::NotFound)?)?;
             insert_user!(tx, org, user);
-            let event = AuditEvent::new("user.joined", user.id.to_string(), format!("{} as {}", user.email, user.role));
+            let event = AuditEvent::new(
+                "user.joined",
+                user.id.to_string(),
+                format!("{} as {}", user.email, user.role),
+            );
             append_in_tx!(tx, d, org, &format!("user:{}", user.id), None, &event, now);
             tx.commit().await?;
         });
@@ -258,20 +301,31 @@ impl Store {
 
     // ----- password resets -----
 
-    pub async fn create_password_reset(&self, user: UserId, token_hash: &str, expires_at: Timestamp) -> Result<()> {
+    pub async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
         on_pool!(self, |p, d| {
-            sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
-                .bind(token_hash.to_string())
-                .bind(user.to_string())
-                .bind(expires_at.millis())
-                .execute(p)
-                .await?;
+            sqlx::query(
+                "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            )
+            .bind(token_hash.to_string())
+            .bind(user.to_string())
+            .bind(expires_at.millis())
+            .execute(p)
+            .await?;
         });
         Ok(())
     }
 
     /// Spends a reset token; returns whose it was when it was valid.
-    pub async fn take_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<Option<UserId>> {
+    pub async fn take_password_reset(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<UserId>> {
         on_pool!(self, |p, d| {
             let user: Option<String> = sqlx::query_scalar(
                 "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
@@ -287,7 +341,12 @@ impl Store {
 
     // ----- API keys -----
 
-    pub async fn create_api_key(&self, scope: &OrgScope, key: &ApiKeyRecord, now: Timestamp) -> Result<()> {
+    pub async fn create_api_key(
+        &self,
+        scope: &OrgScope,
+        key: &ApiKeyRecord,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = AuditEvent::new(
             "apikey.created",
             key.id.to_string(),
@@ -343,7 +402,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn list_api_keys(&self, scope: &OrgScope, cursor: Option<&str>, limit: u32) -> Result<Page<ApiKeyRecord>> {
+    pub async fn list_api_keys(
+        &self,
+        scope: &OrgScope,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<ApiKeyRecord>> {
         let limit = i64::from(limit.clamp(1, 200));
         let mut items = Vec::new();
         on_pool!(self, |p, d| {
@@ -362,7 +426,12 @@ impl Store {
         Ok(paged(items, limit, |k| k.id.to_string()))
     }
 
-    pub async fn revoke_api_key(&self, scope: &OrgScope, id: ApiKeyId, now: Timestamp) -> Result<()> {
+    pub async fn revoke_api_key(
+        &self,
+        scope: &OrgScope,
+        id: ApiKeyId,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = AuditEvent::new("apikey.revoked", id.to_string(), "");
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;

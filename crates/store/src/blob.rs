@@ -34,18 +34,26 @@ impl BlobStore {
                 .with_url(location)
                 .build()
                 .map_err(|e| BlobError::Config(e.to_string()))?;
-            let inner: Arc<dyn ObjectStore> = match location.trim_start_matches("s3://").split_once('/') {
-                Some((_, prefix)) if !prefix.is_empty() => {
-                    Arc::new(object_store::prefix::PrefixStore::new(s3, Path::from(prefix)))
-                }
-                _ => Arc::new(s3),
-            };
-            Ok(BlobStore { inner, description: location.to_string() })
+            let inner: Arc<dyn ObjectStore> =
+                match location.trim_start_matches("s3://").split_once('/') {
+                    Some((_, prefix)) if !prefix.is_empty() => Arc::new(
+                        object_store::prefix::PrefixStore::new(s3, Path::from(prefix)),
+                    ),
+                    _ => Arc::new(s3),
+                };
+            Ok(BlobStore {
+                inner,
+                description: location.to_string(),
+            })
         } else {
             let dir = location.strip_prefix("file://").unwrap_or(location);
             std::fs::create_dir_all(dir).map_err(|e| BlobError::Config(format!("{dir}: {e}")))?;
-            let fs = LocalFileSystem::new_with_prefix(dir).map_err(|e| BlobError::Config(e.to_string()))?;
-            Ok(BlobStore { inner: Arc::new(fs), description: dir.to_string() })
+            let fs = LocalFileSystem::new_with_prefix(dir)
+                .map_err(|e| BlobError::Config(e.to_string()))?;
+            Ok(BlobStore {
+                inner: Arc::new(fs),
+                description: dir.to_string(),
+            })
         }
     }
 
@@ -54,7 +62,9 @@ impl BlobStore {
     }
 
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
-        self.inner.put(&Path::from(key), PutPayload::from(bytes)).await?;
+        self.inner
+            .put(&Path::from(key), PutPayload::from(bytes))
+            .await?;
         Ok(())
     }
 

@@ -9,8 +9,17 @@ use courrier_domain::{OrgScope, Timestamp};
 use sqlx::Row;
 
 impl Store {
-    pub async fn create_document(&self, scope: &OrgScope, doc: &DocumentRecord, now: Timestamp) -> Result<()> {
-        let event = AuditEvent::new("document.stored", doc.id.to_string(), format!("{} bytes", doc.size_bytes));
+    pub async fn create_document(
+        &self,
+        scope: &OrgScope,
+        doc: &DocumentRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "document.stored",
+            doc.id.to_string(),
+            format!("{} bytes", doc.size_bytes),
+        );
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -51,13 +60,20 @@ impl Store {
                 size_bytes: r.try_get("size_bytes")?,
                 wrapped_key: r.try_get("wrapped_key")?,
                 created_at: Timestamp::from_millis(r.try_get("created_at")?),
-                destroyed_at: r.try_get::<Option<i64>, _>("destroyed_at")?.map(Timestamp::from_millis),
+                destroyed_at: r
+                    .try_get::<Option<i64>, _>("destroyed_at")?
+                    .map(Timestamp::from_millis),
             })
         })
     }
 
     /// Destroys the document key (crypto-shredding). The record stays as proof.
-    pub async fn shred_document(&self, scope: &OrgScope, id: uuid::Uuid, now: Timestamp) -> Result<()> {
+    pub async fn shred_document(
+        &self,
+        scope: &OrgScope,
+        id: uuid::Uuid,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = AuditEvent::new("document.shredded", id.to_string(), "");
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;

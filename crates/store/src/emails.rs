@@ -7,8 +7,7 @@ use crate::{EmailRecord, EmailState, NewJob, Result, Store, StoreError, on_pool}
 use courrier_domain::{EmailAddress, Timestamp};
 use sqlx::Row;
 
-const EMAIL_COLS: &str =
-    "id, to_address, subject, body_text, body_html, state, attempts, last_error, created_at, sent_at";
+const EMAIL_COLS: &str = "id, to_address, subject, body_text, body_html, state, attempts, last_error, created_at, sent_at";
 
 macro_rules! email_from_row {
     ($r:expr) => {{
@@ -24,14 +23,21 @@ macro_rules! email_from_row {
             attempts: r.try_get("attempts")?,
             last_error: r.try_get("last_error")?,
             created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(Timestamp::from_millis),
+            sent_at: r
+                .try_get::<Option<i64>, _>("sent_at")?
+                .map(Timestamp::from_millis),
         }
     }};
 }
 
 impl Store {
     /// Stores a message and queues `delivery` (whose payload names the message).
-    pub async fn enqueue_email(&self, email: &EmailRecord, delivery: &NewJob, now: Timestamp) -> Result<()> {
+    pub async fn enqueue_email(
+        &self,
+        email: &EmailRecord,
+        delivery: &NewJob,
+        now: Timestamp,
+    ) -> Result<()> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -54,11 +60,13 @@ impl Store {
 
     pub async fn email(&self, id: uuid::Uuid) -> Result<EmailRecord> {
         on_pool!(self, |p, d| {
-            let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {EMAIL_COLS} FROM emails WHERE id = $1")))
-                .bind(id.to_string())
-                .fetch_optional(p)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {EMAIL_COLS} FROM emails WHERE id = $1"
+            )))
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
             Ok(email_from_row!(r))
         })
     }

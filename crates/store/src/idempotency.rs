@@ -50,15 +50,23 @@ impl Store {
         })
     }
 
-    pub async fn idempotency_finish(&self, scope: &str, key: &str, status: u16, body: &str) -> Result<()> {
+    pub async fn idempotency_finish(
+        &self,
+        scope: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()> {
         on_pool!(self, |p, d| {
-            sqlx::query("UPDATE idempotency SET status = $1, body = $2 WHERE scope = $3 AND idem_key = $4")
-                .bind(i32::from(status))
-                .bind(body.to_string())
-                .bind(scope.to_string())
-                .bind(key.to_string())
-                .execute(p)
-                .await?;
+            sqlx::query(
+                "UPDATE idempotency SET status = $1, body = $2 WHERE scope = $3 AND idem_key = $4",
+            )
+            .bind(i32::from(status))
+            .bind(body.to_string())
+            .bind(scope.to_string())
+            .bind(key.to_string())
+            .execute(p)
+            .await?;
         });
         Ok(())
     }
@@ -66,11 +74,13 @@ impl Store {
     /// Releases a key whose request failed on the server side, so a retry can run.
     pub async fn idempotency_abandon(&self, scope: &str, key: &str) -> Result<()> {
         on_pool!(self, |p, d| {
-            sqlx::query("DELETE FROM idempotency WHERE scope = $1 AND idem_key = $2 AND status = 0")
-                .bind(scope.to_string())
-                .bind(key.to_string())
-                .execute(p)
-                .await?;
+            sqlx::query(
+                "DELETE FROM idempotency WHERE scope = $1 AND idem_key = $2 AND status = 0",
+            )
+            .bind(scope.to_string())
+            .bind(key.to_string())
+            .execute(p)
+            .await?;
         });
         Ok(())
     }

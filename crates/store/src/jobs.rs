@@ -24,11 +24,15 @@ macro_rules! job_from_row {
             run_at: Timestamp::from_millis(r.try_get("run_at")?),
             attempts: r.try_get("attempts")?,
             max_attempts: r.try_get("max_attempts")?,
-            lease_until: r.try_get::<Option<i64>, _>("lease_until")?.map(Timestamp::from_millis),
+            lease_until: r
+                .try_get::<Option<i64>, _>("lease_until")?
+                .map(Timestamp::from_millis),
             locked_by: r.try_get("locked_by")?,
             last_error: r.try_get("last_error")?,
             created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(Timestamp::from_millis),
+            finished_at: r
+                .try_get::<Option<i64>, _>("finished_at")?
+                .map(Timestamp::from_millis),
         }
     }};
 }
@@ -62,22 +66,40 @@ impl Store {
         on_pool!(self, |p, d| Ok(insert_job!(p, job, now)))
     }
 
-    /// Claims the most overdue job for `worker` until `lease_until`. Jobs whose
-    /// lease ran out with no attempts left are moved to the dead-letter state first.
-    pub async fn claim_job(&self, worker: &str, now: Timestamp, lease_until: Timestamp) -> Result<Option<JobRecord>> {
+    /// Moves jobs whose lease ran out on their last attempt to the dead-letter
+    /// state and returns them, so the caller can settle what they were doing.
+    pub async fn sweep_expired_jobs(&self, now: Timestamp) -> Result<Vec<JobRecord>> {
+        let mut out = Vec::new();
         on_pool!(self, |p, d| {
-            sqlx::query(
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE jobs SET state = 'dead', finished_at = $1, locked_by = NULL, \
                  last_error = COALESCE(last_error, 'lease expired on the last attempt') \
-                 WHERE state = 'running' AND lease_until <= $1 AND attempts >= max_attempts",
-            )
+                 WHERE state = 'running' AND lease_until <= $1 AND attempts >= max_attempts \
+                 RETURNING {JOB_COLS}"
+            )))
             .bind(now.millis())
-            .execute(p)
+            .fetch_all(p)
             .await?;
+            for r in rows {
+                out.push(job_from_row!(r));
+            }
+        });
+        Ok(out)
+    }
+
+    /// Claims the most overdue job for `worker` until `lease_until`: a queued
+    /// job that is due, or a running one whose lease expired with attempts left.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<JobRecord>> {
+        on_pool!(self, |p, d| {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2 \
                  WHERE id = (SELECT id FROM jobs \
-                    WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until <= $3) \
+                    WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until <= $3 AND attempts < max_attempts) \
                     ORDER BY run_at, id LIMIT 1{}) \
                  RETURNING {JOB_COLS}",
                 d.skip_locked
@@ -95,7 +117,12 @@ impl Store {
     }
 
     /// Keeps a long job's lease alive; false when the lease was lost.
-    pub async fn extend_job_lease(&self, id: JobId, worker: &str, until: Timestamp) -> Result<bool> {
+    pub async fn extend_job_lease(
+        &self,
+        id: JobId,
+        worker: &str,
+        until: Timestamp,
+    ) -> Result<bool> {
         on_pool!(self, |p, d| {
             let n = sqlx::query(
                 "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'",
@@ -112,7 +139,13 @@ impl Store {
 
     /// Marks a claimed job done and, in the same transaction, queues its
     /// successor (a recurring job's next run). False when the lease was lost.
-    pub async fn complete_job(&self, id: JobId, worker: &str, now: Timestamp, next: Option<&NewJob>) -> Result<bool> {
+    pub async fn complete_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: Timestamp,
+        next: Option<&NewJob>,
+    ) -> Result<bool> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(
@@ -145,38 +178,51 @@ impl Store {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<bool> {
+        const RETRY: &str = "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_until = NULL, locked_by = NULL \
+                             WHERE id = $3 AND locked_by = $4 AND state = 'running'";
+        const GIVE_UP: &str = "UPDATE jobs SET state = 'dead', finished_at = $1, last_error = $2, lease_until = NULL \
+                               WHERE id = $3 AND locked_by = $4 AND state = 'running'";
         on_pool!(self, |p, d| {
-            let q = match retry_at {
-                Some(at) => sqlx::query(
-                    "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_until = NULL, locked_by = NULL \
-                     WHERE id = $3 AND locked_by = $4 AND state = 'running'",
-                )
-                .bind(at.millis()),
-                None => sqlx::query(
-                    "UPDATE jobs SET state = 'dead', finished_at = $1, last_error = $2, lease_until = NULL \
-                     WHERE id = $3 AND locked_by = $4 AND state = 'running'",
-                )
-                .bind(now.millis()),
+            let (sql, at, error) = match retry_at {
+                Some(at) => (RETRY, at, error.to_string()),
+                None => (GIVE_UP, now, error.to_string()),
             };
-            let n = q
-                .bind(error.to_string())
+            let first = sqlx::query(sql)
+                .bind(at.millis())
+                .bind(error.clone())
                 .bind(id.to_string())
                 .bind(worker.to_string())
                 .execute(p)
-                .await
-                .map_err(|e| StoreError::unique(e, "job.already_queued"))?
-                .rows_affected();
+                .await;
+            let n = match first {
+                Ok(r) => r.rows_affected(),
+                // A newer run of the same unique job is queued already (a recurring
+                // job re-queued meanwhile): that run replaces this retry.
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => sqlx::query(GIVE_UP)
+                    .bind(now.millis())
+                    .bind(format!(
+                        "{error} (superseded: a newer run is already queued)"
+                    ))
+                    .bind(id.to_string())
+                    .bind(worker.to_string())
+                    .execute(p)
+                    .await?
+                    .rows_affected(),
+                Err(e) => return Err(e.into()),
+            };
             Ok(n == 1)
         })
     }
 
     pub async fn job(&self, id: JobId) -> Result<JobRecord> {
         on_pool!(self, |p, d| {
-            let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1")))
-                .bind(id.to_string())
-                .fetch_optional(p)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {JOB_COLS} FROM jobs WHERE id = $1"
+            )))
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
             Ok(job_from_row!(r))
         })
     }

@@ -80,9 +80,14 @@ pub(crate) struct Dialect {
     pub skip_locked: &'static str,
 }
 
-pub(crate) const SQLITE: Dialect = Dialect { lock_rows: "", skip_locked: "" };
-pub(crate) const POSTGRES: Dialect =
-    Dialect { lock_rows: " FOR NO KEY UPDATE", skip_locked: " FOR UPDATE SKIP LOCKED" };
+pub(crate) const SQLITE: Dialect = Dialect {
+    lock_rows: "",
+    skip_locked: "",
+};
+pub(crate) const POSTGRES: Dialect = Dialect {
+    lock_rows: " FOR NO KEY UPDATE",
+    skip_locked: " FOR UPDATE SKIP LOCKED",
+};
 
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
@@ -132,10 +137,21 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10));
             // One connection: SQLite has one writer, and a single connection
             // means a transaction never meets SQLITE_BUSY halfway through.
-            Db::Sqlite(SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?)
+            Db::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts)
+                    .await?,
+            )
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
-            Db::Postgres(PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?)
+            Db::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(10)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?,
+            )
         } else {
             return Err(StoreError::Migration(format!(
                 "database URL must start with sqlite:// or postgres:// (got '{}')",

@@ -10,12 +10,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "totp_replay",
+        sqlite: include_str!("../migrations/sqlite/0002_totp_replay.sql"),
+        postgres: include_str!("../migrations/postgres/0002_totp_replay.sql"),
+    },
+];
 
 impl Store {
     /// Applies the migrations not applied yet; returns how many ran.
@@ -31,15 +39,20 @@ impl Store {
             .map_err(mig)?;
             for m in MIGRATIONS {
                 let mut tx = p.begin().await.map_err(mig)?;
-                let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(m.version)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(mig)?;
+                let done: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                        .bind(m.version)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(mig)?;
                 if done.is_some() {
                     continue;
                 }
-                let sql = if matches!(self.db, Db::Sqlite(_)) { m.sqlite } else { m.postgres };
+                let sql = if matches!(self.db, Db::Sqlite(_)) {
+                    m.sqlite
+                } else {
+                    m.postgres
+                };
                 sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| {
                     StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
                 })?;

@@ -15,7 +15,8 @@ macro_rules! org_from_row {
         OrgRecord {
             id: parse_id(r.try_get::<String, _>("id")?)?,
             name: r.try_get("name")?,
-            kind: OrgKind::parse(&r.try_get::<String, _>("kind")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            kind: OrgKind::parse(&r.try_get::<String, _>("kind")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             country: r.try_get("country")?,
             currency: Currency::parse(&r.try_get::<String, _>("currency")?)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -29,7 +30,11 @@ macro_rules! org_from_row {
 impl Store {
     /// Creates an organisation; its audit chain starts with `org.created` by `actor`.
     pub async fn create_org(&self, org: &OrgRecord, actor: &str) -> Result<()> {
-        let event = AuditEvent::new("org.created", org.id.to_string(), format!("{} ({})", org.name, org.kind.as_str()));
+        let event = AuditEvent::new(
+            "org.created",
+            org.id.to_string(),
+            format!("{} ({})", org.name, org.kind.as_str()),
+        );
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -56,11 +61,13 @@ impl Store {
 
     pub async fn org(&self, id: OrgId) -> Result<OrgRecord> {
         on_pool!(self, |p, d| {
-            let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORG_COLS} FROM orgs WHERE id = $1")))
-                .bind(id.to_string())
-                .fetch_optional(p)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ORG_COLS} FROM orgs WHERE id = $1"
+            )))
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
             Ok(org_from_row!(r))
         })
     }
@@ -86,13 +93,19 @@ impl Store {
 
     pub async fn org_ids(&self) -> Result<Vec<OrgId>> {
         on_pool!(self, |p, d| {
-            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM orgs ORDER BY id").fetch_all(p).await?;
+            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM orgs ORDER BY id")
+                .fetch_all(p)
+                .await?;
             ids.into_iter().map(parse_id).collect()
         })
     }
 
     pub async fn set_require_2fa(&self, scope: &OrgScope, on: bool, now: Timestamp) -> Result<()> {
-        let event = AuditEvent::new("org.require_2fa", scope.org().to_string(), if on { "on" } else { "off" });
+        let event = AuditEvent::new(
+            "org.require_2fa",
+            scope.org().to_string(),
+            if on { "on" } else { "off" },
+        );
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE orgs SET require_2fa = $1 WHERE id = $2")

@@ -1,7 +1,8 @@
 //! What the store reads and writes: plain records built from domain types.
 
 use courrier_domain::{
-    ApiKeyId, Currency, EmailAddress, InvitationId, JobId, OrgId, OrgKind, Permission, Role, Timestamp, UserId,
+    ApiKeyId, Currency, EmailAddress, InvitationId, JobId, OrgId, OrgKind, Permission, Role,
+    Timestamp, UserId,
 };
 
 #[derive(Debug, Clone)]
@@ -170,7 +171,11 @@ pub struct EmailRecord {
 pub enum IdempotencyState {
     /// The first request with this key is still being handled.
     InProgress { request_hash: String },
-    Done { request_hash: String, status: u16, body: String },
+    Done {
+        request_hash: String,
+        status: u16,
+        body: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,8 @@ use sqlx::Connection;
 
 /// The server the PostgreSQL tests use (`COURRIER_TEST_POSTGRES`, default the local one).
 pub fn postgres_admin_url() -> String {
-    std::env::var("COURRIER_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("COURRIER_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database that lives as long as this value.
@@ -33,8 +34,15 @@ impl TestDb {
         let dir = std::env::temp_dir().join(format!("courrier-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("temp dir: {e}"));
         let url = format!("sqlite://{}", dir.join("courrier.sqlite3").display());
-        let store = Store::connect(&url).await.unwrap_or_else(|e| panic!("sqlite store: {e}"));
-        TestDb { url, store, _dir: Some(tempfile_dir::TempDir(dir)), pg_name: None }
+        let store = Store::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("sqlite store: {e}"));
+        TestDb {
+            url,
+            store,
+            _dir: Some(tempfile_dir::TempDir(dir)),
+            pg_name: None,
+        }
     }
 
     pub async fn postgres() -> TestDb {
@@ -50,24 +58,40 @@ impl TestDb {
         let _ = conn.close().await;
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
         let url = format!("{base}/{name}");
-        let store = Store::connect(&url).await.unwrap_or_else(|e| panic!("postgres store: {e}"));
-        TestDb { url, store, _dir: None, pg_name: Some(name) }
+        let store = Store::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("postgres store: {e}"));
+        TestDb {
+            url,
+            store,
+            _dir: None,
+            pg_name: Some(name),
+        }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.pg_name.take() else { return };
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
         let admin = postgres_admin_url();
         // Dropping needs async; do it on a small runtime of its own so it also
         // works while the test's runtime is shutting down.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut conn)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
                 }
             });
         })

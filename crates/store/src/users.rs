@@ -8,7 +8,8 @@ use sqlx::Row;
 use std::str::FromStr;
 
 pub(crate) fn parse_id<T: FromStr>(s: String) -> Result<T> {
-    s.parse::<T>().map_err(|_| StoreError::Corrupt(format!("identifier '{s}'")))
+    s.parse::<T>()
+        .map_err(|_| StoreError::Corrupt(format!("identifier '{s}'")))
 }
 
 /// Cuts a fetched `limit + 1` rows into a page and its cursor.
@@ -22,8 +23,7 @@ pub(crate) fn paged<T>(mut items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> 
     Page { items, next_cursor }
 }
 
-pub(crate) const USER_COLS: &str =
-    "id, org_id, email, display_name, password_hash, role, locale, totp_secret, totp_enabled, created_at";
+pub(crate) const USER_COLS: &str = "id, org_id, email, display_name, password_hash, role, locale, totp_secret, totp_enabled, created_at";
 
 macro_rules! user_from_row {
     ($r:expr) => {{
@@ -35,7 +35,8 @@ macro_rules! user_from_row {
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             display_name: r.try_get("display_name")?,
             password_hash: r.try_get("password_hash")?,
-            role: Role::parse(&r.try_get::<String, _>("role")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            role: Role::parse(&r.try_get::<String, _>("role")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             locale: r.try_get("locale")?,
             totp_secret: r.try_get("totp_secret")?,
             totp_enabled: r.try_get("totp_enabled")?,
@@ -47,8 +48,17 @@ pub(crate) use user_from_row;
 
 impl Store {
     /// Adds a person to the scope's organisation (the record's `org` is ignored).
-    pub async fn create_user(&self, scope: &OrgScope, user: &UserRecord, now: Timestamp) -> Result<()> {
-        let event = AuditEvent::new("user.created", user.id.to_string(), format!("{} as {}", user.email, user.role));
+    pub async fn create_user(
+        &self,
+        scope: &OrgScope,
+        user: &UserRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "user.created",
+            user.id.to_string(),
+            format!("{} as {}", user.email, user.role),
+        );
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             crate::users::insert_user!(tx, scope.org(), user);
@@ -61,10 +71,12 @@ impl Store {
     /// Looks a person up by login address, across organisations (for signing in).
     pub async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<UserRecord>> {
         on_pool!(self, |p, d| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users WHERE email = $1")))
-                .bind(email.as_str())
-                .fetch_optional(p)
-                .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLS} FROM users WHERE email = $1"
+            )))
+            .bind(email.as_str())
+            .fetch_optional(p)
+            .await?;
             match row {
                 Some(r) => Ok(Some(user_from_row!(r))),
                 None => Ok(None),
@@ -75,11 +87,13 @@ impl Store {
     /// A person by id, whatever the organisation (for resolving a session).
     pub async fn user(&self, id: UserId) -> Result<UserRecord> {
         on_pool!(self, |p, d| {
-            let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users WHERE id = $1")))
-                .bind(id.to_string())
-                .fetch_optional(p)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLS} FROM users WHERE id = $1"
+            )))
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
             Ok(user_from_row!(r))
         })
     }
@@ -100,7 +114,12 @@ impl Store {
     }
 
     /// The organisation's people by e-mail address; the cursor is the last address seen.
-    pub async fn list_users(&self, scope: &OrgScope, cursor: Option<&str>, limit: u32) -> Result<Page<UserRecord>> {
+    pub async fn list_users(
+        &self,
+        scope: &OrgScope,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<UserRecord>> {
         let limit = i64::from(limit.clamp(1, 200));
         let mut items = Vec::new();
         on_pool!(self, |p, d| {
@@ -120,7 +139,13 @@ impl Store {
     }
 
     /// Changes a role; refuses to leave the organisation without anyone who manages users.
-    pub async fn set_user_role(&self, scope: &OrgScope, id: UserId, role: Role, now: Timestamp) -> Result<()> {
+    pub async fn set_user_role(
+        &self,
+        scope: &OrgScope,
+        id: UserId,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = AuditEvent::new("user.role_changed", id.to_string(), role.as_str());
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
@@ -161,21 +186,31 @@ impl Store {
     }
 
     /// Sets a new password hash and ends every session of the person.
-    pub async fn set_password(&self, scope: &OrgScope, id: UserId, hash: &str, now: Timestamp) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        scope: &OrgScope,
+        id: UserId,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = AuditEvent::new("user.password_changed", id.to_string(), "");
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
-            let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND org_id = $3")
-                .bind(hash.to_string())
-                .bind(id.to_string())
-                .bind(scope.org().to_string())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let n =
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND org_id = $3")
+                    .bind(hash.to_string())
+                    .bind(id.to_string())
+                    .bind(scope.org().to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;
         });
@@ -204,7 +239,13 @@ impl Store {
         recovery_hashes: &[String],
         now: Timestamp,
     ) -> Result<()> {
-        let action = if enabled { "user.2fa_enabled" } else if secret.is_some() { "user.2fa_started" } else { "user.2fa_disabled" };
+        let action = if enabled {
+            "user.2fa_enabled"
+        } else if secret.is_some() {
+            "user.2fa_started"
+        } else {
+            "user.2fa_disabled"
+        };
         let event = AuditEvent::new(action, id.to_string(), "");
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
@@ -219,7 +260,10 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
             for h in recovery_hashes {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
                     .bind(id.to_string())
@@ -233,8 +277,29 @@ impl Store {
         Ok(())
     }
 
+    /// Records that a person used TOTP time step `step`; false when that step
+    /// (or a later one) was used already, which makes the code a replay.
+    pub async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool> {
+        on_pool!(self, |p, d| {
+            let n = sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(id.to_string())
+            .execute(p)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        })
+    }
+
     /// Spends a recovery code; true when it existed and was unused.
-    pub async fn use_recovery_code(&self, id: UserId, code_hash: &str, now: Timestamp) -> Result<bool> {
+    pub async fn use_recovery_code(
+        &self,
+        id: UserId,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
         on_pool!(self, |p, d| {
             let n = sqlx::query(
                 "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
@@ -251,10 +316,12 @@ impl Store {
 
     pub async fn unused_recovery_codes(&self, id: UserId) -> Result<i64> {
         on_pool!(self, |p, d| {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-                .bind(id.to_string())
-                .fetch_one(p)
-                .await?)
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+            )
+            .bind(id.to_string())
+            .fetch_one(p)
+            .await?)
         })
     }
 }
@@ -306,18 +373,27 @@ macro_rules! ensure_other_manager {
         // append takes the same lock later, so the order stays user row, then
         // org row): concurrent demotions then check one after the other, and
         // the second sees the first.
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM orgs WHERE id = $1{}", $d.lock_rows)))
-            .bind($scope.org().to_string())
-            .fetch_optional(&mut *$tx)
-            .await?;
-        let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM users WHERE org_id = $1 AND id <> $2")
-            .bind($scope.org().to_string())
-            .bind($id.to_string())
-            .fetch_all(&mut *$tx)
-            .await?;
-        let others = roles.iter().filter_map(|r| courrier_domain::Role::parse(r).ok()).any(|r| r.manages_users());
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM orgs WHERE id = $1{}",
+            $d.lock_rows
+        )))
+        .bind($scope.org().to_string())
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let roles: Vec<String> =
+            sqlx::query_scalar("SELECT role FROM users WHERE org_id = $1 AND id <> $2")
+                .bind($scope.org().to_string())
+                .bind($id.to_string())
+                .fetch_all(&mut *$tx)
+                .await?;
+        let others = roles
+            .iter()
+            .filter_map(|r| courrier_domain::Role::parse(r).ok())
+            .any(|r| r.manages_users());
         if !others {
-            return Err($crate::StoreError::Refused { what: "user.last_manager" });
+            return Err($crate::StoreError::Refused {
+                what: "user.last_manager",
+            });
         }
     }};
 }

@@ -28,7 +28,15 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code: code.into(), message: message.into(), field: None }, retry_after: None }
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+            },
+            retry_after: None,
+        }
     }
 
     pub fn with_field(mut self, field: &str) -> Self {
@@ -37,15 +45,26 @@ impl ApiError {
     }
 
     pub fn csrf() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "csrf.invalid", "the form is stale or was not sent by Courrier; reload the page and try again")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf.invalid",
+            "the form is stale or was not sent by Courrier; reload the page and try again",
+        )
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Invalid(i) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, i.code, i.message).with_field(i.field),
-            AppError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource in your organisation"),
+            AppError::Invalid(i) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, i.code, i.message)
+                    .with_field(i.field)
+            }
+            AppError::NotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such resource in your organisation",
+            ),
             AppError::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "auth.required",
@@ -54,22 +73,38 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(p) => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "auth.forbidden",
-                format!("this needs the permission '{}'; ask an administrator of your organisation", p.as_str()),
+                format!(
+                    "this needs the permission '{}'; ask an administrator of your organisation",
+                    p.as_str()
+                ),
             ),
-            AppError::Conflict(code) => ApiError::new(StatusCode::CONFLICT, code, conflict_message(code)),
-            AppError::Refused(code) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, conflict_message(code)),
+            AppError::Conflict(code) => {
+                ApiError::new(StatusCode::CONFLICT, code, conflict_message(code))
+            }
+            AppError::Refused(code) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                conflict_message(code),
+            ),
             AppError::Throttled { retry_after_secs } => {
                 let mut e = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "auth.throttled",
-                    format!("too many attempts; wait {} minutes and try again", (retry_after_secs + 59) / 60),
+                    format!(
+                        "too many attempts; wait {} minutes and try again",
+                        (retry_after_secs + 59) / 60
+                    ),
                 );
                 e.retry_after = Some(retry_after_secs);
                 e
             }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something failed on our side; try again, and quote the x-request-id header if it persists")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something failed on our side; try again, and quote the x-request-id header if it persists",
+                )
             }
         }
     }
@@ -91,10 +126,10 @@ pub fn conflict_message(code: &str) -> String {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut res = (self.status, Json(self.body)).into_response();
-        if let Some(secs) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }

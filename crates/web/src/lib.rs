@@ -3,6 +3,9 @@
 //! operational endpoints (`/healthz`, `/readyz`, `/metrics`). Only this crate
 //! knows HTTP: status codes, cookies, wire formats.
 
+// Handlers answer early with a ready `Response`; boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 mod api;
 mod error;
 mod i18n;
@@ -50,5 +53,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

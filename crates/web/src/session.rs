@@ -19,25 +19,39 @@ pub const FORM_COOKIE: &str = "courrier_form";
 pub const LOCALE_COOKIE: &str = "courrier_lang";
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_string())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name && !v.is_empty()).then(|| v.to_string())
+        })
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure behind https.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("courrier_invalid=1"))
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("courrier_invalid=1"))
 }
 
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
 }
 
 pub fn check_csrf(expected: &str, given: &str) -> Result<(), ApiError> {
-    if !expected.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()) { Ok(()) } else { Err(ApiError::csrf()) }
+    if !expected.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::csrf())
+    }
 }
 
 /// Anyone browsing, signed in or not.
@@ -53,10 +67,17 @@ pub struct Visitor {
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, SESSION_COOKIE);
         let ctx = match &token {
-            Some(t) => state.app.session(t).await.map_err(|e| ApiError::from(e).into_response())?,
+            Some(t) => state
+                .app
+                .session(t)
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?,
             None => None,
         };
         let locale = match &ctx {
@@ -72,7 +93,13 @@ impl FromRequestParts<AppState> for Visitor {
                 })
                 .unwrap_or_default(),
         };
-        Ok(Visitor { ctx, token, locale, ip: client_ip(parts), form_token: cookie(&parts.headers, FORM_COOKIE) })
+        Ok(Visitor {
+            ctx,
+            token,
+            locale,
+            ip: client_ip(parts),
+            form_token: cookie(&parts.headers, FORM_COOKIE),
+        })
     }
 }
 
@@ -96,10 +123,17 @@ impl SignedIn {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let v = Visitor::from_request_parts(parts, state).await?;
         let Some(ctx) = v.ctx else {
-            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
             return Err(Redirect::to(&format!("/login?next={}", urlencode(next))).into_response());
         };
         match ctx.stage() {
@@ -107,7 +141,11 @@ impl FromRequestParts<AppState> for SignedIn {
             SessionStage::MustEnrol => Err(Redirect::to("/account/2fa").into_response()),
             SessionStage::Complete => {
                 let actor = ctx.actor(v.ip);
-                Ok(SignedIn { ctx, actor, locale: v.locale })
+                Ok(SignedIn {
+                    ctx,
+                    actor,
+                    locale: v.locale,
+                })
             }
         }
     }
@@ -116,7 +154,9 @@ impl FromRequestParts<AppState> for SignedIn {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -137,7 +177,10 @@ mod tests {
     #[test]
     fn cookies_and_redirects() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; courrier_session=abc; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; courrier_session=abc; b=2"),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "missing"), None);
         assert_eq!(safe_next(Some("//evil.example")), "/");

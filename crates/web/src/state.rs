@@ -15,7 +15,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(app: Arc<App>) -> AppState {
         let secure_cookies = app.settings.public_url.starts_with("https://");
-        AppState { app, metrics: metrics_handle(), secure_cookies }
+        AppState {
+            app,
+            metrics: metrics_handle(),
+            secure_cookies,
+        }
     }
 }
 
@@ -27,7 +31,9 @@ fn metrics_handle() -> PrometheusHandle {
             let recorder = PrometheusBuilder::new().build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
-                tracing::warn!("a metrics recorder was already installed; /metrics shows this one only");
+                tracing::warn!(
+                    "a metrics recorder was already installed; /metrics shows this one only"
+                );
             }
             handle
         })

@@ -63,7 +63,7 @@ pub struct Server {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _blob_dir: tempfile::TempDir,
-    pub db: TestDb,
+    _db: TestDb,
 }
 
 impl Server {
@@ -105,7 +105,7 @@ impl Server {
             shutdown: Some(tx),
             task: Some(task),
             _blob_dir: blob_dir,
-            db,
+            _db: db,
         }
     }
 
@@ -149,7 +149,11 @@ impl Server {
 
     /// A new API key with these permissions, created by `actor`.
     pub async fn key(&self, actor: &Actor, perms: &[courrier_domain::Permission]) -> String {
-        self.app.create_api_key(actor, "test key", perms).await.unwrap().1
+        self.app
+            .create_api_key(actor, "test key", perms)
+            .await
+            .unwrap()
+            .1
     }
 
     /// Signs in over HTTP, including the second factor for people who have one.
@@ -238,8 +242,7 @@ impl Resp {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     /// The `code` of a JSON error.
@@ -493,10 +496,10 @@ impl ChildGuard {
         let client = client();
         for _ in 0..600 {
             self.assert_running();
-            if let Ok(res) = client.get(format!("{base}/readyz")).send().await {
-                if res.status().as_u16() == 200 {
-                    return;
-                }
+            if let Ok(res) = client.get(format!("{base}/readyz")).send().await
+                && res.status().as_u16() == 200
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -552,7 +555,9 @@ impl SmtpServer {
                 !in_ci(),
                 "python3-aiosmtpd is required in CI (apt-get install -y python3-aiosmtpd)"
             );
-            eprintln!("SKIPPED: python3-aiosmtpd is not installed (apt-get install -y python3-aiosmtpd)");
+            eprintln!(
+                "SKIPPED: python3-aiosmtpd is not installed (apt-get install -y python3-aiosmtpd)"
+            );
             return None;
         };
         let dir = tempfile::tempdir().unwrap();

@@ -16,31 +16,53 @@ pub struct ApiActor(pub Actor);
 
 /// The identity idempotency keys are scoped to, without authenticating.
 pub fn credential_scope(parts_headers: &axum::http::HeaderMap) -> Option<String> {
-    if let Some(auth) = parts_headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = parts_headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let key = auth.strip_prefix("Bearer ").unwrap_or(auth).trim();
-        let prefix = key.strip_prefix(courrier_app::apikeys::KEY_PREFIX)?.split('_').next()?;
+        let prefix = key
+            .strip_prefix(courrier_app::apikeys::KEY_PREFIX)?
+            .split('_')
+            .next()?;
         return Some(format!("key:{prefix}"));
     }
-    cookie(parts_headers, SESSION_COOKIE).map(|t| format!("session:{}", courrier_app::tokens::token_hash(&t)))
+    cookie(parts_headers, SESSION_COOKIE)
+        .map(|t| format!("session:{}", courrier_app::tokens::token_hash(&t)))
 }
 
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ip = client_ip(parts);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let text = auth.to_str().map_err(|_| ApiError::from(AppError::Unauthenticated))?;
-            let key = text.strip_prefix("Bearer ").ok_or(AppError::Unauthenticated)?;
+            let text = auth
+                .to_str()
+                .map_err(|_| ApiError::from(AppError::Unauthenticated))?;
+            let key = text
+                .strip_prefix("Bearer ")
+                .ok_or(AppError::Unauthenticated)?;
             return Ok(ApiActor(state.app.authenticate_api_key(key, ip).await?));
         }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
-        let ctx = state.app.session(&token).await?.ok_or(AppError::Unauthenticated)?;
+        let ctx = state
+            .app
+            .session(&token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if ctx.stage() != SessionStage::Complete {
             return Err(AppError::Unauthenticated.into());
         }
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let given = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             check_csrf(&ctx.session.csrf_token, given)?;
         }
         Ok(ApiActor(ctx.actor(ip)))

@@ -26,8 +26,19 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         if let Some(c) = openapi.components.as_mut() {
-            c.add_security_scheme("api_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("cour_<prefix>_<secret>").build()));
-            c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("courrier_session"))));
+            c.add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("cour_<prefix>_<secret>")
+                        .build(),
+                ),
+            );
+            c.add_security_scheme(
+                "session",
+                SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("courrier_session"))),
+            );
         }
     }
 }
@@ -48,7 +59,15 @@ mod tests {
     fn document_lists_every_route_with_error_schema() {
         let doc = ApiDoc::openapi();
         let json = serde_json::to_value(&doc).unwrap();
-        for path in ["/api/v1/me", "/api/v1/users", "/api/v1/users/{id}", "/api/v1/invitations", "/api/v1/api-keys", "/api/v1/audit", "/api/v1/orgs"] {
+        for path in [
+            "/api/v1/me",
+            "/api/v1/users",
+            "/api/v1/users/{id}",
+            "/api/v1/invitations",
+            "/api/v1/api-keys",
+            "/api/v1/audit",
+            "/api/v1/orgs",
+        ] {
             assert!(json["paths"][path].is_object(), "missing {path}");
         }
         assert!(json["components"]["schemas"]["ErrorBody"].is_object());

@@ -20,19 +20,33 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(key) = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string) else {
+    let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
         return next.run(req).await;
     };
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return ApiError::new(StatusCode::BAD_REQUEST, "idempotency.key_invalid", "Idempotency-Key must be 1 to 255 characters")
-            .into_response();
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "idempotency.key_invalid",
+            "Idempotency-Key must be 1 to 255 characters",
+        )
+        .into_response();
     }
     let Some(scope) = credential_scope(req.headers()) else {
         return next.run(req).await; // unauthenticated: the handler answers 401
     };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
-        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large", "the request body is too large").into_response();
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            "the request body is too large",
+        )
+        .into_response();
     };
     let mut h = Sha256::new();
     h.update(parts.uri.path().as_bytes());
@@ -40,17 +54,33 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     h.update(&bytes);
     let hash = hex::encode(h.finalize());
     let store = &st.app.store;
-    match store.idempotency_begin(&scope, &key, &hash, st.app.now()).await {
+    match store
+        .idempotency_begin(&scope, &key, &hash, st.app.now())
+        .await
+    {
         Err(e) => return ApiError::from(courrier_app::AppError::from(e)).into_response(),
-        Ok(Some(IdempotencyState::Done { request_hash, status, body })) if request_hash == hash => {
-            let mut res = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        Ok(Some(IdempotencyState::Done {
+            request_hash,
+            status,
+            body,
+        })) if request_hash == hash => {
+            let mut res =
+                (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            res.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             return res;
         }
         Ok(Some(IdempotencyState::InProgress { request_hash })) if request_hash == hash => {
-            return ApiError::new(StatusCode::CONFLICT, "idempotency.in_progress", "a request with this Idempotency-Key is still running; retry in a moment")
-                .into_response();
+            return ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency.in_progress",
+                "a request with this Idempotency-Key is still running; retry in a moment",
+            )
+            .into_response();
         }
         Ok(Some(_)) => {
             return ApiError::new(
@@ -62,16 +92,30 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
         }
         Ok(None) => {}
     }
-    let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let (res_parts, res_body) = res.into_parts();
     let Ok(res_bytes) = to_bytes(res_body, 16 * 1024 * 1024).await else {
         let _ = store.idempotency_abandon(&scope, &key).await;
-        return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "response too large to store").into_response();
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "response too large to store",
+        )
+        .into_response();
     };
     let outcome = if res_parts.status.is_server_error() {
         store.idempotency_abandon(&scope, &key).await
     } else {
-        store.idempotency_finish(&scope, &key, res_parts.status.as_u16(), &String::from_utf8_lossy(&res_bytes)).await
+        store
+            .idempotency_finish(
+                &scope,
+                &key,
+                res_parts.status.as_u16(),
+                &String::from_utf8_lossy(&res_bytes),
+            )
+            .await
     };
     if let Err(e) = outcome {
         tracing::error!(error = %e, "idempotency record not saved");

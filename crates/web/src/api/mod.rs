@@ -20,7 +20,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::<AppState>::new()
         .route("/me", get(users::me))
         .route("/users", get(users::list_users))
-        .route("/users/{id}", get(users::get_user).patch(users::update_user).delete(users::remove_user))
+        .route(
+            "/users/{id}",
+            get(users::get_user)
+                .patch(users::update_user)
+                .delete(users::remove_user),
+        )
         .route("/invitations", axum::routing::post(users::invite))
         .route("/invitations/{id}", delete(users::revoke_invitation))
         .route("/api-keys", get(keys::list_keys).post(keys::create_key))
@@ -29,12 +34,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/orgs", get(orgs::list_orgs))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
-        .layer(axum::middleware::from_fn_with_state(state, idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            idempotency::layer,
+        ))
         .fallback(not_found)
 }
 
 async fn not_found() -> crate::error::ApiError {
-    crate::error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint; see /api/v1/docs")
+    crate::error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such API endpoint; see /api/v1/docs",
+    )
 }
 
 /// `?cursor=…&limit=…` on every list.
@@ -60,5 +72,7 @@ pub struct Paged<T> {
 }
 
 pub fn rfc3339(t: courrier_domain::Timestamp) -> String {
-    jiff::Timestamp::from_millisecond(t.millis()).map(|ts| ts.to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(t.millis())
+        .map(|ts| ts.to_string())
+        .unwrap_or_default()
 }

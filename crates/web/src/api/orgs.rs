@@ -4,8 +4,8 @@ use super::users::OrgOut;
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
-use axum::extract::{Query, State};
 use axum::Json;
+use axum::extract::{Query, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -26,13 +26,29 @@ pub struct AuditOut {
 /// The organisation's audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(PageQuery),
     responses((status = 200, body = Paged<AuditOut>), (status = 403, body = ErrorBody)))]
-pub async fn audit(State(st): State<AppState>, ApiActor(actor): ApiActor, Query(q): Query<PageQuery>) -> ApiResult<Json<Paged<AuditOut>>> {
-    let page = st.app.audit_page(&actor, q.cursor.as_deref(), q.limit()).await?;
+pub async fn audit(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Paged<AuditOut>>> {
+    let page = st
+        .app
+        .audit_page(&actor, q.cursor.as_deref(), q.limit())
+        .await?;
     Ok(Json(Paged {
         items: page
             .items
             .into_iter()
-            .map(|e| AuditOut { seq: e.seq, at: rfc3339(e.at), actor: e.actor, ip: e.ip, action: e.action, target: e.target, detail: e.detail, hash: e.hash })
+            .map(|e| AuditOut {
+                seq: e.seq,
+                at: rfc3339(e.at),
+                actor: e.actor,
+                ip: e.ip,
+                action: e.action,
+                target: e.target,
+                detail: e.detail,
+                hash: e.hash,
+            })
             .collect(),
         next_cursor: page.next_cursor,
     }))
@@ -41,7 +57,17 @@ pub async fn audit(State(st): State<AppState>, ApiActor(actor): ApiActor, Query(
 /// Every organisation (platform admin only).
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "platform", params(PageQuery),
     responses((status = 200, body = Paged<OrgOut>), (status = 403, body = ErrorBody)))]
-pub async fn list_orgs(State(st): State<AppState>, ApiActor(actor): ApiActor, Query(q): Query<PageQuery>) -> ApiResult<Json<Paged<OrgOut>>> {
-    let page = st.app.list_orgs(&actor, q.cursor.as_deref(), q.limit()).await?;
-    Ok(Json(Paged { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+pub async fn list_orgs(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Paged<OrgOut>>> {
+    let page = st
+        .app
+        .list_orgs(&actor, q.cursor.as_deref(), q.limit())
+        .await?;
+    Ok(Json(Paged {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }

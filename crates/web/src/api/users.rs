@@ -3,10 +3,10 @@
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::Json;
 use courrier_app::AppError;
 use courrier_domain::{InvitationId, UserId};
 use courrier_store::{OrgRecord, UserRecord};
@@ -28,13 +28,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 "request.not_json",
                 "send the body as JSON with 'Content-Type: application/json'",
             )),
-            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "request.malformed", format!("the JSON body is not valid: {}", e.body_text()))),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "request.malformed",
+                format!("the JSON body is not valid: {}", e.body_text()),
+            )),
         }
     }
 }
 
 pub fn parse_path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
-    raw.parse::<T>().map_err(|_| ApiError::from(AppError::NotFound))
+    raw.parse::<T>()
+        .map_err(|_| ApiError::from(AppError::NotFound))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -103,20 +108,42 @@ pub async fn me(State(st): State<AppState>, ApiActor(actor): ApiActor) -> ApiRes
         Some(id) => Some(st.app.store.user(id).await.map_err(AppError::from)?.into()),
         None => None,
     };
-    Ok(Json(MeOut { user, org: org.into(), permissions: actor.permissions().iter().map(|p| p.as_str().to_string()).collect() }))
+    Ok(Json(MeOut {
+        user,
+        org: org.into(),
+        permissions: actor
+            .permissions()
+            .iter()
+            .map(|p| p.as_str().to_string())
+            .collect(),
+    }))
 }
 
 /// The organisation's people, by e-mail address.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, body = Paged<UserOut>), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(st): State<AppState>, ApiActor(actor): ApiActor, Query(q): Query<PageQuery>) -> ApiResult<Json<Paged<UserOut>>> {
-    let page = st.app.list_users(&actor, q.cursor.as_deref(), q.limit()).await?;
-    Ok(Json(Paged { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+pub async fn list_users(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Paged<UserOut>>> {
+    let page = st
+        .app
+        .list_users(&actor, q.cursor.as_deref(), q.limit())
+        .await?;
+    Ok(Json(Paged {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
-pub async fn get_user(State(st): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> ApiResult<Json<UserOut>> {
+pub async fn get_user(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserOut>> {
     let id: UserId = parse_path_id(&id)?;
     Ok(Json(st.app.get_user(&actor, id).await?.into()))
 }
@@ -129,14 +156,25 @@ pub struct UserPatch {
 /// Changes a person's role. The organisation always keeps someone who manages users.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatch,
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update_user(State(st): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>, JsonBody(body): JsonBody<UserPatch>) -> ApiResult<Json<UserOut>> {
+pub async fn update_user(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<UserPatch>,
+) -> ApiResult<Json<UserOut>> {
     let id: UserId = parse_path_id(&id)?;
-    Ok(Json(st.app.change_role(&actor, id, &body.role).await?.into()))
+    Ok(Json(
+        st.app.change_role(&actor, id, &body.role).await?.into(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn remove_user(State(st): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn remove_user(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id: UserId = parse_path_id(&id)?;
     st.app.remove_user(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -161,14 +199,30 @@ pub struct InvitationOut {
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "users", request_body = InvitationIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
     responses((status = 201, body = InvitationOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn invite(State(st): State<AppState>, ApiActor(actor): ApiActor, JsonBody(body): JsonBody<InvitationIn>) -> ApiResult<(StatusCode, Json<InvitationOut>)> {
+pub async fn invite(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    JsonBody(body): JsonBody<InvitationIn>,
+) -> ApiResult<(StatusCode, Json<InvitationOut>)> {
     let (id, link) = st.app.invite(&actor, &body.email, &body.role).await?;
-    Ok((StatusCode::CREATED, Json(InvitationOut { id: id.to_string(), email: body.email.trim().to_lowercase(), role: body.role, link })))
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationOut {
+            id: id.to_string(),
+            email: body.email.trim().to_lowercase(),
+            role: body.role,
+            link,
+        }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_invitation(State(st): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn revoke_invitation(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id: InvitationId = parse_path_id(&id)?;
     st.app.revoke_invitation(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

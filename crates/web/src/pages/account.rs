@@ -6,10 +6,10 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::session::{SignedIn, Visitor, check_csrf};
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use courrier_app::auth::{SessionContext, SessionStage};
 use courrier_domain::Permission;
 use serde::Deserialize;
@@ -28,7 +28,12 @@ struct AccountPage {
     can_settings: bool,
 }
 
-async fn account_view(st: &AppState, s: &SignedIn, error: Option<ApiError>, notice: Option<&str>) -> Response {
+async fn account_view(
+    st: &AppState,
+    s: &SignedIn,
+    error: Option<ApiError>,
+    notice: Option<&str>,
+) -> Response {
     let recovery_left = match st.app.recovery_codes_left(&s.ctx).await {
         Ok(n) => n,
         Err(e) => {
@@ -64,11 +69,23 @@ pub struct PasswordChange {
     csrf_token: String,
 }
 
-pub async fn change_password(State(st): State<AppState>, s: SignedIn, Form(f): Form<PasswordChange>) -> Response {
+pub async fn change_password(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<PasswordChange>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "account", "/account"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "account", "/account"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    match st.app.change_password(&s.ctx, &f.current_password, &f.new_password).await {
+    match st
+        .app
+        .change_password(&s.ctx, &f.current_password, &f.new_password)
+        .await
+    {
         // Changing the password ends every session, this one included.
         Ok(()) => Redirect::to("/login").into_response(),
         Err(e) => account_view(&st, &s, Some(e.into()), None).await,
@@ -82,9 +99,17 @@ pub struct DisableForm {
     csrf_token: String,
 }
 
-pub async fn disable_2fa(State(st): State<AppState>, s: SignedIn, Form(f): Form<DisableForm>) -> Response {
+pub async fn disable_2fa(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<DisableForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "account", "/account"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "account", "/account"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
     match st.app.disable_totp(&s.ctx, &f.password).await {
         Ok(()) => Redirect::to("/account").into_response(),
@@ -99,11 +124,23 @@ pub struct PolicyForm {
     csrf_token: String,
 }
 
-pub async fn set_org_2fa(State(st): State<AppState>, s: SignedIn, Form(f): Form<PolicyForm>) -> Response {
+pub async fn set_org_2fa(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<PolicyForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "account", "/account"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "account", "/account"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    match st.app.set_require_2fa(&s.actor, f.require_2fa.is_some()).await {
+    match st
+        .app
+        .set_require_2fa(&s.actor, f.require_2fa.is_some())
+        .await
+    {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => account_view(&st, &s, Some(e.into()), None).await,
     }
@@ -124,14 +161,18 @@ struct EnrolPage {
 fn enrolling(v: &Visitor) -> Result<&SessionContext, Response> {
     match &v.ctx {
         None => Err(Redirect::to("/login").into_response()),
-        Some(ctx) if ctx.stage() == SessionStage::NeedsSecondFactor => Err(Redirect::to("/login/2fa").into_response()),
+        Some(ctx) if ctx.stage() == SessionStage::NeedsSecondFactor => {
+            Err(Redirect::to("/login/2fa").into_response())
+        }
         Some(ctx) => Ok(ctx),
     }
 }
 
 fn qr_svg(text: &str) -> String {
     use qrcodegen::{QrCode, QrCodeEcc};
-    let Ok(qr) = QrCode::encode_text(text, QrCodeEcc::Medium) else { return String::new() };
+    let Ok(qr) = QrCode::encode_text(text, QrCodeEcc::Medium) else {
+        return String::new();
+    };
     let size = qr.size();
     let border = 2;
     let mut path = String::new();
@@ -177,7 +218,11 @@ pub struct CodeForm {
     csrf_token: String,
 }
 
-pub async fn confirm_enrol(State(st): State<AppState>, v: Visitor, Form(f): Form<CodeForm>) -> Response {
+pub async fn confirm_enrol(
+    State(st): State<AppState>,
+    v: Visitor,
+    Form(f): Form<CodeForm>,
+) -> Response {
     let ctx = match enrolling(&v) {
         Ok(c) => c,
         Err(r) => return r,

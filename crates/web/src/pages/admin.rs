@@ -5,10 +5,10 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::session::SignedIn;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use courrier_app::AppError;
 use courrier_domain::JobId;
 use serde::Deserialize;
@@ -57,12 +57,19 @@ fn fail(s: &SignedIn, e: AppError) -> Response {
     error_page(Chrome::signed_in(s, "admin", "/admin/orgs"), e.status, &e)
 }
 
-pub async fn admin_page(State(st): State<AppState>, s: SignedIn, Query(q): Query<AdminQuery>) -> Response {
+pub async fn admin_page(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<AdminQuery>,
+) -> Response {
     let orgs = match st.app.list_orgs(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(o) => o,
         Err(e) => return fail(&s, e),
     };
-    let (dead, emails) = match (st.app.dead_jobs(&s.actor, 100).await, st.app.recent_emails(&s.actor, 50).await) {
+    let (dead, emails) = match (
+        st.app.dead_jobs(&s.actor, 100).await,
+        st.app.recent_emails(&s.actor, 50).await,
+    ) {
         (Ok(d), Ok(m)) => (d, m),
         (Err(e), _) | (_, Err(e)) => return fail(&s, e),
     };
@@ -72,16 +79,32 @@ pub async fn admin_page(State(st): State<AppState>, s: SignedIn, Query(q): Query
         orgs: orgs
             .items
             .into_iter()
-            .map(|o| OrgRow { name: o.name, kind: o.kind.as_str(), country: o.country, require_2fa: o.require_2fa, created: fmt_ts(o.created_at) })
+            .map(|o| OrgRow {
+                name: o.name,
+                kind: o.kind.as_str(),
+                country: o.country,
+                require_2fa: o.require_2fa,
+                created: fmt_ts(o.created_at),
+            })
             .collect(),
         next_cursor: orgs.next_cursor,
         dead_jobs: dead
             .into_iter()
-            .map(|j| JobRow { id: j.id.to_string(), kind: j.kind, attempts: j.attempts, error: j.last_error.unwrap_or_default() })
+            .map(|j| JobRow {
+                id: j.id.to_string(),
+                kind: j.kind,
+                attempts: j.attempts,
+                error: j.last_error.unwrap_or_default(),
+            })
             .collect(),
         emails: emails
             .into_iter()
-            .map(|m| EmailRow { to: m.to.to_string(), subject: m.subject, state: m.state.as_str(), error: m.last_error.unwrap_or_default() })
+            .map(|m| EmailRow {
+                to: m.to.to_string(),
+                subject: m.subject,
+                state: m.state.as_str(),
+                error: m.last_error.unwrap_or_default(),
+            })
             .collect(),
         chrome,
     };
@@ -94,11 +117,22 @@ pub struct CsrfForm {
     csrf_token: String,
 }
 
-pub async fn requeue_job(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+pub async fn requeue_job(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "admin", "/admin/orgs"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "admin", "/admin/orgs"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    let Ok(id) = id.parse::<JobId>() else { return fail(&s, AppError::NotFound) };
+    let Ok(id) = id.parse::<JobId>() else {
+        return fail(&s, AppError::NotFound);
+    };
     match st.app.requeue_job(&s.actor, id).await {
         Ok(()) => Redirect::to("/admin/orgs?requeued=1").into_response(),
         Err(e) => fail(&s, e),

@@ -6,10 +6,10 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::session::{LOCALE_COOKIE, SESSION_COOKIE, Visitor, check_csrf, safe_next, set_cookie};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use courrier_app::auth::SessionStage;
 use courrier_domain::Locale;
 use serde::Deserialize;
@@ -30,11 +30,20 @@ pub struct NextQuery {
 }
 
 pub async fn login_page(v: Visitor, Query(q): Query<NextQuery>) -> Response {
-    if v.ctx.as_ref().is_some_and(|c| c.stage() == SessionStage::Complete) {
+    if v.ctx
+        .as_ref()
+        .is_some_and(|c| c.stage() == SessionStage::Complete)
+    {
         return Redirect::to(&safe_next(q.next.as_deref())).into_response();
     }
     let (chrome, cookie) = Chrome::visitor(&v, "/login");
-    let page = LoginPage { chrome, error: None, notice: None, email: String::new(), next: safe_next(q.next.as_deref()) };
+    let page = LoginPage {
+        chrome,
+        error: None,
+        notice: None,
+        email: String::new(),
+        next: safe_next(q.next.as_deref()),
+    };
     with_cookie(render(&page), cookie)
 }
 
@@ -57,10 +66,17 @@ pub async fn login(State(s): State<AppState>, v: Visitor, Form(f): Form<LoginFor
             if let Some(old) = &v.token {
                 let _ = s.app.logout(old).await;
             }
-            let next = if session.needs_second_factor { "/login/2fa".to_string() } else { safe_next(f.next.as_deref()) };
+            let next = if session.needs_second_factor {
+                "/login/2fa".to_string()
+            } else {
+                safe_next(f.next.as_deref())
+            };
             let mut res = Redirect::to(&next).into_response();
             let max_age = s.app.settings.session_hours * 3600;
-            res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, max_age, s.secure_cookies));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.token, max_age, s.secure_cookies),
+            );
             res
         }
         Err(e) => {
@@ -89,7 +105,13 @@ pub async fn second_factor_page(v: Visitor) -> Response {
     match &v.ctx {
         Some(ctx) if ctx.stage() == SessionStage::NeedsSecondFactor => {
             let (chrome, cookie) = Chrome::visitor(&v, "/login/2fa");
-            with_cookie(render(&SecondFactorPage { chrome, error: None }), cookie)
+            with_cookie(
+                render(&SecondFactorPage {
+                    chrome,
+                    error: None,
+                }),
+                cookie,
+            )
         }
         Some(_) => Redirect::to("/").into_response(),
         None => Redirect::to("/login").into_response(),
@@ -103,8 +125,14 @@ pub struct CodeForm {
     csrf_token: String,
 }
 
-pub async fn second_factor(State(s): State<AppState>, v: Visitor, Form(f): Form<CodeForm>) -> Response {
-    let Some(ctx) = &v.ctx else { return Redirect::to("/login").into_response() };
+pub async fn second_factor(
+    State(s): State<AppState>,
+    v: Visitor,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    let Some(ctx) = &v.ctx else {
+        return Redirect::to("/login").into_response();
+    };
     let (chrome, cookie) = Chrome::visitor(&v, "/login/2fa");
     if let Err(e) = check_csrf(&ctx.session.csrf_token, &f.csrf_token) {
         return error_page(chrome, StatusCode::FORBIDDEN, &e);
@@ -114,7 +142,10 @@ pub async fn second_factor(State(s): State<AppState>, v: Visitor, Form(f): Form<
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let page = SecondFactorPage { error: Some(chrome.l.error(&e)), chrome };
+            let page = SecondFactorPage {
+                error: Some(chrome.l.error(&e)),
+                chrome,
+            };
             with_cookie((status, render(&page)).into_response(), cookie)
         }
     }
@@ -137,7 +168,10 @@ pub async fn logout(State(s): State<AppState>, v: Visitor, Form(f): Form<CsrfOnl
         }
     }
     let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, s.secure_cookies));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, s.secure_cookies),
+    );
     res
 }
 
@@ -150,19 +184,31 @@ pub struct LangForm {
 }
 
 /// Sets the language: on the account when signed in, in a cookie otherwise.
-pub async fn switch_language(State(s): State<AppState>, v: Visitor, Form(f): Form<LangForm>) -> Response {
+pub async fn switch_language(
+    State(s): State<AppState>,
+    v: Visitor,
+    Form(f): Form<LangForm>,
+) -> Response {
     if check_csrf(&expected_form_token(&v), &f.csrf_token).is_err() {
         let (chrome, _) = Chrome::visitor(&v, "/");
         return error_page(chrome, StatusCode::FORBIDDEN, &ApiError::csrf());
     }
     let locale = Locale::from_tag(&f.locale);
-    if let Some(ctx) = &v.ctx {
-        if let Err(e) = s.app.set_locale(ctx, locale).await {
-            return ApiError::from(e).into_response();
-        }
+    if let Some(ctx) = &v.ctx
+        && let Err(e) = s.app.set_locale(ctx, locale).await
+    {
+        return ApiError::from(e).into_response();
     }
     let mut res = Redirect::to(&safe_next(f.back.as_deref())).into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(LOCALE_COOKIE, locale.as_str(), 365 * 86_400, s.secure_cookies));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            LOCALE_COOKIE,
+            locale.as_str(),
+            365 * 86_400,
+            s.secure_cookies,
+        ),
+    );
     res
 }
 
@@ -177,7 +223,15 @@ struct ResetPage {
 
 pub async fn reset_request_page(v: Visitor) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/password-reset");
-    with_cookie(render(&ResetPage { chrome, error: None, notice: None, with_token: false }), cookie)
+    with_cookie(
+        render(&ResetPage {
+            chrome,
+            error: None,
+            notice: None,
+            with_token: false,
+        }),
+        cookie,
+    )
 }
 
 #[derive(Deserialize)]
@@ -187,21 +241,43 @@ pub struct EmailForm {
     csrf_token: String,
 }
 
-pub async fn reset_request(State(s): State<AppState>, v: Visitor, Form(f): Form<EmailForm>) -> Response {
+pub async fn reset_request(
+    State(s): State<AppState>,
+    v: Visitor,
+    Form(f): Form<EmailForm>,
+) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/password-reset");
     if let Err(e) = check_csrf(&expected_form_token(&v), &f.csrf_token) {
         return error_page(chrome, StatusCode::FORBIDDEN, &e);
     }
     let page = match s.app.request_password_reset(&f.email, v.locale).await {
-        Ok(()) => ResetPage { notice: Some(chrome.l.t("reset.sent").into()), error: None, with_token: false, chrome },
-        Err(e) => ResetPage { error: Some(chrome.l.error(&ApiError::from(e))), notice: None, with_token: false, chrome },
+        Ok(()) => ResetPage {
+            notice: Some(chrome.l.t("reset.sent").into()),
+            error: None,
+            with_token: false,
+            chrome,
+        },
+        Err(e) => ResetPage {
+            error: Some(chrome.l.error(&ApiError::from(e))),
+            notice: None,
+            with_token: false,
+            chrome,
+        },
     };
     with_cookie(render(&page), cookie)
 }
 
 pub async fn reset_page(v: Visitor) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/password-reset");
-    with_cookie(render(&ResetPage { chrome, error: None, notice: None, with_token: true }), cookie)
+    with_cookie(
+        render(&ResetPage {
+            chrome,
+            error: None,
+            notice: None,
+            with_token: true,
+        }),
+        cookie,
+    )
 }
 
 #[derive(Deserialize)]
@@ -211,19 +287,35 @@ pub struct PasswordForm {
     csrf_token: String,
 }
 
-pub async fn reset(State(s): State<AppState>, v: Visitor, Path(token): Path<String>, Form(f): Form<PasswordForm>) -> Response {
+pub async fn reset(
+    State(s): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/password-reset");
     if let Err(e) = check_csrf(&expected_form_token(&v), &f.csrf_token) {
         return error_page(chrome, StatusCode::FORBIDDEN, &e);
     }
     match s.app.reset_password(&token, &f.password).await {
         Ok(_) => {
-            let page = LoginPage { notice: Some(chrome.l.t("reset.done").into()), error: None, email: String::new(), next: "/".into(), chrome };
+            let page = LoginPage {
+                notice: Some(chrome.l.t("reset.done").into()),
+                error: None,
+                email: String::new(),
+                next: "/".into(),
+                chrome,
+            };
             with_cookie(render(&page), cookie)
         }
         Err(e) => {
             let e = ApiError::from(e);
-            let page = ResetPage { error: Some(chrome.l.error(&e)), notice: None, with_token: true, chrome };
+            let page = ResetPage {
+                error: Some(chrome.l.error(&e)),
+                notice: None,
+                with_token: true,
+                chrome,
+            };
             with_cookie((e.status, render(&page)).into_response(), cookie)
         }
     }
@@ -252,7 +344,11 @@ fn invitation_gone(chrome: Chrome) -> Response {
     (StatusCode::NOT_FOUND, render(&page)).into_response()
 }
 
-pub async fn invitation_page(State(s): State<AppState>, v: Visitor, Path(token): Path<String>) -> Response {
+pub async fn invitation_page(
+    State(s): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/");
     let res = match s.app.invitation(&token).await {
         Ok(view) => render(&InvitationPage {
@@ -276,13 +372,24 @@ pub struct AcceptForm {
     csrf_token: String,
 }
 
-pub async fn accept_invitation(State(s): State<AppState>, v: Visitor, Path(token): Path<String>, Form(f): Form<AcceptForm>) -> Response {
+pub async fn accept_invitation(
+    State(s): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+    Form(f): Form<AcceptForm>,
+) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/");
     if let Err(e) = check_csrf(&expected_form_token(&v), &f.csrf_token) {
         return error_page(chrome, StatusCode::FORBIDDEN, &e);
     }
-    let Ok(view) = s.app.invitation(&token).await else { return invitation_gone(chrome) };
-    let res = match s.app.accept_invitation(&token, &f.name, &f.password, v.locale).await {
+    let Ok(view) = s.app.invitation(&token).await else {
+        return invitation_gone(chrome);
+    };
+    let res = match s
+        .app
+        .accept_invitation(&token, &f.name, &f.password, v.locale)
+        .await
+    {
         Ok(_) => render(&InvitationPage {
             chrome,
             accepted: true,

@@ -20,12 +20,24 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
         .route("/login", get(auth::login_page).post(auth::login))
-        .route("/login/2fa", get(auth::second_factor_page).post(auth::second_factor))
+        .route(
+            "/login/2fa",
+            get(auth::second_factor_page).post(auth::second_factor),
+        )
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::switch_language))
-        .route("/password-reset", get(auth::reset_request_page).post(auth::reset_request))
-        .route("/password-reset/{token}", get(auth::reset_page).post(auth::reset))
-        .route("/invitations/{token}", get(auth::invitation_page).post(auth::accept_invitation))
+        .route(
+            "/password-reset",
+            get(auth::reset_request_page).post(auth::reset_request),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(auth::reset_page).post(auth::reset),
+        )
+        .route(
+            "/invitations/{token}",
+            get(auth::invitation_page).post(auth::accept_invitation),
+        )
         .route("/", get(org::dashboard))
         .route("/org/users", get(org::users_page))
         .route("/org/invitations", post(org::invite))
@@ -38,14 +50,23 @@ pub fn routes() -> Router<AppState> {
         .route("/org/settings/2fa", post(account::set_org_2fa))
         .route("/account", get(account::account_page))
         .route("/account/password", post(account::change_password))
-        .route("/account/2fa", get(account::enrol_page).post(account::confirm_enrol))
+        .route(
+            "/account/2fa",
+            get(account::enrol_page).post(account::confirm_enrol),
+        )
         .route("/account/2fa/disable", post(account::disable_2fa))
         .route("/admin/orgs", get(admin::admin_page))
         .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
 }
 
 async fn stylesheet() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
         .into_response()
 }
 
@@ -99,7 +120,16 @@ impl Chrome {
                 (t, Some(c))
             }
         };
-        (Chrome { l: L(v.locale), user: None, csrf, current: "", path: path.to_string() }, cookie)
+        (
+            Chrome {
+                l: L(v.locale),
+                user: None,
+                csrf,
+                current: "",
+                path: path.to_string(),
+            },
+            cookie,
+        )
     }
 }
 
@@ -116,7 +146,11 @@ pub fn render<T: Template>(page: &T) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "page could not be rendered",
+            )
+                .into_response()
         }
     }
 }

@@ -6,10 +6,10 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::session::SignedIn;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use courrier_app::AppError;
 use courrier_domain::{ApiKeyId, InvitationId, Permission, Role, UserId};
 use serde::Deserialize;
@@ -50,7 +50,11 @@ struct DashboardPage {
 
 pub async fn dashboard(State(st): State<AppState>, s: SignedIn) -> Response {
     let people = match st.app.list_users(&s.actor, None, 200).await {
-        Ok(p) => format!("{}{}", p.items.len(), if p.next_cursor.is_some() { "+" } else { "" }),
+        Ok(p) => format!(
+            "{}{}",
+            p.items.len(),
+            if p.next_cursor.is_some() { "+" } else { "" }
+        ),
         Err(_) => "—".into(),
     };
     let page = DashboardPage {
@@ -99,7 +103,13 @@ struct UsersPage {
     next_cursor: Option<String>,
 }
 
-async fn users_view(st: &AppState, s: &SignedIn, cursor: Option<&str>, error: Option<ApiError>, link: Option<String>) -> Response {
+async fn users_view(
+    st: &AppState,
+    s: &SignedIn,
+    cursor: Option<&str>,
+    error: Option<ApiError>,
+    link: Option<String>,
+) -> Response {
     let page = match st.app.list_users(&s.actor, cursor, 50).await {
         Ok(p) => p,
         Err(e) => return fail(s, e),
@@ -113,15 +123,29 @@ async fn users_view(st: &AppState, s: &SignedIn, cursor: Option<&str>, error: Op
     let page = UsersPage {
         error: error.map(|e| chrome.l.error(&e)),
         invitation_link: link,
-        roles: Role::for_kind(s.ctx.org.kind).iter().map(|r| r.as_str()).collect(),
+        roles: Role::for_kind(s.ctx.org.kind)
+            .iter()
+            .map(|r| r.as_str())
+            .collect(),
         users: page
             .items
             .into_iter()
-            .map(|u| UserRow { id: u.id.to_string(), name: u.display_name, email: u.email.to_string(), role: u.role.as_str(), totp: u.totp_enabled })
+            .map(|u| UserRow {
+                id: u.id.to_string(),
+                name: u.display_name,
+                email: u.email.to_string(),
+                role: u.role.as_str(),
+                totp: u.totp_enabled,
+            })
             .collect(),
         invitations: invitations
             .into_iter()
-            .map(|i| InvitationRow { id: i.id.to_string(), email: i.email.to_string(), role: i.role.as_str(), expires: fmt_ts(i.expires_at) })
+            .map(|i| InvitationRow {
+                id: i.id.to_string(),
+                email: i.email.to_string(),
+                role: i.role.as_str(),
+                expires: fmt_ts(i.expires_at),
+            })
             .collect(),
         next_cursor: page.next_cursor,
         chrome,
@@ -129,7 +153,11 @@ async fn users_view(st: &AppState, s: &SignedIn, cursor: Option<&str>, error: Op
     (status, render(&page)).into_response()
 }
 
-pub async fn users_page(State(st): State<AppState>, s: SignedIn, Query(q): Query<CursorQuery>) -> Response {
+pub async fn users_page(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<CursorQuery>,
+) -> Response {
     users_view(&st, &s, q.cursor.as_deref(), None, None).await
 }
 
@@ -143,9 +171,17 @@ pub struct InviteForm {
     csrf_token: String,
 }
 
-pub async fn invite(State(st): State<AppState>, s: SignedIn, Form(f): Form<InviteForm>) -> Response {
+pub async fn invite(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<InviteForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "users", "/org/users"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "users", "/org/users"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
     match st.app.invite(&s.actor, &f.email, &f.role).await {
         Ok((_, link)) => users_view(&st, &s, None, None, Some(link)).await,
@@ -153,11 +189,22 @@ pub async fn invite(State(st): State<AppState>, s: SignedIn, Form(f): Form<Invit
     }
 }
 
-pub async fn revoke_invitation(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+pub async fn revoke_invitation(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "users", "/org/users"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "users", "/org/users"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    let Ok(id) = id.parse::<InvitationId>() else { return not_found(&s) };
+    let Ok(id) = id.parse::<InvitationId>() else {
+        return not_found(&s);
+    };
     match st.app.revoke_invitation(&s.actor, id).await {
         Ok(()) => Redirect::to("/org/users").into_response(),
         Err(e) => fail(&s, e),
@@ -172,11 +219,22 @@ pub struct RoleForm {
     csrf_token: String,
 }
 
-pub async fn change_role(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>, Form(f): Form<RoleForm>) -> Response {
+pub async fn change_role(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<RoleForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "users", "/org/users"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "users", "/org/users"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    let Ok(id) = id.parse::<UserId>() else { return not_found(&s) };
+    let Ok(id) = id.parse::<UserId>() else {
+        return not_found(&s);
+    };
     match st.app.change_role(&s.actor, id, &f.role).await {
         Ok(_) => Redirect::to("/org/users").into_response(),
         Err(AppError::NotFound) => not_found(&s),
@@ -184,11 +242,22 @@ pub async fn change_role(State(st): State<AppState>, s: SignedIn, Path(id): Path
     }
 }
 
-pub async fn remove_user(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+pub async fn remove_user(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "users", "/org/users"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "users", "/org/users"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    let Ok(id) = id.parse::<UserId>() else { return not_found(&s) };
+    let Ok(id) = id.parse::<UserId>() else {
+        return not_found(&s);
+    };
     match st.app.remove_user(&s.actor, id).await {
         Ok(()) => Redirect::to("/org/users").into_response(),
         Err(AppError::NotFound) => not_found(&s),
@@ -217,7 +286,13 @@ struct KeysPage {
     next_cursor: Option<String>,
 }
 
-async fn keys_view(st: &AppState, s: &SignedIn, cursor: Option<&str>, error: Option<ApiError>, new_key: Option<String>) -> Response {
+async fn keys_view(
+    st: &AppState,
+    s: &SignedIn,
+    cursor: Option<&str>,
+    error: Option<ApiError>,
+    new_key: Option<String>,
+) -> Response {
     let page = match st.app.list_api_keys(&s.actor, cursor, 50).await {
         Ok(p) => p,
         Err(e) => return fail(s, e),
@@ -247,33 +322,67 @@ async fn keys_view(st: &AppState, s: &SignedIn, cursor: Option<&str>, error: Opt
     (status, render(&page)).into_response()
 }
 
-pub async fn keys_page(State(st): State<AppState>, s: SignedIn, Query(q): Query<CursorQuery>) -> Response {
+pub async fn keys_page(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<CursorQuery>,
+) -> Response {
     keys_view(&st, &s, q.cursor.as_deref(), None, None).await
 }
 
 /// The key form repeats `permission`, which a struct cannot hold, so it is read as pairs.
 pub async fn create_key(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     if let Err(e) = s.check_csrf(&field("csrf_token")) {
-        return error_page(Chrome::signed_in(&s, "keys", "/org/api-keys"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "keys", "/org/api-keys"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    let wanted = pairs.iter().filter(|(k, _)| k == "permission").map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(",");
+    let wanted = pairs
+        .iter()
+        .filter(|(k, _)| k == "permission")
+        .map(|(_, v)| v.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     let permissions = match Permission::parse_list(&wanted) {
         Ok(p) => p,
         Err(e) => return keys_view(&st, &s, None, Some(AppError::from(e).into()), None).await,
     };
-    match st.app.create_api_key(&s.actor, &field("name"), &permissions).await {
+    match st
+        .app
+        .create_api_key(&s.actor, &field("name"), &permissions)
+        .await
+    {
         Ok((_, key)) => keys_view(&st, &s, None, None, Some(key)).await,
         Err(e) => keys_view(&st, &s, None, Some(e.into()), None).await,
     }
 }
 
-pub async fn revoke_key(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+pub async fn revoke_key(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(Chrome::signed_in(&s, "keys", "/org/api-keys"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "keys", "/org/api-keys"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
-    let Ok(id) = id.parse::<ApiKeyId>() else { return not_found(&s) };
+    let Ok(id) = id.parse::<ApiKeyId>() else {
+        return not_found(&s);
+    };
     match st.app.revoke_api_key(&s.actor, id).await {
         Ok(()) => Redirect::to("/org/api-keys").into_response(),
         Err(e) => fail(&s, e),
@@ -298,8 +407,15 @@ struct AuditPage {
     next_cursor: Option<String>,
 }
 
-pub async fn audit_page(State(st): State<AppState>, s: SignedIn, Query(q): Query<CursorQuery>) -> Response {
-    let (page, names) = match (st.app.audit_page(&s.actor, q.cursor.as_deref(), 50).await, st.app.actor_names(&s.actor).await) {
+pub async fn audit_page(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<CursorQuery>,
+) -> Response {
+    let (page, names) = match (
+        st.app.audit_page(&s.actor, q.cursor.as_deref(), 50).await,
+        st.app.actor_names(&s.actor).await,
+    ) {
         (Ok(p), Ok(n)) => (p, n),
         (Err(e), _) | (_, Err(e)) => return fail(&s, e),
     };
