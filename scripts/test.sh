@@ -30,7 +30,7 @@ command -v node >/dev/null 2>&1 || die "node not found"
 command -v npm >/dev/null 2>&1 || die "npm not found"
 
 # ---------------------------------------------------------------- packages --
-APT_PACKAGES=(chromium python3-aiosmtpd)
+APT_PACKAGES=(chromium python3-aiosmtpd curl)
 section "system packages: ${APT_PACKAGES[*]}"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -64,6 +64,19 @@ else
   echo "all installed"
 fi
 [[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium is missing after installing chromium"
+
+# ------------------------------------------------------ Python test servers --
+# moto's S3-compatible server backs the S3 blob store tests.
+section "python packages: moto[server]"
+PY_SCRIPTS="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
+export PATH="$PY_SCRIPTS:$PATH"
+if command -v moto_server >/dev/null 2>&1; then
+  echo "all installed"
+else
+  echo "installing moto[server] (output: $LOG_DIR/pip.log)"
+  python3 -m pip install -q 'moto[server]' >>"$LOG_DIR/pip.log" 2>&1 || { tail -n 30 "$LOG_DIR/pip.log" >&2; die "pip install moto[server] failed"; }
+  command -v moto_server >/dev/null 2>&1 || die "moto_server is not on PATH after installing moto[server]"
+fi
 
 # -------------------------------------------------------------- PostgreSQL --
 section "PostgreSQL on 127.0.0.1:5432"

@@ -2,7 +2,7 @@
 //! S3-compatible service in production, both through `object_store`. What
 //! arrives here is already encrypted; this layer only moves bytes.
 
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -29,11 +29,20 @@ impl BlobStore {
     /// `s3://bucket[/prefix]` (credentials and endpoint from the standard
     /// `AWS_*` environment variables) or a local directory path, created if missing.
     pub fn open(location: &str) -> Result<BlobStore, BlobError> {
+        BlobStore::open_with(location, &[])
+    }
+
+    /// Like [`BlobStore::open`], with S3 settings given explicitly as
+    /// `object_store` keys (`aws_endpoint`, `aws_region`, `aws_allow_http`, …)
+    /// on top of those from the environment.
+    pub fn open_with(location: &str, s3_options: &[(&str, &str)]) -> Result<BlobStore, BlobError> {
         if location.starts_with("s3://") {
-            let s3 = AmazonS3Builder::from_env()
-                .with_url(location)
-                .build()
-                .map_err(|e| BlobError::Config(e.to_string()))?;
+            let mut builder = AmazonS3Builder::from_env().with_url(location);
+            for (key, value) in s3_options {
+                let key = key.parse::<AmazonS3ConfigKey>().map_err(|e| BlobError::Config(e.to_string()))?;
+                builder = builder.with_config(key, *value);
+            }
+            let s3 = builder.build().map_err(|e| BlobError::Config(e.to_string()))?;
             let inner: Arc<dyn ObjectStore> =
                 match location.trim_start_matches("s3://").split_once('/') {
                     Some((_, prefix)) if !prefix.is_empty() => Arc::new(

@@ -315,7 +315,8 @@ mod tests {
     fn end_of_time_is_an_error_not_a_panic() {
         let err = ch().add_business_days(date(9999, 12, 30), 5).unwrap_err();
         assert_eq!(err.code, "date.out_of_range");
-        assert!(ch().next_business_day_on_or_after(date(9999, 12, 31)).is_err());
+        let closed = ch().with_closures((27..=31).map(|d| date(9999, 12, d)));
+        assert!(closed.next_business_day_on_or_after(date(9999, 12, 25)).is_err());
     }
 
     fn any_date() -> impl Strategy<Value = Date> {
