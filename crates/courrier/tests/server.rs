@@ -509,7 +509,12 @@ async fn login_throttling_over_http(backend: Backend) {
 async fn idempotency_keys(backend: Backend) {
     let srv = Server::start(backend).await;
     let d = srv.demo;
-    let api = srv.api(&srv.key(&srv.anna(), &[Permission::UsersManage]).await);
+    let (anna_key_record, anna_key) = srv
+        .app
+        .create_api_key(&srv.anna(), "erp", &[Permission::UsersManage])
+        .await
+        .unwrap();
+    let api = srv.api(&anna_key);
     let invite = |key: Option<&str>, body: serde_json::Value| {
         let mut req = api.request(Method::POST, "/api/v1/invitations").json(&body);
         if let Some(k) = key {
@@ -607,6 +612,35 @@ async fn idempotency_keys(backend: Backend) {
     let res = invite(Some(&"k".repeat(256)), body.clone()).await;
     assert_eq!(res.status, 400);
     assert_eq!(res.code(), "idempotency.key_invalid");
+
+    // A stored answer (here with a secret invitation link) is only replayed to
+    // its credential: knowing the key's public prefix is not enough...
+    let prefix = &anna_key_record.prefix;
+    assert!(anna_key.starts_with(&format!("cour_{prefix}_")));
+    let forged = srv.api(&format!("cour_{prefix}_not-the-secret"));
+    let res = forged
+        .send(
+            forged
+                .request(Method::POST, "/api/v1/invitations")
+                .header("Idempotency-Key", "k1")
+                .json(&body),
+        )
+        .await;
+    assert_eq!(
+        res.status, 401,
+        "replayed without authentication: {}",
+        res.body
+    );
+    assert_eq!(res.code(), "auth.required");
+    assert!(res.header("idempotent-replayed").is_none());
+    // ...and a revoked key gets nothing either.
+    srv.app
+        .revoke_api_key(&srv.anna(), anna_key_record.id)
+        .await
+        .unwrap();
+    let res = invite(Some("k1"), body.clone()).await;
+    assert_eq!(res.status, 401, "replayed to a revoked key: {}", res.body);
+    assert!(res.header("idempotent-replayed").is_none());
 
     drop((api, dupont));
     srv.stop().await;

@@ -330,16 +330,23 @@ mod tests {
         #[test]
         fn once_terminal_always_terminal(start in status(), events in prop::collection::vec(event(), 0..40)) {
             let mut s = start;
-            let mut ended = s.is_terminal();
+            let mut settled = start.is_terminal().then_some(start);
             for e in events {
                 match transition(s, e) {
                     Ok(next) => {
-                        prop_assert!(!ended, "{} left a terminal state on {:?}", s, e);
+                        prop_assert!(settled.is_none(), "{} left a terminal state on {:?}", s, e);
                         s = next;
-                        ended = s.is_terminal();
                     }
                     // Refused: the letter stays where it was.
-                    Err(_) => {}
+                    Err(err) => prop_assert!(
+                        err.code == "letter.illegal_transition" || err.code == "letter.cannot_cancel"
+                    ),
+                }
+                // Once terminal, it stays in that very state.
+                match settled {
+                    Some(t) => prop_assert_eq!(s, t),
+                    None if s.is_terminal() => settled = Some(s),
+                    None => {}
                 }
             }
         }
