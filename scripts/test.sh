@@ -30,7 +30,7 @@ command -v node >/dev/null 2>&1 || die "node not found"
 command -v npm >/dev/null 2>&1 || die "npm not found"
 
 # ---------------------------------------------------------------- packages --
-APT_PACKAGES=(chromium python3-aiosmtpd curl)
+APT_PACKAGES=(chromium python3-aiosmtpd curl clamav-daemon)
 section "system packages: ${APT_PACKAGES[*]}"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -13,6 +13,7 @@ pub mod error;
 pub mod jobs;
 pub mod mail;
 pub mod platform;
+pub mod scan;
 pub mod tokens;
 pub mod vault;
 
@@ -55,6 +56,8 @@ pub struct App {
     master: SecretKey,
     pub clock: Arc<dyn Clock>,
     pub mailer: mail::Mailer,
+    /// Scans uploads; see [`App::check_upload`].
+    pub scanner: scan::VirusScanner,
     pub settings: Settings,
 }
 
@@ -63,6 +66,7 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("backend", &self.store.backend())
             .field("blobs", &self.blobs.description())
+            .field("scanner", &self.scanner)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -75,14 +79,17 @@ impl App {
         master: SecretKey,
         clock: Arc<dyn Clock>,
         mailer: mail::Mailer,
+        scanner: scan::VirusScanner,
         settings: Settings,
     ) -> Arc<App> {
+        scanner.log_setting();
         Arc::new(App {
             store,
             blobs,
             master,
             clock,
             mailer,
+            scanner,
             settings,
         })
     }

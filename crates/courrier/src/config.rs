@@ -25,6 +25,9 @@ pub struct Config {
     /// `smtp://host:port`, `smtp://host:587?tls=required` or `smtps://user:pass@host:465`.
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    /// clamd for virus scanning of uploads: `unix:/run/clamav/clamd.ctl` or `tcp:host:3310`.
+    /// Unset: uploads are not scanned (a warning is logged at start).
+    pub clamd: Option<String>,
     /// Job workers in this process.
     pub workers: Option<usize>,
     /// `text` or `json` logs.
@@ -41,6 +44,7 @@ const ENV_KEYS: &[&str] = &[
     "MASTER_KEY",
     "SMTP_URL",
     "MAIL_FROM",
+    "CLAMD",
     "WORKERS",
     "LOG_FORMAT",
 ];
@@ -74,6 +78,7 @@ impl fmt::Debug for Config {
             )
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field("clamd", &self.clamd)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .finish()
@@ -121,6 +126,7 @@ impl Config {
                 "MASTER_KEY" => cfg.master_key = v,
                 "SMTP_URL" => cfg.smtp_url = v,
                 "MAIL_FROM" => cfg.mail_from = v,
+                "CLAMD" => cfg.clamd = v,
                 "WORKERS" => {
                     cfg.workers = Some(
                         value

@@ -9,6 +9,7 @@ use config::Config;
 use courrier_app::accounts::NewOrg;
 use courrier_app::jobs::{Worker, ensure_recurring_jobs};
 use courrier_app::mail::Mailer;
+use courrier_app::scan::VirusScanner;
 use courrier_app::vault::SecretKey;
 use courrier_app::{App, Settings};
 use courrier_domain::{
@@ -216,6 +217,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
             Mailer::NotConfigured
         }
     };
+    let scanner = VirusScanner::from_config(cfg.clamd.as_deref()).context("clamd")?;
     let master = master_key(cfg)?;
     Ok(App::new(
         store,
@@ -223,6 +225,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
         master,
         Arc::new(SystemClock),
         mailer,
+        scanner,
         Settings::new(&cfg.public_url()),
     ))
 }

@@ -170,11 +170,15 @@ def main():
     for c, f in fold:
         out.write(f"    ('{c}', \"{f}\"),\n")
     out.write("];\n\n")
-    out.write("/// Alpha-2 codes that iso-codes knows (plus XK), sorted.\n")
-    codes = sorted({c["alpha_2"] for c in countries} | {"XK"})
-    out.write("pub(crate) const ALPHA2: &[&str] = &[\n")
-    for i in range(0, len(codes), 16):
-        out.write("    " + " ".join(f"\"{c}\"," for c in codes[i:i + 16]) + "\n")
+    # The name printed on the last line of an address abroad: French, the
+    # UPU's working language, in capitals; the short (common) name if any.
+    french = gettext.translation("iso_3166-1", LOCALE_DIR, languages=["fr"])
+    display = {c["alpha_2"]: french.gettext(c.get("common_name") or c["name"]).upper() for c in countries}
+    display["XK"] = "KOSOVO"
+    out.write("/// Alpha-2 code -> country name for the address's last line (French, capitals), sorted by code.\n")
+    out.write("pub(crate) const DISPLAY_NAMES: &[(&str, &str)] = &[\n")
+    for code in sorted(display):
+        out.write(f"    (\"{code}\", {json.dumps(display[code], ensure_ascii=False)}),\n")
     out.write("];\n")
 
 

@@ -29,7 +29,11 @@ impl OrgKind {
             "customer" => Ok(OrgKind::Customer),
             "mail_center" => Ok(OrgKind::MailCenter),
             "platform" => Ok(OrgKind::Platform),
-            _ => Err(Invalid::new("kind", "org.kind_invalid", format!("'{s}' is not customer, mail_center or platform"))),
+            _ => Err(Invalid::new(
+                "kind",
+                "org.kind_invalid",
+                format!("'{s}' is not customer, mail_center or platform"),
+            )),
         }
     }
 }
@@ -46,8 +50,15 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::Admin, Role::Approver, Role::Member, Role::Owner, Role::Manager, Role::Clerk, Role::PlatformAdmin];
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Approver,
+        Role::Member,
+        Role::Owner,
+        Role::Manager,
+        Role::Clerk,
+        Role::PlatformAdmin,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -94,13 +105,44 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &[UsersManage, ApiKeysManage, AuditRead, OrgSettings, LettersSend, LettersApprove, LettersRead, MailboxRead, MailboxAct, MoneyView],
-            Role::Approver => &[LettersSend, LettersApprove, LettersRead, MailboxRead, MailboxAct],
+            Role::Admin => &[
+                UsersManage,
+                ApiKeysManage,
+                AuditRead,
+                OrgSettings,
+                LettersSend,
+                LettersApprove,
+                LettersRead,
+                MailboxRead,
+                MailboxAct,
+                MoneyView,
+            ],
+            Role::Approver => &[
+                LettersSend,
+                LettersApprove,
+                LettersRead,
+                MailboxRead,
+                MailboxAct,
+            ],
             Role::Member => &[LettersSend, LettersRead, MailboxRead, MailboxAct],
-            Role::Owner => &[UsersManage, ApiKeysManage, AuditRead, OrgSettings, MailCenterOperate, MoneyView],
+            Role::Owner => &[
+                UsersManage,
+                ApiKeysManage,
+                AuditRead,
+                OrgSettings,
+                MailCenterOperate,
+                MoneyView,
+            ],
             Role::Manager => &[UsersManage, AuditRead, MailCenterOperate],
             Role::Clerk => &[MailCenterOperate],
-            Role::PlatformAdmin => &[UsersManage, ApiKeysManage, AuditRead, OrgSettings, MoneyView, PlatformAdmin],
+            Role::PlatformAdmin => &[
+                UsersManage,
+                ApiKeysManage,
+                AuditRead,
+                OrgSettings,
+                MoneyView,
+                PlatformAdmin,
+            ],
         }
     }
 
@@ -171,23 +213,39 @@ impl Permission {
         Permission::ALL
             .into_iter()
             .find(|p| p.as_str() == s.trim())
-            .ok_or_else(|| Invalid::new("permissions", "permission.unknown", format!("'{s}' is not a permission")))
+            .ok_or_else(|| {
+                Invalid::new(
+                    "permissions",
+                    "permission.unknown",
+                    format!("'{s}' is not a permission"),
+                )
+            })
     }
 
     /// Parses a comma-separated list, refusing unknown names and empty lists.
     pub fn parse_list(s: &str) -> Result<Vec<Self>, Invalid> {
-        let mut out: Vec<Permission> =
-            s.split(',').filter(|p| !p.trim().is_empty()).map(Permission::parse).collect::<Result<_, _>>()?;
+        let mut out: Vec<Permission> = s
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(Permission::parse)
+            .collect::<Result<_, _>>()?;
         out.sort();
         out.dedup();
         if out.is_empty() {
-            return Err(Invalid::new("permissions", "permission.none", "choose at least one permission"));
+            return Err(Invalid::new(
+                "permissions",
+                "permission.none",
+                "choose at least one permission",
+            ));
         }
         Ok(out)
     }
 
     pub fn join(list: &[Permission]) -> String {
-        list.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+        list.iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -218,17 +276,50 @@ pub struct Actor {
 pub struct Forbidden(pub Permission);
 
 impl Actor {
-    pub fn user(user: UserId, org: OrgId, org_kind: OrgKind, role: Role, ip: Option<String>) -> Self {
-        Self { kind: ActorKind::User(user), org, org_kind, role: Some(role), permissions: role.permissions().to_vec(), ip }
+    pub fn user(
+        user: UserId,
+        org: OrgId,
+        org_kind: OrgKind,
+        role: Role,
+        ip: Option<String>,
+    ) -> Self {
+        Self {
+            kind: ActorKind::User(user),
+            org,
+            org_kind,
+            role: Some(role),
+            permissions: role.permissions().to_vec(),
+            ip,
+        }
     }
 
-    pub fn api_key(key: ApiKeyId, org: OrgId, org_kind: OrgKind, permissions: Vec<Permission>, ip: Option<String>) -> Self {
-        Self { kind: ActorKind::ApiKey(key), org, org_kind, role: None, permissions, ip }
+    pub fn api_key(
+        key: ApiKeyId,
+        org: OrgId,
+        org_kind: OrgKind,
+        permissions: Vec<Permission>,
+        ip: Option<String>,
+    ) -> Self {
+        Self {
+            kind: ActorKind::ApiKey(key),
+            org,
+            org_kind,
+            role: None,
+            permissions,
+            ip,
+        }
     }
 
     /// An operator acting from the command line with every permission in `org`.
     pub fn system(name: &'static str, org: OrgId, org_kind: OrgKind) -> Self {
-        Self { kind: ActorKind::System(name), org, org_kind, role: None, permissions: Permission::ALL.to_vec(), ip: None }
+        Self {
+            kind: ActorKind::System(name),
+            org,
+            org_kind,
+            role: None,
+            permissions: Permission::ALL.to_vec(),
+            ip: None,
+        }
     }
 
     pub fn can(&self, p: Permission) -> bool {
@@ -258,7 +349,11 @@ impl Actor {
     /// The only way to obtain a scope for tenant data on behalf of a caller.
     pub fn scope(&self, p: Permission) -> Result<OrgScope, Forbidden> {
         if self.can(p) {
-            Ok(OrgScope { org: self.org, actor: self.label(), ip: self.ip.clone() })
+            Ok(OrgScope {
+                org: self.org,
+                actor: self.label(),
+                ip: self.ip.clone(),
+            })
         } else {
             Err(Forbidden(p))
         }
@@ -277,7 +372,11 @@ impl OrgScope {
     /// A scope for trusted internal callers (CLI administration, background
     /// jobs); `actor` names them in the audit log, e.g. `system:cli`.
     pub fn system(org: OrgId, actor: &str) -> Self {
-        Self { org, actor: actor.to_string(), ip: None }
+        Self {
+            org,
+            actor: actor.to_string(),
+            ip: None,
+        }
     }
     /// The same scope, recording the client address in the audit log.
     pub fn with_ip(mut self, ip: Option<&str>) -> Self {
@@ -302,7 +401,12 @@ mod tests {
     #[test]
     fn roles_belong_to_kinds() {
         assert!(Role::parse_for(OrgKind::Customer, "approver").is_ok());
-        assert_eq!(Role::parse_for(OrgKind::Customer, "clerk").unwrap_err().code, "role.not_for_org_kind");
+        assert_eq!(
+            Role::parse_for(OrgKind::Customer, "clerk")
+                .unwrap_err()
+                .code,
+            "role.not_for_org_kind"
+        );
         assert_eq!(Role::parse("root").unwrap_err().code, "role.unknown");
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()).unwrap(), r);
@@ -317,15 +421,35 @@ mod tests {
 
     #[test]
     fn scope_needs_the_permission() {
-        let a = Actor::user(UserId::random(), OrgId::random(), OrgKind::Customer, Role::Member, None);
+        let a = Actor::user(
+            UserId::random(),
+            OrgId::random(),
+            OrgKind::Customer,
+            Role::Member,
+            None,
+        );
         assert!(a.scope(Permission::LettersSend).is_ok());
-        assert_eq!(a.scope(Permission::UsersManage).unwrap_err(), Forbidden(Permission::UsersManage));
+        assert_eq!(
+            a.scope(Permission::UsersManage).unwrap_err(),
+            Forbidden(Permission::UsersManage)
+        );
     }
 
     #[test]
     fn permission_lists() {
-        assert_eq!(Permission::parse_list("audit.read, users.manage,audit.read").unwrap().len(), 2);
-        assert_eq!(Permission::parse_list(" , ").unwrap_err().code, "permission.none");
-        assert_eq!(Permission::parse_list("x.y").unwrap_err().code, "permission.unknown");
+        assert_eq!(
+            Permission::parse_list("audit.read, users.manage,audit.read")
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            Permission::parse_list(" , ").unwrap_err().code,
+            "permission.none"
+        );
+        assert_eq!(
+            Permission::parse_list("x.y").unwrap_err().code,
+            "permission.unknown"
+        );
     }
 }

@@ -18,7 +18,11 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(action: &str, target: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { action: action.to_string(), target: target.into(), detail: detail.into() }
+        Self {
+            action: action.to_string(),
+            target: target.into(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -55,7 +59,17 @@ pub fn entry_hash(
     let org = org.to_string();
     let seq = seq.to_string();
     let at = at.millis().to_string();
-    for field in [prev_hash, org.as_str(), seq.as_str(), at.as_str(), actor, ip.unwrap_or("-"), action, target, detail] {
+    for field in [
+        prev_hash,
+        org.as_str(),
+        seq.as_str(),
+        at.as_str(),
+        actor,
+        ip.unwrap_or("-"),
+        action,
+        target,
+        detail,
+    ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
@@ -96,7 +110,10 @@ pub fn verify_chain(entries: &[AuditEntry], expected_head: Option<&str>) -> Resu
     let mut expected_seq = 1;
     for e in entries {
         if e.seq != expected_seq {
-            return Err(ChainBreak::Missing { expected_seq, found_seq: e.seq });
+            return Err(ChainBreak::Missing {
+                expected_seq,
+                found_seq: e.seq,
+            });
         }
         if e.prev_hash != prev {
             return Err(ChainBreak::Unlinked { seq: e.seq });
@@ -108,7 +125,10 @@ pub fn verify_chain(entries: &[AuditEntry], expected_head: Option<&str>) -> Resu
         expected_seq += 1;
     }
     match expected_head {
-        Some(head) if head != prev => Err(ChainBreak::Missing { expected_seq, found_seq: -1 }),
+        Some(head) if head != prev => Err(ChainBreak::Missing {
+            expected_seq,
+            found_seq: -1,
+        }),
         _ => Ok(()),
     }
 }
@@ -148,11 +168,20 @@ mod tests {
 
         let mut edited = good.clone();
         edited[2].target = "other".into();
-        assert_eq!(verify_chain(&edited, None), Err(ChainBreak::Edited { seq: 3 }));
+        assert_eq!(
+            verify_chain(&edited, None),
+            Err(ChainBreak::Edited { seq: 3 })
+        );
 
         let mut deleted = good.clone();
         deleted.remove(1);
-        assert_eq!(verify_chain(&deleted, None), Err(ChainBreak::Missing { expected_seq: 2, found_seq: 3 }));
+        assert_eq!(
+            verify_chain(&deleted, None),
+            Err(ChainBreak::Missing {
+                expected_seq: 2,
+                found_seq: 3
+            })
+        );
 
         let truncated = &good[..4];
         assert!(verify_chain(truncated, Some(&good[4].hash)).is_err());

@@ -23,7 +23,9 @@ impl EmailAddress {
         if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
             return Err(bad("has no valid domain"));
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>') {
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        {
             return Err(bad("contains characters not allowed in an address"));
         }
         Ok(Self(s))
@@ -46,9 +48,24 @@ mod tests {
 
     #[test]
     fn normalises_and_rejects() {
-        assert_eq!(EmailAddress::parse(" Anna@Example.CH ").unwrap().as_str(), "anna@example.ch");
-        for bad in ["", "anna", "anna@", "@example.ch", "anna@example", "a b@example.ch", "a@b@c.ch"] {
-            assert_eq!(EmailAddress::parse(bad).unwrap_err().code, "email.invalid", "{bad}");
+        assert_eq!(
+            EmailAddress::parse(" Anna@Example.CH ").unwrap().as_str(),
+            "anna@example.ch"
+        );
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@example.ch",
+            "anna@example",
+            "a b@example.ch",
+            "a@b@c.ch",
+        ] {
+            assert_eq!(
+                EmailAddress::parse(bad).unwrap_err().code,
+                "email.invalid",
+                "{bad}"
+            );
         }
     }
 }

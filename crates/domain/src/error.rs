@@ -12,6 +12,10 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        Self { field, code, message: message.into() }
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
     }
 }

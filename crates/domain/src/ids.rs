@@ -61,6 +61,18 @@ id_type!(
     /// A durable background job.
     JobId
 );
+id_type!(
+    /// An outbound letter.
+    LetterId
+);
+id_type!(
+    /// A bulk run: one PDF split into letters, or a mail merge.
+    RunId
+);
+id_type!(
+    /// A webhook endpoint of an organisation.
+    WebhookId
+);
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,6 @@ pub use access::{Actor, ActorKind, OrgKind, OrgScope, Permission, Role};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use email::EmailAddress;
 pub use error::Invalid;
+pub use ids::{ApiKeyId, InvitationId, JobId, LetterId, OrgId, RunId, UserId, WebhookId};
 pub use locale::Locale;
-pub use ids::{ApiKeyId, InvitationId, JobId, OrgId, UserId};
 pub use money::{Currency, Money};

@@ -20,20 +20,33 @@ impl Locale {
     /// Reads a stored or requested locale; anything unknown is English.
     pub fn from_tag(tag: &str) -> Locale {
         let t = tag.trim().to_ascii_lowercase();
-        if t.starts_with("fr") { Locale::Fr } else { Locale::En }
+        if t.starts_with("fr") {
+            Locale::Fr
+        } else {
+            Locale::En
+        }
     }
 
     /// The first supported language of an `Accept-Language` header.
     pub fn from_accept_language(header: &str) -> Option<Locale> {
-        header.split(',').map(|part| part.split(';').next().unwrap_or("").trim().to_ascii_lowercase()).find_map(|t| {
-            if t.starts_with("fr") {
-                Some(Locale::Fr)
-            } else if t.starts_with("en") {
-                Some(Locale::En)
-            } else {
-                None
-            }
-        })
+        header
+            .split(',')
+            .map(|part| {
+                part.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .find_map(|t| {
+                if t.starts_with("fr") {
+                    Some(Locale::Fr)
+                } else if t.starts_with("en") {
+                    Some(Locale::En)
+                } else {
+                    None
+                }
+            })
     }
 }
 
@@ -43,7 +56,10 @@ mod tests {
 
     #[test]
     fn accept_language() {
-        assert_eq!(Locale::from_accept_language("de-CH, fr-CH;q=0.9, en;q=0.5"), Some(Locale::Fr));
+        assert_eq!(
+            Locale::from_accept_language("de-CH, fr-CH;q=0.9, en;q=0.5"),
+            Some(Locale::Fr)
+        );
         assert_eq!(Locale::from_accept_language("de"), None);
         assert_eq!(Locale::from_tag("fr"), Locale::Fr);
         assert_eq!(Locale::from_tag("xx"), Locale::En);

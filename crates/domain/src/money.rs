@@ -14,7 +14,11 @@ impl Currency {
         let up = s.trim().to_ascii_uppercase();
         match <[u8; 3]>::try_from(up.as_bytes()) {
             Ok(code) if code.iter().all(u8::is_ascii_uppercase) => Ok(Self(code)),
-            _ => Err(Invalid::new("currency", "currency.invalid", format!("'{s}' is not a three-letter currency code"))),
+            _ => Err(Invalid::new(
+                "currency",
+                "currency.invalid",
+                format!("'{s}' is not a three-letter currency code"),
+            )),
         }
     }
 
@@ -58,7 +62,10 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::new(minor, self.currency))
     }
     pub fn times(self, n: i64) -> Result<Money, MoneyError> {
@@ -85,7 +92,10 @@ mod tests {
         let b = Money::new(250, Currency::CHF);
         assert_eq!(a.checked_add(b).unwrap().minor(), 330);
         assert_eq!(a.times(3).unwrap().to_string(), "CHF 2.40");
-        assert!(matches!(a.checked_add(Money::new(1, Currency::EUR)), Err(MoneyError::CurrencyMismatch(..))));
+        assert!(matches!(
+            a.checked_add(Money::new(1, Currency::EUR)),
+            Err(MoneyError::CurrencyMismatch(..))
+        ));
         assert_eq!(Money::new(-5, Currency::EUR).to_string(), "EUR -0.05");
         assert_eq!(Currency::parse("chf").unwrap(), Currency::CHF);
         assert!(Currency::parse("CH").is_err());

@@ -29,8 +29,16 @@ pub fn check_new_password(password: &str) -> Result<&str, Invalid> {
 mod tests {
     #[test]
     fn length_rules() {
-        assert_eq!(super::check_new_password("short").unwrap_err().code, "password.too_short");
+        assert_eq!(
+            super::check_new_password("short").unwrap_err().code,
+            "password.too_short"
+        );
         assert!(super::check_new_password("long enough pass").is_ok());
-        assert_eq!(super::check_new_password(&"x".repeat(300)).unwrap_err().code, "password.too_long");
+        assert_eq!(
+            super::check_new_password(&"x".repeat(300))
+                .unwrap_err()
+                .code,
+            "password.too_long"
+        );
     }
 }

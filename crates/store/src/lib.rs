@@ -17,10 +17,15 @@ mod documents;
 mod emails;
 mod idempotency;
 mod jobs;
+mod letters;
 mod maintenance;
 mod orgs;
 mod users;
 
+pub use letters::{
+    LetterEventRecord, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord, RunKind, RunRecord,
+    RunState,
+};
 pub use records::*;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

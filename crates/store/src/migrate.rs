@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_totp_replay.sql"),
         postgres: include_str!("../migrations/postgres/0002_totp_replay.sql"),
     },
+    Migration {
+        version: 3,
+        name: "letters",
+        sqlite: include_str!("../migrations/sqlite/0003_letters.sql"),
+        postgres: include_str!("../migrations/postgres/0003_letters.sql"),
+    },
 ];
 
 impl Store {

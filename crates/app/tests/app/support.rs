@@ -70,6 +70,7 @@ impl Env {
             master.clone(),
             dyn_clock,
             mailer,
+            courrier_app::scan::VirusScanner::Disabled,
             Settings::new(&format!("{PUBLIC_URL}/")),
         );
         Env {

@@ -82,6 +82,7 @@ impl Server {
             SecretKey::random(),
             dyn_clock,
             Mailer::NotConfigured,
+            courrier_app::scan::VirusScanner::Disabled,
             Settings::new(&base),
         );
         app.load_demo().await.unwrap();
@@ -630,6 +631,7 @@ pub fn app_on(db: &TestDb, master: SecretKey, blob_dir: &Path) -> Arc<App> {
         master,
         Arc::new(SystemClock),
         Mailer::NotConfigured,
+        courrier_app::scan::VirusScanner::Disabled,
         Settings::new("http://127.0.0.1"),
     )
 }

@@ -25,10 +25,16 @@ pub struct Holiday {
 }
 
 const fn fixed(name: &'static str, month: i8, day: i8) -> Holiday {
-    Holiday { name, date: HolidayDate::Fixed { month, day } }
+    Holiday {
+        name,
+        date: HolidayDate::Fixed { month, day },
+    }
 }
 const fn easter(name: &'static str, offset: i16) -> Holiday {
-    Holiday { name, date: HolidayDate::Easter(offset) }
+    Holiday {
+        name,
+        date: HolidayDate::Easter(offset),
+    }
 }
 
 const GOOD_FRIDAY: Holiday = easter("Good Friday", -2);
@@ -107,7 +113,11 @@ pub fn easter_sunday(year: i16) -> Option<Date> {
 }
 
 fn out_of_range(date: Date) -> Invalid {
-    Invalid::new("date", "date.out_of_range", format!("no business day can be counted past {date}"))
+    Invalid::new(
+        "date",
+        "date.out_of_range",
+        format!("no business day can be counted past {date}"),
+    )
 }
 
 /// A country's working days.
@@ -122,7 +132,11 @@ impl BusinessCalendar {
     /// A calendar from explicit rules, for a country without a default set or
     /// an admin's edited one.
     pub fn new(country: Country, holidays: Vec<Holiday>) -> Self {
-        Self { country, holidays, closures: Vec::new() }
+        Self {
+            country,
+            holidays,
+            closures: Vec::new(),
+        }
     }
 
     /// The default national calendar of CH, BE, FR or DE.
@@ -164,7 +178,9 @@ impl BusinessCalendar {
             .iter()
             .find(|h| match h.date {
                 HolidayDate::Fixed { month, day } => date.month() == month && date.day() == day,
-                HolidayDate::Easter(offset) => easter_day.is_some_and(|e| date.day_of_year() == e + offset),
+                HolidayDate::Easter(offset) => {
+                    easter_day.is_some_and(|e| date.day_of_year() == e + offset)
+                }
             })
             .map(|h| h.name)
     }
@@ -179,21 +195,27 @@ impl BusinessCalendar {
             .filter_map(|h| {
                 let date = match h.date {
                     HolidayDate::Fixed { month, day } => Date::new(year, month, day).ok()?,
-                    HolidayDate::Easter(offset) => {
-                        easter?.checked_add(jiff::Span::new().days(i64::from(offset))).ok()?
-                    }
+                    HolidayDate::Easter(offset) => easter?
+                        .checked_add(jiff::Span::new().days(i64::from(offset)))
+                        .ok()?,
                 };
                 Some((date, h.name))
             })
             .collect();
-        out.extend(self.closures.iter().filter(|d| d.year() == year).map(|d| (*d, "closure")));
+        out.extend(
+            self.closures
+                .iter()
+                .filter(|d| d.year() == year)
+                .map(|d| (*d, "closure")),
+        );
         out.sort();
         out
     }
 
     /// Monday to Friday and not a holiday.
     pub fn is_business_day(&self, date: Date) -> bool {
-        !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) && self.holiday_on(date).is_none()
+        !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
+            && self.holiday_on(date).is_none()
     }
 
     /// `date` itself when it is a business day, else the next one.
@@ -289,26 +311,49 @@ mod tests {
         assert!(ch().is_business_day(date(2026, 3, 6))); // Friday
         assert!(!ch().is_business_day(date(2026, 3, 7)));
         assert!(!ch().is_business_day(date(2026, 3, 8)));
-        assert_eq!(ch().next_business_day_on_or_after(date(2026, 3, 7)).unwrap(), date(2026, 3, 9));
-        assert_eq!(ch().next_business_day_on_or_after(date(2026, 3, 9)).unwrap(), date(2026, 3, 9));
+        assert_eq!(
+            ch().next_business_day_on_or_after(date(2026, 3, 7))
+                .unwrap(),
+            date(2026, 3, 9)
+        );
+        assert_eq!(
+            ch().next_business_day_on_or_after(date(2026, 3, 9))
+                .unwrap(),
+            date(2026, 3, 9)
+        );
     }
 
     #[test]
     fn counting_business_days() {
         let c = ch();
-        assert_eq!(c.add_business_days(date(2026, 3, 6), 1).unwrap(), date(2026, 3, 9));
-        assert_eq!(c.add_business_days(date(2026, 3, 6), 0).unwrap(), date(2026, 3, 6));
+        assert_eq!(
+            c.add_business_days(date(2026, 3, 6), 1).unwrap(),
+            date(2026, 3, 9)
+        );
+        assert_eq!(
+            c.add_business_days(date(2026, 3, 6), 0).unwrap(),
+            date(2026, 3, 6)
+        );
         // Over Easter 2026: Thursday 2 April + 1 skips Good Friday, the weekend and Easter Monday.
-        assert_eq!(c.add_business_days(date(2026, 4, 2), 1).unwrap(), date(2026, 4, 7));
+        assert_eq!(
+            c.add_business_days(date(2026, 4, 2), 1).unwrap(),
+            date(2026, 4, 7)
+        );
         // New Year 2027: Thursday 31 December + 1 skips 1 and 2 January (Fri, Sat) and Sunday.
-        assert_eq!(c.add_business_days(date(2026, 12, 31), 1).unwrap(), date(2027, 1, 4));
+        assert_eq!(
+            c.add_business_days(date(2026, 12, 31), 1).unwrap(),
+            date(2027, 1, 4)
+        );
     }
 
     #[test]
     fn closures_are_added_to_the_rules() {
         let c = ch().with_closures([date(2026, 5, 15)]);
         assert_eq!(c.holiday_on(date(2026, 5, 15)), Some("closure"));
-        assert_eq!(c.add_business_days(date(2026, 5, 13), 1).unwrap(), date(2026, 5, 18));
+        assert_eq!(
+            c.add_business_days(date(2026, 5, 13), 1).unwrap(),
+            date(2026, 5, 18)
+        );
     }
 
     #[test]
@@ -316,7 +361,11 @@ mod tests {
         let err = ch().add_business_days(date(9999, 12, 30), 5).unwrap_err();
         assert_eq!(err.code, "date.out_of_range");
         let closed = ch().with_closures((27..=31).map(|d| date(9999, 12, d)));
-        assert!(closed.next_business_day_on_or_after(date(9999, 12, 25)).is_err());
+        assert!(
+            closed
+                .next_business_day_on_or_after(date(9999, 12, 25))
+                .is_err()
+        );
     }
 
     fn any_date() -> impl Strategy<Value = Date> {

@@ -62,7 +62,11 @@ mod tests {
         assert_eq!(Country::parse(" be ").unwrap(), Country::BE);
         assert_eq!(Country::FR.to_string(), "FR");
         for bad in ["", "C", "CHE", "C1", "É1", "ÜB", "C H", "--"] {
-            assert_eq!(Country::parse(bad).unwrap_err().code, "country.invalid", "{bad}");
+            assert_eq!(
+                Country::parse(bad).unwrap_err().code,
+                "country.invalid",
+                "{bad}"
+            );
         }
     }
 

@@ -44,15 +44,15 @@ impl Zone {
 /// EU member states (ISO codes; Greece is GR, not the EU's EL), Åland with
 /// Finland, and the four EFTA states.
 const ZONE_1: &[&str] = &[
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "AX", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
-    "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", // EU
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "AX", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", // EU
     "CH", "IS", "LI", "NO", // EFTA
 ];
 
 /// European countries and territories outside the EU and EFTA.
 const ZONE_2: &[&str] = &[
-    "AD", "AL", "BA", "BY", "FO", "GB", "GG", "GI", "IM", "JE", "MC", "MD", "ME", "MK", "RS", "RU", "SM", "TR", "UA",
-    "VA", "XK",
+    "AD", "AL", "BA", "BY", "FO", "GB", "GG", "GI", "IM", "JE", "MC", "MD", "ME", "MK", "RS", "RU",
+    "SM", "TR", "UA", "VA", "XK",
 ];
 
 /// The delivery zone of an international destination.
@@ -93,7 +93,12 @@ impl DeliveryRules {
 
     /// Transit in business days. Registered mail runs on the priority
     /// network whatever the product says (postage rules require priority).
-    pub fn transit_days(&self, product: Product, registered: Registered, destination: &Country) -> u32 {
+    pub fn transit_days(
+        &self,
+        product: Product,
+        registered: Registered,
+        destination: &Country,
+    ) -> u32 {
         if registered.is_registered() {
             return self.priority_days;
         }
@@ -120,7 +125,11 @@ impl DeliveryRules {
         destination: &Country,
     ) -> Result<DeliveryEstimate, Invalid> {
         let instant = jiff::Timestamp::from_millisecond(submitted.millis()).map_err(|_| {
-            Invalid::new("submitted_at", "date.out_of_range", format!("{} ms is not a representable instant", submitted.millis()))
+            Invalid::new(
+                "submitted_at",
+                "date.out_of_range",
+                format!("{} ms is not a representable instant", submitted.millis()),
+            )
         })?;
         let local = site.to_datetime(instant);
         let day = local.date();
@@ -131,9 +140,14 @@ impl DeliveryRules {
             // weekend or holiday: the first business day after it.
             calendar.add_business_days(day, 1)?
         };
-        let delivery_date =
-            calendar.add_business_days(posting_date, self.transit_days(product, registered, destination))?;
-        Ok(DeliveryEstimate { posting_date, delivery_date })
+        let delivery_date = calendar.add_business_days(
+            posting_date,
+            self.transit_days(product, registered, destination),
+        )?;
+        Ok(DeliveryEstimate {
+            posting_date,
+            delivery_date,
+        })
     }
 }
 
@@ -183,7 +197,12 @@ mod tests {
         BusinessCalendar::for_country(&Country::CH).unwrap()
     }
 
-    fn est(dt: DateTime, product: Product, registered: Registered, dest: Country) -> DeliveryEstimate {
+    fn est(
+        dt: DateTime,
+        product: Product,
+        registered: Registered,
+        dest: Country,
+    ) -> DeliveryEstimate {
         expected_delivery(at(dt), &zurich(), &ch(), product, registered, &dest).unwrap()
     }
 
@@ -194,7 +213,13 @@ mod tests {
     #[test]
     fn friday_morning_priority_arrives_monday() {
         let e = priority(date(2026, 3, 6).at(11, 59, 0, 0));
-        assert_eq!(e, DeliveryEstimate { posting_date: date(2026, 3, 6), delivery_date: date(2026, 3, 9) });
+        assert_eq!(
+            e,
+            DeliveryEstimate {
+                posting_date: date(2026, 3, 6),
+                delivery_date: date(2026, 3, 9)
+            }
+        );
     }
 
     #[test]
@@ -207,26 +232,46 @@ mod tests {
     #[test]
     fn noon_exactly_counts_as_after() {
         let before = priority(date(2026, 3, 4).at(11, 59, 59, 999_000_000));
-        assert_eq!((before.posting_date, before.delivery_date), (date(2026, 3, 4), date(2026, 3, 5)));
+        assert_eq!(
+            (before.posting_date, before.delivery_date),
+            (date(2026, 3, 4), date(2026, 3, 5))
+        );
         let noon = priority(date(2026, 3, 4).at(12, 0, 0, 0));
-        assert_eq!((noon.posting_date, noon.delivery_date), (date(2026, 3, 5), date(2026, 3, 6)));
+        assert_eq!(
+            (noon.posting_date, noon.delivery_date),
+            (date(2026, 3, 5), date(2026, 3, 6))
+        );
     }
 
     #[test]
     fn thursday_before_good_friday() {
         // Good Friday 3 April and Easter Monday 6 April 2026 are Swiss holidays.
         let morning = priority(date(2026, 4, 2).at(9, 0, 0, 0));
-        assert_eq!((morning.posting_date, morning.delivery_date), (date(2026, 4, 2), date(2026, 4, 7)));
+        assert_eq!(
+            (morning.posting_date, morning.delivery_date),
+            (date(2026, 4, 2), date(2026, 4, 7))
+        );
         let afternoon = priority(date(2026, 4, 2).at(14, 0, 0, 0));
-        assert_eq!((afternoon.posting_date, afternoon.delivery_date), (date(2026, 4, 7), date(2026, 4, 8)));
-        let registered = est(date(2026, 4, 2).at(9, 0, 0, 0), Product::Priority, Registered::RegisteredWithAr, Country::CH);
+        assert_eq!(
+            (afternoon.posting_date, afternoon.delivery_date),
+            (date(2026, 4, 7), date(2026, 4, 8))
+        );
+        let registered = est(
+            date(2026, 4, 2).at(9, 0, 0, 0),
+            Product::Priority,
+            Registered::RegisteredWithAr,
+            Country::CH,
+        );
         assert_eq!(registered, morning);
     }
 
     #[test]
     fn saturday_submission_is_j_plus_2_from_monday_posting() {
         let e = priority(date(2026, 3, 7).at(9, 0, 0, 0));
-        assert_eq!((e.posting_date, e.delivery_date), (date(2026, 3, 9), date(2026, 3, 10)));
+        assert_eq!(
+            (e.posting_date, e.delivery_date),
+            (date(2026, 3, 9), date(2026, 3, 10))
+        );
         let sunday_night = priority(date(2026, 3, 8).at(23, 59, 0, 0));
         assert_eq!(sunday_night, e);
     }
@@ -234,16 +279,39 @@ mod tests {
     #[test]
     fn standard_is_j_plus_3_across_christmas() {
         // Tuesday 23 December 2025: 24 counts, 25 and 26 are holidays, then the weekend.
-        let e = est(date(2025, 12, 23).at(10, 0, 0, 0), Product::Standard, Registered::None, Country::CH);
-        assert_eq!((e.posting_date, e.delivery_date), (date(2025, 12, 23), date(2025, 12, 30)));
-        let late = est(date(2025, 12, 23).at(15, 0, 0, 0), Product::Standard, Registered::None, Country::CH);
-        assert_eq!((late.posting_date, late.delivery_date), (date(2025, 12, 24), date(2025, 12, 31)));
+        let e = est(
+            date(2025, 12, 23).at(10, 0, 0, 0),
+            Product::Standard,
+            Registered::None,
+            Country::CH,
+        );
+        assert_eq!(
+            (e.posting_date, e.delivery_date),
+            (date(2025, 12, 23), date(2025, 12, 30))
+        );
+        let late = est(
+            date(2025, 12, 23).at(15, 0, 0, 0),
+            Product::Standard,
+            Registered::None,
+            Country::CH,
+        );
+        assert_eq!(
+            (late.posting_date, late.delivery_date),
+            (date(2025, 12, 24), date(2025, 12, 31))
+        );
     }
 
     #[test]
     fn international_by_zone() {
         let monday = date(2026, 3, 2).at(10, 0, 0, 0);
-        let to = |c: &str| est(monday, Product::InternationalPriority, Registered::None, Country::parse(c).unwrap());
+        let to = |c: &str| {
+            est(
+                monday,
+                Product::InternationalPriority,
+                Registered::None,
+                Country::parse(c).unwrap(),
+            )
+        };
         assert_eq!(to("DE").delivery_date, date(2026, 3, 5));
         assert_eq!(to("GB").delivery_date, date(2026, 3, 6));
         assert_eq!(to("US").delivery_date, date(2026, 3, 10));
@@ -252,10 +320,20 @@ mod tests {
     #[test]
     fn cut_off_is_local_time_across_daylight_saving() {
         // Summer: 11:30 CEST is 09:30 UTC; winter: 11:30 CET is 10:30 UTC. Both before noon locally.
-        assert_eq!(priority(date(2026, 7, 1).at(11, 30, 0, 0)).posting_date, date(2026, 7, 1));
-        assert_eq!(priority(date(2026, 1, 14).at(11, 30, 0, 0)).posting_date, date(2026, 1, 14));
+        assert_eq!(
+            priority(date(2026, 7, 1).at(11, 30, 0, 0)).posting_date,
+            date(2026, 7, 1)
+        );
+        assert_eq!(
+            priority(date(2026, 1, 14).at(11, 30, 0, 0)).posting_date,
+            date(2026, 1, 14)
+        );
         // 11:30 UTC in summer is 13:30 in Zurich: after the cut-off.
-        let utc = date(2026, 7, 1).at(11, 30, 0, 0).to_zoned(TimeZone::UTC).unwrap().timestamp();
+        let utc = date(2026, 7, 1)
+            .at(11, 30, 0, 0)
+            .to_zoned(TimeZone::UTC)
+            .unwrap()
+            .timestamp();
         let e = expected_delivery(
             Timestamp::from_millis(utc.as_millisecond()),
             &zurich(),
@@ -273,17 +351,48 @@ mod tests {
         // Belgian National Day, Tuesday 21 July 2026.
         let be = BusinessCalendar::for_country(&Country::BE).unwrap();
         let brussels = TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
-        let t = Timestamp::from_millis(date(2026, 7, 20).at(10, 0, 0, 0).to_zoned(brussels.clone()).unwrap().timestamp().as_millisecond());
-        let e = expected_delivery(t, &brussels, &be, Product::Priority, Registered::None, &Country::BE).unwrap();
+        let t = Timestamp::from_millis(
+            date(2026, 7, 20)
+                .at(10, 0, 0, 0)
+                .to_zoned(brussels.clone())
+                .unwrap()
+                .timestamp()
+                .as_millisecond(),
+        );
+        let e = expected_delivery(
+            t,
+            &brussels,
+            &be,
+            Product::Priority,
+            Registered::None,
+            &Country::BE,
+        )
+        .unwrap();
         assert_eq!(e.delivery_date, date(2026, 7, 22));
     }
 
     #[test]
     fn rules_are_editable() {
-        let rules = DeliveryRules { cutoff: Time::constant(15, 0, 0, 0), standard_days: 2, ..DeliveryRules::default() };
+        let rules = DeliveryRules {
+            cutoff: Time::constant(15, 0, 0, 0),
+            standard_days: 2,
+            ..DeliveryRules::default()
+        };
         let t = at(date(2026, 3, 4).at(14, 0, 0, 0));
-        let e = rules.estimate(t, &zurich(), &ch(), Product::Standard, Registered::None, &Country::CH).unwrap();
-        assert_eq!((e.posting_date, e.delivery_date), (date(2026, 3, 4), date(2026, 3, 6)));
+        let e = rules
+            .estimate(
+                t,
+                &zurich(),
+                &ch(),
+                Product::Standard,
+                Registered::None,
+                &Country::CH,
+            )
+            .unwrap();
+        assert_eq!(
+            (e.posting_date, e.delivery_date),
+            (date(2026, 3, 4), date(2026, 3, 6))
+        );
     }
 
     #[test]

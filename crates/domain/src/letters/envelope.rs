@@ -69,9 +69,16 @@ impl Envelope {
 
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let t = s.trim().to_ascii_lowercase();
-        Envelope::ALL.into_iter().find(|e| e.as_str() == t || e.label().eq_ignore_ascii_case(&t)).ok_or_else(|| {
-            Invalid::new("envelope", "letter.envelope_unknown", format!("'{s}' is not us_dl, c5 or c4"))
-        })
+        Envelope::ALL
+            .into_iter()
+            .find(|e| e.as_str() == t || e.label().eq_ignore_ascii_case(&t))
+            .ok_or_else(|| {
+                Invalid::new(
+                    "envelope",
+                    "letter.envelope_unknown",
+                    format!("'{s}' is not us_dl, c5 or c4"),
+                )
+            })
     }
 }
 
@@ -93,7 +100,11 @@ impl Sides {
         match s.trim() {
             "simplex" => Ok(Sides::Simplex),
             "duplex" => Ok(Sides::Duplex),
-            _ => Err(Invalid::new("sides", "letter.sides_unknown", format!("'{s}' is not simplex or duplex"))),
+            _ => Err(Invalid::new(
+                "sides",
+                "letter.sides_unknown",
+                format!("'{s}' is not simplex or duplex"),
+            )),
         }
     }
 }
@@ -116,7 +127,11 @@ impl Colour {
         match s.trim() {
             "bw" => Ok(Colour::BlackWhite),
             "colour" | "color" => Ok(Colour::Colour),
-            _ => Err(Invalid::new("colour", "letter.colour_unknown", format!("'{s}' is not bw or colour"))),
+            _ => Err(Invalid::new(
+                "colour",
+                "letter.colour_unknown",
+                format!("'{s}' is not bw or colour"),
+            )),
         }
     }
     /// The paper used when the sender does not choose: colour toner needs the
@@ -153,7 +168,11 @@ impl Paper {
         match s.trim() {
             "80g" | "80" => Ok(Paper::G80),
             "90g" | "90" => Ok(Paper::G90),
-            _ => Err(Invalid::new("paper", "letter.paper_unknown", format!("'{s}' is not 80g or 90g"))),
+            _ => Err(Invalid::new(
+                "paper",
+                "letter.paper_unknown",
+                format!("'{s}' is not 80g or 90g"),
+            )),
         }
     }
 }
@@ -212,7 +231,8 @@ impl SheetCount {
 /// letter is never priced into a lighter step than it really is.
 pub fn paper_weight_grams(sheets: SheetCount, paper: Paper) -> u64 {
     // In units of 1e-5 g; u32 × 90 × 6237 cannot overflow u64.
-    let scaled = u64::from(sheets.get()) * u64::from(paper.grams_per_square_metre()) * A4_AREA_NUMERATOR;
+    let scaled =
+        u64::from(sheets.get()) * u64::from(paper.grams_per_square_metre()) * A4_AREA_NUMERATOR;
     scaled.div_ceil(A4_AREA_DENOMINATOR)
 }
 
@@ -244,7 +264,11 @@ impl PrintOptions {
         background: Option<BackgroundScope>,
     ) -> Result<Self, Invalid> {
         if pages == 0 {
-            return Err(Invalid::new("pages", "letter.empty", "the letter has no pages to print"));
+            return Err(Invalid::new(
+                "pages",
+                "letter.empty",
+                "the letter has no pages to print",
+            ));
         }
         if colour == Colour::Colour && paper == Paper::G80 {
             return Err(Invalid::new(
@@ -253,12 +277,26 @@ impl PrintOptions {
                 "colour printing needs 90 g paper; choose 90 g or black and white",
             ));
         }
-        let sheets = SheetCount::for_pages(pages, sides).plus(SheetCount::for_pages(attachment_pages, sides));
+        let sheets = SheetCount::for_pages(pages, sides)
+            .plus(SheetCount::for_pages(attachment_pages, sides));
         let max = envelope.max_sheets();
         if sheets.get() > max {
-            return Err(Invalid::new("pages", "letter.too_many_sheets", too_many_sheets_message(envelope, sides, sheets, max)));
+            return Err(Invalid::new(
+                "pages",
+                "letter.too_many_sheets",
+                too_many_sheets_message(envelope, sides, sheets, max),
+            ));
         }
-        Ok(Self { envelope, colour, sides, paper, pages, attachment_pages, background, sheets })
+        Ok(Self {
+            envelope,
+            colour,
+            sides,
+            paper,
+            pages,
+            attachment_pages,
+            background,
+            sheets,
+        })
     }
 
     pub const fn envelope(&self) -> Envelope {
@@ -290,7 +328,8 @@ impl PrintOptions {
     /// Weight of the sealed envelope in whole grams (rounded up), which picks
     /// the carrier's tariff step.
     pub fn weight_grams(&self) -> u32 {
-        let grams = paper_weight_grams(self.sheets, self.paper) + u64::from(self.envelope.weight_grams());
+        let grams =
+            paper_weight_grams(self.sheets, self.paper) + u64::from(self.envelope.weight_grams());
         // At most 25 sheets pass validation, so this is far below u32::MAX.
         u32::try_from(grams).unwrap_or(u32::MAX)
     }
@@ -298,16 +337,32 @@ impl PrintOptions {
 
 /// Names the envelope, the count and the limit, and offers whichever fixes
 /// are still available to the sender.
-fn too_many_sheets_message(envelope: Envelope, sides: Sides, sheets: SheetCount, max: u32) -> String {
+fn too_many_sheets_message(
+    envelope: Envelope,
+    sides: Sides,
+    sheets: SheetCount,
+    max: u32,
+) -> String {
     let mut fixes = Vec::new();
     if envelope != Envelope::C4 {
-        fixes.push(format!("a C4 envelope (up to {} sheets)", Envelope::C4.max_sheets()));
+        fixes.push(format!(
+            "a C4 envelope (up to {} sheets)",
+            Envelope::C4.max_sheets()
+        ));
     }
     if sides == Sides::Simplex {
         fixes.push("duplex printing".to_string());
     }
-    let hint = if fixes.is_empty() { "split the letter into several letters".to_string() } else { format!("choose {}", fixes.join(" or ")) };
-    format!("{} sheets do not fit in a {} envelope, which holds at most {max}; {hint}", sheets.get(), envelope.label())
+    let hint = if fixes.is_empty() {
+        "split the letter into several letters".to_string()
+    } else {
+        format!("choose {}", fixes.join(" or "))
+    };
+    format!(
+        "{} sheets do not fit in a {} envelope, which holds at most {max}; {hint}",
+        sheets.get(),
+        envelope.label()
+    )
 }
 
 #[cfg(test)]
@@ -315,8 +370,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn opts(envelope: Envelope, sides: Sides, pages: u32, attachments: u32) -> Result<PrintOptions, Invalid> {
-        PrintOptions::new(envelope, Colour::BlackWhite, sides, Paper::G80, pages, attachments, None)
+    fn opts(
+        envelope: Envelope,
+        sides: Sides,
+        pages: u32,
+        attachments: u32,
+    ) -> Result<PrintOptions, Invalid> {
+        PrintOptions::new(
+            envelope,
+            Colour::BlackWhite,
+            sides,
+            Paper::G80,
+            pages,
+            attachments,
+            None,
+        )
     }
 
     #[test]
@@ -331,7 +399,10 @@ mod tests {
             assert_eq!(Envelope::parse(e.as_str()).unwrap(), e);
             assert_eq!(Envelope::parse(e.label()).unwrap(), e);
         }
-        assert_eq!(Envelope::parse("B4").unwrap_err().code, "letter.envelope_unknown");
+        assert_eq!(
+            Envelope::parse("B4").unwrap_err().code,
+            "letter.envelope_unknown"
+        );
     }
 
     #[test]
@@ -341,7 +412,10 @@ mod tests {
         assert_eq!(SheetCount::for_pages(8, Sides::Duplex).get(), 4);
         assert_eq!(SheetCount::for_pages(1, Sides::Duplex).get(), 1);
         assert_eq!(SheetCount::for_pages(0, Sides::Duplex).get(), 0);
-        assert_eq!(SheetCount::for_pages(u32::MAX, Sides::Duplex).get(), u32::MAX / 2 + 1);
+        assert_eq!(
+            SheetCount::for_pages(u32::MAX, Sides::Duplex).get(),
+            u32::MAX / 2 + 1
+        );
     }
 
     #[test]
@@ -350,16 +424,34 @@ mod tests {
         for (e, n) in [(Envelope::UsDl, 6), (Envelope::C5, 8), (Envelope::C4, 25)] {
             assert!(opts(e, Sides::Simplex, n, 0).is_ok());
             assert!(opts(e, Sides::Duplex, 2 * n, 0).is_ok());
-            assert_eq!(opts(e, Sides::Simplex, n + 1, 0).unwrap_err().code, "letter.too_many_sheets");
-            assert_eq!(opts(e, Sides::Duplex, 2 * n + 1, 0).unwrap_err().code, "letter.too_many_sheets");
+            assert_eq!(
+                opts(e, Sides::Simplex, n + 1, 0).unwrap_err().code,
+                "letter.too_many_sheets"
+            );
+            assert_eq!(
+                opts(e, Sides::Duplex, 2 * n + 1, 0).unwrap_err().code,
+                "letter.too_many_sheets"
+            );
         }
     }
 
     #[test]
     fn attachments_count_and_start_on_a_fresh_sheet() {
         // 3 duplex pages = 2 sheets, a 1-page flyer = 1 more sheet.
-        assert_eq!(opts(Envelope::C5, Sides::Duplex, 3, 1).unwrap().sheets().get(), 3);
-        assert_eq!(opts(Envelope::UsDl, Sides::Simplex, 5, 1).unwrap().sheets().get(), 6);
+        assert_eq!(
+            opts(Envelope::C5, Sides::Duplex, 3, 1)
+                .unwrap()
+                .sheets()
+                .get(),
+            3
+        );
+        assert_eq!(
+            opts(Envelope::UsDl, Sides::Simplex, 5, 1)
+                .unwrap()
+                .sheets()
+                .get(),
+            6
+        );
         let err = opts(Envelope::UsDl, Sides::Simplex, 5, 2).unwrap_err();
         assert_eq!(err.code, "letter.too_many_sheets");
     }
@@ -375,22 +467,59 @@ mod tests {
         assert!(err.message.contains("duplex"), "{}", err.message);
 
         let err = opts(Envelope::C4, Sides::Duplex, 51, 0).unwrap_err();
-        assert!(err.message.contains("26 sheets") && err.message.contains("at most 25"), "{}", err.message);
+        assert!(
+            err.message.contains("26 sheets") && err.message.contains("at most 25"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains("split"), "{}", err.message);
         assert!(!err.message.contains("duplex printing"), "{}", err.message);
     }
 
     #[test]
     fn empty_letter_is_refused_even_with_attachments() {
-        assert_eq!(opts(Envelope::C4, Sides::Simplex, 0, 2).unwrap_err().code, "letter.empty");
+        assert_eq!(
+            opts(Envelope::C4, Sides::Simplex, 0, 2).unwrap_err().code,
+            "letter.empty"
+        );
     }
 
     #[test]
     fn paper_follows_colour() {
-        let colour_80 = PrintOptions::new(Envelope::C5, Colour::Colour, Sides::Simplex, Paper::G80, 1, 0, None);
+        let colour_80 = PrintOptions::new(
+            Envelope::C5,
+            Colour::Colour,
+            Sides::Simplex,
+            Paper::G80,
+            1,
+            0,
+            None,
+        );
         assert_eq!(colour_80.unwrap_err().code, "letter.paper_colour_mismatch");
-        assert!(PrintOptions::new(Envelope::C5, Colour::Colour, Sides::Simplex, Paper::G90, 1, 0, None).is_ok());
-        assert!(PrintOptions::new(Envelope::C5, Colour::BlackWhite, Sides::Simplex, Paper::G90, 1, 0, None).is_ok());
+        assert!(
+            PrintOptions::new(
+                Envelope::C5,
+                Colour::Colour,
+                Sides::Simplex,
+                Paper::G90,
+                1,
+                0,
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            PrintOptions::new(
+                Envelope::C5,
+                Colour::BlackWhite,
+                Sides::Simplex,
+                Paper::G90,
+                1,
+                0,
+                None
+            )
+            .is_ok()
+        );
         assert_eq!(Colour::BlackWhite.default_paper(), Paper::G80);
         assert_eq!(Colour::Colour.default_paper(), Paper::G90);
     }
@@ -398,13 +527,35 @@ mod tests {
     #[test]
     fn weight_is_sheets_times_grammage_plus_envelope() {
         // 1 sheet of 80 g: 4.99 g → 5 g, + 5 g envelope.
-        assert_eq!(opts(Envelope::UsDl, Sides::Simplex, 1, 0).unwrap().weight_grams(), 10);
+        assert_eq!(
+            opts(Envelope::UsDl, Sides::Simplex, 1, 0)
+                .unwrap()
+                .weight_grams(),
+            10
+        );
         // 3 sheets of 80 g: 14.97 g → 15 g.
-        assert_eq!(opts(Envelope::UsDl, Sides::Simplex, 3, 0).unwrap().weight_grams(), 20);
+        assert_eq!(
+            opts(Envelope::UsDl, Sides::Simplex, 3, 0)
+                .unwrap()
+                .weight_grams(),
+            20
+        );
         // 25 sheets of 90 g: 140.33 g → 141 g, + 24 g.
-        let heavy = PrintOptions::new(Envelope::C4, Colour::Colour, Sides::Simplex, Paper::G90, 25, 0, None).unwrap();
+        let heavy = PrintOptions::new(
+            Envelope::C4,
+            Colour::Colour,
+            Sides::Simplex,
+            Paper::G90,
+            25,
+            0,
+            None,
+        )
+        .unwrap();
         assert_eq!(heavy.weight_grams(), 165);
-        assert_eq!(paper_weight_grams(SheetCount::for_pages(0, Sides::Simplex), Paper::G90), 0);
+        assert_eq!(
+            paper_weight_grams(SheetCount::for_pages(0, Sides::Simplex), Paper::G90),
+            0
+        );
     }
 
     #[test]
@@ -421,7 +572,10 @@ mod tests {
         for b in [BackgroundScope::FirstPage, BackgroundScope::AllPages] {
             assert_eq!(BackgroundScope::parse(b.as_str()).unwrap(), b);
         }
-        assert_eq!(Paper::parse("100g").unwrap_err().code, "letter.paper_unknown");
+        assert_eq!(
+            Paper::parse("100g").unwrap_err().code,
+            "letter.paper_unknown"
+        );
     }
 
     fn envelope() -> impl Strategy<Value = Envelope> {

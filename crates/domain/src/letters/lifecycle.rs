@@ -64,17 +64,32 @@ impl LetterStatus {
         LetterStatus::ALL
             .into_iter()
             .find(|st| st.as_str() == s)
-            .ok_or_else(|| Invalid::new("status", "letter.status_unknown", format!("'{s}' is not a letter status")))
+            .ok_or_else(|| {
+                Invalid::new(
+                    "status",
+                    "letter.status_unknown",
+                    format!("'{s}' is not a letter status"),
+                )
+            })
     }
 
     /// Nothing happens to the letter any more.
     pub const fn is_terminal(self) -> bool {
-        matches!(self, LetterStatus::Delivered | LetterStatus::Returned | LetterStatus::Cancelled | LetterStatus::Failed)
+        matches!(
+            self,
+            LetterStatus::Delivered
+                | LetterStatus::Returned
+                | LetterStatus::Cancelled
+                | LetterStatus::Failed
+        )
     }
 
     /// Cancellation is possible until production has started.
     pub const fn can_cancel(self) -> bool {
-        matches!(self, LetterStatus::Draft | LetterStatus::AwaitingApproval | LetterStatus::Accepted)
+        matches!(
+            self,
+            LetterStatus::Draft | LetterStatus::AwaitingApproval | LetterStatus::Accepted
+        )
     }
 
     /// Statuses a letter only reaches once it has been put into print.
@@ -103,7 +118,9 @@ impl fmt::Display for LetterStatus {
 pub enum LetterEvent {
     /// The sender submits; `needs_approval` is the organisation's rule for
     /// this sender.
-    Submit { needs_approval: bool },
+    Submit {
+        needs_approval: bool,
+    },
     Approve,
     /// The approver sends the letter back to its author as a draft to fix.
     Reject,
@@ -120,8 +137,12 @@ pub enum LetterEvent {
 
 impl LetterEvent {
     pub const ALL: [LetterEvent; 12] = [
-        LetterEvent::Submit { needs_approval: false },
-        LetterEvent::Submit { needs_approval: true },
+        LetterEvent::Submit {
+            needs_approval: false,
+        },
+        LetterEvent::Submit {
+            needs_approval: true,
+        },
         LetterEvent::Approve,
         LetterEvent::Reject,
         LetterEvent::Cancel,
@@ -154,8 +175,12 @@ impl LetterEvent {
     /// ends of a refused transition.
     pub const fn target(self) -> LetterStatus {
         match self {
-            LetterEvent::Submit { needs_approval: true } => LetterStatus::AwaitingApproval,
-            LetterEvent::Submit { needs_approval: false } => LetterStatus::Accepted,
+            LetterEvent::Submit {
+                needs_approval: true,
+            } => LetterStatus::AwaitingApproval,
+            LetterEvent::Submit {
+                needs_approval: false,
+            } => LetterStatus::Accepted,
             LetterEvent::Approve => LetterStatus::Accepted,
             LetterEvent::Reject => LetterStatus::Draft,
             LetterEvent::Cancel => LetterStatus::Cancelled,
@@ -191,7 +216,10 @@ pub fn transition(from: LetterStatus, event: LetterEvent) -> Result<LetterStatus
         // Production or the carrier can fail a letter once it is accepted
         // (unrenderable at batching, jammed, lost); before that, problems are
         // validation errors on the draft.
-        (S::Accepted | S::InProduction | S::Printed | S::HandedToCarrier | S::InTransit, E::Fail) => true,
+        (
+            S::Accepted | S::InProduction | S::Printed | S::HandedToCarrier | S::InTransit,
+            E::Fail,
+        ) => true,
         _ => false,
     };
     if allowed {
@@ -207,7 +235,10 @@ pub fn transition(from: LetterStatus, event: LetterEvent) -> Result<LetterStatus
     Err(Invalid::new(
         "status",
         "letter.illegal_transition",
-        format!("a letter cannot go from {from} to {} ({event})", event.target()),
+        format!(
+            "a letter cannot go from {from} to {} ({event})",
+            event.target()
+        ),
     ))
 }
 
@@ -225,23 +256,35 @@ pub fn is_billable(status: LetterStatus, production_started: bool) -> bool {
 
 /// Whether a status history ever reached production.
 pub fn reached_production(history: impl IntoIterator<Item = LetterStatus>) -> bool {
-    history.into_iter().any(LetterStatus::is_past_production_start)
+    history
+        .into_iter()
+        .any(LetterStatus::is_past_production_start)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use LetterEvent as E;
     use LetterStatus as S;
+    use proptest::prelude::*;
 
     /// The whole machine, written out: `Ok(status)` or the error code.
     fn expected(from: S, e: E) -> Result<S, &'static str> {
         const ILLEGAL: &str = "letter.illegal_transition";
         const NO_CANCEL: &str = "letter.cannot_cancel";
         match (from, e) {
-            (S::Draft, E::Submit { needs_approval: true }) => Ok(S::AwaitingApproval),
-            (S::Draft, E::Submit { needs_approval: false }) => Ok(S::Accepted),
+            (
+                S::Draft,
+                E::Submit {
+                    needs_approval: true,
+                },
+            ) => Ok(S::AwaitingApproval),
+            (
+                S::Draft,
+                E::Submit {
+                    needs_approval: false,
+                },
+            ) => Ok(S::Accepted),
             (S::Draft, E::Cancel) => Ok(S::Cancelled),
             (S::AwaitingApproval, E::Approve) => Ok(S::Accepted),
             (S::AwaitingApproval, E::Reject) => Ok(S::Draft),
@@ -282,7 +325,11 @@ mod tests {
     fn refusals_name_both_states() {
         let err = transition(S::Draft, E::Deliver).unwrap_err();
         assert_eq!(err.field, "status");
-        assert!(err.message.contains("draft") && err.message.contains("delivered"), "{}", err.message);
+        assert!(
+            err.message.contains("draft") && err.message.contains("delivered"),
+            "{}",
+            err.message
+        );
         let err = transition(S::Printed, E::Cancel).unwrap_err();
         assert_eq!(err.code, "letter.cannot_cancel");
         assert!(err.message.contains("printed"), "{}", err.message);
@@ -304,11 +351,24 @@ mod tests {
         assert!(!is_billable(S::Cancelled, false));
         assert!(!is_billable(S::Failed, false));
         assert!(is_billable(S::Failed, true));
-        for s in [S::Accepted, S::InProduction, S::Printed, S::HandedToCarrier, S::InTransit, S::Delivered, S::Returned] {
+        for s in [
+            S::Accepted,
+            S::InProduction,
+            S::Printed,
+            S::HandedToCarrier,
+            S::InTransit,
+            S::Delivered,
+            S::Returned,
+        ] {
             assert!(is_billable(s, s.is_past_production_start()), "{s}");
         }
         assert!(!reached_production([S::Draft, S::Accepted, S::Failed]));
-        assert!(reached_production([S::Draft, S::Accepted, S::InProduction, S::Failed]));
+        assert!(reached_production([
+            S::Draft,
+            S::Accepted,
+            S::InProduction,
+            S::Failed
+        ]));
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub mod tariff;
 pub use calendar::{BusinessCalendar, Holiday, HolidayDate, easter_sunday};
 pub use country::Country;
 pub use delivery::{DeliveryEstimate, DeliveryRules, Zone, expected_delivery, zone_of};
-pub use envelope::{BackgroundScope, Colour, Envelope, Paper, PrintOptions, SheetCount, Sides, paper_weight_grams};
+pub use envelope::{
+    BackgroundScope, Colour, Envelope, Paper, PrintOptions, SheetCount, Sides, paper_weight_grams,
+};
 pub use lifecycle::{LetterEvent, LetterStatus, is_billable, reached_production, transition};
 pub use postage::{Postage, Product, Registered, check_route};
 pub use tariff::{Quote, ServiceFees, TariffTable, WeightStep, quote, vat_of, vat_rate_bp};

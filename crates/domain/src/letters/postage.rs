@@ -19,7 +19,11 @@ pub enum Product {
 }
 
 impl Product {
-    pub const ALL: [Product; 3] = [Product::Priority, Product::Standard, Product::InternationalPriority];
+    pub const ALL: [Product; 3] = [
+        Product::Priority,
+        Product::Standard,
+        Product::InternationalPriority,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -30,13 +34,16 @@ impl Product {
     }
 
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Product::ALL.into_iter().find(|p| p.as_str() == s.trim()).ok_or_else(|| {
-            Invalid::new(
-                "product",
-                "letter.product_unknown",
-                format!("'{s}' is not priority, standard or international_priority"),
-            )
-        })
+        Product::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s.trim())
+            .ok_or_else(|| {
+                Invalid::new(
+                    "product",
+                    "letter.product_unknown",
+                    format!("'{s}' is not priority, standard or international_priority"),
+                )
+            })
     }
 
     pub const fn is_international(self) -> bool {
@@ -55,7 +62,11 @@ pub enum Registered {
 }
 
 impl Registered {
-    pub const ALL: [Registered; 3] = [Registered::None, Registered::Registered, Registered::RegisteredWithAr];
+    pub const ALL: [Registered; 3] = [
+        Registered::None,
+        Registered::Registered,
+        Registered::RegisteredWithAr,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -66,9 +77,16 @@ impl Registered {
     }
 
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Registered::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| {
-            Invalid::new("registered", "letter.registered_unknown", format!("'{s}' is not none, registered or registered_ar"))
-        })
+        Registered::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                Invalid::new(
+                    "registered",
+                    "letter.registered_unknown",
+                    format!("'{s}' is not none, registered or registered_ar"),
+                )
+            })
     }
 
     pub const fn is_registered(self) -> bool {
@@ -79,25 +97,37 @@ impl Registered {
 /// Checks product and registration against the route, without the return
 /// address (pricing needs only this part). Registered-abroad is tested before
 /// the product so the sender hears the real reason: no product would do.
-pub fn check_route(product: Product, registered: Registered, carrier: &Country, destination: &Country) -> Result<(), Invalid> {
+pub fn check_route(
+    product: Product,
+    registered: Registered,
+    carrier: &Country,
+    destination: &Country,
+) -> Result<(), Invalid> {
     let domestic = carrier == destination;
     if registered.is_registered() && !domestic {
         return Err(Invalid::new(
             "registered",
             "letter.registered_abroad",
-            format!("registered letters can only be sent within {carrier}; the destination is {destination}"),
+            format!(
+                "registered letters can only be sent within {carrier}; the destination is {destination}"
+            ),
         ));
     }
     match (product.is_international(), domestic) {
         (true, true) => Err(Invalid::new(
             "product",
             "letter.product_destination_mismatch",
-            format!("international priority is for destinations outside {carrier}; use priority or standard for {destination}"),
+            format!(
+                "international priority is for destinations outside {carrier}; use priority or standard for {destination}"
+            ),
         )),
         (false, false) => Err(Invalid::new(
             "product",
             "letter.product_destination_mismatch",
-            format!("{} is a domestic product of {carrier}; a letter to {destination} needs international priority", product.as_str()),
+            format!(
+                "{} is a domestic product of {carrier}; a letter to {destination} needs international priority",
+                product.as_str()
+            ),
         )),
         _ => Ok(()),
     }?;
@@ -142,7 +172,12 @@ impl Postage {
                 "a registered letter needs a return address for when it cannot be delivered",
             ));
         }
-        Ok(Self { product, registered, carrier, destination })
+        Ok(Self {
+            product,
+            registered,
+            carrier,
+            destination,
+        })
     }
 
     pub const fn product(&self) -> Product {
@@ -174,19 +209,64 @@ mod tests {
     #[test]
     fn domestic_products_stay_home() {
         let (be, fr) = (Country::BE, Country::FR);
-        assert_eq!(code(Postage::new(Product::Priority, Registered::None, be, be, false)), "ok");
-        assert_eq!(code(Postage::new(Product::Standard, Registered::None, be, be, false)), "ok");
-        assert_eq!(code(Postage::new(Product::InternationalPriority, Registered::None, be, fr, false)), "ok");
         assert_eq!(
-            code(Postage::new(Product::Priority, Registered::None, be, fr, true)),
+            code(Postage::new(
+                Product::Priority,
+                Registered::None,
+                be,
+                be,
+                false
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(Postage::new(
+                Product::Standard,
+                Registered::None,
+                be,
+                be,
+                false
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(Postage::new(
+                Product::InternationalPriority,
+                Registered::None,
+                be,
+                fr,
+                false
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(Postage::new(
+                Product::Priority,
+                Registered::None,
+                be,
+                fr,
+                true
+            )),
             "letter.product_destination_mismatch"
         );
         assert_eq!(
-            code(Postage::new(Product::Standard, Registered::None, be, fr, true)),
+            code(Postage::new(
+                Product::Standard,
+                Registered::None,
+                be,
+                fr,
+                true
+            )),
             "letter.product_destination_mismatch"
         );
         assert_eq!(
-            code(Postage::new(Product::InternationalPriority, Registered::None, be, be, true)),
+            code(Postage::new(
+                Product::InternationalPriority,
+                Registered::None,
+                be,
+                be,
+                true
+            )),
             "letter.product_destination_mismatch"
         );
     }
@@ -194,20 +274,65 @@ mod tests {
     #[test]
     fn registered_rules() {
         let (ch, de) = (Country::CH, Country::DE);
-        assert_eq!(code(Postage::new(Product::Priority, Registered::Registered, ch, ch, true)), "ok");
-        assert_eq!(code(Postage::new(Product::Priority, Registered::RegisteredWithAr, ch, ch, true)), "ok");
-        let abroad = Postage::new(Product::InternationalPriority, Registered::Registered, ch, de, true).unwrap_err();
+        assert_eq!(
+            code(Postage::new(
+                Product::Priority,
+                Registered::Registered,
+                ch,
+                ch,
+                true
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(Postage::new(
+                Product::Priority,
+                Registered::RegisteredWithAr,
+                ch,
+                ch,
+                true
+            )),
+            "ok"
+        );
+        let abroad = Postage::new(
+            Product::InternationalPriority,
+            Registered::Registered,
+            ch,
+            de,
+            true,
+        )
+        .unwrap_err();
         assert_eq!(abroad.code, "letter.registered_abroad");
-        assert!(abroad.message.contains("CH") && abroad.message.contains("DE"), "{}", abroad.message);
+        assert!(
+            abroad.message.contains("CH") && abroad.message.contains("DE"),
+            "{}",
+            abroad.message
+        );
         // Even with a domestic product, abroad is the reason given.
         assert_eq!(
-            code(Postage::new(Product::Priority, Registered::RegisteredWithAr, ch, de, true)),
+            code(Postage::new(
+                Product::Priority,
+                Registered::RegisteredWithAr,
+                ch,
+                de,
+                true
+            )),
             "letter.registered_abroad"
         );
-        let missing = Postage::new(Product::Priority, Registered::Registered, ch, ch, false).unwrap_err();
-        assert_eq!((missing.field, missing.code), ("return_address", "letter.return_address_missing"));
+        let missing =
+            Postage::new(Product::Priority, Registered::Registered, ch, ch, false).unwrap_err();
         assert_eq!(
-            code(Postage::new(Product::Standard, Registered::Registered, ch, ch, true)),
+            (missing.field, missing.code),
+            ("return_address", "letter.return_address_missing")
+        );
+        assert_eq!(
+            code(Postage::new(
+                Product::Standard,
+                Registered::Registered,
+                ch,
+                ch,
+                true
+            )),
             "letter.registered_needs_priority"
         );
     }
@@ -220,12 +345,23 @@ mod tests {
         for r in Registered::ALL {
             assert_eq!(Registered::parse(r.as_str()).unwrap(), r);
         }
-        assert_eq!(Product::parse("express").unwrap_err().code, "letter.product_unknown");
-        assert_eq!(Registered::parse("yes").unwrap_err().code, "letter.registered_unknown");
+        assert_eq!(
+            Product::parse("express").unwrap_err().code,
+            "letter.product_unknown"
+        );
+        assert_eq!(
+            Registered::parse("yes").unwrap_err().code,
+            "letter.registered_unknown"
+        );
     }
 
     fn country() -> impl Strategy<Value = Country> {
-        prop_oneof![Just(Country::CH), Just(Country::BE), Just(Country::FR), Just(Country::DE)]
+        prop_oneof![
+            Just(Country::CH),
+            Just(Country::BE),
+            Just(Country::FR),
+            Just(Country::DE)
+        ]
     }
 
     proptest! {

@@ -47,7 +47,13 @@ pub struct WeightStep {
 
 impl WeightStep {
     const fn new(up_to_grams: u32, priority: i64, standard: i64, europe: i64, world: i64) -> Self {
-        Self { up_to_grams, priority, standard, international_europe: europe, international_world: world }
+        Self {
+            up_to_grams,
+            priority,
+            standard,
+            international_europe: europe,
+            international_world: world,
+        }
     }
 
     /// The postage of `product` at this step; `destination` matters only
@@ -64,7 +70,12 @@ impl WeightStep {
     }
 
     fn prices(&self) -> [i64; 4] {
-        [self.priority, self.standard, self.international_europe, self.international_world]
+        [
+            self.priority,
+            self.standard,
+            self.international_europe,
+            self.international_world,
+        ]
     }
 }
 
@@ -85,7 +96,13 @@ pub struct ServiceFees {
 
 impl ServiceFees {
     fn all(&self) -> [i64; 5] {
-        [self.per_letter, self.per_sheet_bw, self.per_sheet_colour, self.registered, self.acknowledgement_of_receipt]
+        [
+            self.per_letter,
+            self.per_sheet_bw,
+            self.per_sheet_colour,
+            self.registered,
+            self.acknowledgement_of_receipt,
+        ]
     }
 }
 
@@ -120,23 +137,48 @@ impl TariffTable {
         if steps.is_empty() {
             return Err(bad("steps", "a tariff needs at least one weight step"));
         }
-        if steps.windows(2).any(|w| matches!(w, [a, b] if a.up_to_grams >= b.up_to_grams)) {
-            return Err(bad("steps", "weight steps must be listed from lightest to heaviest, each heavier than the last"));
+        if steps
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.up_to_grams >= b.up_to_grams))
+        {
+            return Err(bad(
+                "steps",
+                "weight steps must be listed from lightest to heaviest, each heavier than the last",
+            ));
         }
         if steps.first().is_some_and(|s| s.up_to_grams == 0) {
             return Err(bad("steps", "the lightest weight step must be above 0 g"));
         }
         let in_range = |p: &i64| (0..=MAX_PRICE_MINOR).contains(p);
         if let Some(step) = steps.iter().find(|s| !s.prices().iter().all(in_range)) {
-            return Err(bad("steps", format!("the {} g step has a price below 0 or above {MAX_PRICE_MINOR}", step.up_to_grams)));
+            return Err(bad(
+                "steps",
+                format!(
+                    "the {} g step has a price below 0 or above {MAX_PRICE_MINOR}",
+                    step.up_to_grams
+                ),
+            ));
         }
         if !fees.all().iter().all(in_range) {
-            return Err(bad("fees", format!("service fees must be between 0 and {MAX_PRICE_MINOR}")));
+            return Err(bad(
+                "fees",
+                format!("service fees must be between 0 and {MAX_PRICE_MINOR}"),
+            ));
         }
         if vat_rate_bp > FULL_RATE_BP {
-            return Err(bad("vat_rate", format!("a VAT rate of {vat_rate_bp} basis points is above 100 %")));
+            return Err(bad(
+                "vat_rate",
+                format!("a VAT rate of {vat_rate_bp} basis points is above 100 %"),
+            ));
         }
-        Ok(Self { carrier: carrier.into(), country, currency, steps, fees, vat_rate_bp })
+        Ok(Self {
+            carrier: carrier.into(),
+            country,
+            currency,
+            steps,
+            fees,
+            vat_rate_bp,
+        })
     }
 
     pub fn carrier(&self) -> &str {
@@ -178,13 +220,25 @@ impl TariffTable {
     /// (standard letter), then large-letter steps; International Priority by
     /// Europe / world. Editable defaults, not the official tariff.
     pub fn swiss_post() -> TariffTable {
-        Self::seed("Swiss Post", Country::CH, Currency::CHF, &SWISS_POST_STEPS, SWISS_POST_FEES)
+        Self::seed(
+            "Swiss Post",
+            Country::CH,
+            Currency::CHF,
+            &SWISS_POST_STEPS,
+            SWISS_POST_FEES,
+        )
     }
 
     /// bpost, EUR. Prior / non-prior priced as multiples of a stamp by the
     /// 50 / 100 / 350 / 1000 g steps. Editable defaults, not the official tariff.
     pub fn bpost() -> TariffTable {
-        Self::seed("bpost", Country::BE, Currency::EUR, &BPOST_STEPS, BPOST_FEES)
+        Self::seed(
+            "bpost",
+            Country::BE,
+            Currency::EUR,
+            &BPOST_STEPS,
+            BPOST_FEES,
+        )
     }
 
     /// La Poste, EUR. "Standard" is the Lettre verte (J+3). La Poste stopped
@@ -192,10 +246,22 @@ impl TariffTable {
     /// contract J+1 business service; its prices are the least certain of the
     /// seeds. Editable defaults, not the official tariff.
     pub fn la_poste() -> TariffTable {
-        Self::seed("La Poste", Country::FR, Currency::EUR, &LA_POSTE_STEPS, LA_POSTE_FEES)
+        Self::seed(
+            "La Poste",
+            Country::FR,
+            Currency::EUR,
+            &LA_POSTE_STEPS,
+            LA_POSTE_FEES,
+        )
     }
 
-    fn seed(carrier: &str, country: Country, currency: Currency, steps: &[WeightStep], fees: ServiceFees) -> Self {
+    fn seed(
+        carrier: &str,
+        country: Country,
+        currency: Currency,
+        steps: &[WeightStep],
+        fees: ServiceFees,
+    ) -> Self {
         // Built directly, not through `new`: seeds are constants, and the test
         // `seeds_pass_validation` runs each through `new`.
         Self {
@@ -277,7 +343,11 @@ pub fn vat_of(amount_minor: i64, rate_bp: u32) -> i64 {
     let scaled = i128::from(amount_minor) * i128::from(rate_bp);
     let half = i128::from(FULL_RATE_BP / 2);
     let full = i128::from(FULL_RATE_BP);
-    let rounded = if scaled >= 0 { (scaled + half) / full } else { (scaled - half) / full };
+    let rounded = if scaled >= 0 {
+        (scaled + half) / full
+    } else {
+        (scaled - half) / full
+    };
     // |amount| × rate / 10 000 ≤ |amount| for rates ≤ 100 %, and the checked
     // table bounds every rate; clamp rather than panic for a caller's own rate.
     i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
@@ -299,7 +369,10 @@ pub fn quote(
         Invalid::new(
             "weight",
             "letter.too_heavy",
-            format!("the letter weighs {weight_grams} g; {} takes letters up to {heaviest} g", table.carrier),
+            format!(
+                "the letter weighs {weight_grams} g; {} takes letters up to {heaviest} g",
+                table.carrier
+            ),
         )
     })?;
 
@@ -313,7 +386,9 @@ pub fn quote(
     let services = match registered {
         Registered::None => 0,
         Registered::Registered => table.fees.registered,
-        Registered::RegisteredWithAr => table.fees.registered + table.fees.acknowledgement_of_receipt,
+        Registered::RegisteredWithAr => {
+            table.fees.registered + table.fees.acknowledgement_of_receipt
+        }
     };
     let net = postage + printing + services;
     let vat = vat_of(net, table.vat_rate_bp);
@@ -337,13 +412,33 @@ mod tests {
     use proptest::prelude::*;
 
     fn bw(envelope: Envelope, pages: u32) -> PrintOptions {
-        PrintOptions::new(envelope, Colour::BlackWhite, Sides::Simplex, Paper::G80, pages, 0, None).unwrap()
+        PrintOptions::new(
+            envelope,
+            Colour::BlackWhite,
+            Sides::Simplex,
+            Paper::G80,
+            pages,
+            0,
+            None,
+        )
+        .unwrap()
     }
 
     #[test]
     fn seeds_pass_validation_and_rise_with_weight() {
-        for t in [TariffTable::swiss_post(), TariffTable::bpost(), TariffTable::la_poste()] {
-            let again = TariffTable::new(t.carrier(), t.country(), t.currency(), t.steps().to_vec(), t.fees(), t.vat_rate_bp());
+        for t in [
+            TariffTable::swiss_post(),
+            TariffTable::bpost(),
+            TariffTable::la_poste(),
+        ] {
+            let again = TariffTable::new(
+                t.carrier(),
+                t.country(),
+                t.currency(),
+                t.steps().to_vec(),
+                t.fees(),
+                t.vat_rate_bp(),
+            );
             assert_eq!(again.as_ref(), Ok(&t), "{}", t.carrier());
             for w in t.steps().windows(2) {
                 for (a, b) in w[0].prices().iter().zip(w[1].prices()) {
@@ -351,13 +446,25 @@ mod tests {
                 }
             }
             // The heaviest letter the print line makes must fit every seed.
-            let heaviest = PrintOptions::new(Envelope::C4, Colour::Colour, Sides::Simplex, Paper::G90, 25, 0, None).unwrap();
+            let heaviest = PrintOptions::new(
+                Envelope::C4,
+                Colour::Colour,
+                Sides::Simplex,
+                Paper::G90,
+                25,
+                0,
+                None,
+            )
+            .unwrap();
             assert!(t.step_for(heaviest.weight_grams()).is_some());
         }
         assert_eq!(TariffTable::swiss_post().currency(), Currency::CHF);
         assert_eq!(TariffTable::bpost().vat_rate_bp(), 2100);
         assert_eq!(TariffTable::la_poste().vat_rate_bp(), 2000);
-        assert_eq!(TariffTable::seed_for(&Country::BE).unwrap().carrier(), "bpost");
+        assert_eq!(
+            TariffTable::seed_for(&Country::BE).unwrap().carrier(),
+            "bpost"
+        );
         assert!(TariffTable::seed_for(&Country::DE).is_none());
         assert_eq!(vat_rate_bp(&Country::DE), Some(1900));
     }
@@ -365,8 +472,14 @@ mod tests {
     #[test]
     fn swiss_priority_letter() {
         // 2 sheets B/W in US/DL: 10 g + 5 g = 15 g → 20 g step.
-        let q = quote(&TariffTable::swiss_post(), &bw(Envelope::UsDl, 2), Product::Priority, Registered::None, &Country::CH)
-            .unwrap();
+        let q = quote(
+            &TariffTable::swiss_post(),
+            &bw(Envelope::UsDl, 2),
+            Product::Priority,
+            Registered::None,
+            &Country::CH,
+        )
+        .unwrap();
         assert_eq!(q.weight_grams, 15);
         assert_eq!(q.postage, Money::new(130, Currency::CHF));
         assert_eq!(q.printing.minor(), 40 + 2 * 15);
@@ -379,9 +492,25 @@ mod tests {
 
     #[test]
     fn registered_with_ar_and_colour() {
-        let opts = PrintOptions::new(Envelope::C4, Colour::Colour, Sides::Duplex, Paper::G90, 20, 2, None).unwrap();
+        let opts = PrintOptions::new(
+            Envelope::C4,
+            Colour::Colour,
+            Sides::Duplex,
+            Paper::G90,
+            20,
+            2,
+            None,
+        )
+        .unwrap();
         // 10 + 1 sheets of 90 g = 61.75 g → 62 g + 24 g = 86 g → bpost 100 g step.
-        let q = quote(&TariffTable::bpost(), &opts, Product::Priority, Registered::RegisteredWithAr, &Country::BE).unwrap();
+        let q = quote(
+            &TariffTable::bpost(),
+            &opts,
+            Product::Priority,
+            Registered::RegisteredWithAr,
+            &Country::BE,
+        )
+        .unwrap();
         assert_eq!(q.weight_grams, 86);
         assert_eq!(q.postage.minor(), 440);
         assert_eq!(q.printing.minor(), 35 + 11 * 35);
@@ -397,17 +526,48 @@ mod tests {
     fn international_by_zone() {
         let t = TariffTable::la_poste();
         let o = bw(Envelope::UsDl, 1);
-        let eu = quote(&t, &o, Product::InternationalPriority, Registered::None, &Country::DE).unwrap();
-        let gb = quote(&t, &o, Product::InternationalPriority, Registered::None, &Country::parse("GB").unwrap()).unwrap();
-        let us = quote(&t, &o, Product::InternationalPriority, Registered::None, &Country::parse("US").unwrap()).unwrap();
-        assert_eq!((eu.postage.minor(), gb.postage.minor(), us.postage.minor()), (210, 210, 240));
+        let eu = quote(
+            &t,
+            &o,
+            Product::InternationalPriority,
+            Registered::None,
+            &Country::DE,
+        )
+        .unwrap();
+        let gb = quote(
+            &t,
+            &o,
+            Product::InternationalPriority,
+            Registered::None,
+            &Country::parse("GB").unwrap(),
+        )
+        .unwrap();
+        let us = quote(
+            &t,
+            &o,
+            Product::InternationalPriority,
+            Registered::None,
+            &Country::parse("US").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (eu.postage.minor(), gb.postage.minor(), us.postage.minor()),
+            (210, 210, 240)
+        );
     }
 
     #[test]
     fn route_rules_apply_to_quotes() {
         let t = TariffTable::swiss_post();
         let o = bw(Envelope::C5, 3);
-        let err = quote(&t, &o, Product::InternationalPriority, Registered::Registered, &Country::FR).unwrap_err();
+        let err = quote(
+            &t,
+            &o,
+            Product::InternationalPriority,
+            Registered::Registered,
+            &Country::FR,
+        )
+        .unwrap_err();
         assert_eq!(err.code, "letter.registered_abroad");
         let err = quote(&t, &o, Product::Priority, Registered::None, &Country::FR).unwrap_err();
         assert_eq!(err.code, "letter.product_destination_mismatch");
@@ -424,27 +584,73 @@ mod tests {
             810,
         )
         .unwrap();
-        assert!(quote(&light, &bw(Envelope::UsDl, 3), Product::Priority, Registered::None, &Country::CH).is_ok());
-        let err = quote(&light, &bw(Envelope::UsDl, 4), Product::Priority, Registered::None, &Country::CH).unwrap_err();
+        assert!(
+            quote(
+                &light,
+                &bw(Envelope::UsDl, 3),
+                Product::Priority,
+                Registered::None,
+                &Country::CH
+            )
+            .is_ok()
+        );
+        let err = quote(
+            &light,
+            &bw(Envelope::UsDl, 4),
+            Product::Priority,
+            Registered::None,
+            &Country::CH,
+        )
+        .unwrap_err();
         assert_eq!(err.code, "letter.too_heavy");
-        assert!(err.message.contains("25 g") && err.message.contains("20 g"), "{}", err.message);
+        assert!(
+            err.message.contains("25 g") && err.message.contains("20 g"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn table_validation() {
         let step = |g| WeightStep::new(g, 100, 90, 200, 300);
         let mk = |steps: Vec<WeightStep>, fees: ServiceFees, vat: u32| {
-            TariffTable::new("X", Country::CH, Currency::CHF, steps, fees, vat).map(|_| ()).map_err(|e| (e.field, e.code))
+            TariffTable::new("X", Country::CH, Currency::CHF, steps, fees, vat)
+                .map(|_| ())
+                .map_err(|e| (e.field, e.code))
         };
         assert_eq!(mk(vec![step(20), step(50)], SWISS_POST_FEES, 810), Ok(()));
-        assert_eq!(mk(vec![], SWISS_POST_FEES, 810), Err(("steps", "tariff.invalid")));
-        assert_eq!(mk(vec![step(50), step(20)], SWISS_POST_FEES, 810), Err(("steps", "tariff.invalid")));
-        assert_eq!(mk(vec![step(20), step(20)], SWISS_POST_FEES, 810), Err(("steps", "tariff.invalid")));
-        assert_eq!(mk(vec![step(0)], SWISS_POST_FEES, 810), Err(("steps", "tariff.invalid")));
-        assert_eq!(mk(vec![WeightStep::new(20, -1, 0, 0, 0)], SWISS_POST_FEES, 810), Err(("steps", "tariff.invalid")));
-        let neg = ServiceFees { registered: -5, ..SWISS_POST_FEES };
-        assert_eq!(mk(vec![step(20)], neg, 810), Err(("fees", "tariff.invalid")));
-        assert_eq!(mk(vec![step(20)], SWISS_POST_FEES, 10_001), Err(("vat_rate", "tariff.invalid")));
+        assert_eq!(
+            mk(vec![], SWISS_POST_FEES, 810),
+            Err(("steps", "tariff.invalid"))
+        );
+        assert_eq!(
+            mk(vec![step(50), step(20)], SWISS_POST_FEES, 810),
+            Err(("steps", "tariff.invalid"))
+        );
+        assert_eq!(
+            mk(vec![step(20), step(20)], SWISS_POST_FEES, 810),
+            Err(("steps", "tariff.invalid"))
+        );
+        assert_eq!(
+            mk(vec![step(0)], SWISS_POST_FEES, 810),
+            Err(("steps", "tariff.invalid"))
+        );
+        assert_eq!(
+            mk(vec![WeightStep::new(20, -1, 0, 0, 0)], SWISS_POST_FEES, 810),
+            Err(("steps", "tariff.invalid"))
+        );
+        let neg = ServiceFees {
+            registered: -5,
+            ..SWISS_POST_FEES
+        };
+        assert_eq!(
+            mk(vec![step(20)], neg, 810),
+            Err(("fees", "tariff.invalid"))
+        );
+        assert_eq!(
+            mk(vec![step(20)], SWISS_POST_FEES, 10_001),
+            Err(("vat_rate", "tariff.invalid"))
+        );
     }
 
     #[test]
@@ -461,15 +667,32 @@ mod tests {
     }
 
     fn options() -> impl Strategy<Value = PrintOptions> {
-        (0usize..3, any::<bool>(), any::<bool>(), any::<bool>(), 1u32..60, 0u32..4).prop_filter_map(
-            "must fit",
-            |(e, colour, duplex, heavy, pages, att)| {
-                let colour = if colour { Colour::Colour } else { Colour::BlackWhite };
-                let paper = if heavy || colour == Colour::Colour { Paper::G90 } else { Paper::G80 };
-                let sides = if duplex { Sides::Duplex } else { Sides::Simplex };
-                PrintOptions::new(Envelope::ALL[e], colour, sides, paper, pages, att, None).ok()
-            },
+        (
+            0usize..3,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            1u32..60,
+            0u32..4,
         )
+            .prop_filter_map("must fit", |(e, colour, duplex, heavy, pages, att)| {
+                let colour = if colour {
+                    Colour::Colour
+                } else {
+                    Colour::BlackWhite
+                };
+                let paper = if heavy || colour == Colour::Colour {
+                    Paper::G90
+                } else {
+                    Paper::G80
+                };
+                let sides = if duplex {
+                    Sides::Duplex
+                } else {
+                    Sides::Simplex
+                };
+                PrintOptions::new(Envelope::ALL[e], colour, sides, paper, pages, att, None).ok()
+            })
     }
 
     proptest! {

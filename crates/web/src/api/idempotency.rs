@@ -4,10 +4,11 @@
 //! Keys are scoped to the caller's credential. Server errors release the key.
 
 use crate::AppState;
+use crate::api::ApiActor;
 use crate::api::auth::credential_scope;
 use crate::error::ApiError;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -39,7 +40,12 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     let Some(scope) = credential_scope(req.headers()) else {
         return next.run(req).await; // unauthenticated: the handler answers 401
     };
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // The scope names a credential without checking it: authenticate before a
+    // stored answer (which may hold a secret) can be replayed.
+    if let Err(e) = ApiActor::from_request_parts(&mut parts, &st).await {
+        return e.into_response();
+    }
     let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

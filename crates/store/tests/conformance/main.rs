@@ -2224,10 +2224,18 @@ conformance!(
         // While it runs, another process queues the next run with the same key.
         let newer = store.enqueue_job(&first, at(1)).await.unwrap().unwrap();
         // The retry of the running one would make two queued runs: it gives way.
-        assert!(store.fail_job(id, "w1", at(2), "boom", Some(at(30))).await.unwrap());
+        assert!(
+            store
+                .fail_job(id, "w1", at(2), "boom", Some(at(30)))
+                .await
+                .unwrap()
+        );
         let old = store.job(id).await.unwrap();
         assert_eq!(old.state, JobState::Dead);
         assert!(old.last_error.unwrap().contains("superseded"));
         assert_eq!(store.job(newer).await.unwrap().state, JobState::Queued);
     }
 );
+
+// Outbound letters, runs and letter settings.
+mod letters;

@@ -1,0 +1,614 @@
+//! Address and merge rows from CSV, XLSX, XLS or ODS.
+//!
+//! A file becomes a [`Table`]: the header's column names and one [`Row`] per
+//! data record, each keeping the row number a person sees in the source (the
+//! header is row 1). A broken record does not stop the file: it becomes a
+//! [`RowError`] and reading goes on, so good rows can proceed and bad ones are
+//! reported. Only problems with the file as a whole (empty, too large, too many
+//! rows, not a spreadsheet) are an [`Invalid`].
+//!
+//! CSV details:
+//! - encoding: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
+//!   A file that is not valid UTF-8 and holds no valid UTF-8 multi-byte
+//!   character is Windows-1252 (what Excel writes on a European Windows). A
+//!   file that mixes valid UTF-8 characters with invalid bytes is UTF-8 with
+//!   damaged rows: those rows get `rows.encoding`.
+//! - delimiter: `;`, `,` or tab, whichever occurs most in the header line
+//!   (outside quotes).
+//! - quoting: RFC 4180 (`"a;b"`, `"line 1\nline 2"`, `"say ""hi"""`).
+//! - row numbers: the line on which the record starts, so they match a text
+//!   editor, and a spreadsheet too as long as no field holds a line break.
+//! - rows whose fields are all blank (`;;;` lines that Excel leaves at the end)
+//!   are skipped and counted in [`Parsed::blank_rows`].
+//! - a record with more fields than the header is accepted when the extra
+//!   fields are empty (a trailing delimiter); fewer, or non-empty extras, give
+//!   `rows.field_count`.
+//!
+//! Spreadsheets: the first sheet; row numbers are the sheet's row numbers.
+//! Whole numbers are written without a decimal part (`8001`, not `8001.0`),
+//! dates as `YYYY-MM-DD` (with ` HH:MM:SS` when there is a time).
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use courrier_domain::Invalid;
+
+/// One problem with one row; the rest of the file is unaffected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based row number in the source (the header is row 1).
+    pub row: usize,
+    /// The column (or, after mapping, the template field) concerned, if one.
+    pub field: Option<String>,
+    /// Stable code, e.g. `rows.field_count`, `rows.encoding`, `merge.field_missing`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(
+                f,
+                "row {}, {field}: {} ({})",
+                self.row, self.message, self.code
+            ),
+            None => write!(f, "row {}: {} ({})", self.row, self.message, self.code),
+        }
+    }
+}
+
+/// One data row: its source row number and one value per column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based row number in the source (the header is row 1).
+    pub number: usize,
+    /// Exactly as many values as [`Table::columns`], untrimmed.
+    pub values: Vec<String>,
+}
+
+/// Column names (trimmed) and the rows that could be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    /// Index of a column by exact name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// What was read: the good rows, and one error per bad row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub table: Table,
+    /// Rows that could not be read, in source order.
+    pub errors: Vec<RowError>,
+    /// Rows skipped because every field was blank.
+    pub blank_rows: usize,
+    /// How the text was decoded (CSV only).
+    pub encoding: Option<TextEncoding>,
+    /// The delimiter used (CSV only).
+    pub delimiter: Option<char>,
+}
+
+/// The text encoding a CSV file was read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    Utf16,
+    Windows1252,
+}
+
+/// Limits on one upload. Exceeding one rejects the file as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Data rows (the header and blank rows not counted). `rows.too_many`.
+    pub max_rows: usize,
+    /// Size of the uploaded file. `rows.too_large`.
+    pub max_bytes: usize,
+    /// Columns in the header. `rows.too_many_columns`.
+    pub max_columns: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_rows: 50_000,
+            max_bytes: 32 * 1024 * 1024,
+            max_columns: 200,
+        }
+    }
+}
+
+/// The kind of an uploaded row file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    /// XLSX, XLS, XLSB or ODS: calamine tells them apart.
+    Spreadsheet,
+}
+
+impl Format {
+    /// Sniff the format from the first bytes: ZIP (XLSX, ODS) and OLE2 (XLS)
+    /// containers are spreadsheets, anything else is read as CSV.
+    pub fn sniff(bytes: &[u8]) -> Self {
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            Self::Spreadsheet
+        } else {
+            Self::Csv
+        }
+    }
+}
+
+const FIELD: &str = "rows";
+
+/// Read a row file of any supported format (see [`Format::sniff`]).
+pub fn read_rows(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
+    match Format::sniff(bytes) {
+        Format::Csv => read_csv(bytes, limits),
+        Format::Spreadsheet => read_spreadsheet(bytes, limits),
+    }
+}
+
+fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Invalid> {
+    if bytes.len() > limits.max_bytes {
+        return Err(Invalid::new(
+            FIELD,
+            "rows.too_large",
+            format!(
+                "the file has {} bytes; at most {} are accepted",
+                bytes.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn too_many(limits: &Limits) -> Invalid {
+    Invalid::new(
+        FIELD,
+        "rows.too_many",
+        format!(
+            "the file has more than {} rows; split it into smaller files",
+            limits.max_rows
+        ),
+    )
+}
+
+fn empty() -> Invalid {
+    Invalid::new(
+        FIELD,
+        "rows.empty",
+        "the file has no header row with column names",
+    )
+}
+
+/// Turn header cells into column names: trimmed, blanks named `column N`,
+/// duplicates (ignoring case and spaces) refused because a field could not be
+/// mapped to one of them unambiguously.
+fn header_names(raw: Vec<String>, limits: &Limits) -> Result<Vec<String>, Invalid> {
+    // Trailing blank header cells (a trailing delimiter, formatted but empty
+    // spreadsheet columns) are not columns.
+    let mut raw = raw;
+    while raw.last().is_some_and(|c| c.trim().is_empty()) {
+        raw.pop();
+    }
+    if raw.is_empty() {
+        return Err(empty());
+    }
+    if raw.len() > limits.max_columns {
+        return Err(Invalid::new(
+            FIELD,
+            "rows.too_many_columns",
+            format!(
+                "the header has {} columns; at most {} are accepted",
+                raw.len(),
+                limits.max_columns
+            ),
+        ));
+    }
+    let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, cell) in raw.into_iter().enumerate() {
+        let trimmed = cell.trim();
+        let name = if trimmed.is_empty() {
+            format!("column {}", i + 1)
+        } else {
+            trimmed.to_owned()
+        };
+        let key = crate::mapping::normalize(&name);
+        if names.iter().any(|n| crate::mapping::normalize(n) == key) {
+            return Err(Invalid::new(
+                FIELD,
+                "rows.duplicate_column",
+                format!("the column name \"{name}\" appears twice in the header"),
+            ));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Fit a record's values to the header. `Err` is the message for
+/// `rows.field_count`.
+fn fit(mut values: Vec<String>, columns: usize) -> Result<Vec<String>, String> {
+    if values.len() > columns {
+        let extra_blank = values
+            .get(columns..)
+            .is_some_and(|extra| extra.iter().all(|v| v.trim().is_empty()));
+        if !extra_blank {
+            return Err(format!(
+                "the row has {} fields but the header has {columns}",
+                values.len()
+            ));
+        }
+        values.truncate(columns);
+    }
+    if values.len() < columns {
+        return Err(format!(
+            "the row has {} fields but the header has {columns}",
+            values.len()
+        ));
+    }
+    Ok(values)
+}
+
+fn is_blank(values: &[String]) -> bool {
+    values.iter().all(|v| v.trim().is_empty())
+}
+
+// ---------------------------------------------------------------- CSV
+
+/// How to turn a field's bytes into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decode {
+    /// UTF-8; a field with invalid bytes is a `rows.encoding` error.
+    Utf8,
+    /// Windows-1252: every byte decodes.
+    Windows1252,
+}
+
+/// Decide how to read the bytes; returns the bytes to parse (BOM removed,
+/// UTF-16 transcoded) and how to decode fields.
+fn detect_encoding(bytes: &[u8]) -> (std::borrow::Cow<'_, [u8]>, Decode, TextEncoding) {
+    use std::borrow::Cow;
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (Cow::Borrowed(rest), Decode::Utf8, TextEncoding::Utf8);
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        // Excel's "Unicode text": UTF-16 with a BOM.
+        let (text, _, _) = encoding_rs::UTF_16LE.decode(bytes);
+        return (
+            Cow::Owned(text.into_owned().into_bytes()),
+            Decode::Utf8,
+            TextEncoding::Utf16,
+        );
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return (Cow::Borrowed(bytes), Decode::Utf8, TextEncoding::Utf8);
+    }
+    if has_utf8_multibyte(bytes) {
+        (Cow::Borrowed(bytes), Decode::Utf8, TextEncoding::Utf8)
+    } else {
+        (
+            Cow::Borrowed(bytes),
+            Decode::Windows1252,
+            TextEncoding::Windows1252,
+        )
+    }
+}
+
+/// Whether the bytes hold at least one valid UTF-8 character of two or more
+/// bytes. Windows-1252 text practically never does ("Ã©" would be needed).
+fn has_utf8_multibyte(mut bytes: &[u8]) -> bool {
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => return !text.is_ascii(),
+            Err(err) => {
+                let (valid, rest) = bytes.split_at(err.valid_up_to());
+                if !valid.is_ascii() {
+                    return true;
+                }
+                let skip = err.error_len().unwrap_or(rest.len()).max(1);
+                bytes = rest.get(skip..).unwrap_or_default();
+                if bytes.is_empty() {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// Count `;`, `,` and tab in the first line (outside quotes) and pick the most
+/// frequent; `,` when there is none (a single column).
+fn detect_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let candidates = [b';', b',', b'\t'];
+    let mut in_quotes = false;
+    for &b in bytes {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(i) = candidates.iter().position(|&c| c == b)
+                    && let Some(count) = counts.get_mut(i)
+                {
+                    *count += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = b',';
+    let mut best_count = 0;
+    for (c, n) in candidates.iter().zip(counts) {
+        if n > best_count {
+            best = *c;
+            best_count = n;
+        }
+    }
+    best
+}
+
+fn decode_field(raw: &[u8], decode: Decode) -> Option<String> {
+    match decode {
+        Decode::Utf8 => std::str::from_utf8(raw).ok().map(str::to_owned),
+        Decode::Windows1252 => Some(
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(raw)
+                .0
+                .into_owned(),
+        ),
+    }
+}
+
+/// Read a CSV file. See the module documentation for what is accepted.
+pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
+    check_size(bytes, limits)?;
+    let (text, decode, encoding) = detect_encoding(bytes);
+    let delimiter = detect_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_ref());
+
+    let mut records = reader.byte_records();
+    // The header: the first record that is not entirely blank.
+    let columns = loop {
+        let Some(first) = records.next() else {
+            return Err(empty());
+        };
+        let record = first.map_err(|e| {
+            Invalid::new(
+                FIELD,
+                "rows.unreadable",
+                format!("the header row cannot be read: {e}"),
+            )
+        })?;
+        let mut cells = Vec::with_capacity(record.len());
+        for raw in &record {
+            let cell = decode_field(raw, decode).ok_or_else(|| {
+                Invalid::new(
+                    FIELD,
+                    "rows.encoding",
+                    "the header row is not valid UTF-8 text",
+                )
+            })?;
+            cells.push(cell);
+        }
+        if !is_blank(&cells) {
+            break header_names(cells, limits)?;
+        }
+    };
+
+    let mut parsed = Parsed {
+        table: Table {
+            columns,
+            rows: Vec::new(),
+        },
+        encoding: Some(encoding),
+        delimiter: Some(char::from(delimiter)),
+        ..Parsed::default()
+    };
+    let width = parsed.table.columns.len();
+    let mut counted = 0usize;
+    for record in records {
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => {
+                // The csv crate only fails here on I/O (none for a slice) or
+                // UTF-8 (not used with byte records); report and go on.
+                let row = err
+                    .position()
+                    .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+                parsed.errors.push(RowError {
+                    row,
+                    field: None,
+                    code: "rows.unreadable",
+                    message: err.to_string(),
+                });
+                continue;
+            }
+        };
+        let row = record
+            .position()
+            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+
+        let mut values = Vec::with_capacity(record.len());
+        let mut bad_field = None;
+        for (i, raw) in record.iter().enumerate() {
+            match decode_field(raw, decode) {
+                Some(v) => values.push(v),
+                None => {
+                    bad_field = Some(i);
+                    break;
+                }
+            }
+        }
+        if bad_field.is_none() && is_blank(&values) {
+            parsed.blank_rows += 1;
+            continue;
+        }
+        counted += 1;
+        if counted > limits.max_rows {
+            return Err(too_many(limits));
+        }
+        if let Some(i) = bad_field {
+            parsed.errors.push(RowError {
+                row,
+                field: parsed.table.columns.get(i).cloned(),
+                code: "rows.encoding",
+                message: "the text is not valid UTF-8 (the file mixes encodings?)".into(),
+            });
+            continue;
+        }
+        match fit(values, width) {
+            Ok(values) => parsed.table.rows.push(Row {
+                number: row,
+                values,
+            }),
+            Err(message) => parsed.errors.push(RowError {
+                row,
+                field: None,
+                code: "rows.field_count",
+                message,
+            }),
+        }
+    }
+    Ok(parsed)
+}
+
+// ---------------------------------------------------------------- spreadsheets
+
+/// Read the first sheet of an XLSX, XLS, XLSB or ODS file.
+pub fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
+    check_size(bytes, limits)?;
+    let unreadable = |e: calamine::Error| {
+        Invalid::new(
+            FIELD,
+            "rows.unreadable",
+            format!("the spreadsheet cannot be read: {e}"),
+        )
+    };
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        Invalid::new(
+            FIELD,
+            "rows.unreadable",
+            format!("not a CSV, XLSX, XLS or ODS file ({e})"),
+        )
+    })?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(empty)?
+        .map_err(unreadable)?;
+    let Some((first_row, _)) = range.start() else {
+        return Err(empty());
+    };
+    let first_row = usize::try_from(first_row).unwrap_or(usize::MAX);
+
+    let mut rows = range.rows().enumerate();
+    // The header: the first row that is not blank.
+    let columns = loop {
+        let Some((_, cells)) = rows.next() else {
+            return Err(empty());
+        };
+        let names: Vec<String> = cells.iter().map(|c| cell_text(c).unwrap_or_default()).collect();
+        if !is_blank(&names) {
+            break header_names(names, limits)?;
+        }
+    };
+    let width = columns.len();
+    let mut parsed = Parsed {
+        table: Table {
+            columns,
+            rows: Vec::new(),
+        },
+        ..Parsed::default()
+    };
+    let mut counted = 0usize;
+    for (i, cells) in rows {
+        let number = first_row.saturating_add(i).saturating_add(1);
+        let mut values = Vec::with_capacity(width);
+        let mut errors = Vec::new();
+        for (c, cell) in cells.iter().enumerate() {
+            match cell_text(cell) {
+                Ok(v) => values.push(v),
+                Err(message) => {
+                    values.push(String::new());
+                    errors.push(RowError {
+                        row: number,
+                        field: parsed.table.columns.get(c).cloned(),
+                        code: "rows.cell_error",
+                        message,
+                    });
+                }
+            }
+        }
+        if errors.is_empty() && is_blank(&values) {
+            parsed.blank_rows += 1;
+            continue;
+        }
+        counted += 1;
+        if counted > limits.max_rows {
+            return Err(too_many(limits));
+        }
+        if !errors.is_empty() {
+            parsed.errors.extend(errors);
+            continue;
+        }
+        // A sheet's rows are as wide as its used range: cut the columns
+        // beyond the header when they are empty, or report them.
+        match fit(values, width) {
+            Ok(values) => parsed.table.rows.push(Row { number, values }),
+            Err(_) => parsed.errors.push(RowError {
+                row: number,
+                field: None,
+                code: "rows.field_count",
+                message: format!("the row has values in columns beyond the header's {width}"),
+            }),
+        }
+    }
+    Ok(parsed)
+}
+
+/// A cell as text. `Err` is the message for a formula error cell.
+fn cell_text(cell: &Data) -> Result<String, String> {
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        Data::DateTime(dt) => {
+            if dt.is_datetime() {
+                let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
+                if (h, mi, s) == (0, 0, 0) {
+                    format!("{y:04}-{mo:02}-{d:02}")
+                } else {
+                    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+                }
+            } else {
+                number_text(dt.as_f64())
+            }
+        }
+        Data::Error(e) => return Err(format!("the cell holds the error {e}")),
+    })
+}
+
+/// A number as a person typed it: `8001`, not `8001.0`; `0.1`, not
+/// `0.1000000000000000055`.
+fn number_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        // Exact: whole and well within i64.
+        #[allow(clippy::cast_possible_truncation)]
+        let i = f as i64;
+        i.to_string()
+    } else {
+        f.to_string()
+    }
+}

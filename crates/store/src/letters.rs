@@ -1,0 +1,861 @@
+//! Outbound letters: the letter row with its priced options and recipient,
+//! its status history, the organisation's letter settings, and bulk runs.
+//! A status change is a compare-and-set on the current status, written with
+//! its history event and audit entry in one transaction.
+
+use crate::audit::audit_scope_in_tx;
+use crate::users::{paged, parse_id};
+use crate::{Page, Result, Store, StoreError, on_pool};
+use courrier_domain::audit::AuditEvent;
+use courrier_domain::letters::{
+    Colour, Country, Envelope, LetterStatus, Paper, Product, Registered, Sides,
+};
+use courrier_domain::{Currency, LetterId, OrgId, OrgScope, RunId, Timestamp};
+use sqlx::Row;
+
+/// Where a letter goes, as read from its window or given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientRecord {
+    pub lines: Vec<String>,
+    pub name: String,
+    pub postcode: String,
+    pub locality: String,
+    pub country: Country,
+}
+
+#[derive(Debug, Clone)]
+pub struct LetterRecord {
+    pub id: LetterId,
+    pub org: OrgId,
+    pub created_by: String,
+    pub reference: String,
+    pub run: Option<RunId>,
+    pub status: LetterStatus,
+    pub document: Option<uuid::Uuid>,
+    pub pages: i32,
+    pub sheets: i32,
+    pub envelope: Envelope,
+    pub colour: Colour,
+    pub sides: Sides,
+    pub paper: Paper,
+    pub product: Product,
+    pub registered: Registered,
+    pub recipient: RecipientRecord,
+    pub return_address: String,
+    pub weight_grams: i32,
+    pub currency: Currency,
+    pub price_net: i64,
+    pub price_vat: i64,
+    pub price_total: i64,
+    /// ISO dates (`YYYY-MM-DD`) in the carrier's country.
+    pub posting_date: Option<String>,
+    pub expected_delivery: Option<String>,
+    pub note: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub submitted_at: Option<Timestamp>,
+    pub printed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterEventRecord {
+    pub seq: i32,
+    pub at: Timestamp,
+    pub status: LetterStatus,
+    pub actor: String,
+    pub note: String,
+}
+
+/// Filters of the letters list; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct LetterFilter {
+    pub status: Option<LetterStatus>,
+    pub created_from: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+    /// Matches any part of the recipient's lines, case-insensitively.
+    pub recipient: Option<String>,
+    /// Matches any part of the reference, case-insensitively.
+    pub reference: Option<String>,
+    pub run: Option<RunId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterSettings {
+    pub approval_required_for: Vec<courrier_domain::UserId>,
+    pub retention_days: i32,
+    pub purge_after_print: bool,
+    pub window_standard: String,
+    pub return_address: String,
+}
+
+impl Default for LetterSettings {
+    fn default() -> Self {
+        Self {
+            approval_required_for: Vec::new(),
+            retention_days: 60,
+            purge_after_print: false,
+            window_standard: "swiss_left".into(),
+            return_address: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    Split,
+    Merge,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Split => "split",
+            RunKind::Merge => "merge",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Queued => "queued",
+            RunState::Running => "running",
+            RunState::Done => "done",
+            RunState::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub id: RunId,
+    pub org: OrgId,
+    pub kind: RunKind,
+    pub state: RunState,
+    pub method: String,
+    pub source_name: String,
+    pub source_document: Option<uuid::Uuid>,
+    pub total: i32,
+    pub processed: i32,
+    pub accepted: i32,
+    pub refused: i32,
+    pub error: String,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunItemRecord {
+    pub seq: i32,
+    pub source: String,
+    pub accepted: bool,
+    pub letter: Option<LetterId>,
+    pub reasons: String,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+const LETTER_COLS: &str = "id, org_id, created_by, reference, run_id, status, document_id, pages, sheets, envelope, colour, \
+    sides, paper, product, registered, recipient_lines, recipient_name, recipient_postcode, recipient_locality, \
+    recipient_country, return_address, weight_grams, currency, price_net, price_vat, price_total, posting_date, \
+    expected_delivery, note, created_at, updated_at, submitted_at, printed_at";
+
+macro_rules! letter_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        let opt_ts = |v: Option<i64>| v.map(Timestamp::from_millis);
+        LetterRecord {
+            id: parse_id(r.try_get::<String, _>("id")?)?,
+            org: parse_id(r.try_get::<String, _>("org_id")?)?,
+            created_by: r.try_get("created_by")?,
+            reference: r.try_get("reference")?,
+            run: r
+                .try_get::<Option<String>, _>("run_id")?
+                .map(parse_id)
+                .transpose()?,
+            status: LetterStatus::parse(&r.try_get::<String, _>("status")?).map_err(corrupt)?,
+            document: r
+                .try_get::<Option<String>, _>("document_id")?
+                .map(parse_id)
+                .transpose()?,
+            pages: r.try_get("pages")?,
+            sheets: r.try_get("sheets")?,
+            envelope: Envelope::parse(&r.try_get::<String, _>("envelope")?).map_err(corrupt)?,
+            colour: Colour::parse(&r.try_get::<String, _>("colour")?).map_err(corrupt)?,
+            sides: Sides::parse(&r.try_get::<String, _>("sides")?).map_err(corrupt)?,
+            paper: Paper::parse(&r.try_get::<String, _>("paper")?).map_err(corrupt)?,
+            product: Product::parse(&r.try_get::<String, _>("product")?).map_err(corrupt)?,
+            registered: Registered::parse(&r.try_get::<String, _>("registered")?)
+                .map_err(corrupt)?,
+            recipient: RecipientRecord {
+                lines: r
+                    .try_get::<String, _>("recipient_lines")?
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+                name: r.try_get("recipient_name")?,
+                postcode: r.try_get("recipient_postcode")?,
+                locality: r.try_get("recipient_locality")?,
+                country: Country::parse(&r.try_get::<String, _>("recipient_country")?)
+                    .map_err(corrupt)?,
+            },
+            return_address: r.try_get("return_address")?,
+            weight_grams: r.try_get("weight_grams")?,
+            currency: Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
+            price_net: r.try_get("price_net")?,
+            price_vat: r.try_get("price_vat")?,
+            price_total: r.try_get("price_total")?,
+            posting_date: r.try_get("posting_date")?,
+            expected_delivery: r.try_get("expected_delivery")?,
+            note: r.try_get("note")?,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
+            submitted_at: opt_ts(r.try_get("submitted_at")?),
+            printed_at: opt_ts(r.try_get("printed_at")?),
+        }
+    }};
+}
+
+const RUN_COLS: &str = "id, org_id, kind, state, method, source_name, source_document_id, total, processed, accepted, \
+    refused, error, created_by, created_at, finished_at";
+
+macro_rules! run_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        RunRecord {
+            id: parse_id(r.try_get::<String, _>("id")?)?,
+            org: parse_id(r.try_get::<String, _>("org_id")?)?,
+            kind: match r.try_get::<String, _>("kind")?.as_str() {
+                "split" => RunKind::Split,
+                "merge" => RunKind::Merge,
+                other => return Err(corrupt(format!("run kind '{other}'"))),
+            },
+            state: match r.try_get::<String, _>("state")?.as_str() {
+                "queued" => RunState::Queued,
+                "running" => RunState::Running,
+                "done" => RunState::Done,
+                "failed" => RunState::Failed,
+                other => return Err(corrupt(format!("run state '{other}'"))),
+            },
+            method: r.try_get("method")?,
+            source_name: r.try_get("source_name")?,
+            source_document: r
+                .try_get::<Option<String>, _>("source_document_id")?
+                .map(parse_id)
+                .transpose()?,
+            total: r.try_get("total")?,
+            processed: r.try_get("processed")?,
+            accepted: r.try_get("accepted")?,
+            refused: r.try_get("refused")?,
+            error: r.try_get("error")?,
+            created_by: r.try_get("created_by")?,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            finished_at: r
+                .try_get::<Option<i64>, _>("finished_at")?
+                .map(Timestamp::from_millis),
+        }
+    }};
+}
+
+/// Inserts a letter and its first history event inside `$tx`.
+macro_rules! insert_letter {
+    ($tx:expr, $scope:expr, $l:expr) => {{
+        let l: &LetterRecord = $l;
+        sqlx::query(
+            "INSERT INTO letters (id, org_id, created_by, reference, run_id, status, document_id, pages, sheets, envelope, \
+             colour, sides, paper, product, registered, recipient_lines, recipient_name, recipient_postcode, \
+             recipient_locality, recipient_country, return_address, weight_grams, currency, price_net, price_vat, \
+             price_total, posting_date, expected_delivery, note, created_at, updated_at, submitted_at, printed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
+        )
+        .bind(l.id.to_string())
+        .bind($scope.org().to_string())
+        .bind(l.created_by.clone())
+        .bind(l.reference.clone())
+        .bind(l.run.map(|r| r.to_string()))
+        .bind(l.status.as_str())
+        .bind(l.document.map(|d| d.to_string()))
+        .bind(l.pages)
+        .bind(l.sheets)
+        .bind(l.envelope.as_str())
+        .bind(l.colour.as_str())
+        .bind(l.sides.as_str())
+        .bind(l.paper.as_str())
+        .bind(l.product.as_str())
+        .bind(l.registered.as_str())
+        .bind(l.recipient.lines.join("\n"))
+        .bind(l.recipient.name.clone())
+        .bind(l.recipient.postcode.clone())
+        .bind(l.recipient.locality.clone())
+        .bind(l.recipient.country.as_str().to_string())
+        .bind(l.return_address.clone())
+        .bind(l.weight_grams)
+        .bind(l.currency.to_string())
+        .bind(l.price_net)
+        .bind(l.price_vat)
+        .bind(l.price_total)
+        .bind(l.posting_date.clone())
+        .bind(l.expected_delivery.clone())
+        .bind(l.note.clone())
+        .bind(l.created_at.millis())
+        .bind(l.updated_at.millis())
+        .bind(l.submitted_at.map(|t| t.millis()))
+        .bind(l.printed_at.map(|t| t.millis()))
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query("INSERT INTO letter_events (letter_id, seq, at, status, actor, note) VALUES ($1, 1, $2, $3, $4, '')")
+            .bind(l.id.to_string())
+            .bind(l.created_at.millis())
+            .bind(l.status.as_str())
+            .bind($scope.actor().to_string())
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+impl Store {
+    /// Stores a new letter with its first history event.
+    pub async fn create_letter(
+        &self,
+        scope: &OrgScope,
+        letter: &LetterRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "letter.created",
+            letter.id.to_string(),
+            format!("{} to {}", letter.status.as_str(), letter.recipient.name),
+        );
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            insert_letter!(tx, scope, letter);
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn letter(&self, scope: &OrgScope, id: LetterId) -> Result<LetterRecord> {
+        on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {LETTER_COLS} FROM letters WHERE id = $1 AND org_id = $2"
+            )))
+            .bind(id.to_string())
+            .bind(scope.org().to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            Ok(letter_from_row!(r))
+        })
+    }
+
+    /// The organisation's letters, newest first, filtered; the cursor is
+    /// `<created_at>:<id>` of the last letter seen.
+    pub async fn list_letters(
+        &self,
+        scope: &OrgScope,
+        filter: &LetterFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<LetterRecord>> {
+        let limit = i64::from(limit.clamp(1, 200));
+        let (c_at, c_id) = match cursor {
+            Some(c) => {
+                let (at, id) = c.split_once(':').ok_or(StoreError::Refused {
+                    what: "cursor.invalid",
+                })?;
+                (
+                    at.parse::<i64>().map_err(|_| StoreError::Refused {
+                        what: "cursor.invalid",
+                    })?,
+                    id.to_string(),
+                )
+            }
+            None => (i64::MAX, String::new()),
+        };
+        let like = |s: &Option<String>| {
+            s.as_ref().map(|v| {
+                format!(
+                    "%{}%",
+                    v.trim().to_lowercase().replace('%', "").replace('_', "")
+                )
+            })
+        };
+        let mut items = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {LETTER_COLS} FROM letters WHERE org_id = $1 \
+                 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+                 AND ($4 IS NULL OR status = $4) \
+                 AND ($5 IS NULL OR created_at >= $5) AND ($6 IS NULL OR created_at < $6) \
+                 AND ($7 IS NULL OR LOWER(recipient_lines) LIKE $7) \
+                 AND ($8 IS NULL OR LOWER(reference) LIKE $8) \
+                 AND ($9 IS NULL OR run_id = $9) \
+                 ORDER BY created_at DESC, id DESC LIMIT $10"
+            )))
+            .bind(scope.org().to_string())
+            .bind(c_at)
+            .bind(c_id.clone())
+            .bind(filter.status.map(|s| s.as_str()))
+            .bind(filter.created_from.map(|t| t.millis()))
+            .bind(filter.created_before.map(|t| t.millis()))
+            .bind(like(&filter.recipient))
+            .bind(like(&filter.reference))
+            .bind(filter.run.map(|r| r.to_string()))
+            .bind(limit + 1)
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                items.push(letter_from_row!(r));
+            }
+        });
+        Ok(paged(items, limit, |l| {
+            format!("{}:{}", l.created_at.millis(), l.id)
+        }))
+    }
+
+    /// Replaces a draft's priced details (options, recipient, price, dates).
+    pub async fn update_draft_letter(
+        &self,
+        scope: &OrgScope,
+        letter: &LetterRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        on_pool!(self, |p, d| {
+            let n = sqlx::query(
+                "UPDATE letters SET reference = $1, pages = $2, sheets = $3, envelope = $4, colour = $5, sides = $6, \
+                 paper = $7, product = $8, registered = $9, recipient_lines = $10, recipient_name = $11, \
+                 recipient_postcode = $12, recipient_locality = $13, recipient_country = $14, return_address = $15, \
+                 weight_grams = $16, currency = $17, price_net = $18, price_vat = $19, price_total = $20, \
+                 posting_date = $21, expected_delivery = $22, updated_at = $23 \
+                 WHERE id = $24 AND org_id = $25 AND status = 'draft'",
+            )
+            .bind(letter.reference.clone())
+            .bind(letter.pages)
+            .bind(letter.sheets)
+            .bind(letter.envelope.as_str())
+            .bind(letter.colour.as_str())
+            .bind(letter.sides.as_str())
+            .bind(letter.paper.as_str())
+            .bind(letter.product.as_str())
+            .bind(letter.registered.as_str())
+            .bind(letter.recipient.lines.join("\n"))
+            .bind(letter.recipient.name.clone())
+            .bind(letter.recipient.postcode.clone())
+            .bind(letter.recipient.locality.clone())
+            .bind(letter.recipient.country.as_str().to_string())
+            .bind(letter.return_address.clone())
+            .bind(letter.weight_grams)
+            .bind(letter.currency.to_string())
+            .bind(letter.price_net)
+            .bind(letter.price_vat)
+            .bind(letter.price_total)
+            .bind(letter.posting_date.clone())
+            .bind(letter.expected_delivery.clone())
+            .bind(now.millis())
+            .bind(letter.id.to_string())
+            .bind(scope.org().to_string())
+            .execute(p)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::Refused {
+                    what: "letter.not_a_draft",
+                });
+            }
+        });
+        Ok(())
+    }
+
+    /// Moves a letter from `from` to `to` if it is still in `from`; records the
+    /// history event and the audit entry. A letter that moved meanwhile is a
+    /// conflict (`letter.status_changed`), never a silent overwrite.
+    pub async fn set_letter_status(
+        &self,
+        scope: &OrgScope,
+        id: LetterId,
+        from: LetterStatus,
+        to: LetterStatus,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            &format!("letter.{}", to.as_str()),
+            id.to_string(),
+            if note.is_empty() {
+                format!("from {}", from.as_str())
+            } else {
+                format!("from {}: {note}", from.as_str())
+            },
+        );
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE letters SET status = $1, updated_at = $2, note = CASE WHEN $3 = '' THEN note ELSE $3 END, \
+                 submitted_at = CASE WHEN submitted_at IS NULL AND $1 IN ('awaiting_approval', 'accepted') THEN $2 ELSE submitted_at END, \
+                 printed_at = CASE WHEN $1 = 'printed' THEN $2 ELSE printed_at END \
+                 WHERE id = $4 AND org_id = $5 AND status = $6",
+            )
+            .bind(to.as_str())
+            .bind(now.millis())
+            .bind(note.to_string())
+            .bind(id.to_string())
+            .bind(scope.org().to_string())
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let exists: Option<String> =
+                    sqlx::query_scalar("SELECT status FROM letters WHERE id = $1 AND org_id = $2")
+                        .bind(id.to_string())
+                        .bind(scope.org().to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return Err(match exists {
+                    Some(_) => StoreError::Conflict {
+                        what: "letter.status_changed",
+                    },
+                    None => StoreError::NotFound,
+                });
+            }
+            sqlx::query(
+                "INSERT INTO letter_events (letter_id, seq, at, status, actor, note) \
+                 SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM letter_events WHERE letter_id = $1",
+            )
+            .bind(id.to_string())
+            .bind(now.millis())
+            .bind(to.as_str())
+            .bind(scope.actor().to_string())
+            .bind(note.to_string())
+            .execute(&mut *tx)
+            .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn letter_history(
+        &self,
+        scope: &OrgScope,
+        id: LetterId,
+    ) -> Result<Vec<LetterEventRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(
+                "SELECT e.seq, e.at, e.status, e.actor, e.note FROM letter_events e JOIN letters l ON l.id = e.letter_id \
+                 WHERE e.letter_id = $1 AND l.org_id = $2 ORDER BY e.seq",
+            )
+            .bind(id.to_string())
+            .bind(scope.org().to_string())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(LetterEventRecord {
+                    seq: r.try_get("seq")?,
+                    at: Timestamp::from_millis(r.try_get("at")?),
+                    status: LetterStatus::parse(&r.try_get::<String, _>("status")?)
+                        .map_err(corrupt)?,
+                    actor: r.try_get("actor")?,
+                    note: r.try_get("note")?,
+                });
+            }
+        });
+        Ok(out)
+    }
+
+    /// Letters whose document is due for purging: submitted more than the
+    /// organisation's retention days ago, or printed more than 12 hours ago
+    /// where the organisation purges after printing. Across organisations,
+    /// for the retention job.
+    pub async fn letters_due_for_purge(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(OrgId, LetterId, uuid::Uuid)>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(
+                "SELECT l.org_id, l.id, l.document_id FROM letters l \
+                 JOIN documents doc ON doc.id = l.document_id AND doc.destroyed_at IS NULL \
+                 LEFT JOIN letter_settings s ON s.org_id = l.org_id \
+                 WHERE (l.submitted_at IS NOT NULL AND l.submitted_at + COALESCE(s.retention_days, 60) * CAST(86400000 AS BIGINT) <= $1) \
+                    OR (COALESCE(s.purge_after_print, FALSE) AND l.printed_at IS NOT NULL AND l.printed_at + CAST(43200000 AS BIGINT) <= $1) \
+                 ORDER BY l.submitted_at LIMIT $2",
+            )
+            .bind(now.millis())
+            .bind(i64::from(limit.clamp(1, 1000)))
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push((
+                    parse_id(r.try_get::<String, _>("org_id")?)?,
+                    parse_id(r.try_get::<String, _>("id")?)?,
+                    parse_id(r.try_get::<String, _>("document_id")?)?,
+                ));
+            }
+        });
+        Ok(out)
+    }
+
+    pub async fn letter_settings(&self, org: OrgId) -> Result<LetterSettings> {
+        on_pool!(self, |p, d| {
+            let row = sqlx::query(
+                "SELECT approval_required_for, retention_days, purge_after_print, window_standard, return_address \
+                 FROM letter_settings WHERE org_id = $1",
+            )
+            .bind(org.to_string())
+            .fetch_optional(p)
+            .await?;
+            let Some(r) = row else {
+                return Ok(LetterSettings::default());
+            };
+            Ok(LetterSettings {
+                approval_required_for: r
+                    .try_get::<String, _>("approval_required_for")?
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| parse_id(s.to_string()))
+                    .collect::<Result<_>>()?,
+                retention_days: r.try_get("retention_days")?,
+                purge_after_print: r.try_get("purge_after_print")?,
+                window_standard: r.try_get("window_standard")?,
+                return_address: r.try_get("return_address")?,
+            })
+        })
+    }
+
+    pub async fn set_letter_settings(
+        &self,
+        scope: &OrgScope,
+        s: &LetterSettings,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "org.letter_settings",
+            scope.org().to_string(),
+            format!(
+                "retention {} days, purge after print {}, {} users need approval",
+                s.retention_days,
+                s.purge_after_print,
+                s.approval_required_for.len()
+            ),
+        );
+        let approvals = s
+            .approval_required_for
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO letter_settings (org_id, approval_required_for, retention_days, purge_after_print, window_standard, return_address, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (org_id) DO UPDATE SET approval_required_for = $2, retention_days = $3, purge_after_print = $4, \
+                 window_standard = $5, return_address = $6, updated_at = $7",
+            )
+            .bind(scope.org().to_string())
+            .bind(approvals)
+            .bind(s.retention_days)
+            .bind(s.purge_after_print)
+            .bind(s.window_standard.clone())
+            .bind(s.return_address.clone())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    // ----- runs -----
+
+    pub async fn create_run(
+        &self,
+        scope: &OrgScope,
+        run: &RunRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            &format!("run.{}", run.kind.as_str()),
+            run.id.to_string(),
+            format!("{} ({})", run.source_name, run.method),
+        );
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO runs ({RUN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            )))
+            .bind(run.id.to_string())
+            .bind(scope.org().to_string())
+            .bind(run.kind.as_str())
+            .bind(run.state.as_str())
+            .bind(run.method.clone())
+            .bind(run.source_name.clone())
+            .bind(run.source_document.map(|d| d.to_string()))
+            .bind(run.total)
+            .bind(run.processed)
+            .bind(run.accepted)
+            .bind(run.refused)
+            .bind(run.error.clone())
+            .bind(scope.actor().to_string())
+            .bind(run.created_at.millis())
+            .bind(run.finished_at.map(|t| t.millis()))
+            .execute(&mut *tx)
+            .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn run(&self, scope: &OrgScope, id: RunId) -> Result<RunRecord> {
+        on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {RUN_COLS} FROM runs WHERE id = $1 AND org_id = $2"
+            )))
+            .bind(id.to_string())
+            .bind(scope.org().to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            Ok(run_from_row!(r))
+        })
+    }
+
+    pub async fn list_runs(
+        &self,
+        scope: &OrgScope,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<RunRecord>> {
+        let limit = i64::from(limit.clamp(1, 200));
+        let before = match cursor {
+            Some(c) => c.parse::<i64>().map_err(|_| StoreError::Refused {
+                what: "cursor.invalid",
+            })?,
+            None => i64::MAX,
+        };
+        let mut items = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {RUN_COLS} FROM runs WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3"
+            )))
+            .bind(scope.org().to_string())
+            .bind(before)
+            .bind(limit + 1)
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                items.push(run_from_row!(r));
+            }
+        });
+        Ok(paged(items, limit, |r| r.created_at.millis().to_string()))
+    }
+
+    /// Records the outcome of one letter of a run and advances its counters,
+    /// in one transaction: progress never disagrees with the items.
+    pub async fn record_run_item(
+        &self,
+        scope: &OrgScope,
+        run: RunId,
+        item: &RunItemRecord,
+        total: i32,
+    ) -> Result<()> {
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO run_items (run_id, seq, source, outcome, letter_id, reasons) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(run.to_string())
+            .bind(item.seq)
+            .bind(item.source.clone())
+            .bind(if item.accepted { "accepted" } else { "refused" })
+            .bind(item.letter.map(|l| l.to_string()))
+            .bind(item.reasons.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "run.item_recorded"))?;
+            let n = sqlx::query(
+                "UPDATE runs SET state = 'running', total = $1, processed = processed + 1, \
+                 accepted = accepted + $2, refused = refused + $3 WHERE id = $4 AND org_id = $5",
+            )
+            .bind(total)
+            .bind(i32::from(item.accepted))
+            .bind(i32::from(!item.accepted))
+            .bind(run.to_string())
+            .bind(scope.org().to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn finish_run(
+        &self,
+        scope: &OrgScope,
+        run: RunId,
+        state: RunState,
+        error: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        on_pool!(self, |p, d| {
+            sqlx::query("UPDATE runs SET state = $1, error = $2, finished_at = $3 WHERE id = $4 AND org_id = $5")
+                .bind(state.as_str())
+                .bind(error.to_string())
+                .bind(now.millis())
+                .bind(run.to_string())
+                .bind(scope.org().to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn run_items(&self, scope: &OrgScope, run: RunId) -> Result<Vec<RunItemRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(
+                "SELECT i.seq, i.source, i.outcome, i.letter_id, i.reasons FROM run_items i JOIN runs r ON r.id = i.run_id \
+                 WHERE i.run_id = $1 AND r.org_id = $2 ORDER BY i.seq",
+            )
+            .bind(run.to_string())
+            .bind(scope.org().to_string())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(RunItemRecord {
+                    seq: r.try_get("seq")?,
+                    source: r.try_get("source")?,
+                    accepted: r.try_get::<String, _>("outcome")? == "accepted",
+                    letter: r
+                        .try_get::<Option<String>, _>("letter_id")?
+                        .map(parse_id)
+                        .transpose()?,
+                    reasons: r.try_get("reasons")?,
+                });
+            }
+        });
+        Ok(out)
+    }
+}
