@@ -10,6 +10,11 @@ use courrier_store::blob::BlobError;
 pub enum AppError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// Several rules refused the input at once (a letter with a wrong page
+    /// size and an unreadable window): all of them, so the sender fixes
+    /// everything in one go. Never empty.
+    #[error("{} problems, first: {}", .0.len(), .0.first().map(|i| i.to_string()).unwrap_or_default())]
+    Findings(Vec<Invalid>),
     #[error("not found")]
     NotFound,
     #[error("sign in first")]

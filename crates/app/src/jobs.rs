@@ -14,6 +14,8 @@ use std::time::Duration;
 /// How long a claimed job is reserved for its worker.
 pub const LEASE_SECS: i64 = 300;
 const CLEANUP_EVERY_SECS: i64 = 3600;
+/// Retention runs every 10 minutes, so "12 hours after printing" is kept to the quarter hour.
+const PURGE_EVERY_SECS: i64 = 600;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobKind {
@@ -21,6 +23,8 @@ pub enum JobKind {
     DeliverEmail { email: uuid::Uuid },
     /// Recurring: delete expired sessions and old failed-login records.
     CleanupSignInState,
+    /// Recurring: crypto-shred letter documents past their retention.
+    PurgeLetterDocuments,
 }
 
 impl JobKind {
@@ -28,13 +32,14 @@ impl JobKind {
         match self {
             JobKind::DeliverEmail { .. } => "email.deliver",
             JobKind::CleanupSignInState => "signin.cleanup",
+            JobKind::PurgeLetterDocuments => "letters.purge",
         }
     }
 
     fn payload(&self) -> String {
         match self {
             JobKind::DeliverEmail { email } => email.to_string(),
-            JobKind::CleanupSignInState => String::new(),
+            JobKind::CleanupSignInState | JobKind::PurgeLetterDocuments => String::new(),
         }
     }
 
@@ -44,6 +49,7 @@ impl JobKind {
                 .map(|email| JobKind::DeliverEmail { email })
                 .map_err(|_| format!("bad e-mail id '{payload}'")),
             "signin.cleanup" => Ok(JobKind::CleanupSignInState),
+            "letters.purge" => Ok(JobKind::PurgeLetterDocuments),
             other => Err(format!("unknown job kind '{other}'")),
         }
     }
@@ -52,6 +58,7 @@ impl JobKind {
         let (unique_key, max_attempts) = match self {
             JobKind::DeliverEmail { email } => (Some(format!("email:{email}")), 8),
             JobKind::CleanupSignInState => (Some("recurring:signin.cleanup".to_string()), 3),
+            JobKind::PurgeLetterDocuments => (Some("recurring:letters.purge".to_string()), 3),
         };
         NewJob {
             kind: self.name().into(),
@@ -209,6 +216,13 @@ impl Worker {
                     next: Some(kind.to_job(now.plus_seconds(CLEANUP_EVERY_SECS))),
                 })
             }
+            JobKind::PurgeLetterDocuments => {
+                let now = app.now();
+                // A full batch means more may be due: run again right away.
+                let n = app.purge_letter_documents(now).await?;
+                let next = if n >= 500 { now } else { now.plus_seconds(PURGE_EVERY_SECS) };
+                Ok(Outcome::Done { next: Some(kind.to_job(next)) })
+            }
         }
     }
 
@@ -250,9 +264,9 @@ impl Worker {
 
 /// Queues the recurring jobs if they are not queued yet (safe from every process).
 pub async fn ensure_recurring_jobs(app: &App) -> Result<()> {
-    app.store
-        .enqueue_job(&JobKind::CleanupSignInState.to_job(app.now()), app.now())
-        .await?;
+    for kind in [JobKind::CleanupSignInState, JobKind::PurgeLetterDocuments] {
+        app.store.enqueue_job(&kind.to_job(app.now()), app.now()).await?;
+    }
     Ok(())
 }
 

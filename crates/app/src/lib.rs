@@ -11,6 +11,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod jobs;
+pub mod letters;
 pub mod mail;
 pub mod platform;
 pub mod scan;

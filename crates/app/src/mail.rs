@@ -146,6 +146,30 @@ pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, lin
     }
 }
 
+pub fn approval_request(locale: Locale, recipient: &str, reference: &str, link: &str) -> Letter {
+    let reference = if reference.is_empty() { String::new() } else { format!(" ({reference})") };
+    match locale {
+        Locale::En => compose(
+            format!("A letter to {recipient} waits for your approval"),
+            &[
+                format!("A colleague submitted a letter to {recipient}{reference}. It is printed only once someone approves it."),
+                "Open it to check the document, then approve it or send it back with a reason.".into(),
+            ],
+            link,
+            "Review the letter",
+        ),
+        Locale::Fr => compose(
+            format!("Une lettre à {recipient} attend votre approbation"),
+            &[
+                format!("Un collègue a soumis une lettre à {recipient}{reference}. Elle ne sera imprimée qu'après approbation."),
+                "Ouvrez-la pour vérifier le document, puis approuvez-la ou renvoyez-la avec un motif.".into(),
+            ],
+            link,
+            "Examiner la lettre",
+        ),
+    }
+}
+
 pub fn password_reset(locale: Locale, link: &str) -> Letter {
     match locale {
         Locale::En => compose(

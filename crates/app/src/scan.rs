@@ -75,7 +75,9 @@ impl fmt::Display for ClamdAddress {
 pub enum ScanVerdict {
     Clean,
     /// `signature` is clamd's name for what it found, e.g. `Eicar-Test-Signature`.
-    Infected { signature: String },
+    Infected {
+        signature: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,7 +184,9 @@ impl VirusScanner {
             Ok(ScanVerdict::Infected { signature }) => {
                 tracing::warn!(%signature, size = bytes.len(), "clamd found a virus in an upload");
             }
-            Err(e) => tracing::error!(%address, error = %e, "virus scan failed; the upload is refused"),
+            Err(e) => {
+                tracing::error!(%address, error = %e, "virus scan failed; the upload is refused")
+            }
             Ok(ScanVerdict::Clean) => {}
         }
         result
@@ -217,7 +221,10 @@ async fn scan_with_clamd(address: &ClamdAddress, bytes: &[u8]) -> Result<ScanVer
         Ok(Ok(response)) => parse_response(&response),
         Ok(Err(e)) => Err(match e.kind() {
             // clamd stops reading when a stream exceeds its StreamMaxLength
-            // and closes the connection while the file is still being sent.
+            // and closes the connection while the file is still being sent
+            // (over TCP it may answer `INSTREAM size limit exceeded. ERROR`
+            // instead). A clamd dying mid-scan also ends here; either way the
+            // upload is refused.
             std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => {
                 ScanError::Failed(format!(
                     "clamd at {address} closed the connection while the file ({} bytes) was sent; \
@@ -280,19 +287,37 @@ mod tests {
 
     #[test]
     fn addresses_parse_and_print_back() {
-        for text in ["unix:/run/clamav/clamd.ctl", "tcp:127.0.0.1:3310", "tcp:[::1]:3310"] {
+        for text in [
+            "unix:/run/clamav/clamd.ctl",
+            "tcp:127.0.0.1:3310",
+            "tcp:[::1]:3310",
+        ] {
             let address: ClamdAddress = text.parse().unwrap();
             assert_eq!(address.to_string(), text);
         }
         assert_eq!(
-            "unix:/run/clamav/clamd.ctl".parse::<ClamdAddress>().unwrap(),
+            "unix:/run/clamav/clamd.ctl"
+                .parse::<ClamdAddress>()
+                .unwrap(),
             ClamdAddress::Unix("/run/clamav/clamd.ctl".into())
         );
-        for bad in ["", "/run/clamav/clamd.ctl", "unix:", "tcp:localhost", "tcp::3310", "tcp:h:99999", "http://x:1"] {
+        for bad in [
+            "",
+            "/run/clamav/clamd.ctl",
+            "unix:",
+            "tcp:localhost",
+            "tcp::3310",
+            "tcp:h:99999",
+            "http://x:1",
+        ] {
             assert!(bad.parse::<ClamdAddress>().is_err(), "{bad}");
         }
         assert!(!VirusScanner::from_config(None).unwrap().is_enabled());
-        assert!(VirusScanner::from_config(Some("tcp:127.0.0.1:3310")).unwrap().is_enabled());
+        assert!(
+            VirusScanner::from_config(Some("tcp:127.0.0.1:3310"))
+                .unwrap()
+                .is_enabled()
+        );
     }
 
     #[test]

@@ -35,8 +35,9 @@ const EICAR_HDB: &str = "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signatur
 const STREAM_MAX: usize = 1024 * 1024;
 
 fn pdf_like() -> Vec<u8> {
-    let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-        .to_vec();
+    let mut pdf =
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            .to_vec();
     pdf.extend(b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n".repeat(200));
     pdf.extend(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
     pdf
@@ -209,7 +210,10 @@ async fn app_with(scanner: VirusScanner, db: &TestDb, blob_dir: &Path) -> Arc<Ap
 fn assert_infected(result: Result<ScanVerdict, ScanError>, via: &str) {
     match result {
         Ok(ScanVerdict::Infected { signature }) => {
-            assert!(signature.contains("Eicar"), "{via}: signature {signature:?}")
+            assert!(
+                signature.contains("Eicar"),
+                "{via}: signature {signature:?}"
+            )
         }
         other => panic!("{via}: EICAR must be Infected, got {other:?}"),
     }
@@ -241,8 +245,16 @@ async fn real_clamd_flags_eicar_passes_clean_files_and_refuses_when_down() {
     for (via, scanner) in [("unix", clamd.unix()), ("tcp", clamd.tcp())] {
         assert!(scanner.is_enabled());
         assert_infected(scanner.scan(EICAR).await, via);
-        assert_eq!(scanner.scan(&pdf).await.unwrap(), ScanVerdict::Clean, "{via}");
-        assert_eq!(scanner.scan(b"").await.unwrap(), ScanVerdict::Clean, "{via}");
+        assert_eq!(
+            scanner.scan(&pdf).await.unwrap(),
+            ScanVerdict::Clean,
+            "{via}"
+        );
+        assert_eq!(
+            scanner.scan(b"").await.unwrap(),
+            ScanVerdict::Clean,
+            "{via}"
+        );
         // Not a verdict: clamd stops reading past StreamMaxLength. Never Clean.
         match scanner.scan(&vec![b'a'; 2 * STREAM_MAX]).await {
             Err(ScanError::Failed(detail)) => eprintln!("{via}: over the limit: {detail}"),

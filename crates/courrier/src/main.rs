@@ -217,7 +217,8 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
             Mailer::NotConfigured
         }
     };
-    let scanner = VirusScanner::from_config(cfg.clamd.as_deref()).context("clamd")?;
+    let scanner =
+        VirusScanner::from_config(cfg.clamd.as_deref()).context("clamd (COURRIER_CLAMD)")?;
     let master = master_key(cfg)?;
     Ok(App::new(
         store,

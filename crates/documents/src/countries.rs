@@ -70,13 +70,11 @@ fn lookup(key: &str) -> Option<CountryCode> {
 pub(crate) fn normalise(text: &str, fold: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.to_uppercase().chars() {
-        if fold && let Some(plain) = fold_char(c) {
-            out.push_str(plain);
-        } else if c == '.' {
-        } else if c.is_alphanumeric() {
-            out.push(c);
-        } else {
-            out.push(' ');
+        match (fold.then(|| fold_char(c)).flatten(), c) {
+            (Some(plain), _) => out.push_str(plain),
+            (None, '.') => {}
+            (None, c) if c.is_alphanumeric() => out.push(c),
+            (None, _) => out.push(' '),
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -889,6 +889,7 @@ pub(crate) const COUNTRY_NAMES: &[(&str, &str)] = &[
     ("OEGANDA", "UG"),
     ("OEKRAINE", "UA"),
     ("OEKRAÏNE", "UA"),
+    ("OESTERREICH", "AT"),
     ("OEZBEKISTAN", "UZ"),
     ("OMAN", "OM"),
     ("ONAFHANKELIJKE STAAT PAPUA NIEUW GUINEA", "PG"),

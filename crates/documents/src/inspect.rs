@@ -8,7 +8,8 @@
 //!
 //! Codes: `pdf.too_large`, `pdf.unreadable`, `pdf.encrypted`, `pdf.no_pages`,
 //! `pdf.not_a4`, `pdf.javascript`, `pdf.launch_action`, `pdf.embedded_files`,
-//! `pdf.xfa` (errors); `pdf.font_not_embedded`, `pdf.owner_password` (warnings).
+//! `pdf.xfa` (errors); `pdf.font_not_embedded`, `pdf.owner_password`,
+//! `pdf.repaired` (warnings).
 
 use crate::finding::Finding;
 use crate::objects::{get_dict, get_name};
@@ -149,8 +150,8 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
         let Some(geometry) = page_geometry(doc, id) else {
             errors.push(
                 Finding::error(
-                    "pdf.not_a4",
-                    format!("page {number} has no readable page size (MediaBox): export the document again as A4 portrait"),
+                    "pdf.unreadable",
+                    format!("page {number} has no readable page size (MediaBox), the file seems damaged: export it again"),
                 )
                 .on_page(number),
             );
@@ -161,6 +162,12 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
         if !geometry.is_a4_portrait(limits.a4_tolerance_pt) {
             errors.push(not_a4(number, geometry.displayed_size_pt(), limits.a4_tolerance_pt));
         }
+    }
+    if doc.xref_recovery.is_some() {
+        warnings.push(Finding::warning(
+            "pdf.repaired",
+            "the file is damaged (its cross-reference table is wrong) and was repaired to be read: check the preview, or export it again",
+        ));
     }
     if doc.was_encrypted() {
         warnings.push(Finding::warning(

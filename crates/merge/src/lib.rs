@@ -1,1 +1,20 @@
-//! Mail merge (in progress).
+//! Mail merge: address rows from CSV, XLSX or ODS ([`rows`]), template fields
+//! mapped to columns ([`mapping`]), and Typst letter templates rendered to PDF
+//! in the process ([`render`]).
+//!
+//! ```text
+//! bytes ──read_rows──▶ Table ──Mapping::validate──▶ MappedRow (sys.inputs) ──Renderer::render──▶ PDF
+//!           │                       │                                            │
+//!           └ RowError per bad row  └ RowError merge.field_missing               └ Invalid merge.template_error
+//! ```
+
+pub mod mapping;
+pub mod render;
+pub mod rows;
+
+pub use mapping::{Field, MappedRow, Mapping, Validated, default_fields, fields_from_template};
+pub use render::{DEFAULT_TEMPLATE, Renderer, Template, TemplateError};
+pub use rows::{
+    Format, Limits, Parsed, Row, RowError, Table, TextEncoding, read_csv, read_rows,
+    read_spreadsheet,
+};

@@ -354,6 +354,49 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
     best
 }
 
+/// Line numbers from byte offsets, for offsets that only grow. A line ends
+/// with LF, CRLF or a lone CR. (The csv crate's own count lags by one after a
+/// CRLF and ignores lone CRs.)
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// Whether the byte at `i` ends a line.
+    fn ends_line(&self, i: usize) -> bool {
+        match self.text.get(i) {
+            Some(b'\n') => true,
+            Some(b'\r') => self.text.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        }
+    }
+
+    /// The 1-based line of the record that starts at `byte`, or just after
+    /// the line breaks found there (a record never starts with one).
+    fn line_at(&mut self, byte: usize) -> usize {
+        let target = byte.min(self.text.len());
+        if target > self.offset {
+            self.line += (self.offset..target).filter(|&i| self.ends_line(i)).count();
+            self.offset = target;
+        }
+        let breaks = (self.offset..self.text.len())
+            .take_while(|&i| matches!(self.text.get(i), Some(b'\r' | b'\n')))
+            .filter(|&i| self.ends_line(i))
+            .count();
+        self.line + breaks
+    }
+}
+
 fn decode_field(raw: &[u8], decode: Decode) -> Option<String> {
     match decode {
         Decode::Utf8 => std::str::from_utf8(raw).ok().map(str::to_owned),
@@ -416,6 +459,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
         ..Parsed::default()
     };
     let width = parsed.table.columns.len();
+    let mut lines = LineCounter::new(&text);
     let mut counted = 0usize;
     for record in records {
         let record = match record {
@@ -423,9 +467,9 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
             Err(err) => {
                 // The csv crate only fails here on I/O (none for a slice) or
                 // UTF-8 (not used with byte records); report and go on.
-                let row = err
-                    .position()
-                    .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+                let row = err.position().map_or(0, |p| {
+                    lines.line_at(usize::try_from(p.byte()).unwrap_or(usize::MAX))
+                });
                 parsed.errors.push(RowError {
                     row,
                     field: None,
@@ -437,7 +481,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
         };
         let row = record
             .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            .map_or(0, |p| lines.line_at(usize::try_from(p.byte()).unwrap_or(usize::MAX)));
 
         let mut values = Vec::with_capacity(record.len());
         let mut bad_field = None;

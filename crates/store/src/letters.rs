@@ -389,7 +389,7 @@ impl Store {
             s.as_ref().map(|v| {
                 format!(
                     "%{}%",
-                    v.trim().to_lowercase().replace('%', "").replace('_', "")
+                    v.trim().to_lowercase().replace(['%', '_'], "")
                 )
             })
         };

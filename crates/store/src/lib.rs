@@ -21,12 +21,16 @@ mod letters;
 mod maintenance;
 mod orgs;
 mod users;
+mod webhooks;
 
 pub use letters::{
     LetterEventRecord, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord, RunKind, RunRecord,
     RunState,
 };
 pub use records::*;
+pub use webhooks::{
+    ALL_EVENTS, DeliveryState, WebhookDeliveryRecord, WebhookEvent, WebhookRecord,
+};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

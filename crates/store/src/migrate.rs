@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_letters.sql"),
         postgres: include_str!("../migrations/postgres/0003_letters.sql"),
     },
+    Migration {
+        version: 4,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0004_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0004_webhooks.sql"),
+    },
 ];
 
 impl Store {

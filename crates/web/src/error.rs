@@ -17,6 +17,17 @@ pub struct ErrorBody {
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every problem, when several rules refused the input at once.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<ErrorItem>,
+}
+
+/// One of several problems with a request.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorItem {
+    pub code: String,
+    pub message: String,
+    pub field: String,
 }
 
 #[derive(Debug)]
@@ -34,6 +45,7 @@ impl ApiError {
                 code: code.into(),
                 message: message.into(),
                 field: None,
+                errors: Vec::new(),
             },
             retry_after: None,
         }
@@ -59,6 +71,15 @@ impl From<AppError> for ApiError {
             AppError::Invalid(i) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, i.code, i.message)
                     .with_field(i.field)
+            }
+            AppError::Findings(list) => {
+                let first = list.first().cloned().unwrap_or_else(|| courrier_domain::Invalid::new("input", "input.invalid", "the input was refused"));
+                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, first.code, first.message).with_field(first.field);
+                e.body.errors = list
+                    .into_iter()
+                    .map(|i| ErrorItem { code: i.code.into(), message: i.message, field: i.field.into() })
+                    .collect();
+                e
             }
             AppError::NotFound => ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -119,6 +140,12 @@ pub fn conflict_message(code: &str) -> String {
         "auth.2fa_already_enabled" => "two-factor authentication is already on".into(),
         "auth.reset_link_invalid" => "this reset link is used, expired or wrong; ask for a new one".into(),
         "document.shredded" => "this document was shredded and cannot be read any more".into(),
+        "upload.scanner_unavailable" => {
+            "the virus scanner cannot be reached, so the file was not accepted; try again in a few minutes".into()
+        }
+        "upload.scan_failed" => "the virus scanner could not check this file, so it was not accepted; try a smaller file".into(),
+        "letter.not_a_draft" => "only a draft can be changed; this letter was submitted already".into(),
+        "letter.status_changed" => "the letter changed meanwhile; reload it and try again".into(),
         other => format!("refused: {other}"),
     }
 }

@@ -2239,3 +2239,6 @@ conformance!(
 
 // Outbound letters, runs and letter settings.
 mod letters;
+
+// Webhook endpoints and their delivery log.
+mod webhooks;

@@ -1,0 +1,331 @@
+//! Outbound letters: from an uploaded PDF to an accepted, priced letter, and
+//! its life after that. Intake reads the PDF once: it checks the pages,
+//! reads the recipient from the address window of page 1, validates the
+//! print options and postage, prices them with the carrier's tariff and
+//! estimates the delivery date. A letter is stored as a draft with its
+//! document encrypted; submitting accepts it, or sends it to an approver
+//! first when the organisation asks for that.
+
+use crate::{App, AppError, Result};
+use courrier_documents::{Finding, IntakeLimits, WindowStandard};
+use courrier_domain::letters::{
+    BusinessCalendar, Colour, Country, Envelope, LetterEvent, LetterStatus, Paper, Postage, PrintOptions, Product,
+    Registered, Sides, TariffTable, expected_delivery, quote, transition,
+};
+use courrier_domain::{Actor, Invalid, LetterId, Locale, OrgScope, Permission, Timestamp};
+use courrier_store::{LetterEventRecord, LetterFilter, LetterRecord, OrgRecord, Page, RecipientRecord};
+
+/// What a sender chooses for a letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterInput {
+    pub envelope: Envelope,
+    pub colour: Colour,
+    pub sides: Sides,
+    /// `None`: the colour's usual paper (80 g black and white, 90 g colour).
+    pub paper: Option<Paper>,
+    pub product: Product,
+    pub registered: Registered,
+    pub reference: String,
+    /// The recipient, one line each, instead of reading the window.
+    pub recipient_lines: Option<Vec<String>>,
+    /// Overrides the organisation's return address.
+    pub return_address: Option<String>,
+}
+
+impl Default for LetterInput {
+    fn default() -> Self {
+        Self {
+            envelope: Envelope::C5,
+            colour: Colour::BlackWhite,
+            sides: Sides::Simplex,
+            paper: None,
+            product: Product::Priority,
+            registered: Registered::None,
+            reference: String::new(),
+            recipient_lines: None,
+            return_address: None,
+        }
+    }
+}
+
+/// A letter checked and priced, not stored yet.
+#[derive(Debug, Clone)]
+pub struct PreparedLetter {
+    pub record: LetterRecord,
+    /// What the window of page 1 held (all lines, top to bottom).
+    pub window_lines: Vec<String>,
+    /// Findings that do not block the letter (fonts not embedded, …).
+    pub warnings: Vec<Invalid>,
+}
+
+/// A letter with its history, for the detail page.
+#[derive(Debug, Clone)]
+pub struct LetterView {
+    pub letter: LetterRecord,
+    pub history: Vec<LetterEventRecord>,
+}
+
+/// The carrier a production site in `country` posts with, and its time zone.
+fn carrier_site(country: &Country) -> Result<(TariffTable, jiff::tz::TimeZone, BusinessCalendar)> {
+    let no = || {
+        AppError::Invalid(Invalid::new(
+            "country",
+            "letter.no_carrier",
+            format!("no carrier is set up for senders in {country}; ask the platform operator"),
+        ))
+    };
+    let table = TariffTable::seed_for(country).ok_or_else(no)?;
+    let calendar = BusinessCalendar::for_country(country).ok_or_else(no)?;
+    let zone = match country.as_str() {
+        "CH" | "LI" => "Europe/Zurich",
+        "BE" => "Europe/Brussels",
+        "FR" => "Europe/Paris",
+        "DE" => "Europe/Berlin",
+        _ => return Err(no()),
+    };
+    let tz = jiff::tz::TimeZone::get(zone).map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
+    Ok((table, tz, calendar))
+}
+
+fn window_standard(name: &str) -> WindowStandard {
+    match name {
+        "din5008_a" => WindowStandard::Din5008A,
+        "din5008_b" => WindowStandard::Din5008B,
+        "right" => WindowStandard::RightWindow,
+        _ => WindowStandard::SwissLeft,
+    }
+}
+
+fn findings_error(findings: Vec<Finding>) -> AppError {
+    AppError::Findings(findings.iter().filter(|f| f.is_error()).map(Finding::to_invalid).collect())
+}
+
+impl App {
+    /// Checks and prices a PDF letter for `org` without storing anything.
+    pub async fn prepare_letter(&self, org: &OrgRecord, created_by: &str, pdf: &[u8], input: &LetterInput) -> Result<PreparedLetter> {
+        let settings = self.store.letter_settings(org.id).await?;
+        let sender_country = Country::parse(&org.country)?;
+        let sender_code = courrier_documents::CountryCode::parse(sender_country.as_str())?;
+        let limits = IntakeLimits::default();
+        let doc = courrier_documents::load_pdf(pdf, &limits).map_err(|f| findings_error(vec![f]))?;
+        let report = courrier_documents::inspect_document(&doc, &limits).map_err(findings_error)?;
+        let mut errors: Vec<Invalid> = Vec::new();
+        let standard = window_standard(&settings.window_standard);
+        let (window_lines, address) = match &input.recipient_lines {
+            Some(lines) => {
+                let lines: Vec<String> = lines.iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+                (lines.clone(), courrier_documents::PostalAddress::from_window_lines(&lines, sender_code))
+            }
+            None => match courrier_documents::read_window_in(&doc, 0, standard) {
+                Ok(window) => {
+                    if let Err(f) = courrier_documents::clear_zone_is_empty(&doc, 0, standard) {
+                        errors.push(f.to_invalid());
+                    }
+                    let lines = window.address_lines();
+                    let all = window.lines.iter().map(|l| l.text.clone()).collect();
+                    (all, courrier_documents::PostalAddress::from_window_lines(&lines, sender_code))
+                }
+                Err(f) => (Vec::new(), Err(f)),
+            },
+        };
+        let address = match address {
+            Ok(a) => Some(a),
+            Err(f) => {
+                errors.push(f.to_invalid());
+                None
+            }
+        };
+        let paper = input.paper.unwrap_or(input.colour.default_paper());
+        let options = PrintOptions::new(input.envelope, input.colour, input.sides, paper, report.page_count, 0, None);
+        let options = match options {
+            Ok(o) => Some(o),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let return_address = input.return_address.clone().unwrap_or_else(|| settings.return_address.clone());
+        let (table, tz, calendar) = carrier_site(&sender_country)?;
+        let mut priced = None;
+        if let (Some(a), Some(o)) = (&address, &options) {
+            let destination = Country::parse(a.country().as_str())?;
+            match Postage::new(input.product, input.registered, table.country(), destination, !return_address.trim().is_empty())
+                .and_then(|_| quote(&table, o, input.product, input.registered, &destination))
+            {
+                Ok(q) => {
+                    let estimate = expected_delivery(self.now(), &tz, &calendar, input.product, input.registered, &destination)?;
+                    priced = Some((q, estimate, destination));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        let (Some(address), Some(options), Some((q, estimate, destination)), true) = (address, options, priced, errors.is_empty()) else {
+            return Err(AppError::Findings(errors));
+        };
+        let now = self.now();
+        let record = LetterRecord {
+            id: LetterId::random(),
+            org: org.id,
+            created_by: created_by.to_string(),
+            reference: input.reference.trim().chars().take(200).collect(),
+            run: None,
+            status: LetterStatus::Draft,
+            document: None,
+            pages: i32::try_from(report.page_count).unwrap_or(i32::MAX),
+            sheets: i32::try_from(options.sheets().get()).unwrap_or(i32::MAX),
+            envelope: options.envelope(),
+            colour: options.colour(),
+            sides: options.sides(),
+            paper: options.paper(),
+            product: input.product,
+            registered: input.registered,
+            recipient: RecipientRecord {
+                name: address.name_lines().first().cloned().unwrap_or_default(),
+                lines: address.to_lines(sender_code),
+                postcode: address.postcode().unwrap_or_default().to_string(),
+                locality: address.locality().to_string(),
+                country: destination,
+            },
+            return_address,
+            weight_grams: i32::try_from(q.weight_grams).unwrap_or(i32::MAX),
+            currency: q.total.currency(),
+            price_net: q.net.minor(),
+            price_vat: q.vat.minor(),
+            price_total: q.total.minor(),
+            posting_date: Some(estimate.posting_date.to_string()),
+            expected_delivery: Some(estimate.delivery_date.to_string()),
+            note: String::new(),
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            printed_at: None,
+        };
+        Ok(PreparedLetter { record, window_lines, warnings: report.warnings.iter().map(Finding::to_invalid).collect() })
+    }
+
+    /// Takes a PDF letter: scans, checks and prices it, stores the document
+    /// encrypted and the letter as a draft; with `submit`, submits it too.
+    pub async fn create_letter(&self, actor: &Actor, pdf: &[u8], input: &LetterInput, submit: bool) -> Result<PreparedLetter> {
+        let scope = actor.scope(Permission::LettersSend)?;
+        let org = self.store.org(scope.org()).await?;
+        self.check_upload(pdf).await?;
+        let mut prepared = self.prepare_letter(&org, scope.actor(), pdf, input).await?;
+        let document = self.store_document(&scope, pdf, "application/pdf").await?;
+        prepared.record.document = Some(document);
+        self.store.create_letter(&scope, &prepared.record, self.now()).await?;
+        if submit {
+            prepared.record = self.submit_letter(actor, prepared.record.id).await?;
+        }
+        Ok(prepared)
+    }
+
+    /// Prices a draft again with other options (the document is read back).
+    pub async fn update_draft(&self, actor: &Actor, id: LetterId, input: &LetterInput) -> Result<PreparedLetter> {
+        let scope = actor.scope(Permission::LettersSend)?;
+        let current = self.store.letter(&scope, id).await?;
+        if current.status != LetterStatus::Draft {
+            return Err(AppError::Refused("letter.not_a_draft"));
+        }
+        let document = current.document.ok_or(AppError::Refused("document.shredded"))?;
+        let (_, pdf) = self.read_document(&scope, document).await?;
+        let org = self.store.org(scope.org()).await?;
+        let mut prepared = self.prepare_letter(&org, &current.created_by, &pdf, input).await?;
+        prepared.record.id = current.id;
+        prepared.record.document = current.document;
+        prepared.record.created_at = current.created_at;
+        self.store.update_draft_letter(&scope, &prepared.record, self.now()).await?;
+        Ok(prepared)
+    }
+
+    /// Moves a letter by one lifecycle event, checked by the domain's state machine.
+    async fn move_letter(&self, scope: &OrgScope, id: LetterId, event: LetterEvent, note: &str) -> Result<LetterRecord> {
+        let current = self.store.letter(scope, id).await?;
+        let next = transition(current.status, event)?;
+        self.store.set_letter_status(scope, id, current.status, next, note, self.now()).await?;
+        Ok(self.store.letter(scope, id).await?)
+    }
+
+    /// Submits a draft: accepted at once, or awaiting an approver when the
+    /// organisation requires approval for the person who submits it.
+    pub async fn submit_letter(&self, actor: &Actor, id: LetterId) -> Result<LetterRecord> {
+        let scope = actor.scope(Permission::LettersSend)?;
+        let settings = self.store.letter_settings(scope.org()).await?;
+        let needs_approval = actor.user_id().is_some_and(|u| settings.approval_required_for.contains(&u));
+        let letter = self.move_letter(&scope, id, LetterEvent::Submit { needs_approval }, "").await?;
+        if letter.status == LetterStatus::AwaitingApproval {
+            self.ask_approvers(&scope, &letter).await?;
+        }
+        Ok(letter)
+    }
+
+    /// E-mails everyone who may approve, with a link to the letter.
+    async fn ask_approvers(&self, scope: &OrgScope, letter: &LetterRecord) -> Result<()> {
+        let link = format!("{}/letters/{}", self.settings.public_url, letter.id);
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.store.list_users(scope, cursor.as_deref(), 200).await?;
+            for u in page.items.iter().filter(|u| u.role.permissions().contains(&Permission::LettersApprove)) {
+                let text = crate::mail::approval_request(Locale::from_tag(&u.locale), &letter.recipient.name, &letter.reference, &link);
+                self.queue_email(&u.email, text).await?;
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn approve_letter(&self, actor: &Actor, id: LetterId) -> Result<LetterRecord> {
+        let scope = actor.scope(Permission::LettersApprove)?;
+        self.move_letter(&scope, id, LetterEvent::Approve, "").await
+    }
+
+    /// Sends a letter back to its author as a draft, with the reason.
+    pub async fn reject_letter(&self, actor: &Actor, id: LetterId, reason: &str) -> Result<LetterRecord> {
+        let scope = actor.scope(Permission::LettersApprove)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Invalid::new("reason", "letter.reason_missing", "say why the letter is sent back").into());
+        }
+        self.move_letter(&scope, id, LetterEvent::Reject, reason).await
+    }
+
+    /// Cancels a letter that is not in production yet; it is not billed.
+    pub async fn cancel_letter(&self, actor: &Actor, id: LetterId) -> Result<LetterRecord> {
+        let scope = actor.scope(Permission::LettersSend)?;
+        self.move_letter(&scope, id, LetterEvent::Cancel, "").await
+    }
+
+    pub async fn letters(&self, actor: &Actor, filter: &LetterFilter, cursor: Option<&str>, limit: u32) -> Result<Page<LetterRecord>> {
+        let scope = actor.scope(Permission::LettersRead)?;
+        Ok(self.store.list_letters(&scope, filter, cursor, limit).await?)
+    }
+
+    pub async fn letter(&self, actor: &Actor, id: LetterId) -> Result<LetterView> {
+        let scope = actor.scope(Permission::LettersRead)?;
+        let letter = self.store.letter(&scope, id).await?;
+        let history = self.store.letter_history(&scope, id).await?;
+        Ok(LetterView { letter, history })
+    }
+
+    /// The letter's PDF, while it is kept.
+    pub async fn letter_pdf(&self, actor: &Actor, id: LetterId) -> Result<Vec<u8>> {
+        let scope = actor.scope(Permission::LettersRead)?;
+        let letter = self.store.letter(&scope, id).await?;
+        let document = letter.document.ok_or(AppError::Refused("document.shredded"))?;
+        Ok(self.read_document(&scope, document).await?.1)
+    }
+
+    /// Crypto-shreds the documents of letters past their retention; the
+    /// letters, their history and prices stay. Returns how many were purged.
+    pub async fn purge_letter_documents(&self, now: Timestamp) -> Result<usize> {
+        let due = self.store.letters_due_for_purge(now, 500).await?;
+        for (org, letter, document) in &due {
+            let scope = OrgScope::system(*org, "system:retention");
+            self.shred_document(&scope, *document).await?;
+            tracing::info!(%letter, %document, "purged the document of a letter past retention");
+        }
+        Ok(due.len())
+    }
+}
