@@ -275,25 +275,25 @@ impl App {
     /// Starts TOTP enrolment: a new secret, stored sealed and not yet active.
     /// Refused while 2FA is on: replacing the secret would turn it off without
     /// the password check and org policy of [`App::disable_totp`].
+    /// A pending secret is kept until enrolment is confirmed, so reloading the
+    /// page (or a second tab) shows the same QR code instead of a new one.
     pub async fn start_totp_enrolment(&self, ctx: &SessionContext) -> Result<TotpEnrolment> {
-        if self.store.user(ctx.user.id).await?.totp_enabled {
+        let user = self.store.user(ctx.user.id).await?;
+        if user.totp_enabled {
             return Err(AppError::Refused("auth.2fa_already_enabled"));
         }
-        let mut secret = vec![0u8; 20];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
-        let sealed = self
-            .master
-            .seal(&secret, ctx.user.id.to_string().as_bytes());
-        self.store
-            .set_totp(
-                &ctx.self_scope(),
-                ctx.user.id,
-                Some(&sealed),
-                false,
-                &[],
-                self.now(),
-            )
-            .await?;
+        let context = ctx.user.id.to_string();
+        let pending = user.totp_secret.as_deref().and_then(|sealed| self.master.open(sealed, context.as_bytes()).ok());
+        let secret = match pending {
+            Some(secret) => secret,
+            None => {
+                let mut secret = vec![0u8; 20];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
+                let sealed = self.master.seal(&secret, context.as_bytes());
+                self.store.set_totp(&ctx.self_scope(), ctx.user.id, Some(&sealed), false, &[], self.now()).await?;
+                secret
+            }
+        };
         let secret_base32 = Secret::Raw(secret).to_encoded().to_string();
         let label = format!("Courrier:{}", ctx.user.email);
         let otpauth_url = format!(

@@ -62,6 +62,8 @@ pub struct Visitor {
     pub ip: Option<String>,
     /// The pre-sign-in form token from the double-submit cookie, if set.
     pub form_token: Option<String>,
+    /// Whether cookies set for this visitor carry `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -99,6 +101,7 @@ impl FromRequestParts<AppState> for Visitor {
             locale,
             ip: client_ip(parts),
             form_token: cookie(&parts.headers, FORM_COOKIE),
+            secure_cookies: state.secure_cookies,
         })
     }
 }

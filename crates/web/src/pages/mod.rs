@@ -116,7 +116,7 @@ impl Chrome {
             (None, Some(t)) => (t.clone(), None),
             (None, None) => {
                 let t = courrier_app::tokens::random_token(24);
-                let c = set_cookie(FORM_COOKIE, &t, 86_400, false);
+                let c = set_cookie(FORM_COOKIE, &t, 86_400, v.secure_cookies);
                 (t, Some(c))
             }
         };
