@@ -57,8 +57,16 @@ impl PostalAddress {
         locality: &str,
         country: CountryCode,
     ) -> Result<Self, Finding> {
-        let name_lines: Vec<String> = name_lines.iter().map(|l| clean(l)).filter(|l| !l.is_empty()).collect();
-        let street_lines: Vec<String> = street_lines.iter().map(|l| clean(l)).filter(|l| !l.is_empty()).collect();
+        let name_lines: Vec<String> = name_lines
+            .iter()
+            .map(|l| clean(l))
+            .filter(|l| !l.is_empty())
+            .collect();
+        let street_lines: Vec<String> = street_lines
+            .iter()
+            .map(|l| clean(l))
+            .filter(|l| !l.is_empty())
+            .collect();
         if name_lines.is_empty() {
             return Err(recipient_missing());
         }
@@ -77,13 +85,26 @@ impl PostalAddress {
             (true, None) => return Err(postcode_invalid(country, "")),
             (false, raw) => raw.filter(|p| !p.is_empty()),
         };
-        Ok(Self { name_lines, street_lines, postcode, locality, country })
+        Ok(Self {
+            name_lines,
+            street_lines,
+            postcode,
+            locality,
+            country,
+        })
     }
 
     /// Reads window lines (top to bottom). `sender_country` is the country
     /// of an address with no country line.
-    pub fn from_window_lines<S: AsRef<str>>(lines: &[S], sender_country: CountryCode) -> Result<Self, Finding> {
-        let mut lines: Vec<String> = lines.iter().map(|l| clean(l.as_ref())).filter(|l| !l.is_empty()).collect();
+    pub fn from_window_lines<S: AsRef<str>>(
+        lines: &[S],
+        sender_country: CountryCode,
+    ) -> Result<Self, Finding> {
+        let mut lines: Vec<String> = lines
+            .iter()
+            .map(|l| clean(l.as_ref()))
+            .filter(|l| !l.is_empty())
+            .collect();
         if lines.is_empty() {
             return Err(Finding::error(
                 "address.window_empty",
@@ -115,7 +136,10 @@ impl PostalAddress {
         if let Some(named) = country_from_name(&last) {
             country = Some(named);
             lines.pop();
-        } else if lines.len() >= 3 && !last.chars().any(|c| c.is_ascii_digit()) && is_capitals(&last) {
+        } else if lines.len() >= 3
+            && !last.chars().any(|c| c.is_ascii_digit())
+            && is_capitals(&last)
+        {
             return Err(Finding::error(
                 "address.country_unknown",
                 format!(
@@ -138,11 +162,24 @@ impl PostalAddress {
         {
             let (name_lines, street_lines) = split_name_and_street(lines);
             let country = country.unwrap_or(sender_country);
-            return Ok(Self { name_lines, street_lines, postcode: Some(postcode), locality: town, country });
+            return Ok(Self {
+                name_lines,
+                street_lines,
+                postcode: Some(postcode),
+                locality: town,
+                country,
+            });
         }
-        let (postcode, locality, country) = parse_locality_line(&locality_line, country, sender_country)?;
+        let (postcode, locality, country) =
+            parse_locality_line(&locality_line, country, sender_country)?;
         let (name_lines, street_lines) = split_name_and_street(lines);
-        Ok(Self { name_lines, street_lines, postcode, locality, country })
+        Ok(Self {
+            name_lines,
+            street_lines,
+            postcode,
+            locality,
+            country,
+        })
     }
 
     pub fn name_lines(&self) -> &[String] {
@@ -204,7 +241,9 @@ fn recipient_missing() -> Finding {
 fn locality_missing(postcode: &str) -> Finding {
     Finding::error(
         "address.locality_missing",
-        format!("the postcode '{postcode}' is not followed by a locality: write the postcode and the town on one line"),
+        format!(
+            "the postcode '{postcode}' is not followed by a locality: write the postcode and the town on one line"
+        ),
     )
 }
 
@@ -218,7 +257,11 @@ fn postcode_invalid(country: CountryCode, raw: &str) -> Finding {
         "LU" => "L- and 4 digits, e.g. L-1234",
         _ => "the country's format",
     };
-    let shown = if raw.is_empty() { "(none)".to_string() } else { format!("'{raw}'") };
+    let shown = if raw.is_empty() {
+        "(none)".to_string()
+    } else {
+        format!("'{raw}'")
+    };
     Finding::error(
         "address.postcode_invalid",
         format!(
@@ -229,7 +272,10 @@ fn postcode_invalid(country: CountryCode, raw: &str) -> Finding {
 }
 
 fn has_postcode_rules(country: CountryCode) -> bool {
-    matches!(country.as_str(), "CH" | "LI" | "BE" | "FR" | "DE" | "AT" | "IT" | "NL" | "LU")
+    matches!(
+        country.as_str(),
+        "CH" | "LI" | "BE" | "FR" | "DE" | "AT" | "IT" | "NL" | "LU"
+    )
 }
 
 /// The country an old-style vehicle-code prefix names (`D-`, `CH-`, ...).
@@ -264,14 +310,22 @@ fn split_prefix(token: &str) -> Option<(&str, &str)> {
 fn canonical_postcode(country: CountryCode, tokens: &[&str]) -> Option<(String, usize)> {
     let first = *tokens.first()?;
     let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
-    let in_range = |s: &str, lo: u32, hi: u32| s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v));
+    let in_range =
+        |s: &str, lo: u32, hi: u32| s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v));
     match country.as_str() {
-        "CH" | "BE" | "AT" => (digits(first, 4) && in_range(first, 1000, 9999)).then(|| (first.to_string(), 1)),
+        "CH" | "BE" | "AT" => {
+            (digits(first, 4) && in_range(first, 1000, 9999)).then(|| (first.to_string(), 1))
+        }
         "LI" => (digits(first, 4) && in_range(first, 9485, 9498)).then(|| (first.to_string(), 1)),
-        "FR" | "DE" => (digits(first, 5) && !first.starts_with("00")).then(|| (first.to_string(), 1)),
+        "FR" | "DE" => {
+            (digits(first, 5) && !first.starts_with("00")).then(|| (first.to_string(), 1))
+        }
         "IT" => digits(first, 5).then(|| (first.to_string(), 1)),
         "LU" => {
-            let number = first.strip_prefix("L-").or_else(|| first.strip_prefix("l-")).unwrap_or(first);
+            let number = first
+                .strip_prefix("L-")
+                .or_else(|| first.strip_prefix("l-"))
+                .unwrap_or(first);
             digits(number, 4).then(|| (format!("L-{number}"), 1))
         }
         "NL" => {
@@ -318,7 +372,9 @@ fn parse_locality_line(
     }
     let mut country = country.unwrap_or(sender);
     if named.is_none() && matches!(country.as_str(), "CH" | "LI") {
-        let liechtenstein = tokens.first().is_some_and(|t| t.parse::<u32>().is_ok_and(|v| (9485..=9498).contains(&v)));
+        let liechtenstein = tokens
+            .first()
+            .is_some_and(|t| t.parse::<u32>().is_ok_and(|v| (9485..=9498).contains(&v)));
         let twin = if liechtenstein { "LI" } else { "CH" };
         if let Ok(code) = CountryCode::parse(twin) {
             country = code;
@@ -346,7 +402,10 @@ fn parse_locality_line(
 
 /// A British postcode alone on a line (`SW1A 2AA`, `M1 1AE`), upper-cased.
 fn uk_postcode(line: &str) -> Option<String> {
-    let compact: String = line.split_whitespace().collect::<String>().to_ascii_uppercase();
+    let compact: String = line
+        .split_whitespace()
+        .collect::<String>()
+        .to_ascii_uppercase();
     let (outward, inward) = compact.split_at_checked(compact.len().checked_sub(3)?)?;
     let inward_ok = inward.chars().next().is_some_and(|c| c.is_ascii_digit())
         && inward.chars().skip(1).all(|c| c.is_ascii_uppercase());
@@ -380,9 +439,21 @@ fn is_street_like(line: &str) -> bool {
         return true;
     }
     let key = normalise(line, true);
-    ["POSTFACH", "CASE POSTALE", "CASELLA POSTALE", "BOITE POSTALE", "POSTBUS", "PO BOX", "P O BOX", "POSTBOX"]
-        .iter()
-        .any(|marker| key.strip_prefix(marker).is_some_and(|rest| rest.is_empty() || rest.starts_with(' ')))
+    [
+        "POSTFACH",
+        "CASE POSTALE",
+        "CASELLA POSTALE",
+        "BOITE POSTALE",
+        "POSTBUS",
+        "PO BOX",
+        "P O BOX",
+        "POSTBOX",
+    ]
+    .iter()
+    .any(|marker| {
+        key.strip_prefix(marker)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
 }
 
 #[cfg(test)]
@@ -399,7 +470,17 @@ mod tests {
 
     #[test]
     fn domestic_swiss_address() {
-        let a = parse(&["Muster AG", "z.H. Hans Muster", "Bahnhofstrasse 1", "Postfach", "8001 Zürich"], "CH").unwrap();
+        let a = parse(
+            &[
+                "Muster AG",
+                "z.H. Hans Muster",
+                "Bahnhofstrasse 1",
+                "Postfach",
+                "8001 Zürich",
+            ],
+            "CH",
+        )
+        .unwrap();
         assert_eq!(a.name_lines(), ["Muster AG", "z.H. Hans Muster"]);
         assert_eq!(a.street_lines(), ["Bahnhofstrasse 1", "Postfach"]);
         assert_eq!(a.postcode(), Some("8001"));
@@ -410,12 +491,27 @@ mod tests {
     #[test]
     fn country_line_in_four_languages() {
         for country_line in ["SUISSE", "ZWITSERLAND", "SCHWEIZ", "SWITZERLAND"] {
-            let a = parse(&["Anna Rossi", "Via Nassa 5", "6900 Lugano", country_line], "FR").unwrap();
+            let a = parse(
+                &["Anna Rossi", "Via Nassa 5", "6900 Lugano", country_line],
+                "FR",
+            )
+            .unwrap();
             assert_eq!(a.country().as_str(), "CH", "{country_line}");
         }
-        let a = parse(&["Jan Jansen", "Kerkstraat 1", "1012AB Amsterdam", "PAYS-BAS"], "CH").unwrap();
-        assert_eq!((a.postcode(), a.country().as_str()), (Some("1012 AB"), "NL"));
-        let a = parse(&["Marie Dupont", "1 rue de la Paix", "75002 PARIS", "FRANCE"], "BE").unwrap();
+        let a = parse(
+            &["Jan Jansen", "Kerkstraat 1", "1012AB Amsterdam", "PAYS-BAS"],
+            "CH",
+        )
+        .unwrap();
+        assert_eq!(
+            (a.postcode(), a.country().as_str()),
+            (Some("1012 AB"), "NL")
+        );
+        let a = parse(
+            &["Marie Dupont", "1 rue de la Paix", "75002 PARIS", "FRANCE"],
+            "BE",
+        )
+        .unwrap();
         assert_eq!((a.postcode(), a.locality()), (Some("75002"), "PARIS"));
     }
 
@@ -427,7 +523,11 @@ mod tests {
         assert_eq!(a.country().as_str(), "LI");
         let a = parse(&["Société", "rue X 1", "L-1234 Luxembourg"], "BE").unwrap();
         assert_eq!((a.country().as_str(), a.postcode()), ("LU", Some("L-1234")));
-        let a = parse(&["Société", "rue X 1", "1234 Luxembourg", "LUXEMBOURG"], "CH").unwrap();
+        let a = parse(
+            &["Société", "rue X 1", "1234 Luxembourg", "LUXEMBOURG"],
+            "CH",
+        )
+        .unwrap();
         assert_eq!(a.postcode(), Some("L-1234"));
     }
 
@@ -436,14 +536,40 @@ mod tests {
         let code = |lines: &[&str], sender: &str| parse(lines, sender).unwrap_err().code;
         assert_eq!(code(&[], "CH"), "address.window_empty");
         assert_eq!(code(&["Hans Muster"], "CH"), "address.unreadable");
-        assert_eq!(code(&["Hans \u{FFFD}uster", "8000 Zürich"], "CH"), "address.unreadable");
-        assert_eq!(code(&["Hans Muster", "Weg 1", "800 Zürich"], "CH"), "address.postcode_invalid");
-        assert_eq!(code(&["Hans Muster", "Weg 1", "8000 Zürich", "DEUTSCHLAND"], "CH"), "address.postcode_invalid");
-        assert_eq!(code(&["Hans Muster", "Weg 1", "9000"], "CH"), "address.locality_missing");
-        assert_eq!(code(&["Hans Muster", "Weg 1", "12345 Town", "ATLANTIS"], "CH"), "address.country_unknown");
-        assert_eq!(code(&["8000 Zürich", "SCHWEIZ"], "DE"), "address.recipient_missing");
-        assert_eq!(code(&["Jan", "Weg 1", "1012 SA Amsterdam"], "NL"), "address.postcode_invalid");
-        let message = parse(&["A", "B 1", "123 X", "ALLEMAGNE"], "CH").unwrap_err().message;
+        assert_eq!(
+            code(&["Hans \u{FFFD}uster", "8000 Zürich"], "CH"),
+            "address.unreadable"
+        );
+        assert_eq!(
+            code(&["Hans Muster", "Weg 1", "800 Zürich"], "CH"),
+            "address.postcode_invalid"
+        );
+        assert_eq!(
+            code(
+                &["Hans Muster", "Weg 1", "8000 Zürich", "DEUTSCHLAND"],
+                "CH"
+            ),
+            "address.postcode_invalid"
+        );
+        assert_eq!(
+            code(&["Hans Muster", "Weg 1", "9000"], "CH"),
+            "address.locality_missing"
+        );
+        assert_eq!(
+            code(&["Hans Muster", "Weg 1", "12345 Town", "ATLANTIS"], "CH"),
+            "address.country_unknown"
+        );
+        assert_eq!(
+            code(&["8000 Zürich", "SCHWEIZ"], "DE"),
+            "address.recipient_missing"
+        );
+        assert_eq!(
+            code(&["Jan", "Weg 1", "1012 SA Amsterdam"], "NL"),
+            "address.postcode_invalid"
+        );
+        let message = parse(&["A", "B 1", "123 X", "ALLEMAGNE"], "CH")
+            .unwrap_err()
+            .message;
         assert!(message.contains("DE"), "{message}");
     }
 
@@ -451,7 +577,17 @@ mod tests {
     fn endorsements_and_other_countries() {
         let a = parse(&["Einschreiben", "Hans Muster", "Weg 1", "3000 Bern"], "CH").unwrap();
         assert_eq!(a.name_lines(), ["Hans Muster"]);
-        let a = parse(&["John Smith", "10 Downing Street", "LONDON", "SW1A 2AA", "UNITED KINGDOM"], "CH").unwrap();
+        let a = parse(
+            &[
+                "John Smith",
+                "10 Downing Street",
+                "LONDON",
+                "SW1A 2AA",
+                "UNITED KINGDOM",
+            ],
+            "CH",
+        )
+        .unwrap();
         assert_eq!(a.country().as_str(), "GB");
         assert_eq!((a.postcode(), a.locality()), (Some("SW1A 2AA"), "LONDON"));
         assert_eq!(a.street_lines(), ["10 Downing Street"]);
@@ -461,13 +597,23 @@ mod tests {
 
     #[test]
     fn new_checks_postcodes() {
-        let ok = PostalAddress::new(vec!["A".into()], vec![], Some("1012ab"), "Amsterdam", cc("NL")).unwrap();
+        let ok = PostalAddress::new(
+            vec!["A".into()],
+            vec![],
+            Some("1012ab"),
+            "Amsterdam",
+            cc("NL"),
+        )
+        .unwrap();
         assert_eq!(ok.postcode(), Some("1012 AB"));
-        let bad = PostalAddress::new(vec!["A".into()], vec![], Some("ABC"), "Zürich", cc("CH")).unwrap_err();
+        let bad = PostalAddress::new(vec!["A".into()], vec![], Some("ABC"), "Zürich", cc("CH"))
+            .unwrap_err();
         assert_eq!(bad.code, "address.postcode_invalid");
         assert_eq!(
             ok.to_lines(cc("CH")),
-            ["A", "1012 AB Amsterdam", "PAYS-BAS"].map(String::from).to_vec()
+            ["A", "1012 AB Amsterdam", "PAYS-BAS"]
+                .map(String::from)
+                .to_vec()
         );
     }
 }

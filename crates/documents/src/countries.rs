@@ -24,7 +24,13 @@ impl CountryCode {
             .ok()
             .and_then(|i| DISPLAY_NAMES.get(i))
             .map(|(c, _)| CountryCode(c))
-            .ok_or_else(|| Invalid::new("country", "country.unknown", format!("'{code}' is not an ISO 3166-1 country code")))
+            .ok_or_else(|| {
+                Invalid::new(
+                    "country",
+                    "country.unknown",
+                    format!("'{code}' is not an ISO 3166-1 country code"),
+                )
+            })
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -59,7 +65,9 @@ fn lookup(key: &str) -> Option<CountryCode> {
     if key.is_empty() {
         return None;
     }
-    let i = COUNTRY_NAMES.binary_search_by(|(name, _)| (*name).cmp(key)).ok()?;
+    let i = COUNTRY_NAMES
+        .binary_search_by(|(name, _)| (*name).cmp(key))
+        .ok()?;
     let (_, code) = COUNTRY_NAMES.get(i)?;
     CountryCode::parse(code).ok()
 }
@@ -98,7 +106,15 @@ mod tests {
 
     #[test]
     fn switzerland_in_every_language() {
-        for name in ["SUISSE", "ZWITSERLAND", "SCHWEIZ", "SWITZERLAND", "SVIZZERA", "Schweiz", " suisse "] {
+        for name in [
+            "SUISSE",
+            "ZWITSERLAND",
+            "SCHWEIZ",
+            "SWITZERLAND",
+            "SVIZZERA",
+            "Schweiz",
+            " suisse ",
+        ] {
             assert_eq!(code(name), Some("CH"), "{name}");
         }
     }
@@ -150,7 +166,14 @@ mod tests {
 
     #[test]
     fn not_countries() {
-        for line in ["", "8000 Zürich", "Bahnhofstrasse 1", "Hans Muster", "KOREA", "-"] {
+        for line in [
+            "",
+            "8000 Zürich",
+            "Bahnhofstrasse 1",
+            "Hans Muster",
+            "KOREA",
+            "-",
+        ] {
             assert_eq!(code(line), None, "{line}");
         }
     }
@@ -165,14 +188,28 @@ mod tests {
     #[test]
     fn codes_parse() {
         assert_eq!(CountryCode::parse("ch").map(|c| c.as_str()), Ok("CH"));
-        assert_eq!(CountryCode::parse("XX").map_err(|e| e.code), Err("country.unknown"));
-        assert_eq!(CountryCode::parse("CH").map(|c| c.address_name()), Ok("SUISSE"));
+        assert_eq!(
+            CountryCode::parse("XX").map_err(|e| e.code),
+            Err("country.unknown")
+        );
+        assert_eq!(
+            CountryCode::parse("CH").map(|c| c.address_name()),
+            Ok("SUISSE")
+        );
     }
 
     #[test]
     fn tables_are_sorted() {
-        assert!(COUNTRY_NAMES.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)));
+        assert!(
+            COUNTRY_NAMES
+                .windows(2)
+                .all(|w| matches!(w, [a, b] if a.0 < b.0))
+        );
         assert!(FOLD.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)));
-        assert!(DISPLAY_NAMES.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)));
+        assert!(
+            DISPLAY_NAMES
+                .windows(2)
+                .all(|w| matches!(w, [a, b] if a.0 < b.0))
+        );
     }
 }

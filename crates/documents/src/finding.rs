@@ -29,11 +29,21 @@ pub struct Finding {
 
 impl Finding {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, severity: Severity::Error, message: message.into(), page: None }
+        Self {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            page: None,
+        }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, severity: Severity::Warning, message: message.into(), page: None }
+        Self {
+            code,
+            severity: Severity::Warning,
+            message: message.into(),
+            page: None,
+        }
     }
 
     /// The same finding, attributed to a 1-based page.

@@ -10,8 +10,8 @@
 //! plausible default, so a damaged font never stops a letter by itself.
 
 use crate::font_tables::{
-    GLYPH_NAMES, HELVETICA, HELVETICA_BOLD, HELVETICA_BOLD_OBLIQUE, HELVETICA_OBLIQUE, MAC_ROMAN, STANDARD,
-    TIMES_BOLD, TIMES_BOLD_ITALIC, TIMES_ITALIC, TIMES_ROMAN, WIN_ANSI,
+    GLYPH_NAMES, HELVETICA, HELVETICA_BOLD, HELVETICA_BOLD_OBLIQUE, HELVETICA_OBLIQUE, MAC_ROMAN,
+    STANDARD, TIMES_BOLD, TIMES_BOLD_ITALIC, TIMES_ITALIC, TIMES_ROMAN, WIN_ANSI,
 };
 use crate::inspect::strip_subset_prefix;
 use crate::objects::{get, get_array, get_dict, get_name, get_number, number, number_in, resolve};
@@ -62,8 +62,17 @@ struct CodeRange {
 
 #[derive(Debug, Clone)]
 enum Widths {
-    Simple { first: u32, widths: Vec<f32>, missing: f32, fallback: Option<Std14> },
-    Cid { default: f32, single: HashMap<u32, f32>, ranges: Vec<(u32, u32, f32)> },
+    Simple {
+        first: u32,
+        widths: Vec<f32>,
+        missing: f32,
+        fallback: Option<Std14>,
+    },
+    Cid {
+        default: f32,
+        single: HashMap<u32, f32>,
+        ranges: Vec<(u32, u32, f32)>,
+    },
     Std14(Std14),
     Fixed(f32),
 }
@@ -128,7 +137,9 @@ impl Font {
     pub(crate) fn from_dict(doc: &Document, font: &Dictionary, max_stream: usize) -> Font {
         let subtype = get_name(doc, font, b"Subtype").unwrap_or(b"Type1");
         let to_unicode = get(doc, font, b"ToUnicode").and_then(|o| match o {
-            Object::Stream(s) => s.get_plain_content_with_limit(max_stream.min(MAX_CMAP_BYTES)).ok(),
+            Object::Stream(s) => s
+                .get_plain_content_with_limit(max_stream.min(MAX_CMAP_BYTES))
+                .ok(),
             _ => None,
         });
         let to_unicode = to_unicode.map(|bytes| CMap::parse(&bytes));
@@ -146,7 +157,11 @@ impl Font {
         let symbolic = matches!(strip_subset_prefix(base_font), b"Symbol" | b"ZapfDingbats");
 
         // Base encoding: named, or a dictionary with /BaseEncoding and /Differences.
-        let default_table = if subtype == b"Type1" && !symbolic { &STANDARD } else { &WIN_ANSI };
+        let default_table = if subtype == b"Type1" && !symbolic {
+            &STANDARD
+        } else {
+            &WIN_ANSI
+        };
         let table_for = |name: &[u8]| match name {
             b"WinAnsiEncoding" => &WIN_ANSI,
             b"MacRomanEncoding" => &MAC_ROMAN,
@@ -179,25 +194,51 @@ impl Font {
 
         let widths = match get_array(doc, font, b"Widths") {
             Some(values) => {
-                let first = get_number(doc, font, b"FirstChar").map_or(0, |f| f.clamp(0.0, 255.0) as u32);
-                let widths = values.iter().take(256).map(|w| number_in(doc, w).unwrap_or(0.0)).collect();
-                let missing = descriptor.and_then(|d| get_number(doc, d, b"MissingWidth")).unwrap_or(0.0);
-                Widths::Simple { first, widths, missing, fallback: std14 }
+                let first =
+                    get_number(doc, font, b"FirstChar").map_or(0, |f| f.clamp(0.0, 255.0) as u32);
+                let widths = values
+                    .iter()
+                    .take(256)
+                    .map(|w| number_in(doc, w).unwrap_or(0.0))
+                    .collect();
+                let missing = descriptor
+                    .and_then(|d| get_number(doc, d, b"MissingWidth"))
+                    .unwrap_or(0.0);
+                Widths::Simple {
+                    first,
+                    widths,
+                    missing,
+                    fallback: std14,
+                }
             }
             None => match std14 {
                 Some(s) => Widths::Std14(s),
                 None => Widths::Fixed(
                     descriptor
-                        .and_then(|d| get_number(doc, d, b"AvgWidth").or_else(|| get_number(doc, d, b"MissingWidth")))
+                        .and_then(|d| {
+                            get_number(doc, d, b"AvgWidth")
+                                .or_else(|| get_number(doc, d, b"MissingWidth"))
+                        })
                         .filter(|w| *w > 0.0)
                         .unwrap_or(500.0),
                 ),
             },
         };
-        Font { codes: CodeSpace::OneByte, to_unicode, encoding: Some(encoding), widths, scale }
+        Font {
+            codes: CodeSpace::OneByte,
+            to_unicode,
+            encoding: Some(encoding),
+            widths,
+            scale,
+        }
     }
 
-    fn composite(doc: &Document, font: &Dictionary, to_unicode: Option<CMap>, max_stream: usize) -> Font {
+    fn composite(
+        doc: &Document,
+        font: &Dictionary,
+        to_unicode: Option<CMap>,
+        max_stream: usize,
+    ) -> Font {
         // The code length comes from the encoding CMap: Identity-H/V and the
         // other predefined UCS-2 CMaps use two bytes; an embedded CMap states
         // its code space; failing that, the ToUnicode code space is a guide.
@@ -214,17 +255,23 @@ impl Font {
                 _ => CodeSpace::TwoByte,
             },
         };
-        let descendant = get_array(doc, font, b"DescendantFonts").and_then(|a| a.first()).and_then(|d| {
-            match resolve(doc, d) {
+        let descendant = get_array(doc, font, b"DescendantFonts")
+            .and_then(|a| a.first())
+            .and_then(|d| match resolve(doc, d) {
                 Object::Dictionary(dict) => Some(dict),
                 _ => None,
-            }
-        });
+            });
         let widths = match descendant {
             Some(cid_font) => cid_widths(doc, cid_font),
             None => Widths::Fixed(1000.0),
         };
-        Font { codes, to_unicode, encoding: None, widths, scale: 0.001 }
+        Font {
+            codes,
+            to_unicode,
+            encoding: None,
+            widths,
+            scale: 0.001,
+        }
     }
 
     /// Decodes a shown string: appends its text to `out` and calls `advance`
@@ -235,9 +282,14 @@ impl Font {
             let len = self.code_len(rest);
             let (code_bytes, tail) = rest.split_at(len.min(rest.len()));
             rest = tail;
-            let code = code_bytes.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
+            let code = code_bytes
+                .iter()
+                .fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
             let start = out.len();
-            let mapped = self.to_unicode.as_ref().is_some_and(|cmap| cmap.lookup(code, code_bytes.len(), out));
+            let mapped = self
+                .to_unicode
+                .as_ref()
+                .is_some_and(|cmap| cmap.lookup(code, code_bytes.len(), out));
             if !mapped {
                 let scalar = self
                     .encoding
@@ -249,7 +301,10 @@ impl Font {
                 out.push(scalar);
             }
             let width = self.width(code, out.get(start..).unwrap_or_default());
-            advance(Glyph { width: width * self.scale, word_space: code_bytes == [32] });
+            advance(Glyph {
+                width: width * self.scale,
+                word_space: code_bytes == [32],
+            });
         }
     }
 
@@ -262,23 +317,43 @@ impl Font {
                 for (i, b) in bytes.iter().take(4).enumerate() {
                     code = (code << 8) | u32::from(*b);
                     let len = i + 1;
-                    if ranges.iter().any(|r| usize::from(r.len) == len && r.lo <= code && code <= r.hi) {
+                    if ranges
+                        .iter()
+                        .any(|r| usize::from(r.len) == len && r.lo <= code && code <= r.hi)
+                    {
                         return len;
                     }
                 }
-                ranges.iter().map(|r| usize::from(r.len)).min().unwrap_or(1).max(1)
+                ranges
+                    .iter()
+                    .map(|r| usize::from(r.len))
+                    .min()
+                    .unwrap_or(1)
+                    .max(1)
             }
         }
     }
 
     fn width(&self, code: u32, text: &str) -> f32 {
         match &self.widths {
-            Widths::Simple { first, widths, missing, fallback } => code
+            Widths::Simple {
+                first,
+                widths,
+                missing,
+                fallback,
+            } => code
                 .checked_sub(*first)
                 .and_then(|i| widths.get(i as usize).copied())
                 .unwrap_or_else(|| fallback.map_or(*missing, |s| s.width(text))),
-            Widths::Cid { default, single, ranges } => single.get(&code).copied().unwrap_or_else(|| {
-                ranges.iter().find(|(lo, hi, _)| *lo <= code && code <= *hi).map_or(*default, |(_, _, w)| *w)
+            Widths::Cid {
+                default,
+                single,
+                ranges,
+            } => single.get(&code).copied().unwrap_or_else(|| {
+                ranges
+                    .iter()
+                    .find(|(lo, hi, _)| *lo <= code && code <= *hi)
+                    .map_or(*default, |(_, _, w)| *w)
             }),
             Widths::Std14(s) => s.width(text),
             Widths::Fixed(w) => *w,
@@ -311,7 +386,8 @@ fn cid_widths(doc: &Document, cid_font: &Dictionary) -> Widths {
                     i += 2;
                 }
                 Some(last) => {
-                    let (Some(last), Some(width)) = (number(last), w.get(i + 2).and_then(|o| number_in(doc, o)))
+                    let (Some(last), Some(width)) =
+                        (number(last), w.get(i + 2).and_then(|o| number_in(doc, o)))
                     else {
                         break;
                     };
@@ -325,7 +401,11 @@ fn cid_widths(doc: &Document, cid_font: &Dictionary) -> Widths {
             }
         }
     }
-    Widths::Cid { default, single, ranges }
+    Widths::Cid {
+        default,
+        single,
+        ranges,
+    }
 }
 
 /// /Differences: `[code /name /name code /name ...]`.
@@ -355,7 +435,9 @@ pub(crate) fn glyph_unicode(name: &[u8]) -> Option<u16> {
     if let Ok(i) = GLYPH_NAMES.binary_search_by(|(k, _)| k.cmp(&base)) {
         return GLYPH_NAMES.get(i).map(|(_, u)| *u);
     }
-    let hex = base.strip_prefix("uni").or_else(|| base.strip_prefix('u'))?;
+    let hex = base
+        .strip_prefix("uni")
+        .or_else(|| base.strip_prefix('u'))?;
     if hex.len() >= 4 && hex.len() <= 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
         let digits = hex.get(..4)?;
         return u16::from_str_radix(digits, 16).ok();
@@ -408,14 +490,18 @@ impl CMap {
             let Token::Word(word) = token else { continue };
             match word {
                 b"begincodespacerange" => {
-                    while let (Some(Token::Hex(lo)), Some(Token::Hex(hi))) = (tokens.next(), tokens.next()) {
+                    while let (Some(Token::Hex(lo)), Some(Token::Hex(hi))) =
+                        (tokens.next(), tokens.next())
+                    {
                         if let (Some((lo, len)), Some((hi, _))) = (code_of(&lo), code_of(&hi)) {
                             cmap.codespace.push(CodeRange { len, lo, hi });
                         }
                     }
                 }
                 b"beginbfchar" => {
-                    while let (Some(Token::Hex(src)), Some(Token::Hex(dst))) = (tokens.next(), tokens.next()) {
+                    while let (Some(Token::Hex(src)), Some(Token::Hex(dst))) =
+                        (tokens.next(), tokens.next())
+                    {
                         if let Some((code, len)) = code_of(&src) {
                             cmap.chars.insert((code, len), utf16_to_string(&dst));
                         }
@@ -425,33 +511,39 @@ impl CMap {
                         }
                     }
                 }
-                b"beginbfrange" => loop {
-                    let (Some(Token::Hex(lo)), Some(Token::Hex(hi))) = (tokens.next(), tokens.next()) else {
-                        break;
-                    };
-                    let target = match tokens.next() {
-                        Some(Token::Hex(dst)) => BfTarget::Start(utf16_units(&dst)),
-                        Some(Token::Open) => {
-                            let mut list = Vec::new();
-                            while let Some(Token::Hex(dst)) = tokens.next() {
-                                if list.len() < 65_536 {
-                                    list.push(utf16_to_string(&dst));
-                                }
-                            }
-                            BfTarget::List(list)
-                        }
-                        _ => break,
-                    };
-                    if let (Some((lo, len)), Some((hi, _))) = (code_of(&lo), code_of(&hi))
-                        && lo <= hi
+                b"beginbfrange" => {
+                    while let (Some(Token::Hex(lo)), Some(Token::Hex(hi))) =
+                        (tokens.next(), tokens.next())
                     {
-                        cmap.ranges.push(BfRange { lo, hi, len, target });
+                        let target = match tokens.next() {
+                            Some(Token::Hex(dst)) => BfTarget::Start(utf16_units(&dst)),
+                            Some(Token::Open) => {
+                                let mut list = Vec::new();
+                                while let Some(Token::Hex(dst)) = tokens.next() {
+                                    if list.len() < 65_536 {
+                                        list.push(utf16_to_string(&dst));
+                                    }
+                                }
+                                BfTarget::List(list)
+                            }
+                            _ => break,
+                        };
+                        if let (Some((lo, len)), Some((hi, _))) = (code_of(&lo), code_of(&hi))
+                            && lo <= hi
+                        {
+                            cmap.ranges.push(BfRange {
+                                lo,
+                                hi,
+                                len,
+                                target,
+                            });
+                        }
+                        entries += 1;
+                        if entries > MAX_CMAP_ENTRIES {
+                            return cmap;
+                        }
                     }
-                    entries += 1;
-                    if entries > MAX_CMAP_ENTRIES {
-                        return cmap;
-                    }
-                },
+                }
                 _ => {}
             }
         }
@@ -502,11 +594,16 @@ fn code_of(bytes: &[u8]) -> Option<(u32, u8)> {
 }
 
 fn utf16_units(bytes: &[u8]) -> Vec<u16> {
-    bytes.chunks(2).map(|pair| pair.iter().fold(0u16, |acc, b| (acc << 8) | u16::from(*b))).collect()
+    bytes
+        .chunks(2)
+        .map(|pair| pair.iter().fold(0u16, |acc, b| (acc << 8) | u16::from(*b)))
+        .collect()
 }
 
 fn utf16_to_string(bytes: &[u8]) -> String {
-    char::decode_utf16(utf16_units(bytes)).map(|c| c.unwrap_or(REPLACEMENT)).collect()
+    char::decode_utf16(utf16_units(bytes))
+        .map(|c| c.unwrap_or(REPLACEMENT))
+        .collect()
 }
 
 /// The tokens of a CMap program; only what the parser above looks at is
@@ -524,7 +621,11 @@ impl<'a> Iterator for Tokens<'a> {
             let b = *self.bytes.get(self.pos)?;
             match b {
                 b'%' => {
-                    while self.bytes.get(self.pos).is_some_and(|c| *c != b'\n' && *c != b'\r') {
+                    while self
+                        .bytes
+                        .get(self.pos)
+                        .is_some_and(|c| *c != b'\n' && *c != b'\r')
+                    {
                         self.pos += 1;
                     }
                 }
@@ -583,7 +684,8 @@ impl<'a> Iterator for Tokens<'a> {
                 _ => {
                     let start = self.pos;
                     while self.bytes.get(self.pos).is_some_and(|c| {
-                        !c.is_ascii_whitespace() && !matches!(c, b'<' | b'>' | b'[' | b']' | b'(' | b')' | b'%' | 0)
+                        !c.is_ascii_whitespace()
+                            && !matches!(c, b'<' | b'>' | b'[' | b']' | b'(' | b')' | b'%' | 0)
                     }) {
                         self.pos += 1;
                     }
@@ -593,7 +695,9 @@ impl<'a> Iterator for Tokens<'a> {
                         continue;
                     }
                     let word = self.bytes.get(start..self.pos).unwrap_or_default();
-                    let number = std::str::from_utf8(word).ok().and_then(|s| s.parse::<i64>().ok());
+                    let number = std::str::from_utf8(word)
+                        .ok()
+                        .and_then(|s| s.parse::<i64>().ok());
                     return Some(number.map_or(Token::Word(word), Token::Number));
                 }
             }
@@ -653,13 +757,21 @@ mod tests {
         let helvetica = Std14::for_name(b"Helvetica");
         assert!(matches!(helvetica, Some(Std14::Table(_))));
         assert_eq!(helvetica.map(|h| h.width("A")), Some(667.0));
-        assert_eq!(Std14::for_name(b"Courier-Bold").map(|c| c.width("i")), Some(600.0));
+        assert_eq!(
+            Std14::for_name(b"Courier-Bold").map(|c| c.width("i")),
+            Some(600.0)
+        );
         assert!(Std14::for_name(b"Garamond").is_none());
     }
 
     #[test]
     fn garbage_cmap_does_not_panic() {
-        for input in [&b"<<<<>>>>[[[]]]"[..], b"beginbfrange <00> <ff> [", b"begincodespacerange <", b"(((\\"] {
+        for input in [
+            &b"<<<<>>>>[[[]]]"[..],
+            b"beginbfrange <00> <ff> [",
+            b"begincodespacerange <",
+            b"(((\\",
+        ] {
             let _ = CMap::parse(input);
         }
     }

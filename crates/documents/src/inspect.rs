@@ -49,7 +49,11 @@ pub struct IntakeLimits {
 
 impl Default for IntakeLimits {
     fn default() -> Self {
-        Self { max_bytes: 50 * 1024 * 1024, a4_tolerance_pt: 2.0, max_decompressed_bytes: 64 * 1024 * 1024 }
+        Self {
+            max_bytes: 50 * 1024 * 1024,
+            a4_tolerance_pt: 2.0,
+            max_decompressed_bytes: 64 * 1024 * 1024,
+        }
     }
 }
 
@@ -100,14 +104,17 @@ pub fn load_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<Document, Finding
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(unreadable("it does not start like a PDF"));
     }
-    let options = LoadOptions { max_decompressed_size: Some(limits.max_decompressed_bytes), ..LoadOptions::default() };
+    let options = LoadOptions {
+        max_decompressed_size: Some(limits.max_decompressed_bytes),
+        ..LoadOptions::default()
+    };
     match Document::load_mem_with_options(bytes, options) {
         Ok(doc) if doc.is_encrypted() => Err(encrypted()),
         Ok(doc) => Ok(doc),
         Err(lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)) => Err(encrypted()),
-        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
-            Err(unreadable("one of its streams decompresses to more than the allowed size"))
-        }
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => Err(
+            unreadable("one of its streams decompresses to more than the allowed size"),
+        ),
         Err(e) => Err(unreadable(&e.to_string())),
     }
 }
@@ -119,7 +126,9 @@ fn megabytes(bytes: usize) -> f64 {
 fn unreadable(detail: &str) -> Finding {
     Finding::error(
         "pdf.unreadable",
-        format!("the file could not be read as a PDF ({detail}): export or save it again as PDF from the program that made it"),
+        format!(
+            "the file could not be read as a PDF ({detail}): export or save it again as PDF from the program that made it"
+        ),
     )
 }
 
@@ -158,9 +167,18 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
             continue;
         };
         let (width_mm, height_mm) = geometry.displayed_size_mm();
-        infos.push(PageInfo { number, width_mm, height_mm, rotate: geometry.rotate });
+        infos.push(PageInfo {
+            number,
+            width_mm,
+            height_mm,
+            rotate: geometry.rotate,
+        });
         if !geometry.is_a4_portrait(limits.a4_tolerance_pt) {
-            errors.push(not_a4(number, geometry.displayed_size_pt(), limits.a4_tolerance_pt));
+            errors.push(not_a4(
+                number,
+                geometry.displayed_size_pt(),
+                limits.a4_tolerance_pt,
+            ));
         }
     }
     if doc.xref_recovery.is_some() {
@@ -181,7 +199,11 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
     warnings.extend(content.warnings.into_values());
 
     if errors.is_empty() {
-        Ok(PdfReport { page_count: u32::try_from(pages.len()).unwrap_or(u32::MAX), pages: infos, warnings })
+        Ok(PdfReport {
+            page_count: u32::try_from(pages.len()).unwrap_or(u32::MAX),
+            pages: infos,
+            warnings,
+        })
     } else {
         errors.extend(warnings);
         Err(errors)
@@ -190,9 +212,12 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
 
 fn not_a4(page: u32, (w, h): (f32, f32), tolerance: f32) -> Finding {
     let (w_mm, h_mm) = (pt_to_mm(w), pt_to_mm(h));
-    let landscape_a4 = (w - A4_HEIGHT_PT).abs() <= tolerance && (h - A4_WIDTH_PT).abs() <= tolerance;
+    let landscape_a4 =
+        (w - A4_HEIGHT_PT).abs() <= tolerance && (h - A4_WIDTH_PT).abs() <= tolerance;
     let message = if landscape_a4 {
-        format!("page {page} is A4 landscape ({w_mm:.1} × {h_mm:.1} mm): letters must be A4 portrait, rotate the page")
+        format!(
+            "page {page} is A4 landscape ({w_mm:.1} × {h_mm:.1} mm): letters must be A4 portrait, rotate the page"
+        )
     } else {
         format!(
             "page {page} is {w_mm:.1} × {h_mm:.1} mm: letters must be A4 portrait (210 × 297 mm), set the page size to A4 when exporting"
@@ -310,7 +335,13 @@ fn check_dict(doc: &Document, dict: &Dictionary, page: Option<u32>, found: &mut 
     }
 }
 
-fn check_font(doc: &Document, font: &Dictionary, subtype: Option<&[u8]>, page: Option<u32>, found: &mut ContentFindings) {
+fn check_font(
+    doc: &Document,
+    font: &Dictionary,
+    subtype: Option<&[u8]>,
+    page: Option<u32>,
+    found: &mut ContentFindings,
+) {
     // A Type0 font's glyphs live in its descendant (walked on its own); a
     // Type3 font's glyphs are content streams inside the PDF.
     if matches!(subtype, Some(b"Type0" | b"Type3") | None) {

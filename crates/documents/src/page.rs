@@ -32,7 +32,12 @@ pub struct Rect {
 impl Rect {
     /// A rectangle from two corners in any order.
     pub fn new(x0: f32, y0: f32, x1: f32, y1: f32) -> Self {
-        Self { left: x0.min(x1), bottom: y0.min(y1), right: x0.max(x1), top: y0.max(y1) }
+        Self {
+            left: x0.min(x1),
+            bottom: y0.min(y1),
+            right: x0.max(x1),
+            top: y0.max(y1),
+        }
     }
 
     pub fn width(&self) -> f32 {
@@ -60,9 +65,18 @@ impl Rect {
 
     /// A PDF rectangle array `[x0 y0 x1 y1]`, references followed.
     fn from_object(doc: &Document, object: &Object) -> Option<Rect> {
-        let Object::Array(values) = object else { return None };
-        let [a, b, c, d] = values.as_slice() else { return None };
-        let r = Rect::new(number_in(doc, a)?, number_in(doc, b)?, number_in(doc, c)?, number_in(doc, d)?);
+        let Object::Array(values) = object else {
+            return None;
+        };
+        let [a, b, c, d] = values.as_slice() else {
+            return None;
+        };
+        let r = Rect::new(
+            number_in(doc, a)?,
+            number_in(doc, b)?,
+            number_in(doc, c)?,
+            number_in(doc, d)?,
+        );
         (r.width() > 0.0 && r.height() > 0.0).then_some(r)
     }
 }
@@ -84,7 +98,11 @@ impl PageGeometry {
     pub fn displayed_size_pt(&self) -> (f32, f32) {
         let w = self.page_box.width() * self.user_unit;
         let h = self.page_box.height() * self.user_unit;
-        if self.rotate % 180 == 90 { (h, w) } else { (w, h) }
+        if self.rotate % 180 == 90 {
+            (h, w)
+        } else {
+            (w, h)
+        }
     }
 
     /// Width and height in millimetres as displayed.
@@ -108,9 +126,17 @@ pub fn page_geometry(doc: &Document, page_id: ObjectId) -> Option<PageGeometry> 
         .and_then(|o| Rect::from_object(doc, o))
         .and_then(|crop| crop.intersect(&media))
         .unwrap_or(media);
-    let rotate = inherited(doc, page, b"Rotate").and_then(|o| number_in(doc, o)).map_or(0, normalise_rotation);
-    let user_unit = get_number(doc, page, b"UserUnit").filter(|u| *u > 0.0 && *u < 100_000.0).unwrap_or(1.0);
-    Some(PageGeometry { page_box, rotate, user_unit })
+    let rotate = inherited(doc, page, b"Rotate")
+        .and_then(|o| number_in(doc, o))
+        .map_or(0, normalise_rotation);
+    let user_unit = get_number(doc, page, b"UserUnit")
+        .filter(|u| *u > 0.0 && *u < 100_000.0)
+        .unwrap_or(1.0);
+    Some(PageGeometry {
+        page_box,
+        rotate,
+        user_unit,
+    })
 }
 
 /// /Rotate must be a multiple of 90; anything else is read as the nearest one.

@@ -72,12 +72,28 @@ pub fn letters_pdf(letters: &[SampleLetter], sender: &[&str]) -> Vec<u8> {
             let mut content = String::new();
             if page == 1 {
                 lines_at(&mut content, mm(22.0), top(20.0), sender);
-                let address: Vec<&str> = letter.address.iter().map(String::as_str).take(5).collect();
+                let address: Vec<&str> =
+                    letter.address.iter().map(String::as_str).take(5).collect();
                 lines_at(&mut content, mm(24.0), top(64.5), &address);
                 let invoice = format!("Invoice {}", letter.reference);
-                lines_at(&mut content, mm(22.0), top(105.0), &[&invoice, "", "Dear customer,", "please find our invoice for the services of last month."]);
+                lines_at(
+                    &mut content,
+                    mm(22.0),
+                    top(105.0),
+                    &[
+                        &invoice,
+                        "",
+                        "Dear customer,",
+                        "please find our invoice for the services of last month.",
+                    ],
+                );
             } else {
-                lines_at(&mut content, mm(22.0), top(30.0), &["Details of the services, continued."]);
+                lines_at(
+                    &mut content,
+                    mm(22.0),
+                    top(30.0),
+                    &["Details of the services, continued."],
+                );
             }
             let footer = format!("{} - page {page}/{pages}", letter.reference);
             lines_at(&mut content, mm(22.0), top(285.0), &[&footer]);
@@ -90,7 +106,10 @@ pub fn letters_pdf(letters: &[SampleLetter], sender: &[&str]) -> Vec<u8> {
         }
     }
     let count = i64::try_from(kids.len()).unwrap_or(i64::MAX);
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
@@ -108,17 +127,32 @@ mod tests {
     fn sample_letters_pass_intake_and_their_window_reads_back() {
         let letters = vec![
             SampleLetter {
-                address: vec!["Boulangerie Dupont SàRL".into(), "Rue de Bourg 12".into(), "1003 Lausanne".into()],
+                address: vec![
+                    "Boulangerie Dupont SàRL".into(),
+                    "Rue de Bourg 12".into(),
+                    "1003 Lausanne".into(),
+                ],
                 pages: 2,
                 reference: "2026-0001".into(),
             },
             SampleLetter {
-                address: vec!["Müller GmbH".into(), "Hauptstrasse 3".into(), "10115 Berlin".into(), "ALLEMAGNE".into()],
+                address: vec![
+                    "Müller GmbH".into(),
+                    "Hauptstrasse 3".into(),
+                    "10115 Berlin".into(),
+                    "ALLEMAGNE".into(),
+                ],
                 pages: 1,
                 reference: "2026-0002".into(),
             },
         ];
-        let pdf = letters_pdf(&letters, &["Helvetia Fiduciaire SA", "Avenue de la Gare 1, 1003 Lausanne"]);
+        let pdf = letters_pdf(
+            &letters,
+            &[
+                "Helvetia Fiduciaire SA",
+                "Avenue de la Gare 1, 1003 Lausanne",
+            ],
+        );
         let report = inspect_pdf(&pdf, &IntakeLimits::default()).unwrap();
         assert_eq!(report.page_count, 3);
         let first = read_window(&pdf, 0, WindowStandard::SwissLeft).unwrap();

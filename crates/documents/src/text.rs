@@ -26,6 +26,11 @@ const MAX_STACK: usize = 256;
 /// A page with more runs than this stops collecting (the window is read from
 /// the first page of a letter; this bounds memory on hostile input).
 const MAX_RUNS: usize = 200_000;
+/// Form XObjects drawn per page at most (a form drawing another ten times,
+/// ten levels deep, must not cost 10^10 draws).
+const MAX_FORM_DRAWS: usize = 1_000;
+/// Content operations interpreted per page at most, forms included.
+const MAX_OPERATIONS: usize = 5_000_000;
 
 /// A 2-D affine matrix `[a b c d e f]` as in PDF: a point is a row vector,
 /// `[x y 1] × M`.
@@ -63,8 +68,17 @@ impl Matrix {
     }
 
     fn from_operands(operands: &[Object]) -> Option<Matrix> {
-        let [a, b, c, d, e, f] = operands else { return None };
-        Some(Matrix([number(a)?, number(b)?, number(c)?, number(d)?, number(e)?, number(f)?]))
+        let [a, b, c, d, e, f] = operands else {
+            return None;
+        };
+        Some(Matrix([
+            number(a)?,
+            number(b)?,
+            number(c)?,
+            number(d)?,
+            number(e)?,
+            number(f)?,
+        ]))
     }
 
     fn is_finite(&self) -> bool {
@@ -113,7 +127,12 @@ pub struct TextReader<'a> {
 
 impl<'a> TextReader<'a> {
     pub fn new(doc: &'a Document) -> Self {
-        Self { doc, pages: None, fonts: HashMap::new(), max_content_bytes: DEFAULT_MAX_CONTENT_BYTES }
+        Self {
+            doc,
+            pages: None,
+            fonts: HashMap::new(),
+            max_content_bytes: DEFAULT_MAX_CONTENT_BYTES,
+        }
     }
 
     /// Bounds how much content a page (and each form) may decompress to.
@@ -143,7 +162,10 @@ impl<'a> TextReader<'a> {
         self.page_ids().get(page_index).copied().ok_or_else(|| {
             Finding::error(
                 "pdf.page_missing",
-                format!("the document has {count} page(s); page {} does not exist", page_index.saturating_add(1)),
+                format!(
+                    "the document has {count} page(s); page {} does not exist",
+                    page_index.saturating_add(1)
+                ),
             )
         })
     }
@@ -153,10 +175,14 @@ impl<'a> TextReader<'a> {
         let page_id = self.page_id(page_index)?;
         let number = u32::try_from(page_index.saturating_add(1)).unwrap_or(u32::MAX);
         let unreadable = |why: &str| {
-            Finding::error("pdf.unreadable", format!("page {number} could not be read ({why}): export the document again"))
-                .on_page(number)
+            Finding::error(
+                "pdf.unreadable",
+                format!("page {number} could not be read ({why}): export the document again"),
+            )
+            .on_page(number)
         };
-        let geometry = page_geometry(self.doc, page_id).ok_or_else(|| unreadable("no page size"))?;
+        let geometry =
+            page_geometry(self.doc, page_id).ok_or_else(|| unreadable("no page size"))?;
         let page = dict_of(self.doc, page_id).ok_or_else(|| unreadable("not a page"))?;
         let content = self
             .doc
@@ -168,9 +194,20 @@ impl<'a> TextReader<'a> {
         });
         // Page space: origin at the bottom-left of the effective box.
         let origin = Matrix::translate(-geometry.page_box.left, -geometry.page_box.bottom);
-        let mut interpreter = Interpreter { reader: self, runs: Vec::new(), forms: Vec::new() };
+        let mut interpreter = Interpreter {
+            reader: self,
+            runs: Vec::new(),
+            forms: Vec::new(),
+            form_content: HashMap::new(),
+            form_draws: 0,
+            operations: 0,
+        };
         interpreter.run(&content, resources, origin);
-        Ok(PageText { page: number, geometry, runs: interpreter.runs })
+        Ok(PageText {
+            page: number,
+            geometry,
+            runs: interpreter.runs,
+        })
     }
 
     fn font(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Option<Arc<Font>> {
@@ -182,11 +219,17 @@ impl<'a> TextReader<'a> {
                 if let Some(font) = self.fonts.get(id) {
                     return Some(Arc::clone(font));
                 }
-                let font = Arc::new(Font::from_dict(doc, dict_of(doc, *id)?, self.max_content_bytes));
+                let font = Arc::new(Font::from_dict(
+                    doc,
+                    dict_of(doc, *id)?,
+                    self.max_content_bytes,
+                ));
                 self.fonts.insert(*id, Arc::clone(&font));
                 Some(font)
             }
-            Object::Dictionary(dict) => Some(Arc::new(Font::from_dict(doc, dict, self.max_content_bytes))),
+            Object::Dictionary(dict) => {
+                Some(Arc::new(Font::from_dict(doc, dict, self.max_content_bytes)))
+            }
             _ => None,
         }
     }
@@ -210,6 +253,10 @@ struct Interpreter<'r, 'a> {
     runs: Vec<TextRun>,
     /// Forms being interpreted (cycle guard).
     forms: Vec<ObjectId>,
+    /// Each form's content is decompressed once per page.
+    form_content: HashMap<ObjectId, Arc<Vec<u8>>>,
+    form_draws: usize,
+    operations: usize,
 }
 
 impl<'a> Interpreter<'_, 'a> {
@@ -229,17 +276,14 @@ impl<'a> Interpreter<'_, 'a> {
         let mut tlm = Matrix::IDENTITY;
         for operation in Content::decode_iter(content) {
             let Ok(op) = operation else { break };
-            if self.runs.len() >= MAX_RUNS {
+            self.operations += 1;
+            if self.runs.len() >= MAX_RUNS || self.operations > MAX_OPERATIONS {
                 break;
             }
             let operands = op.operands.as_slice();
             let num = |i: usize| operands.get(i).and_then(number);
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < MAX_STACK {
-                        stack.push(gs.clone());
-                    }
-                }
+                "q" if stack.len() < MAX_STACK => stack.push(gs.clone()),
                 "Q" => {
                     if let Some(saved) = stack.pop() {
                         gs = saved;
@@ -334,19 +378,39 @@ impl<'a> Interpreter<'_, 'a> {
     /// Follows a Form XObject: its /Matrix, its own /Resources (else ours).
     fn form(&mut self, resources: Option<&'a Dictionary>, name: &[u8], gs: &GraphicsState) {
         let doc = self.reader.doc;
-        if self.forms.len() >= MAX_FORM_DEPTH {
+        if self.forms.len() >= MAX_FORM_DEPTH
+            || self.form_draws >= MAX_FORM_DRAWS
+            || self.operations > MAX_OPERATIONS
+        {
             return;
         }
-        let Some(xobjects) = resources.and_then(|r| get_dict(doc, r, b"XObject")) else { return };
-        let Ok(Object::Reference(id)) = xobjects.get(name) else { return };
+        let Some(xobjects) = resources.and_then(|r| get_dict(doc, r, b"XObject")) else {
+            return;
+        };
+        let Ok(Object::Reference(id)) = xobjects.get(name) else {
+            return;
+        };
         if self.forms.contains(id) {
             return;
         }
-        let Ok(Object::Stream(stream)) = doc.get_object(*id) else { return };
+        let Ok(Object::Stream(stream)) = doc.get_object(*id) else {
+            return;
+        };
         if get_name(doc, &stream.dict, b"Subtype") != Some(b"Form") {
             return;
         }
-        let Ok(content) = stream.get_plain_content_with_limit(self.reader.max_content_bytes) else { return };
+        let content = match self.form_content.get(id) {
+            Some(content) => Arc::clone(content),
+            None => {
+                let Ok(bytes) = stream.get_plain_content_with_limit(self.reader.max_content_bytes)
+                else {
+                    return;
+                };
+                let content = Arc::new(bytes);
+                self.form_content.insert(*id, Arc::clone(&content));
+                content
+            }
+        };
         let matrix = get_array(doc, &stream.dict, b"Matrix")
             .and_then(|m| {
                 let values: Vec<f32> = m.iter().filter_map(|v| number_in(doc, v)).collect();
@@ -365,6 +429,7 @@ impl<'a> Interpreter<'_, 'a> {
             return;
         }
         self.forms.push(*id);
+        self.form_draws += 1;
         self.run(&content, form_resources, ctm);
         self.forms.pop();
     }
@@ -379,7 +444,12 @@ impl<'a> Interpreter<'_, 'a> {
         let mut text = String::with_capacity(bytes.len());
         let mut advance = 0.0f32;
         font.decode(bytes, &mut text, |glyph| {
-            let spacing = gs.char_spacing + if glyph.word_space { gs.word_spacing } else { 0.0 };
+            let spacing = gs.char_spacing
+                + if glyph.word_space {
+                    gs.word_spacing
+                } else {
+                    0.0
+                };
             advance += (glyph.width * gs.size + spacing) * gs.horizontal_scale;
         });
         let next = Matrix::translate(advance, 0.0).then(tm);
@@ -387,10 +457,21 @@ impl<'a> Interpreter<'_, 'a> {
             *tm = next;
         }
         let (end_x, end_y) = tm.then(&gs.ctm).apply(0.0, gs.rise);
-        if text.is_empty() || ![x, y, end_x, end_y, font_size].iter().all(|v| v.is_finite()) {
+        if text.is_empty()
+            || ![x, y, end_x, end_y, font_size]
+                .iter()
+                .all(|v| v.is_finite())
+        {
             return;
         }
-        self.runs.push(TextRun { text, x, y, end_x, end_y, font_size });
+        self.runs.push(TextRun {
+            text,
+            x,
+            y,
+            end_x,
+            end_y,
+            font_size,
+        });
     }
 }
 

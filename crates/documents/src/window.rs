@@ -55,8 +55,12 @@ pub struct WindowZone {
 }
 
 impl WindowStandard {
-    pub const ALL: [WindowStandard; 4] =
-        [WindowStandard::SwissLeft, WindowStandard::Din5008A, WindowStandard::Din5008B, WindowStandard::RightWindow];
+    pub const ALL: [WindowStandard; 4] = [
+        WindowStandard::SwissLeft,
+        WindowStandard::Din5008A,
+        WindowStandard::Din5008B,
+        WindowStandard::RightWindow,
+    ];
 
     /// Stable name for configuration and APIs.
     pub fn code(self) -> &'static str {
@@ -74,18 +78,34 @@ impl WindowStandard {
 
     pub fn zone(self) -> WindowZone {
         match self {
-            WindowStandard::SwissLeft => {
-                WindowZone { left_mm: 22.0, top_mm: 60.0, width_mm: 85.5, height_mm: 25.5, return_band_mm: 0.0 }
-            }
-            WindowStandard::Din5008A => {
-                WindowZone { left_mm: 20.0, top_mm: 27.0, width_mm: 85.0, height_mm: 45.0, return_band_mm: 5.0 }
-            }
-            WindowStandard::Din5008B => {
-                WindowZone { left_mm: 20.0, top_mm: 45.0, width_mm: 85.0, height_mm: 45.0, return_band_mm: 5.0 }
-            }
-            WindowStandard::RightWindow => {
-                WindowZone { left_mm: 118.0, top_mm: 50.0, width_mm: 85.0, height_mm: 40.0, return_band_mm: 0.0 }
-            }
+            WindowStandard::SwissLeft => WindowZone {
+                left_mm: 22.0,
+                top_mm: 60.0,
+                width_mm: 85.5,
+                height_mm: 25.5,
+                return_band_mm: 0.0,
+            },
+            WindowStandard::Din5008A => WindowZone {
+                left_mm: 20.0,
+                top_mm: 27.0,
+                width_mm: 85.0,
+                height_mm: 45.0,
+                return_band_mm: 5.0,
+            },
+            WindowStandard::Din5008B => WindowZone {
+                left_mm: 20.0,
+                top_mm: 45.0,
+                width_mm: 85.0,
+                height_mm: 45.0,
+                return_band_mm: 5.0,
+            },
+            WindowStandard::RightWindow => WindowZone {
+                left_mm: 118.0,
+                top_mm: 50.0,
+                width_mm: 85.0,
+                height_mm: 40.0,
+                return_band_mm: 0.0,
+            },
         }
     }
 
@@ -94,7 +114,13 @@ impl WindowStandard {
     pub fn clear_zone(self) -> WindowZone {
         let w = self.zone();
         let top = (w.top_mm - CLEAR_ZONE_HEIGHT_MM).max(0.0);
-        WindowZone { left_mm: w.left_mm, top_mm: top, width_mm: w.width_mm, height_mm: w.top_mm - top, return_band_mm: 0.0 }
+        WindowZone {
+            left_mm: w.left_mm,
+            top_mm: top,
+            width_mm: w.width_mm,
+            height_mm: w.top_mm - top,
+            return_band_mm: 0.0,
+        }
     }
 }
 
@@ -104,7 +130,12 @@ impl WindowZone {
         let unit = geometry.user_unit;
         let height = geometry.page_box.height();
         let pt = |mm: f32| mm_to_pt(mm) / unit;
-        Rect::new(pt(self.left_mm), height - pt(self.top_mm), pt(self.left_mm + self.width_mm), height - pt(self.top_mm + self.height_mm))
+        Rect::new(
+            pt(self.left_mm),
+            height - pt(self.top_mm),
+            pt(self.left_mm + self.width_mm),
+            height - pt(self.top_mm + self.height_mm),
+        )
     }
 }
 
@@ -134,19 +165,32 @@ pub struct WindowText {
 impl WindowText {
     /// The recipient's lines (the return-address band left out).
     pub fn address_lines(&self) -> Vec<String> {
-        self.lines.iter().filter(|l| !l.return_address).map(|l| l.text.clone()).collect()
+        self.lines
+            .iter()
+            .filter(|l| !l.return_address)
+            .map(|l| l.text.clone())
+            .collect()
     }
 
     /// The sender's line(s) in the return-address band, if any.
     pub fn return_address(&self) -> Option<String> {
-        let parts: Vec<&str> = self.lines.iter().filter(|l| l.return_address).map(|l| l.text.as_str()).collect();
+        let parts: Vec<&str> = self
+            .lines
+            .iter()
+            .filter(|l| l.return_address)
+            .map(|l| l.text.as_str())
+            .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     }
 }
 
 /// Reads the window of a 0-based page of a PDF given as bytes (parsed once,
 /// with the default intake limits).
-pub fn read_window(bytes: &[u8], page_index: usize, standard: WindowStandard) -> Result<WindowText, Finding> {
+pub fn read_window(
+    bytes: &[u8],
+    page_index: usize,
+    standard: WindowStandard,
+) -> Result<WindowText, Finding> {
     let doc = load_pdf(bytes, &IntakeLimits::default())?;
     read_window_in(&doc, page_index, standard)
 }
@@ -154,13 +198,23 @@ pub fn read_window(bytes: &[u8], page_index: usize, standard: WindowStandard) ->
 /// Reads the window of a 0-based page of an already loaded document. For
 /// many pages of one document, keep a [`TextReader`] and use
 /// [`PageText::window`] so fonts are read once.
-pub fn read_window_in(doc: &Document, page_index: usize, standard: WindowStandard) -> Result<WindowText, Finding> {
+pub fn read_window_in(
+    doc: &Document,
+    page_index: usize,
+    standard: WindowStandard,
+) -> Result<WindowText, Finding> {
     TextReader::new(doc).page_text(page_index)?.window(standard)
 }
 
 /// Checks that the clear zone above the window of a 0-based page is empty.
-pub fn clear_zone_is_empty(doc: &Document, page_index: usize, standard: WindowStandard) -> Result<(), Finding> {
-    TextReader::new(doc).page_text(page_index)?.clear_zone_is_empty(standard)
+pub fn clear_zone_is_empty(
+    doc: &Document,
+    page_index: usize,
+    standard: WindowStandard,
+) -> Result<(), Finding> {
+    TextReader::new(doc)
+        .page_text(page_index)?
+        .clear_zone_is_empty(standard)
 }
 
 impl PageText {
@@ -183,7 +237,11 @@ impl PageText {
                 line
             })
             .collect();
-        Ok(WindowText { standard, page: self.page, lines })
+        Ok(WindowText {
+            standard,
+            page: self.page,
+            lines,
+        })
     }
 
     /// `letter.clear_zone_not_empty` when any text touches the clear zone
@@ -196,7 +254,11 @@ impl PageText {
             .iter()
             .filter(|r| {
                 let (left, right) = (r.x.min(r.end_x), r.x.max(r.end_x));
-                r.y >= rect.bottom && r.y <= rect.top && right >= rect.left && left <= rect.right && !r.text.trim().is_empty()
+                r.y >= rect.bottom
+                    && r.y <= rect.top
+                    && right >= rect.left
+                    && left <= rect.right
+                    && !r.text.trim().is_empty()
             })
             .collect();
         if found.is_empty() {
@@ -238,14 +300,18 @@ fn group_lines(runs: &mut [&TextRun]) -> Vec<WindowLine> {
     let mut groups: Vec<Vec<&TextRun>> = Vec::new();
     for run in runs.iter() {
         let joins = groups.last().and_then(|g| g.first()).is_some_and(|first| {
-            (first.y - run.y).abs() <= LINE_TOLERANCE_EM * first.font_size.max(run.font_size).max(1.0)
+            (first.y - run.y).abs()
+                <= LINE_TOLERANCE_EM * first.font_size.max(run.font_size).max(1.0)
         });
         match groups.last_mut() {
             Some(group) if joins => group.push(run),
             _ => groups.push(vec![run]),
         }
     }
-    groups.into_iter().filter_map(|group| join_line(group)).collect()
+    groups
+        .into_iter()
+        .filter_map(|group| join_line(group))
+        .collect()
 }
 
 fn join_line(mut group: Vec<&TextRun>) -> Option<WindowLine> {
@@ -270,7 +336,13 @@ fn join_line(mut group: Vec<&TextRun>) -> Option<WindowLine> {
         previous = Some(run);
     }
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!text.is_empty()).then_some(WindowLine { text, x, baseline, font_size, return_address: false })
+    (!text.is_empty()).then_some(WindowLine {
+        text,
+        x,
+        baseline,
+        font_size,
+        return_address: false,
+    })
 }
 
 #[cfg(test)]
@@ -279,7 +351,14 @@ mod tests {
     use crate::page::A4_HEIGHT_PT;
 
     fn run(text: &str, x: f32, y: f32, width: f32) -> TextRun {
-        TextRun { text: text.to_string(), x, y, end_x: x + width, end_y: y, font_size: 10.0 }
+        TextRun {
+            text: text.to_string(),
+            x,
+            y,
+            end_x: x + width,
+            end_y: y,
+            font_size: 10.0,
+        }
     }
 
     #[test]
@@ -299,14 +378,24 @@ mod tests {
 
     #[test]
     fn fake_bold_is_read_once() {
-        let runs = [run("Anna", 70.0, 500.0, 20.0), run("Anna", 70.3, 500.0, 20.0)];
+        let runs = [
+            run("Anna", 70.0, 500.0, 20.0),
+            run("Anna", 70.3, 500.0, 20.0),
+        ];
         let mut refs: Vec<&TextRun> = runs.iter().collect();
-        assert_eq!(group_lines(&mut refs).first().map(|l| l.text.as_str()), Some("Anna"));
+        assert_eq!(
+            group_lines(&mut refs).first().map(|l| l.text.as_str()),
+            Some("Anna")
+        );
     }
 
     #[test]
     fn zones_convert_from_top_left_millimetres() {
-        let geometry = PageGeometry { page_box: Rect::new(0.0, 0.0, 595.276, A4_HEIGHT_PT), rotate: 0, user_unit: 1.0 };
+        let geometry = PageGeometry {
+            page_box: Rect::new(0.0, 0.0, 595.276, A4_HEIGHT_PT),
+            rotate: 0,
+            user_unit: 1.0,
+        };
         let rect = WindowStandard::SwissLeft.zone().to_rect(&geometry);
         assert!((rect.left - mm_to_pt(22.0)).abs() < 0.01);
         assert!((rect.top - (A4_HEIGHT_PT - mm_to_pt(60.0))).abs() < 0.01);

@@ -1,5 +1,10 @@
 //! Intake checks on PDFs generated in code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -26,10 +31,17 @@ fn refused(bytes: &[u8]) -> Vec<Finding> {
 
 #[test]
 fn a_plain_a4_letter_is_accepted() {
-    let report = inspect_pdf(&swiss_letter(&["Hans Muster", "Weg 1", "3000 Bern"]), &limits()).unwrap();
+    let report = inspect_pdf(
+        &swiss_letter(&["Hans Muster", "Weg 1", "3000 Bern"]),
+        &limits(),
+    )
+    .unwrap();
     assert_eq!(report.page_count, 1);
     let page = &report.pages[0];
-    assert!((page.width_mm - 210.0).abs() < 0.1 && (page.height_mm - 297.0).abs() < 0.1, "{page:?}");
+    assert!(
+        (page.width_mm - 210.0).abs() < 0.1 && (page.height_mm - 297.0).abs() < 0.1,
+        "{page:?}"
+    );
     // Helvetica is one of the standard 14: no warning.
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 }
@@ -42,7 +54,11 @@ fn letter_size_page_is_refused_with_page_and_millimetres() {
     let findings = refused(&pdf.bytes());
     assert_eq!(codes(&findings), ["pdf.not_a4"]);
     assert_eq!(findings[0].page, Some(2));
-    assert!(findings[0].message.contains("215.9 × 279.4 mm"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("215.9 × 279.4 mm"),
+        "{}",
+        findings[0].message
+    );
     assert!(findings[0].message.contains("page 2"));
 }
 
@@ -73,7 +89,11 @@ fn rotation_decides_orientation() {
     pdf.page([0.0, 0.0, 841.89, 595.276], None, b"", &[]);
     let findings = refused(&pdf.bytes());
     assert_eq!(codes(&findings), ["pdf.not_a4", "pdf.not_a4"]);
-    assert!(findings[0].message.contains("A4 landscape"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("A4 landscape"),
+        "{}",
+        findings[0].message
+    );
     assert_eq!(findings[1].page, Some(2));
 }
 
@@ -83,7 +103,10 @@ fn boxes_are_inherited_and_cropbox_wins() {
     let mut pdf = Pdf::new();
     let page = dictionary! { "Type" => "Page" };
     pdf.page_dict(page, b"");
-    pdf.pages_entry("MediaBox", Object::Array(vec![0.into(), 0.into(), 841.89.into(), 595.276.into()]));
+    pdf.pages_entry(
+        "MediaBox",
+        Object::Array(vec![0.into(), 0.into(), 841.89.into(), 595.276.into()]),
+    );
     pdf.pages_entry("Rotate", Object::Integer(270));
     let report = inspect_pdf(&pdf.bytes(), &limits()).unwrap();
     assert_eq!(report.pages[0].rotate, 270);
@@ -108,7 +131,10 @@ fn empty_page_tree_has_no_pages() {
 #[test]
 fn too_large_is_refused_before_parsing() {
     let bytes = swiss_letter(&["A", "B"]);
-    let small = IntakeLimits { max_bytes: 100, ..IntakeLimits::default() };
+    let small = IntakeLimits {
+        max_bytes: 100,
+        ..IntakeLimits::default()
+    };
     let findings = inspect_pdf(&bytes, &small).unwrap_err();
     assert_eq!(codes(&findings), ["pdf.too_large"]);
 }
@@ -116,24 +142,42 @@ fn too_large_is_refused_before_parsing() {
 #[test]
 fn garbage_and_truncated_files_are_unreadable() {
     assert_eq!(codes(&refused(b"")), ["pdf.unreadable"]);
-    assert_eq!(codes(&refused(b"hello, this is not a pdf at all")), ["pdf.unreadable"]);
+    assert_eq!(
+        codes(&refused(b"hello, this is not a pdf at all")),
+        ["pdf.unreadable"]
+    );
     assert_eq!(codes(&refused(&[0xFFu8; 4096])), ["pdf.unreadable"]);
     let bytes = swiss_letter(&["Hans Muster", "Weg 1", "3000 Bern"]);
     for cut in [9, 30, bytes.len() / 3, bytes.len() / 2] {
         let findings = refused(&bytes[..cut]);
-        let errors: Vec<&str> = findings.iter().filter(|f| f.is_error()).map(|f| f.code).collect();
-        assert!(matches!(errors.as_slice(), ["pdf.unreadable"] | ["pdf.no_pages"]), "cut at {cut}: {findings:?}");
+        let errors: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.is_error())
+            .map(|f| f.code)
+            .collect();
+        assert!(
+            matches!(errors.as_slice(), ["pdf.unreadable"] | ["pdf.no_pages"]),
+            "cut at {cut}: {findings:?}"
+        );
     }
 }
 
 fn encrypted(user_password: &str) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let f1 = pdf.helvetica();
-    pdf.page(A4, None, helvetica_lines(60.0, 600.0, &["Secret"]).as_bytes(), &[("F1", f1)]);
+    pdf.page(
+        A4,
+        None,
+        helvetica_lines(60.0, 600.0, &["Secret"]).as_bytes(),
+        &[("F1", f1)],
+    );
     let mut doc = pdf.document();
     doc.trailer.set(
         "ID",
-        Object::Array(vec![Object::string_literal(b"0123456789abcdef"), Object::string_literal(b"fedcba9876543210")]),
+        Object::Array(vec![
+            Object::string_literal(b"0123456789abcdef"),
+            Object::string_literal(b"fedcba9876543210"),
+        ]),
     );
     let filter: Arc<dyn CryptFilter> = Arc::new(Aes128CryptFilter);
     let state = EncryptionState::try_from(EncryptionVersion::V4 {
@@ -185,8 +229,12 @@ fn javascript_open_action_is_refused() {
 fn javascript_name_tree_is_refused() {
     let mut pdf = Pdf::new();
     pdf.page(A4, None, b"", &[]);
-    let action = pdf.doc.add_object(dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("x()") });
-    let tree = pdf.doc.add_object(dictionary! { "Names" => vec![Object::string_literal("init"), action.into()] });
+    let action = pdf
+        .doc
+        .add_object(dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("x()") });
+    let tree = pdf
+        .doc
+        .add_object(dictionary! { "Names" => vec![Object::string_literal("init"), action.into()] });
     pdf.catalog_entry("Names", dictionary! { "JavaScript" => tree });
     assert_eq!(codes(&refused(&pdf.bytes())), ["pdf.javascript"]);
 }
@@ -209,11 +257,16 @@ fn launch_action_on_a_page_names_the_page() {
 fn embedded_files_are_refused() {
     let mut pdf = Pdf::new();
     pdf.page(A4, None, b"", &[]);
-    let file = pdf.doc.add_object(Stream::new(dictionary! { "Type" => "EmbeddedFile" }, b"MZ payload".to_vec()));
+    let file = pdf.doc.add_object(Stream::new(
+        dictionary! { "Type" => "EmbeddedFile" },
+        b"MZ payload".to_vec(),
+    ));
     let spec = pdf.doc.add_object(dictionary! {
         "Type" => "Filespec", "F" => Object::string_literal("invoice.exe"), "EF" => dictionary! { "F" => file },
     });
-    let tree = pdf.doc.add_object(dictionary! { "Names" => vec![Object::string_literal("invoice.exe"), spec.into()] });
+    let tree = pdf.doc.add_object(
+        dictionary! { "Names" => vec![Object::string_literal("invoice.exe"), spec.into()] },
+    );
     pdf.catalog_entry("Names", dictionary! { "EmbeddedFiles" => tree });
     assert_eq!(codes(&refused(&pdf.bytes())), ["pdf.embedded_files"]);
 }
@@ -222,8 +275,13 @@ fn embedded_files_are_refused() {
 fn xfa_forms_are_refused() {
     let mut pdf = Pdf::new();
     pdf.page(A4, None, b"", &[]);
-    let xdp = pdf.doc.add_object(Stream::new(dictionary! {}, b"<xdp:xdp/>".to_vec()));
-    pdf.catalog_entry("AcroForm", dictionary! { "Fields" => Vec::<Object>::new(), "XFA" => xdp });
+    let xdp = pdf
+        .doc
+        .add_object(Stream::new(dictionary! {}, b"<xdp:xdp/>".to_vec()));
+    pdf.catalog_entry(
+        "AcroForm",
+        dictionary! { "Fields" => Vec::<Object>::new(), "XFA" => xdp },
+    );
     assert_eq!(codes(&refused(&pdf.bytes())), ["pdf.xfa"]);
 }
 
@@ -231,16 +289,28 @@ fn xfa_forms_are_refused() {
 fn everything_wrong_is_reported_at_once() {
     let mut pdf = Pdf::new();
     pdf.page([0.0, 0.0, 612.0, 792.0], None, b"", &[]);
-    let js = pdf.doc.add_object(dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("x") });
+    let js = pdf
+        .doc
+        .add_object(dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("x") });
     pdf.catalog_entry("OpenAction", js);
-    let xdp = pdf.doc.add_object(Stream::new(dictionary! {}, b"<xdp/>".to_vec()));
+    let xdp = pdf
+        .doc
+        .add_object(Stream::new(dictionary! {}, b"<xdp/>".to_vec()));
     pdf.catalog_entry("AcroForm", dictionary! { "XFA" => xdp });
     let arial = pdf.arial_not_embedded();
     pdf.page(A4, None, b"BT /F2 10 Tf (x) Tj ET", &[("F2", arial)]);
     let findings = refused(&pdf.bytes());
     let mut got = codes(&findings);
     got.sort_unstable();
-    assert_eq!(got, ["pdf.font_not_embedded", "pdf.javascript", "pdf.not_a4", "pdf.xfa"]);
+    assert_eq!(
+        got,
+        [
+            "pdf.font_not_embedded",
+            "pdf.javascript",
+            "pdf.not_a4",
+            "pdf.xfa"
+        ]
+    );
     // Errors first, warnings last.
     assert_eq!(findings.last().map(|f| f.severity), Some(Severity::Warning));
 }
@@ -265,7 +335,10 @@ fn fonts_not_embedded_warn_with_their_name() {
 fn a_finding_converts_to_the_domain_error() {
     let findings = refused(b"junk");
     let invalid: courrier_domain::Invalid = findings[0].clone().into();
-    assert_eq!((invalid.field, invalid.code), ("document", "pdf.unreadable"));
+    assert_eq!(
+        (invalid.field, invalid.code),
+        ("document", "pdf.unreadable")
+    );
 }
 
 #[test]

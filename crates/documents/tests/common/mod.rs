@@ -1,5 +1,11 @@
 //! Builds test PDFs in code with lopdf's object model.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat, dictionary};
 
@@ -39,7 +45,13 @@ impl Pdf {
         let pages = doc.new_object_id();
         let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
         doc.trailer.set("Root", catalog);
-        Pdf { doc, pages, catalog, kids: Vec::new(), pages_extra: Vec::new() }
+        Pdf {
+            doc,
+            pages,
+            catalog,
+            kids: Vec::new(),
+            pages_extra: Vec::new(),
+        }
     }
 
     /// Standard Type1 Helvetica, WinAnsiEncoding, no /Widths (standard 14 metrics apply).
@@ -67,7 +79,10 @@ impl Pdf {
     /// whose glyph ids are [`CID_ALPHABET`] positions + 1, with a ToUnicode
     /// CMap using both bfrange (A–Z) and bfchar (the rest).
     pub fn cid_font(&mut self) -> ObjectId {
-        let file = self.doc.add_object(Stream::new(dictionary! {}, b"not really a font program".to_vec()));
+        let file = self.doc.add_object(Stream::new(
+            dictionary! {},
+            b"not really a font program".to_vec(),
+        ));
         let descriptor = self.doc.add_object(dictionary! {
             "Type" => "FontDescriptor", "FontName" => "ABCDEF+NotoSans", "Flags" => 4, "ItalicAngle" => 0,
             "Ascent" => 1069, "Descent" => -293, "CapHeight" => 714, "StemV" => 80, "FontFile2" => file,
@@ -77,13 +92,21 @@ impl Pdf {
         let n = CID_ALPHABET.chars().count() as i64;
         let widths: Vec<Object> = (0..n).map(|_| Object::Integer(600)).collect();
         let space = cid_of(' ') as i64;
-        let w = vec![Object::Integer(1), Object::Array(widths), space.into(), space.into(), 500.into()];
+        let w = vec![
+            Object::Integer(1),
+            Object::Array(widths),
+            space.into(),
+            space.into(),
+            500.into(),
+        ];
         let cid_font = self.doc.add_object(dictionary! {
             "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "ABCDEF+NotoSans",
             "CIDSystemInfo" => dictionary! { "Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal("Identity"), "Supplement" => 0 },
             "FontDescriptor" => descriptor, "DW" => 1000, "W" => w, "CIDToGIDMap" => "Identity",
         });
-        let to_unicode = self.doc.add_object(Stream::new(dictionary! {}, to_unicode_cmap()));
+        let to_unicode = self
+            .doc
+            .add_object(Stream::new(dictionary! {}, to_unicode_cmap()));
         self.doc.add_object(dictionary! {
             "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "ABCDEF+NotoSans", "Encoding" => "Identity-H",
             "DescendantFonts" => vec![cid_font.into()], "ToUnicode" => to_unicode,
@@ -91,7 +114,13 @@ impl Pdf {
     }
 
     /// Adds a page; `fonts` become /Resources /Font entries.
-    pub fn page(&mut self, media: [f32; 4], rotate: Option<i64>, content: &[u8], fonts: &[(&str, ObjectId)]) -> ObjectId {
+    pub fn page(
+        &mut self,
+        media: [f32; 4],
+        rotate: Option<i64>,
+        content: &[u8],
+        fonts: &[(&str, ObjectId)],
+    ) -> ObjectId {
         let mut font_dict = Dictionary::new();
         for (name, id) in fonts {
             font_dict.set(*name, *id);
@@ -108,7 +137,9 @@ impl Pdf {
 
     /// Adds a page from a ready dictionary (Parent and Contents are set here).
     pub fn page_dict(&mut self, mut page: Dictionary, content: &[u8]) -> ObjectId {
-        let contents = self.doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+        let contents = self
+            .doc
+            .add_object(Stream::new(dictionary! {}, content.to_vec()));
         page.set("Parent", self.pages);
         page.set("Contents", contents);
         let id = self.doc.add_object(page);
@@ -133,7 +164,9 @@ impl Pdf {
         for (k, v) in self.pages_extra.drain(..) {
             pages.set(k, v);
         }
-        self.doc.objects.insert(self.pages, Object::Dictionary(pages));
+        self.doc
+            .objects
+            .insert(self.pages, Object::Dictionary(pages));
     }
 
     pub fn bytes(mut self) -> Vec<u8> {
@@ -155,7 +188,11 @@ pub const CID_ALPHABET: &str =
     " ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,-/&'äöüÄÖÜéèàçß";
 
 pub fn cid_of(c: char) -> u16 {
-    CID_ALPHABET.chars().position(|x| x == c).expect("char in test alphabet") as u16 + 1
+    CID_ALPHABET
+        .chars()
+        .position(|x| x == c)
+        .expect("char in test alphabet") as u16
+        + 1
 }
 
 /// A text string for the CID font: two bytes per glyph id.
@@ -175,8 +212,15 @@ fn to_unicode_cmap() -> Vec<u8> {
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
     );
     let upper_start = cid_of('A');
-    s.push_str(&format!("1 beginbfrange\n<{:04X}> <{:04X}> <0041>\nendbfrange\n", upper_start, upper_start + 25));
-    let rest: Vec<char> = CID_ALPHABET.chars().filter(|c| !c.is_ascii_uppercase()).collect();
+    s.push_str(&format!(
+        "1 beginbfrange\n<{:04X}> <{:04X}> <0041>\nendbfrange\n",
+        upper_start,
+        upper_start + 25
+    ));
+    let rest: Vec<char> = CID_ALPHABET
+        .chars()
+        .filter(|c| !c.is_ascii_uppercase())
+        .collect();
     s.push_str(&format!("{} beginbfchar\n", rest.len()));
     for c in rest {
         let mut units = [0u16; 2];
@@ -226,9 +270,17 @@ pub fn helvetica_lines(x: f32, y: f32, lines: &[&str]) -> String {
 pub fn swiss_letter(address: &[&str]) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let f1 = pdf.helvetica();
-    let mut content = helvetica_lines(mm(22.0), y_from_top(20.0), &["Muster Treuhand AG", "Seestrasse 5, 8002 Zürich"]);
+    let mut content = helvetica_lines(
+        mm(22.0),
+        y_from_top(20.0),
+        &["Muster Treuhand AG", "Seestrasse 5, 8002 Zürich"],
+    );
     content.push_str(&helvetica_lines(mm(24.0), y_from_top(65.0), address));
-    content.push_str(&helvetica_lines(mm(22.0), y_from_top(110.0), &["Sehr geehrte Damen und Herren", "Wir danken Ihnen."]));
+    content.push_str(&helvetica_lines(
+        mm(22.0),
+        y_from_top(110.0),
+        &["Sehr geehrte Damen und Herren", "Wir danken Ihnen."],
+    ));
     pdf.page(A4, None, content.as_bytes(), &[("F1", f1)]);
     pdf.bytes()
 }
