@@ -73,6 +73,26 @@ id_type!(
     /// A webhook endpoint of an organisation.
     WebhookId
 );
+id_type!(
+    /// An item in a digital mailbox: scanned at a mail center or delivered digitally.
+    MailItemId
+);
+id_type!(
+    /// The digital mailbox of an organisation or person.
+    MailboxId
+);
+id_type!(
+    /// A mail-center location (one address where mail is received and handled).
+    LocationId
+);
+id_type!(
+    /// A task in a mail center's queue (scan, forward, shred, …).
+    TaskId
+);
+id_type!(
+    /// A pickup at a mail-center counter.
+    PickupId
+);
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod letters;
 pub mod locale;
+pub mod mailbox;
 pub mod money;
 pub mod password;
 
@@ -19,5 +20,6 @@ pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use email::EmailAddress;
 pub use error::Invalid;
 pub use ids::{ApiKeyId, InvitationId, JobId, LetterId, OrgId, RunId, UserId, WebhookId};
+pub use ids::{LocationId, MailItemId, MailboxId, PickupId, TaskId};
 pub use locale::Locale;
 pub use money::{Currency, Money};

@@ -1,0 +1,799 @@
+//! What a mail item is, as the clerk records it at intake: kind, format,
+//! weight, the registered and object flags, and what the envelope is known to
+//! contain. [`scannable`] decides from that description whether the scanning
+//! service may open and scan it; what it refuses is forwarded physically
+//! instead (ePost's "transmission automatique des contenus ne pouvant être
+//! scannés").
+//!
+//! Refusal codes are `mail.unscannable.<why>` (see [`UnscannableReason`]);
+//! descriptions that cannot be right are `mail.dimensions_invalid`,
+//! `mail.weight_invalid`, `mail.item_kind_unknown`, `mail.format_unknown`
+//! and `mail.content_unknown`.
+
+use crate::Invalid;
+use std::fmt;
+
+/// What the clerk sees on the counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    Letter,
+    /// A flat envelope larger than a letter (C4 and beyond), still paper.
+    LargeEnvelope,
+    Parcel,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 3] = [ItemKind::Letter, ItemKind::LargeEnvelope, ItemKind::Parcel];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Letter => "letter",
+            ItemKind::LargeEnvelope => "large_envelope",
+            ItemKind::Parcel => "parcel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        ItemKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "kind",
+                    "mail.item_kind_unknown",
+                    format!("'{s}' is not letter, large_envelope or parcel"),
+                )
+            })
+    }
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// ISO 216 A sizes in millimetres, short side first.
+const A6_MM: (u32, u32) = (105, 148);
+const A5_MM: (u32, u32) = (148, 210);
+const A4_MM: (u32, u32) = (210, 297);
+const A3_MM: (u32, u32) = (297, 420);
+
+/// Measuring by hand with a tape is good to a couple of millimetres: an A4
+/// envelope measured 211 × 298 is still A4, a postcard measured 104 × 147 is
+/// still A6.
+pub const FORMAT_TOLERANCE_MM: u32 = 2;
+
+/// Anything longer than this on one side is a typing error, not mail.
+pub const MAX_SIDE_MM: u32 = 3_000;
+
+/// The smallest A size an item fits in, or outside the range the scanner
+/// takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemFormat {
+    /// Smaller than A6 in both directions (a business card, a tiny
+    /// envelope): too small for the scanner feed.
+    SmallerThanA6,
+    A6,
+    A5,
+    A4,
+    A3,
+    /// Does not fit in A3: too large for the scanner bed.
+    LargerThanA3,
+}
+
+impl ItemFormat {
+    pub const ALL: [ItemFormat; 6] = [
+        ItemFormat::SmallerThanA6,
+        ItemFormat::A6,
+        ItemFormat::A5,
+        ItemFormat::A4,
+        ItemFormat::A3,
+        ItemFormat::LargerThanA3,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ItemFormat::SmallerThanA6 => "smaller_than_a6",
+            ItemFormat::A6 => "a6",
+            ItemFormat::A5 => "a5",
+            ItemFormat::A4 => "a4",
+            ItemFormat::A3 => "a3",
+            ItemFormat::LargerThanA3 => "larger_than_a3",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        ItemFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "format",
+                    "mail.format_unknown",
+                    format!("'{s}' is not a known item format"),
+                )
+            })
+    }
+
+    /// Classifies measured sides in millimetres, in either orientation.
+    ///
+    /// The item is the smallest A size it fits in, with
+    /// [`FORMAT_TOLERANCE_MM`] of slack; it is [`ItemFormat::SmallerThanA6`]
+    /// only when it is smaller than A6 (less the tolerance) on *both* sides,
+    /// so a letter folded in three (99 × 210) is A5, not "too small".
+    /// Zero or absurd sides (over [`MAX_SIDE_MM`]) are refused.
+    pub fn from_mm(width: u32, height: u32) -> Result<Self, Invalid> {
+        if width == 0 || height == 0 || width > MAX_SIDE_MM || height > MAX_SIDE_MM {
+            return Err(Invalid::new(
+                "dimensions",
+                "mail.dimensions_invalid",
+                format!(
+                    "{width} × {height} mm is not a mail item (each side 1 to {MAX_SIDE_MM} mm)"
+                ),
+            ));
+        }
+        let (short, long) = if width <= height {
+            (width, height)
+        } else {
+            (height, width)
+        };
+        let fits = |(s, l): (u32, u32)| {
+            short <= s + FORMAT_TOLERANCE_MM && long <= l + FORMAT_TOLERANCE_MM
+        };
+        let below =
+            |(s, l): (u32, u32)| short < s - FORMAT_TOLERANCE_MM && long < l - FORMAT_TOLERANCE_MM;
+        Ok(if below(A6_MM) {
+            ItemFormat::SmallerThanA6
+        } else if fits(A6_MM) {
+            ItemFormat::A6
+        } else if fits(A5_MM) {
+            ItemFormat::A5
+        } else if fits(A4_MM) {
+            ItemFormat::A4
+        } else if fits(A3_MM) {
+            ItemFormat::A3
+        } else {
+            ItemFormat::LargerThanA3
+        })
+    }
+}
+
+impl fmt::Display for ItemFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Heaviest item a clerk can record (100 kg); more is a typing error.
+pub const MAX_WEIGHT_GRAMS: u32 = 100_000;
+
+/// A scale reading in grams, 1 g to [`MAX_WEIGHT_GRAMS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Grams(u32);
+
+impl Grams {
+    pub fn new(grams: u32) -> Result<Self, Invalid> {
+        if grams == 0 || grams > MAX_WEIGHT_GRAMS {
+            return Err(Invalid::new(
+                "weight",
+                "mail.weight_invalid",
+                format!("{grams} g is not a weight between 1 g and {MAX_WEIGHT_GRAMS} g"),
+            ));
+        }
+        Ok(Self(grams))
+    }
+
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// Something the clerk knows (or the sender declared) is in the envelope, and
+/// which keeps it out of the scanner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContentFlag {
+    SimCard,
+    Cd,
+    UsbKey,
+    PlasticCard,
+    IdentityDocument,
+    Badge,
+    PinCode,
+    Money,
+    Ticket,
+    Voucher,
+    Cheque,
+}
+
+impl ContentFlag {
+    pub const ALL: [ContentFlag; 11] = [
+        ContentFlag::SimCard,
+        ContentFlag::Cd,
+        ContentFlag::UsbKey,
+        ContentFlag::PlasticCard,
+        ContentFlag::IdentityDocument,
+        ContentFlag::Badge,
+        ContentFlag::PinCode,
+        ContentFlag::Money,
+        ContentFlag::Ticket,
+        ContentFlag::Voucher,
+        ContentFlag::Cheque,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ContentFlag::SimCard => "sim_card",
+            ContentFlag::Cd => "cd",
+            ContentFlag::UsbKey => "usb_key",
+            ContentFlag::PlasticCard => "plastic_card",
+            ContentFlag::IdentityDocument => "identity_document",
+            ContentFlag::Badge => "badge",
+            ContentFlag::PinCode => "pin_code",
+            ContentFlag::Money => "money",
+            ContentFlag::Ticket => "ticket",
+            ContentFlag::Voucher => "voucher",
+            ContentFlag::Cheque => "cheque",
+        }
+    }
+
+    /// Words for a message to the customer.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ContentFlag::SimCard => "a SIM card",
+            ContentFlag::Cd => "a CD",
+            ContentFlag::UsbKey => "a USB key",
+            ContentFlag::PlasticCard => "a plastic card",
+            ContentFlag::IdentityDocument => "an identity document",
+            ContentFlag::Badge => "a badge",
+            ContentFlag::PinCode => "a PIN code",
+            ContentFlag::Money => "money",
+            ContentFlag::Ticket => "a ticket",
+            ContentFlag::Voucher => "a voucher",
+            ContentFlag::Cheque => "a cheque",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        ContentFlag::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "contents",
+                    "mail.content_unknown",
+                    format!("'{s}' is not a known content flag"),
+                )
+            })
+    }
+
+    /// Not paper at all: cards, media, keys, identity documents, badges.
+    pub const fn is_non_paper(self) -> bool {
+        matches!(
+            self,
+            ContentFlag::SimCard
+                | ContentFlag::Cd
+                | ContentFlag::UsbKey
+                | ContentFlag::PlasticCard
+                | ContentFlag::IdentityDocument
+                | ContentFlag::Badge
+        )
+    }
+
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for ContentFlag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of [`ContentFlag`]s, stored as a small bit set (or, through
+/// [`ContentFlags::to_csv`], as `sim_card,cheque`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ContentFlags(u16);
+
+impl ContentFlags {
+    pub const NONE: ContentFlags = ContentFlags(0);
+
+    pub const fn with(self, flag: ContentFlag) -> Self {
+        Self(self.0 | flag.bit())
+    }
+
+    pub const fn contains(self, flag: ContentFlag) -> bool {
+        self.0 & flag.bit() != 0
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The flags in [`ContentFlag::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = ContentFlag> {
+        ContentFlag::ALL
+            .into_iter()
+            .filter(move |f| self.contains(*f))
+    }
+
+    /// Comma-separated names, in [`ContentFlag::ALL`] order; empty for none.
+    pub fn to_csv(self) -> String {
+        self.iter()
+            .map(ContentFlag::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Reads comma-separated names (blanks around names and empty entries
+    /// are ignored; an unknown name is refused).
+    pub fn parse_csv(s: &str) -> Result<Self, Invalid> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .try_fold(Self::NONE, |acc, p| Ok(acc.with(ContentFlag::parse(p)?)))
+    }
+}
+
+impl FromIterator<ContentFlag> for ContentFlags {
+    fn from_iter<T: IntoIterator<Item = ContentFlag>>(iter: T) -> Self {
+        iter.into_iter().fold(Self::NONE, Self::with)
+    }
+}
+
+/// How an item reached the mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// On paper, logged at a mail center: there is a physical original.
+    MailCenter,
+    /// Delivered as a PDF by an integrated sender: nothing physical exists.
+    Digital,
+}
+
+impl Origin {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Origin::MailCenter => "mail_center",
+            Origin::Digital => "digital",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s {
+            "mail_center" => Ok(Origin::MailCenter),
+            "digital" => Ok(Origin::Digital),
+            _ => Err(Invalid::new(
+                "origin",
+                "mail.origin_unknown",
+                format!("'{s}' is not mail_center or digital"),
+            )),
+        }
+    }
+}
+
+/// An item as recorded: the facts the rules in this module decide on.
+/// Build one with [`MailItem::physical`] or [`MailItem::digital`], then set
+/// the flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailItem {
+    pub origin: Origin,
+    pub kind: ItemKind,
+    pub format: ItemFormat,
+    /// `None` for a digital delivery, which has no weight.
+    pub weight: Option<Grams>,
+    pub registered: bool,
+    /// The clerk feels an object (a key, a card, a pen) through the envelope.
+    pub contains_object: bool,
+    pub contents: ContentFlags,
+    /// Marked as advertising by the clerk (unaddressed promotion, catalogue).
+    pub advertising: bool,
+    /// The sender as read from the envelope or given by the integrated sender.
+    pub sender: Option<String>,
+}
+
+impl MailItem {
+    /// A paper item logged at a mail center, with no flags set.
+    pub fn physical(kind: ItemKind, format: ItemFormat, weight: Grams) -> Self {
+        Self {
+            origin: Origin::MailCenter,
+            kind,
+            format,
+            weight: Some(weight),
+            registered: false,
+            contains_object: false,
+            contents: ContentFlags::NONE,
+            advertising: false,
+            sender: None,
+        }
+    }
+
+    /// A letter delivered digitally (a PDF, taken as A4).
+    pub fn digital(sender: impl Into<String>) -> Self {
+        Self {
+            origin: Origin::Digital,
+            kind: ItemKind::Letter,
+            format: ItemFormat::A4,
+            weight: None,
+            registered: false,
+            contains_object: false,
+            contents: ContentFlags::NONE,
+            advertising: false,
+            sender: Some(sender.into()),
+        }
+    }
+
+    pub fn with_sender(mut self, sender: impl Into<String>) -> Self {
+        self.sender = Some(sender.into());
+        self
+    }
+
+    pub fn with_content(mut self, flag: ContentFlag) -> Self {
+        self.contents = self.contents.with(flag);
+        self
+    }
+
+    pub fn with_object(mut self) -> Self {
+        self.contains_object = true;
+        self
+    }
+
+    pub fn with_registered(mut self) -> Self {
+        self.registered = true;
+        self
+    }
+
+    pub fn with_advertising(mut self) -> Self {
+        self.advertising = true;
+        self
+    }
+
+    pub const fn is_physical(&self) -> bool {
+        matches!(self.origin, Origin::MailCenter)
+    }
+}
+
+/// Why an item is not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnscannableReason {
+    /// SIM card, CD, USB key, plastic card, identity document or badge.
+    NonPaper(ContentFlag),
+    PinCode,
+    Money,
+    Ticket,
+    Voucher,
+    Cheque,
+    /// The clerk flagged a physical object in the envelope.
+    Object,
+    /// Parcels are not opened for scanning.
+    Parcel,
+    /// Larger than A3.
+    TooLarge,
+    /// Smaller than A6.
+    TooSmall,
+}
+
+impl UnscannableReason {
+    /// Stable code, `mail.unscannable.<why>`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            UnscannableReason::NonPaper(_) => "mail.unscannable.non_paper",
+            UnscannableReason::PinCode => "mail.unscannable.pin_code",
+            UnscannableReason::Money => "mail.unscannable.money",
+            UnscannableReason::Ticket => "mail.unscannable.ticket",
+            UnscannableReason::Voucher => "mail.unscannable.voucher",
+            UnscannableReason::Cheque => "mail.unscannable.cheque",
+            UnscannableReason::Object => "mail.unscannable.object",
+            UnscannableReason::Parcel => "mail.unscannable.parcel",
+            UnscannableReason::TooLarge => "mail.unscannable.too_large",
+            UnscannableReason::TooSmall => "mail.unscannable.too_small",
+        }
+    }
+
+    /// What the customer reads.
+    pub fn message(self) -> String {
+        match self {
+            UnscannableReason::NonPaper(flag) => {
+                format!("the item contains {}, which is not paper", flag.label())
+            }
+            UnscannableReason::PinCode => "the item contains a PIN code".into(),
+            UnscannableReason::Money => "the item contains money".into(),
+            UnscannableReason::Ticket => "the item contains a ticket".into(),
+            UnscannableReason::Voucher => "the item contains a voucher".into(),
+            UnscannableReason::Cheque => "the item contains a cheque".into(),
+            UnscannableReason::Object => "the item contains a physical object".into(),
+            UnscannableReason::Parcel => "parcels are not opened for scanning".into(),
+            UnscannableReason::TooLarge => "the item is larger than A3".into(),
+            UnscannableReason::TooSmall => "the item is smaller than A6".into(),
+        }
+    }
+
+    fn of_content(flag: ContentFlag) -> Self {
+        match flag {
+            ContentFlag::PinCode => UnscannableReason::PinCode,
+            ContentFlag::Money => UnscannableReason::Money,
+            ContentFlag::Ticket => UnscannableReason::Ticket,
+            ContentFlag::Voucher => UnscannableReason::Voucher,
+            ContentFlag::Cheque => UnscannableReason::Cheque,
+            other => UnscannableReason::NonPaper(other),
+        }
+    }
+}
+
+/// The scanning service may not scan this item; it is forwarded physically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not scanned: {} ({})", reason.message(), reason.code())]
+pub struct Unscannable {
+    pub reason: UnscannableReason,
+}
+
+impl From<Unscannable> for Invalid {
+    fn from(u: Unscannable) -> Self {
+        Invalid::new("item", u.reason.code(), u.reason.message())
+    }
+}
+
+/// Every reason an item is not scanned, most specific first: declared
+/// contents (in [`ContentFlag::ALL`] order), an object, a parcel, then the
+/// format. Empty when it may be scanned. A digital delivery has nothing to
+/// scan and no reasons.
+pub fn unscannable_reasons(item: &MailItem) -> Vec<UnscannableReason> {
+    if !item.is_physical() {
+        return Vec::new();
+    }
+    let mut out: Vec<UnscannableReason> = item
+        .contents
+        .iter()
+        .map(UnscannableReason::of_content)
+        .collect();
+    if item.contains_object {
+        out.push(UnscannableReason::Object);
+    }
+    if item.kind == ItemKind::Parcel {
+        out.push(UnscannableReason::Parcel);
+    }
+    match item.format {
+        ItemFormat::LargerThanA3 => out.push(UnscannableReason::TooLarge),
+        ItemFormat::SmallerThanA6 => out.push(UnscannableReason::TooSmall),
+        _ => {}
+    }
+    out
+}
+
+/// Whether the scanning service may scan `item`; the refusal carries the
+/// first of [`unscannable_reasons`].
+pub fn scannable(item: &MailItem) -> Result<(), Unscannable> {
+    match unscannable_reasons(item).first() {
+        Some(reason) => Err(Unscannable { reason: *reason }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn letter() -> MailItem {
+        MailItem::physical(ItemKind::Letter, ItemFormat::A5, Grams::new(20).unwrap())
+    }
+
+    #[test]
+    fn formats_of_common_items() {
+        let f = |w, h| ItemFormat::from_mm(w, h).unwrap();
+        assert_eq!(f(105, 148), ItemFormat::A6); // postcard
+        assert_eq!(f(148, 105), ItemFormat::A6); // either orientation
+        assert_eq!(f(104, 147), ItemFormat::A6); // measured a little short
+        assert_eq!(f(114, 162), ItemFormat::A5); // C6 envelope
+        assert_eq!(f(110, 220), ItemFormat::A4); // DL envelope
+        assert_eq!(f(99, 210), ItemFormat::A5); // A4 folded in three
+        assert_eq!(f(162, 229), ItemFormat::A4); // C5 envelope
+        assert_eq!(f(229, 324), ItemFormat::A3); // C4 envelope
+        assert_eq!(f(211, 298), ItemFormat::A4); // A4 within tolerance
+        assert_eq!(f(297, 420), ItemFormat::A3);
+        assert_eq!(f(300, 430), ItemFormat::LargerThanA3);
+        assert_eq!(f(250, 600), ItemFormat::LargerThanA3); // a poster tube
+        assert_eq!(f(55, 85), ItemFormat::SmallerThanA6); // business card
+        assert_eq!(f(90, 140), ItemFormat::SmallerThanA6);
+        assert_eq!(f(102, 200), ItemFormat::A5); // narrow but long: not small
+    }
+
+    #[test]
+    fn absurd_dimensions_are_refused() {
+        for (w, h) in [(0, 100), (100, 0), (3_001, 100), (u32::MAX, u32::MAX)] {
+            assert_eq!(
+                ItemFormat::from_mm(w, h).unwrap_err().code,
+                "mail.dimensions_invalid"
+            );
+        }
+        assert!(ItemFormat::from_mm(3_000, 3_000).is_ok());
+    }
+
+    #[test]
+    fn weights() {
+        assert_eq!(Grams::new(0).unwrap_err().code, "mail.weight_invalid");
+        assert_eq!(Grams::new(100_001).unwrap_err().code, "mail.weight_invalid");
+        assert_eq!(Grams::new(1).unwrap().get(), 1);
+        assert_eq!(Grams::new(100_000).unwrap().get(), 100_000);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in ItemKind::ALL {
+            assert_eq!(ItemKind::parse(k.as_str()).unwrap(), k);
+        }
+        for f in ItemFormat::ALL {
+            assert_eq!(ItemFormat::parse(f.as_str()).unwrap(), f);
+        }
+        for c in ContentFlag::ALL {
+            assert_eq!(ContentFlag::parse(c.as_str()).unwrap(), c);
+        }
+        for o in [Origin::MailCenter, Origin::Digital] {
+            assert_eq!(Origin::parse(o.as_str()).unwrap(), o);
+        }
+        assert_eq!(
+            ItemKind::parse("box").unwrap_err().code,
+            "mail.item_kind_unknown"
+        );
+        assert_eq!(
+            ItemFormat::parse("b5").unwrap_err().code,
+            "mail.format_unknown"
+        );
+        assert_eq!(
+            ContentFlag::parse("floppy").unwrap_err().code,
+            "mail.content_unknown"
+        );
+        assert_eq!(
+            Origin::parse("fax").unwrap_err().code,
+            "mail.origin_unknown"
+        );
+    }
+
+    #[test]
+    fn content_flag_sets() {
+        let set: ContentFlags = [
+            ContentFlag::Cheque,
+            ContentFlag::SimCard,
+            ContentFlag::Cheque,
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(set.to_csv(), "sim_card,cheque");
+        assert_eq!(ContentFlags::parse_csv(" cheque , sim_card,").unwrap(), set);
+        assert_eq!(ContentFlags::parse_csv("").unwrap(), ContentFlags::NONE);
+        assert!(ContentFlags::NONE.is_empty());
+        assert_eq!(
+            ContentFlags::parse_csv("cheque,floppy").unwrap_err().code,
+            "mail.content_unknown"
+        );
+    }
+
+    #[test]
+    fn a_plain_letter_is_scanned() {
+        assert_eq!(scannable(&letter()), Ok(()));
+        let large = MailItem::physical(
+            ItemKind::LargeEnvelope,
+            ItemFormat::A3,
+            Grams::new(400).unwrap(),
+        )
+        .with_registered();
+        assert_eq!(scannable(&large), Ok(()));
+        for f in [ItemFormat::A6, ItemFormat::A5, ItemFormat::A4] {
+            let mut l = letter();
+            l.format = f;
+            assert_eq!(scannable(&l), Ok(()));
+        }
+    }
+
+    #[test]
+    fn every_listed_content_keeps_an_item_out_of_the_scanner() {
+        let expected = [
+            (ContentFlag::SimCard, "mail.unscannable.non_paper"),
+            (ContentFlag::Cd, "mail.unscannable.non_paper"),
+            (ContentFlag::UsbKey, "mail.unscannable.non_paper"),
+            (ContentFlag::PlasticCard, "mail.unscannable.non_paper"),
+            (ContentFlag::IdentityDocument, "mail.unscannable.non_paper"),
+            (ContentFlag::Badge, "mail.unscannable.non_paper"),
+            (ContentFlag::PinCode, "mail.unscannable.pin_code"),
+            (ContentFlag::Money, "mail.unscannable.money"),
+            (ContentFlag::Ticket, "mail.unscannable.ticket"),
+            (ContentFlag::Voucher, "mail.unscannable.voucher"),
+            (ContentFlag::Cheque, "mail.unscannable.cheque"),
+        ];
+        assert_eq!(expected.len(), ContentFlag::ALL.len());
+        for (flag, code) in expected {
+            let err = scannable(&letter().with_content(flag)).unwrap_err();
+            assert_eq!(err.reason.code(), code, "{flag}");
+            let invalid = Invalid::from(err);
+            assert_eq!(invalid.code, code);
+            assert_eq!(invalid.field, "item");
+        }
+        let usb =
+            Invalid::from(scannable(&letter().with_content(ContentFlag::UsbKey)).unwrap_err());
+        assert!(usb.message.contains("USB key"), "{}", usb.message);
+    }
+
+    #[test]
+    fn objects_parcels_and_formats() {
+        let code = |i: &MailItem| scannable(i).unwrap_err().reason.code();
+        assert_eq!(code(&letter().with_object()), "mail.unscannable.object");
+        let parcel = MailItem::physical(ItemKind::Parcel, ItemFormat::A4, Grams::new(900).unwrap());
+        assert_eq!(code(&parcel), "mail.unscannable.parcel");
+        let mut big = letter();
+        big.format = ItemFormat::LargerThanA3;
+        assert_eq!(code(&big), "mail.unscannable.too_large");
+        let mut small = letter();
+        small.format = ItemFormat::SmallerThanA6;
+        assert_eq!(code(&small), "mail.unscannable.too_small");
+    }
+
+    #[test]
+    fn the_most_specific_reason_comes_first_and_all_are_listed() {
+        let mut item = letter()
+            .with_content(ContentFlag::Cheque)
+            .with_content(ContentFlag::SimCard)
+            .with_object();
+        item.format = ItemFormat::LargerThanA3;
+        assert_eq!(
+            unscannable_reasons(&item),
+            vec![
+                UnscannableReason::NonPaper(ContentFlag::SimCard),
+                UnscannableReason::Cheque,
+                UnscannableReason::Object,
+                UnscannableReason::TooLarge,
+            ]
+        );
+        assert_eq!(
+            scannable(&item).unwrap_err().reason,
+            UnscannableReason::NonPaper(ContentFlag::SimCard)
+        );
+    }
+
+    #[test]
+    fn digital_deliveries_have_nothing_to_refuse() {
+        let d = MailItem::digital("LuTax");
+        assert!(!d.is_physical());
+        assert_eq!(d.weight, None);
+        assert!(unscannable_reasons(&d).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn format_ignores_orientation(w in 1u32..=3_000, h in 1u32..=3_000) {
+            prop_assert_eq!(ItemFormat::from_mm(w, h).unwrap(), ItemFormat::from_mm(h, w).unwrap());
+        }
+
+        #[test]
+        fn a_larger_item_never_has_a_smaller_format(
+            w in 1u32..=1_000, h in 1u32..=1_000, dw in 0u32..200, dh in 0u32..200,
+        ) {
+            let small = ItemFormat::from_mm(w, h).unwrap();
+            let large = ItemFormat::from_mm(w + dw, h + dh).unwrap();
+            prop_assert!(large >= small, "{}x{} is {} but {}x{} is {}", w, h, small, w + dw, h + dh, large);
+        }
+
+        #[test]
+        fn scannable_iff_no_reason(
+            bits in 0u16..(1 << 11), object in any::<bool>(), k in 0usize..3, f in 0usize..6,
+        ) {
+            let contents: ContentFlags = ContentFlag::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .map(|(_, c)| c)
+                .collect();
+            let item = MailItem {
+                contents,
+                contains_object: object,
+                ..MailItem::physical(ItemKind::ALL[k], ItemFormat::ALL[f], Grams::new(50).unwrap())
+            };
+            let reasons = unscannable_reasons(&item);
+            prop_assert_eq!(scannable(&item).is_ok(), reasons.is_empty());
+            // Paper letters and large envelopes, A6 to A3, nothing declared: scanned.
+            let plain = bits == 0 && !object && ItemKind::ALL[k] != ItemKind::Parcel
+                && !matches!(ItemFormat::ALL[f], ItemFormat::LargerThanA3 | ItemFormat::SmallerThanA6);
+            prop_assert_eq!(reasons.is_empty(), plain);
+            prop_assert_eq!(ContentFlags::parse_csv(&contents.to_csv()).unwrap(), contents);
+        }
+    }
+}
