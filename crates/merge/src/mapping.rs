@@ -154,7 +154,14 @@ fn aliases(field: &str) -> &'static [&'static str] {
         ],
         "country" => &["land", "pays", "paese", "nazione", "staat"],
         "subject" => &["betreff", "objet", "oggetto", "onderwerp"],
-        "body" => &["text", "message", "brieftext", "nachricht", "corps", "testo"],
+        "body" => &[
+            "text",
+            "message",
+            "brieftext",
+            "nachricht",
+            "corps",
+            "testo",
+        ],
         _ => &[],
     }
 }

@@ -138,15 +138,26 @@ impl Renderer {
         jiff::Timestamp::from_millisecond(self.clock.now().millis()).ok()
     }
 
+    fn today(&self) -> Today {
+        Today::Clock(self.now(), self.tz.clone())
+    }
+
     /// Render `template` with `inputs` as `sys.inputs`, dated today.
     pub fn render(
         &self,
         template: &str,
         inputs: &BTreeMap<String, String>,
     ) -> Result<Vec<u8>, Invalid> {
-        let template = Template::new(template);
-        let today = Today::Clock(self.now(), self.tz.clone());
-        self.compile_pdf(&template, inputs, &today)
+        self.render_template(&Template::new(template), inputs)
+    }
+
+    /// Render a template that comes with files, dated today.
+    pub fn render_template(
+        &self,
+        template: &Template,
+        inputs: &BTreeMap<String, String>,
+    ) -> Result<Vec<u8>, Invalid> {
+        self.compile_pdf(template, inputs, self.today())
             .map_err(Invalid::from)
     }
 
@@ -157,7 +168,7 @@ impl Renderer {
         inputs: &BTreeMap<String, String>,
         date: Date,
     ) -> Result<Vec<u8>, Invalid> {
-        self.compile_pdf(template, inputs, &Today::Fixed(date))
+        self.compile_pdf(template, inputs, Today::Fixed(date))
             .map_err(Invalid::from)
     }
 
@@ -168,19 +179,19 @@ impl Renderer {
         template: &Template,
         inputs: &BTreeMap<String, String>,
     ) -> Result<usize, TemplateError> {
-        let today = Today::Clock(self.now(), self.tz.clone());
-        let world = LetterWorld::new(template, inputs, today)?;
-        let document = guarded(|| world.compile())?;
-        Ok(document.pages().len())
+        let world = LetterWorld::new(template, inputs, self.today())?;
+        let pages = guarded(|| world.compile().map(|document| document.pages().len()));
+        typst::comemo::evict(CACHE_AGE);
+        pages
     }
 
     fn compile_pdf(
         &self,
         template: &Template,
         inputs: &BTreeMap<String, String>,
-        today: &Today,
+        today: Today,
     ) -> Result<Vec<u8>, TemplateError> {
-        let world = LetterWorld::new(template, inputs, today.clone())?;
+        let world = LetterWorld::new(template, inputs, today)?;
         let result = guarded(|| {
             let document = world.compile()?;
             let options = typst_pdf::PdfOptions {
@@ -201,7 +212,6 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, TemplateError>) -> Result<T, Templat
         .unwrap_or_else(|_| Err(internal("the typesetter failed")))
 }
 
-#[derive(Clone)]
 enum Today {
     Fixed(Date),
     Clock(Option<jiff::Timestamp>, TimeZone),
@@ -294,7 +304,13 @@ impl<'a> LetterWorld<'a> {
             line: position.map(|(l, _)| l + 1),
             column: position.map(|(_, c)| c + 1),
             message: diag.message.to_string(),
-            hints: diag.hints.iter().map(|h| h.v.to_string()).collect(),
+            // Hints about the typst command line's flags mean nothing here.
+            hints: diag
+                .hints
+                .iter()
+                .map(|h| h.v.to_string())
+                .filter(|h| !h.contains("`--"))
+                .collect(),
         }
     }
 
@@ -356,8 +372,8 @@ impl World for LetterWorld<'_> {
                     Some(offset) => {
                         #[allow(clippy::cast_possible_truncation)]
                         let seconds = offset.seconds().round() as i64;
-                        let shift = jiff::tz::Offset::from_seconds(i32::try_from(seconds).ok()?)
-                            .ok()?;
+                        let shift =
+                            jiff::tz::Offset::from_seconds(i32::try_from(seconds).ok()?).ok()?;
                         shift.to_datetime(now).date()
                     }
                     None => tz.to_datetime(now).date(),

@@ -9,10 +9,10 @@
 //!
 //! CSV details:
 //! - encoding: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
-//!   A file that is not valid UTF-8 and holds no valid UTF-8 multi-byte
-//!   character is Windows-1252 (what Excel writes on a European Windows). A
-//!   file that mixes valid UTF-8 characters with invalid bytes is UTF-8 with
-//!   damaged rows: those rows get `rows.encoding`.
+//!   A file that is not valid UTF-8 is Windows-1252 (what Excel writes on a
+//!   European Windows), unless it holds more valid UTF-8 non-ASCII characters
+//!   than invalid sequences: then it is UTF-8 with damaged rows, and those
+//!   rows get `rows.encoding`.
 //! - delimiter: `;`, `,` or tab, whichever occurs most in the header line
 //!   (outside quotes).
 //! - quoting: RFC 4180 (`"a;b"`, `"line 1\nline 2"`, `"say ""hi"""`).
@@ -291,7 +291,10 @@ fn detect_encoding(bytes: &[u8]) -> (std::borrow::Cow<'_, [u8]>, Decode, TextEnc
     if std::str::from_utf8(bytes).is_ok() {
         return (Cow::Borrowed(bytes), Decode::Utf8, TextEncoding::Utf8);
     }
-    if has_utf8_multibyte(bytes) {
+    // Windows-1252 text only rarely forms a valid UTF-8 pair ("Ã©"); UTF-8
+    // text with a few damaged rows has many more good characters than bad.
+    let (valid, invalid) = utf8_evidence(bytes);
+    if valid > invalid {
         (Cow::Borrowed(bytes), Decode::Utf8, TextEncoding::Utf8)
     } else {
         (
@@ -302,22 +305,21 @@ fn detect_encoding(bytes: &[u8]) -> (std::borrow::Cow<'_, [u8]>, Decode, TextEnc
     }
 }
 
-/// Whether the bytes hold at least one valid UTF-8 character of two or more
-/// bytes. Windows-1252 text practically never does ("Ã©" would be needed).
-fn has_utf8_multibyte(mut bytes: &[u8]) -> bool {
+/// Valid UTF-8 characters of two or more bytes, and invalid sequences.
+fn utf8_evidence(mut bytes: &[u8]) -> (usize, usize) {
+    let multibyte = |text: &str| text.chars().filter(|c| !c.is_ascii()).count();
+    let (mut valid, mut invalid) = (0, 0);
     loop {
         match std::str::from_utf8(bytes) {
-            Ok(text) => return !text.is_ascii(),
+            Ok(text) => return (valid + multibyte(text), invalid),
             Err(err) => {
-                let (valid, rest) = bytes.split_at(err.valid_up_to());
-                if !valid.is_ascii() {
-                    return true;
-                }
+                let (good, rest) = bytes
+                    .split_at_checked(err.valid_up_to())
+                    .unwrap_or((bytes, &[]));
+                valid += std::str::from_utf8(good).map_or(0, multibyte);
+                invalid += 1;
                 let skip = err.error_len().unwrap_or(rest.len()).max(1);
                 bytes = rest.get(skip..).unwrap_or_default();
-                if bytes.is_empty() {
-                    return false;
-                }
             }
         }
     }
@@ -479,9 +481,9 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
                 continue;
             }
         };
-        let row = record
-            .position()
-            .map_or(0, |p| lines.line_at(usize::try_from(p.byte()).unwrap_or(usize::MAX)));
+        let row = record.position().map_or(0, |p| {
+            lines.line_at(usize::try_from(p.byte()).unwrap_or(usize::MAX))
+        });
 
         let mut values = Vec::with_capacity(record.len());
         let mut bad_field = None;
@@ -561,7 +563,10 @@ pub fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid
         let Some((_, cells)) = rows.next() else {
             return Err(empty());
         };
-        let names: Vec<String> = cells.iter().map(|c| cell_text(c).unwrap_or_default()).collect();
+        let names: Vec<String> = cells
+            .iter()
+            .map(|c| cell_text(c).unwrap_or_default())
+            .collect();
         if !is_blank(&names) {
             break header_names(names, limits)?;
         }
@@ -654,5 +659,35 @@ fn number_text(f: f64) -> String {
         i.to_string()
     } else {
         f.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_counts_only_outside_quotes_on_the_first_line() {
+        assert_eq!(detect_delimiter(b"\"Name, Vorname\";Ort\na,b,c,d"), b';');
+        assert_eq!(detect_delimiter(b"name,city\n"), b',');
+        assert_eq!(detect_delimiter(b"name\tcity;x\tz"), b'\t');
+        assert_eq!(detect_delimiter(b"name\n;;;;"), b',', "one column");
+    }
+
+    #[test]
+    fn numbers_read_as_typed() {
+        assert_eq!(number_text(8001.0), "8001");
+        assert_eq!(number_text(-3.0), "-3");
+        assert_eq!(number_text(0.1), "0.1");
+        assert_eq!(number_text(12.50), "12.5");
+        assert_eq!(number_text(1e20), "100000000000000000000");
+        assert_eq!(number_text(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn utf8_evidence_counts_characters_and_damage() {
+        assert_eq!(utf8_evidence("Zürich Genève".as_bytes()), (2, 0));
+        assert_eq!(utf8_evidence(b"Z\xfcrich Gen\xe8ve"), (0, 2));
+        assert_eq!(utf8_evidence(b"Z\xc3\xbcrich B\xe2le"), (1, 1));
     }
 }

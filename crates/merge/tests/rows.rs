@@ -1,6 +1,13 @@
 //! Reading address rows: CSV encodings, delimiters, quoting, broken rows,
 //! limits, XLSX and ODS.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use courrier_merge::rows::{Format, Limits, TextEncoding, read_csv, read_rows, read_spreadsheet};
 
 fn values(parsed: &courrier_merge::Parsed) -> Vec<Vec<&str>> {
@@ -31,6 +38,15 @@ fn semicolon_csv_in_windows_1252_decodes() {
     let numbers: Vec<usize> = parsed.table.rows.iter().map(|r| r.number).collect();
     assert_eq!(numbers, [2, 3]);
     assert!(parsed.errors.is_empty());
+}
+
+#[test]
+fn windows_1252_that_happens_to_hold_a_utf8_pair_is_still_1252() {
+    // "Ä°" is C4 B0 in Windows-1252: also a valid UTF-8 "İ".
+    let bytes = b"Name;Ort;Notiz\nM\xfcller;Z\xfcrich;5\xc4\xb0\n";
+    let parsed = read_csv(bytes, &Limits::default()).unwrap();
+    assert_eq!(parsed.encoding, Some(TextEncoding::Windows1252));
+    assert_eq!(values(&parsed), [["Müller", "Zürich", "5Ä°"]]);
 }
 
 #[test]
@@ -101,7 +117,11 @@ fn a_broken_row_is_reported_and_the_others_pass() {
             (7, "rows.encoding", Some("city")),
         ]
     );
-    assert!(parsed.errors[0].message.contains("2 fields"), "{}", parsed.errors[0]);
+    assert!(
+        parsed.errors[0].message.contains("2 fields"),
+        "{}",
+        parsed.errors[0]
+    );
     assert_eq!(
         parsed.errors[0].to_string(),
         "row 3: the row has 2 fields but the header has 3 (rows.field_count)"
@@ -166,7 +186,9 @@ fn limits_reject_the_whole_file() {
         ..Limits::default()
     };
     assert_eq!(
-        read_csv(b"name;city\nAnna;Bern\n", &limits).unwrap_err().code,
+        read_csv(b"name;city\nAnna;Bern\n", &limits)
+            .unwrap_err()
+            .code,
         "rows.too_large"
     );
     let limits = Limits {
@@ -183,7 +205,10 @@ fn xlsx_bytes() -> Vec<u8> {
     use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, name) in ["Name", "PLZ", "Ort", "Betrag", "Datum", "Aktiv"].iter().enumerate() {
+    for (col, name) in ["Name", "PLZ", "Ort", "Betrag", "Datum", "Aktiv"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(0, col as u16, *name).unwrap();
     }
     sheet.write_string(1, 0, "Müller AG").unwrap();
@@ -192,7 +217,9 @@ fn xlsx_bytes() -> Vec<u8> {
     sheet.write_number(1, 3, 12.5).unwrap();
     let date = ExcelDateTime::from_ymd(2026, 1, 5).unwrap();
     let format = XFormat::new().set_num_format("dd.mm.yyyy");
-    sheet.write_datetime_with_format(1, 4, &date, &format).unwrap();
+    sheet
+        .write_datetime_with_format(1, 4, &date, &format)
+        .unwrap();
     sheet.write_boolean(1, 5, true).unwrap();
     // Row 3 left blank, row 4 has data.
     sheet.write_string(3, 0, "Jean Dupont").unwrap();
@@ -303,4 +330,3 @@ fn a_damaged_spreadsheet_is_refused_cleanly() {
     let err = read_rows(b"PK\x03\x04 not a zip", &Limits::default()).unwrap_err();
     assert_eq!(err.code, "rows.unreadable");
 }
-
