@@ -414,6 +414,66 @@ describe('courrier in a browser', () => {
     });
   });
 
+  test('send a letter: upload a PDF, check the address read from the window, submit, see it accepted', { timeout: 180_000 }, async () => {
+    const { page } = await signInAnna();
+    const pdf = join(OUT_DIR, 'sample-letter.pdf');
+    let letterId;
+
+    await step('write a sample letter with `courrier sample-pdf`', null, async () => {
+      await run(['sample-pdf', pdf, '--letters', '1'], 'sample PDF');
+      assert.ok(existsSync(pdf), `courrier sample-pdf should write ${pdf}`);
+    });
+
+    await step('open /letters/new', page, async () => {
+      await goto(page, '/letters/new');
+      await expectPresent(page, '#upload-form input[type=file][name=file]', 'the upload form');
+      await page.screenshot({ path: join(OUT_DIR, 'letter-new.png'), fullPage: true });
+    });
+
+    await step('upload the PDF as a draft', page, async () => {
+      await page.setInputFiles('#upload-form input[name=file]', pdf);
+      await page.selectOption('#upload-form select[name=envelope]', 'c5');
+      await page.fill('#upload-form input[name=reference]', 'E2E-LETTER-1');
+      await submitAndWait(page, await submitButtonOf(page, page.locator('#upload-form'), 'input[name=file]'));
+      const path = new URL(page.url()).pathname;
+      const m = path.match(/^\/letters\/([0-9a-f-]{36})$/);
+      assert.ok(m, `after the upload the page should be /letters/<id>, is ${page.url()}`);
+      letterId = m[1];
+    });
+
+    await step('the detail page shows the recipient, the quote and the preview', page, async () => {
+      await expectPresent(page, '#recipient', 'the recipient read from the window');
+      const recipient = (await page.textContent('#recipient')) ?? '';
+      assert.ok(recipient.includes('Boulangerie Dupont') && recipient.includes('1003 Lausanne'), `the recipient should be read from the window, is ${JSON.stringify(recipient)}`);
+      const total = (await page.textContent('#price-total')) ?? '';
+      assert.match(total, /CHF \d+\.\d\d/, `the quote should show a price, shows ${JSON.stringify(total)}`);
+      await expectPresent(page, '#letter-status[data-status=draft]', 'the draft status');
+      await expectPresent(page, '.preview .window-zone', 'the window overlay');
+      await page.waitForFunction(() => {
+        const img = document.querySelector('.preview img');
+        return img && img.complete && img.naturalWidth > 0;
+      }, null, { timeout: STEP_TIMEOUT_MS });
+      await page.screenshot({ path: join(OUT_DIR, 'letter-draft.png'), fullPage: true });
+    });
+
+    await step('submit the letter', page, async () => {
+      await submitAndWait(page, page.locator('#submit-form button[type=submit]'));
+      await expectPresent(page, '#letter-status[data-status=accepted]', 'the accepted status after submitting');
+    });
+
+    await step('the list shows the letter accepted', page, async () => {
+      await goto(page, '/letters');
+      await expectPresent(page, `tr[data-id="${letterId}"] [data-status=accepted]`, 'the letter, accepted, in the list');
+      await page.screenshot({ path: join(OUT_DIR, 'letters.png'), fullPage: true });
+    });
+
+    await step('the letter settings page', page, async () => {
+      await goto(page, '/org/letters');
+      await expectPresent(page, 'form#letter-settings input[name=retention_days]', 'the retention field');
+      await page.screenshot({ path: join(OUT_DIR, 'letter-settings.png'), fullPage: true });
+    });
+  });
+
   test('a POST to /org/invitations without csrf_token is refused with 403', { timeout: 120_000 }, async () => {
     const { context, page } = await signInAnna();
     let cookie;

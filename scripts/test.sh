@@ -30,7 +30,9 @@ command -v node >/dev/null 2>&1 || die "node not found"
 command -v npm >/dev/null 2>&1 || die "npm not found"
 
 # ---------------------------------------------------------------- packages --
-APT_PACKAGES=(chromium python3-aiosmtpd curl clamav-daemon)
+# OCR (crates/app/src/ocr.rs): the tesseract CLI with its four languages; pdftoppm/pdfinfo from poppler-utils.
+APT_PACKAGES=(chromium python3-aiosmtpd curl clamav-daemon poppler-utils
+  tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-eng)
 section "system packages: ${APT_PACKAGES[*]}"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

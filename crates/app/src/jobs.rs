@@ -25,6 +25,8 @@ pub enum JobKind {
     CleanupSignInState,
     /// Recurring: crypto-shred letter documents past their retention.
     PurgeLetterDocuments,
+    /// POST one webhook delivery to its endpoint (see `crate::webhooks`).
+    DeliverWebhook { delivery: uuid::Uuid },
 }
 
 impl JobKind {
@@ -33,12 +35,14 @@ impl JobKind {
             JobKind::DeliverEmail { .. } => "email.deliver",
             JobKind::CleanupSignInState => "signin.cleanup",
             JobKind::PurgeLetterDocuments => "letters.purge",
+            JobKind::DeliverWebhook { .. } => "webhook.deliver",
         }
     }
 
     fn payload(&self) -> String {
         match self {
             JobKind::DeliverEmail { email } => email.to_string(),
+            JobKind::DeliverWebhook { delivery } => delivery.to_string(),
             JobKind::CleanupSignInState | JobKind::PurgeLetterDocuments => String::new(),
         }
     }
@@ -50,6 +54,9 @@ impl JobKind {
                 .map_err(|_| format!("bad e-mail id '{payload}'")),
             "signin.cleanup" => Ok(JobKind::CleanupSignInState),
             "letters.purge" => Ok(JobKind::PurgeLetterDocuments),
+            "webhook.deliver" => uuid::Uuid::parse_str(payload)
+                .map(|delivery| JobKind::DeliverWebhook { delivery })
+                .map_err(|_| format!("bad webhook delivery id '{payload}'")),
             other => Err(format!("unknown job kind '{other}'")),
         }
     }
@@ -59,6 +66,10 @@ impl JobKind {
             JobKind::DeliverEmail { email } => (Some(format!("email:{email}")), 8),
             JobKind::CleanupSignInState => (Some("recurring:signin.cleanup".to_string()), 3),
             JobKind::PurgeLetterDocuments => (Some("recurring:letters.purge".to_string()), 3),
+            JobKind::DeliverWebhook { delivery } => (
+                Some(format!("webhook:{delivery}")),
+                crate::webhooks::MAX_ATTEMPTS,
+            ),
         };
         NewJob {
             kind: self.name().into(),
@@ -205,6 +216,14 @@ impl Worker {
                     }
                 }
             }
+            JobKind::DeliverWebhook { delivery } => {
+                use crate::webhooks::Attempt;
+                Ok(match app.attempt_webhook_delivery(*delivery).await? {
+                    Attempt::Done => Outcome::Done { next: None },
+                    Attempt::Retry(e) => Outcome::Retry(e),
+                    Attempt::GiveUp(e) => Outcome::Dead(e),
+                })
+            }
             JobKind::CleanupSignInState => {
                 let now = app.now();
                 let n = app
@@ -228,6 +247,9 @@ impl Worker {
 
     /// Leaves the business record in a final state when its job gives up.
     async fn on_dead(&self, job: &JobRecord) -> Result<()> {
+        if let Ok(JobKind::DeliverWebhook { delivery }) = JobKind::parse(&job.kind, &job.payload) {
+            return self.app.webhook_delivery_gave_up(delivery).await;
+        }
         if let Ok(JobKind::DeliverEmail { email }) = JobKind::parse(&job.kind, &job.payload) {
             let rec = self.app.store.email(email).await?;
             if rec.state == EmailState::Pending {

@@ -7,13 +7,13 @@
 //! first when the organisation asks for that.
 
 use crate::{App, AppError, Result};
-use courrier_documents::{Finding, IntakeLimits, WindowStandard};
+use courrier_documents::{Finding, WindowStandard};
 use courrier_domain::letters::{
-    BusinessCalendar, Colour, Country, Envelope, LetterEvent, LetterStatus, Paper, Postage, PrintOptions, Product,
-    Registered, Sides, TariffTable, expected_delivery, quote, transition,
+    BusinessCalendar, Colour, Country, Envelope, LetterEvent, LetterStatus, Paper, Product,
+    Registered, Sides, TariffTable, transition,
 };
 use courrier_domain::{Actor, Invalid, LetterId, Locale, OrgScope, Permission, Timestamp};
-use courrier_store::{LetterEventRecord, LetterFilter, LetterRecord, OrgRecord, Page, RecipientRecord};
+use courrier_store::{LetterEventRecord, LetterFilter, LetterRecord, OrgRecord, Page};
 
 /// What a sender chooses for a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub struct LetterView {
 }
 
 /// The carrier a production site in `country` posts with, and its time zone.
-fn carrier_site(country: &Country) -> Result<(TariffTable, jiff::tz::TimeZone, BusinessCalendar)> {
+pub(crate) fn carrier_site(country: &Country) -> Result<(TariffTable, jiff::tz::TimeZone, BusinessCalendar)> {
     let no = || {
         AppError::Invalid(Invalid::new(
             "country",
@@ -87,11 +87,11 @@ fn carrier_site(country: &Country) -> Result<(TariffTable, jiff::tz::TimeZone, B
     Ok((table, tz, calendar))
 }
 
-fn window_standard(name: &str) -> WindowStandard {
+pub(crate) fn window_standard(name: &str) -> WindowStandard {
     match name {
         "din5008_a" => WindowStandard::Din5008A,
         "din5008_b" => WindowStandard::Din5008B,
-        "right" => WindowStandard::RightWindow,
+        "right" | "right_window" => WindowStandard::RightWindow,
         _ => WindowStandard::SwissLeft,
     }
 }
@@ -101,106 +101,13 @@ fn findings_error(findings: Vec<Finding>) -> AppError {
 }
 
 impl App {
-    /// Checks and prices a PDF letter for `org` without storing anything.
+    /// Checks and prices a PDF letter for `org` without storing anything
+    /// (the checks themselves: [`crate::intake::check_letter`]).
     pub async fn prepare_letter(&self, org: &OrgRecord, created_by: &str, pdf: &[u8], input: &LetterInput) -> Result<PreparedLetter> {
         let settings = self.store.letter_settings(org.id).await?;
-        let sender_country = Country::parse(&org.country)?;
-        let sender_code = courrier_documents::CountryCode::parse(sender_country.as_str())?;
-        let limits = IntakeLimits::default();
-        let doc = courrier_documents::load_pdf(pdf, &limits).map_err(|f| findings_error(vec![f]))?;
-        let report = courrier_documents::inspect_document(&doc, &limits).map_err(findings_error)?;
-        let mut errors: Vec<Invalid> = Vec::new();
-        let standard = window_standard(&settings.window_standard);
-        let (window_lines, address) = match &input.recipient_lines {
-            Some(lines) => {
-                let lines: Vec<String> = lines.iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
-                (lines.clone(), courrier_documents::PostalAddress::from_window_lines(&lines, sender_code))
-            }
-            None => match courrier_documents::read_window_in(&doc, 0, standard) {
-                Ok(window) => {
-                    if let Err(f) = courrier_documents::clear_zone_is_empty(&doc, 0, standard) {
-                        errors.push(f.to_invalid());
-                    }
-                    let lines = window.address_lines();
-                    let all = window.lines.iter().map(|l| l.text.clone()).collect();
-                    (all, courrier_documents::PostalAddress::from_window_lines(&lines, sender_code))
-                }
-                Err(f) => (Vec::new(), Err(f)),
-            },
-        };
-        let address = match address {
-            Ok(a) => Some(a),
-            Err(f) => {
-                errors.push(f.to_invalid());
-                None
-            }
-        };
-        let paper = input.paper.unwrap_or(input.colour.default_paper());
-        let options = PrintOptions::new(input.envelope, input.colour, input.sides, paper, report.page_count, 0, None);
-        let options = match options {
-            Ok(o) => Some(o),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        };
-        let return_address = input.return_address.clone().unwrap_or_else(|| settings.return_address.clone());
-        let (table, tz, calendar) = carrier_site(&sender_country)?;
-        let mut priced = None;
-        if let (Some(a), Some(o)) = (&address, &options) {
-            let destination = Country::parse(a.country().as_str())?;
-            match Postage::new(input.product, input.registered, table.country(), destination, !return_address.trim().is_empty())
-                .and_then(|_| quote(&table, o, input.product, input.registered, &destination))
-            {
-                Ok(q) => {
-                    let estimate = expected_delivery(self.now(), &tz, &calendar, input.product, input.registered, &destination)?;
-                    priced = Some((q, estimate, destination));
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-        let (Some(address), Some(options), Some((q, estimate, destination)), true) = (address, options, priced, errors.is_empty()) else {
-            return Err(AppError::Findings(errors));
-        };
-        let now = self.now();
-        let record = LetterRecord {
-            id: LetterId::random(),
-            org: org.id,
-            created_by: created_by.to_string(),
-            reference: input.reference.trim().chars().take(200).collect(),
-            run: None,
-            status: LetterStatus::Draft,
-            document: None,
-            pages: i32::try_from(report.page_count).unwrap_or(i32::MAX),
-            sheets: i32::try_from(options.sheets().get()).unwrap_or(i32::MAX),
-            envelope: options.envelope(),
-            colour: options.colour(),
-            sides: options.sides(),
-            paper: options.paper(),
-            product: input.product,
-            registered: input.registered,
-            recipient: RecipientRecord {
-                name: address.name_lines().first().cloned().unwrap_or_default(),
-                lines: address.to_lines(sender_code),
-                postcode: address.postcode().unwrap_or_default().to_string(),
-                locality: address.locality().to_string(),
-                country: destination,
-            },
-            return_address,
-            weight_grams: i32::try_from(q.weight_grams).unwrap_or(i32::MAX),
-            currency: q.total.currency(),
-            price_net: q.net.minor(),
-            price_vat: q.vat.minor(),
-            price_total: q.total.minor(),
-            posting_date: Some(estimate.posting_date.to_string()),
-            expected_delivery: Some(estimate.delivery_date.to_string()),
-            note: String::new(),
-            created_at: now,
-            updated_at: now,
-            submitted_at: None,
-            printed_at: None,
-        };
-        Ok(PreparedLetter { record, window_lines, warnings: report.warnings.iter().map(Finding::to_invalid).collect() })
+        let ctx = crate::intake::IntakeContext::new(org.id, &org.country, &settings)?;
+        let doc = courrier_documents::load_pdf(pdf, &ctx.limits).map_err(|f| findings_error(vec![f]))?;
+        crate::intake::check_letter(&ctx, &doc, None, input, created_by, self.now(), crate::intake::PageOffset::default())
     }
 
     /// Takes a PDF letter: scans, checks and prices it, stores the document
@@ -327,5 +234,129 @@ impl App {
             tracing::info!(%letter, %document, "purged the document of a letter past retention");
         }
         Ok(due.len())
+    }
+}
+
+// ----- settings, approvals and quotes for the web and the API -----
+
+impl App {
+    /// The organisation's letter settings (approvals, retention, window, return address).
+    pub async fn letter_settings(&self, actor: &Actor) -> Result<courrier_store::LetterSettings> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        Ok(self.store.letter_settings(scope.org()).await?)
+    }
+
+    /// Changes the letter settings after checking them: retention 1 to 3650
+    /// days, a known window standard, and only people of the organisation.
+    pub async fn set_letter_settings(
+        &self,
+        actor: &Actor,
+        settings: &courrier_store::LetterSettings,
+    ) -> Result<()> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        let mut errors = Vec::new();
+        if !(1..=3650).contains(&settings.retention_days) {
+            errors.push(Invalid::new(
+                "retention_days",
+                "letter.retention_invalid",
+                "keep documents between 1 and 3650 days",
+            ));
+        }
+        if !crate::preview::is_window_standard(&settings.window_standard) {
+            errors.push(Invalid::new(
+                "window_standard",
+                "letter.window_standard_unknown",
+                format!(
+                    "'{}' is not swiss_left, din5008_a, din5008_b or right",
+                    settings.window_standard
+                ),
+            ));
+        }
+        if settings.return_address.chars().count() > 500 {
+            errors.push(Invalid::new(
+                "return_address",
+                "letter.return_address_too_long",
+                "a return address has at most 500 characters",
+            ));
+        }
+        for user in &settings.approval_required_for {
+            match self.store.user(*user).await {
+                Ok(u) if u.org == scope.org() => {}
+                Ok(_) | Err(courrier_store::StoreError::NotFound) => {
+                    errors.push(Invalid::new(
+                        "approval_required_for",
+                        "letter.approval_user_unknown",
+                        format!("{user} is not a person of your organisation"),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Findings(errors));
+        }
+        let mut clean = settings.clone();
+        clean.return_address = settings.return_address.trim().to_string();
+        clean.approval_required_for.sort_by_key(|u| u.to_string());
+        clean.approval_required_for.dedup();
+        Ok(self
+            .store
+            .set_letter_settings(&scope, &clean, self.now())
+            .await?)
+    }
+
+    /// Letters waiting for an approver, newest first.
+    pub async fn letters_awaiting_approval(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<LetterRecord>> {
+        let scope = actor.scope(Permission::LettersApprove)?;
+        let filter = LetterFilter {
+            status: Some(LetterStatus::AwaitingApproval),
+            ..LetterFilter::default()
+        };
+        Ok(self
+            .store
+            .list_letters(&scope, &filter, cursor, limit)
+            .await?)
+    }
+
+    /// Checks and prices a letter for the caller's organisation; nothing is stored.
+    pub async fn quote_letter(
+        &self,
+        actor: &Actor,
+        pdf: &[u8],
+        input: &LetterInput,
+    ) -> Result<PreparedLetter> {
+        let scope = actor.scope(Permission::LettersSend)?;
+        let org = self.store.org(scope.org()).await?;
+        self.prepare_letter(&org, scope.actor(), pdf, input).await
+    }
+
+    /// Names of the organisation's people by audit label (`user:<id>`), for
+    /// the status history of letters; readable by everyone who reads letters.
+    pub async fn letter_people(
+        &self,
+        actor: &Actor,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let scope = actor.scope(Permission::LettersRead)?;
+        let mut names = std::collections::HashMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .list_users(&scope, cursor.as_deref(), 200)
+                .await?;
+            for u in page.items {
+                names.insert(format!("user:{}", u.id), u.display_name);
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(names)
     }
 }

@@ -7,16 +7,21 @@ pub mod accounts;
 pub mod apikeys;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod intake;
 pub mod jobs;
 pub mod letters;
 pub mod mail;
+pub mod ocr;
 pub mod platform;
+pub mod preview;
 pub mod scan;
 pub mod tokens;
 pub mod vault;
+pub mod webhooks;
 
 pub use error::AppError;
 
@@ -37,6 +42,11 @@ pub struct Settings {
     /// Login attempts allowed per address in the throttle window.
     pub max_login_failures: i64,
     pub throttle_window_secs: i64,
+    /// Accept webhook endpoints on this machine (`http://127.0.0.1`,
+    /// `http://localhost`, private addresses). On for a development instance
+    /// (a plain `http://` public URL) and for tests; off in production, where
+    /// endpoints must be public `https://` addresses.
+    pub webhooks_allow_local: bool,
 }
 
 impl Settings {
@@ -46,6 +56,7 @@ impl Settings {
             session_hours: 12,
             max_login_failures: 5,
             throttle_window_secs: 15 * 60,
+            webhooks_allow_local: public_url.trim().starts_with("http://"),
         }
     }
 }

@@ -101,7 +101,7 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn compose(subject: String, lines: &[String], link: &str, button: &str) -> Letter {
+pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &str) -> Letter {
     let text = format!("{}\n\n{link}\n", lines.join("\n\n"));
     let paras: String = lines
         .iter()

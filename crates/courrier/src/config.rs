@@ -49,7 +49,8 @@ const ENV_KEYS: &[&str] = &[
     "LOG_FORMAT",
 ];
 /// `COURRIER_*` variables with other meanings.
-const ENV_OTHER: &[&str] = &["CONFIG", "LOG", "TEST_POSTGRES"];
+/// `API_KEY` and `SERVER` are the API client's (`courrier send`).
+const ENV_OTHER: &[&str] = &["CONFIG", "LOG", "TEST_POSTGRES", "API_KEY", "SERVER"];
 
 fn redact_url(u: &str) -> String {
     match u.split_once("://") {

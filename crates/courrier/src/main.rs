@@ -1,7 +1,10 @@
 //! The `courrier` command: runs the server, applies migrations, loads demo
 //! data, and administers organisations, users, API keys and the audit log.
 
+mod bench;
+mod bench_ocr;
 mod config;
+mod send;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -74,6 +77,57 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Send a PDF letter through a Courrier server's API (key from --api-key or COURRIER_API_KEY).
+    Send(send::SendArgs),
+    /// Benchmarks (no server, no database).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+    /// Write sample letters as one PDF (demos and tests).
+    #[command(hide = true)]
+    SamplePdf {
+        out: PathBuf,
+        /// How many letters.
+        #[arg(long, default_value_t = 1)]
+        letters: u32,
+        /// Pages per letter.
+        #[arg(long, default_value_t = 1)]
+        pages: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Bulk intake: split a generated bulk PDF by address, read every window,
+    /// check and price every letter in process; compare with qpdf + pdftotext.
+    Intake {
+        /// Letters in the generated bulk PDF (1 to 3 pages each).
+        #[arg(long, default_value_t = 10_000)]
+        letters: usize,
+        /// Letters put through the reference tools (0: skip them).
+        #[arg(long, default_value_t = 100)]
+        sample: usize,
+        /// Worker threads (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Also write each letter's own PDF, as a bulk run does to store it.
+        #[arg(long)]
+        write_pdfs: bool,
+    },
+    /// OCR: pages per minute of the pipeline against the raw tesseract CLI
+    /// on the same pages (see bench_ocr.rs).
+    Ocr {
+        /// One-page sample letters to recognise.
+        #[arg(long, default_value_t = 20)]
+        pages: usize,
+        /// Pages at a time, for the pipeline and the parallel raw CLI (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        parallel: usize,
+        /// Rounds of the four measurements; medians are reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
 }
 
@@ -415,6 +469,29 @@ async fn main() -> anyhow::Result<()> {
                 Permission::join(&perms)
             );
         }
+        Command::Send(args) => send::send(args).await?,
+        Command::Bench {
+            command:
+                BenchCommand::Intake {
+                    letters,
+                    sample,
+                    threads,
+                    write_pdfs,
+                },
+        } => bench::intake(letters, sample, threads, write_pdfs)?,
+        Command::Bench {
+            command:
+                BenchCommand::Ocr {
+                    pages,
+                    parallel,
+                    rounds,
+                },
+        } => bench_ocr::ocr(pages, parallel, rounds).await?,
+        Command::SamplePdf {
+            out,
+            letters,
+            pages,
+        } => send::sample_pdf(&out, letters, pages)?,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

@@ -60,6 +60,9 @@ on_both_backends!(
     pages_in_both_languages_and_invitation_flow,
 );
 
+#[path = "server/letters.rs"]
+mod letters;
+
 // ----- 1. every id of another organisation is a 404 -----
 
 async fn cross_tenant_ids_answer_404(backend: Backend) {

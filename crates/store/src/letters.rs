@@ -779,18 +779,7 @@ impl Store {
     ) -> Result<()> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO run_items (run_id, seq, source, outcome, letter_id, reasons) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(run.to_string())
-            .bind(item.seq)
-            .bind(item.source.clone())
-            .bind(if item.accepted { "accepted" } else { "refused" })
-            .bind(item.letter.map(|l| l.to_string()))
-            .bind(item.reasons.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::unique(e, "run.item_recorded"))?;
+            // The run must be the scope's before anything is written about it.
             let n = sqlx::query(
                 "UPDATE runs SET state = 'running', total = $1, processed = processed + 1, \
                  accepted = accepted + $2, refused = refused + $3 WHERE id = $4 AND org_id = $5",
@@ -806,6 +795,18 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
+            sqlx::query(
+                "INSERT INTO run_items (run_id, seq, source, outcome, letter_id, reasons) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(run.to_string())
+            .bind(item.seq)
+            .bind(item.source.clone())
+            .bind(if item.accepted { "accepted" } else { "refused" })
+            .bind(item.letter.map(|l| l.to_string()))
+            .bind(item.reasons.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "run.item_recorded"))?;
             tx.commit().await?;
         });
         Ok(())

@@ -18,8 +18,11 @@ mod emails;
 mod idempotency;
 mod jobs;
 mod letters;
+mod mail_items;
+mod mailbox;
 mod maintenance;
 mod orgs;
+mod tasks;
 mod users;
 mod webhooks;
 
@@ -28,9 +31,19 @@ pub use letters::{
     RunState,
 };
 pub use records::*;
-pub use webhooks::{
-    ALL_EVENTS, DeliveryState, WebhookDeliveryRecord, WebhookEvent, WebhookRecord,
+pub use mail_items::{
+    ItemEventRecord, ItemFilter, MailItemRecord, OcrProgress, OcrState, SearchHit, SearchQuery,
+    SearchTerm, SnippetSpan, normalize_tags,
 };
+pub use mailbox::{
+    LocationRecipient, LocationRecord, MailboxRecord, MemberAccess, MemberKind, MemberRecord,
+    MemberReviewRecord, RuleRecord, address_key,
+};
+pub use tasks::{
+    PickupRecord, QueuedTask, ScanUpload, TaskCompletion, TaskFilter, TaskRecord, TaskState,
+    UsageKind, UsageLineRecord,
+};
+pub use webhooks::{ALL_EVENTS, DeliveryState, WebhookDeliveryRecord, WebhookEvent, WebhookRecord};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

@@ -35,6 +35,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_webhooks.sql"),
         postgres: include_str!("../migrations/postgres/0004_webhooks.sql"),
     },
+    Migration {
+        version: 5,
+        name: "mailbox",
+        sqlite: include_str!("../migrations/sqlite/0005_mailbox.sql"),
+        postgres: include_str!("../migrations/postgres/0005_mailbox.sql"),
+    },
 ];
 
 impl Store {

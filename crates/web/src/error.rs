@@ -146,6 +146,7 @@ pub fn conflict_message(code: &str) -> String {
         "upload.scan_failed" => "the virus scanner could not check this file, so it was not accepted; try a smaller file".into(),
         "letter.not_a_draft" => "only a draft can be changed; this letter was submitted already".into(),
         "letter.status_changed" => "the letter changed meanwhile; reload it and try again".into(),
+        "webhook.limit" => "an organisation has at most 16 active webhook endpoints; disable one first".into(),
         other => format!("refused: {other}"),
     }
 }

@@ -13,6 +13,7 @@ mod ops;
 mod pages;
 mod session;
 mod state;
+mod upload;
 
 pub use state::AppState;
 

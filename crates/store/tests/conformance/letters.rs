@@ -470,7 +470,7 @@ conformance!(runs_progress_and_items, |store: Store| async move {
     ));
     assert!(matches!(
         store.record_run_item(&b, run.id, &ok, 2).await,
-        Err(_)
+        Err(StoreError::NotFound)
     ));
     store
         .finish_run(&a, run.id, RunState::Done, "", at(9))

@@ -1,7 +1,7 @@
 //! The OpenAPI document and a self-contained reference page that renders it
 //! (no script or style from outside the binary).
 
-use super::{keys, orgs, users};
+use super::{keys, letters, orgs, users, webhooks};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -15,6 +15,9 @@ use utoipa::{Modify, OpenApi};
         users::invite, users::revoke_invitation,
         keys::list_keys, keys::create_key, keys::revoke_key,
         orgs::audit, orgs::list_orgs,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::disable_webhook, webhooks::list_deliveries,
+        letters::create_letter, letters::quote, letters::list_letters, letters::get_letter, letters::update_letter,
+        letters::submit_letter, letters::approve_letter, letters::reject_letter, letters::cancel_letter, letters::document,
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -67,6 +70,17 @@ mod tests {
             "/api/v1/api-keys",
             "/api/v1/audit",
             "/api/v1/orgs",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks/{id}",
+            "/api/v1/webhooks/deliveries",
+            "/api/v1/letters",
+            "/api/v1/quotes",
+            "/api/v1/letters/{id}",
+            "/api/v1/letters/{id}/submit",
+            "/api/v1/letters/{id}/approve",
+            "/api/v1/letters/{id}/reject",
+            "/api/v1/letters/{id}/cancel",
+            "/api/v1/letters/{id}/document",
         ] {
             assert!(json["paths"][path].is_object(), "missing {path}");
         }

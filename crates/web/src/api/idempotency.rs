@@ -46,13 +46,20 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     if let Err(e) = ApiActor::from_request_parts(&mut parts, &st).await {
         return e.into_response();
     }
-    let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
-            "the request body is too large",
-        )
-        .into_response();
+    // Uploads (letters, quotes) may be larger; an oversized body is drained so
+    // the client reads the 413 instead of a reset connection.
+    let limit = crate::upload::body_limit_for(parts.uri.path());
+    let bytes = match crate::upload::read_body(body, limit).await {
+        Ok(b) => b,
+        Err(crate::upload::BodyError::TooLarge { .. }) if limit == crate::MAX_BODY_BYTES => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request.too_large",
+                "the request body is too large",
+            )
+            .into_response();
+        }
+        Err(e) => return e.into_api().into_response(),
     };
     let mut h = Sha256::new();
     h.update(parts.uri.path().as_bytes());

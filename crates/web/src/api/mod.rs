@@ -6,14 +6,17 @@ mod auth;
 mod docs;
 mod idempotency;
 mod keys;
+pub mod letters;
 mod orgs;
 mod users;
+mod webhooks;
 
 pub use auth::ApiActor;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{delete, get};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 
 pub fn routes(state: AppState) -> Router<AppState> {
@@ -30,6 +33,31 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/invitations/{id}", delete(users::revoke_invitation))
         .route("/api-keys", get(keys::list_keys).post(keys::create_key))
         .route("/api-keys/{id}", delete(keys::revoke_key))
+        .route(
+            "/letters",
+            get(letters::list_letters)
+                .post(letters::create_letter)
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route(
+            "/quotes",
+            post(letters::quote).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route(
+            "/letters/{id}",
+            get(letters::get_letter).patch(letters::update_letter),
+        )
+        .route("/letters/{id}/submit", post(letters::submit_letter))
+        .route("/letters/{id}/approve", post(letters::approve_letter))
+        .route("/letters/{id}/reject", post(letters::reject_letter))
+        .route("/letters/{id}/cancel", post(letters::cancel_letter))
+        .route("/letters/{id}/document", get(letters::document))
+        .route(
+            "/webhooks",
+            get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route("/webhooks/deliveries", get(webhooks::list_deliveries))
+        .route("/webhooks/{id}", delete(webhooks::disable_webhook))
         .route("/audit", get(orgs::audit))
         .route("/orgs", get(orgs::list_orgs))
         .route("/openapi.json", get(docs::openapi_json))

@@ -4,7 +4,9 @@
 mod account;
 mod admin;
 mod auth;
+mod letters;
 mod org;
+mod webhooks;
 
 use crate::AppState;
 use crate::i18n::L;
@@ -55,6 +57,35 @@ pub fn routes() -> Router<AppState> {
             get(account::enrol_page).post(account::confirm_enrol),
         )
         .route("/account/2fa/disable", post(account::disable_2fa))
+        .route("/letters", get(letters::list_page))
+        .route(
+            "/letters/new",
+            get(letters::new_page).post(letters::upload).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES),
+            ),
+        )
+        .route("/letters/approvals", get(letters::approvals_page))
+        .route("/letters/{id}", get(letters::detail_page))
+        .route("/letters/{id}/preview.png", get(letters::preview))
+        .route("/letters/{id}/document.pdf", get(letters::document))
+        .route("/letters/{id}/edit", post(letters::edit))
+        .route("/letters/{id}/submit", post(letters::submit))
+        .route("/letters/{id}/approve", post(letters::approve))
+        .route("/letters/{id}/reject", post(letters::reject))
+        .route("/letters/{id}/cancel", post(letters::cancel))
+        .route(
+            "/org/letters",
+            get(letters::settings_page).post(letters::save_settings),
+        )
+        .route(
+            "/org/webhooks",
+            get(webhooks::webhooks_page).post(webhooks::create_webhook),
+        )
+        .route(
+            "/org/webhooks/{id}/disable",
+            post(webhooks::disable_webhook),
+        )
+        .route("/org/webhooks/{id}/rotate", post(webhooks::rotate_secret))
         .route("/admin/orgs", get(admin::admin_page))
         .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
 }
@@ -75,9 +106,11 @@ pub struct NavUser {
     pub name: String,
     pub org: String,
     pub users: bool,
+    pub letters: bool,
     pub keys: bool,
     pub audit: bool,
     pub platform: bool,
+    pub webhooks: bool,
 }
 
 /// What every page's frame needs.
@@ -98,9 +131,11 @@ impl Chrome {
                 name: s.ctx.user.display_name.clone(),
                 org: s.ctx.org.name.clone(),
                 users: a.can(Permission::UsersManage),
+                letters: a.can(Permission::LettersRead),
                 keys: a.can(Permission::ApiKeysManage),
                 audit: a.can(Permission::AuditRead),
                 platform: a.can(Permission::PlatformAdmin),
+                webhooks: a.can(Permission::OrgSettings),
             }),
             csrf: s.csrf().to_string(),
             current,

@@ -1,0 +1,188 @@
+//! Letter uploads: request bodies of up to 50 MB (plus 1 MB for the form
+//! around the file), read whole before anything is decided. A body over the
+//! limit is read to its end and thrown away (up to a bound), so the client
+//! gets its 413 answer instead of a connection reset halfway through sending.
+
+use crate::error::ApiError;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use futures::StreamExt;
+use std::time::Duration;
+
+/// The largest PDF a letter may be.
+pub const LETTER_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+/// A letter upload's whole body: the file and the form fields around it.
+pub const UPLOAD_BODY_BYTES: usize = LETTER_UPLOAD_BYTES + 1024 * 1024;
+/// How much of an oversized body is read and discarded before giving up.
+const DRAIN_BYTES: usize = 512 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(120);
+
+/// API paths (inside `/api/v1`) that take uploads; the idempotency
+/// middleware buffers their bodies up to [`UPLOAD_BODY_BYTES`].
+const UPLOAD_PATHS: &[&str] = &["/letters", "/quotes"];
+
+/// The most a body on `path` may hold.
+pub fn body_limit_for(path: &str) -> usize {
+    let path = path.trim_end_matches('/');
+    if UPLOAD_PATHS.iter().any(|p| path.ends_with(p)) {
+        UPLOAD_BODY_BYTES
+    } else {
+        crate::MAX_BODY_BYTES
+    }
+}
+
+#[derive(Debug)]
+pub enum BodyError {
+    TooLarge { limit: usize },
+    Broken(String),
+}
+
+impl BodyError {
+    pub fn into_api(self) -> ApiError {
+        match self {
+            BodyError::TooLarge { limit } => too_large(limit),
+            BodyError::Broken(e) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "request.body_unreadable",
+                format!("the request body could not be read: {e}"),
+            ),
+        }
+    }
+}
+
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "upload.too_large",
+        format!(
+            "the upload is larger than {} MB; send a smaller file",
+            limit / (1024 * 1024)
+        ),
+    )
+}
+
+/// Reads `body` whole if it holds at most `limit` bytes. A larger body is
+/// drained (at most [`DRAIN_BYTES`], for at most [`DRAIN_TIME`]) so the
+/// answer reaches the client.
+pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
+    let mut stream = body.into_data_stream();
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| BodyError::Broken(e.to_string()))?;
+        if buf.len().saturating_add(chunk.len()) > limit {
+            let drain = async {
+                let mut seen = buf.len().saturating_add(chunk.len());
+                while let Some(Ok(c)) = stream.next().await {
+                    seen = seen.saturating_add(c.len());
+                    if seen > DRAIN_BYTES {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+            return Err(BodyError::TooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// What a letter upload form sent: the file and the other fields.
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    pub file: Option<Bytes>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl UploadForm {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Whether the request is `multipart/form-data`.
+pub fn is_multipart(parts: &Parts) -> bool {
+    content_type(parts).starts_with("multipart/form-data")
+}
+
+pub fn content_type(parts: &Parts) -> String {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Parses a buffered `multipart/form-data` body: the part named `file` is
+/// the document, every other part a text field.
+pub async fn parse_multipart(parts: Parts, body: Bytes) -> Result<UploadForm, ApiError> {
+    let malformed = |e: String| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "upload.malformed",
+            format!("the multipart form could not be read: {e}"),
+        )
+    };
+    let req = Request::from_parts(parts, Body::from(body));
+    let mut multipart = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| malformed(e.body_text()))?;
+    let mut form = UploadForm::default();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| malformed(e.body_text()))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let bytes = field.bytes().await.map_err(|e| malformed(e.body_text()))?;
+            if bytes.len() > LETTER_UPLOAD_BYTES {
+                return Err(too_large(LETTER_UPLOAD_BYTES));
+            }
+            form.file = Some(bytes);
+        } else {
+            let text = field.text().await.map_err(|e| malformed(e.body_text()))?;
+            form.fields.push((name, text));
+        }
+    }
+    Ok(form)
+}
+
+/// Reads the request's body within the upload limit.
+pub async fn read_request(req: Request) -> Result<(Parts, Bytes), ApiError> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body, UPLOAD_BODY_BYTES)
+        .await
+        .map_err(BodyError::into_api)?;
+    Ok((parts, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_are_refused_after_draining() {
+        let ok = read_body(Body::from(vec![1u8; 10]), 10).await.unwrap();
+        assert_eq!(ok.len(), 10);
+        assert!(matches!(
+            read_body(Body::from(vec![1u8; 11]), 10).await,
+            Err(BodyError::TooLarge { limit: 10 })
+        ));
+        assert_eq!(body_limit_for("/letters"), UPLOAD_BODY_BYTES);
+        assert_eq!(body_limit_for("/api/v1/quotes/"), UPLOAD_BODY_BYTES);
+        assert_eq!(body_limit_for("/letters/x/submit"), crate::MAX_BODY_BYTES);
+        assert_eq!(
+            too_large(LETTER_UPLOAD_BYTES).status,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+}
