@@ -1,5 +1,6 @@
 //! Demo data: a sender company, a recipient company, a mail center with
-//! staff and a platform admin, each with a login. Loading twice changes
+//! staff and a platform admin, each with a login; the recipient's mailbox at
+//! the mail center with three letters (see `crate::mailbox`). Loading twice changes
 //! nothing the second time.
 
 use crate::accounts::NewOrg;
@@ -82,6 +83,7 @@ impl App {
         let mut logins = Vec::new();
         let first = EmailAddress::parse("admin@courrier.test")?;
         let fresh = self.store.user_by_email(&first).await?.is_none();
+        let mut created = std::collections::HashMap::new();
         for org in ORGS {
             let mut org_id = None;
             if fresh {
@@ -91,7 +93,9 @@ impl App {
                     country: org.country.into(),
                     currency: org.currency,
                 };
-                org_id = Some(self.create_org(new, "system:demo").await?);
+                let id = self.create_org(new, "system:demo").await?;
+                created.insert(org.name, id);
+                org_id = Some(id);
             }
             for (email, name, role) in org.people {
                 if let Some(id) = org_id {
@@ -116,6 +120,13 @@ impl App {
                     recovery_codes,
                 });
             }
+        }
+        if let (Some(center), Some(recipient), Some(platform)) = (
+            created.get("Centre courrier Lausanne"),
+            created.get("Boulangerie Dupont SàRL"),
+            created.get("Courrier Platform"),
+        ) {
+            self.load_demo_mailbox(*center, *recipient, *platform).await?;
         }
         Ok(logins)
     }

@@ -27,6 +27,15 @@ pub enum JobKind {
     PurgeLetterDocuments,
     /// POST one webhook delivery to its endpoint (see `crate::webhooks`).
     DeliverWebhook { delivery: uuid::Uuid },
+    /// Split or merge the letters of a bulk run (see `crate::runs`).
+    ProcessRun { org: courrier_domain::OrgId, run: courrier_domain::RunId },
+    /// Recognise the scan of a mail item (see `crate::mailbox`).
+    OcrItem { item: courrier_domain::MailItemId },
+    /// Recurring: activate mailboxes whose date has come and create shred
+    /// tasks for paper originals past retention (see `crate::mailbox`).
+    MailboxUpkeep,
+    /// Recurring: make and e-mail the reports of due schedules (see `crate::reports`).
+    SendScheduledReports,
 }
 
 impl JobKind {
@@ -36,6 +45,10 @@ impl JobKind {
             JobKind::CleanupSignInState => "signin.cleanup",
             JobKind::PurgeLetterDocuments => "letters.purge",
             JobKind::DeliverWebhook { .. } => "webhook.deliver",
+            JobKind::ProcessRun { .. } => "runs.process",
+            JobKind::OcrItem { .. } => "mail.ocr",
+            JobKind::MailboxUpkeep => "mail.upkeep",
+            JobKind::SendScheduledReports => "reports.send",
         }
     }
 
@@ -43,7 +56,14 @@ impl JobKind {
         match self {
             JobKind::DeliverEmail { email } => email.to_string(),
             JobKind::DeliverWebhook { delivery } => delivery.to_string(),
-            JobKind::CleanupSignInState | JobKind::PurgeLetterDocuments => String::new(),
+            JobKind::ProcessRun { org, run } => format!("{org}/{run}"),
+            JobKind::OcrItem { item } => item.to_string(),
+            JobKind::CleanupSignInState
+            | JobKind::PurgeLetterDocuments
+            | JobKind::MailboxUpkeep
+            | JobKind::SendScheduledReports => {
+                String::new()
+            }
         }
     }
 
@@ -57,6 +77,16 @@ impl JobKind {
             "webhook.deliver" => uuid::Uuid::parse_str(payload)
                 .map(|delivery| JobKind::DeliverWebhook { delivery })
                 .map_err(|_| format!("bad webhook delivery id '{payload}'")),
+            "runs.process" => payload
+                .split_once('/')
+                .and_then(|(org, run)| Some(JobKind::ProcessRun { org: org.parse().ok()?, run: run.parse().ok()? }))
+                .ok_or_else(|| format!("bad run '{payload}'")),
+            "mail.ocr" => payload
+                .parse()
+                .map(|item| JobKind::OcrItem { item })
+                .map_err(|_| format!("bad item id '{payload}'")),
+            "mail.upkeep" => Ok(JobKind::MailboxUpkeep),
+            "reports.send" => Ok(JobKind::SendScheduledReports),
             other => Err(format!("unknown job kind '{other}'")),
         }
     }
@@ -70,6 +100,10 @@ impl JobKind {
                 Some(format!("webhook:{delivery}")),
                 crate::webhooks::MAX_ATTEMPTS,
             ),
+            JobKind::ProcessRun { run, .. } => (Some(format!("run:{run}")), 5),
+            JobKind::OcrItem { item } => (Some(format!("ocr:{item}")), 3),
+            JobKind::MailboxUpkeep => (Some("recurring:mail.upkeep".to_string()), 3),
+            JobKind::SendScheduledReports => (Some("recurring:reports.send".to_string()), 3),
         };
         NewJob {
             kind: self.name().into(),
@@ -133,7 +167,7 @@ impl Worker {
             return Ok(None);
         };
         let outcome = match JobKind::parse(&job.kind, &job.payload) {
-            Ok(kind) => self.execute(&kind, job.attempts >= job.max_attempts).await,
+            Ok(kind) => self.execute(&kind, job.attempts >= job.max_attempts, job.id).await,
             Err(e) => Outcome::Dead(e),
         };
         let now = self.app.now();
@@ -164,14 +198,14 @@ impl Worker {
         Ok(Some(job))
     }
 
-    async fn execute(&self, kind: &JobKind, last_attempt: bool) -> Outcome {
-        match self.try_execute(kind, last_attempt).await {
+    async fn execute(&self, kind: &JobKind, last_attempt: bool, job: courrier_domain::JobId) -> Outcome {
+        match self.try_execute(kind, last_attempt, job).await {
             Ok(o) => o,
             Err(e) => Outcome::Retry(e.to_string()),
         }
     }
 
-    async fn try_execute(&self, kind: &JobKind, last_attempt: bool) -> Result<Outcome> {
+    async fn try_execute(&self, kind: &JobKind, last_attempt: bool, job: courrier_domain::JobId) -> Result<Outcome> {
         let app = &self.app;
         match kind {
             JobKind::DeliverEmail { email } => {
@@ -235,6 +269,33 @@ impl Worker {
                     next: Some(kind.to_job(now.plus_seconds(CLEANUP_EVERY_SECS))),
                 })
             }
+            JobKind::ProcessRun { org, run } => {
+                let lease = crate::runs::RunLease { job, worker: self.id.clone() };
+                app.process_run(*org, *run, Some(lease)).await?;
+                Ok(Outcome::Done { next: None })
+            }
+            JobKind::OcrItem { item } => Ok(match app.run_ocr(*item).await? {
+                crate::mailbox::OcrRun::Done => Outcome::Done { next: None },
+                crate::mailbox::OcrRun::Failed(e) => Outcome::Dead(e),
+            }),
+            JobKind::MailboxUpkeep => {
+                let now = app.now();
+                let (activated, shred) = app.mailbox_upkeep(now).await?;
+                let full = crate::mailbox::UPKEEP_BATCH as usize;
+                let next = if activated >= full || shred >= full { now } else { now.plus_seconds(PURGE_EVERY_SECS) };
+                Ok(Outcome::Done { next: Some(kind.to_job(next)) })
+            }
+            JobKind::SendScheduledReports => {
+                let now = app.now();
+                // A full batch means more may be due: run again right away.
+                let n = app.send_scheduled_reports(now).await?;
+                let next = if n >= crate::reports::DUE_BATCH as usize {
+                    now
+                } else {
+                    now.plus_seconds(crate::reports::SEND_EVERY_SECS)
+                };
+                Ok(Outcome::Done { next: Some(kind.to_job(next)) })
+            }
             JobKind::PurgeLetterDocuments => {
                 let now = app.now();
                 // A full batch means more may be due: run again right away.
@@ -249,6 +310,13 @@ impl Worker {
     async fn on_dead(&self, job: &JobRecord) -> Result<()> {
         if let Ok(JobKind::DeliverWebhook { delivery }) = JobKind::parse(&job.kind, &job.payload) {
             return self.app.webhook_delivery_gave_up(delivery).await;
+        }
+        if let Ok(JobKind::OcrItem { item }) = JobKind::parse(&job.kind, &job.payload) {
+            let reason = job.last_error.as_deref().unwrap_or("gave up");
+            return self.app.ocr_gave_up(item, reason).await;
+        }
+        if let Ok(JobKind::ProcessRun { org, run }) = JobKind::parse(&job.kind, &job.payload) {
+            return self.app.run_gave_up(org, run, job.last_error.as_deref()).await;
         }
         if let Ok(JobKind::DeliverEmail { email }) = JobKind::parse(&job.kind, &job.payload) {
             let rec = self.app.store.email(email).await?;
@@ -286,7 +354,12 @@ impl Worker {
 
 /// Queues the recurring jobs if they are not queued yet (safe from every process).
 pub async fn ensure_recurring_jobs(app: &App) -> Result<()> {
-    for kind in [JobKind::CleanupSignInState, JobKind::PurgeLetterDocuments] {
+    for kind in [
+        JobKind::CleanupSignInState,
+        JobKind::PurgeLetterDocuments,
+        JobKind::MailboxUpkeep,
+        JobKind::SendScheduledReports,
+    ] {
         app.store.enqueue_job(&kind.to_job(app.now()), app.now()).await?;
     }
     Ok(())

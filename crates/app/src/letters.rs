@@ -149,7 +149,55 @@ impl App {
         let current = self.store.letter(scope, id).await?;
         let next = transition(current.status, event)?;
         self.store.set_letter_status(scope, id, current.status, next, note, self.now()).await?;
-        Ok(self.store.letter(scope, id).await?)
+        let letter = self.store.letter(scope, id).await?;
+        self.announce_status(&letter, current.status).await?;
+        Ok(letter)
+    }
+
+    /// Tells the organisation's webhooks that a letter changed status.
+    async fn announce_status(&self, letter: &LetterRecord, previous: LetterStatus) -> Result<()> {
+        let data = serde_json::json!({
+            "letter": letter.id.to_string(),
+            "reference": letter.reference,
+            "status": letter.status.as_str(),
+            "previous_status": previous.as_str(),
+            "recipient": letter.recipient.name,
+            "expected_delivery": letter.expected_delivery,
+            "note": letter.note,
+        })
+        .to_string();
+        self.emit(letter.org, crate::webhooks::LETTER_STATUS_CHANGED, data.clone()).await?;
+        if letter.status == LetterStatus::Delivered {
+            self.emit(letter.org, crate::webhooks::LETTER_DELIVERED, data).await?;
+        }
+        if matches!(letter.status, LetterStatus::Delivered | LetterStatus::Failed | LetterStatus::Returned) {
+            self.tell_author(letter).await?;
+        }
+        Ok(())
+    }
+
+    /// E-mails the person who created a letter when it reaches its end.
+    async fn tell_author(&self, letter: &LetterRecord) -> Result<()> {
+        let Some(user) = letter.created_by.strip_prefix("user:").and_then(|u| u.parse::<courrier_domain::UserId>().ok()) else {
+            return Ok(());
+        };
+        let user = match self.store.user(user).await {
+            Ok(u) => u,
+            // The author left the organisation: nobody to tell.
+            Err(courrier_store::StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let link = format!("{}/letters/{}", self.settings.public_url, letter.id);
+        let text = crate::mail::letter_outcome(
+            Locale::from_tag(&user.locale),
+            letter.status,
+            &letter.recipient.name,
+            &letter.reference,
+            &letter.note,
+            &link,
+        );
+        self.queue_email(&user.email, text).await?;
+        Ok(())
     }
 
     /// Submits a draft: accepted at once, or awaiting an approver when the

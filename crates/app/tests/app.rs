@@ -335,7 +335,9 @@ async fn email_without_smtp_fails_at_once(backend: Backend) {
 
 async fn expired_lease_is_taken_over(backend: Backend) {
     let env = Env::new(backend).await;
-    ensure_recurring_jobs(&env.app).await.unwrap();
+    // One job only, so nothing else is due while the lease holds.
+    let job = courrier_app::jobs::JobKind::CleanupSignInState.to_job(env.now());
+    env.app.store.enqueue_job(&job, env.now()).await.unwrap().unwrap();
     let now = env.now();
     let claimed = env
         .app
@@ -430,7 +432,8 @@ async fn recurring_cleanup_job(backend: Backend) {
     };
     assert_eq!(failures().await.unwrap(), 1);
 
-    assert_eq!(run_due_jobs_once(&env.app).await.unwrap(), 1);
+    // Every recurring job runs (the cleanup among them).
+    assert!(run_due_jobs_once(&env.app).await.unwrap() >= 1);
     assert_eq!(
         env.app.store.job(first).await.unwrap().state,
         JobState::Done
@@ -454,7 +457,8 @@ async fn recurring_cleanup_job(backend: Backend) {
     assert_eq!(failures().await.unwrap(), 1, "recent failures are kept");
 
     env.advance(25 * 3600);
-    assert_eq!(run_due_jobs_once(&env.app).await.unwrap(), 1);
+    // The recurring jobs again, the cleanup among them.
+    assert!(run_due_jobs_once(&env.app).await.unwrap() >= 1);
     assert_eq!(
         failures().await.unwrap(),
         0,

@@ -3,6 +3,8 @@
 
 mod bench;
 mod bench_ocr;
+mod bulk;
+mod client;
 mod config;
 mod send;
 
@@ -80,6 +82,12 @@ enum Command {
     },
     /// Send a PDF letter through a Courrier server's API (key from --api-key or COURRIER_API_KEY).
     Send(send::SendArgs),
+    /// Send one PDF of many letters through a server's API, split into letters
+    /// (--split address|pages:N|marker:REGEX); prints accepted and refused letters.
+    SendBulk(bulk::SendBulkArgs),
+    /// Mail merge through a server's API: TEMPLATE.typ (or `default`) and ROWS
+    /// (CSV, XLSX, ODS); prints accepted and refused letters.
+    Merge(bulk::MergeArgs),
     /// Benchmarks (no server, no database).
     Bench {
         #[command(subcommand)]
@@ -470,6 +478,8 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Send(args) => send::send(args).await?,
+        Command::SendBulk(args) => bulk::send_bulk(args).await?,
+        Command::Merge(args) => bulk::merge(args).await?,
         Command::Bench {
             command:
                 BenchCommand::Intake {

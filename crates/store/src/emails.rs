@@ -30,6 +30,27 @@ macro_rules! email_from_row {
     }};
 }
 
+/// Inserts a pending message into the outbox through `$exec`; the caller
+/// queues its delivery job in the same transaction.
+macro_rules! insert_email {
+    ($exec:expr, $email:expr, $now:expr) => {{
+        let email: &$crate::EmailRecord = $email;
+        sqlx::query(
+            "INSERT INTO emails (id, to_address, subject, body_text, body_html, state, attempts, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
+        )
+        .bind(email.id.to_string())
+        .bind(email.to.to_string())
+        .bind(email.subject.clone())
+        .bind(email.body_text.clone())
+        .bind(email.body_html.clone())
+        .bind($now.millis())
+        .execute($exec)
+        .await?;
+    }};
+}
+pub(crate) use insert_email;
+
 impl Store {
     /// Stores a message and queues `delivery` (whose payload names the message).
     pub async fn enqueue_email(
@@ -40,18 +61,7 @@ impl Store {
     ) -> Result<()> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO emails (id, to_address, subject, body_text, body_html, state, attempts, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
-            )
-            .bind(email.id.to_string())
-            .bind(email.to.to_string())
-            .bind(email.subject.clone())
-            .bind(email.body_text.clone())
-            .bind(email.body_html.clone())
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await?;
+            insert_email!(&mut *tx, email, now);
             insert_job!(&mut *tx, delivery, now);
             tx.commit().await?;
         });

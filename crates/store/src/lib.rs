@@ -22,6 +22,7 @@ mod mail_items;
 mod mailbox;
 mod maintenance;
 mod orgs;
+mod reports;
 mod tasks;
 mod users;
 mod webhooks;
@@ -43,6 +44,8 @@ pub use tasks::{
     PickupRecord, QueuedTask, ScanUpload, TaskCompletion, TaskFilter, TaskRecord, TaskState,
     UsageKind, UsageLineRecord,
 };
+pub use letters::PERIOD_CHUNK;
+pub use reports::{ReportDelivery, ReportFrequency, ReportRecord, ReportScheduleRecord};
 pub use webhooks::{ALL_EVENTS, DeliveryState, WebhookDeliveryRecord, WebhookEvent, WebhookRecord};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -268,7 +268,9 @@ fn snippet_spans(raw: &str) -> Vec<SnippetSpan> {
 
 /// Removes the snippet markers from text before it is stored.
 pub(crate) fn clean_text(s: &str) -> String {
-    s.chars().filter(|c| *c != MARK_START && *c != MARK_END).collect()
+    s.chars()
+        .filter(|c| *c != MARK_START && *c != MARK_END)
+        .collect()
 }
 
 /// One search result: the item and, for a full-text query, where it
@@ -323,7 +325,11 @@ macro_rules! item_from_row {
                 contents: ContentFlags::parse_csv(&r.try_get::<String, _>("content_flags")?)
                     .map_err(corrupt)?,
                 advertising: r.try_get("advertising")?,
-                sender: if sender.is_empty() { None } else { Some(sender) },
+                sender: if sender.is_empty() {
+                    None
+                } else {
+                    Some(sender)
+                },
             },
             state: ItemState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?,
             received_at: Timestamp::from_millis(r.try_get("received_at")?),
@@ -560,11 +566,7 @@ impl Store {
         handled: bool,
         now: Timestamp,
     ) -> Result<()> {
-        let audit = AuditEvent::new(
-            &format!("item.{event}"),
-            id.to_string(),
-            detail.to_string(),
-        );
+        let audit = AuditEvent::new(&format!("item.{event}"), id.to_string(), detail.to_string());
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -603,11 +605,7 @@ impl Store {
         detail: &str,
         now: Timestamp,
     ) -> Result<i32> {
-        let audit = AuditEvent::new(
-            &format!("item.{event}"),
-            id.to_string(),
-            detail.to_string(),
-        );
+        let audit = AuditEvent::new(&format!("item.{event}"), id.to_string(), detail.to_string());
         let seq: i32;
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
@@ -1031,9 +1029,7 @@ impl Store {
 }
 
 /// The indexed text of an item in SQLite, as the migration's triggers build it.
-const SQLITE_BODY: &str =
-    "sender || ' ' || recipient_name || ' ' || REPLACE(tags, ',', ' ') || ' ' || note || ' ' || ocr_text";
-
+const SQLITE_BODY: &str = "sender || ' ' || recipient_name || ' ' || REPLACE(tags, ',', ' ') || ' ' || note || ' ' || ocr_text";
 
 #[cfg(test)]
 mod tests {
@@ -1068,7 +1064,10 @@ mod tests {
             "'zürich' & ('l' <-> 'impôt')"
         );
         assert!(SearchQuery::parse(" -- \"\" ' ").is_empty());
-        assert_eq!(SearchQuery::parse(&"a ".repeat(40)).terms.len(), MAX_QUERY_TERMS);
+        assert_eq!(
+            SearchQuery::parse(&"a ".repeat(40)).terms.len(),
+            MAX_QUERY_TERMS
+        );
     }
 
     #[test]

@@ -852,6 +852,33 @@ impl Store {
         Ok(out)
     }
 
+    /// One recipient at a location of the scope's mail center, with its
+    /// mailbox state; `NotFound` when the member is not at that location.
+    pub async fn location_recipient(
+        &self,
+        scope: &OrgScope,
+        location: LocationId,
+        member: uuid::Uuid,
+    ) -> Result<LocationRecipient> {
+        self.own_location(scope, location).await?;
+        on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {MEMBER_COLS}, m.state AS mailbox_state FROM mailbox_members mm \
+                 JOIN mailboxes m ON m.id = mm.mailbox_id WHERE mm.id = $1 AND mm.location_id = $2"
+            )))
+            .bind(member.to_string())
+            .bind(location.to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            Ok(LocationRecipient {
+                member: member_from_row!(r),
+                mailbox_state: MailboxState::parse(&r.try_get::<String, _>("mailbox_state")?)
+                    .map_err(corrupt)?,
+            })
+        })
+    }
+
     // ----- rules -----
 
     /// Appends a rule at the end of a mailbox's rules; returns its position.
@@ -923,7 +950,12 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn delete_rule(&self, scope: &OrgScope, id: uuid::Uuid, now: Timestamp) -> Result<()> {
+    pub async fn delete_rule(
+        &self,
+        scope: &OrgScope,
+        id: uuid::Uuid,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = AuditEvent::new("mailbox.rule_deleted", id.to_string(), "");
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;

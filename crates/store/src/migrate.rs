@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_mailbox.sql"),
         postgres: include_str!("../migrations/postgres/0005_mailbox.sql"),
     },
+    Migration {
+        version: 6,
+        name: "reports",
+        sqlite: include_str!("../migrations/sqlite/0006_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0006_reports.sql"),
+    },
 ];
 
 impl Store {

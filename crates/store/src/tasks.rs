@@ -21,8 +21,7 @@ use crate::{NewJob, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{
-    ActionKind, ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailItem, Origin,
-    is_overdue,
+    ActionKind, ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailItem, Origin, is_overdue,
 };
 use courrier_domain::{
     Currency, LocationId, MailItemId, Money, OrgId, OrgScope, PickupId, TaskId, Timestamp,
@@ -684,7 +683,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| StoreError::unique(e, "item.picked_up"))?;
-                custody_in_tx!(tx, item.to_string(), now, "picked_up", scope.actor(), detail);
+                custody_in_tx!(
+                    tx,
+                    item.to_string(),
+                    now,
+                    "picked_up",
+                    scope.actor(),
+                    detail
+                );
                 sqlx::query(
                     "UPDATE tasks SET state = 'done', done_at = $1, done_by = $2, note = 'picked up' \
                      WHERE item_id = $3 AND state = 'open' AND action = 'hold_for_pickup'",

@@ -21,7 +21,7 @@ const DRAIN_TIME: Duration = Duration::from_secs(120);
 
 /// API paths (inside `/api/v1`) that take uploads; the idempotency
 /// middleware buffers their bodies up to [`UPLOAD_BODY_BYTES`].
-const UPLOAD_PATHS: &[&str] = &["/letters", "/quotes"];
+const UPLOAD_PATHS: &[&str] = &["/letters", "/quotes", "/runs", "/runs/preview"];
 
 /// The most a body on `path` may hold.
 pub fn body_limit_for(path: &str) -> usize {
@@ -93,6 +93,8 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
 #[derive(Debug, Default)]
 pub struct UploadForm {
     pub file: Option<Bytes>,
+    /// The file name the client gave the `file` part, if any.
+    pub file_name: Option<String>,
     pub fields: Vec<(String, String)>,
 }
 
@@ -143,6 +145,7 @@ pub async fn parse_multipart(parts: Parts, body: Bytes) -> Result<UploadForm, Ap
     {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
+            form.file_name = field.file_name().map(str::to_string);
             let bytes = field.bytes().await.map_err(|e| malformed(e.body_text()))?;
             if bytes.len() > LETTER_UPLOAD_BYTES {
                 return Err(too_large(LETTER_UPLOAD_BYTES));

@@ -138,10 +138,13 @@ CREATE TABLE mail_items (
     ocr_pages_total INTEGER NOT NULL DEFAULT 0,
     ocr_error TEXT NOT NULL DEFAULT '',
     updated_at BIGINT NOT NULL,
-    -- Full-text index: sender, recipient, tags, note and OCR text.
+    -- Full-text index: sender, recipient, tags, note and OCR text. Joining
+    -- punctuation becomes a blank first, so 'POL-77' or '12.50' are words
+    -- like in SQLite's FTS5 (which splits at every non-letter, non-digit).
     search tsvector GENERATED ALWAYS AS (
-        to_tsvector('simple'::regconfig,
-            sender || ' ' || recipient_name || ' ' || replace(tags, ',', ' ') || ' ' || note || ' ' || ocr_text)
+        to_tsvector('simple'::regconfig, translate(
+            sender || ' ' || recipient_name || ' ' || tags || ' ' || note || ' ' || ocr_text,
+            '-/.,@_:;''’–—', '            '))
     ) STORED
 );
 CREATE INDEX mail_items_search ON mail_items USING GIN (search);

@@ -4,8 +4,8 @@
 use super::*;
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{
-    ActionKind, CodeChallenge, ContentFlag, CustomerReview, Grams, ItemFormat, ItemKind,
-    ItemState, MailItem, MailboxState,
+    ActionKind, CodeChallenge, CustomerReview, Grams, ItemFormat, ItemKind, ItemState, MailItem,
+    MailboxState,
 };
 use courrier_domain::{LocationId, MailItemId, MailboxId, Money, PickupId, TaskId};
 use courrier_store::{
@@ -28,7 +28,10 @@ async fn new_mail_center(store: &Store, name: &str) -> (OrgId, OrgScope, Locatio
         time_zone: "Europe/Zurich".into(),
         created_at: at(0),
     };
-    store.create_location(&scope, &location, at(0)).await.unwrap();
+    store
+        .create_location(&scope, &location, at(0))
+        .await
+        .unwrap();
     (org.id, scope, location.id)
 }
 
@@ -68,7 +71,13 @@ fn member(mailbox: &MailboxRecord, location: LocationId, name: &str) -> MemberRe
     }
 }
 
-fn item(org: OrgId, mailbox: MailboxId, location: LocationId, sender: &str, secs: i64) -> MailItemRecord {
+fn item(
+    org: OrgId,
+    mailbox: MailboxId,
+    location: LocationId,
+    sender: &str,
+    secs: i64,
+) -> MailItemRecord {
     MailItemRecord {
         id: MailItemId::random(),
         org: Some(org),
@@ -140,7 +149,11 @@ fn usage(org: OrgId, kind: UsageKind, task: Option<TaskId>, minor: i64) -> Usage
 /// location: (customer org, customer scope, mailbox, mc scope, location).
 async fn setup(store: &Store) -> (OrgId, OrgScope, MailboxRecord, OrgScope, LocationId) {
     let (org, scope) = new_org(store, "Dupont").await;
-    let mb = mailbox(org, None, &["Boulangerie Dupont", "Rue de Bourg 12", "1003 Lausanne"]);
+    let mb = mailbox(
+        org,
+        None,
+        &["Boulangerie Dupont", "Rue de Bourg 12", "1003 Lausanne"],
+    );
     store.create_mailbox(&scope, &mb, at(1)).await.unwrap();
     let (_, mc, location) = new_mail_center(store, "Lausanne").await;
     (org, scope, mb, mc, location)
@@ -153,21 +166,36 @@ conformance!(mailbox_mailboxes_and_locations, |store: Store| async move {
     let again = mailbox(org, None, &["X", "1000 Lausanne"]);
     assert!(matches!(
         store.create_mailbox(&scope, &again, at(2)).await,
-        Err(StoreError::Conflict { what: "mailbox.exists" })
+        Err(StoreError::Conflict {
+            what: "mailbox.exists"
+        })
     ));
     // …but one per location too.
     store
-        .create_mailbox(&scope, &mailbox(org, Some(location), &["A", "1000 L"]), at(2))
+        .create_mailbox(
+            &scope,
+            &mailbox(org, Some(location), &["A", "1000 L"]),
+            at(2),
+        )
         .await
         .unwrap();
     assert_eq!(store.list_mailboxes(&scope).await.unwrap().len(), 2);
     assert_eq!(store.list_mailboxes(&scope).await.unwrap()[0].id, mb.id);
     assert_eq!(store.mailbox(&scope, mb.id).await.unwrap(), mb);
-    assert!(matches!(store.mailbox(&other, mb.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.mailbox(&other, mb.id).await,
+        Err(StoreError::NotFound)
+    ));
     // Locations: a public directory; only the owner "owns" it.
-    assert_eq!(store.location(location).await.unwrap().time_zone, "Europe/Zurich");
+    assert_eq!(
+        store.location(location).await.unwrap().time_zone,
+        "Europe/Zurich"
+    );
     assert!(store.own_location(&mc, location).await.is_ok());
-    assert!(matches!(store.own_location(&scope, location).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.own_location(&scope, location).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.list_locations(None).await.unwrap().len(), 1);
     assert_eq!(store.list_locations(Some(org)).await.unwrap().len(), 0);
 
@@ -175,43 +203,107 @@ conformance!(mailbox_mailboxes_and_locations, |store: Store| async move {
     let (_, challenge) = CodeChallenge::issue([7; 8], at(3));
     let mut after = mb.clone();
     after.state = MailboxState::Suspended;
-    after.address = vec!["Boulangerie Dupont".into(), "Place Neuve 2".into(), "1003 Lausanne".into()];
+    after.address = vec![
+        "Boulangerie Dupont".into(),
+        "Place Neuve 2".into(),
+        "1003 Lausanne".into(),
+    ];
     after.challenge = Some(challenge);
     after.code_expires_at = Some(at(1000));
     let event = AuditEvent::new("mailbox.address_changed", mb.id.to_string(), "");
-    store.update_mailbox(&scope, &mb, &after, &event, at(3)).await.unwrap();
+    store
+        .update_mailbox(&scope, &mb, &after, &event, at(3))
+        .await
+        .unwrap();
     let saved = store.mailbox(&scope, mb.id).await.unwrap();
     assert_eq!(saved.state, MailboxState::Suspended);
     assert_eq!(saved.challenge, Some(challenge));
     assert_eq!(saved.version, 1);
     assert!(matches!(
-        store.update_mailbox(&scope, &mb, &after, &event, at(4)).await,
-        Err(StoreError::Conflict { what: "mailbox.changed" })
+        store
+            .update_mailbox(&scope, &mb, &after, &event, at(4))
+            .await,
+        Err(StoreError::Conflict {
+            what: "mailbox.changed"
+        })
     ));
     assert!(matches!(
-        store.update_mailbox(&other, &saved, &after, &event, at(4)).await,
+        store
+            .update_mailbox(&other, &saved, &after, &event, at(4))
+            .await,
         Err(StoreError::NotFound)
     ));
     // Digital delivery lookups see only active mailboxes.
-    assert!(store.deliverable_mailbox_of_org(org).await.unwrap().unwrap().location.is_some());
+    assert!(
+        store
+            .deliverable_mailbox_of_org(org)
+            .await
+            .unwrap()
+            .unwrap()
+            .location
+            .is_some()
+    );
     let mut active = saved.clone();
     active.state = MailboxState::Active;
-    store.update_mailbox(&scope, &saved, &active, &event, at(5)).await.unwrap();
-    assert_eq!(store.deliverable_mailbox_of_org(org).await.unwrap().unwrap().id, mb.id);
-    let typed: Vec<String> = ["  boulangerie DUPONT", "Place  Neuve 2", "", "1003 Lausanne"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    assert_eq!(store.deliverable_mailbox_at_address(&typed).await.unwrap().unwrap().id, mb.id);
-    assert!(store.deliverable_mailbox_at_address(&["Nobody".into()]).await.unwrap().is_none());
+    store
+        .update_mailbox(&scope, &saved, &active, &event, at(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .deliverable_mailbox_of_org(org)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        mb.id
+    );
+    let typed: Vec<String> = [
+        "  boulangerie DUPONT",
+        "Place  Neuve 2",
+        "",
+        "1003 Lausanne",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        store
+            .deliverable_mailbox_at_address(&typed)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        mb.id
+    );
+    assert!(
+        store
+            .deliverable_mailbox_at_address(&["Nobody".into()])
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Activation candidates.
     let (org2, scope2) = new_org(&store, "Later").await;
     let mut later = mailbox(org2, None, &["Later SA", "1000 Lausanne"]);
     later.state = MailboxState::Verified;
     later.activation_date = "2024-02-01".into();
     store.create_mailbox(&scope2, &later, at(1)).await.unwrap();
-    assert!(store.mailboxes_awaiting_activation("2024-01-31", 10).await.unwrap().is_empty());
-    assert_eq!(store.mailboxes_awaiting_activation("2024-02-01", 10).await.unwrap().len(), 1);
+    assert!(
+        store
+            .mailboxes_awaiting_activation("2024-01-31", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .mailboxes_awaiting_activation("2024-02-01", 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let actions = chain_actions(&store, org).await;
     assert!(actions.contains(&"mailbox.created".to_string()));
     assert!(actions.contains(&"mailbox.address_changed".to_string()));
@@ -225,11 +317,26 @@ conformance!(mailbox_members_and_reviews, |store: Store| async move {
     store.add_member(&scope, &m, at(2)).await.unwrap();
     // Only the owner of the mailbox adds members to it.
     assert!(matches!(
-        store.add_member(&stranger, &member(&mb, location, "X"), at(2)).await,
+        store
+            .add_member(&stranger, &member(&mb, location, "X"), at(2))
+            .await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(store.member(&scope, MemberAccess::Tenant, m.id).await.unwrap(), m);
-    assert_eq!(store.member(&mc, MemberAccess::Tenant, m.id).await.unwrap().name, m.name);
+    assert_eq!(
+        store
+            .member(&scope, MemberAccess::Tenant, m.id)
+            .await
+            .unwrap(),
+        m
+    );
+    assert_eq!(
+        store
+            .member(&mc, MemberAccess::Tenant, m.id)
+            .await
+            .unwrap()
+            .name,
+        m.name
+    );
     for s in [&other_mc, &stranger] {
         assert!(matches!(
             store.member(s, MemberAccess::Tenant, m.id).await,
@@ -239,151 +346,315 @@ conformance!(mailbox_members_and_reviews, |store: Store| async move {
     // The platform pre-approves, the mail center approves.
     let (_, platform) = new_org(&store, "Platform").await;
     store
-        .review_member(&platform, MemberAccess::Platform, m.id, CustomerReview::Submitted,
-            CustomerReview::PreApproved, "pre_approve", "platform", "documents fine", at(3))
+        .review_member(
+            &platform,
+            MemberAccess::Platform,
+            m.id,
+            CustomerReview::Submitted,
+            CustomerReview::PreApproved,
+            "pre_approve",
+            "platform",
+            "documents fine",
+            at(3),
+        )
         .await
         .unwrap();
     assert!(matches!(
         store
-            .review_member(&other_mc, MemberAccess::Tenant, m.id, CustomerReview::PreApproved,
-                CustomerReview::Approved, "approve", "mail_center", "ok", at(4))
+            .review_member(
+                &other_mc,
+                MemberAccess::Tenant,
+                m.id,
+                CustomerReview::PreApproved,
+                CustomerReview::Approved,
+                "approve",
+                "mail_center",
+                "ok",
+                at(4)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
         store
-            .review_member(&mc, MemberAccess::Tenant, m.id, CustomerReview::Submitted,
-                CustomerReview::Approved, "approve", "mail_center", "ok", at(4))
+            .review_member(
+                &mc,
+                MemberAccess::Tenant,
+                m.id,
+                CustomerReview::Submitted,
+                CustomerReview::Approved,
+                "approve",
+                "mail_center",
+                "ok",
+                at(4)
+            )
             .await,
-        Err(StoreError::Conflict { what: "member.review_changed" })
+        Err(StoreError::Conflict {
+            what: "member.review_changed"
+        })
     ));
     store
-        .review_member(&mc, MemberAccess::Tenant, m.id, CustomerReview::PreApproved,
-            CustomerReview::Approved, "approve", "mail_center", "ID checked", at(4))
+        .review_member(
+            &mc,
+            MemberAccess::Tenant,
+            m.id,
+            CustomerReview::PreApproved,
+            CustomerReview::Approved,
+            "approve",
+            "mail_center",
+            "ID checked",
+            at(4),
+        )
         .await
         .unwrap();
-    let back = store.member(&scope, MemberAccess::Tenant, m.id).await.unwrap();
-    assert_eq!((back.review, back.notes.as_str()), (CustomerReview::Approved, "ID checked"));
+    let back = store
+        .member(&scope, MemberAccess::Tenant, m.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (back.review, back.notes.as_str()),
+        (CustomerReview::Approved, "ID checked")
+    );
     assert_eq!(back.pre_approved_at, Some(at(3)));
-    let history = store.member_history(&scope, MemberAccess::Tenant, m.id).await.unwrap();
+    let history = store
+        .member_history(&scope, MemberAccess::Tenant, m.id)
+        .await
+        .unwrap();
     let events: Vec<&str> = history.iter().map(|h| h.event.as_str()).collect();
     assert_eq!(events, ["submit", "pre_approve", "approve"]);
     assert_eq!(history[2].actor, "user:clerk");
     // The clerk's recipient list.
-    let found = store.location_recipients(&mc, location, Some("dupont")).await.unwrap();
+    let found = store
+        .location_recipients(&mc, location, Some("dupont"))
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].mailbox_state, MailboxState::Active);
-    assert!(store.location_recipients(&mc, location, Some("zzz")).await.unwrap().is_empty());
+    assert!(
+        store
+            .location_recipients(&mc, location, Some("zzz"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
         store.location_recipients(&other_mc, location, None).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
         store
-            .list_members(&platform, MemberAccess::Platform, None, None, Some(CustomerReview::Approved))
+            .list_members(
+                &platform,
+                MemberAccess::Platform,
+                None,
+                None,
+                Some(CustomerReview::Approved)
+            )
             .await
             .unwrap()
             .len(),
         1
     );
-    assert!(store
-        .list_members(&stranger, MemberAccess::Tenant, None, None, None)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        store
+            .list_members(&stranger, MemberAccess::Tenant, None, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 });
 
-conformance!(mailbox_items_custody_and_tenancy, |store: Store| async move {
-    let (org, scope, mb, mc, location) = setup(&store).await;
-    let (_, other_mc, other_location) = new_mail_center(&store, "Geneva").await;
-    let (_, stranger) = new_org(&store, "Stranger").await;
-    let it = item(org, mb.id, location, "Swisscom AG", 10);
-    // A mail center logs only at its own locations.
-    assert!(matches!(
-        store.insert_item(&other_mc, &it, "received", "", at(10)).await,
-        Err(StoreError::NotFound)
-    ));
-    let mut elsewhere = it.clone();
-    elsewhere.location = Some(other_location);
-    assert!(matches!(
-        store.insert_item(&mc, &elsewhere, "received", "", at(10)).await,
-        Err(StoreError::NotFound)
-    ));
-    store.insert_item(&mc, &it, "received", "logged by the clerk", at(10)).await.unwrap();
-    assert_eq!(store.item(&scope, it.id).await.unwrap(), it);
-    assert_eq!(store.item(&mc, it.id).await.unwrap().id, it.id);
-    for s in [&other_mc, &stranger] {
-        assert!(matches!(store.item(s, it.id).await, Err(StoreError::NotFound)));
-        assert!(matches!(store.item_events(s, it.id).await, Err(StoreError::NotFound)));
-        assert!(matches!(
-            store.append_item_event(s, it.id, "note", "", at(11)).await,
-            Err(StoreError::NotFound)
-        ));
+conformance!(
+    mailbox_items_custody_and_tenancy,
+    |store: Store| async move {
+        let (org, scope, mb, mc, location) = setup(&store).await;
+        let (_, other_mc, other_location) = new_mail_center(&store, "Geneva").await;
+        let (_, stranger) = new_org(&store, "Stranger").await;
+        let it = item(org, mb.id, location, "Swisscom AG", 10);
+        // A mail center logs only at its own locations.
         assert!(matches!(
             store
-                .set_item_state(s, it.id, ItemState::Received, ItemState::Handled, "mark_handled", "", true, at(11))
+                .insert_item(&other_mc, &it, "received", "", at(10))
                 .await,
             Err(StoreError::NotFound)
         ));
-    }
-    // State changes are compare-and-set.
-    store
-        .set_item_state(&scope, it.id, ItemState::Received, ItemState::Handled, "mark_handled", "", true, at(12))
-        .await
-        .unwrap();
-    assert!(matches!(
+        let mut elsewhere = it.clone();
+        elsewhere.location = Some(other_location);
+        assert!(matches!(
+            store
+                .insert_item(&mc, &elsewhere, "received", "", at(10))
+                .await,
+            Err(StoreError::NotFound)
+        ));
         store
-            .set_item_state(&scope, it.id, ItemState::Received, ItemState::Handled, "mark_handled", "", true, at(13))
-            .await,
-        Err(StoreError::Conflict { what: "item.state_changed" })
-    ));
-    assert_eq!(store.item(&scope, it.id).await.unwrap().handled_at, Some(at(12)));
-    // Appends keep their order; nothing updates them.
-    assert_eq!(store.append_item_event(&mc, it.id, "inspected", "seal intact", at(14)).await.unwrap(), 3);
-    assert_eq!(store.append_item_event(&scope, it.id, "viewed", "", at(15)).await.unwrap(), 4);
-    let events = store.item_events(&scope, it.id).await.unwrap();
-    let seqs: Vec<i32> = events.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, [1, 2, 3, 4]);
-    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
-    assert_eq!(names, ["received", "mark_handled", "inspected", "viewed"]);
-    assert_eq!(events[0].actor, "user:clerk");
-    assert_eq!(events[0].detail, "logged by the clerk");
-    // Custody events are in the audit chains.
-    assert!(chain_actions(&store, org).await.contains(&"item.mark_handled".to_string()));
-    assert!(chain_actions(&store, mc.org()).await.contains(&"item.inspected".to_string()));
-    // Tags and notes only by the customer.
-    store
-        .set_item_tags_note(&scope, it.id, &["Impôts".into(), "2026".into()], "à payer", at(16))
-        .await
-        .unwrap();
-    assert!(matches!(
-        store.set_item_tags_note(&mc, it.id, &[], "", at(16)).await,
-        Err(StoreError::NotFound)
-    ));
-    assert_eq!(store.item(&scope, it.id).await.unwrap().tags, ["impôts", "2026"]);
-    // A refused item for nobody is the mail center's only.
-    let mut refused = item(org, mb.id, location, "Unknown", 20);
-    refused.org = None;
-    refused.mailbox = None;
-    refused.state = ItemState::Refused;
-    store.insert_item(&mc, &refused, "refused", "no such recipient", at(20)).await.unwrap();
-    assert!(store.item(&mc, refused.id).await.is_ok());
-    assert!(matches!(store.item(&scope, refused.id).await, Err(StoreError::NotFound)));
-    let today = store.location_items(&mc, location, at(0), at(100)).await.unwrap();
-    assert_eq!(today.len(), 2);
-    assert!(matches!(
-        store.location_items(&other_mc, location, at(0), at(100)).await,
-        Err(StoreError::NotFound)
-    ));
-    // OCR progress and text (job methods).
-    store.set_ocr_progress(it.id, OcrState::Running, 1, 3, "", at(30)).await.unwrap();
-    assert_eq!(store.item_for_job(it.id).await.unwrap().ocr.pages_total, 3);
-    store.set_ocr_text(it.id, "Facture du mois", 3, at(31)).await.unwrap();
-    assert_eq!(store.item_text(&scope, it.id).await.unwrap(), "Facture du mois");
-    assert!(matches!(store.item_text(&stranger, it.id).await, Err(StoreError::NotFound)));
-    let ocr = store.item(&scope, it.id).await.unwrap().ocr;
-    assert_eq!((ocr.state, ocr.pages_done), (OcrState::Done, 3));
-});
+            .insert_item(&mc, &it, "received", "logged by the clerk", at(10))
+            .await
+            .unwrap();
+        assert_eq!(store.item(&scope, it.id).await.unwrap(), it);
+        assert_eq!(store.item(&mc, it.id).await.unwrap().id, it.id);
+        for s in [&other_mc, &stranger] {
+            assert!(matches!(
+                store.item(s, it.id).await,
+                Err(StoreError::NotFound)
+            ));
+            assert!(matches!(
+                store.item_events(s, it.id).await,
+                Err(StoreError::NotFound)
+            ));
+            assert!(matches!(
+                store.append_item_event(s, it.id, "note", "", at(11)).await,
+                Err(StoreError::NotFound)
+            ));
+            assert!(matches!(
+                store
+                    .set_item_state(
+                        s,
+                        it.id,
+                        ItemState::Received,
+                        ItemState::Handled,
+                        "mark_handled",
+                        "",
+                        true,
+                        at(11)
+                    )
+                    .await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        // State changes are compare-and-set.
+        store
+            .set_item_state(
+                &scope,
+                it.id,
+                ItemState::Received,
+                ItemState::Handled,
+                "mark_handled",
+                "",
+                true,
+                at(12),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .set_item_state(
+                    &scope,
+                    it.id,
+                    ItemState::Received,
+                    ItemState::Handled,
+                    "mark_handled",
+                    "",
+                    true,
+                    at(13)
+                )
+                .await,
+            Err(StoreError::Conflict {
+                what: "item.state_changed"
+            })
+        ));
+        assert_eq!(
+            store.item(&scope, it.id).await.unwrap().handled_at,
+            Some(at(12))
+        );
+        // Appends keep their order; nothing updates them.
+        assert_eq!(
+            store
+                .append_item_event(&mc, it.id, "inspected", "seal intact", at(14))
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            store
+                .append_item_event(&scope, it.id, "viewed", "", at(15))
+                .await
+                .unwrap(),
+            4
+        );
+        let events = store.item_events(&scope, it.id).await.unwrap();
+        let seqs: Vec<i32> = events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
+        let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(names, ["received", "mark_handled", "inspected", "viewed"]);
+        assert_eq!(events[0].actor, "user:clerk");
+        assert_eq!(events[0].detail, "logged by the clerk");
+        // Custody events are in the audit chains.
+        assert!(
+            chain_actions(&store, org)
+                .await
+                .contains(&"item.mark_handled".to_string())
+        );
+        assert!(
+            chain_actions(&store, mc.org())
+                .await
+                .contains(&"item.inspected".to_string())
+        );
+        // Tags and notes only by the customer.
+        store
+            .set_item_tags_note(
+                &scope,
+                it.id,
+                &["Impôts".into(), "2026".into()],
+                "à payer",
+                at(16),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.set_item_tags_note(&mc, it.id, &[], "", at(16)).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            store.item(&scope, it.id).await.unwrap().tags,
+            ["impôts", "2026"]
+        );
+        // A refused item for nobody is the mail center's only.
+        let mut refused = item(org, mb.id, location, "Unknown", 20);
+        refused.org = None;
+        refused.mailbox = None;
+        refused.state = ItemState::Refused;
+        store
+            .insert_item(&mc, &refused, "refused", "no such recipient", at(20))
+            .await
+            .unwrap();
+        assert!(store.item(&mc, refused.id).await.is_ok());
+        assert!(matches!(
+            store.item(&scope, refused.id).await,
+            Err(StoreError::NotFound)
+        ));
+        let today = store
+            .location_items(&mc, location, at(0), at(100))
+            .await
+            .unwrap();
+        assert_eq!(today.len(), 2);
+        assert!(matches!(
+            store
+                .location_items(&other_mc, location, at(0), at(100))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        // OCR progress and text (job methods).
+        store
+            .set_ocr_progress(it.id, OcrState::Running, 1, 3, "", at(30))
+            .await
+            .unwrap();
+        assert_eq!(store.item_for_job(it.id).await.unwrap().ocr.pages_total, 3);
+        store
+            .set_ocr_text(it.id, "Facture du mois", 3, at(31))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.item_text(&scope, it.id).await.unwrap(),
+            "Facture du mois"
+        );
+        assert!(matches!(
+            store.item_text(&stranger, it.id).await,
+            Err(StoreError::NotFound)
+        ));
+        let ocr = store.item(&scope, it.id).await.unwrap().ocr;
+        assert_eq!((ocr.state, ocr.pages_done), (OcrState::Done, 3));
+    }
+);
 
 /// Custody events cannot be changed even behind the store's back: the
 /// database refuses updates and deletes.
@@ -394,18 +665,30 @@ mod mailbox_custody_is_append_only {
         let store = db.store.clone();
         let (org, _, mb, mc, location) = setup(&store).await;
         let it = item(org, mb.id, location, "X", 10);
-        store.insert_item(&mc, &it, "received", "", at(10)).await.unwrap();
-        let update = format!("UPDATE item_events SET detail = 'forged' WHERE item_id = '{}'", it.id);
+        store
+            .insert_item(&mc, &it, "received", "", at(10))
+            .await
+            .unwrap();
+        let update = format!(
+            "UPDATE item_events SET detail = 'forged' WHERE item_id = '{}'",
+            it.id
+        );
         let delete = format!("DELETE FROM item_events WHERE item_id = '{}'", it.id);
         for sql in [update, delete] {
             let err = if db.url.starts_with("sqlite:") {
                 use sqlx::Connection;
                 let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap_err()
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut c)
+                    .await
+                    .unwrap_err()
             } else {
                 use sqlx::Connection;
                 let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap_err()
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut c)
+                    .await
+                    .unwrap_err()
             };
             assert!(err.to_string().contains("append-only"), "{err}");
         }
@@ -424,195 +707,385 @@ mod mailbox_custody_is_append_only {
     }
 }
 
-conformance!(mailbox_tasks_complete_once_and_bill_once, |store: Store| async move {
-    let (org, scope, mb, mc, location) = setup(&store).await;
-    let (_, other_mc, other_location) = new_mail_center(&store, "Geneva").await;
-    let (_, stranger) = new_org(&store, "Stranger").await;
-    let a = item(org, mb.id, location, "A", 10);
-    let b = item(org, mb.id, location, "B", 11);
-    for i in [&a, &b] {
-        store.insert_item(&mc, i, "received", "", at(10)).await.unwrap();
+conformance!(
+    mailbox_tasks_complete_once_and_bill_once,
+    |store: Store| async move {
+        let (org, scope, mb, mc, location) = setup(&store).await;
+        let (_, other_mc, other_location) = new_mail_center(&store, "Geneva").await;
+        let (_, stranger) = new_org(&store, "Stranger").await;
+        let a = item(org, mb.id, location, "A", 10);
+        let b = item(org, mb.id, location, "B", 11);
+        for i in [&a, &b] {
+            store
+                .insert_item(&mc, i, "received", "", at(10))
+                .await
+                .unwrap();
+        }
+        let late = task(a.id, ActionKind::Scan, 500);
+        let early = task(b.id, ActionKind::Shred, 300);
+        store
+            .request_task(
+                &scope,
+                &late,
+                ItemState::Received,
+                ItemState::ScanRequested,
+                "request_scan",
+                "",
+                at(100),
+            )
+            .await
+            .unwrap();
+        // The item moved: a second request from the old state is refused.
+        assert!(matches!(
+            store
+                .request_task(
+                    &scope,
+                    &task(a.id, ActionKind::Scan, 500),
+                    ItemState::Received,
+                    ItemState::ScanRequested,
+                    "request_scan",
+                    "",
+                    at(100)
+                )
+                .await,
+            Err(StoreError::Conflict {
+                what: "item.state_changed"
+            })
+        ));
+        assert!(matches!(
+            store
+                .request_task(
+                    &stranger,
+                    &early,
+                    ItemState::Received,
+                    ItemState::ShredRequested,
+                    "request_shred",
+                    "",
+                    at(100)
+                )
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        store
+            .request_task(
+                &scope,
+                &early,
+                ItemState::Received,
+                ItemState::ShredRequested,
+                "request_shred",
+                "",
+                at(100),
+            )
+            .await
+            .unwrap();
+        let stored = store.task(&mc, late.id).await.unwrap();
+        assert_eq!((stored.location, stored.org), (location, org));
+        assert_eq!(stored.requested_by, "test");
+        assert!(matches!(
+            store.task(&other_mc, late.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.task(&stranger, late.id).await,
+            Err(StoreError::NotFound)
+        ));
+        // The queue: by deadline, overdue flagged.
+        let queue = store
+            .task_queue(&mc, location, &TaskFilter::default(), at(400), 50)
+            .await
+            .unwrap();
+        let ids: Vec<TaskId> = queue.iter().map(|q| q.task.id).collect();
+        assert_eq!(ids, [early.id, late.id]);
+        assert_eq!((queue[0].overdue, queue[1].overdue), (true, false));
+        assert_eq!(queue[1].item.id, a.id);
+        let scans = TaskFilter {
+            action: Some(ActionKind::Scan),
+            ..TaskFilter::default()
+        };
+        assert_eq!(
+            store
+                .task_queue(&mc, location, &scans, at(400), 50)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(matches!(
+            store
+                .task_queue(&other_mc, location, &TaskFilter::default(), at(400), 50)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(
+            store
+                .task_queue(
+                    &other_mc,
+                    other_location,
+                    &TaskFilter::default(),
+                    at(400),
+                    50
+                )
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Completion: once, with its usage line and job.
+        let done = TaskCompletion {
+            task: late.id,
+            item_from: ItemState::ScanRequested,
+            item_to: ItemState::Scanned,
+            events: vec![("scan_done".into(), "2 pages".into())],
+            scan: Some(ScanUpload {
+                document: uuid::Uuid::new_v4(),
+                pages: Some(2),
+            }),
+            usage: vec![usage(org, UsageKind::Scan, Some(late.id), 80)],
+            job: Some(NewJob {
+                kind: "mail.ocr".into(),
+                payload: a.id.to_string(),
+                unique_key: Some(format!("ocr:{}", a.id)),
+                run_at: at(450),
+                max_attempts: 3,
+            }),
+            note: String::new(),
+        };
+        // The scan document must exist (foreign key): store one first.
+        let doc = DocumentRecord {
+            id: done.scan.as_ref().unwrap().document,
+            org,
+            blob_key: "k".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 10,
+            wrapped_key: Some(vec![1]),
+            created_at: at(440),
+            destroyed_at: None,
+        };
+        store.create_document(&scope, &doc, at(440)).await.unwrap();
+        assert!(matches!(
+            store.complete_task(&other_mc, &done, at(450)).await,
+            Err(StoreError::NotFound)
+        ));
+        store.complete_task(&mc, &done, at(450)).await.unwrap();
+        assert!(matches!(
+            store.complete_task(&mc, &done, at(451)).await,
+            Err(StoreError::Conflict {
+                what: "task.not_open"
+            })
+        ));
+        let after = store.item(&scope, a.id).await.unwrap();
+        assert_eq!(
+            (after.state, after.pages, after.ocr.state),
+            (ItemState::Scanned, Some(2), OcrState::Queued)
+        );
+        assert_eq!(after.scan_document, Some(doc.id));
+        let t = store.task(&scope, late.id).await.unwrap();
+        assert_eq!(
+            (t.state, t.done_at, t.done_by.as_deref()),
+            (TaskState::Done, Some(at(450)), Some("user:clerk"))
+        );
+        let lines = store.usage_lines(&scope, at(0), at(10_000)).await.unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].amount, Money::new(80, Currency::CHF));
+        assert!(
+            store
+                .usage_lines(&stranger, at(0), at(10_000))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let job = store
+            .claim_job("w", at(450), at(500))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (job.kind.as_str(), job.payload),
+            ("mail.ocr", a.id.to_string())
+        );
+        // The same task billed twice is refused by the database too.
+        assert!(matches!(
+            store
+                .add_usage_line(
+                    &mc,
+                    &usage(org, UsageKind::Scan, Some(late.id), 80),
+                    at(460)
+                )
+                .await,
+            Err(StoreError::Conflict {
+                what: "usage.already_billed"
+            })
+        ));
+        // A completion whose item moved meanwhile changes nothing.
+        let wrong = TaskCompletion {
+            task: early.id,
+            item_from: ItemState::Received,
+            item_to: ItemState::Shredded,
+            events: vec![("shred_done".into(), String::new())],
+            scan: None,
+            usage: vec![usage(org, UsageKind::Forward, Some(early.id), 1)],
+            job: None,
+            note: String::new(),
+        };
+        assert!(matches!(
+            store.complete_task(&mc, &wrong, at(470)).await,
+            Err(StoreError::Conflict {
+                what: "item.state_changed"
+            })
+        ));
+        assert_eq!(
+            store.task(&mc, early.id).await.unwrap().state,
+            TaskState::Open
+        );
+        assert_eq!(
+            store
+                .usage_lines(&scope, at(0), at(10_000))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let events: Vec<String> = store
+            .item_events(&scope, a.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(events, ["received", "request_scan", "scan_done"]);
+        assert_eq!(store.item_tasks(&scope, a.id).await.unwrap().len(), 1);
     }
-    let late = task(a.id, ActionKind::Scan, 500);
-    let early = task(b.id, ActionKind::Shred, 300);
-    store
-        .request_task(&scope, &late, ItemState::Received, ItemState::ScanRequested, "request_scan", "", at(100))
-        .await
-        .unwrap();
-    // The item moved: a second request from the old state is refused.
-    assert!(matches!(
-        store
-            .request_task(&scope, &task(a.id, ActionKind::Scan, 500), ItemState::Received, ItemState::ScanRequested,
-                "request_scan", "", at(100))
-            .await,
-        Err(StoreError::Conflict { what: "item.state_changed" })
-    ));
-    assert!(matches!(
-        store
-            .request_task(&stranger, &early, ItemState::Received, ItemState::ShredRequested, "request_shred", "", at(100))
-            .await,
-        Err(StoreError::NotFound)
-    ));
-    store
-        .request_task(&scope, &early, ItemState::Received, ItemState::ShredRequested, "request_shred", "", at(100))
-        .await
-        .unwrap();
-    let stored = store.task(&mc, late.id).await.unwrap();
-    assert_eq!((stored.location, stored.org), (location, org));
-    assert_eq!(stored.requested_by, "test");
-    assert!(matches!(store.task(&other_mc, late.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.task(&stranger, late.id).await, Err(StoreError::NotFound)));
-    // The queue: by deadline, overdue flagged.
-    let queue = store.task_queue(&mc, location, &TaskFilter::default(), at(400), 50).await.unwrap();
-    let ids: Vec<TaskId> = queue.iter().map(|q| q.task.id).collect();
-    assert_eq!(ids, [early.id, late.id]);
-    assert_eq!((queue[0].overdue, queue[1].overdue), (true, false));
-    assert_eq!(queue[1].item.id, a.id);
-    let scans = TaskFilter { action: Some(ActionKind::Scan), ..TaskFilter::default() };
-    assert_eq!(store.task_queue(&mc, location, &scans, at(400), 50).await.unwrap().len(), 1);
-    assert!(matches!(
-        store.task_queue(&other_mc, location, &TaskFilter::default(), at(400), 50).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(store.task_queue(&other_mc, other_location, &TaskFilter::default(), at(400), 50).await.unwrap().is_empty());
-    // Completion: once, with its usage line and job.
-    let done = TaskCompletion {
-        task: late.id,
-        item_from: ItemState::ScanRequested,
-        item_to: ItemState::Scanned,
-        events: vec![("scan_done".into(), "2 pages".into())],
-        scan: Some(ScanUpload { document: uuid::Uuid::new_v4(), pages: Some(2) }),
-        usage: vec![usage(org, UsageKind::Scan, Some(late.id), 80)],
-        job: Some(NewJob {
-            kind: "mail.ocr".into(),
-            payload: a.id.to_string(),
-            unique_key: Some(format!("ocr:{}", a.id)),
-            run_at: at(450),
-            max_attempts: 3,
-        }),
-        note: String::new(),
-    };
-    // The scan document must exist (foreign key): store one first.
-    let doc = DocumentRecord {
-        id: done.scan.as_ref().unwrap().document,
-        org,
-        blob_key: "k".into(),
-        content_type: "application/pdf".into(),
-        size_bytes: 10,
-        wrapped_key: Some(vec![1]),
-        created_at: at(440),
-        destroyed_at: None,
-    };
-    store.create_document(&scope, &doc, at(440)).await.unwrap();
-    assert!(matches!(store.complete_task(&other_mc, &done, at(450)).await, Err(StoreError::NotFound)));
-    store.complete_task(&mc, &done, at(450)).await.unwrap();
-    assert!(matches!(
-        store.complete_task(&mc, &done, at(451)).await,
-        Err(StoreError::Conflict { what: "task.not_open" })
-    ));
-    let after = store.item(&scope, a.id).await.unwrap();
-    assert_eq!((after.state, after.pages, after.ocr.state), (ItemState::Scanned, Some(2), OcrState::Queued));
-    assert_eq!(after.scan_document, Some(doc.id));
-    let t = store.task(&scope, late.id).await.unwrap();
-    assert_eq!((t.state, t.done_at, t.done_by.as_deref()), (TaskState::Done, Some(at(450)), Some("user:clerk")));
-    let lines = store.usage_lines(&scope, at(0), at(10_000)).await.unwrap();
-    assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0].amount, Money::new(80, Currency::CHF));
-    assert!(store.usage_lines(&stranger, at(0), at(10_000)).await.unwrap().is_empty());
-    let job = store.claim_job("w", at(450), at(500)).await.unwrap().unwrap();
-    assert_eq!((job.kind.as_str(), job.payload), ("mail.ocr", a.id.to_string()));
-    // The same task billed twice is refused by the database too.
-    assert!(matches!(
-        store.add_usage_line(&mc, &usage(org, UsageKind::Scan, Some(late.id), 80), at(460)).await,
-        Err(StoreError::Conflict { what: "usage.already_billed" })
-    ));
-    // A completion whose item moved meanwhile changes nothing.
-    let wrong = TaskCompletion {
-        task: early.id,
-        item_from: ItemState::Received,
-        item_to: ItemState::Shredded,
-        events: vec![("shred_done".into(), String::new())],
-        scan: None,
-        usage: vec![usage(org, UsageKind::Forward, Some(early.id), 1)],
-        job: None,
-        note: String::new(),
-    };
-    assert!(matches!(
-        store.complete_task(&mc, &wrong, at(470)).await,
-        Err(StoreError::Conflict { what: "item.state_changed" })
-    ));
-    assert_eq!(store.task(&mc, early.id).await.unwrap().state, TaskState::Open);
-    assert_eq!(store.usage_lines(&scope, at(0), at(10_000)).await.unwrap().len(), 1);
-    let events: Vec<String> = store.item_events(&scope, a.id).await.unwrap().into_iter().map(|e| e.event).collect();
-    assert_eq!(events, ["received", "request_scan", "scan_done"]);
-    assert_eq!(store.item_tasks(&scope, a.id).await.unwrap().len(), 1);
-});
+);
 
-conformance!(mailbox_pickups_in_one_transaction, |store: Store| async move {
-    let (org, scope, mb, mc, location) = setup(&store).await;
-    let (other_org, other_scope) = new_org(&store, "Other").await;
-    let other_mb = mailbox(other_org, None, &["Other SA", "1000 Lausanne"]);
-    store.create_mailbox(&other_scope, &other_mb, at(1)).await.unwrap();
-    let a = item(org, mb.id, location, "A", 10);
-    let b = item(org, mb.id, location, "B", 11);
-    let theirs = item(other_org, other_mb.id, location, "C", 12);
-    for i in [&a, &b, &theirs] {
-        store.insert_item(&mc, i, "received", "", at(12)).await.unwrap();
-    }
-    let hold = task(b.id, ActionKind::HoldForPickup, 300);
-    store
-        .request_task(&scope, &hold, ItemState::Received, ItemState::HeldForPickup, "hold_for_pickup", "", at(100))
-        .await
-        .unwrap();
-    let pickup = |items: Vec<MailItemId>| PickupRecord {
-        id: PickupId::random(),
-        location,
-        org,
-        id_document_type: "identity_card".into(),
-        id_last_digits: "4821".into(),
-        checked_by: "user:clerk".into(),
-        fees: Money::new(300, Currency::CHF),
-        created_at: at(200),
-        items,
-    };
-    // Someone else's item spoils the whole pickup.
-    let bad = pickup(vec![a.id, theirs.id]);
-    assert!(matches!(
+conformance!(
+    mailbox_pickups_in_one_transaction,
+    |store: Store| async move {
+        let (org, scope, mb, mc, location) = setup(&store).await;
+        let (other_org, other_scope) = new_org(&store, "Other").await;
+        let other_mb = mailbox(other_org, None, &["Other SA", "1000 Lausanne"]);
         store
-            .create_pickup(&mc, &bad, &[(a.id, ItemState::Received), (theirs.id, ItemState::Received)], None, at(200))
-            .await,
-        Err(StoreError::NotFound)
-    ));
-    assert_eq!(store.item(&scope, a.id).await.unwrap().state, ItemState::Received);
-    let good = pickup(vec![a.id, b.id]);
-    let mut fee = usage(org, UsageKind::PickupFee, None, 300);
-    fee.pickup = Some(good.id);
-    store
-        .create_pickup(&mc, &good, &[(a.id, ItemState::Received), (b.id, ItemState::HeldForPickup)], Some(&fee), at(200))
-        .await
-        .unwrap();
-    for i in [a.id, b.id] {
-        assert_eq!(store.item(&scope, i).await.unwrap().state, ItemState::PickedUp);
-        let last = store.item_events(&scope, i).await.unwrap().pop().unwrap();
-        assert_eq!(last.event, "picked_up");
-        assert!(last.detail.contains("identity_card …4821"), "{}", last.detail);
+            .create_mailbox(&other_scope, &other_mb, at(1))
+            .await
+            .unwrap();
+        let a = item(org, mb.id, location, "A", 10);
+        let b = item(org, mb.id, location, "B", 11);
+        let theirs = item(other_org, other_mb.id, location, "C", 12);
+        for i in [&a, &b, &theirs] {
+            store
+                .insert_item(&mc, i, "received", "", at(12))
+                .await
+                .unwrap();
+        }
+        let hold = task(b.id, ActionKind::HoldForPickup, 300);
+        store
+            .request_task(
+                &scope,
+                &hold,
+                ItemState::Received,
+                ItemState::HeldForPickup,
+                "hold_for_pickup",
+                "",
+                at(100),
+            )
+            .await
+            .unwrap();
+        let pickup = |items: Vec<MailItemId>| PickupRecord {
+            id: PickupId::random(),
+            location,
+            org,
+            id_document_type: "identity_card".into(),
+            id_last_digits: "4821".into(),
+            checked_by: "user:clerk".into(),
+            fees: Money::new(300, Currency::CHF),
+            created_at: at(200),
+            items,
+        };
+        // Someone else's item spoils the whole pickup.
+        let bad = pickup(vec![a.id, theirs.id]);
+        assert!(matches!(
+            store
+                .create_pickup(
+                    &mc,
+                    &bad,
+                    &[
+                        (a.id, ItemState::Received),
+                        (theirs.id, ItemState::Received)
+                    ],
+                    None,
+                    at(200)
+                )
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            store.item(&scope, a.id).await.unwrap().state,
+            ItemState::Received
+        );
+        let good = pickup(vec![a.id, b.id]);
+        let mut fee = usage(org, UsageKind::PickupFee, None, 300);
+        fee.pickup = Some(good.id);
+        store
+            .create_pickup(
+                &mc,
+                &good,
+                &[
+                    (a.id, ItemState::Received),
+                    (b.id, ItemState::HeldForPickup),
+                ],
+                Some(&fee),
+                at(200),
+            )
+            .await
+            .unwrap();
+        for i in [a.id, b.id] {
+            assert_eq!(
+                store.item(&scope, i).await.unwrap().state,
+                ItemState::PickedUp
+            );
+            let last = store.item_events(&scope, i).await.unwrap().pop().unwrap();
+            assert_eq!(last.event, "picked_up");
+            assert!(
+                last.detail.contains("identity_card …4821"),
+                "{}",
+                last.detail
+            );
+        }
+        assert_eq!(
+            store.task(&scope, hold.id).await.unwrap().state,
+            TaskState::Done
+        );
+        let back = store.pickup(&scope, good.id).await.unwrap();
+        assert_eq!(back.items.len(), 2);
+        assert_eq!(back.fees, Money::new(300, Currency::CHF));
+        assert!(matches!(
+            store.pickup(&other_scope, good.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            store.usage_lines(&scope, at(0), at(1000)).await.unwrap()[0].kind,
+            UsageKind::PickupFee
+        );
+        // Picked up once only.
+        assert!(matches!(
+            store
+                .create_pickup(
+                    &mc,
+                    &pickup(vec![a.id]),
+                    &[(a.id, ItemState::PickedUp)],
+                    None,
+                    at(201)
+                )
+                .await,
+            Err(StoreError::Conflict {
+                what: "item.picked_up"
+            })
+        ));
+        assert!(
+            chain_actions(&store, mc.org())
+                .await
+                .contains(&"pickup.created".to_string())
+        );
     }
-    assert_eq!(store.task(&scope, hold.id).await.unwrap().state, TaskState::Done);
-    let back = store.pickup(&scope, good.id).await.unwrap();
-    assert_eq!(back.items.len(), 2);
-    assert_eq!(back.fees, Money::new(300, Currency::CHF));
-    assert!(matches!(store.pickup(&other_scope, good.id).await, Err(StoreError::NotFound)));
-    assert_eq!(
-        store.usage_lines(&scope, at(0), at(1000)).await.unwrap()[0].kind,
-        UsageKind::PickupFee
-    );
-    // Picked up once only.
-    assert!(matches!(
-        store.create_pickup(&mc, &pickup(vec![a.id]), &[(a.id, ItemState::PickedUp)], None, at(201)).await,
-        Err(StoreError::Conflict { what: "item.picked_up" })
-    ));
-    assert!(chain_actions(&store, mc.org()).await.contains(&"pickup.created".to_string()));
-});
+);
 
 conformance!(mailbox_rules_in_order, |store: Store| async move {
     let (org, scope, mb, _, _) = setup(&store).await;
@@ -629,9 +1102,17 @@ conformance!(mailbox_rules_in_order, |store: Store| async move {
     };
     let first = rule("advertising", "shred");
     assert_eq!(store.create_rule(&scope, &first, at(5)).await.unwrap(), 1);
-    assert_eq!(store.create_rule(&scope, &rule("sender:swisscom", "scan"), at(6)).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .create_rule(&scope, &rule("sender:swisscom", "scan"), at(6))
+            .await
+            .unwrap(),
+        2
+    );
     assert!(matches!(
-        store.create_rule(&stranger, &rule("advertising", "shred"), at(6)).await,
+        store
+            .create_rule(&stranger, &rule("advertising", "shred"), at(6))
+            .await,
         Err(StoreError::NotFound)
     ));
     let rules = store.rules(&scope, mb.id).await.unwrap();
@@ -639,7 +1120,10 @@ conformance!(mailbox_rules_in_order, |store: Store| async move {
     assert_eq!(rules[0].exceptions, ["sender:important"]);
     assert_eq!(rules[1].condition, "sender:swisscom");
     assert!(store.rules(&stranger, mb.id).await.unwrap().is_empty());
-    assert!(matches!(store.delete_rule(&stranger, first.id, at(7)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_rule(&stranger, first.id, at(7)).await,
+        Err(StoreError::NotFound)
+    ));
     store.delete_rule(&scope, first.id, at(7)).await.unwrap();
     assert_eq!(store.rules(&scope, mb.id).await.unwrap().len(), 1);
 });
@@ -648,30 +1132,62 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
     let (org, scope, mb, mc, location) = setup(&store).await;
     let (other_org, other_scope) = new_org(&store, "Other").await;
     let other_mb = mailbox(other_org, None, &["Other SA", "1000 Lausanne"]);
-    store.create_mailbox(&other_scope, &other_mb, at(1)).await.unwrap();
+    store
+        .create_mailbox(&other_scope, &other_mb, at(1))
+        .await
+        .unwrap();
     let texts = [
-        ("Administration fédérale des contributions", "Décision de taxation 2025. Le montant est payable dans 30 jours."),
-        ("Swisscom AG", "Ihre Rechnung für den Monat Oktober. Zahlbar innert 30 Tagen."),
-        ("Swisscom AG", "Votre facture du mois. Payable dans les 30 jours, merci."),
-        ("Assurance Vaudoise", "Police d'assurance ménage: la prime annuelle est payable dans 30 jours."),
-        ("Xylophon Verlag", "Das seltene Wort Quokkaquelle steht nur hier <b>&amp;</b>."),
+        (
+            "Administration fédérale des contributions",
+            "Décision de taxation 2025. Le montant est payable dans 30 jours.",
+        ),
+        (
+            "Swisscom AG",
+            "Ihre Rechnung für den Monat Oktober. Zahlbar innert 30 Tagen.",
+        ),
+        (
+            "Swisscom AG",
+            "Votre facture du mois. Payable dans les 30 jours, merci.",
+        ),
+        (
+            "Assurance Vaudoise",
+            "Police d'assurance ménage: la prime annuelle est payable dans 30 jours.",
+        ),
+        (
+            "Xylophon Verlag",
+            "Das seltene Wort <b>&amp;</b> Quokkaquelle steht nur hier.",
+        ),
     ];
     let mut ids = Vec::new();
     for (n, (sender, text)) in texts.iter().enumerate() {
         let it = item(org, mb.id, location, sender, 100 + n as i64);
-        store.insert_item(&mc, &it, "received", "", at(100)).await.unwrap();
+        store
+            .insert_item(&mc, &it, "received", "", at(100))
+            .await
+            .unwrap();
         store.set_ocr_text(it.id, text, 1, at(101)).await.unwrap();
         ids.push(it.id);
     }
     // The other customer has the same words; never seen.
     let theirs = item(other_org, other_mb.id, location, "Swisscom AG", 200);
-    store.insert_item(&mc, &theirs, "received", "", at(200)).await.unwrap();
-    store.set_ocr_text(theirs.id, "Quokkaquelle payable dans 30 jours", 1, at(201)).await.unwrap();
+    store
+        .insert_item(&mc, &theirs, "received", "", at(200))
+        .await
+        .unwrap();
+    store
+        .set_ocr_text(theirs.id, "Quokkaquelle payable dans 30 jours", 1, at(201))
+        .await
+        .unwrap();
     let search = |q: &str, f: ItemFilter| {
         let store = store.clone();
         let scope = scope.clone();
         let q = q.to_string();
-        async move { store.search_items(&scope, &SearchQuery::parse(&q), &f, None, 50).await.unwrap() }
+        async move {
+            store
+                .search_items(&scope, &SearchQuery::parse(&q), &f, None, 50)
+                .await
+                .unwrap()
+        }
     };
     let found = |page: &courrier_store::Page<courrier_store::SearchHit>| -> Vec<MailItemId> {
         page.items.iter().map(|h| h.item.id).collect()
@@ -679,13 +1195,30 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
     // A rare word, case-insensitively, with a highlighted snippet.
     let rare = search("QUOKKAQUELLE", ItemFilter::default()).await;
     assert_eq!(found(&rare), [ids[4]]);
-    let marked: Vec<&str> = rare.items[0].snippet.iter().filter(|s| s.highlighted).map(|s| s.text.as_str()).collect();
+    let marked: Vec<&str> = rare.items[0]
+        .snippet
+        .iter()
+        .filter(|s| s.highlighted)
+        .map(|s| s.text.as_str())
+        .collect();
     assert_eq!(marked, ["Quokkaquelle"]);
-    let plain: String = rare.items[0].snippet.iter().map(|s| s.text.as_str()).collect();
-    assert!(plain.contains("<b>&amp;</b>"), "snippets are plain text: {plain}");
+    let plain: String = rare.items[0]
+        .snippet
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    // Plain text, not escaped: the web layer escapes it (PostgreSQL's
+    // headline leaves out what looks like markup tags, SQLite keeps them).
+    assert!(plain.contains("&amp;"), "snippets are plain text: {plain}");
     // Words with diacritics; a sender word.
-    assert_eq!(found(&search("fédérale", ItemFilter::default()).await), [ids[0]]);
-    assert_eq!(found(&search("vaudoise", ItemFilter::default()).await), [ids[3]]);
+    assert_eq!(
+        found(&search("fédérale", ItemFilter::default()).await),
+        [ids[0]]
+    );
+    assert_eq!(
+        found(&search("vaudoise", ItemFilter::default()).await),
+        [ids[3]]
+    );
     // A phrase: the words in that order only.
     let phrase = search("\"payable dans 30 jours\"", ItemFilter::default()).await;
     let mut got = found(&phrase);
@@ -693,13 +1226,37 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
     let mut want = vec![ids[0], ids[3]];
     want.sort();
     assert_eq!(got, want);
-    assert_eq!(search("\"jours 30 dans\"", ItemFilter::default()).await.items.len(), 0);
+    assert_eq!(
+        search("\"jours 30 dans\"", ItemFilter::default())
+            .await
+            .items
+            .len(),
+        0
+    );
     // All words must match; query syntax is not interpreted.
-    assert_eq!(found(&search("swisscom facture", ItemFilter::default()).await), [ids[2]]);
-    assert_eq!(search("swisscom OR vaudoise", ItemFilter::default()).await.items.len(), 0);
-    assert_eq!(search("NEAR(\"a\" *) AND -x ^", ItemFilter::default()).await.items.len(), 0);
+    assert_eq!(
+        found(&search("swisscom facture", ItemFilter::default()).await),
+        [ids[2]]
+    );
+    assert_eq!(
+        search("swisscom OR vaudoise", ItemFilter::default())
+            .await
+            .items
+            .len(),
+        0
+    );
+    assert_eq!(
+        search("NEAR(\"a\" *) AND -x ^", ItemFilter::default())
+            .await
+            .items
+            .len(),
+        0
+    );
     // Filters combine with the words.
-    let by_sender = ItemFilter { sender: Some("swisscom".into()), ..ItemFilter::default() };
+    let by_sender = ItemFilter {
+        sender: Some("swisscom".into()),
+        ..ItemFilter::default()
+    };
     let mut got = found(&search("30", by_sender.clone()).await);
     got.sort();
     let mut want = vec![ids[1], ids[2]];
@@ -710,28 +1267,65 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
         received_before: Some(at(104)),
         ..ItemFilter::default()
     };
-    assert_eq!(found(&search("30", period).await), [ids[3], ids[2]]);
+    let mut got = found(&search("30", period).await);
+    got.sort();
+    let mut want = vec![ids[2], ids[3]];
+    want.sort();
+    assert_eq!(got, want);
     store
-        .set_item_tags_note(&scope, ids[3], &["Assurances".into()], "renouveler", at(300))
+        .set_item_tags_note(
+            &scope,
+            ids[3],
+            &["Assurances".into()],
+            "renouveler",
+            at(300),
+        )
         .await
         .unwrap();
-    let tagged = ItemFilter { tag: Some("assurances".into()), ..ItemFilter::default() };
+    let tagged = ItemFilter {
+        tag: Some("assurances".into()),
+        ..ItemFilter::default()
+    };
     assert_eq!(found(&search("", tagged.clone()).await), [ids[3]]);
-    assert_eq!(found(&search("renouveler", ItemFilter::default()).await), [ids[3]]);
+    assert_eq!(
+        found(&search("renouveler", ItemFilter::default()).await),
+        [ids[3]]
+    );
     store
-        .set_item_state(&scope, ids[1], ItemState::Received, ItemState::Handled, "mark_handled", "", true, at(301))
+        .set_item_state(
+            &scope,
+            ids[1],
+            ItemState::Received,
+            ItemState::Handled,
+            "mark_handled",
+            "",
+            true,
+            at(301),
+        )
         .await
         .unwrap();
-    let handled = ItemFilter { state: Some(ItemState::Handled), ..ItemFilter::default() };
+    let handled = ItemFilter {
+        state: Some(ItemState::Handled),
+        ..ItemFilter::default()
+    };
     assert_eq!(found(&search("30", handled).await), [ids[1]]);
-    let other_box = ItemFilter { mailbox: Some(other_mb.id), ..ItemFilter::default() };
+    let other_box = ItemFilter {
+        mailbox: Some(other_mb.id),
+        ..ItemFilter::default()
+    };
     assert!(search("30", other_box).await.items.is_empty());
     // Paging through search results and the plain list.
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let page = store
-            .search_items(&scope, &SearchQuery::parse("30"), &ItemFilter::default(), cursor.as_deref(), 2)
+            .search_items(
+                &scope,
+                &SearchQuery::parse("30"),
+                &ItemFilter::default(),
+                cursor.as_deref(),
+                2,
+            )
             .await
             .unwrap();
         seen.extend(found(&page));
@@ -748,7 +1342,13 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
     let mut cursor: Option<String> = None;
     loop {
         let page = store
-            .search_items(&scope, &SearchQuery::default(), &ItemFilter::default(), cursor.as_deref(), 2)
+            .search_items(
+                &scope,
+                &SearchQuery::default(),
+                &ItemFilter::default(),
+                cursor.as_deref(),
+                2,
+            )
             .await
             .unwrap();
         assert!(page.items.iter().all(|h| h.snippet.is_empty()));
@@ -760,18 +1360,40 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
     }
     assert_eq!(listed, ids.iter().rev().copied().collect::<Vec<_>>());
     assert!(matches!(
-        store.search_items(&scope, &SearchQuery::parse("30"), &ItemFilter::default(), Some("t:1:x"), 2).await,
-        Err(StoreError::Refused { what: "cursor.invalid" })
+        store
+            .search_items(
+                &scope,
+                &SearchQuery::parse("30"),
+                &ItemFilter::default(),
+                Some("t:1:x"),
+                2
+            )
+            .await,
+        Err(StoreError::Refused {
+            what: "cursor.invalid"
+        })
     ));
     // The other organisation sees only its own.
     let theirs_found = store
-        .search_items(&other_scope, &SearchQuery::parse("quokkaquelle"), &ItemFilter::default(), None, 10)
+        .search_items(
+            &other_scope,
+            &SearchQuery::parse("quokkaquelle"),
+            &ItemFilter::default(),
+            None,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(found(&theirs_found), [theirs.id]);
     // Rebuilding the index changes no answer.
     assert_eq!(store.rebuild_search_index().await.unwrap(), 6);
     store.reindex_item(ids[4]).await.unwrap();
-    assert_eq!(found(&search("quokkaquelle", ItemFilter::default()).await), [ids[4]]);
-    assert_eq!(found(&search("\"payable dans 30 jours\"", ItemFilter::default()).await).len(), 2);
+    assert_eq!(
+        found(&search("quokkaquelle", ItemFilter::default()).await),
+        [ids[4]]
+    );
+    assert_eq!(
+        found(&search("\"payable dans 30 jours\"", ItemFilter::default()).await).len(),
+        2
+    );
 });

@@ -2242,3 +2242,9 @@ mod letters;
 
 // Webhook endpoints and their delivery log.
 mod webhooks;
+
+// Mailboxes, mail items, custody, tasks, pickups and search.
+mod mailbox;
+
+// Report schedules, reports and the letters of a period.
+mod reports;

@@ -1,7 +1,7 @@
 //! The OpenAPI document and a self-contained reference page that renders it
 //! (no script or style from outside the binary).
 
-use super::{keys, letters, orgs, users, webhooks};
+use super::{keys, letters, orgs, reports, runs, users, webhooks};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -18,6 +18,9 @@ use utoipa::{Modify, OpenApi};
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::disable_webhook, webhooks::list_deliveries,
         letters::create_letter, letters::quote, letters::list_letters, letters::get_letter, letters::update_letter,
         letters::submit_letter, letters::approve_letter, letters::reject_letter, letters::cancel_letter, letters::document,
+        runs::create_run, runs::list_runs, runs::get_run, runs::preview_merge,
+        reports::list_schedules, reports::create_schedule, reports::disable_schedule,
+        reports::list_reports, reports::create_report, reports::get_report,
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -70,6 +73,9 @@ mod tests {
             "/api/v1/api-keys",
             "/api/v1/audit",
             "/api/v1/orgs",
+            "/api/v1/runs",
+            "/api/v1/runs/{id}",
+            "/api/v1/runs/preview",
             "/api/v1/webhooks",
             "/api/v1/webhooks/{id}",
             "/api/v1/webhooks/deliveries",
@@ -81,6 +87,10 @@ mod tests {
             "/api/v1/letters/{id}/reject",
             "/api/v1/letters/{id}/cancel",
             "/api/v1/letters/{id}/document",
+            "/api/v1/report-schedules",
+            "/api/v1/report-schedules/{id}",
+            "/api/v1/reports",
+            "/api/v1/reports/{id}",
         ] {
             assert!(json["paths"][path].is_object(), "missing {path}");
         }

@@ -8,6 +8,8 @@ mod idempotency;
 mod keys;
 pub mod letters;
 mod orgs;
+pub mod reports;
+pub mod runs;
 mod users;
 mod webhooks;
 
@@ -58,6 +60,27 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/webhooks/deliveries", get(webhooks::list_deliveries))
         .route("/webhooks/{id}", delete(webhooks::disable_webhook))
+        .route(
+            "/report-schedules",
+            get(reports::list_schedules).post(reports::create_schedule),
+        )
+        .route("/report-schedules/{id}", delete(reports::disable_schedule))
+        .route(
+            "/reports",
+            get(reports::list_reports).post(reports::create_report),
+        )
+        .route("/reports/{id}", get(reports::get_report))
+        .route(
+            "/runs",
+            get(runs::list_runs)
+                .post(runs::create_run)
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route(
+            "/runs/preview",
+            post(runs::preview_merge).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route("/runs/{id}", get(runs::get_run))
         .route("/audit", get(orgs::audit))
         .route("/orgs", get(orgs::list_orgs))
         .route("/openapi.json", get(docs::openapi_json))

@@ -6,6 +6,8 @@ mod admin;
 mod auth;
 mod letters;
 mod org;
+mod reports;
+mod runs;
 mod webhooks;
 
 use crate::AppState;
@@ -64,6 +66,14 @@ pub fn routes() -> Router<AppState> {
                 axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES),
             ),
         )
+        .route("/runs", get(runs::list_page))
+        .route(
+            "/runs/new",
+            get(runs::new_page)
+                .post(runs::start)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route("/runs/{id}", get(runs::detail_page))
         .route("/letters/approvals", get(letters::approvals_page))
         .route("/letters/{id}", get(letters::detail_page))
         .route("/letters/{id}/preview.png", get(letters::preview))
@@ -86,6 +96,16 @@ pub fn routes() -> Router<AppState> {
             post(webhooks::disable_webhook),
         )
         .route("/org/webhooks/{id}/rotate", post(webhooks::rotate_secret))
+        .route(
+            "/org/reports",
+            get(reports::reports_page).post(reports::schedule_report),
+        )
+        .route("/org/reports/generate", post(reports::generate_report))
+        .route(
+            "/org/reports/schedules/{id}/disable",
+            post(reports::disable_schedule),
+        )
+        .route("/reports/{file}", get(reports::download))
         .route("/admin/orgs", get(admin::admin_page))
         .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
 }

@@ -1,0 +1,141 @@
+//! The mailbox part of the demo data: a site of the demo mail center, the
+//! demo recipient company with a verified, active company mailbox and an
+//! approved member at that site, and three letters received. Called by
+//! [`App::load_demo`] once, when it creates the demo organisations. The
+//! mailbox is stored already verified (the demo cannot wait three weeks for
+//! a letter); items are stored without announcing them.
+
+use super::NewLocation;
+use crate::{App, Result};
+use courrier_domain::letters::Country;
+use courrier_domain::mailbox::{
+    Grams, ItemFormat, ItemKind, ItemState, MailItem, MailboxState, ReviewEvent,
+};
+use courrier_domain::{Actor, MailItemId, MailboxId, OrgId, OrgKind, OrgScope};
+use courrier_store::{MailItemRecord, MailboxRecord, MemberKind, OcrProgress, OcrState};
+
+/// The demo recipient's postal address.
+pub const DEMO_MAILBOX_ADDRESS: [&str; 3] = [
+    "Boulangerie Dupont SàRL",
+    "Rue de Bourg 12",
+    "1003 Lausanne",
+];
+
+impl App {
+    /// Creates the demo mailbox data for the mail center `center`, the
+    /// recipient company `recipient` and the platform `platform`.
+    pub(crate) async fn load_demo_mailbox(
+        &self,
+        center: OrgId,
+        recipient: OrgId,
+        platform: OrgId,
+    ) -> Result<()> {
+        let now = self.now();
+        let location = self
+            .create_location(
+                &Actor::system("demo", center, OrgKind::MailCenter),
+                NewLocation {
+                    name: "Centre courrier Lausanne".into(),
+                    address: vec!["Avenue de la Gare 1".into(), "1003 Lausanne".into()],
+                    country: "CH".into(),
+                    time_zone: "Europe/Zurich".into(),
+                },
+            )
+            .await?;
+        let (tz, _) = super::location_site(&location)?;
+        let today = jiff::Timestamp::from_millisecond(now.millis())
+            .map(|t| tz.to_datetime(t).date().to_string())
+            .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        let mailbox = MailboxRecord {
+            id: MailboxId::random(),
+            org: recipient,
+            location: None,
+            state: MailboxState::Active,
+            address: DEMO_MAILBOX_ADDRESS.iter().map(|l| l.to_string()).collect(),
+            country: Country::CH,
+            activation_date: today,
+            challenge: None,
+            code_expires_at: None,
+            code_used_at: None,
+            verification_letter: None,
+            created_at: now,
+            verified_at: Some(now),
+            updated_at: now,
+            version: 0,
+        };
+        self.store
+            .create_mailbox(&OrgScope::system(recipient, "system:demo"), &mailbox, now)
+            .await?;
+        let member = self
+            .add_mailbox_member(
+                &Actor::system("demo", recipient, OrgKind::Customer),
+                mailbox.id,
+                location.id,
+                "Boulangerie Dupont SàRL",
+                MemberKind::Company,
+            )
+            .await?;
+        self.review_mailbox_member(
+            &Actor::system("demo", platform, OrgKind::Platform),
+            member.id,
+            ReviewEvent::PreApprove,
+            "Extrait du registre du commerce vérifié.",
+        )
+        .await?;
+        let member = self
+            .review_mailbox_member(
+                &Actor::system("demo", center, OrgKind::MailCenter),
+                member.id,
+                ReviewEvent::Approve,
+                "Pièce d'identité de la gérante vérifiée au guichet.",
+            )
+            .await?;
+        let clerk = OrgScope::system(center, "system:demo");
+        let letters = [
+            ("Swisscom (Suisse) SA", ItemFormat::A5, 18, 3),
+            ("Administration cantonale des impôts", ItemFormat::A4, 42, 2),
+            ("Romande Energie SA", ItemFormat::A5, 15, 1),
+        ];
+        for (sender, format, grams, minutes_ago) in letters {
+            let received = now.plus_seconds(-minutes_ago * 60);
+            let item = MailItemRecord {
+                id: MailItemId::random(),
+                org: Some(recipient),
+                mailbox: Some(mailbox.id),
+                location: Some(location.id),
+                member: Some(member.id),
+                recipient_name: member.name.clone(),
+                sender_org: None,
+                reference: String::new(),
+                item: MailItem::physical(ItemKind::Letter, format, Grams::new(grams)?)
+                    .with_sender(sender),
+                state: ItemState::Received,
+                received_at: received,
+                envelope_document: None,
+                scan_document: None,
+                digital_document: None,
+                pages: None,
+                tags: Vec::new(),
+                note: String::new(),
+                handled_at: None,
+                ocr: OcrProgress {
+                    state: OcrState::None,
+                    pages_done: 0,
+                    pages_total: 0,
+                    error: String::new(),
+                },
+                updated_at: received,
+            };
+            self.store
+                .insert_item(
+                    &clerk,
+                    &item,
+                    "received",
+                    "at Centre courrier Lausanne",
+                    received,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}

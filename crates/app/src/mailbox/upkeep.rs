@@ -1,0 +1,242 @@
+//! Background work of the mailbox: the OCR of scans
+//! ([`crate::jobs::JobKind::OcrItem`]) and the recurring upkeep
+//! ([`crate::jobs::JobKind::MailboxUpkeep`]), which activates verified
+//! mailboxes whose activation date has come and creates shred tasks for
+//! paper originals past their 25-day retention (unless an action is pending
+//! on the item).
+//!
+//! OCR uses one [`OcrEngine`] per process with the default configuration
+//! (Tesseract `fra+deu+ita+eng`, `OMP_THREAD_LIMIT=1` per page, pages in
+//! parallel up to the number of cores). Progress is stored on the item
+//! (`queued`, `running` with pages done of total, `done`, `failed` with the
+//! reason), and the text is indexed in the same statement that stores it.
+
+use crate::letters::carrier_site;
+use crate::ocr::{OcrConfig, OcrEngine, OcrError};
+use crate::{App, AppError, Result};
+use courrier_domain::audit::AuditEvent;
+use courrier_domain::letters::Country;
+use courrier_domain::mailbox::verification::activation_reached;
+use courrier_domain::mailbox::{
+    ActionKind, ItemEvent, MailboxEvent, PriceList, RetentionPolicy, mailbox_transition, transition,
+};
+use courrier_domain::{MailItemId, OrgScope, Timestamp};
+use courrier_store::OcrState;
+use std::sync::OnceLock;
+
+/// Characters of recognised text kept (a PostgreSQL `tsvector` holds at
+/// most 1 MB).
+const MAX_TEXT_CHARS: usize = 500_000;
+/// Items or mailboxes handled per upkeep run; a full batch runs again soon.
+pub(crate) const UPKEEP_BATCH: u32 = 200;
+
+/// The process's OCR engine, created on first use.
+fn ocr_engine() -> Result<&'static OcrEngine> {
+    static ENGINE: OnceLock<OcrEngine> = OnceLock::new();
+    if let Some(engine) = ENGINE.get() {
+        return Ok(engine);
+    }
+    let engine = OcrEngine::new(OcrConfig::default())?;
+    Ok(ENGINE.get_or_init(|| engine))
+}
+
+/// What an OCR run decided, for the job.
+#[derive(Debug)]
+pub(crate) enum OcrRun {
+    /// Text stored, or nothing to do.
+    Done,
+    /// Recognition failed for good (the failure is on the item).
+    Failed(String),
+}
+
+impl App {
+    /// Recognises the scan of an item and stores its text. Unreadable
+    /// scans and a missing Tesseract are recorded on the item as `failed`
+    /// (`Ok(OcrRun::Failed)`); temporary trouble (files, the database) is an
+    /// error, so the job is tried again.
+    pub(crate) async fn run_ocr(&self, id: MailItemId) -> Result<OcrRun> {
+        let item = self.store.item_for_job(id).await?;
+        let (Some(org), Some(document)) = (item.org, item.scan_document) else {
+            return Ok(OcrRun::Done);
+        };
+        if item.ocr.state == OcrState::Done {
+            return Ok(OcrRun::Done);
+        }
+        let now = self.now();
+        self.store
+            .set_ocr_progress(id, OcrState::Running, 0, item.ocr.pages_total, "", now)
+            .await?;
+        let (doc, bytes) = self
+            .read_document(&OrgScope::system(org, "system:ocr"), document)
+            .await?;
+        let engine = ocr_engine()?;
+        let (tx, mut rx) = tokio::sync::watch::channel((0usize, 0usize));
+        let store = self.store.clone();
+        let clock = self.clock.clone();
+        let progress = tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let (done, total) = *rx.borrow_and_update();
+                let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+                if let Err(e) = store
+                    .set_ocr_progress(
+                        id,
+                        OcrState::Running,
+                        to_i32(done),
+                        to_i32(total),
+                        "",
+                        clock.now(),
+                    )
+                    .await
+                {
+                    tracing::warn!(item = %id, error = %e, "OCR progress not recorded");
+                }
+            }
+        });
+        let result = if doc.content_type == "application/pdf" {
+            engine
+                .ocr_pdf(&bytes, move |done, total| {
+                    let _ = tx.send((done, total));
+                })
+                .await
+        } else {
+            drop(tx);
+            engine.ocr_image(&bytes).await
+        };
+        // The sender is gone with the call: the progress task ends.
+        if let Err(e) = progress.await {
+            tracing::warn!(item = %id, error = %e, "OCR progress task failed");
+        }
+        match result {
+            Ok(pages) => {
+                let text: String = pages
+                    .iter()
+                    .map(|p| p.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+                    .chars()
+                    .take(MAX_TEXT_CHARS)
+                    .collect();
+                let count = i32::try_from(pages.len()).unwrap_or(i32::MAX);
+                self.store
+                    .set_ocr_text(id, &text, count, self.now())
+                    .await?;
+                Ok(OcrRun::Done)
+            }
+            Err(e @ (OcrError::Io(_) | OcrError::Internal(_))) => Err(AppError::from(e)),
+            Err(e) => {
+                let reason = e.to_string();
+                self.store
+                    .set_ocr_progress(id, OcrState::Failed, 0, 0, &reason, self.now())
+                    .await?;
+                Ok(OcrRun::Failed(reason))
+            }
+        }
+    }
+
+    /// Records that the OCR job of an item gave up.
+    pub(crate) async fn ocr_gave_up(&self, id: MailItemId, reason: &str) -> Result<()> {
+        Ok(self
+            .store
+            .set_ocr_progress(id, OcrState::Failed, 0, 0, reason, self.now())
+            .await?)
+    }
+
+    /// One upkeep run: activations, then shred tasks for originals past
+    /// retention. Returns how many of each; a full batch means more may be
+    /// due.
+    pub async fn mailbox_upkeep(&self, now: Timestamp) -> Result<(usize, usize)> {
+        Ok((
+            self.activate_due_mailboxes(now).await?,
+            self.shred_expired_originals(now).await?,
+        ))
+    }
+
+    /// Activates verified mailboxes whose activation date has come in their
+    /// country's time zone.
+    async fn activate_due_mailboxes(&self, now: Timestamp) -> Result<usize> {
+        // Candidates up to tomorrow in UTC; each is checked in its own zone.
+        let tomorrow = jiff::Timestamp::from_millisecond(now.millis())
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .tomorrow()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut n = 0;
+        for mailbox in self
+            .store
+            .mailboxes_awaiting_activation(&tomorrow.to_string(), UPKEEP_BATCH)
+            .await?
+        {
+            let scope = OrgScope::system(mailbox.org, "system:activation");
+            let org = self.store.org(mailbox.org).await?;
+            let (_, tz, _) = carrier_site(&Country::parse(&org.country)?)?;
+            let date = mailbox
+                .activation_date
+                .parse()
+                .map_err(|e| AppError::Internal(format!("activation date: {e}")))?;
+            if !activation_reached(date, now, &tz)? {
+                continue;
+            }
+            let mut after = mailbox.clone();
+            after.state = mailbox_transition(mailbox.state, MailboxEvent::ActivationDateReached)?;
+            let event = AuditEvent::new("mailbox.activated", mailbox.id.to_string(), "");
+            match self
+                .store
+                .update_mailbox(&scope, &mailbox, &after, &event, now)
+                .await
+            {
+                Ok(()) => n += 1,
+                // Changed meanwhile (the address, by its owner): next run.
+                Err(courrier_store::StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(n)
+    }
+
+    /// Creates a shred task for each paper original kept past the retention
+    /// of originals, at rest with no pending action.
+    async fn shred_expired_originals(&self, now: Timestamp) -> Result<usize> {
+        let policy = RetentionPolicy::DEFAULT;
+        let cutoff = now.plus_seconds(-i64::from(policy.originals_days) * 86_400);
+        let mut n = 0;
+        for item in self
+            .store
+            .originals_due_for_shred(cutoff, UPKEEP_BATCH)
+            .await?
+        {
+            let Some(org) = item.org else { continue };
+            if !policy.shred_task_due(item.received_at, item.state, now) {
+                continue;
+            }
+            let scope = OrgScope::system(org, "system:retention");
+            let to = transition(item.state, ItemEvent::RequestShred)?;
+            let note = format!(
+                "originals are kept {} days; this one is shredded",
+                policy.originals_days
+            );
+            let fee = PriceList::DEFAULT.fee(&courrier_domain::mailbox::Action::Shred, &item.item);
+            let task = self
+                .new_task(&item, ActionKind::Shred, &fee, &note, false)
+                .await?;
+            match self
+                .store
+                .request_task(
+                    &scope,
+                    &task,
+                    item.state,
+                    to,
+                    ItemEvent::RequestShred.as_str(),
+                    &note,
+                    now,
+                )
+                .await
+            {
+                Ok(()) => n += 1,
+                Err(courrier_store::StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(n)
+    }
+}
