@@ -32,7 +32,8 @@ command -v npm >/dev/null 2>&1 || die "npm not found"
 # ---------------------------------------------------------------- packages --
 # OCR (crates/app/src/ocr.rs): the tesseract CLI with its four languages; pdftoppm/pdfinfo from poppler-utils.
 APT_PACKAGES=(chromium python3-aiosmtpd curl clamav-daemon poppler-utils
-  tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-eng)
+  tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-eng
+  qpdf)
 section "system packages: ${APT_PACKAGES[*]}"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

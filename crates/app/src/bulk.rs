@@ -71,7 +71,9 @@ fn pages_invalid() -> Invalid {
     Invalid::new(
         "method",
         "run.pages_invalid",
-        format!("the number of pages per letter must be a whole number from 1 to {MAX_PAGES_PER_LETTER}"),
+        format!(
+            "the number of pages per letter must be a whole number from 1 to {MAX_PAGES_PER_LETTER}"
+        ),
     )
 }
 
@@ -86,27 +88,47 @@ impl Splitter {
     /// Checks the method: `run.pages_invalid`, `run.marker_invalid`.
     pub fn new(method: &SplitMethod) -> Result<Splitter, Invalid> {
         let marker = match method {
-            SplitMethod::Pages(n) if *n == 0 || *n > MAX_PAGES_PER_LETTER => return Err(pages_invalid()),
+            SplitMethod::Pages(n) if *n == 0 || *n > MAX_PAGES_PER_LETTER => {
+                return Err(pages_invalid());
+            }
             SplitMethod::Marker(pattern) => {
                 let invalid = |why: String| {
-                    Invalid::new("marker", "run.marker_invalid", format!("the marker is not a usable regular expression: {why}"))
+                    Invalid::new(
+                        "marker",
+                        "run.marker_invalid",
+                        format!("the marker is not a usable regular expression: {why}"),
+                    )
                 };
                 if pattern.trim().is_empty() {
                     return Err(invalid("it is empty".into()));
                 }
                 if pattern.len() > MAX_MARKER_LEN {
-                    return Err(invalid(format!("it is longer than {MAX_MARKER_LEN} characters")));
+                    return Err(invalid(format!(
+                        "it is longer than {MAX_MARKER_LEN} characters"
+                    )));
                 }
                 let compiled = regex::RegexBuilder::new(pattern)
                     .size_limit(MARKER_SIZE_LIMIT)
                     .dfa_size_limit(MARKER_SIZE_LIMIT)
                     .build()
-                    .map_err(|e| invalid(e.to_string().lines().last().unwrap_or_default().trim().to_string()))?;
+                    .map_err(|e| {
+                        invalid(
+                            e.to_string()
+                                .lines()
+                                .last()
+                                .unwrap_or_default()
+                                .trim()
+                                .to_string(),
+                        )
+                    })?;
                 Some(compiled)
             }
             _ => None,
         };
-        Ok(Splitter { method: method.clone(), marker })
+        Ok(Splitter {
+            method: method.clone(),
+            marker,
+        })
     }
 
     pub fn method(&self) -> &SplitMethod {
@@ -123,7 +145,12 @@ pub struct Start {
 }
 
 /// The pages of `range` (0-based) that start a letter.
-pub fn find_starts(reader: &mut TextReader<'_>, range: Range<usize>, splitter: &Splitter, ctx: &IntakeContext) -> Vec<Start> {
+pub fn find_starts(
+    reader: &mut TextReader<'_>,
+    range: Range<usize>,
+    splitter: &Splitter,
+    ctx: &IntakeContext,
+) -> Vec<Start> {
     let mut starts = Vec::new();
     for page in range {
         match &splitter.method {
@@ -134,15 +161,29 @@ pub fn find_starts(reader: &mut TextReader<'_>, range: Range<usize>, splitter: &
                 }
             }
             SplitMethod::Marker(_) => {
-                let Ok(text) = reader.page_text(page) else { continue };
-                if splitter.marker.as_ref().is_some_and(|m| m.is_match(&plain_text(&text))) {
-                    starts.push(Start { page, text: Some(text) });
+                let Ok(text) = reader.page_text(page) else {
+                    continue;
+                };
+                if splitter
+                    .marker
+                    .as_ref()
+                    .is_some_and(|m| m.is_match(&plain_text(&text)))
+                {
+                    starts.push(Start {
+                        page,
+                        text: Some(text),
+                    });
                 }
             }
             SplitMethod::Address => {
-                let Ok(text) = reader.page_text(page) else { continue };
+                let Ok(text) = reader.page_text(page) else {
+                    continue;
+                };
                 if holds_address(&text, ctx) {
-                    starts.push(Start { page, text: Some(text) });
+                    starts.push(Start {
+                        page,
+                        text: Some(text),
+                    });
                 }
             }
         }
@@ -156,13 +197,18 @@ pub fn find_starts(reader: &mut TextReader<'_>, range: Range<usize>, splitter: &
 /// being glued to the letter before it. An empty window, or a single line,
 /// is a following page.
 fn holds_address(text: &PageText, ctx: &IntakeContext) -> bool {
-    let Ok(window) = text.window(ctx.standard) else { return false };
+    let Ok(window) = text.window(ctx.standard) else {
+        return false;
+    };
     let lines = window.address_lines();
     match PostalAddress::from_window_lines(&lines, ctx.sender_code) {
         Ok(_) => true,
         Err(f) => matches!(
             f.code,
-            "address.postcode_invalid" | "address.country_unknown" | "address.locality_missing" | "address.recipient_missing"
+            "address.postcode_invalid"
+                | "address.country_unknown"
+                | "address.locality_missing"
+                | "address.recipient_missing"
         ),
     }
 }
@@ -190,8 +236,15 @@ pub fn plain_text(text: &PageText) -> String {
 /// One part of the file: a letter, or pages before the first letter start.
 #[derive(Debug, Clone)]
 pub enum Piece {
-    Letter { first: usize, last: usize, text: Option<PageText> },
-    Orphan { first: usize, last: usize },
+    Letter {
+        first: usize,
+        last: usize,
+        text: Option<PageText>,
+    },
+    Orphan {
+        first: usize,
+        last: usize,
+    },
 }
 
 impl Piece {
@@ -204,7 +257,11 @@ impl Piece {
     /// "page 3" or "pages 3-4" (1-based), as a run item shows it.
     pub fn source(&self) -> String {
         let (first, last) = self.pages();
-        if first == last { format!("page {}", first + 1) } else { format!("pages {}-{}", first + 1, last + 1) }
+        if first == last {
+            format!("page {}", first + 1)
+        } else {
+            format!("pages {}-{}", first + 1, last + 1)
+        }
     }
 }
 
@@ -216,13 +273,20 @@ pub fn pieces(page_count: usize, starts: Vec<Start>) -> Vec<Piece> {
     }
     let first_start = starts.first().map_or(page_count, |s| s.page);
     if first_start > 0 {
-        out.push(Piece::Orphan { first: 0, last: first_start - 1 });
+        out.push(Piece::Orphan {
+            first: 0,
+            last: first_start - 1,
+        });
     }
     let mut iter = starts.into_iter().peekable();
     while let Some(start) = iter.next() {
         let end = iter.peek().map_or(page_count, |next| next.page);
         if end > start.page {
-            out.push(Piece::Letter { first: start.page, last: end - 1, text: start.text });
+            out.push(Piece::Letter {
+                first: start.page,
+                last: end - 1,
+                text: start.text,
+            });
         }
     }
     out
@@ -234,7 +298,11 @@ pub fn pieces(page_count: usize, starts: Vec<Start>) -> Vec<Piece> {
 pub fn whole_file_problems(doc: &Document, ctx: &IntakeContext) -> Vec<Invalid> {
     match courrier_documents::inspect_document(doc, &ctx.limits) {
         Ok(_) => Vec::new(),
-        Err(findings) => findings.iter().filter(|f| f.is_error() && f.page.is_none()).map(Finding::to_invalid).collect(),
+        Err(findings) => findings
+            .iter()
+            .filter(|f| f.is_error() && f.page.is_none())
+            .map(Finding::to_invalid)
+            .collect(),
     }
 }
 
@@ -258,7 +326,11 @@ pub fn reasons_of(e: AppError) -> Vec<Invalid> {
 
 /// One line per reason: `code: message`.
 pub fn reasons_text(reasons: &[Invalid]) -> String {
-    reasons.iter().map(|r| format!("{}: {}", r.code, r.message)).collect::<Vec<_>>().join("\n")
+    reasons
+        .iter()
+        .map(|r| format!("{}: {}", r.code, r.message))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Settings of one pass over a file.
@@ -276,6 +348,7 @@ pub struct PassOptions {
 }
 
 /// Checks one piece of a file.
+#[allow(clippy::too_many_arguments)]
 pub fn check_piece(
     doc: &Document,
     tree: &PageTree,
@@ -291,7 +364,10 @@ pub fn check_piece(
         Piece::Orphan { last, .. } => Err(vec![Invalid::new(
             "document",
             "run.no_letter_start",
-            format!("no letter start before page {}: these pages belong to no letter", last + 2),
+            format!(
+                "no letter start before page {}: these pages belong to no letter",
+                last + 2
+            ),
         )]),
         Piece::Letter { first, last, text } => {
             let read;
@@ -303,10 +379,23 @@ pub fn check_piece(
                 }
             };
             match tree.extract(doc, *first, *last) {
-                None => Err(vec![Invalid::new("document", "pdf.page_missing", format!("{source} could not be read"))]),
+                None => Err(vec![Invalid::new(
+                    "document",
+                    "pdf.page_missing",
+                    format!("{source} could not be read"),
+                )]),
                 Some(mut letter) => {
                     let offset = PageOffset(u32::try_from(*first).unwrap_or(u32::MAX));
-                    match check_letter_with(ctx, &letter, text, input, options.abroad, &options.created_by, options.now, offset) {
+                    match check_letter_with(
+                        ctx,
+                        &letter,
+                        text,
+                        input,
+                        options.abroad,
+                        &options.created_by,
+                        options.now,
+                        offset,
+                    ) {
                         Ok(prepared) => {
                             let pdf = options.keep_pdf.then(|| split::to_bytes(&mut letter));
                             Ok((prepared, pdf))
@@ -317,7 +406,11 @@ pub fn check_piece(
             }
         }
     };
-    PieceResult { seq, source, outcome }
+    PieceResult {
+        seq,
+        source,
+        outcome,
+    }
 }
 
 /// Splits a loaded file and checks every letter, on `options.threads`
@@ -325,6 +418,7 @@ pub fn check_piece(
 /// `skip(seq)` leaves out pieces already handled (a retried run);
 /// `on_piece` hears each result as soon as it is ready (from any thread, so
 /// not in order) and returns false to stop early.
+#[allow(clippy::too_many_arguments)]
 pub fn process_file(
     doc: &Document,
     ctx: &IntakeContext,
@@ -347,7 +441,10 @@ pub fn process_file(
                 s.spawn(move || find_starts(&mut TextReader::new(doc), range, splitter, ctx))
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     starts.sort_by_key(|s| s.page);
     let pieces = pieces(page_count, starts);
@@ -368,7 +465,8 @@ pub fn process_file(
                     if skip(seq) {
                         continue;
                     }
-                    let result = check_piece(doc, tree, &mut reader, piece, seq, ctx, input, options);
+                    let result =
+                        check_piece(doc, tree, &mut reader, piece, seq, ctx, input, options);
                     if !on_piece(result) {
                         stop.store(true, std::sync::atomic::Ordering::Relaxed);
                         return;
@@ -385,14 +483,39 @@ mod tests {
 
     #[test]
     fn methods_parse_and_check() {
-        assert_eq!(SplitMethod::parse("pages:2").unwrap(), SplitMethod::Pages(2));
+        assert_eq!(
+            SplitMethod::parse("pages:2").unwrap(),
+            SplitMethod::Pages(2)
+        );
         assert_eq!(SplitMethod::parse("address").unwrap(), SplitMethod::Address);
-        assert_eq!(SplitMethod::parse("marker:^Invoice").unwrap(), SplitMethod::Marker("^Invoice".into()));
-        assert_eq!(SplitMethod::parse("x").unwrap_err().code, "run.method_invalid");
-        assert_eq!(SplitMethod::parse("pages:x").unwrap_err().code, "run.pages_invalid");
-        assert_eq!(Splitter::new(&SplitMethod::Pages(0)).unwrap_err().code, "run.pages_invalid");
-        assert_eq!(Splitter::new(&SplitMethod::Marker("(unclosed".into())).unwrap_err().code, "run.marker_invalid");
-        assert_eq!(Splitter::new(&SplitMethod::Marker("a{1000}{1000}".into())).unwrap_err().code, "run.marker_invalid");
+        assert_eq!(
+            SplitMethod::parse("marker:^Invoice").unwrap(),
+            SplitMethod::Marker("^Invoice".into())
+        );
+        assert_eq!(
+            SplitMethod::parse("x").unwrap_err().code,
+            "run.method_invalid"
+        );
+        assert_eq!(
+            SplitMethod::parse("pages:x").unwrap_err().code,
+            "run.pages_invalid"
+        );
+        assert_eq!(
+            Splitter::new(&SplitMethod::Pages(0)).unwrap_err().code,
+            "run.pages_invalid"
+        );
+        assert_eq!(
+            Splitter::new(&SplitMethod::Marker("(unclosed".into()))
+                .unwrap_err()
+                .code,
+            "run.marker_invalid"
+        );
+        assert_eq!(
+            Splitter::new(&SplitMethod::Marker("a{1000}{1000}".into()))
+                .unwrap_err()
+                .code,
+            "run.marker_invalid"
+        );
         assert!(Splitter::new(&SplitMethod::Marker("Invoice \\d+".into())).is_ok());
     }
 

@@ -8,9 +8,12 @@
 use crate::letters::{LetterInput, PreparedLetter, carrier_site, window_standard};
 use crate::{AppError, Result};
 use courrier_documents::lopdf::Document;
-use courrier_documents::{CountryCode, Finding, IntakeLimits, PageText, PostalAddress, TextReader, WindowStandard};
+use courrier_documents::{
+    CountryCode, Finding, IntakeLimits, PageText, PostalAddress, TextReader, WindowStandard,
+};
 use courrier_domain::letters::{
-    BusinessCalendar, Country, LetterStatus, Postage, PrintOptions, Product, TariffTable, expected_delivery, quote,
+    BusinessCalendar, Country, LetterStatus, Postage, PrintOptions, Product, TariffTable,
+    expected_delivery, quote,
 };
 use courrier_domain::{Invalid, LetterId, OrgId, Timestamp};
 use courrier_store::{LetterRecord, LetterSettings, RecipientRecord};
@@ -60,7 +63,11 @@ impl PageOffset {
     fn invalid(self, finding: &Finding) -> Invalid {
         let mut invalid = finding.to_invalid();
         if let (Some(page), true) = (finding.page, self.0 > 0) {
-            invalid.message = format!("{} (page {} of the file)", invalid.message, page.saturating_add(self.0));
+            invalid.message = format!(
+                "{} (page {} of the file)",
+                invalid.message,
+                page.saturating_add(self.0)
+            );
         }
         invalid
     }
@@ -98,12 +105,22 @@ pub fn check_letter_with(
     offset: PageOffset,
 ) -> Result<PreparedLetter> {
     let report = courrier_documents::inspect_document(doc, &ctx.limits).map_err(|findings| {
-        AppError::Findings(findings.iter().filter(|f| f.is_error()).map(|f| offset.invalid(f)).collect())
+        AppError::Findings(
+            findings
+                .iter()
+                .filter(|f| f.is_error())
+                .map(|f| offset.invalid(f))
+                .collect(),
+        )
     })?;
     let mut errors: Vec<Invalid> = Vec::new();
     let (window_lines, address) = match &input.recipient_lines {
         Some(lines) => {
-            let lines: Vec<String> = lines.iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+            let lines: Vec<String> = lines
+                .iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
             let address = PostalAddress::from_window_lines(&lines, ctx.sender_code);
             (lines, address)
         }
@@ -123,7 +140,10 @@ pub fn check_letter_with(
                     }
                     let lines = window.address_lines();
                     let all = window.lines.iter().map(|l| l.text.clone()).collect();
-                    (all, PostalAddress::from_window_lines(&lines, ctx.sender_code))
+                    (
+                        all,
+                        PostalAddress::from_window_lines(&lines, ctx.sender_code),
+                    )
                 }
                 Err(f) => (Vec::new(), Err(f)),
             }
@@ -137,14 +157,25 @@ pub fn check_letter_with(
         }
     };
     let paper = input.paper.unwrap_or(input.colour.default_paper());
-    let options = match PrintOptions::new(input.envelope, input.colour, input.sides, paper, report.page_count, 0, None) {
+    let options = match PrintOptions::new(
+        input.envelope,
+        input.colour,
+        input.sides,
+        paper,
+        report.page_count,
+        0,
+        None,
+    ) {
         Ok(o) => Some(o),
         Err(e) => {
             errors.push(e);
             None
         }
     };
-    let return_address = input.return_address.clone().unwrap_or_else(|| ctx.return_address.clone());
+    let return_address = input
+        .return_address
+        .clone()
+        .unwrap_or_else(|| ctx.return_address.clone());
     let mut priced = None;
     let mut product = input.product;
     if let (Some(a), Some(o)) = (&address, &options) {
@@ -155,17 +186,31 @@ pub fn check_letter_with(
         {
             product = international;
         }
-        match Postage::new(product, input.registered, ctx.table.country(), destination, !return_address.trim().is_empty())
-            .and_then(|_| quote(&ctx.table, o, product, input.registered, &destination))
+        match Postage::new(
+            product,
+            input.registered,
+            ctx.table.country(),
+            destination,
+            !return_address.trim().is_empty(),
+        )
+        .and_then(|_| quote(&ctx.table, o, product, input.registered, &destination))
         {
             Ok(q) => {
-                let estimate = expected_delivery(now, &ctx.tz, &ctx.calendar, product, input.registered, &destination)?;
+                let estimate = expected_delivery(
+                    now,
+                    &ctx.tz,
+                    &ctx.calendar,
+                    product,
+                    input.registered,
+                    &destination,
+                )?;
                 priced = Some((q, estimate, destination));
             }
             Err(e) => errors.push(e),
         }
     }
-    let (Some(address), Some(options), Some((q, estimate, destination)), true) = (address, options, priced, errors.is_empty())
+    let (Some(address), Some(options), Some((q, estimate, destination)), true) =
+        (address, options, priced, errors.is_empty())
     else {
         return Err(AppError::Findings(errors));
     };
@@ -206,5 +251,9 @@ pub fn check_letter_with(
         submitted_at: None,
         printed_at: None,
     };
-    Ok(PreparedLetter { record, window_lines, warnings: report.warnings.iter().map(|f| offset.invalid(f)).collect() })
+    Ok(PreparedLetter {
+        record,
+        window_lines,
+        warnings: report.warnings.iter().map(|f| offset.invalid(f)).collect(),
+    })
 }

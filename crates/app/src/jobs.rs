@@ -61,9 +61,7 @@ impl JobKind {
             JobKind::CleanupSignInState
             | JobKind::PurgeLetterDocuments
             | JobKind::MailboxUpkeep
-            | JobKind::SendScheduledReports => {
-                String::new()
-            }
+            | JobKind::SendScheduledReports => String::new(),
         }
     }
 
@@ -294,7 +292,9 @@ impl Worker {
                 } else {
                     now.plus_seconds(crate::reports::SEND_EVERY_SECS)
                 };
-                Ok(Outcome::Done { next: Some(kind.to_job(next)) })
+                Ok(Outcome::Done {
+                    next: Some(kind.to_job(next)),
+                })
             }
             JobKind::PurgeLetterDocuments => {
                 let now = app.now();

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod letters;
 pub mod mail;
 pub mod mailbox;
+mod mailbox_views;
 pub mod ocr;
 pub mod platform;
 pub mod preview;

@@ -31,11 +31,14 @@
 //! `mailbox.not_a_customer`, `mailbox.not_a_mail_center`, `mailbox.exists`
 //! (conflict), `mailbox.changed` (conflict: retry), `mailbox.no_platform`,
 //! `mailbox.not_awaiting_code`, `mailbox.not_verified_by_post`,
-//! `mailbox.suspended`, `mail.address_invalid`, `mail.location_invalid`,
-//! `mail.member_invalid`, `mail.rule_invalid`, `mail.envelope_invalid`,
-//! `mail.scan_invalid`, `mail.completion_mismatch`, `mail.pickup_invalid`,
-//! `mail.items_invalid`, `item.state_changed` and `task.not_open`
-//! (conflicts), `usage.already_billed`.
+//! `mailbox.suspended`, `mail.no_mailbox`, `mail.address_invalid`,
+//! `mail.location_invalid`, `mail.member_invalid`, `mail.sender_invalid`,
+//! `mail.rule_invalid`, `mail.envelope_invalid`, `mail.scan_invalid`,
+//! `mail.pdf_invalid`, `mail.tags_invalid`, `mail.note_too_long`,
+//! `mail.completion_mismatch`, `mail.pickup_invalid`, `mail.items_invalid`,
+//! `item.state_changed`, `task.not_open`, `member.review_changed` and
+//! `usage.already_billed` (conflicts), `cursor.invalid`; a locked code is
+//! [`AppError::Throttled`].
 //!
 //! [`allowed`]: courrier_domain::mailbox::allowed
 //! [`check_request`]: courrier_domain::mailbox::check_request
@@ -52,6 +55,7 @@ mod actions;
 mod delivery;
 mod demo_data;
 mod intake;
+mod members;
 mod pickups;
 mod tasks;
 mod upkeep;
@@ -67,18 +71,13 @@ pub(crate) use upkeep::{OcrRun, UPKEEP_BATCH};
 
 use crate::{App, AppError, Result};
 use courrier_domain::letters::{BusinessCalendar, Country, vat_rate_bp};
-use courrier_domain::mailbox::{
-    Action, ActionKind, Condition, CustomerReview, ItemKind, MailboxState, ReviewEvent, ReviewNote,
-    ReviewParty, Rule, review_transition,
-};
+use courrier_domain::mailbox::{Action, ActionKind, Condition, ItemKind, Rule};
 use courrier_domain::{
-    Actor, Invalid, LocationId, MailItemId, MailboxId, OrgId, OrgKind, OrgScope, Permission,
-    Timestamp,
+    Actor, Invalid, LocationId, MailItemId, OrgId, OrgKind, OrgScope, Permission, Timestamp,
 };
 use courrier_store::{
-    DocumentRecord, ItemEventRecord, ItemFilter, LocationRecipient, LocationRecord, MailItemRecord,
-    MailboxRecord, MemberAccess, MemberKind, MemberRecord, MemberReviewRecord, Page, RuleRecord,
-    SearchHit, SearchQuery, TaskRecord, UsageLineRecord,
+    DocumentRecord, ItemEventRecord, ItemFilter, LocationRecord, MailItemRecord, MailboxRecord,
+    Page, RuleRecord, SearchHit, SearchQuery, TaskRecord, UsageLineRecord,
 };
 
 /// Longest name of a location, member or sender.
@@ -319,277 +318,6 @@ impl App {
         Ok(self.store.list_locations(Some(actor.org)).await?)
     }
 
-    // ----- mailboxes and members -----
-
-    /// The actor's mailboxes, company mailbox first.
-    pub async fn mailboxes(&self, actor: &Actor) -> Result<Vec<MailboxRecord>> {
-        let scope = actor.scope(Permission::MailboxRead)?;
-        Ok(self.store.list_mailboxes(&scope).await?)
-    }
-
-    pub async fn mailbox(&self, actor: &Actor, id: MailboxId) -> Result<MailboxRecord> {
-        let scope = actor.scope(Permission::MailboxRead)?;
-        Ok(self.store.mailbox(&scope, id).await?)
-    }
-
-    /// Opens a mailbox at a mail-center location (the iPostal1 model): the
-    /// address is the organisation's name at the location. It is active at
-    /// once; mail is accepted only for its members once they are approved.
-    pub async fn open_location_mailbox(
-        &self,
-        actor: &Actor,
-        location: LocationId,
-    ) -> Result<MailboxRecord> {
-        let scope = actor.scope(Permission::OrgSettings)?;
-        self.require_kind(actor, OrgKind::Customer)?;
-        let location = self.store.location(location).await?;
-        let org = self.store.org(scope.org()).await?;
-        let now = self.now();
-        let (tz, _) = location_site(&location)?;
-        let today = jiff::Timestamp::from_millisecond(now.millis())
-            .map(|t| tz.to_datetime(t).date().to_string())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut address = vec![org.name.clone()];
-        address.extend(location.address.iter().cloned());
-        let mailbox = MailboxRecord {
-            id: MailboxId::random(),
-            org: org.id,
-            location: Some(location.id),
-            state: MailboxState::Active,
-            address: address.into_iter().take(6).collect(),
-            country: location.country,
-            activation_date: today,
-            challenge: None,
-            code_expires_at: None,
-            code_used_at: None,
-            verification_letter: None,
-            created_at: now,
-            verified_at: Some(now),
-            updated_at: now,
-            version: 0,
-        };
-        self.store.create_mailbox(&scope, &mailbox, now).await?;
-        Ok(mailbox)
-    }
-
-    /// Adds a person or company who may receive the mailbox's mail at a
-    /// location (the location of a location mailbox, or any location for a
-    /// company mailbox). The review starts as submitted: the platform
-    /// pre-approves, then the mail center approves.
-    pub async fn add_mailbox_member(
-        &self,
-        actor: &Actor,
-        mailbox: MailboxId,
-        location: LocationId,
-        name: &str,
-        kind: MemberKind,
-    ) -> Result<MemberRecord> {
-        let scope = actor.scope(Permission::MailboxAct)?;
-        let mailbox = self.store.mailbox(&scope, mailbox).await?;
-        let location = self.store.location(location).await?;
-        if mailbox.location.is_some_and(|l| l != location.id) {
-            return Err(invalid(
-                "location",
-                "mail.member_invalid",
-                "a location mailbox receives mail at its own location only",
-            ));
-        }
-        let now = self.now();
-        let member = MemberRecord {
-            id: uuid::Uuid::new_v4(),
-            mailbox: mailbox.id,
-            org: scope.org(),
-            location: location.id,
-            name: clean_name("name", "mail.member_invalid", name)?,
-            kind,
-            review: CustomerReview::Submitted,
-            notes: String::new(),
-            pre_approved_at: None,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store.add_member(&scope, &member, now).await?;
-        Ok(member)
-    }
-
-    /// Members of one of the actor's mailboxes.
-    pub async fn mailbox_members(
-        &self,
-        actor: &Actor,
-        mailbox: MailboxId,
-    ) -> Result<Vec<MemberRecord>> {
-        let scope = actor.scope(Permission::MailboxRead)?;
-        self.store.mailbox(&scope, mailbox).await?;
-        Ok(self
-            .store
-            .list_members(&scope, MemberAccess::Tenant, Some(mailbox), None, None)
-            .await?)
-    }
-
-    /// Who acts on a review, from the actor's organisation: the platform
-    /// (`platform.admin`), a mail center (`mailcenter.operate`) or the
-    /// customer (`mailbox.act`).
-    fn reviewer(&self, actor: &Actor) -> Result<(OrgScope, MemberAccess, ReviewParty)> {
-        Ok(match actor.org_kind {
-            OrgKind::Platform => (
-                actor.scope(Permission::PlatformAdmin)?,
-                MemberAccess::Platform,
-                ReviewParty::Platform,
-            ),
-            OrgKind::MailCenter => (
-                actor.scope(Permission::MailCenterOperate)?,
-                MemberAccess::Tenant,
-                ReviewParty::MailCenter,
-            ),
-            OrgKind::Customer => (
-                actor.scope(Permission::MailboxAct)?,
-                MemberAccess::Tenant,
-                ReviewParty::Customer,
-            ),
-        })
-    }
-
-    /// A review decision on a member, checked by the domain's review rules:
-    /// the platform pre-approves (or rejects), the mail center approves,
-    /// sends back or rejects, the customer resubmits. Every decision but a
-    /// resubmission needs a note.
-    pub async fn review_mailbox_member(
-        &self,
-        actor: &Actor,
-        member: uuid::Uuid,
-        event: ReviewEvent,
-        note: &str,
-    ) -> Result<MemberRecord> {
-        let (scope, access, party) = self.reviewer(actor)?;
-        let current = self.store.member(&scope, access, member).await?;
-        let note = if note.trim().is_empty() {
-            None
-        } else {
-            Some(ReviewNote::parse(note)?)
-        };
-        let to = review_transition(current.review, event, party, note.as_ref())?;
-        self.store
-            .review_member(
-                &scope,
-                access,
-                member,
-                current.review,
-                to,
-                event.as_str(),
-                party.as_str(),
-                note.as_ref().map_or("", ReviewNote::as_str),
-                self.now(),
-            )
-            .await?;
-        Ok(self.store.member(&scope, access, member).await?)
-    }
-
-    /// The review queue: for the platform, members submitted or sent back;
-    /// for a mail center, members pre-approved at its locations (optionally
-    /// one location).
-    pub async fn members_to_review(
-        &self,
-        actor: &Actor,
-        location: Option<LocationId>,
-    ) -> Result<Vec<MemberRecord>> {
-        let (scope, access, party) = self.reviewer(actor)?;
-        let states: &[CustomerReview] = match party {
-            ReviewParty::Platform => &[CustomerReview::Submitted, CustomerReview::SentBack],
-            ReviewParty::MailCenter => &[CustomerReview::PreApproved],
-            ReviewParty::Customer => &[CustomerReview::SentBack],
-        };
-        let mut out = Vec::new();
-        for state in states {
-            out.extend(
-                self.store
-                    .list_members(&scope, access, None, location, Some(*state))
-                    .await?,
-            );
-        }
-        Ok(out)
-    }
-
-    /// A member's review history, oldest first.
-    pub async fn member_history(
-        &self,
-        actor: &Actor,
-        member: uuid::Uuid,
-    ) -> Result<Vec<MemberReviewRecord>> {
-        let (scope, access, _) = self.reviewer(actor)?;
-        Ok(self.store.member_history(&scope, access, member).await?)
-    }
-
-    /// Recipients at one of the mail center's locations, for intake:
-    /// every member with its review and mailbox state (only approved members
-    /// of active mailboxes receive mail).
-    pub async fn location_recipients(
-        &self,
-        actor: &Actor,
-        location: LocationId,
-        name: Option<&str>,
-    ) -> Result<Vec<LocationRecipient>> {
-        let (scope, location) = self.operator_scope(actor, location).await?;
-        Ok(self
-            .store
-            .location_recipients(&scope, location.id, name)
-            .await?)
-    }
-
-    // ----- rules -----
-
-    /// Appends an automatic rule to one of the actor's mailboxes; rules run
-    /// in order on each new item, the first that applies wins. A paper
-    /// original cannot be automatic; a forward goes to the mailbox address.
-    pub async fn add_mailbox_rule(
-        &self,
-        actor: &Actor,
-        mailbox: MailboxId,
-        rule: &Rule,
-    ) -> Result<RuleView> {
-        let scope = actor.scope(Permission::MailboxAct)?;
-        let mailbox = self.store.mailbox(&scope, mailbox).await?;
-        if rule.action.kind() == ActionKind::PaperOriginal {
-            return Err(invalid(
-                "action",
-                "mail.rule_invalid",
-                "a paper original is asked for by hand",
-            ));
-        }
-        let mut record = RuleRecord {
-            id: uuid::Uuid::new_v4(),
-            mailbox: mailbox.id,
-            org: scope.org(),
-            position: 0,
-            condition: condition_to_str(&rule.condition),
-            action: rule.action.kind().as_str().to_string(),
-            exceptions: rule.exceptions.iter().map(condition_to_str).collect(),
-            created_at: self.now(),
-        };
-        record.position = self.store.create_rule(&scope, &record, self.now()).await?;
-        let rule = rule_from_record(&record, &mailbox)?;
-        Ok(RuleView { record, rule })
-    }
-
-    /// A mailbox's rules in order.
-    pub async fn mailbox_rules(&self, actor: &Actor, mailbox: MailboxId) -> Result<Vec<RuleView>> {
-        let scope = actor.scope(Permission::MailboxRead)?;
-        let mailbox = self.store.mailbox(&scope, mailbox).await?;
-        self.store
-            .rules(&scope, mailbox.id)
-            .await?
-            .into_iter()
-            .map(|record| {
-                let rule = rule_from_record(&record, &mailbox)?;
-                Ok(RuleView { record, rule })
-            })
-            .collect()
-    }
-
-    pub async fn delete_mailbox_rule(&self, actor: &Actor, rule: uuid::Uuid) -> Result<()> {
-        let scope = actor.scope(Permission::MailboxAct)?;
-        Ok(self.store.delete_rule(&scope, rule, self.now()).await?)
-    }
-
     // ----- reading, search, annotations -----
 
     /// The customer's items, filtered; with words in `query`, a full-text
@@ -715,8 +443,9 @@ impl App {
         Ok(self.store.rebuild_search_index().await?)
     }
 
-    /// Items logged at a location today (local time) and whether each was
-    /// inserted the day it arrived: the intake dashboard.
+    /// Items logged at a location today (local time), newest first, refused
+    /// ones included: the intake dashboard. An item is logged the moment it
+    /// is inserted, so this is also the list of what was inserted today.
     pub async fn intake_today(
         &self,
         actor: &Actor,

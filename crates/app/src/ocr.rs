@@ -237,7 +237,7 @@ impl OcrEngine {
         progress: impl Fn(usize, usize),
     ) -> Result<Vec<PageOcr>, OcrError> {
         let started = Instant::now();
-        self.inner.check_size(pdf.len())?;
+        self.inner.check_size(pdf.len(), OcrError::InvalidPdf)?;
         let head = pdf.get(..pdf.len().min(1024)).unwrap_or_default();
         if !head.windows(5).any(|w| w == b"%PDF-") {
             return Err(OcrError::InvalidPdf("it does not start like a PDF".into()));
@@ -269,7 +269,8 @@ impl OcrEngine {
     /// [`PageOcr`] per page (recognised one after another in one Tesseract
     /// run); any other image gives one.
     pub async fn ocr_image(&self, image: &[u8]) -> Result<Vec<PageOcr>, OcrError> {
-        self.inner.check_size(image.len())?;
+        self.inner
+            .check_size(image.len(), OcrError::UnsupportedImage)?;
         let format = ImageFormat::detect(image).ok_or_else(|| {
             OcrError::UnsupportedImage(
                 "expected a PNG, JPEG or TIFF image (use ocr_pdf for PDFs)".into(),
@@ -298,8 +299,9 @@ impl OcrEngine {
         result
     }
 
-    #[cfg(test)]
-    fn idle_workers(&self) -> usize {
+    /// Tesseract processes waiting for a page (at most `max_parallel`; each
+    /// holds the language models, about 230 MB for the four defaults).
+    pub fn idle_workers(&self) -> usize {
         self.inner.pool.idle_count()
     }
 }
@@ -352,9 +354,11 @@ impl Inner {
             .map(|_| ())
     }
 
-    fn check_size(&self, len: usize) -> Result<(), OcrError> {
+    /// Refuses an input larger than `max_input_bytes`, with the error of
+    /// its kind (`InvalidPdf` or `UnsupportedImage`).
+    fn check_size(&self, len: usize, error: fn(String) -> OcrError) -> Result<(), OcrError> {
         if len > self.config.max_input_bytes {
-            return Err(OcrError::InvalidPdf(format!(
+            return Err(error(format!(
                 "the file has {len} bytes, more than the {} accepted",
                 self.config.max_input_bytes
             )));
@@ -768,6 +772,38 @@ mod tests {
             install_hint(&["fra".into(), "chi_sim".into()]),
             "apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-chi-sim poppler-utils"
         );
+    }
+
+    #[tokio::test]
+    async fn inputs_too_large_or_of_the_wrong_kind_are_refused_before_any_work() {
+        // A missing tesseract shows that nothing was started.
+        let engine = OcrEngine::new(OcrConfig {
+            max_input_bytes: 100,
+            tesseract: "/nonexistent/tesseract".into(),
+            ..OcrConfig::default()
+        })
+        .unwrap();
+        let big = [b"%PDF-1.7\n".as_slice(), &[b' '; 200]].concat();
+        assert!(matches!(
+            engine.ocr_pdf(&big, |_, _| {}).await,
+            Err(OcrError::InvalidPdf(m)) if m.contains("more than the 100")
+        ));
+        assert!(matches!(
+            engine.ocr_image(&[0x89; 200]).await,
+            Err(OcrError::UnsupportedImage(_))
+        ));
+        assert!(matches!(
+            engine.ocr_pdf(b"GIF89a", |_, _| {}).await,
+            Err(OcrError::InvalidPdf(_))
+        ));
+        assert!(matches!(
+            engine.ocr_image(b"%PDF-1.7").await,
+            Err(OcrError::UnsupportedImage(m)) if m.contains("ocr_pdf")
+        ));
+        assert!(matches!(
+            engine.ocr_image(b"\x89PNG\r\n\x1a\n").await,
+            Err(OcrError::Unavailable(m)) if m.contains("apt-get install tesseract-ocr")
+        ));
     }
 
     #[test]

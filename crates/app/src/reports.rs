@@ -133,9 +133,9 @@ pub fn period_containing(frequency: ReportFrequency, day: Date) -> Result<(Date,
         ReportFrequency::Daily => (day, day.tomorrow().map_err(internal)?),
         ReportFrequency::Weekly => {
             let monday = day
-                .checked_sub(jiff::Span::new().days(i64::from(
-                    day.weekday().to_monday_zero_offset(),
-                )))
+                .checked_sub(
+                    jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())),
+                )
                 .map_err(internal)?;
             let next = monday
                 .checked_add(jiff::Span::new().days(7))
@@ -193,7 +193,11 @@ pub fn previous_period(
 
 /// When a schedule set up at `now` sends its first report: once the period
 /// running now is over.
-pub fn first_run_at(frequency: ReportFrequency, now: Timestamp, tz: &TimeZone) -> Result<Timestamp> {
+pub fn first_run_at(
+    frequency: ReportFrequency,
+    now: Timestamp,
+    tz: &TimeZone,
+) -> Result<Timestamp> {
     let (_, next) = period_containing(frequency, day_of(now, tz)?)?;
     start_of(next, tz)
 }
@@ -253,7 +257,11 @@ fn decimal_separator(country: &str) -> char {
 
 fn local_time(t: Timestamp, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(t.millis())
-        .map(|ts| ts.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+        .map(|ts| {
+            ts.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -275,7 +283,12 @@ fn push_letter(out: &mut String, l: &LetterRecord, tz: &TimeZone, decimal: char)
     let fields: [(String, bool); 22] = [
         (l.id.to_string(), false),
         (local_time(l.created_at, tz), false),
-        (l.submitted_at.map(|t| local_time(t, tz)).unwrap_or_default(), false),
+        (
+            l.submitted_at
+                .map(|t| local_time(t, tz))
+                .unwrap_or_default(),
+            false,
+        ),
         (l.reference.clone(), true),
         (l.recipient.name.clone(), true),
         (l.recipient.postcode.clone(), true),
@@ -451,7 +464,10 @@ impl App {
                 return Err(AppError::Findings(errors));
             }
         };
-        let days = last.since(first).map_err(internal)?.get_days();
+        let days = first
+            .until((jiff::Unit::Day, last))
+            .map_err(internal)?
+            .get_days();
         if days < 0 {
             return Err(Invalid::new(
                 "to",
@@ -568,7 +584,9 @@ impl App {
                 _ => break,
             }
         }
-        let document = self.store_document(scope, csv.as_bytes(), CONTENT_TYPE).await?;
+        let document = self
+            .store_document(scope, csv.as_bytes(), CONTENT_TYPE)
+            .await?;
         Ok((document, i32::try_from(rows).unwrap_or(i32::MAX)))
     }
 
@@ -589,7 +607,11 @@ impl App {
                 tracing::error!(schedule = %schedule.id, org = %schedule.org, error = %e, "scheduled report failed; retrying in an hour");
                 let scope = OrgScope::system(schedule.org, SYSTEM_ACTOR);
                 self.store
-                    .advance_report_schedule(&scope, schedule.id, now.plus_seconds(RETRY_AFTER_SECS))
+                    .advance_report_schedule(
+                        &scope,
+                        schedule.id,
+                        now.plus_seconds(RETRY_AFTER_SECS),
+                    )
                     .await?;
             }
         }
@@ -597,7 +619,11 @@ impl App {
     }
 
     /// Makes and e-mails one schedule's report of the last full period, once.
-    async fn send_scheduled_report(&self, schedule: &ReportScheduleRecord, now: Timestamp) -> Result<()> {
+    async fn send_scheduled_report(
+        &self,
+        schedule: &ReportScheduleRecord,
+        now: Timestamp,
+    ) -> Result<()> {
         let scope = OrgScope::system(schedule.org, SYSTEM_ACTOR);
         let org = self.store.org(schedule.org).await?;
         let tz = org_time_zone(&org.country)?;
@@ -768,7 +794,8 @@ mod tests {
         );
         assert_eq!(month.next_run_at, at("2026-02-01T00:00", &tz));
         // A day across the switch to summer time has 23 hours.
-        let day = previous_period(ReportFrequency::Daily, at("2026-03-30T08:00", &tz), &tz).unwrap();
+        let day =
+            previous_period(ReportFrequency::Daily, at("2026-03-30T08:00", &tz), &tz).unwrap();
         assert_eq!(day.first_day, date(2026, 3, 29));
         assert_eq!(day.to.millis() - day.from.millis(), 23 * 3_600_000);
         assert_eq!(

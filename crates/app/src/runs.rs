@@ -17,13 +17,18 @@
 //! position, so a letter created just before the crash is found again
 //! instead of being created a second time.
 
-use crate::bulk::{PassOptions, PieceResult, SplitMethod, Splitter, process_file, reasons_of, reasons_text, whole_file_problems};
+use crate::bulk::{
+    PassOptions, PieceResult, SplitMethod, Splitter, process_file, reasons_of, reasons_text,
+    whole_file_problems,
+};
 use crate::intake::{IntakeContext, PageOffset, check_letter_with};
 use crate::jobs::JobKind;
 use crate::letters::{LetterInput, PreparedLetter};
 use crate::{App, AppError, Result};
 use courrier_domain::letters::{Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides};
-use courrier_domain::{Actor, ActorKind, Invalid, JobId, LetterId, OrgId, OrgScope, Permission, Role, RunId};
+use courrier_domain::{
+    Actor, ActorKind, Invalid, JobId, LetterId, OrgId, OrgScope, Permission, Role, RunId,
+};
 use courrier_merge::{Field, Mapping, Renderer, Template, default_fields, fields_from_template};
 use courrier_store::{RunItemRecord, RunKind, RunRecord, RunState};
 use serde_json::{Value, json};
@@ -115,18 +120,27 @@ fn input_from_json(v: &Value) -> Result<LetterInput> {
         envelope: Envelope::parse(s("envelope"))?,
         colour: Colour::parse(s("colour"))?,
         sides: Sides::parse(s("sides"))?,
-        paper: v.get("paper").and_then(Value::as_str).map(Paper::parse).transpose()?,
+        paper: v
+            .get("paper")
+            .and_then(Value::as_str)
+            .map(Paper::parse)
+            .transpose()?,
         product: Product::parse(s("product"))?,
         registered: Registered::parse(s("registered"))?,
         reference: s("reference").to_string(),
         recipient_lines: None,
-        return_address: v.get("return_address").and_then(Value::as_str).map(str::to_string),
+        return_address: v
+            .get("return_address")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     })
 }
 
 fn actor_json(actor: &Actor) -> Value {
     match &actor.kind {
-        ActorKind::User(u) => json!({"kind": "user", "id": u.to_string(), "role": actor.role.map(|r| r.as_str())}),
+        ActorKind::User(u) => {
+            json!({"kind": "user", "id": u.to_string(), "role": actor.role.map(|r| r.as_str())})
+        }
         ActorKind::ApiKey(k) => json!({
             "kind": "apikey",
             "id": k.to_string(),
@@ -151,9 +165,20 @@ fn actor_from_json(v: &Value, org: OrgId, org_kind: courrier_domain::OrgKind) ->
             let permissions = v
                 .get("permissions")
                 .and_then(Value::as_array)
-                .map(|list| list.iter().filter_map(Value::as_str).filter_map(|p| Permission::parse(p).ok()).collect())
+                .map(|list| {
+                    list.iter()
+                        .filter_map(Value::as_str)
+                        .filter_map(|p| Permission::parse(p).ok())
+                        .collect()
+                })
                 .unwrap_or_default();
-            Actor::api_key(s("id").parse().map_err(|_| bad("key id"))?, org, org_kind, permissions, None)
+            Actor::api_key(
+                s("id").parse().map_err(|_| bad("key id"))?,
+                org,
+                org_kind,
+                permissions,
+                None,
+            )
         }
         _ => Actor::system("runs", org, org_kind),
     })
@@ -171,7 +196,9 @@ impl Bundle {
             "actor": actor_json(actor),
         })
         .to_string();
-        let len = u32::try_from(header.len()).unwrap_or(u32::MAX).to_le_bytes();
+        let len = u32::try_from(header.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes();
         let mut out = Vec::with_capacity(BUNDLE_MAGIC.len() + 4 + header.len() + self.file.len());
         out.extend_from_slice(BUNDLE_MAGIC);
         out.extend_from_slice(&len);
@@ -182,10 +209,16 @@ impl Bundle {
 
     fn decode(bytes: &[u8]) -> Result<Bundle> {
         let bad = |what: &str| AppError::Internal(format!("run bundle: {what}"));
-        let rest = bytes.strip_prefix(BUNDLE_MAGIC).ok_or_else(|| bad("not a run bundle"))?;
-        let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(|| bad("truncated"))?;
+        let rest = bytes
+            .strip_prefix(BUNDLE_MAGIC)
+            .ok_or_else(|| bad("not a run bundle"))?;
+        let (len, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| bad("truncated"))?;
         let len = usize::try_from(u32::from_le_bytes(*len)).map_err(|_| bad("header length"))?;
-        let (header, file) = rest.split_at_checked(len).ok_or_else(|| bad("truncated header"))?;
+        let (header, file) = rest
+            .split_at_checked(len)
+            .ok_or_else(|| bad("truncated header"))?;
         let header: Value = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
         let s = |k: &str| header.get(k).and_then(Value::as_str);
         let kind = match s("kind") {
@@ -210,9 +243,15 @@ impl Bundle {
         Ok(Bundle {
             kind,
             method,
-            merge: MergeSpec { template: s("template").map(str::to_string), mapping },
+            merge: MergeSpec {
+                template: s("template").map(str::to_string),
+                mapping,
+            },
             input: input_from_json(header.get("input").unwrap_or(&Value::Null))?,
-            submit: header.get("submit").and_then(Value::as_bool).unwrap_or(false),
+            submit: header
+                .get("submit")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             actor: header.get("actor").cloned().unwrap_or(Value::Null),
             file: file.to_vec(),
         })
@@ -230,16 +269,27 @@ fn letter_id_for(run: RunId, seq: usize) -> LetterId {
 }
 
 fn clean_name(name: &str, fallback: &str) -> String {
-    let name: String = name.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect();
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect();
     let name = name.trim();
-    if name.is_empty() { fallback.to_string() } else { name.to_string() }
+    if name.is_empty() {
+        fallback.to_string()
+    } else {
+        name.to_string()
+    }
 }
 
 /// The template a merge uses, and its fields.
 fn template_and_fields(template: Option<&str>) -> (String, Vec<Field>) {
     match template {
         Some(t) if !t.trim().is_empty() => (t.to_string(), fields_from_template(t)),
-        _ => (courrier_merge::DEFAULT_TEMPLATE.to_string(), default_fields()),
+        _ => (
+            courrier_merge::DEFAULT_TEMPLATE.to_string(),
+            default_fields(),
+        ),
     }
 }
 
@@ -255,7 +305,11 @@ fn row_invalid(e: &courrier_merge::RowError) -> Invalid {
 
 /// Reads and maps a rows file; whole-file problems (unreadable, no column
 /// for a required field, an override naming an unknown column) are errors.
-fn merge_rows(bytes: &[u8], fields: &[Field], overrides: &[(String, Option<String>)]) -> Result<MergeRows> {
+fn merge_rows(
+    bytes: &[u8],
+    fields: &[Field],
+    overrides: &[(String, Option<String>)],
+) -> Result<MergeRows> {
     let parsed = courrier_merge::read_rows(bytes, &courrier_merge::Limits::default())?;
     let mut mapping = Mapping::auto(fields, &parsed.table.columns);
     for (field, column) in overrides {
@@ -266,13 +320,18 @@ fn merge_rows(bytes: &[u8], fields: &[Field], overrides: &[(String, Option<Strin
         return Err(Invalid::new(
             "mapping",
             "merge.field_unmapped",
-            format!("no column is mapped to the required field(s) {}", unmapped.join(", ")),
+            format!(
+                "no column is mapped to the required field(s) {}",
+                unmapped.join(", ")
+            ),
         )
         .into());
     }
     let mapped = mapping.preview(&parsed.table, parsed.table.rows.len())?;
-    let mut rows: Vec<(usize, BTreeMap<String, String>, Vec<Invalid>)> =
-        mapped.into_iter().map(|m| (m.row, m.values, m.errors.iter().map(row_invalid).collect())).collect();
+    let mut rows: Vec<(usize, BTreeMap<String, String>, Vec<Invalid>)> = mapped
+        .into_iter()
+        .map(|m| (m.row, m.values, m.errors.iter().map(row_invalid).collect()))
+        .collect();
     for e in &parsed.errors {
         match rows.iter_mut().find(|(row, _, _)| *row == e.row) {
             Some((_, _, errors)) => errors.push(row_invalid(e)),
@@ -301,17 +360,29 @@ fn merge_letter(
         }
         list
     };
-    let pdf = renderer.render(template, values).map_err(|e| at_row(vec![e]))?;
-    let doc = courrier_documents::load_pdf(&pdf, &ctx.limits).map_err(|f| at_row(vec![f.to_invalid()]))?;
-    let prepared = check_letter_with(ctx, &doc, None, input, Some(Product::InternationalPriority), created_by, now, PageOffset::default())
-        .map_err(|e| at_row(reasons_of(e)))?;
+    let pdf = renderer
+        .render(template, values)
+        .map_err(|e| at_row(vec![e]))?;
+    let doc = courrier_documents::load_pdf(&pdf, &ctx.limits)
+        .map_err(|f| at_row(vec![f.to_invalid()]))?;
+    let prepared = check_letter_with(
+        ctx,
+        &doc,
+        None,
+        input,
+        Some(Product::InternationalPriority),
+        created_by,
+        now,
+        PageOffset::default(),
+    )
+    .map_err(|e| at_row(reasons_of(e)))?;
     Ok((prepared, pdf))
 }
 
 /// Messages from the blocking part of a run to the part that records.
 enum RunMsg {
     Total(usize),
-    Item(PieceResult),
+    Item(Box<PieceResult>),
     /// The file as a whole cannot be used; the run fails with these reasons.
     Fatal(Vec<Invalid>),
 }
@@ -327,8 +398,17 @@ impl App {
         IntakeContext::new(org, &record.country, &settings)
     }
 
-    async fn create_run_with(&self, actor: &Actor, scope: &OrgScope, bundle: Bundle, source_name: String, method: String) -> Result<RunRecord> {
-        let document = self.store_document(scope, &bundle.encode(actor), BUNDLE_TYPE).await?;
+    async fn create_run_with(
+        &self,
+        actor: &Actor,
+        scope: &OrgScope,
+        bundle: Bundle,
+        source_name: String,
+        method: String,
+    ) -> Result<RunRecord> {
+        let document = self
+            .store_document(scope, &bundle.encode(actor), BUNDLE_TYPE)
+            .await?;
         let now = self.now();
         let run = RunRecord {
             id: RunId::random(),
@@ -348,9 +428,21 @@ impl App {
             finished_at: None,
         };
         self.store.create_run(scope, &run, now).await?;
-        let job = JobKind::ProcessRun { org: scope.org(), run: run.id }.to_job(now);
+        let job = JobKind::ProcessRun {
+            org: scope.org(),
+            run: run.id,
+        }
+        .to_job(now);
         if let Err(e) = self.store.enqueue_job(&job, now).await {
-            self.store.finish_run(scope, run.id, RunState::Failed, "the run could not be queued", self.now()).await?;
+            self.store
+                .finish_run(
+                    scope,
+                    run.id,
+                    RunState::Failed,
+                    "the run could not be queued",
+                    self.now(),
+                )
+                .await?;
             return Err(e.into());
         }
         Ok(run)
@@ -374,12 +466,25 @@ impl App {
             return Err(Invalid::new(
                 "file",
                 "pdf.too_large",
-                format!("the file is larger than {} MB: split it into smaller files", limits.max_bytes / (1024 * 1024)),
+                format!(
+                    "the file is larger than {} MB: split it into smaller files",
+                    limits.max_bytes / (1024 * 1024)
+                ),
             )
             .into());
         }
-        if !pdf.get(..pdf.len().min(1024)).unwrap_or_default().windows(5).any(|w| w == b"%PDF-") {
-            return Err(Invalid::new("file", "pdf.unreadable", "the file is not a PDF: export the letters as one PDF").into());
+        if !pdf
+            .get(..pdf.len().min(1024))
+            .unwrap_or_default()
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+        {
+            return Err(Invalid::new(
+                "file",
+                "pdf.unreadable",
+                "the file is not a PDF: export the letters as one PDF",
+            )
+            .into());
         }
         self.check_upload(pdf).await?;
         let code = method.code();
@@ -392,7 +497,14 @@ impl App {
             actor: Value::Null,
             file: pdf.to_vec(),
         };
-        self.create_run_with(actor, &scope, bundle, clean_name(filename, "letters.pdf"), code).await
+        self.create_run_with(
+            actor,
+            &scope,
+            bundle,
+            clean_name(filename, "letters.pdf"),
+            code,
+        )
+        .await
     }
 
     /// Starts a mail merge: each row of the file becomes a letter rendered
@@ -411,7 +523,15 @@ impl App {
         let ctx = self.intake_context(scope.org()).await?;
         self.check_merge(&ctx, &spec, rows).await?;
         self.check_upload(rows).await?;
-        let method = if spec.template.as_deref().is_some_and(|t| !t.trim().is_empty()) { "template" } else { "default template" };
+        let method = if spec
+            .template
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty())
+        {
+            "template"
+        } else {
+            "default template"
+        };
         let bundle = Bundle {
             kind: RunKind::Merge,
             method: None,
@@ -421,23 +541,42 @@ impl App {
             actor: Value::Null,
             file: rows.to_vec(),
         };
-        self.create_run_with(actor, &scope, bundle, clean_name(rows_name, "rows.csv"), method.into()).await
+        self.create_run_with(
+            actor,
+            &scope,
+            bundle,
+            clean_name(rows_name, "rows.csv"),
+            method.into(),
+        )
+        .await
     }
 
     /// The checks a merge passes before it starts: template size, rows file,
     /// mapping, and the template compiling with the first row.
     async fn check_merge(&self, ctx: &IntakeContext, spec: &MergeSpec, rows: &[u8]) -> Result<()> {
-        if spec.template.as_ref().is_some_and(|t| t.len() > MAX_TEMPLATE_BYTES) {
+        if spec
+            .template
+            .as_ref()
+            .is_some_and(|t| t.len() > MAX_TEMPLATE_BYTES)
+        {
             return Err(Invalid::new(
                 "template",
                 "merge.template_too_large",
-                format!("the template is larger than {} KB", MAX_TEMPLATE_BYTES / 1024),
+                format!(
+                    "the template is larger than {} KB",
+                    MAX_TEMPLATE_BYTES / 1024
+                ),
             )
             .into());
         }
         let (template, fields) = template_and_fields(spec.template.as_deref());
         let mapped = merge_rows(rows, &fields, &spec.mapping)?;
-        let sample = mapped.rows.iter().find(|(_, _, e)| e.is_empty()).map(|(_, v, _)| v.clone()).unwrap_or_default();
+        let sample = mapped
+            .rows
+            .iter()
+            .find(|(_, _, e)| e.is_empty())
+            .map(|(_, v, _)| v.clone())
+            .unwrap_or_default();
         let renderer = self.renderer(ctx);
         tokio::task::spawn_blocking(move || renderer.check(&Template::new(template), &sample))
             .await
@@ -447,11 +586,27 @@ impl App {
     }
 
     /// Renders and checks the first `n` rows of a merge; nothing is stored.
-    pub async fn merge_preview(&self, actor: &Actor, spec: &MergeSpec, rows: &[u8], input: &LetterInput, n: usize) -> Result<Vec<MergePreviewRow>> {
+    pub async fn merge_preview(
+        &self,
+        actor: &Actor,
+        spec: &MergeSpec,
+        rows: &[u8],
+        input: &LetterInput,
+        n: usize,
+    ) -> Result<Vec<MergePreviewRow>> {
         let scope = actor.scope(Permission::LettersSend)?;
         let ctx = self.intake_context(scope.org()).await?;
-        if spec.template.as_ref().is_some_and(|t| t.len() > MAX_TEMPLATE_BYTES) {
-            return Err(Invalid::new("template", "merge.template_too_large", "the template is too large").into());
+        if spec
+            .template
+            .as_ref()
+            .is_some_and(|t| t.len() > MAX_TEMPLATE_BYTES)
+        {
+            return Err(Invalid::new(
+                "template",
+                "merge.template_too_large",
+                "the template is too large",
+            )
+            .into());
         }
         let (template, fields) = template_and_fields(spec.template.as_deref());
         let mapped = merge_rows(rows, &fields, &spec.mapping)?;
@@ -462,12 +617,25 @@ impl App {
             rows.into_iter()
                 .map(|(row, values, errors)| {
                     let outcome = if errors.is_empty() {
-                        merge_letter(&renderer, &template, &values, row, &ctx, &input, &created_by, now)
-                            .map(|(letter, pdf)| MergePreviewLetter { pdf, letter })
+                        merge_letter(
+                            &renderer,
+                            &template,
+                            &values,
+                            row,
+                            &ctx,
+                            &input,
+                            &created_by,
+                            now,
+                        )
+                        .map(|(letter, pdf)| MergePreviewLetter { pdf, letter })
                     } else {
                         Err(errors)
                     };
-                    MergePreviewRow { row, values, outcome }
+                    MergePreviewRow {
+                        row,
+                        values,
+                        outcome,
+                    }
                 })
                 .collect()
         })
@@ -475,7 +643,12 @@ impl App {
         .map_err(|e| AppError::Internal(format!("merge preview: {e}")))
     }
 
-    pub async fn runs(&self, actor: &Actor, cursor: Option<&str>, limit: u32) -> Result<courrier_store::Page<RunRecord>> {
+    pub async fn runs(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<courrier_store::Page<RunRecord>> {
         let scope = actor.scope(Permission::LettersRead)?;
         Ok(self.store.list_runs(&scope, cursor, limit).await?)
     }
@@ -500,7 +673,9 @@ impl App {
         let scope = OrgScope::system(org, &run.created_by);
         let system_ref = &system;
         let fail = |reason: String| async move {
-            self.store.finish_run(system_ref, id, RunState::Failed, &reason, self.now()).await?;
+            self.store
+                .finish_run(system_ref, id, RunState::Failed, &reason, self.now())
+                .await?;
             tracing::warn!(run = %id, %reason, "run failed");
             Ok::<(), AppError>(())
         };
@@ -509,7 +684,9 @@ impl App {
         };
         let bundle = match self.read_document(&scope, document).await {
             Ok((_, bytes)) => Bundle::decode(&bytes)?,
-            Err(AppError::Refused(code)) => return fail(format!("the run's file cannot be read ({code})")).await,
+            Err(AppError::Refused(code)) => {
+                return fail(format!("the run's file cannot be read ({code})")).await;
+            }
             Err(e) => return Err(e),
         };
         let org_record = self.store.org(org).await?;
@@ -519,8 +696,13 @@ impl App {
             Err(AppError::Invalid(i)) => return fail(i.message).await,
             Err(e) => return Err(e),
         };
-        let done: HashSet<usize> =
-            self.store.run_items(&scope, id).await?.iter().filter_map(|i| usize::try_from(i.seq).ok()).collect();
+        let done: HashSet<usize> = self
+            .store
+            .run_items(&scope, id)
+            .await?
+            .iter()
+            .filter_map(|i| usize::try_from(i.seq).ok())
+            .collect();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<RunMsg>(32);
         let options = PassOptions {
             created_by: run.created_by.clone(),
@@ -531,7 +713,9 @@ impl App {
         };
         let renderer = self.renderer(&ctx);
         let submit = bundle.submit;
-        let worker = tokio::task::spawn_blocking(move || produce(&bundle, &ctx, &options, &done, &renderer, &tx));
+        let worker = tokio::task::spawn_blocking(move || {
+            produce(&bundle, &ctx, &options, &done, &renderer, &tx)
+        });
         let mut total = 0usize;
         let mut recorded = 0usize;
         let mut fatal: Option<Vec<Invalid>> = None;
@@ -540,9 +724,10 @@ impl App {
                 RunMsg::Total(n) => total = n,
                 RunMsg::Fatal(reasons) => fatal = Some(reasons),
                 RunMsg::Item(result) => {
-                    self.record_item(&scope, &actor, id, result, total, submit).await?;
+                    self.record_item(&scope, &actor, id, *result, total, submit)
+                        .await?;
                     recorded += 1;
-                    if recorded % LEASE_EVERY == 0
+                    if recorded.is_multiple_of(LEASE_EVERY)
                         && let Some(l) = &lease
                     {
                         let until = self.now().plus_seconds(crate::jobs::LEASE_SECS);
@@ -553,11 +738,15 @@ impl App {
                 }
             }
         }
-        worker.await.map_err(|e| AppError::Internal(format!("run worker: {e}")))?;
+        worker
+            .await
+            .map_err(|e| AppError::Internal(format!("run worker: {e}")))?;
         match fatal {
             Some(reasons) => fail(reasons_text(&reasons)).await,
             None => {
-                self.store.finish_run(&system, id, RunState::Done, "", self.now()).await?;
+                self.store
+                    .finish_run(&system, id, RunState::Done, "", self.now())
+                    .await?;
                 Ok(())
             }
         }
@@ -570,19 +759,38 @@ impl App {
         let scope = OrgScope::system(org, "system:runs");
         let run = self.store.run(&scope, id).await?;
         if matches!(run.state, RunState::Queued | RunState::Running) {
-            let reason = format!("gave up after several attempts: {}", error.unwrap_or("unknown error"));
-            self.store.finish_run(&scope, id, RunState::Failed, &reason, self.now()).await?;
+            let reason = format!(
+                "gave up after several attempts: {}",
+                error.unwrap_or("unknown error")
+            );
+            self.store
+                .finish_run(&scope, id, RunState::Failed, &reason, self.now())
+                .await?;
         }
         Ok(())
     }
 
     /// Stores one letter of a run (unless an earlier attempt did) and
     /// records its outcome.
-    async fn record_item(&self, scope: &OrgScope, actor: &Actor, run: RunId, result: PieceResult, total: usize, submit: bool) -> Result<()> {
+    async fn record_item(
+        &self,
+        scope: &OrgScope,
+        actor: &Actor,
+        run: RunId,
+        result: PieceResult,
+        total: usize,
+        submit: bool,
+    ) -> Result<()> {
         let seq = i32::try_from(result.seq).unwrap_or(i32::MAX);
         let total = i32::try_from(total).unwrap_or(i32::MAX);
         let item = match result.outcome {
-            Err(reasons) => RunItemRecord { seq, source: result.source, accepted: false, letter: None, reasons: reasons_text(&reasons) },
+            Err(reasons) => RunItemRecord {
+                seq,
+                source: result.source,
+                accepted: false,
+                letter: None,
+                reasons: reasons_text(&reasons),
+            },
             Ok((prepared, pdf)) => {
                 let id = letter_id_for(run, result.seq);
                 let letter = match self.store.letter(scope, id).await {
@@ -592,7 +800,8 @@ impl App {
                         record.id = id;
                         record.run = Some(run);
                         if let Some(pdf) = pdf {
-                            record.document = Some(self.store_document(scope, &pdf, "application/pdf").await?);
+                            record.document =
+                                Some(self.store_document(scope, &pdf, "application/pdf").await?);
                         }
                         self.store.create_letter(scope, &record, self.now()).await?;
                         record
@@ -604,18 +813,34 @@ impl App {
                     // A letter that cannot be submitted stays a draft, said so.
                     match self.submit_letter(actor, id).await {
                         Ok(_) => {}
-                        Err(e @ (AppError::Forbidden(_) | AppError::Invalid(_) | AppError::Refused(_) | AppError::Conflict(_))) => {
-                            reasons = format!("letter.not_submitted: the letter was kept as a draft ({e})");
+                        Err(
+                            e @ (AppError::Forbidden(_)
+                            | AppError::Invalid(_)
+                            | AppError::Refused(_)
+                            | AppError::Conflict(_)),
+                        ) => {
+                            reasons = format!(
+                                "letter.not_submitted: the letter was kept as a draft ({e})"
+                            );
                         }
                         Err(e) => return Err(e),
                     }
                 }
-                RunItemRecord { seq, source: result.source, accepted: true, letter: Some(id), reasons }
+                RunItemRecord {
+                    seq,
+                    source: result.source,
+                    accepted: true,
+                    letter: Some(id),
+                    reasons,
+                }
             }
         };
         match self.store.record_run_item(scope, run, &item, total).await {
             // Recorded by an earlier attempt (or a worker that took over).
-            Ok(()) | Err(courrier_store::StoreError::Conflict { what: "run.item_recorded" }) => Ok(()),
+            Ok(())
+            | Err(courrier_store::StoreError::Conflict {
+                what: "run.item_recorded",
+            }) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
@@ -635,7 +860,11 @@ fn produce(
     match bundle.kind {
         RunKind::Split => {
             let Some(method) = &bundle.method else {
-                send(RunMsg::Fatal(vec![Invalid::new("method", "run.method_invalid", "the run has no split method")]));
+                send(RunMsg::Fatal(vec![Invalid::new(
+                    "method",
+                    "run.method_invalid",
+                    "the run has no split method",
+                )]));
                 return;
             };
             let splitter = match Splitter::new(method) {
@@ -667,7 +896,7 @@ fn produce(
                     send(RunMsg::Total(n));
                 },
                 &|seq| done.contains(&seq),
-                &|result| send(RunMsg::Item(result)),
+                &|result| send(RunMsg::Item(Box::new(result))),
             );
         }
         RunKind::Merge => {
@@ -688,15 +917,73 @@ fn produce(
                     continue;
                 }
                 let outcome = if errors.is_empty() {
-                    merge_letter(renderer, &template, values, *row, ctx, &bundle.input, &options.created_by, options.now)
-                        .map(|(prepared, pdf)| (prepared, Some(pdf)))
+                    merge_letter(
+                        renderer,
+                        &template,
+                        values,
+                        *row,
+                        ctx,
+                        &bundle.input,
+                        &options.created_by,
+                        options.now,
+                    )
+                    .map(|(prepared, pdf)| (prepared, Some(pdf)))
                 } else {
                     Err(errors.clone())
                 };
-                if !send(RunMsg::Item(PieceResult { seq, source: format!("row {row}"), outcome })) {
+                if !send(RunMsg::Item(Box::new(PieceResult {
+                    seq,
+                    source: format!("row {row}"),
+                    outcome,
+                }))) {
                     return;
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use courrier_domain::OrgKind;
+
+    #[test]
+    fn bundles_round_trip_and_letter_ids_are_stable() {
+        let input = LetterInput {
+            reference: "Q1".into(),
+            return_address: Some("Here".into()),
+            ..LetterInput::default()
+        };
+        let actor = Actor::system("test", OrgId::random(), OrgKind::Customer);
+        let bundle = Bundle {
+            kind: RunKind::Merge,
+            method: None,
+            merge: MergeSpec {
+                template: Some("#sys.inputs.name".into()),
+                mapping: vec![("name".into(), Some("Kunde".into()))],
+            },
+            input: input.clone(),
+            submit: true,
+            actor: Value::Null,
+            file: b"name\nAnna\n".to_vec(),
+        };
+        let back = Bundle::decode(&bundle.encode(&actor)).unwrap();
+        assert_eq!(back.kind, RunKind::Merge);
+        assert_eq!(back.input, input);
+        assert!(back.submit);
+        assert_eq!(back.merge.mapping, bundle.merge.mapping);
+        assert_eq!(back.file, bundle.file);
+        assert!(Bundle::decode(b"garbage").is_err());
+        let run = RunId::random();
+        assert_eq!(letter_id_for(run, 3), letter_id_for(run, 3));
+        assert_ne!(letter_id_for(run, 3), letter_id_for(run, 4));
+        let job = JobKind::ProcessRun {
+            org: OrgId::random(),
+            run,
+        };
+        let new = job.to_job(courrier_domain::Timestamp::from_millis(0));
+        assert_eq!(JobKind::parse(&new.kind, &new.payload).unwrap(), job);
+        assert_eq!(new.unique_key, Some(format!("run:{run}")));
     }
 }

@@ -75,6 +75,7 @@ on_both_backends!(
     retention_of_originals,
     tenant_isolation_of_every_id,
     demo_data_has_a_mailbox,
+    location_mailbox_and_review_queues,
 );
 
 const DUPONT: [&str; 3] = [
@@ -1609,4 +1610,142 @@ async fn demo_data_has_a_mailbox(backend: Backend) {
         3
     );
     env.close().await;
+}
+
+async fn location_mailbox_and_review_queues(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let shop = w.env.org("kiosque").await;
+    let mailbox = app
+        .open_location_mailbox(&shop.actor, w.location.id)
+        .await
+        .unwrap();
+    assert_eq!(mailbox.state, MailboxState::Active);
+    assert_eq!(mailbox.location, Some(w.location.id));
+    assert_eq!(mailbox.address[0], "kiosque SA");
+    assert_eq!(
+        code_of(app.open_location_mailbox(&shop.actor, w.location.id).await),
+        "mailbox.exists"
+    );
+    let person = app
+        .add_mailbox_member(
+            &shop.actor,
+            mailbox.id,
+            w.location.id,
+            "Luc Favre",
+            MemberKind::Person,
+        )
+        .await
+        .unwrap();
+    // The platform's queue, then the mail center's.
+    let platform_queue = app
+        .members_to_review(&w.platform.actor, None)
+        .await
+        .unwrap();
+    assert!(platform_queue.iter().any(|m| m.id == person.id));
+    assert!(
+        app.members_to_review(&w.owner.actor, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A decision needs a note; the wrong party is refused.
+    assert_eq!(
+        code_of(
+            app.review_mailbox_member(&w.platform.actor, person.id, ReviewEvent::PreApprove, " ")
+                .await
+        ),
+        "mail.note_missing"
+    );
+    assert_eq!(
+        code_of(
+            app.review_mailbox_member(&w.owner.actor, person.id, ReviewEvent::Approve, "ok")
+                .await
+        ),
+        "mail.review_illegal_transition"
+    );
+    app.review_mailbox_member(
+        &w.platform.actor,
+        person.id,
+        ReviewEvent::PreApprove,
+        "passport ok",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.members_to_review(&w.clerk, Some(w.location.id))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    app.review_mailbox_member(
+        &w.clerk,
+        person.id,
+        ReviewEvent::SendBack,
+        "photo unreadable",
+    )
+    .await
+    .unwrap();
+    app.review_mailbox_member(&shop.actor, person.id, ReviewEvent::Resubmit, "")
+        .await
+        .unwrap();
+    app.review_mailbox_member(
+        &w.platform.actor,
+        person.id,
+        ReviewEvent::PreApprove,
+        "new photo ok",
+    )
+    .await
+    .unwrap();
+    app.review_mailbox_member(
+        &w.clerk,
+        person.id,
+        ReviewEvent::Approve,
+        "seen at the counter",
+    )
+    .await
+    .unwrap();
+    let history = app.member_history(&shop.actor, person.id).await.unwrap();
+    let events: Vec<&str> = history.iter().map(|h| h.event.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "submit",
+            "pre_approve",
+            "send_back",
+            "resubmit",
+            "pre_approve",
+            "approve"
+        ]
+    );
+    // Now the clerk can log mail for this person.
+    let recipients = app
+        .location_recipients(&w.clerk, w.location.id, Some("favre"))
+        .await
+        .unwrap();
+    assert_eq!(recipients.len(), 1);
+    let mut input = letter_for(&w.member, "La Poste");
+    input.recipient = Recipient::Member(person.id);
+    let out = app.log_item(&w.clerk, w.location.id, input).await.unwrap();
+    assert_eq!(out.item.state, ItemState::Received);
+    assert_eq!(out.item.org, Some(shop.id));
+    assert_eq!(out.item.mailbox, Some(mailbox.id));
+    // Only mail centers create locations.
+    assert_eq!(
+        code_of(
+            app.create_location(
+                &shop.actor,
+                NewLocation {
+                    name: "X".into(),
+                    address: lines(&["A 1", "1000 Lausanne"]),
+                    country: "CH".into(),
+                    time_zone: "Europe/Zurich".into(),
+                },
+            )
+            .await
+        ),
+        "mailbox.not_a_mail_center"
+    );
+    w.env.close().await;
 }

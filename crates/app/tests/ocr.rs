@@ -229,6 +229,30 @@ async fn bad_input_gives_clean_errors_and_the_engine_goes_on() {
 }
 
 #[tokio::test]
+async fn tesseract_processes_are_reused_bounded_and_stopped_when_idle() {
+    let _serial = SERIAL.lock().await;
+    let Some(_) = engine().await else { return };
+    let engine = OcrEngine::new(OcrConfig {
+        max_parallel: 2,
+        idle_timeout: std::time::Duration::from_millis(1500),
+        ..OcrConfig::default()
+    })
+    .unwrap();
+    let pdf = letters(&[("H-8008", 1), ("I-9009", 2), ("J-1010", 1), ("K-1111", 1)]);
+    // Two calls at once share the engine's two permits.
+    let (a, b) = tokio::join!(
+        engine.ocr_pdf(&pdf, |_, _| {}),
+        engine.ocr_pdf(&pdf, |_, _| {})
+    );
+    assert_eq!(a.unwrap().len(), 5);
+    assert_eq!(b.unwrap(), engine.ocr_pdf(&pdf, |_, _| {}).await.unwrap());
+    let idle = engine.idle_workers();
+    assert!((1..=2).contains(&idle), "{idle} idle workers");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(engine.idle_workers(), 0);
+}
+
+#[tokio::test]
 async fn missing_tesseract_or_language_is_unavailable_with_the_install_hint() {
     let _serial = SERIAL.lock().await;
     let pdf = letters(&[("G-7007", 1)]);

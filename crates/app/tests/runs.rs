@@ -2,7 +2,12 @@
 //! a mail merge from a CSV; retries that must not duplicate letters. Each
 //! test runs on both backends.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "app/support.rs"]
 #[allow(dead_code)]
@@ -52,19 +57,50 @@ on_both_backends!(
     runs_of_another_organisation_are_not_found,
 );
 
-const SENDER: [&str; 2] = ["Helvetia Fiduciaire SA", "Avenue de la Gare 1, 1003 Lausanne"];
+const SENDER: [&str; 2] = [
+    "Helvetia Fiduciaire SA",
+    "Avenue de la Gare 1, 1003 Lausanne",
+];
 
 fn letter(name: &str, street: &str, place: &str, pages: u32, reference: &str) -> SampleLetter {
-    SampleLetter { address: vec![name.into(), street.into(), place.into()], pages, reference: reference.into() }
+    SampleLetter {
+        address: vec![name.into(), street.into(), place.into()],
+        pages,
+        reference: reference.into(),
+    }
 }
 
 /// Four letters; the third has a Swiss postcode of three digits.
 fn four_letters(pages: u32) -> Vec<SampleLetter> {
     vec![
-        letter("Boulangerie Dupont SàRL", "Rue de Bourg 12", "1003 Lausanne", pages, "2026-0001"),
-        letter("Müller Treuhand AG", "Bahnhofstrasse 10", "8001 Zürich", pages, "2026-0002"),
-        letter("Garage du Lac SA", "Quai du Mont-Blanc 5", "120 Genève", pages, "2026-0003"),
-        letter("Rossi & Figli Sagl", "Via Nassa 7", "6900 Lugano", pages, "2026-0004"),
+        letter(
+            "Boulangerie Dupont SàRL",
+            "Rue de Bourg 12",
+            "1003 Lausanne",
+            pages,
+            "2026-0001",
+        ),
+        letter(
+            "Müller Treuhand AG",
+            "Bahnhofstrasse 10",
+            "8001 Zürich",
+            pages,
+            "2026-0002",
+        ),
+        letter(
+            "Garage du Lac SA",
+            "Quai du Mont-Blanc 5",
+            "120 Genève",
+            pages,
+            "2026-0003",
+        ),
+        letter(
+            "Rossi & Figli Sagl",
+            "Via Nassa 7",
+            "6900 Lugano",
+            pages,
+            "2026-0004",
+        ),
     ]
 }
 
@@ -77,8 +113,15 @@ async fn view(env: &Env, org: &Org, id: RunId) -> RunView {
 }
 
 async fn run_letters(env: &Env, org: &Org, id: RunId) -> Vec<courrier_store::LetterRecord> {
-    let filter = LetterFilter { run: Some(id), ..LetterFilter::default() };
-    env.app.letters(&org.actor, &filter, None, 200).await.unwrap().items
+    let filter = LetterFilter {
+        run: Some(id),
+        ..LetterFilter::default()
+    };
+    env.app
+        .letters(&org.actor, &filter, None, 200)
+        .await
+        .unwrap()
+        .items
 }
 
 async fn split_by_pages_refuses_the_bad_letter_only(backend: Backend) {
@@ -87,7 +130,14 @@ async fn split_by_pages_refuses_the_bad_letter_only(backend: Backend) {
     let pdf = letters_pdf(&four_letters(2), &SENDER);
     let run = env
         .app
-        .start_split_run(&org.actor, &pdf, "invoices.pdf", SplitMethod::Pages(2), LetterInput::default(), false)
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "invoices.pdf",
+            SplitMethod::Pages(2),
+            LetterInput::default(),
+            false,
+        )
         .await
         .unwrap();
     assert_eq!(run.state, RunState::Queued);
@@ -95,22 +145,39 @@ async fn split_by_pages_refuses_the_bad_letter_only(backend: Backend) {
     finish(&env).await;
     let v = view(&env, &org, run.id).await;
     assert_eq!(v.run.state, RunState::Done, "{}", v.run.error);
-    assert_eq!((v.run.total, v.run.processed, v.run.accepted, v.run.refused), (4, 4, 3, 1));
+    assert_eq!(
+        (v.run.total, v.run.processed, v.run.accepted, v.run.refused),
+        (4, 4, 3, 1)
+    );
     let sources: Vec<&str> = v.items.iter().map(|i| i.source.as_str()).collect();
-    assert_eq!(sources, ["pages 1-2", "pages 3-4", "pages 5-6", "pages 7-8"]);
+    assert_eq!(
+        sources,
+        ["pages 1-2", "pages 3-4", "pages 5-6", "pages 7-8"]
+    );
     let bad = &v.items[2];
     assert!(!bad.accepted);
     assert!(bad.letter.is_none());
-    assert!(bad.reasons.contains("address.postcode_invalid"), "{}", bad.reasons);
+    assert!(
+        bad.reasons.contains("address.postcode_invalid"),
+        "{}",
+        bad.reasons
+    );
     let letters = run_letters(&env, &org, run.id).await;
     assert_eq!(letters.len(), 3);
-    assert!(letters.iter().all(|l| l.status == LetterStatus::Draft && l.pages == 2 && l.run == Some(run.id)));
+    assert!(
+        letters
+            .iter()
+            .all(|l| l.status == LetterStatus::Draft && l.pages == 2 && l.run == Some(run.id))
+    );
     // Each letter holds its own two pages only.
     let first = v.items[0].letter.unwrap();
     let pdf = env.app.letter_pdf(&org.actor, first).await.unwrap();
-    let doc = courrier_documents::load_pdf(&pdf, &courrier_documents::IntakeLimits::default()).unwrap();
+    let doc =
+        courrier_documents::load_pdf(&pdf, &courrier_documents::IntakeLimits::default()).unwrap();
     assert_eq!(doc.get_pages().len(), 2);
-    let window = courrier_documents::read_window_in(&doc, 0, courrier_documents::WindowStandard::SwissLeft).unwrap();
+    let window =
+        courrier_documents::read_window_in(&doc, 0, courrier_documents::WindowStandard::SwissLeft)
+            .unwrap();
     assert_eq!(window.address_lines()[0], "Boulangerie Dupont SàRL");
     env.close().await;
 }
@@ -124,19 +191,41 @@ async fn split_by_marker_reports_pages_before_the_first_marker(backend: Backend)
     letters[2].pages = 3;
     let pdf = letters_pdf(&letters, &SENDER);
     let method = SplitMethod::Marker(r"Invoice 2026-\d{4}".into());
-    let run = env.app.start_split_run(&org.actor, &pdf, "run.pdf", method, LetterInput::default(), false).await.unwrap();
+    let run = env
+        .app
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "run.pdf",
+            method,
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
     finish(&env).await;
     let v = view(&env, &org, run.id).await;
     assert_eq!(v.run.state, RunState::Done, "{}", v.run.error);
     let sources: Vec<&str> = v.items.iter().map(|i| i.source.as_str()).collect();
-    assert_eq!(sources, ["page 1", "page 2", "pages 3-5", "page 6", "page 7"]);
+    assert_eq!(
+        sources,
+        ["page 1", "page 2", "pages 3-5", "page 6", "page 7"]
+    );
     assert!(!v.items[0].accepted);
-    assert!(v.items[0].reasons.contains("no letter start before page 2"), "{}", v.items[0].reasons);
+    assert!(
+        v.items[0].reasons.contains("no letter start before page 2"),
+        "{}",
+        v.items[0].reasons
+    );
     assert!(v.items[2].accepted, "{}", v.items[2].reasons);
     assert!(!v.items[3].accepted);
     assert!(v.items[3].reasons.contains("address.postcode_invalid"));
     assert_eq!((v.run.total, v.run.accepted, v.run.refused), (5, 3, 2));
-    let three_pages = env.app.letter(&org.actor, v.items[2].letter.unwrap()).await.unwrap();
+    let three_pages = env
+        .app
+        .letter(&org.actor, v.items[2].letter.unwrap())
+        .await
+        .unwrap();
     assert_eq!(three_pages.letter.pages, 3);
     env.close().await;
 }
@@ -147,21 +236,49 @@ async fn split_by_address_keeps_following_pages_with_their_letter(backend: Backe
     let mut letters = four_letters(1);
     letters[0].pages = 3;
     letters[1].address.push("SUISSE".into());
-    letters.push(letter("Müller GmbH", "Hauptstrasse 3", "10115 Berlin", 2, "2026-0005"));
+    letters.push(letter(
+        "Müller GmbH",
+        "Hauptstrasse 3",
+        "10115 Berlin",
+        2,
+        "2026-0005",
+    ));
     letters[4].address.push("ALLEMAGNE".into());
     let pdf = letters_pdf(&letters, &SENDER);
-    let run = env.app.start_split_run(&org.actor, &pdf, "run.pdf", SplitMethod::Address, LetterInput::default(), false).await.unwrap();
+    let run = env
+        .app
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "run.pdf",
+            SplitMethod::Address,
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
     finish(&env).await;
     let v = view(&env, &org, run.id).await;
     assert_eq!(v.run.state, RunState::Done, "{}", v.run.error);
     let sources: Vec<&str> = v.items.iter().map(|i| i.source.as_str()).collect();
-    assert_eq!(sources, ["pages 1-3", "page 4", "page 5", "page 6", "pages 7-8"]);
+    assert_eq!(
+        sources,
+        ["pages 1-3", "page 4", "page 5", "page 6", "pages 7-8"]
+    );
     let outcomes: Vec<bool> = v.items.iter().map(|i| i.accepted).collect();
     assert_eq!(outcomes, [true, true, false, true, true], "{:?}", v.items);
     assert!(v.items[2].reasons.contains("address.postcode_invalid"));
-    assert_eq!((v.run.total, v.run.processed, v.run.accepted, v.run.refused), (5, 5, 4, 1));
+    assert_eq!(
+        (v.run.total, v.run.processed, v.run.accepted, v.run.refused),
+        (5, 5, 4, 1)
+    );
     // The German letter went abroad: international priority, priced.
-    let german = env.app.letter(&org.actor, v.items[4].letter.unwrap()).await.unwrap().letter;
+    let german = env
+        .app
+        .letter(&org.actor, v.items[4].letter.unwrap())
+        .await
+        .unwrap()
+        .letter;
     assert_eq!(german.recipient.country.as_str(), "DE");
     assert_eq!(german.product.as_str(), "international_priority");
     assert!(german.price_total > 0);
@@ -174,12 +291,36 @@ async fn invalid_marker_is_refused_at_start(backend: Backend) {
     let pdf = letters_pdf(&four_letters(1), &SENDER);
     let r = env
         .app
-        .start_split_run(&org.actor, &pdf, "run.pdf", SplitMethod::Marker("Invoice (".into()), LetterInput::default(), false)
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "run.pdf",
+            SplitMethod::Marker("Invoice (".into()),
+            LetterInput::default(),
+            false,
+        )
         .await;
     assert_eq!(invalid_code(r), "run.marker_invalid");
-    let r = env.app.start_split_run(&org.actor, b"not a pdf", "x.pdf", SplitMethod::Address, LetterInput::default(), false).await;
+    let r = env
+        .app
+        .start_split_run(
+            &org.actor,
+            b"not a pdf",
+            "x.pdf",
+            SplitMethod::Address,
+            LetterInput::default(),
+            false,
+        )
+        .await;
     assert_eq!(invalid_code(r), "pdf.unreadable");
-    assert!(env.app.runs(&org.actor, None, 50).await.unwrap().items.is_empty());
+    assert!(
+        env.app
+            .runs(&org.actor, None, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     env.close().await;
 }
 
@@ -187,13 +328,31 @@ async fn retry_of_a_half_processed_run_creates_no_duplicates(backend: Backend) {
     let env = Env::new(backend).await;
     let org = env.org("alpha").await;
     let pdf = letters_pdf(&four_letters(1), &SENDER);
-    let run = env.app.start_split_run(&org.actor, &pdf, "run.pdf", SplitMethod::Pages(1), LetterInput::default(), false).await.unwrap();
+    let run = env
+        .app
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "run.pdf",
+            SplitMethod::Pages(1),
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
     finish(&env).await;
     let before = run_letters(&env, &org, run.id).await;
     assert_eq!(before.len(), 3);
     // A crash after letters 3 and 4 were created but before their items
     // were recorded: the run is back to two items processed.
-    exec_sql(&env.db, &format!("DELETE FROM run_items WHERE run_id = '{}' AND seq >= 3", run.id)).await;
+    exec_sql(
+        &env.db,
+        &format!(
+            "DELETE FROM run_items WHERE run_id = '{}' AND seq >= 3",
+            run.id
+        ),
+    )
+    .await;
     exec_sql(
         &env.db,
         &format!("UPDATE runs SET state = 'running', processed = 2, accepted = 2, refused = 0, finished_at = NULL WHERE id = '{}'", run.id),
@@ -203,7 +362,10 @@ async fn retry_of_a_half_processed_run_creates_no_duplicates(backend: Backend) {
     env.app.process_run(org.id, run.id, None).await.unwrap();
     let v = view(&env, &org, run.id).await;
     assert_eq!(v.run.state, RunState::Done);
-    assert_eq!((v.run.total, v.run.processed, v.run.accepted, v.run.refused), (4, 4, 3, 1));
+    assert_eq!(
+        (v.run.total, v.run.processed, v.run.accepted, v.run.refused),
+        (4, 4, 3, 1)
+    );
     let after = run_letters(&env, &org, run.id).await;
     assert_eq!(after.len(), 3, "no letter was created twice");
     let mut ids_before: Vec<_> = before.iter().map(|l| l.id).collect();
@@ -211,7 +373,16 @@ async fn retry_of_a_half_processed_run_creates_no_duplicates(backend: Backend) {
     ids_before.sort();
     ids_after.sort();
     assert_eq!(ids_before, ids_after);
-    assert_eq!(v.items[3].letter, Some(before.iter().find(|l| l.recipient.locality == "Lugano").unwrap().id));
+    assert_eq!(
+        v.items[3].letter,
+        Some(
+            before
+                .iter()
+                .find(|l| l.recipient.locality == "Lugano")
+                .unwrap()
+                .id
+        )
+    );
     // Running a finished run again changes nothing.
     env.app.process_run(org.id, run.id, None).await.unwrap();
     assert_eq!(run_letters(&env, &org, run.id).await.len(), 3);
@@ -222,11 +393,26 @@ async fn submitted_runs_accept_their_letters(backend: Backend) {
     let env = Env::new(backend).await;
     let org = env.org("alpha").await;
     let pdf = letters_pdf(&four_letters(1), &SENDER);
-    let run = env.app.start_split_run(&org.actor, &pdf, "run.pdf", SplitMethod::Address, LetterInput::default(), true).await.unwrap();
+    let run = env
+        .app
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "run.pdf",
+            SplitMethod::Address,
+            LetterInput::default(),
+            true,
+        )
+        .await
+        .unwrap();
     finish(&env).await;
     let letters = run_letters(&env, &org, run.id).await;
     assert_eq!(letters.len(), 3);
-    assert!(letters.iter().all(|l| l.status == LetterStatus::Accepted), "{:?}", letters.iter().map(|l| l.status).collect::<Vec<_>>());
+    assert!(
+        letters.iter().all(|l| l.status == LetterStatus::Accepted),
+        "{:?}",
+        letters.iter().map(|l| l.status).collect::<Vec<_>>()
+    );
     env.close().await;
 }
 
@@ -249,7 +435,18 @@ fn cp1252_csv() -> Vec<u8> {
 async fn merge_from_windows_1252_csv_refuses_the_row_missing_a_field(backend: Backend) {
     let env = Env::new(backend).await;
     let org = env.org("alpha").await;
-    let run = env.app.start_merge_run(&org.actor, MergeSpec::default(), &cp1252_csv(), "customers.csv", LetterInput::default(), false).await.unwrap();
+    let run = env
+        .app
+        .start_merge_run(
+            &org.actor,
+            MergeSpec::default(),
+            &cp1252_csv(),
+            "customers.csv",
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
     finish(&env).await;
     let v = view(&env, &org, run.id).await;
     assert_eq!(v.run.state, RunState::Done, "{}", v.run.error);
@@ -257,17 +454,52 @@ async fn merge_from_windows_1252_csv_refuses_the_row_missing_a_field(backend: Ba
     assert_eq!(sources, ["row 2", "row 3", "row 4"]);
     assert!(v.items[0].accepted, "{}", v.items[0].reasons);
     assert!(!v.items[1].accepted);
-    assert!(v.items[1].reasons.contains("merge.field_missing") && v.items[1].reasons.contains("row 3"), "{}", v.items[1].reasons);
+    assert!(
+        v.items[1].reasons.contains("merge.field_missing") && v.items[1].reasons.contains("row 3"),
+        "{}",
+        v.items[1].reasons
+    );
     assert!(v.items[2].accepted, "{}", v.items[2].reasons);
-    let anna = env.app.letter(&org.actor, v.items[0].letter.unwrap()).await.unwrap().letter;
+    let anna = env
+        .app
+        .letter(&org.actor, v.items[0].letter.unwrap())
+        .await
+        .unwrap()
+        .letter;
     assert_eq!(anna.recipient.name, "Anna Müller");
     assert_eq!(anna.recipient.locality, "Zürich");
     // A mapping that leaves a required field without a column is refused at once.
-    let spec = MergeSpec { template: None, mapping: vec![("street".into(), None)] };
-    let r = env.app.start_merge_run(&org.actor, spec, &cp1252_csv(), "customers.csv", LetterInput::default(), false).await;
+    let spec = MergeSpec {
+        template: None,
+        mapping: vec![("street".into(), None)],
+    };
+    let r = env
+        .app
+        .start_merge_run(
+            &org.actor,
+            spec,
+            &cp1252_csv(),
+            "customers.csv",
+            LetterInput::default(),
+            false,
+        )
+        .await;
     assert_eq!(invalid_code(r), "merge.field_unmapped");
-    let spec = MergeSpec { template: Some("#let x = (".into()), mapping: Vec::new() };
-    let r = env.app.start_merge_run(&org.actor, spec, &cp1252_csv(), "customers.csv", LetterInput::default(), false).await;
+    let spec = MergeSpec {
+        template: Some("#let x = (".into()),
+        mapping: Vec::new(),
+    };
+    let r = env
+        .app
+        .start_merge_run(
+            &org.actor,
+            spec,
+            &cp1252_csv(),
+            "customers.csv",
+            LetterInput::default(),
+            false,
+        )
+        .await;
     assert_eq!(invalid_code(r), "merge.template_error");
     env.close().await;
 }
@@ -275,15 +507,40 @@ async fn merge_from_windows_1252_csv_refuses_the_row_missing_a_field(backend: Ba
 async fn merge_preview_renders_the_first_rows(backend: Backend) {
     let env = Env::new(backend).await;
     let org = env.org("alpha").await;
-    let rows = env.app.merge_preview(&org.actor, &MergeSpec::default(), &cp1252_csv(), &LetterInput::default(), 2).await.unwrap();
+    let rows = env
+        .app
+        .merge_preview(
+            &org.actor,
+            &MergeSpec::default(),
+            &cp1252_csv(),
+            &LetterInput::default(),
+            2,
+        )
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 2);
     let first = rows[0].outcome.as_ref().unwrap();
     assert!(first.pdf.starts_with(b"%PDF-"));
-    assert!(first.letter.window_lines.iter().any(|l| l.contains("Anna Müller")), "{:?}", first.letter.window_lines);
+    assert!(
+        first
+            .letter
+            .window_lines
+            .iter()
+            .any(|l| l.contains("Anna Müller")),
+        "{:?}",
+        first.letter.window_lines
+    );
     let second = rows[1].outcome.as_ref().unwrap_err();
     assert_eq!(second[0].code, "merge.field_missing");
     // Nothing was stored.
-    assert!(env.app.runs(&org.actor, None, 50).await.unwrap().items.is_empty());
+    assert!(
+        env.app
+            .runs(&org.actor, None, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     env.close().await;
 }
 
@@ -292,9 +549,38 @@ async fn runs_of_another_organisation_are_not_found(backend: Backend) {
     let alpha = env.org("alpha").await;
     let beta = env.org("beta").await;
     let pdf = letters_pdf(&four_letters(1), &SENDER);
-    let run = env.app.start_split_run(&alpha.actor, &pdf, "run.pdf", SplitMethod::Pages(1), LetterInput::default(), false).await.unwrap();
-    assert!(matches!(env.app.run(&beta.actor, run.id).await, Err(AppError::NotFound)));
-    assert!(env.app.runs(&beta.actor, None, 50).await.unwrap().items.is_empty());
-    assert_eq!(env.app.runs(&alpha.actor, None, 50).await.unwrap().items.len(), 1);
+    let run = env
+        .app
+        .start_split_run(
+            &alpha.actor,
+            &pdf,
+            "run.pdf",
+            SplitMethod::Pages(1),
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        env.app.run(&beta.actor, run.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(
+        env.app
+            .runs(&beta.actor, None, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        env.app
+            .runs(&alpha.actor, None, 50)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     env.close().await;
 }

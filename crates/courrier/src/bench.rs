@@ -34,14 +34,28 @@ struct CountrySample {
 
 const COUNTRIES: [CountrySample; 8] = [
     CountrySample {
-        names: &["Boulangerie Dupont SàRL", "Müller Treuhand AG", "Hans Muster", "Pharmacie du Lac SA"],
-        streets: &["Rue de Bourg 12", "Bahnhofstrasse 7", "Via Nassa 21", "Chemin des Vignes 3"],
+        names: &[
+            "Boulangerie Dupont SàRL",
+            "Müller Treuhand AG",
+            "Hans Muster",
+            "Pharmacie du Lac SA",
+        ],
+        streets: &[
+            "Rue de Bourg 12",
+            "Bahnhofstrasse 7",
+            "Via Nassa 21",
+            "Chemin des Vignes 3",
+        ],
         localities: &["1003 Lausanne", "8001 Zürich", "6900 Lugano", "3011 Bern"],
         country_line: &[],
     },
     CountrySample {
         names: &["Marie Lefèvre", "SARL Atelier Moreau", "Jean-Pierre Martin"],
-        streets: &["12 rue de la République", "5 avenue Jean Jaurès", "27 boulevard Carnot"],
+        streets: &[
+            "12 rue de la République",
+            "5 avenue Jean Jaurès",
+            "27 boulevard Carnot",
+        ],
         localities: &["69002 Lyon", "75011 Paris", "13001 Marseille"],
         country_line: &["FRANCE", "FRANKREICH"],
     },
@@ -78,26 +92,39 @@ const COUNTRIES: [CountrySample; 8] = [
     CountrySample {
         names: &["Boulangerie Schmit", "Paul Weber", "Lux Conseil Sàrl"],
         streets: &["Grand-Rue 25", "Avenue de la Liberté 10", "Rue du Fort 3"],
-        localities: &["L-1660 Luxembourg", "L-4001 Esch-sur-Alzette", "L-9001 Ettelbruck"],
+        localities: &[
+            "L-1660 Luxembourg",
+            "L-4001 Esch-sur-Alzette",
+            "L-9001 Ettelbruck",
+        ],
         country_line: &["LUXEMBOURG", "LUXEMBURG"],
     },
 ];
 
-const SENDER: [&str; 2] = ["Helvetia Fiduciaire SA", "Avenue de la Gare 1, 1003 Lausanne"];
+const SENDER: [&str; 2] = [
+    "Helvetia Fiduciaire SA",
+    "Avenue de la Gare 1, 1003 Lausanne",
+];
 
 /// A small deterministic generator, so every run measures the same file.
 struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, below: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let below = u64::try_from(below.max(1)).unwrap_or(1);
         usize::try_from((self.0 >> 33) % below).unwrap_or(0)
     }
 }
 
 fn pick<'a>(rng: &mut Lcg, items: &[&'a str]) -> &'a str {
-    items.get(rng.next(items.len())).copied().unwrap_or_default()
+    items
+        .get(rng.next(items.len()))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// `n` letters of 1 to 3 pages for the eight countries, in turn.
@@ -114,7 +141,11 @@ pub fn sample_letters(n: usize) -> Vec<SampleLetter> {
             if !country.country_line.is_empty() {
                 address.push(pick(&mut rng, country.country_line).to_string());
             }
-            SampleLetter { address, pages: u32::try_from(1 + rng.next(3)).unwrap_or(1), reference: format!("2026-{:05}", i + 1) }
+            SampleLetter {
+                address,
+                pages: u32::try_from(1 + rng.next(3)).unwrap_or(1),
+                reference: format!("2026-{:05}", i + 1),
+            }
         })
         .collect()
 }
@@ -156,7 +187,10 @@ pub fn run_pipeline(pdf: &[u8], threads: usize, keep_pdf: bool) -> anyhow::Resul
         abroad: Some(Product::InternationalPriority),
     };
     let started = Instant::now();
-    let limits = IntakeLimits { max_bytes: usize::MAX, ..IntakeLimits::default() };
+    let limits = IntakeLimits {
+        max_bytes: usize::MAX,
+        ..IntakeLimits::default()
+    };
     let doc = load_pdf(pdf, &limits).map_err(|f| anyhow::anyhow!("{f}"))?;
     let problems = whole_file_problems(&doc, &ctx);
     if !problems.is_empty() {
@@ -212,7 +246,11 @@ fn tool(name: &str) -> anyhow::Result<()> {
 
 /// The reference: per letter, `qpdf --pages` cuts it out of the sample file
 /// and `pdftotext` reads page 1's window; `threads` letters at a time.
-fn run_reference(dir: &Path, letters: &[SampleLetter], threads: usize) -> anyhow::Result<(Duration, usize)> {
+fn run_reference(
+    dir: &Path,
+    letters: &[SampleLetter],
+    threads: usize,
+) -> anyhow::Result<(Duration, usize)> {
     tool("qpdf")?;
     tool("pdftotext")?;
     let sample = dir.join("sample.pdf");
@@ -235,7 +273,9 @@ fn run_reference(dir: &Path, letters: &[SampleLetter], threads: usize) -> anyhow
                 let (ranges, sample, read) = (&ranges, &sample, &read);
                 let (x, y, w, h) = (&x, &y, &w, &h);
                 s.spawn(move || -> anyhow::Result<()> {
-                    for (i, (first, last)) in ranges.iter().enumerate().skip(t).step_by(threads.max(1)) {
+                    for (i, (first, last)) in
+                        ranges.iter().enumerate().skip(t).step_by(threads.max(1))
+                    {
                         let out = dir.join(format!("letter-{i}.pdf"));
                         let status = Command::new("qpdf")
                             .arg(sample)
@@ -255,7 +295,9 @@ fn run_reference(dir: &Path, letters: &[SampleLetter], threads: usize) -> anyhow
                             .arg("-")
                             .output()
                             .context("pdftotext")?;
-                        if text.status.success() && !String::from_utf8_lossy(&text.stdout).trim().is_empty() {
+                        if text.status.success()
+                            && !String::from_utf8_lossy(&text.stdout).trim().is_empty()
+                        {
                             read.fetch_add(1, Ordering::Relaxed);
                         }
                     }
@@ -264,7 +306,8 @@ fn run_reference(dir: &Path, letters: &[SampleLetter], threads: usize) -> anyhow
             })
             .collect();
         for h in handles {
-            h.join().map_err(|_| anyhow::anyhow!("a reference thread failed"))??;
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a reference thread failed"))??;
         }
         Ok(())
     });
@@ -273,7 +316,11 @@ fn run_reference(dir: &Path, letters: &[SampleLetter], threads: usize) -> anyhow
 }
 
 pub fn intake(letters: usize, sample: usize, threads: usize, keep_pdf: bool) -> anyhow::Result<()> {
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { threads };
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        threads
+    };
     println!("Courrier intake benchmark: {letters} letters, {threads} threads");
     let generated = Instant::now();
     let letter_list = sample_letters(letters);
@@ -299,7 +346,11 @@ pub fn intake(letters: usize, sample: usize, threads: usize, keep_pdf: bool) -> 
         secs,
         figures.letters as f64 / secs,
         per_letter * 1000.0,
-        if keep_pdf { ", each letter's PDF written" } else { "" }
+        if keep_pdf {
+            ", each letter's PDF written"
+        } else {
+            ""
+        }
     );
     println!(
         "  of which parsing the file once: {:.2} s; splitting, windows, checks and prices: {:.2} s",
@@ -331,7 +382,10 @@ pub fn intake(letters: usize, sample: usize, threads: usize, keep_pdf: bool) -> 
                     1.0 / ref_per_letter,
                     ref_per_letter * 1000.0
                 );
-                println!("ratio per letter: {:.0}x", ref_per_letter / per_letter.max(1e-12));
+                println!(
+                    "ratio per letter: {:.0}x",
+                    ref_per_letter / per_letter.max(1e-12)
+                );
             }
             Err(e) => println!("reference pipeline not run: {e:#}"),
         }

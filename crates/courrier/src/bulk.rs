@@ -43,7 +43,7 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    fn into_form(&self, mut form: Form) -> Form {
+    fn add_to(&self, mut form: Form) -> Form {
         form = form
             .text("envelope", self.envelope.clone())
             .text("colour", if self.color { "colour" } else { "bw" })
@@ -89,31 +89,49 @@ pub struct MergeArgs {
 
 fn file_part(path: &Path, mime: &str) -> anyhow::Result<Part> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
     Ok(Part::bytes(bytes).file_name(name).mime_str(mime)?)
 }
 
 pub async fn send_bulk(args: SendBulkArgs) -> anyhow::Result<()> {
     let client = Client::new(&args.options.server)?;
-    let form = Form::new().text("kind", "split").text("method", args.split.clone()).part("file", file_part(&args.file, "application/pdf")?);
-    let form = args.options.into_form(form);
-    let run = client.post_form("/runs", form, args.options.idempotency_key.as_deref()).await?;
+    let form = Form::new()
+        .text("kind", "split")
+        .text("method", args.split.clone())
+        .part("file", file_part(&args.file, "application/pdf")?);
+    let form = args.options.add_to(form);
+    let run = client
+        .post_form("/runs", form, args.options.idempotency_key.as_deref())
+        .await?;
     follow(&client, &run, args.options.no_wait).await
 }
 
 pub async fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let client = Client::new(&args.options.server)?;
-    let mut form = Form::new().text("kind", "merge").part("file", file_part(&args.rows, "application/octet-stream")?);
+    let mut form = Form::new()
+        .text("kind", "merge")
+        .part("file", file_part(&args.rows, "application/octet-stream")?);
     if args.template.as_os_str() != "default" {
-        let template = std::fs::read_to_string(&args.template).with_context(|| format!("reading {}", args.template.display()))?;
+        let template = std::fs::read_to_string(&args.template)
+            .with_context(|| format!("reading {}", args.template.display()))?;
         form = form.text("template", template);
     }
     if !args.mapping.is_empty() {
         form = form.text("mapping", args.mapping.join("\n"));
     }
-    let form = args.options.into_form(form);
-    let run = client.post_form("/runs", form, args.options.idempotency_key.as_deref()).await?;
+    let form = args.options.add_to(form);
+    let run = client
+        .post_form("/runs", form, args.options.idempotency_key.as_deref())
+        .await?;
     follow(&client, &run, args.options.no_wait).await
+}
+
+/// A member of a JSON object, or null.
+fn at<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    v.get(key).unwrap_or(&serde_json::Value::Null)
 }
 
 fn text(v: &serde_json::Value) -> &str {
@@ -126,11 +144,15 @@ fn num(v: &serde_json::Value) -> i64 {
 
 /// Polls the run until it is finished, then prints every letter's outcome.
 async fn follow(client: &Client, run: &serde_json::Value, no_wait: bool) -> anyhow::Result<()> {
-    let id = text(&run["id"]).to_string();
+    let id = text(at(&run, "id")).to_string();
     if id.is_empty() {
         bail!("the server did not say which run it started");
     }
-    eprintln!("run {id} started ({} {})", text(&run["kind"]), text(&run["method"]));
+    eprintln!(
+        "run {id} started ({} {})",
+        text(at(&run, "kind")),
+        text(at(&run, "method"))
+    );
     if no_wait {
         println!("{id}");
         return Ok(());
@@ -138,8 +160,14 @@ async fn follow(client: &Client, run: &serde_json::Value, no_wait: bool) -> anyh
     let mut last = String::new();
     let run = loop {
         let run = client.get(&format!("/runs/{id}")).await?;
-        let state = text(&run["state"]).to_string();
-        let progress = format!("{state}: {}/{} letters, {} accepted, {} refused", num(&run["processed"]), num(&run["total"]), num(&run["accepted"]), num(&run["refused"]));
+        let state = text(at(&run, "state")).to_string();
+        let progress = format!(
+            "{state}: {}/{} letters, {} accepted, {} refused",
+            num(at(&run, "processed")),
+            num(at(&run, "total")),
+            num(at(&run, "accepted")),
+            num(at(&run, "refused"))
+        );
         if progress != last {
             eprint!("\r{progress}   ");
             let _ = std::io::stderr().flush();
@@ -151,23 +179,46 @@ async fn follow(client: &Client, run: &serde_json::Value, no_wait: bool) -> anyh
         }
         tokio::time::sleep(Duration::from_millis(1000)).await;
     };
-    let items = run["items"].as_array().cloned().unwrap_or_default();
-    for item in items.iter().filter(|i| text(&i["outcome"]) == "accepted") {
-        println!("accepted  {:<12} letter {}", text(&item["source"]), text(&item["letter_id"]));
-        for r in item["reasons"].as_array().into_iter().flatten() {
-            println!("          note {}: {}", text(&r["code"]), text(&r["message"]));
+    let items = at(&run, "items").as_array().cloned().unwrap_or_default();
+    for item in items
+        .iter()
+        .filter(|i| text(at(&i, "outcome")) == "accepted")
+    {
+        println!(
+            "accepted  {:<12} letter {}",
+            text(at(&item, "source")),
+            text(at(&item, "letter_id"))
+        );
+        for r in at(&item, "reasons").as_array().into_iter().flatten() {
+            println!(
+                "          note {}: {}",
+                text(at(&r, "code")),
+                text(at(&r, "message"))
+            );
         }
     }
-    let refused: Vec<&serde_json::Value> = items.iter().filter(|i| text(&i["outcome"]) != "accepted").collect();
+    let refused: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|i| text(at(&i, "outcome")) != "accepted")
+        .collect();
     for item in &refused {
-        println!("refused   {}", text(&item["source"]));
-        for r in item["reasons"].as_array().into_iter().flatten() {
-            println!("          {}: {}", text(&r["code"]), text(&r["message"]));
+        println!("refused   {}", text(at(&item, "source")));
+        for r in at(&item, "reasons").as_array().into_iter().flatten() {
+            println!(
+                "          {}: {}",
+                text(at(&r, "code")),
+                text(at(&r, "message"))
+            );
         }
     }
-    println!("{} letters: {} accepted, {} refused", num(&run["total"]), num(&run["accepted"]), num(&run["refused"]));
-    if text(&run["state"]) == "failed" {
-        bail!("the run failed: {}", text(&run["error"]));
+    println!(
+        "{} letters: {} accepted, {} refused",
+        num(at(&run, "total")),
+        num(at(&run, "accepted")),
+        num(at(&run, "refused"))
+    );
+    if text(at(&run, "state")) == "failed" {
+        bail!("the run failed: {}", text(at(&run, "error")));
     }
     if !refused.is_empty() {
         bail!("{} letter(s) refused", refused.len());

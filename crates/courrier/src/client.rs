@@ -23,14 +23,25 @@ pub struct Client {
     key: String,
 }
 
+/// A member of a JSON object, or null.
+fn at<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    v.get(key).unwrap_or(&serde_json::Value::Null)
+}
+
 fn text(v: &serde_json::Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
 impl Client {
     pub fn new(args: &ServerArgs) -> anyhow::Result<Client> {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?;
-        Ok(Client { http, base: format!("{}/api/v1", args.server.trim_end_matches('/')), key: args.api_key.trim().to_string() })
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(600))
+            .build()?;
+        Ok(Client {
+            http,
+            base: format!("{}/api/v1", args.server.trim_end_matches('/')),
+            key: args.api_key.trim().to_string(),
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -40,18 +51,32 @@ impl Client {
     /// GET a JSON document.
     pub async fn get(&self, path: &str) -> anyhow::Result<serde_json::Value> {
         let url = self.url(path);
-        let res = self.http.get(&url).bearer_auth(&self.key).send().await.with_context(|| format!("asking {url}"))?;
+        let res = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .with_context(|| format!("asking {url}"))?;
         answer(res).await
     }
 
     /// POST a multipart form.
-    pub async fn post_form(&self, path: &str, form: reqwest::multipart::Form, idempotency_key: Option<&str>) -> anyhow::Result<serde_json::Value> {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+        idempotency_key: Option<&str>,
+    ) -> anyhow::Result<serde_json::Value> {
         let url = self.url(path);
         let mut req = self.http.post(&url).bearer_auth(&self.key).multipart(form);
         if let Some(k) = idempotency_key {
             req = req.header("idempotency-key", k);
         }
-        let res = req.send().await.with_context(|| format!("sending to {url}"))?;
+        let res = req
+            .send()
+            .await
+            .with_context(|| format!("sending to {url}"))?;
         answer(res).await
     }
 }
@@ -62,17 +87,24 @@ async fn answer(res: reqwest::Response) -> anyhow::Result<serde_json::Value> {
     let status = res.status();
     let body = res.text().await.context("reading the server's answer")?;
     let json: serde_json::Value = serde_json::from_str(&body).with_context(|| {
-        format!("the server answered {status} with something other than JSON: {}", body.chars().take(200).collect::<String>())
+        format!(
+            "the server answered {status} with something other than JSON: {}",
+            body.chars().take(200).collect::<String>()
+        )
     })?;
     if status.is_success() {
         return Ok(json);
     }
-    let errors = json["errors"].as_array().cloned().unwrap_or_default();
+    let errors = at(&json, "errors").as_array().cloned().unwrap_or_default();
     if errors.is_empty() {
-        eprintln!("{}: {}", text(&json["code"]), text(&json["message"]));
+        eprintln!(
+            "{}: {}",
+            text(at(&json, "code")),
+            text(at(&json, "message"))
+        );
     } else {
         for e in &errors {
-            eprintln!("{}: {}", text(&e["code"]), text(&e["message"]));
+            eprintln!("{}: {}", text(at(&e, "code")), text(at(&e, "message")));
         }
     }
     bail!("refused by the server ({status})")

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_ocr;
+mod bench_search;
 mod bulk;
 mod client;
 mod config;
@@ -136,6 +137,22 @@ enum BenchCommand {
         /// Rounds of the four measurements; medians are reported.
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+    },
+    /// Full-text search and the mailbox list on generated OCR-like items, on a
+    /// fresh SQLite file and/or a fresh PostgreSQL database (see bench_search.rs).
+    Search {
+        /// Items to generate and load.
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// sqlite, postgres or both (PostgreSQL: COURRIER_TEST_POSTGRES admin URL).
+        #[arg(long, default_value = "both")]
+        backend: String,
+        /// Measured queries of each kind.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// Keep the databases afterwards (for EXPLAIN), and print where they are.
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -497,6 +514,15 @@ async fn main() -> anyhow::Result<()> {
                     rounds,
                 },
         } => bench_ocr::ocr(pages, parallel, rounds).await?,
+        Command::Bench {
+            command:
+                BenchCommand::Search {
+                    items,
+                    backend,
+                    queries,
+                    keep,
+                },
+        } => bench_search::search(items, &backend, queries, keep).await?,
         Command::SamplePdf {
             out,
             letters,

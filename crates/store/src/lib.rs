@@ -12,6 +12,8 @@ mod records;
 pub mod testing;
 
 mod audit;
+/// Bulk loading for `courrier bench search` only.
+pub mod bench_load;
 mod auth;
 mod documents;
 mod emails;

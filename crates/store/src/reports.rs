@@ -106,9 +106,8 @@ macro_rules! schedule_from_row {
         ReportScheduleRecord {
             id: parse_id(r.try_get::<String, _>("id")?)?,
             org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            frequency: ReportFrequency::parse(&frequency).ok_or_else(|| {
-                StoreError::Corrupt(format!("report frequency '{frequency}'"))
-            })?,
+            frequency: ReportFrequency::parse(&frequency)
+                .ok_or_else(|| StoreError::Corrupt(format!("report frequency '{frequency}'")))?,
             recipient: EmailAddress::parse(&r.try_get::<String, _>("recipient_email")?)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             next_run_at: Timestamp::from_millis(r.try_get("next_run_at")?),
@@ -206,11 +205,7 @@ impl Store {
         let event = AuditEvent::new(
             "report_schedule.created",
             schedule.id.to_string(),
-            format!(
-                "{} to {}",
-                schedule.frequency.as_str(),
-                schedule.recipient
-            ),
+            format!("{} to {}", schedule.frequency.as_str(), schedule.recipient),
         );
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;

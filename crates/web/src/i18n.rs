@@ -3,6 +3,8 @@
 
 use courrier_domain::Locale;
 
+mod mail_words;
+
 /// Translations for one request.
 #[derive(Debug, Clone, Copy)]
 pub struct L(pub Locale);
@@ -13,7 +15,11 @@ impl L {
     }
 
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        match WORDS.iter().find(|(k, _, _)| *k == key) {
+        match WORDS
+            .iter()
+            .chain(mail_words::WORDS)
+            .find(|(k, _, _)| *k == key)
+        {
             Some((_, en, fr)) => match self.0 {
                 Locale::En => en,
                 Locale::Fr => fr,
@@ -1020,12 +1026,12 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_translated() {
-        let mut keys: Vec<&str> = WORDS.iter().map(|w| w.0).collect();
+        let mut keys: Vec<&str> = WORDS.iter().chain(mail_words::WORDS).map(|w| w.0).collect();
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();
         assert_eq!(n, keys.len(), "duplicate translation key");
-        for (k, en, fr) in WORDS {
+        for (k, en, fr) in WORDS.iter().chain(mail_words::WORDS) {
             assert!(!en.is_empty() && !fr.is_empty(), "{k}");
         }
         assert_eq!(L(Locale::Fr).t("nav.users"), "Utilisateurs");
@@ -1042,7 +1048,7 @@ mod tests {
             for part in text.split("l.t(\"").skip(1) {
                 let key = part.split('"').next().unwrap();
                 assert!(
-                    WORDS.iter().any(|w| w.0 == key),
+                    WORDS.iter().chain(mail_words::WORDS).any(|w| w.0 == key),
                     "{}: unknown key {key}",
                     path.display()
                 );

@@ -67,8 +67,10 @@ fn pdf_text(doc: &Document) -> String {
 
 impl App {
     /// Delivers `pdf` to `recipient` (`letters.send`): into an active
-    /// mailbox when one matches, else on paper. `reference` is the sender's
-    /// own (at most 200 characters), shown to the recipient.
+    /// mailbox when one matches, else on paper, to the given address lines
+    /// or, for an organisation, to the address in the PDF's window (the
+    /// letter checks of [`App::create_letter`] apply then). `reference` is
+    /// the sender's own (at most 200 characters), shown to the recipient.
     pub async fn deliver_digital(
         &self,
         actor: &Actor,
@@ -90,15 +92,12 @@ impl App {
                     .await
             }
             None => {
+                // For an organisation, the address is read from the PDF's
+                // window: an organisation's address on file is not shown to
+                // senders.
                 let recipient_lines = match recipient {
                     DeliveryRecipient::Address(lines) => Some(lines.clone()),
-                    DeliveryRecipient::Org(org) => self
-                        .store
-                        .list_mailboxes(&OrgScope::system(*org, "system:delivery"))
-                        .await?
-                        .into_iter()
-                        .next()
-                        .map(|m| m.address),
+                    DeliveryRecipient::Org(_) => None,
                 };
                 let input = LetterInput {
                     reference,

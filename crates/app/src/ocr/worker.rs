@@ -256,7 +256,6 @@ impl Pool {
         }
     }
 
-    #[cfg(test)]
     pub(crate) fn idle_count(&self) -> usize {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
     }

@@ -153,13 +153,13 @@ conformance!(
         // Another organisation's schedule does not exist for B.
         assert_not_found(store.report_schedule(&b, weekly.id).await);
         assert_not_found(store.disable_report_schedule(&b, weekly.id, at(4)).await);
-        assert_not_found(
-            store
-                .advance_report_schedule(&b, weekly.id, at(999))
-                .await,
-        );
+        assert_not_found(store.advance_report_schedule(&b, weekly.id, at(999)).await);
         assert_eq!(
-            store.report_schedule(&a, weekly.id).await.unwrap().next_run_at,
+            store
+                .report_schedule(&a, weekly.id)
+                .await
+                .unwrap()
+                .next_run_at,
             at(100),
             "untouched"
         );
@@ -173,7 +173,10 @@ conformance!(
             .map(|s| s.id)
             .collect();
         assert_eq!(due, [daily.id, b_monthly.id]);
-        assert_eq!(store.due_report_schedules(at(80), 1).await.unwrap().len(), 1);
+        assert_eq!(
+            store.due_report_schedules(at(80), 1).await.unwrap().len(),
+            1
+        );
         store
             .advance_report_schedule(&a, daily.id, at(150))
             .await
@@ -194,7 +197,11 @@ conformance!(
             .unwrap();
         assert_not_found(store.disable_report_schedule(&a, weekly.id, at(6)).await);
         assert_eq!(
-            store.report_schedule(&a, weekly.id).await.unwrap().disabled_at,
+            store
+                .report_schedule(&a, weekly.id)
+                .await
+                .unwrap()
+                .disabled_at,
             Some(at(5))
         );
         let due: Vec<uuid::Uuid> = store
@@ -263,7 +270,11 @@ conformance!(
         assert_eq!(stored.state, EmailState::Pending);
         assert_eq!(stored.to.as_str(), "books@a.test");
         assert_eq!(
-            store.report_schedule(&a, weekly.id).await.unwrap().next_run_at,
+            store
+                .report_schedule(&a, weekly.id)
+                .await
+                .unwrap()
+                .next_run_at,
             at(200)
         );
         assert_eq!(
@@ -320,7 +331,11 @@ conformance!(
         assert_not_found(store.email(mail2.id).await);
         assert_not_found(store.report(&a, again.id).await);
         assert_eq!(
-            store.report_schedule(&a, weekly.id).await.unwrap().next_run_at,
+            store
+                .report_schedule(&a, weekly.id)
+                .await
+                .unwrap()
+                .next_run_at,
             at(100),
             "rolled back with the report"
         );
@@ -387,17 +402,21 @@ conformance!(
                 what: "cursor.invalid"
             })
         ));
-        assert!(store.list_reports(&b, None, 50).await.unwrap().items.is_empty());
+        assert!(
+            store
+                .list_reports(&b, None, 50)
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
         let got = store.report(&a, adhoc1.id).await.unwrap();
         assert_eq!((got.org, got.schedule, got.rows), (a_org, None, 3));
         assert_eq!((got.period_from, got.period_to), (at(0), at(100)));
         assert_not_found(store.report(&b, adhoc1.id).await);
 
         let actions = chain_actions(&store, a_org).await;
-        assert_eq!(
-            actions.iter().filter(|a| *a == "report.created").count(),
-            3
-        );
+        assert_eq!(actions.iter().filter(|a| *a == "report.created").count(), 3);
     }
 );
 
@@ -417,7 +436,11 @@ conformance!(letters_of_a_period, |store: Store| async move {
         store.create_letter(&a, l, at(0)).await.unwrap();
     }
     store
-        .create_letter(&b, &letter("other org", LetterStatus::Accepted, Some(150)), at(0))
+        .create_letter(
+            &b,
+            &letter("other org", LetterStatus::Accepted, Some(150)),
+            at(0),
+        )
         .await
         .unwrap();
 

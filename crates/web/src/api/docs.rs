@@ -1,7 +1,7 @@
 //! The OpenAPI document and a self-contained reference page that renders it
 //! (no script or style from outside the binary).
 
-use super::{keys, letters, orgs, reports, runs, users, webhooks};
+use super::{keys, letters, mailbox, orgs, reports, runs, users, webhooks};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         runs::create_run, runs::list_runs, runs::get_run, runs::preview_merge,
         reports::list_schedules, reports::create_schedule, reports::disable_schedule,
         reports::list_reports, reports::create_report, reports::get_report,
+        mailbox::list_mail, mailbox::get_mail, mailbox::request_actions, mailbox::deliver,
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -91,6 +92,10 @@ mod tests {
             "/api/v1/report-schedules/{id}",
             "/api/v1/reports",
             "/api/v1/reports/{id}",
+            "/api/v1/mail",
+            "/api/v1/mail/{id}",
+            "/api/v1/mail/actions",
+            "/api/v1/deliveries",
         ] {
             assert!(json["paths"][path].is_object(), "missing {path}");
         }

@@ -7,6 +7,7 @@ mod docs;
 mod idempotency;
 mod keys;
 pub mod letters;
+pub mod mailbox;
 mod orgs;
 pub mod reports;
 pub mod runs;
@@ -81,6 +82,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(runs::preview_merge).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
         )
         .route("/runs/{id}", get(runs::get_run))
+        .route("/mail", get(mailbox::list_mail))
+        .route("/mail/actions", post(mailbox::request_actions))
+        .route("/mail/{id}", get(mailbox::get_mail))
+        .route(
+            "/deliveries",
+            post(mailbox::deliver).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
         .route("/audit", get(orgs::audit))
         .route("/orgs", get(orgs::list_orgs))
         .route("/openapi.json", get(docs::openapi_json))

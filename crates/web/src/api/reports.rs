@@ -4,7 +4,7 @@
 //! between fields, see `courrier_app::reports`).
 
 use super::users::{JsonBody, parse_path_id};
-use super::{ApiActor, Paged, PageQuery, rfc3339};
+use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use axum::Json;

@@ -47,8 +47,14 @@ pub fn reasons_of(text: &str) -> Vec<ReasonOut> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| match l.split_once(": ") {
-            Some((code, message)) if !code.contains(' ') => ReasonOut { code: code.into(), message: message.into() },
-            _ => ReasonOut { code: "letter.refused".into(), message: l.into() },
+            Some((code, message)) if !code.contains(' ') => ReasonOut {
+                code: code.into(),
+                message: message.into(),
+            },
+            _ => ReasonOut {
+                code: "letter.refused".into(),
+                message: l.into(),
+            },
         })
         .collect()
 }
@@ -145,7 +151,10 @@ pub struct RunIn {
 }
 
 fn truthy(v: Option<&str>) -> bool {
-    matches!(v.map(|s| s.trim().to_ascii_lowercase()).as_deref(), Some("true" | "1" | "on" | "yes"))
+    matches!(
+        v.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
+        Some("true" | "1" | "on" | "yes")
+    )
 }
 
 /// `field=column` lines.
@@ -155,7 +164,12 @@ pub fn mapping_of(text: Option<&str>) -> Vec<(String, Option<String>)> {
         .filter_map(|l| {
             let (field, column) = l.split_once('=')?;
             let (field, column) = (field.trim(), column.trim());
-            (!field.is_empty()).then(|| (field.to_string(), (!column.is_empty()).then(|| column.to_string())))
+            (!field.is_empty()).then(|| {
+                (
+                    field.to_string(),
+                    (!column.is_empty()).then(|| column.to_string()),
+                )
+            })
         })
         .collect()
 }
@@ -177,7 +191,11 @@ pub fn options_of(field: impl Fn(&str) -> Option<String>) -> LetterOptions {
 }
 
 fn bad_query(e: serde_urlencoded::de::Error) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "request.query_invalid", format!("the query string is not valid: {e}"))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "request.query_invalid",
+        format!("the query string is not valid: {e}"),
+    )
 }
 
 /// A run request, read from a multipart form or raw PDF bytes.
@@ -190,7 +208,11 @@ pub struct RunRequest {
 
 impl RunRequest {
     pub fn from_form(form: UploadForm) -> Result<RunRequest, ApiError> {
-        let field = |name: &str| form.field(name).map(str::to_string).filter(|v| !v.trim().is_empty());
+        let field = |name: &str| {
+            form.field(name)
+                .map(str::to_string)
+                .filter(|v| !v.trim().is_empty())
+        };
         let params = RunIn {
             kind: field("kind"),
             method: field("method"),
@@ -202,22 +224,45 @@ impl RunRequest {
         };
         let options = options_of(field);
         let file = form.file.filter(|f| !f.is_empty()).ok_or_else(|| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "upload.file_missing", "send the PDF (or, for a merge, the rows file) in a part named 'file'")
-                .with_field("file")
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "upload.file_missing",
+                "send the PDF (or, for a merge, the rows file) in a part named 'file'",
+            )
+            .with_field("file")
         })?;
-        let file_name = params.filename.clone().or(form.file_name).unwrap_or_default();
-        Ok(RunRequest { params, options, file: file.to_vec(), file_name })
+        let file_name = params
+            .filename
+            .clone()
+            .or(form.file_name)
+            .unwrap_or_default();
+        Ok(RunRequest {
+            params,
+            options,
+            file: file.to_vec(),
+            file_name,
+        })
     }
 
     async fn read(query: Option<String>, req: Request) -> ApiResult<RunRequest> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_ascii_lowercase();
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let (parts, body) = read_request(req).await?;
         if is_multipart(&parts) {
             return RunRequest::from_form(parse_multipart(parts, body).await?);
         }
-        let params: RunIn = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(bad_query)?;
-        let options: LetterOptions = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(bad_query)?;
-        if !(content_type.starts_with("application/pdf") || content_type.starts_with("application/octet-stream")) {
+        let params: RunIn =
+            serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(bad_query)?;
+        let options: LetterOptions =
+            serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(bad_query)?;
+        if !(content_type.starts_with("application/pdf")
+            || content_type.starts_with("application/octet-stream"))
+        {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "request.unsupported_media_type",
@@ -225,10 +270,20 @@ impl RunRequest {
             ));
         }
         if body.is_empty() {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "upload.file_missing", "the request body holds no PDF").with_field("file"));
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "upload.file_missing",
+                "the request body holds no PDF",
+            )
+            .with_field("file"));
         }
         let file_name = params.filename.clone().unwrap_or_default();
-        Ok(RunRequest { params, options, file: body.to_vec(), file_name })
+        Ok(RunRequest {
+            params,
+            options,
+            file: body.to_vec(),
+            file_name,
+        })
     }
 
     pub fn input(&self) -> Result<LetterInput, courrier_app::AppError> {
@@ -237,22 +292,60 @@ impl RunRequest {
 
     pub fn merge_spec(&self) -> MergeSpec {
         MergeSpec {
-            template: self.params.template.clone().filter(|t| !t.trim().is_empty()),
+            template: self
+                .params
+                .template
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
             mapping: mapping_of(self.params.mapping.as_deref()),
         }
     }
 
     /// Starts the run this request asks for.
-    pub async fn start(self, st: &AppState, actor: &Actor) -> Result<RunRecord, courrier_app::AppError> {
+    pub async fn start(
+        self,
+        st: &AppState,
+        actor: &Actor,
+    ) -> Result<RunRecord, courrier_app::AppError> {
         let input = self.input()?;
-        let submit = truthy(self.params.submit.as_deref().or(self.options.submit.as_deref()));
-        match self.params.kind.as_deref().map(str::trim).unwrap_or("split") {
-            "merge" => st.app.start_merge_run(actor, self.merge_spec(), &self.file, &self.file_name, input, submit).await,
-            "split" => {
-                let method = SplitMethod::parse(self.params.method.as_deref().unwrap_or("address"))?;
-                st.app.start_split_run(actor, &self.file, &self.file_name, method, input, submit).await
+        let submit = truthy(
+            self.params
+                .submit
+                .as_deref()
+                .or(self.options.submit.as_deref()),
+        );
+        match self
+            .params
+            .kind
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("split")
+        {
+            "merge" => {
+                st.app
+                    .start_merge_run(
+                        actor,
+                        self.merge_spec(),
+                        &self.file,
+                        &self.file_name,
+                        input,
+                        submit,
+                    )
+                    .await
             }
-            other => Err(Invalid::new("kind", "run.kind_invalid", format!("'{other}' is not a kind of run: use split or merge")).into()),
+            "split" => {
+                let method =
+                    SplitMethod::parse(self.params.method.as_deref().unwrap_or("address"))?;
+                st.app
+                    .start_split_run(actor, &self.file, &self.file_name, method, input, submit)
+                    .await
+            }
+            other => Err(Invalid::new(
+                "kind",
+                "run.kind_invalid",
+                format!("'{other}' is not a kind of run: use split or merge"),
+            )
+            .into()),
         }
     }
 }
@@ -287,15 +380,26 @@ pub async fn create_run(
 /// The organisation's runs, newest first.
 #[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(PageQuery),
     responses((status = 200, body = Paged<RunOut>), (status = 403, body = ErrorBody)))]
-pub async fn list_runs(State(st): State<AppState>, ApiActor(actor): ApiActor, Query(q): Query<PageQuery>) -> ApiResult<Json<Paged<RunOut>>> {
+pub async fn list_runs(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Paged<RunOut>>> {
     let page = st.app.runs(&actor, q.cursor.as_deref(), q.limit()).await?;
-    Ok(Json(Paged { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(Json(Paged {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One run with the outcome of each of its letters.
 #[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs", params(("id" = String, Path)),
     responses((status = 200, body = RunOut), (status = 404, body = ErrorBody)))]
-pub async fn get_run(State(st): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> ApiResult<Json<RunOut>> {
+pub async fn get_run(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RunOut>> {
     let id: RunId = parse_path_id(&id)?;
     Ok(Json(st.app.run(&actor, id).await?.into()))
 }
@@ -320,7 +424,10 @@ impl From<MergePreviewRow> for PreviewRowOut {
                 row: r.row,
                 outcome: "accepted".into(),
                 window_lines: l.letter.window_lines,
-                price: Some(MoneyOut { amount_minor: l.letter.record.price_total, currency: l.letter.record.currency.to_string() }),
+                price: Some(MoneyOut {
+                    amount_minor: l.letter.record.price_total,
+                    currency: l.letter.record.currency.to_string(),
+                }),
                 expected_delivery: l.letter.record.expected_delivery,
                 reasons: Vec::new(),
             },
@@ -330,7 +437,13 @@ impl From<MergePreviewRow> for PreviewRowOut {
                 window_lines: Vec::new(),
                 price: None,
                 expected_delivery: None,
-                reasons: reasons.into_iter().map(|i| ReasonOut { code: i.code.into(), message: i.message }).collect(),
+                reasons: reasons
+                    .into_iter()
+                    .map(|i| ReasonOut {
+                        code: i.code.into(),
+                        message: i.message,
+                    })
+                    .collect(),
             },
         }
     }
@@ -348,7 +461,16 @@ pub async fn preview_merge(
 ) -> ApiResult<Json<Vec<PreviewRowOut>>> {
     let request = RunRequest::read(query, req).await?;
     let input = request.input()?;
-    let rows = st.app.merge_preview(&actor, &request.merge_spec(), &request.file, &input, request.params.rows.unwrap_or(3)).await?;
+    let rows = st
+        .app
+        .merge_preview(
+            &actor,
+            &request.merge_spec(),
+            &request.file,
+            &input,
+            request.params.rows.unwrap_or(3),
+        )
+        .await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -358,13 +480,18 @@ mod tests {
 
     #[test]
     fn reasons_and_mappings_parse() {
-        let r = reasons_of("address.postcode_invalid: '120' is not a Swiss postcode\nfree text without code");
+        let r = reasons_of(
+            "address.postcode_invalid: '120' is not a Swiss postcode\nfree text without code",
+        );
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].code, "address.postcode_invalid");
         assert_eq!(r[1].code, "letter.refused");
         assert_eq!(
             mapping_of(Some("name = Kunde\ncountry=\n bad line")),
-            vec![("name".to_string(), Some("Kunde".to_string())), ("country".to_string(), None)]
+            vec![
+                ("name".to_string(), Some("Kunde".to_string())),
+                ("country".to_string(), None)
+            ]
         );
     }
 }

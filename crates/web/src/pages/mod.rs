@@ -4,7 +4,9 @@
 mod account;
 mod admin;
 mod auth;
+mod center;
 mod letters;
+mod mailbox;
 mod org;
 mod reports;
 mod runs;
@@ -108,6 +110,40 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{file}", get(reports::download))
         .route("/admin/orgs", get(admin::admin_page))
         .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
+        .route("/mail", get(mailbox::list_page))
+        .route("/mail/actions", post(mailbox::bulk_action))
+        .route(
+            "/mail/setup",
+            get(mailbox::setup_page).post(mailbox::open_mailbox),
+        )
+        .route("/mail/setup/{id}/verify", post(mailbox::verify_code))
+        .route("/mail/setup/{id}/address", post(mailbox::change_address))
+        .route("/mail/{id}", get(mailbox::detail_page))
+        .route("/mail/{id}/envelope", get(mailbox::envelope))
+        .route("/mail/{id}/scan.pdf", get(mailbox::scan))
+        .route("/mail/{id}/action", post(mailbox::item_action))
+        .route("/mail/{id}/annotate", post(mailbox::annotate))
+        .route("/mailbox/items/{id}", get(mailbox::legacy_link))
+        .route("/center", get(center::dashboard))
+        .route(
+            "/center/intake",
+            get(center::intake_page)
+                .post(center::log_item)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route("/center/items/{id}/envelope", get(center::envelope))
+        .route("/center/tasks", get(center::tasks_page))
+        .route(
+            "/center/tasks/{id}/complete",
+            post(center::complete_task)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route("/center/reviews", get(center::reviews_page))
+        .route("/center/reviews/{id}", post(center::review_member))
+        .route(
+            "/center/pickups",
+            get(center::pickups_page).post(center::create_pickup),
+        )
 }
 
 async fn stylesheet() -> Response {
@@ -131,6 +167,8 @@ pub struct NavUser {
     pub audit: bool,
     pub platform: bool,
     pub webhooks: bool,
+    pub mail: bool,
+    pub center: bool,
 }
 
 /// What every page's frame needs.
@@ -156,6 +194,8 @@ impl Chrome {
                 audit: a.can(Permission::AuditRead),
                 platform: a.can(Permission::PlatformAdmin),
                 webhooks: a.can(Permission::OrgSettings),
+                mail: a.can(Permission::MailboxRead),
+                center: a.can(Permission::MailCenterOperate),
             }),
             csrf: s.csrf().to_string(),
             current,

@@ -125,11 +125,7 @@ async fn view(
         Ok(list) => list,
         Err(e) => return fail(s, e),
     };
-    let reports = match st
-        .app
-        .list_reports(&s.actor, q.cursor.as_deref(), 50)
-        .await
-    {
+    let reports = match st.app.list_reports(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(p) => p,
         Err(e) => return fail(s, e),
     };

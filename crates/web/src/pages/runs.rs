@@ -33,7 +33,13 @@ struct Problem {
 }
 
 fn problems(items: Vec<ErrorItem>) -> Vec<Problem> {
-    items.into_iter().map(|i| Problem { code: i.code, message: i.message }).collect()
+    items
+        .into_iter()
+        .map(|i| Problem {
+            code: i.code,
+            message: i.message,
+        })
+        .collect()
 }
 
 /// A run as a row of the list or the head of its page.
@@ -58,8 +64,16 @@ struct RunRow {
 }
 
 fn run_row(l: L, r: RunRecord) -> RunRow {
-    let percent = if r.total > 0 { (i64::from(r.processed) * 100 / i64::from(r.total)).clamp(0, 100) } else { 0 };
-    let percent = if r.state == RunState::Done { 100 } else { percent };
+    let percent = if r.total > 0 {
+        (i64::from(r.processed) * 100 / i64::from(r.total)).clamp(0, 100)
+    } else {
+        0
+    };
+    let percent = if r.state == RunState::Done {
+        100
+    } else {
+        percent
+    };
     RunRow {
         id: r.id.to_string(),
         kind: l.t(&format!("runs.kind.{}", r.kind.as_str())).to_string(),
@@ -99,7 +113,11 @@ pub struct CursorQuery {
     cursor: Option<String>,
 }
 
-pub async fn list_page(State(st): State<AppState>, s: SignedIn, Query(q): Query<CursorQuery>) -> Response {
+pub async fn list_page(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<CursorQuery>,
+) -> Response {
     let chrome = Chrome::signed_in(&s, "letters", "/runs");
     let l = chrome.l;
     let page = match st.app.runs(&s.actor, q.cursor.as_deref(), 50).await {
@@ -127,7 +145,11 @@ struct Choice {
 fn choices(l: L, values: &[&'static str], prefix: &str, current: &str) -> Vec<Choice> {
     values
         .iter()
-        .map(|v| Choice { value: v, label: l.t(&format!("{prefix}.{v}")).to_string(), selected: *v == current })
+        .map(|v| Choice {
+            value: v,
+            label: l.t(&format!("{prefix}.{v}")).to_string(),
+            selected: *v == current,
+        })
         .collect()
 }
 
@@ -147,7 +169,11 @@ struct RunForm {
 }
 
 fn run_form(l: L, field: &dyn Fn(&str) -> Option<String>) -> RunForm {
-    let get = |name: &str, default: &str| field(name).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_string());
+    let get = |name: &str, default: &str| {
+        field(name)
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| default.to_string())
+    };
     let method = get("method", "address");
     let (split, pages, marker) = if let Some(n) = method.strip_prefix("pages:") {
         ("pages", n.to_string(), String::new())
@@ -160,16 +186,32 @@ fn run_form(l: L, field: &dyn Fn(&str) -> Option<String>) -> RunForm {
     RunForm {
         envelopes: Envelope::ALL
             .iter()
-            .map(|e| Choice { value: e.as_str(), label: e.label().to_string(), selected: e.as_str() == envelope })
+            .map(|e| Choice {
+                value: e.as_str(),
+                label: e.label().to_string(),
+                selected: e.as_str() == envelope,
+            })
             .collect(),
         colours: choices(l, &["bw", "colour"], "colour", &get("colour", "bw")),
         sides: choices(l, &["simplex", "duplex"], "sides", &get("sides", "simplex")),
-        products: choices(l, &Product::ALL.map(Product::as_str), "product", &get("product", "priority")),
-        registered: choices(l, &Registered::ALL.map(Registered::as_str), "registered", &get("registered", "none")),
+        products: choices(
+            l,
+            &Product::ALL.map(Product::as_str),
+            "product",
+            &get("product", "priority"),
+        ),
+        registered: choices(
+            l,
+            &Registered::ALL.map(Registered::as_str),
+            "registered",
+            &get("registered", "none"),
+        ),
         split,
         pages,
         marker,
-        template: field("template").filter(|t| !t.trim().is_empty()).unwrap_or_else(|| courrier_app::runs::DEFAULT_TEMPLATE.to_string()),
+        template: field("template")
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| courrier_app::runs::DEFAULT_TEMPLATE.to_string()),
         mapping: get("mapping", ""),
         submit: field("submit").is_some(),
     }
@@ -193,7 +235,12 @@ fn preview_row(r: MergePreviewRow) -> (PreviewRow, Option<Vec<u8>>) {
                 ok: true,
                 lines: l.letter.window_lines.clone(),
                 price: money_text(l.letter.record.price_total, l.letter.record.currency),
-                delivery: l.letter.record.expected_delivery.clone().unwrap_or_default(),
+                delivery: l
+                    .letter
+                    .record
+                    .expected_delivery
+                    .clone()
+                    .unwrap_or_default(),
                 reasons: Vec::new(),
             },
             Some(l.pdf),
@@ -205,7 +252,13 @@ fn preview_row(r: MergePreviewRow) -> (PreviewRow, Option<Vec<u8>>) {
                 lines: Vec::new(),
                 price: String::new(),
                 delivery: String::new(),
-                reasons: reasons.into_iter().map(|i| Problem { code: i.code.into(), message: i.message }).collect(),
+                reasons: reasons
+                    .into_iter()
+                    .map(|i| Problem {
+                        code: i.code.into(),
+                        message: i.message,
+                    })
+                    .collect(),
             },
             None,
         ),
@@ -225,10 +278,23 @@ struct NewPage {
     preview_pdf: Option<String>,
 }
 
-fn new_view(s: &SignedIn, field: &dyn Fn(&str) -> Option<String>, active: &'static str, errors: Vec<ErrorItem>, status: StatusCode) -> Response {
+fn new_view(
+    s: &SignedIn,
+    field: &dyn Fn(&str) -> Option<String>,
+    active: &'static str,
+    errors: Vec<ErrorItem>,
+    status: StatusCode,
+) -> Response {
     let chrome = Chrome::signed_in(s, "letters", "/runs/new");
     let l = chrome.l;
-    let page = NewPage { problems: problems(errors), form: run_form(l, field), active, preview: Vec::new(), preview_pdf: None, chrome };
+    let page = NewPage {
+        problems: problems(errors),
+        form: run_form(l, field),
+        active,
+        preview: Vec::new(),
+        preview_pdf: None,
+        chrome,
+    };
     (status, render(&page)).into_response()
 }
 
@@ -248,7 +314,11 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
         Err(e) => return new_view(&s, &none, "", problems_of(&e), e.status),
     };
     if !is_multipart(&parts) {
-        let e = ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "request.unsupported_media_type", "send the form as multipart/form-data");
+        let e = ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request.unsupported_media_type",
+            "send the form as multipart/form-data",
+        );
         return new_view(&s, &none, "", problems_of(&e), e.status);
     }
     let form = match parse_multipart(parts, body).await {
@@ -256,7 +326,11 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
         Err(e) => return new_view(&s, &none, "", problems_of(&e), e.status),
     };
     if let Err(e) = s.check_csrf(form.field("csrf_token").unwrap_or("")) {
-        return error_page(Chrome::signed_in(&s, "letters", "/runs/new"), StatusCode::FORBIDDEN, &e);
+        return error_page(
+            Chrome::signed_in(&s, "letters", "/runs/new"),
+            StatusCode::FORBIDDEN,
+            &e,
+        );
     }
     // The split method comes from the form's radio buttons and inputs.
     let mut fields: Vec<(String, String)> = form.fields.clone();
@@ -272,14 +346,28 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
         fields.push(("method".into(), method));
     }
     let preview = get("action").as_deref() == Some("preview");
-    let field = |name: &str| fields.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let request = match RunRequest::from_form(crate::upload::UploadForm { file: form.file.clone(), file_name: form.file_name.clone(), fields: fields.clone() }) {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let request = match RunRequest::from_form(crate::upload::UploadForm {
+        file: form.file.clone(),
+        file_name: form.file_name.clone(),
+        fields: fields.clone(),
+    }) {
         Ok(r) => r,
         Err(e) => return new_view(&s, &field, active, problems_of(&e), e.status),
     };
     if merge && preview {
         let result = match request.input() {
-            Ok(input) => st.app.merge_preview(&s.actor, &request.merge_spec(), &request.file, &input, 3).await,
+            Ok(input) => {
+                st.app
+                    .merge_preview(&s.actor, &request.merge_spec(), &request.file, &input, 3)
+                    .await
+            }
             Err(e) => Err(e),
         };
         return match result {
@@ -294,11 +382,21 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
                         && let Some(pdf) = pdf
                     {
                         use base64::Engine;
-                        preview_pdf = Some(format!("data:application/pdf;base64,{}", base64::engine::general_purpose::STANDARD.encode(pdf)));
+                        preview_pdf = Some(format!(
+                            "data:application/pdf;base64,{}",
+                            base64::engine::general_purpose::STANDARD.encode(pdf)
+                        ));
                     }
                     shown.push(row);
                 }
-                let page = NewPage { problems: Vec::new(), form: run_form(l, &field), active, preview: shown, preview_pdf, chrome };
+                let page = NewPage {
+                    problems: Vec::new(),
+                    form: run_form(l, &field),
+                    active,
+                    preview: shown,
+                    preview_pdf,
+                    chrome,
+                };
                 render(&page)
             }
             Err(e) if matches!(e, AppError::Forbidden(_) | AppError::Internal(_)) => fail(&s, e),
@@ -310,7 +408,14 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
     }
     match request.start(&st, &s.actor).await {
         Ok(run) => Redirect::to(&format!("/runs/{}", run.id)).into_response(),
-        Err(e) if matches!(e, AppError::Forbidden(_) | AppError::Internal(_) | AppError::NotFound) => fail(&s, e),
+        Err(e)
+            if matches!(
+                e,
+                AppError::Forbidden(_) | AppError::Internal(_) | AppError::NotFound
+            ) =>
+        {
+            fail(&s, e)
+        }
         Err(e) => {
             let e = ApiError::from(e);
             new_view(&s, &field, active, problems_of(&e), e.status)
@@ -335,7 +440,11 @@ struct DetailPage {
     refresh: bool,
 }
 
-pub async fn detail_page(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn detail_page(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(id) = id.parse::<RunId>() else {
         return fail(&s, AppError::NotFound);
     };
@@ -354,9 +463,20 @@ pub async fn detail_page(State(st): State<AppState>, s: SignedIn, Path(id): Path
             source: i.source,
             accepted: i.accepted,
             letter: i.letter.map(|l| l.to_string()),
-            reasons: reasons_of(&i.reasons).into_iter().map(|r| Problem { code: r.code, message: r.message }).collect(),
+            reasons: reasons_of(&i.reasons)
+                .into_iter()
+                .map(|r| Problem {
+                    code: r.code,
+                    message: r.message,
+                })
+                .collect(),
         })
         .collect();
-    let page = DetailPage { refresh: run.running, run, items, chrome };
+    let page = DetailPage {
+        refresh: run.running,
+        run,
+        items,
+        chrome,
+    };
     render(&page)
 }
