@@ -3,7 +3,7 @@
 // Drives Debian's /usr/bin/chromium with playwright-core against a real
 // `courrier serve --demo` started on a free port with a fresh data directory.
 // Builds nothing: it uses the debug binary that `cargo build -p courrier`
-// made (scripts/test.sh does that first), or COURRIER_BIN when set.
+// made (scripts/test.sh does that first), or E2E_COURRIER_BIN when set.
 //
 // Run: cd e2e && node --test flows.test.mjs   (or: bash scripts/test.sh)
 //
@@ -22,8 +22,8 @@ import net from 'node:net';
 import { chromium } from 'playwright-core';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = process.env.COURRIER_BIN
-  ? resolve(process.env.COURRIER_BIN)
+const BIN = process.env.E2E_COURRIER_BIN
+  ? resolve(process.env.E2E_COURRIER_BIN)
   : resolve(here, '..', 'target', 'debug', 'courrier');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const OUT_DIR = join(here, 'screenshots');

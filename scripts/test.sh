@@ -118,9 +118,9 @@ if ! cargo build -p courrier; then
   printf '\ntest.sh: FAILED: %s\n' "${failed[*]}" >&2
   exit 1
 fi
-COURRIER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/courrier"
-case "$COURRIER_BIN" in /*) ;; *) COURRIER_BIN="$ROOT/$COURRIER_BIN" ;; esac
-export COURRIER_BIN
+E2E_COURRIER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/courrier"
+case "$E2E_COURRIER_BIN" in /*) ;; *) E2E_COURRIER_BIN="$ROOT/$E2E_COURRIER_BIN" ;; esac
+export E2E_COURRIER_BIN
 
 section "e2e: npm ci"
 cd "$ROOT/e2e"

@@ -28,7 +28,10 @@ pub enum JobKind {
     /// POST one webhook delivery to its endpoint (see `crate::webhooks`).
     DeliverWebhook { delivery: uuid::Uuid },
     /// Split or merge the letters of a bulk run (see `crate::runs`).
-    ProcessRun { org: courrier_domain::OrgId, run: courrier_domain::RunId },
+    ProcessRun {
+        org: courrier_domain::OrgId,
+        run: courrier_domain::RunId,
+    },
     /// Recognise the scan of a mail item (see `crate::mailbox`).
     OcrItem { item: courrier_domain::MailItemId },
     /// Recurring: activate mailboxes whose date has come and create shred
@@ -77,7 +80,12 @@ impl JobKind {
                 .map_err(|_| format!("bad webhook delivery id '{payload}'")),
             "runs.process" => payload
                 .split_once('/')
-                .and_then(|(org, run)| Some(JobKind::ProcessRun { org: org.parse().ok()?, run: run.parse().ok()? }))
+                .and_then(|(org, run)| {
+                    Some(JobKind::ProcessRun {
+                        org: org.parse().ok()?,
+                        run: run.parse().ok()?,
+                    })
+                })
                 .ok_or_else(|| format!("bad run '{payload}'")),
             "mail.ocr" => payload
                 .parse()
@@ -165,7 +173,10 @@ impl Worker {
             return Ok(None);
         };
         let outcome = match JobKind::parse(&job.kind, &job.payload) {
-            Ok(kind) => self.execute(&kind, job.attempts >= job.max_attempts, job.id).await,
+            Ok(kind) => {
+                self.execute(&kind, job.attempts >= job.max_attempts, job.id)
+                    .await
+            }
             Err(e) => Outcome::Dead(e),
         };
         let now = self.app.now();
@@ -196,14 +207,24 @@ impl Worker {
         Ok(Some(job))
     }
 
-    async fn execute(&self, kind: &JobKind, last_attempt: bool, job: courrier_domain::JobId) -> Outcome {
+    async fn execute(
+        &self,
+        kind: &JobKind,
+        last_attempt: bool,
+        job: courrier_domain::JobId,
+    ) -> Outcome {
         match self.try_execute(kind, last_attempt, job).await {
             Ok(o) => o,
             Err(e) => Outcome::Retry(e.to_string()),
         }
     }
 
-    async fn try_execute(&self, kind: &JobKind, last_attempt: bool, job: courrier_domain::JobId) -> Result<Outcome> {
+    async fn try_execute(
+        &self,
+        kind: &JobKind,
+        last_attempt: bool,
+        job: courrier_domain::JobId,
+    ) -> Result<Outcome> {
         let app = &self.app;
         match kind {
             JobKind::DeliverEmail { email } => {
@@ -268,7 +289,10 @@ impl Worker {
                 })
             }
             JobKind::ProcessRun { org, run } => {
-                let lease = crate::runs::RunLease { job, worker: self.id.clone() };
+                let lease = crate::runs::RunLease {
+                    job,
+                    worker: self.id.clone(),
+                };
                 app.process_run(*org, *run, Some(lease)).await?;
                 Ok(Outcome::Done { next: None })
             }
@@ -280,8 +304,14 @@ impl Worker {
                 let now = app.now();
                 let (activated, shred) = app.mailbox_upkeep(now).await?;
                 let full = crate::mailbox::UPKEEP_BATCH as usize;
-                let next = if activated >= full || shred >= full { now } else { now.plus_seconds(PURGE_EVERY_SECS) };
-                Ok(Outcome::Done { next: Some(kind.to_job(next)) })
+                let next = if activated >= full || shred >= full {
+                    now
+                } else {
+                    now.plus_seconds(PURGE_EVERY_SECS)
+                };
+                Ok(Outcome::Done {
+                    next: Some(kind.to_job(next)),
+                })
             }
             JobKind::SendScheduledReports => {
                 let now = app.now();
@@ -300,8 +330,14 @@ impl Worker {
                 let now = app.now();
                 // A full batch means more may be due: run again right away.
                 let n = app.purge_letter_documents(now).await?;
-                let next = if n >= 500 { now } else { now.plus_seconds(PURGE_EVERY_SECS) };
-                Ok(Outcome::Done { next: Some(kind.to_job(next)) })
+                let next = if n >= 500 {
+                    now
+                } else {
+                    now.plus_seconds(PURGE_EVERY_SECS)
+                };
+                Ok(Outcome::Done {
+                    next: Some(kind.to_job(next)),
+                })
             }
         }
     }
@@ -316,7 +352,10 @@ impl Worker {
             return self.app.ocr_gave_up(item, reason).await;
         }
         if let Ok(JobKind::ProcessRun { org, run }) = JobKind::parse(&job.kind, &job.payload) {
-            return self.app.run_gave_up(org, run, job.last_error.as_deref()).await;
+            return self
+                .app
+                .run_gave_up(org, run, job.last_error.as_deref())
+                .await;
         }
         if let Ok(JobKind::DeliverEmail { email }) = JobKind::parse(&job.kind, &job.payload) {
             let rec = self.app.store.email(email).await?;
@@ -360,7 +399,9 @@ pub async fn ensure_recurring_jobs(app: &App) -> Result<()> {
         JobKind::MailboxUpkeep,
         JobKind::SendScheduledReports,
     ] {
-        app.store.enqueue_job(&kind.to_job(app.now()), app.now()).await?;
+        app.store
+            .enqueue_job(&kind.to_job(app.now()), app.now())
+            .await?;
     }
     Ok(())
 }

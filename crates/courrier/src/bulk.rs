@@ -144,14 +144,14 @@ fn num(v: &serde_json::Value) -> i64 {
 
 /// Polls the run until it is finished, then prints every letter's outcome.
 async fn follow(client: &Client, run: &serde_json::Value, no_wait: bool) -> anyhow::Result<()> {
-    let id = text(at(&run, "id")).to_string();
+    let id = text(at(run, "id")).to_string();
     if id.is_empty() {
         bail!("the server did not say which run it started");
     }
     eprintln!(
         "run {id} started ({} {})",
-        text(at(&run, "kind")),
-        text(at(&run, "method"))
+        text(at(run, "kind")),
+        text(at(run, "method"))
     );
     if no_wait {
         println!("{id}");
@@ -182,32 +182,32 @@ async fn follow(client: &Client, run: &serde_json::Value, no_wait: bool) -> anyh
     let items = at(&run, "items").as_array().cloned().unwrap_or_default();
     for item in items
         .iter()
-        .filter(|i| text(at(&i, "outcome")) == "accepted")
+        .filter(|i| text(at(i, "outcome")) == "accepted")
     {
         println!(
             "accepted  {:<12} letter {}",
-            text(at(&item, "source")),
-            text(at(&item, "letter_id"))
+            text(at(item, "source")),
+            text(at(item, "letter_id"))
         );
-        for r in at(&item, "reasons").as_array().into_iter().flatten() {
+        for r in at(item, "reasons").as_array().into_iter().flatten() {
             println!(
                 "          note {}: {}",
-                text(at(&r, "code")),
-                text(at(&r, "message"))
+                text(at(r, "code")),
+                text(at(r, "message"))
             );
         }
     }
     let refused: Vec<&serde_json::Value> = items
         .iter()
-        .filter(|i| text(at(&i, "outcome")) != "accepted")
+        .filter(|i| text(at(i, "outcome")) != "accepted")
         .collect();
     for item in &refused {
-        println!("refused   {}", text(at(&item, "source")));
-        for r in at(&item, "reasons").as_array().into_iter().flatten() {
+        println!("refused   {}", text(at(item, "source")));
+        for r in at(item, "reasons").as_array().into_iter().flatten() {
             println!(
                 "          {}: {}",
-                text(at(&r, "code")),
-                text(at(&r, "message"))
+                text(at(r, "code")),
+                text(at(r, "message"))
             );
         }
     }

@@ -104,7 +104,7 @@ async fn answer(res: reqwest::Response) -> anyhow::Result<serde_json::Value> {
         );
     } else {
         for e in &errors {
-            eprintln!("{}: {}", text(at(&e, "code")), text(at(&e, "message")));
+            eprintln!("{}: {}", text(at(e, "code")), text(at(e, "message")));
         }
     }
     bail!("refused by the server ({status})")

@@ -62,10 +62,10 @@ on_both_backends!(
 
 #[path = "server/letters.rs"]
 mod letters;
-#[path = "server/runs.rs"]
-mod runs;
 #[path = "server/mailbox.rs"]
 mod mailbox;
+#[path = "server/runs.rs"]
+mod runs;
 
 // ----- 1. every id of another organisation is a 404 -----
 

@@ -21,7 +21,13 @@ const DRAIN_TIME: Duration = Duration::from_secs(120);
 
 /// API paths (inside `/api/v1`) that take uploads; the idempotency
 /// middleware buffers their bodies up to [`UPLOAD_BODY_BYTES`].
-const UPLOAD_PATHS: &[&str] = &["/letters", "/quotes", "/runs", "/runs/preview", "/deliveries"];
+const UPLOAD_PATHS: &[&str] = &[
+    "/letters",
+    "/quotes",
+    "/runs",
+    "/runs/preview",
+    "/deliveries",
+];
 
 /// The most a body on `path` may hold.
 pub fn body_limit_for(path: &str) -> usize {

@@ -79,7 +79,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route(
             "/runs/preview",
-            post(runs::preview_merge).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+            post(runs::preview_merge)
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
         )
         .route("/runs/{id}", get(runs::get_run))
         .route("/mail", get(mailbox::list_mail))

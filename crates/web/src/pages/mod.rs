@@ -73,7 +73,9 @@ pub fn routes() -> Router<AppState> {
             "/runs/new",
             get(runs::new_page)
                 .post(runs::start)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::UPLOAD_BODY_BYTES,
+                )),
         )
         .route("/runs/{id}", get(runs::detail_page))
         .route("/letters/approvals", get(letters::approvals_page))
