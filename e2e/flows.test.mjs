@@ -474,6 +474,139 @@ describe('courrier in a browser', () => {
     });
   });
 
+  test('mailbox loop: intake with an envelope photo, scan request, scan upload, OCR, search, pickup with ID check', { timeout: 240_000 }, async () => {
+    const CLERK = 'tom.schmid@mc-lausanne.test';
+    const MARIE = 'marie.dupont@dupont.test';
+    const photo = join(OUT_DIR, 'envelope.png');
+    const scanPdf = join(OUT_DIR, 'scan.pdf');
+    const contexts = [];
+    const signIn = async (email) => {
+      const context = await browser.newContext();
+      contexts.push(context);
+      context.setDefaultTimeout(STEP_TIMEOUT_MS);
+      const page = await context.newPage();
+      await step(`sign in as ${email}`, page, async () => {
+        await goto(page, '/login');
+        await page.fill('input[name=email]', email);
+        await page.fill('input[name=password]', ANNA_PASSWORD);
+        await submitAndWait(page, await submitButtonOf(page, page, 'input[name=password]'));
+        await expectPresent(page, '[data-testid=dashboard]', `the dashboard of ${email}`);
+      });
+      return page;
+    };
+    let itemId;
+    try {
+      const clerk = await signIn(CLERK);
+
+      await step('make an envelope photo (a screenshot) and a scan PDF', clerk, async () => {
+        const shot = await browser.newPage();
+        try {
+          await shot.setViewportSize({ width: 360, height: 220 });
+          await shot.setContent('<body style="margin:0;background:#f5ecd7;font:16px serif"><div style="position:absolute;left:180px;top:110px">Boulangerie Dupont SàRL<br>Rue de Bourg 12<br>1003 Lausanne</div><div style="position:absolute;right:12px;top:12px;width:40px;height:50px;background:#c33"></div></body>');
+          await shot.screenshot({ path: photo });
+        } finally {
+          await shot.close();
+        }
+        await run(['sample-pdf', scanPdf, '--letters', '1'], 'sample PDF');
+        assert.ok(existsSync(photo) && existsSync(scanPdf));
+      });
+
+      await step('the clerk logs an item for Boulangerie Dupont with the envelope photo', clerk, async () => {
+        await goto(clerk, '/center/intake?q=Dupont');
+        await expectPresent(clerk, 'input#envelope-photo[accept="image/*"][capture=environment]', 'the camera input');
+        const radio = clerk.locator('label.recipient', { hasText: 'Boulangerie Dupont' }).locator('input[type=radio]').first();
+        await radio.check();
+        await clerk.setInputFiles('#envelope-photo', photo);
+        await clerk.selectOption('#i-kind', 'letter');
+        await clerk.selectOption('#i-format', 'a4');
+        await clerk.fill('#i-weight', '25');
+        await clerk.fill('#i-sender', 'Assurances E2E SA');
+        await submitAndWait(clerk, clerk.locator('#intake-form button[type=submit]'));
+        await expectPresent(clerk, '#intake-result[data-received=true]', 'the item received');
+        itemId = await clerk.getAttribute('#intake-result', 'data-item');
+        assert.match(itemId ?? '', /^[0-9a-f-]{36}$/, `the new item's id, got ${itemId}`);
+        await clerk.screenshot({ path: join(OUT_DIR, 'center-intake.png'), fullPage: true });
+      });
+
+      const marie = await signIn(MARIE);
+
+      await step('Marie sees the item with its envelope thumbnail and asks for a scan', marie, async () => {
+        await goto(marie, '/mail');
+        const row = `tr[data-id="${itemId}"]`;
+        await expectPresent(marie, `${row} td.thumb img`, 'the envelope thumbnail');
+        await marie.waitForFunction((sel) => {
+          const img = document.querySelector(sel);
+          return img && img.complete && img.naturalWidth > 0;
+        }, `${row} td.thumb img`, { timeout: STEP_TIMEOUT_MS });
+        await marie.check(`${row} input[name=item]`);
+        await marie.selectOption('#bulk-action', 'scan');
+        await submitAndWait(marie, marie.locator('#bulk-form button[type=submit]'));
+        await expectPresent(marie, `#action-results li[data-item="${itemId}"][data-ok=true]`, 'the scan asked');
+        const text = (await marie.textContent('#action-results')) ?? '';
+        assert.ok(text.includes('CHF 0.80'), `the scan fee should be shown, results: ${text}`);
+        await marie.screenshot({ path: join(OUT_DIR, 'mailbox.png'), fullPage: true });
+      });
+
+      await step('the clerk uploads the scan from the task queue', clerk, async () => {
+        await goto(clerk, '/center/tasks');
+        const row = `tr[data-item="${itemId}"][data-action=scan]`;
+        await expectPresent(clerk, row, 'the scan task');
+        await clerk.setInputFiles(`${row} input[type=file][name=file]`, scanPdf);
+        await submitAndWait(clerk, clerk.locator(`${row} button[type=submit]`));
+        await expectPresent(clerk, '#task-done', 'the task done');
+      });
+
+      await step('the OCR job runs and Marie finds the letter by a word inside it', marie, async () => {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          await goto(marie, '/mail?q=Invoice');
+          if ((await marie.locator(`tr[data-id="${itemId}"]`).count()) > 0) break;
+          if (Date.now() > deadline) throw new Error('searching "Invoice" did not find the scanned item within 60 s');
+          await new Promise((r) => setTimeout(r, 1_500));
+        }
+        await expectPresent(marie, `tr[data-id="${itemId}"] .snippet mark`, 'the highlighted word');
+        await marie.screenshot({ path: join(OUT_DIR, 'mailbox-search.png'), fullPage: true });
+      });
+
+      await step('the item page embeds the scan; Marie keeps the paper original for pickup', marie, async () => {
+        await goto(marie, `/mail/${itemId}`);
+        await expectPresent(marie, '#scan-viewer iframe.scan', 'the scan viewer');
+        await expectPresent(marie, '#ocr-text', 'the recognised text');
+        await expectPresent(marie, '.action-form[data-action=paper_original]', 'the paper original action');
+        await submitAndWait(marie, marie.locator('.action-form[data-action=hold_for_pickup] button[type=submit]'));
+        await expectPresent(marie, '#action-results li[data-ok=true]', 'the hold asked');
+        await marie.screenshot({ path: join(OUT_DIR, 'mail-item.png'), fullPage: true });
+      });
+
+      await step('the clerk shelves it and hands it over with the ID check', clerk, async () => {
+        await goto(clerk, '/center/tasks');
+        const row = `tr[data-item="${itemId}"][data-action=hold_for_pickup]`;
+        await expectPresent(clerk, row, 'the hold task');
+        await submitAndWait(clerk, clerk.locator(`${row} button[type=submit]`));
+        await goto(clerk, '/center/pickups');
+        const customer = await clerk.locator('#p-customer option', { hasText: 'Boulangerie Dupont' }).first().getAttribute('value');
+        await clerk.selectOption('#p-customer', customer);
+        await submitAndWait(clerk, clerk.locator('#pickup-customer button[type=submit]'));
+        await clerk.check(`label.pickup-item[data-item="${itemId}"] input`);
+        await clerk.fill('#p-doc', 'identity card');
+        await clerk.fill('#p-digits', '4821');
+        await clerk.fill('#p-fees', '0');
+        await submitAndWait(clerk, clerk.locator('#pickup-form button[type=submit]'));
+        await expectPresent(clerk, '#pickup-done', 'the pickup recorded');
+        await clerk.screenshot({ path: join(OUT_DIR, 'center-pickup.png'), fullPage: true });
+      });
+
+      await step('Marie sees the item picked up, with the ID check in its chain of custody', marie, async () => {
+        await goto(marie, `/mail/${itemId}`);
+        await expectPresent(marie, '#item-state[data-state=picked_up]', 'the picked-up state');
+        const custody = (await marie.textContent('#custody')) ?? '';
+        assert.ok(custody.includes('4821'), `the ID check should be in the chain of custody: ${custody}`);
+      });
+    } finally {
+      for (const c of contexts) await c.close().catch(() => {});
+    }
+  });
+
   test('a POST to /org/invitations without csrf_token is refused with 403', { timeout: 120_000 }, async () => {
     const { context, page } = await signInAnna();
     let cookie;

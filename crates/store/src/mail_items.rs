@@ -869,8 +869,8 @@ impl Store {
         } else {
             (
                 format!(
-                    "SELECT {ITEM_COLS}, ts_headline('simple', i.sender || ' ' || i.recipient_name || ' ' || \
-                     replace(i.tags, ',', ' ') || ' ' || i.note || ' ' || i.ocr_text, q, $3) AS snip \
+                    "SELECT {ITEM_COLS}, ts_headline('simple', translate(i.sender || ' ' || i.recipient_name || ' ' || \
+                     replace(i.tags, ',', ' ') || ' ' || i.note || ' ' || i.ocr_text, '<>', '  '), q, $3) AS snip \
                      FROM mail_items i, to_tsquery('simple', $1) q \
                      WHERE i.search @@ q AND i.org_id = $2 {} \
                      ORDER BY ts_rank(i.search, q) DESC, i.received_at DESC, i.id DESC LIMIT $10 OFFSET $11",

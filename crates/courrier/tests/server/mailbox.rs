@@ -137,7 +137,7 @@ async fn mailbox_search_intake_actions_and_pickup(backend: Backend) {
     // ---- intake by the clerk: a received item with a photo, an
     // unscannable one, and one for somebody not on the list ----
     let tom_b = srv.signed_in(TOM).await;
-    let page = tom_b.get(&format!("/center/intake?q=Dupont")).await;
+    let page = tom_b.get("/center/intake?q=Dupont").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
         page.body

@@ -141,10 +141,12 @@ CREATE TABLE mail_items (
     -- Full-text index: sender, recipient, tags, note and OCR text. Joining
     -- punctuation becomes a blank first, so 'POL-77' or '12.50' are words
     -- like in SQLite's FTS5 (which splits at every non-letter, non-digit).
+    -- '<' and '>' go too: PostgreSQL's parser would read text between them
+    -- as a markup tag and index none of it.
     search tsvector GENERATED ALWAYS AS (
         to_tsvector('simple'::regconfig, translate(
             sender || ' ' || recipient_name || ' ' || tags || ' ' || note || ' ' || ocr_text,
-            '-/.,@_:;''’–—', '            '))
+            '-/.,@_:;''’–—<>', '              '))
     ) STORED
 );
 CREATE INDEX mail_items_search ON mail_items USING GIN (search);

@@ -1397,3 +1397,42 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
         2
     );
 });
+
+conformance!(
+    mailbox_search_survives_tag_like_text,
+    |store: Store| async move {
+        let (org, scope, mb, mc, location) = setup(&store).await;
+        let it = item(org, mb.id, location, "Markup Sender", 100);
+        store
+            .insert_item(&mc, &it, "received", "", at(100))
+            .await
+            .unwrap();
+        // OCR of a printed web page: text that looks like markup must not hide the words after it.
+        store
+            .set_ocr_text(
+                it.id,
+                "Avant <script>alert(1)</script> wombatstein reste lisible <a href=x> après",
+                1,
+                at(101),
+            )
+            .await
+            .unwrap();
+        for word in ["wombatstein", "lisible", "après", "avant"] {
+            let page = store
+                .search_items(
+                    &scope,
+                    &SearchQuery::parse(word),
+                    &ItemFilter::default(),
+                    None,
+                    10,
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                page.items.iter().map(|h| h.item.id).collect::<Vec<_>>(),
+                vec![it.id],
+                "{word}"
+            );
+        }
+    }
+);

@@ -68,7 +68,7 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Cochez au moins un élément.",
     ),
     ("mail.results", "Results", "Résultats"),
-    ("mail.ok", "Done", "Fait"),
+    ("mail.ok", "Accepted", "Accepté"),
     ("mail.refused", "Refused", "Refusé"),
     ("mail.due", "Due", "Échéance"),
     ("mail.fee", "Fee", "Frais"),

@@ -206,7 +206,10 @@ fn outcome_rows(l: L, results: Vec<ActionResultOut>) -> Vec<OutcomeRow> {
                     .unwrap_or_default()
             };
             let due = |t: &Option<crate::api::mailbox::TaskOut>| {
-                t.as_ref().map(|t| t.due_at.clone()).unwrap_or_default()
+                t.as_ref()
+                    .and_then(|t| t.due_at.parse::<jiff::Timestamp>().ok())
+                    .map(|ts| fmt_ts(courrier_domain::Timestamp::from_millis(ts.as_millisecond())))
+                    .unwrap_or_default()
             };
             let (ok, text) = match r.outcome.as_str() {
                 "task" => (
@@ -475,7 +478,6 @@ struct DetailPage {
     badge: &'static str,
     envelope: bool,
     scan: bool,
-    scan_is_pdf: bool,
     ocr_state: &'static str,
     ocr_progress: String,
     text: String,
@@ -548,14 +550,6 @@ async fn detail_view(
             })
         })
         .collect();
-    let scan_type = if item.scan_document.is_some() || item.digital_document.is_some() {
-        match st.app.mail_item_file(&s.actor, id, scan_which(item)).await {
-            Ok((doc, _)) => Some(doc.content_type),
-            Err(_) => None,
-        }
-    } else {
-        None
-    };
     let page = DetailPage {
         id: item.id.to_string(),
         sender: item.item.sender.clone().unwrap_or_else(|| "—".into()),
@@ -581,8 +575,7 @@ async fn detail_view(
         state_label: state_label(l, item.state),
         badge: state_badge(item.state),
         envelope: item.envelope_document.is_some(),
-        scan: scan_type.is_some(),
-        scan_is_pdf: scan_type.as_deref() == Some("application/pdf"),
+        scan: item.scan_document.is_some() || item.digital_document.is_some(),
         ocr_state: item.ocr.state.as_str(),
         ocr_progress: format!("{}/{}", item.ocr.pages_done, item.ocr.pages_total),
         text: view.text.clone(),
@@ -626,14 +619,6 @@ async fn detail_view(
         chrome,
     };
     render(&page)
-}
-
-fn scan_which(item: &MailItemRecord) -> ItemFile {
-    if item.scan_document.is_some() {
-        ItemFile::Scan
-    } else {
-        ItemFile::Digital
-    }
 }
 
 pub async fn detail_page(
@@ -751,15 +736,18 @@ async fn serve_file(st: &AppState, s: &SignedIn, raw: &str, envelope: bool) -> R
         Ok(id) => id,
         Err(e) => return fail(s, e),
     };
-    let which = if envelope {
-        ItemFile::Envelope
+    let found = if envelope {
+        st.app
+            .mail_item_file(&s.actor, id, ItemFile::Envelope)
+            .await
     } else {
-        match st.app.mail_item(&s.actor, id).await {
-            Ok(v) => scan_which(&v.item),
-            Err(e) => return fail(s, e),
+        // The scan of a paper item, else the PDF a sender delivered.
+        match st.app.mail_item_file(&s.actor, id, ItemFile::Scan).await {
+            Err(AppError::NotFound) => st.app.mail_item_file(&s.actor, id, ItemFile::Digital).await,
+            other => other,
         }
     };
-    match st.app.mail_item_file(&s.actor, id, which).await {
+    match found {
         Ok((doc, bytes)) => file_response(&doc.content_type, bytes),
         Err(e) => fail(s, e),
     }

@@ -129,16 +129,17 @@ pub fn routes() -> Router<AppState> {
         .route("/center", get(center::dashboard))
         .route(
             "/center/intake",
-            get(center::intake_page)
-                .post(center::log_item)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+            get(center::intake_page).post(center::log_item).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES),
+            ),
         )
         .route("/center/items/{id}/envelope", get(center::envelope))
         .route("/center/tasks", get(center::tasks_page))
         .route(
             "/center/tasks/{id}/complete",
-            post(center::complete_task)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+            post(center::complete_task).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::UPLOAD_BODY_BYTES,
+            )),
         )
         .route("/center/reviews", get(center::reviews_page))
         .route("/center/reviews/{id}", post(center::review_member))
