@@ -283,14 +283,26 @@ impl App {
             return Err(AppError::Refused("auth.2fa_already_enabled"));
         }
         let context = ctx.user.id.to_string();
-        let pending = user.totp_secret.as_deref().and_then(|sealed| self.master.open(sealed, context.as_bytes()).ok());
+        let pending = user
+            .totp_secret
+            .as_deref()
+            .and_then(|sealed| self.master.open(sealed, context.as_bytes()).ok());
         let secret = match pending {
             Some(secret) => secret,
             None => {
                 let mut secret = vec![0u8; 20];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
                 let sealed = self.master.seal(&secret, context.as_bytes());
-                self.store.set_totp(&ctx.self_scope(), ctx.user.id, Some(&sealed), false, &[], self.now()).await?;
+                self.store
+                    .set_totp(
+                        &ctx.self_scope(),
+                        ctx.user.id,
+                        Some(&sealed),
+                        false,
+                        &[],
+                        self.now(),
+                    )
+                    .await?;
                 secret
             }
         };

@@ -126,7 +126,8 @@ impl App {
             created.get("Boulangerie Dupont SàRL"),
             created.get("Courrier Platform"),
         ) {
-            self.load_demo_mailbox(*center, *recipient, *platform).await?;
+            self.load_demo_mailbox(*center, *recipient, *platform)
+                .await?;
         }
         Ok(logins)
     }

@@ -66,7 +66,9 @@ pub struct LetterView {
 }
 
 /// The carrier a production site in `country` posts with, and its time zone.
-pub(crate) fn carrier_site(country: &Country) -> Result<(TariffTable, jiff::tz::TimeZone, BusinessCalendar)> {
+pub(crate) fn carrier_site(
+    country: &Country,
+) -> Result<(TariffTable, jiff::tz::TimeZone, BusinessCalendar)> {
     let no = || {
         AppError::Invalid(Invalid::new(
             "country",
@@ -83,7 +85,8 @@ pub(crate) fn carrier_site(country: &Country) -> Result<(TariffTable, jiff::tz::
         "DE" => "Europe/Berlin",
         _ => return Err(no()),
     };
-    let tz = jiff::tz::TimeZone::get(zone).map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
+    let tz = jiff::tz::TimeZone::get(zone)
+        .map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
     Ok((table, tz, calendar))
 }
 
@@ -97,29 +100,58 @@ pub(crate) fn window_standard(name: &str) -> WindowStandard {
 }
 
 fn findings_error(findings: Vec<Finding>) -> AppError {
-    AppError::Findings(findings.iter().filter(|f| f.is_error()).map(Finding::to_invalid).collect())
+    AppError::Findings(
+        findings
+            .iter()
+            .filter(|f| f.is_error())
+            .map(Finding::to_invalid)
+            .collect(),
+    )
 }
 
 impl App {
     /// Checks and prices a PDF letter for `org` without storing anything
     /// (the checks themselves: [`crate::intake::check_letter`]).
-    pub async fn prepare_letter(&self, org: &OrgRecord, created_by: &str, pdf: &[u8], input: &LetterInput) -> Result<PreparedLetter> {
+    pub async fn prepare_letter(
+        &self,
+        org: &OrgRecord,
+        created_by: &str,
+        pdf: &[u8],
+        input: &LetterInput,
+    ) -> Result<PreparedLetter> {
         let settings = self.store.letter_settings(org.id).await?;
         let ctx = crate::intake::IntakeContext::new(org.id, &org.country, &settings)?;
-        let doc = courrier_documents::load_pdf(pdf, &ctx.limits).map_err(|f| findings_error(vec![f]))?;
-        crate::intake::check_letter(&ctx, &doc, None, input, created_by, self.now(), crate::intake::PageOffset::default())
+        let doc =
+            courrier_documents::load_pdf(pdf, &ctx.limits).map_err(|f| findings_error(vec![f]))?;
+        crate::intake::check_letter(
+            &ctx,
+            &doc,
+            None,
+            input,
+            created_by,
+            self.now(),
+            crate::intake::PageOffset::default(),
+        )
     }
 
     /// Takes a PDF letter: scans, checks and prices it, stores the document
     /// encrypted and the letter as a draft; with `submit`, submits it too.
-    pub async fn create_letter(&self, actor: &Actor, pdf: &[u8], input: &LetterInput, submit: bool) -> Result<PreparedLetter> {
+    pub async fn create_letter(
+        &self,
+        actor: &Actor,
+        pdf: &[u8],
+        input: &LetterInput,
+        submit: bool,
+    ) -> Result<PreparedLetter> {
         let scope = actor.scope(Permission::LettersSend)?;
         let org = self.store.org(scope.org()).await?;
         self.check_upload(pdf).await?;
         let mut prepared = self.prepare_letter(&org, scope.actor(), pdf, input).await?;
         let document = self.store_document(&scope, pdf, "application/pdf").await?;
         prepared.record.document = Some(document);
-        self.store.create_letter(&scope, &prepared.record, self.now()).await?;
+        self.store
+            .create_letter(&scope, &prepared.record, self.now())
+            .await?;
         if submit {
             prepared.record = self.submit_letter(actor, prepared.record.id).await?;
         }
@@ -127,28 +159,47 @@ impl App {
     }
 
     /// Prices a draft again with other options (the document is read back).
-    pub async fn update_draft(&self, actor: &Actor, id: LetterId, input: &LetterInput) -> Result<PreparedLetter> {
+    pub async fn update_draft(
+        &self,
+        actor: &Actor,
+        id: LetterId,
+        input: &LetterInput,
+    ) -> Result<PreparedLetter> {
         let scope = actor.scope(Permission::LettersSend)?;
         let current = self.store.letter(&scope, id).await?;
         if current.status != LetterStatus::Draft {
             return Err(AppError::Refused("letter.not_a_draft"));
         }
-        let document = current.document.ok_or(AppError::Refused("document.shredded"))?;
+        let document = current
+            .document
+            .ok_or(AppError::Refused("document.shredded"))?;
         let (_, pdf) = self.read_document(&scope, document).await?;
         let org = self.store.org(scope.org()).await?;
-        let mut prepared = self.prepare_letter(&org, &current.created_by, &pdf, input).await?;
+        let mut prepared = self
+            .prepare_letter(&org, &current.created_by, &pdf, input)
+            .await?;
         prepared.record.id = current.id;
         prepared.record.document = current.document;
         prepared.record.created_at = current.created_at;
-        self.store.update_draft_letter(&scope, &prepared.record, self.now()).await?;
+        self.store
+            .update_draft_letter(&scope, &prepared.record, self.now())
+            .await?;
         Ok(prepared)
     }
 
     /// Moves a letter by one lifecycle event, checked by the domain's state machine.
-    async fn move_letter(&self, scope: &OrgScope, id: LetterId, event: LetterEvent, note: &str) -> Result<LetterRecord> {
+    async fn move_letter(
+        &self,
+        scope: &OrgScope,
+        id: LetterId,
+        event: LetterEvent,
+        note: &str,
+    ) -> Result<LetterRecord> {
         let current = self.store.letter(scope, id).await?;
         let next = transition(current.status, event)?;
-        self.store.set_letter_status(scope, id, current.status, next, note, self.now()).await?;
+        self.store
+            .set_letter_status(scope, id, current.status, next, note, self.now())
+            .await?;
         let letter = self.store.letter(scope, id).await?;
         self.announce_status(&letter, current.status).await?;
         Ok(letter)
@@ -166,11 +217,20 @@ impl App {
             "note": letter.note,
         })
         .to_string();
-        self.emit(letter.org, crate::webhooks::LETTER_STATUS_CHANGED, data.clone()).await?;
+        self.emit(
+            letter.org,
+            crate::webhooks::LETTER_STATUS_CHANGED,
+            data.clone(),
+        )
+        .await?;
         if letter.status == LetterStatus::Delivered {
-            self.emit(letter.org, crate::webhooks::LETTER_DELIVERED, data).await?;
+            self.emit(letter.org, crate::webhooks::LETTER_DELIVERED, data)
+                .await?;
         }
-        if matches!(letter.status, LetterStatus::Delivered | LetterStatus::Failed | LetterStatus::Returned) {
+        if matches!(
+            letter.status,
+            LetterStatus::Delivered | LetterStatus::Failed | LetterStatus::Returned
+        ) {
             self.tell_author(letter).await?;
         }
         Ok(())
@@ -178,7 +238,11 @@ impl App {
 
     /// E-mails the person who created a letter when it reaches its end.
     async fn tell_author(&self, letter: &LetterRecord) -> Result<()> {
-        let Some(user) = letter.created_by.strip_prefix("user:").and_then(|u| u.parse::<courrier_domain::UserId>().ok()) else {
+        let Some(user) = letter
+            .created_by
+            .strip_prefix("user:")
+            .and_then(|u| u.parse::<courrier_domain::UserId>().ok())
+        else {
             return Ok(());
         };
         let user = match self.store.user(user).await {
@@ -205,8 +269,12 @@ impl App {
     pub async fn submit_letter(&self, actor: &Actor, id: LetterId) -> Result<LetterRecord> {
         let scope = actor.scope(Permission::LettersSend)?;
         let settings = self.store.letter_settings(scope.org()).await?;
-        let needs_approval = actor.user_id().is_some_and(|u| settings.approval_required_for.contains(&u));
-        let letter = self.move_letter(&scope, id, LetterEvent::Submit { needs_approval }, "").await?;
+        let needs_approval = actor
+            .user_id()
+            .is_some_and(|u| settings.approval_required_for.contains(&u));
+        let letter = self
+            .move_letter(&scope, id, LetterEvent::Submit { needs_approval }, "")
+            .await?;
         if letter.status == LetterStatus::AwaitingApproval {
             self.ask_approvers(&scope, &letter).await?;
         }
@@ -219,8 +287,17 @@ impl App {
         let mut cursor: Option<String> = None;
         loop {
             let page = self.store.list_users(scope, cursor.as_deref(), 200).await?;
-            for u in page.items.iter().filter(|u| u.role.permissions().contains(&Permission::LettersApprove)) {
-                let text = crate::mail::approval_request(Locale::from_tag(&u.locale), &letter.recipient.name, &letter.reference, &link);
+            for u in page
+                .items
+                .iter()
+                .filter(|u| u.role.permissions().contains(&Permission::LettersApprove))
+            {
+                let text = crate::mail::approval_request(
+                    Locale::from_tag(&u.locale),
+                    &letter.recipient.name,
+                    &letter.reference,
+                    &link,
+                );
                 self.queue_email(&u.email, text).await?;
             }
             match page.next_cursor {
@@ -237,13 +314,24 @@ impl App {
     }
 
     /// Sends a letter back to its author as a draft, with the reason.
-    pub async fn reject_letter(&self, actor: &Actor, id: LetterId, reason: &str) -> Result<LetterRecord> {
+    pub async fn reject_letter(
+        &self,
+        actor: &Actor,
+        id: LetterId,
+        reason: &str,
+    ) -> Result<LetterRecord> {
         let scope = actor.scope(Permission::LettersApprove)?;
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(Invalid::new("reason", "letter.reason_missing", "say why the letter is sent back").into());
+            return Err(Invalid::new(
+                "reason",
+                "letter.reason_missing",
+                "say why the letter is sent back",
+            )
+            .into());
         }
-        self.move_letter(&scope, id, LetterEvent::Reject, reason).await
+        self.move_letter(&scope, id, LetterEvent::Reject, reason)
+            .await
     }
 
     /// Cancels a letter that is not in production yet; it is not billed.
@@ -252,9 +340,18 @@ impl App {
         self.move_letter(&scope, id, LetterEvent::Cancel, "").await
     }
 
-    pub async fn letters(&self, actor: &Actor, filter: &LetterFilter, cursor: Option<&str>, limit: u32) -> Result<Page<LetterRecord>> {
+    pub async fn letters(
+        &self,
+        actor: &Actor,
+        filter: &LetterFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<LetterRecord>> {
         let scope = actor.scope(Permission::LettersRead)?;
-        Ok(self.store.list_letters(&scope, filter, cursor, limit).await?)
+        Ok(self
+            .store
+            .list_letters(&scope, filter, cursor, limit)
+            .await?)
     }
 
     pub async fn letter(&self, actor: &Actor, id: LetterId) -> Result<LetterView> {
@@ -268,7 +365,9 @@ impl App {
     pub async fn letter_pdf(&self, actor: &Actor, id: LetterId) -> Result<Vec<u8>> {
         let scope = actor.scope(Permission::LettersRead)?;
         let letter = self.store.letter(&scope, id).await?;
-        let document = letter.document.ok_or(AppError::Refused("document.shredded"))?;
+        let document = letter
+            .document
+            .ok_or(AppError::Refused("document.shredded"))?;
         Ok(self.read_document(&scope, document).await?.1)
     }
 

@@ -147,7 +147,11 @@ pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, lin
 }
 
 pub fn approval_request(locale: Locale, recipient: &str, reference: &str, link: &str) -> Letter {
-    let reference = if reference.is_empty() { String::new() } else { format!(" ({reference})") };
+    let reference = if reference.is_empty() {
+        String::new()
+    } else {
+        format!(" ({reference})")
+    };
     match locale {
         Locale::En => compose(
             format!("A letter to {recipient} waits for your approval"),
@@ -180,22 +184,56 @@ pub fn letter_outcome(
     link: &str,
 ) -> Letter {
     use courrier_domain::letters::LetterStatus as S;
-    let reference = if reference.is_empty() { String::new() } else { format!(" ({reference})") };
-    let note = if note.is_empty() { String::new() } else { format!(" {note}") };
+    let reference = if reference.is_empty() {
+        String::new()
+    } else {
+        format!(" ({reference})")
+    };
+    let note = if note.is_empty() {
+        String::new()
+    } else {
+        format!(" {note}")
+    };
     match locale {
         Locale::En => {
             let (subject, line) = match status {
-                S::Delivered => (format!("Your letter to {recipient} was delivered"), format!("Your letter to {recipient}{reference} was delivered.")),
-                S::Returned => (format!("Your letter to {recipient} came back"), format!("Your letter to {recipient}{reference} was returned to the sender.{note} Check the address and send it again.")),
-                _ => (format!("Your letter to {recipient} could not be sent"), format!("Your letter to {recipient}{reference} failed.{note} It is not billed; check it and send it again.")),
+                S::Delivered => (
+                    format!("Your letter to {recipient} was delivered"),
+                    format!("Your letter to {recipient}{reference} was delivered."),
+                ),
+                S::Returned => (
+                    format!("Your letter to {recipient} came back"),
+                    format!(
+                        "Your letter to {recipient}{reference} was returned to the sender.{note} Check the address and send it again."
+                    ),
+                ),
+                _ => (
+                    format!("Your letter to {recipient} could not be sent"),
+                    format!(
+                        "Your letter to {recipient}{reference} failed.{note} It is not billed; check it and send it again."
+                    ),
+                ),
             };
             compose(subject, &[line], link, "Open the letter")
         }
         Locale::Fr => {
             let (subject, line) = match status {
-                S::Delivered => (format!("Votre lettre à {recipient} a été distribuée"), format!("Votre lettre à {recipient}{reference} a été distribuée.")),
-                S::Returned => (format!("Votre lettre à {recipient} est revenue"), format!("Votre lettre à {recipient}{reference} a été retournée à l'expéditeur.{note} Vérifiez l'adresse et renvoyez-la.")),
-                _ => (format!("Votre lettre à {recipient} n'a pas pu être envoyée"), format!("L'envoi de votre lettre à {recipient}{reference} a échoué.{note} Elle n'est pas facturée ; vérifiez-la et renvoyez-la.")),
+                S::Delivered => (
+                    format!("Votre lettre à {recipient} a été distribuée"),
+                    format!("Votre lettre à {recipient}{reference} a été distribuée."),
+                ),
+                S::Returned => (
+                    format!("Votre lettre à {recipient} est revenue"),
+                    format!(
+                        "Votre lettre à {recipient}{reference} a été retournée à l'expéditeur.{note} Vérifiez l'adresse et renvoyez-la."
+                    ),
+                ),
+                _ => (
+                    format!("Votre lettre à {recipient} n'a pas pu être envoyée"),
+                    format!(
+                        "L'envoi de votre lettre à {recipient}{reference} a échoué.{note} Elle n'est pas facturée ; vérifiez-la et renvoyez-la."
+                    ),
+                ),
             };
             compose(subject, &[line], link, "Ouvrir la lettre")
         }

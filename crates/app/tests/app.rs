@@ -337,7 +337,12 @@ async fn expired_lease_is_taken_over(backend: Backend) {
     let env = Env::new(backend).await;
     // One job only, so nothing else is due while the lease holds.
     let job = courrier_app::jobs::JobKind::CleanupSignInState.to_job(env.now());
-    env.app.store.enqueue_job(&job, env.now()).await.unwrap().unwrap();
+    env.app
+        .store
+        .enqueue_job(&job, env.now())
+        .await
+        .unwrap()
+        .unwrap();
     let now = env.now();
     let claimed = env
         .app

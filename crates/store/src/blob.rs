@@ -39,10 +39,14 @@ impl BlobStore {
         if location.starts_with("s3://") {
             let mut builder = AmazonS3Builder::from_env().with_url(location);
             for (key, value) in s3_options {
-                let key = key.parse::<AmazonS3ConfigKey>().map_err(|e| BlobError::Config(e.to_string()))?;
+                let key = key
+                    .parse::<AmazonS3ConfigKey>()
+                    .map_err(|e| BlobError::Config(e.to_string()))?;
                 builder = builder.with_config(key, *value);
             }
-            let s3 = builder.build().map_err(|e| BlobError::Config(e.to_string()))?;
+            let s3 = builder
+                .build()
+                .map_err(|e| BlobError::Config(e.to_string()))?;
             let inner: Arc<dyn ObjectStore> =
                 match location.trim_start_matches("s3://").split_once('/') {
                     Some((_, prefix)) if !prefix.is_empty() => Arc::new(

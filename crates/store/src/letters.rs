@@ -386,12 +386,8 @@ impl Store {
             None => (i64::MAX, String::new()),
         };
         let like = |s: &Option<String>| {
-            s.as_ref().map(|v| {
-                format!(
-                    "%{}%",
-                    v.trim().to_lowercase().replace(['%', '_'], "")
-                )
-            })
+            s.as_ref()
+                .map(|v| format!("%{}%", v.trim().to_lowercase().replace(['%', '_'], "")))
         };
         let mut items = Vec::new();
         on_pool!(self, |p, d| {

@@ -12,9 +12,9 @@ mod records;
 pub mod testing;
 
 mod audit;
+mod auth;
 /// Bulk loading for `courrier bench search` only.
 pub mod bench_load;
-mod auth;
 mod documents;
 mod emails;
 mod idempotency;
@@ -29,11 +29,11 @@ mod tasks;
 mod users;
 mod webhooks;
 
+pub use letters::PERIOD_CHUNK;
 pub use letters::{
-    LetterEventRecord, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord, RunKind, RunRecord,
-    RunState,
+    LetterEventRecord, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord,
+    RunKind, RunRecord, RunState,
 };
-pub use records::*;
 pub use mail_items::{
     ItemEventRecord, ItemFilter, MailItemRecord, OcrProgress, OcrState, SearchHit, SearchQuery,
     SearchTerm, SnippetSpan, normalize_tags,
@@ -42,12 +42,12 @@ pub use mailbox::{
     LocationRecipient, LocationRecord, MailboxRecord, MemberAccess, MemberKind, MemberRecord,
     MemberReviewRecord, RuleRecord, address_key,
 };
+pub use records::*;
+pub use reports::{ReportDelivery, ReportFrequency, ReportRecord, ReportScheduleRecord};
 pub use tasks::{
     PickupRecord, QueuedTask, ScanUpload, TaskCompletion, TaskFilter, TaskRecord, TaskState,
     UsageKind, UsageLineRecord,
 };
-pub use letters::PERIOD_CHUNK;
-pub use reports::{ReportDelivery, ReportFrequency, ReportRecord, ReportScheduleRecord};
 pub use webhooks::{ALL_EVENTS, DeliveryState, WebhookDeliveryRecord, WebhookEvent, WebhookRecord};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

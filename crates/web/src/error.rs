@@ -73,11 +73,19 @@ impl From<AppError> for ApiError {
                     .with_field(i.field)
             }
             AppError::Findings(list) => {
-                let first = list.first().cloned().unwrap_or_else(|| courrier_domain::Invalid::new("input", "input.invalid", "the input was refused"));
-                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, first.code, first.message).with_field(first.field);
+                let first = list.first().cloned().unwrap_or_else(|| {
+                    courrier_domain::Invalid::new("input", "input.invalid", "the input was refused")
+                });
+                let mut e =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, first.code, first.message)
+                        .with_field(first.field);
                 e.body.errors = list
                     .into_iter()
-                    .map(|i| ErrorItem { code: i.code.into(), message: i.message, field: i.field.into() })
+                    .map(|i| ErrorItem {
+                        code: i.code.into(),
+                        message: i.message,
+                        field: i.field.into(),
+                    })
                     .collect();
                 e
             }
