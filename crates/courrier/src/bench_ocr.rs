@@ -17,6 +17,8 @@
 //! Tesseract processes. The order of the four rotates between rounds, and the
 //! medians are reported, because a shared machine's load drifts. Every result
 //! is checked to contain "Invoice", so a fast wrong answer cannot win.
+//! Besides wall time it reports CPU seconds per page (this process and its
+//! children), which a busy machine does not distort.
 
 use anyhow::{Context, bail};
 use courrier_app::ocr::{OcrConfig, OcrEngine, PageOcr};
@@ -75,9 +77,11 @@ pub async fn ocr(pages: usize, parallel: usize, rounds: usize) -> anyhow::Result
     raw_cli(pngs.get(..1).unwrap_or_default(), 1, &languages).await?;
 
     let mut times: [Vec<Duration>; 4] = Default::default();
+    let mut cpu_times: [Vec<f64>; 4] = Default::default();
     for round in 0..rounds {
         for step in 0..MEASURES.len() {
             let which = (step + round) % MEASURES.len();
+            let cpu_before = cpu_seconds();
             let started = Instant::now();
             let results = match which {
                 0 => raw_cli(&pngs, 1, &languages).await?,
@@ -91,15 +95,25 @@ pub async fn ocr(pages: usize, parallel: usize, rounds: usize) -> anyhow::Result
                     .collect(),
             };
             let elapsed = started.elapsed();
+            // The pipeline's Tesseract processes were killed with its engine;
+            // let the runtime reap them so their CPU time is counted here.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let cpu = cpu_seconds()
+                .zip(cpu_before)
+                .map(|(after, before)| after - before);
             check_texts(MEASURES.get(which).copied().unwrap_or("?"), &results, pages)?;
             if let Some(list) = times.get_mut(which) {
                 list.push(elapsed);
             }
+            if let (Some(list), Some(cpu)) = (cpu_times.get_mut(which), cpu) {
+                list.push(cpu);
+            }
             eprintln!(
-                "round {}: {:<40} {:>7.2} s",
+                "round {}: {:<40} {:>7.2} s, CPU {}",
                 round + 1,
                 MEASURES.get(which).copied().unwrap_or("?"),
-                elapsed.as_secs_f64()
+                elapsed.as_secs_f64(),
+                cpu.map_or("unknown".into(), |c| format!("{c:.2} s"))
             );
         }
     }
@@ -107,10 +121,21 @@ pub async fn ocr(pages: usize, parallel: usize, rounds: usize) -> anyhow::Result
     let medians: Vec<f64> = times.iter().map(|t| median(t)).collect();
     let per_minute = |secs: f64| pages as f64 * 60.0 / secs.max(1e-9);
     println!();
-    println!("{:<42} {:>10} {:>10}", "", "median s", "pages/min");
-    for (name, secs) in MEASURES.iter().zip(&medians) {
+    println!(
+        "{:<42} {:>10} {:>10} {:>14}",
+        "", "median s", "pages/min", "CPU s per page"
+    );
+    for ((name, secs), cpu) in MEASURES.iter().zip(&medians).zip(&cpu_times) {
         let name = name.replace("parallel", &format!("{parallel} at a time"));
-        println!("{name:<42} {secs:>10.2} {:>10.1}", per_minute(*secs));
+        let cpu = if cpu.is_empty() {
+            "unknown".to_string()
+        } else {
+            format!("{:.2}", median_f64(cpu.clone()) / pages as f64)
+        };
+        println!(
+            "{name:<42} {secs:>10.2} {:>10.1} {cpu:>14}",
+            per_minute(*secs)
+        );
     }
     let [raw_seq, raw_par, pipe_png, pipe_pdf] = medians.as_slice() else {
         bail!("missing measurements");
@@ -262,7 +287,10 @@ fn check_texts(what: &str, texts: &[String], pages: usize) -> anyhow::Result<()>
 }
 
 fn median(times: &[Duration]) -> f64 {
-    let mut secs: Vec<f64> = times.iter().map(Duration::as_secs_f64).collect();
+    median_f64(times.iter().map(Duration::as_secs_f64).collect())
+}
+
+fn median_f64(mut secs: Vec<f64>) -> f64 {
     secs.sort_by(f64::total_cmp);
     match secs.len() {
         0 => 0.0,
@@ -273,6 +301,21 @@ fn median(times: &[Duration]) -> f64 {
                 / 2.0
         }
     }
+}
+
+/// CPU seconds used so far by this process and its waited-for children
+/// (`/proc/self/stat`: utime, stime, cutime, cstime, in clock ticks of
+/// 1/100 s, Linux's USER_HZ). Measures work independently of the machine's
+/// load, which wall time does not.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name in parentheses start at field 3 (state).
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: Option<Vec<u64>> = (11..=14)
+        .map(|i| fields.get(i).and_then(|f| f.parse().ok()))
+        .collect();
+    Some(ticks?.iter().sum::<u64>() as f64 / 100.0)
 }
 
 fn file_len(path: &Path) -> u64 {
