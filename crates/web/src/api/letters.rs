@@ -441,6 +441,26 @@ pub struct ListQuery {
     pub limit: Option<u32>,
 }
 
+/// A trimmed value, or `None` when blank.
+pub fn nonempty(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A `from`/`to` filter pair; a bare `to` date includes its whole day.
+/// Problems are added to `errors` so a request reports all of them.
+pub fn parse_period(
+    from: Option<&str>,
+    to: Option<&str>,
+    errors: &mut Vec<Invalid>,
+) -> (Option<Timestamp>, Option<Timestamp>) {
+    let mut parse = |raw: Option<&str>, field: &'static str, end: bool| {
+        nonempty(raw).and_then(|v| parse_when(&v, field, end).map_err(|e| errors.push(e)).ok())
+    };
+    (parse(from, "from", false), parse(to, "to", true))
+}
+
 /// A date (`YYYY-MM-DD`, midnight UTC; `end` gives the next midnight) or an RFC 3339 time.
 pub fn parse_when(raw: &str, field: &'static str, end: bool) -> Result<Timestamp, Invalid> {
     let bad = || {
@@ -475,11 +495,6 @@ pub fn letter_filter(
     recipient: Option<&str>,
     reference: Option<&str>,
 ) -> Result<LetterFilter, AppError> {
-    let nonempty = |v: Option<&str>| {
-        v.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     let mut errors = Vec::new();
     let mut filter = LetterFilter {
         recipient: nonempty(recipient),
@@ -492,19 +507,7 @@ pub fn letter_filter(
             Err(e) => errors.push(e),
         }
     }
-    if let Some(f) = nonempty(from) {
-        match parse_when(&f, "from", false) {
-            Ok(t) => filter.created_from = Some(t),
-            Err(e) => errors.push(e),
-        }
-    }
-    if let Some(t) = nonempty(to) {
-        // A bare date includes its whole day.
-        match parse_when(&t, "to", true) {
-            Ok(t) => filter.created_before = Some(t),
-            Err(e) => errors.push(e),
-        }
-    }
+    (filter.created_from, filter.created_before) = parse_period(from, to, &mut errors);
     if errors.is_empty() {
         Ok(filter)
     } else {

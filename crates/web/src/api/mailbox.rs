@@ -5,7 +5,7 @@
 //! recipient's mailbox, or printed and posted when none matches). An item of
 //! another organisation is 404 like an unknown one.
 
-use super::letters::{MoneyOut, parse_when};
+use super::letters::{MoneyOut, nonempty, parse_period};
 use super::users::{JsonBody, parse_path_id};
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
@@ -222,11 +222,6 @@ pub fn item_filter(
     state: Option<&str>,
     tag: Option<&str>,
 ) -> Result<ItemFilter, AppError> {
-    let nonempty = |v: Option<&str>| {
-        v.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     let mut errors: Vec<Invalid> = Vec::new();
     let mut filter = ItemFilter {
         sender: nonempty(sender),
@@ -239,18 +234,7 @@ pub fn item_filter(
             Err(e) => errors.push(e),
         }
     }
-    if let Some(f) = nonempty(from) {
-        match parse_when(&f, "from", false) {
-            Ok(t) => filter.received_from = Some(t),
-            Err(e) => errors.push(e),
-        }
-    }
-    if let Some(t) = nonempty(to) {
-        match parse_when(&t, "to", true) {
-            Ok(t) => filter.received_before = Some(t),
-            Err(e) => errors.push(e),
-        }
-    }
+    (filter.received_from, filter.received_before) = parse_period(from, to, &mut errors);
     if errors.is_empty() {
         Ok(filter)
     } else {
