@@ -13,7 +13,7 @@
 //! calls share the cores instead of multiplying the load. Each page holds one
 //! permit while it is rasterised and recognised.
 //!
-//! Tesseract runs as a program, not in process: see [`worker`] for the
+//! Tesseract runs as a program, not in process: see `ocr/worker.rs` for the
 //! long-running Tesseract processes that load the language models once
 //! instead of once per page, always with `OMP_THREAD_LIMIT=1`. Running it as
 //! a program keeps a crash or a stuck page out of the server (a page that

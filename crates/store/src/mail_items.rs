@@ -893,7 +893,12 @@ impl Store {
             "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \""
         );
         on_pool!(self, |p, d| {
+            // Not a cached prepared statement (bench search): after five runs
+            // PostgreSQL would switch to a generic plan, which cannot use the
+            // period as an index condition (`$4 IS NULL OR …`) and ranked all
+            // of a large organisation's matches: 1.45 s instead of 0.13 s.
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .persistent(false)
                 .bind(engine_query.clone())
                 .bind(scope.org().to_string())
                 .bind(headline.clone())
