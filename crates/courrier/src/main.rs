@@ -89,7 +89,7 @@ enum Command {
     /// Mail merge through a server's API: TEMPLATE.typ (or `default`) and ROWS
     /// (CSV, XLSX, ODS); prints accepted and refused letters.
     Merge(bulk::MergeArgs),
-    /// Benchmarks (no server, no database).
+    /// Benchmarks (no server; `bench search` creates its own databases).
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
