@@ -214,35 +214,6 @@ impl Store {
         }
         Ok(())
     }
-
-    /// The query plan of `sql` as text lines (EXPLAIN QUERY PLAN on SQLite,
-    /// EXPLAIN ANALYZE on PostgreSQL), for the benchmark's diagnostics.
-    /// `sql` is trusted benchmark text, never user input.
-    pub async fn bench_explain(&self, sql: &str) -> Result<Vec<String>> {
-        use sqlx::Row;
-        let mut out = Vec::new();
-        match &self.db {
-            Db::Sqlite(p) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
-                    .fetch_all(p)
-                    .await?;
-                for r in rows {
-                    out.push(r.try_get::<String, _>("detail")?);
-                }
-            }
-            Db::Postgres(p) => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "EXPLAIN (ANALYZE, BUFFERS) {sql}"
-                )))
-                .fetch_all(p)
-                .await?;
-                for r in rows {
-                    out.push(r.try_get::<String, _>(0)?);
-                }
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// Creates a fresh, UUID-named PostgreSQL database on the server of
