@@ -371,20 +371,7 @@ impl Store {
         limit: u32,
     ) -> Result<Page<LetterRecord>> {
         let limit = i64::from(limit.clamp(1, 200));
-        let (c_at, c_id) = match cursor {
-            Some(c) => {
-                let (at, id) = c.split_once(':').ok_or(StoreError::Refused {
-                    what: "cursor.invalid",
-                })?;
-                (
-                    at.parse::<i64>().map_err(|_| StoreError::Refused {
-                        what: "cursor.invalid",
-                    })?,
-                    id.to_string(),
-                )
-            }
-            None => (i64::MAX, String::new()),
-        };
+        let (c_at, c_id) = crate::users::parse_time_cursor(cursor)?;
         let like = |s: &Option<String>| {
             s.as_ref()
                 .map(|v| format!("%{}%", v.trim().to_lowercase().replace(['%', '_'], "")))

@@ -23,6 +23,21 @@ pub(crate) fn paged<T>(mut items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> 
     Page { items, next_cursor }
 }
 
+/// Splits a `<created_at>:<id>` cursor (newest-first lists); no cursor
+/// starts before everything.
+pub(crate) fn parse_time_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
+    let refused = || StoreError::Refused {
+        what: "cursor.invalid",
+    };
+    match cursor {
+        Some(c) => {
+            let (at, id) = c.split_once(':').ok_or_else(refused)?;
+            Ok((at.parse::<i64>().map_err(|_| refused())?, id.to_string()))
+        }
+        None => Ok((i64::MAX, String::new())),
+    }
+}
+
 pub(crate) const USER_COLS: &str = "id, org_id, email, display_name, password_hash, role, locale, totp_secret, totp_enabled, created_at";
 
 macro_rules! user_from_row {

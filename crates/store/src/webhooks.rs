@@ -152,20 +152,6 @@ macro_rules! delivery_from_row {
     }};
 }
 
-/// Splits a `<created_at>:<id>` cursor.
-fn parse_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
-    let refused = || StoreError::Refused {
-        what: "cursor.invalid",
-    };
-    match cursor {
-        Some(c) => {
-            let (at, id) = c.split_once(':').ok_or_else(refused)?;
-            Ok((at.parse::<i64>().map_err(|_| refused())?, id.to_string()))
-        }
-        None => Ok((i64::MAX, String::new())),
-    }
-}
-
 impl Store {
     /// Registers an endpoint unless the organisation already has `max_active`
     /// active ones (`webhook.limit`).
@@ -459,7 +445,7 @@ impl Store {
             self.webhook(scope, w).await?;
         }
         let limit = i64::from(limit.clamp(1, 200));
-        let (c_at, c_id) = parse_cursor(cursor)?;
+        let (c_at, c_id) = crate::users::parse_time_cursor(cursor)?;
         let mut items = Vec::new();
         on_pool!(self, |p, d| {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
