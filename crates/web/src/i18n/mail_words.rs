@@ -395,16 +395,6 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("center.over_48h", "over 48 h", "plus de 48 h"),
     (
-        "center.same_day_ok",
-        "Everything received today was inserted today.",
-        "Tout ce qui a été reçu aujourd'hui a été saisi aujourd'hui.",
-    ),
-    (
-        "center.same_day_bad",
-        "Some items received today were not inserted today.",
-        "Des envois reçus aujourd'hui n'ont pas été saisis aujourd'hui.",
-    ),
-    (
         "intake.lead",
         "Find the recipient, photograph the envelope and record what it is. Mail for anyone not verified here is recorded as refused.",
         "Trouvez le destinataire, photographiez l'enveloppe et notez ce que c'est. Le courrier pour une personne non vérifiée ici est enregistré comme refusé.",

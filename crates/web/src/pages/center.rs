@@ -156,7 +156,6 @@ struct DashboardPage {
     site: Site,
     inserted: usize,
     refused: usize,
-    all_inserted: bool,
     due_today: Vec<TaskLine>,
     overdue: Vec<TaskLine>,
     approvals: usize,
@@ -186,17 +185,17 @@ pub async fn dashboard(
     let l = L(s.locale);
     let result = async {
         let items = st.app.intake_today(&s.actor, loc.id).await?;
-        let (start, end) = st.app.location_today(&s.actor, loc.id).await?;
+        let (_, end) = st.app.location_today(&s.actor, loc.id).await?;
         let open = TaskFilter {
             state: Some(TaskState::Open),
             ..TaskFilter::default()
         };
         let queue = st.app.task_queue(&s.actor, loc.id, &open).await?;
         let reviews = st.app.members_to_review(&s.actor, Some(loc.id)).await?;
-        Ok::<_, AppError>((items, start, end, queue, reviews))
+        Ok::<_, AppError>((items, end, queue, reviews))
     }
     .await;
-    let (items, start, end, queue, reviews) = match result {
+    let (items, end, queue, reviews) = match result {
         Ok(x) => x,
         Err(e) => return fail(&s, e),
     };
@@ -208,9 +207,6 @@ pub async fn dashboard(
             .iter()
             .filter(|i| i.state == courrier_domain::mailbox::ItemState::Refused)
             .count(),
-        all_inserted: items.iter().all(|i| {
-            i.received_at.millis() >= start.millis() && i.received_at.millis() < end.millis()
-        }),
         due_today: queue
             .iter()
             .filter(|v| !v.overdue && v.task.due_at.millis() < end.millis())
