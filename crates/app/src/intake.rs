@@ -4,19 +4,26 @@
 //! ([`App::prepare_letter`](crate::App::prepare_letter)) and every letter of a
 //! bulk run ([`crate::bulk`]) go through [`check_letter`], so a letter is
 //! judged the same way whichever way it came in.
+//!
+//! A letter's background (letterhead) and attachments go through the same
+//! PDF checks; the window and the clear zone are read on the letter's **own**
+//! page 1 (a letterhead logo may sit in the franking zone), the sheets and
+//! the price count the attachments, and the composed PDF is what is stored.
 
-use crate::letters::{LetterInput, PreparedLetter, carrier_site, window_standard};
+use crate::letters::{LetterInput, MAX_ATTACHMENTS, PreparedLetter, site_of, window_standard};
 use crate::{AppError, Result};
+use courrier_documents::compose::{self, Part, PartKind};
 use courrier_documents::lopdf::Document;
 use courrier_documents::{
     CountryCode, Finding, IntakeLimits, PageText, PostalAddress, TextReader, WindowStandard,
 };
+use courrier_domain::letters::{BackgroundScope, Sides};
 use courrier_domain::letters::{
     BusinessCalendar, Country, LetterStatus, Postage, PrintOptions, Product, TariffTable,
     expected_delivery, quote,
 };
 use courrier_domain::{Invalid, LetterId, OrgId, Timestamp};
-use courrier_store::{LetterRecord, LetterSettings, RecipientRecord};
+use courrier_store::{LetterAttachment, LetterRecord, LetterSettings, RecipientRecord};
 
 /// What the checks need to know about the sending organisation and its
 /// carrier, worked out once for any number of letters.
@@ -35,11 +42,24 @@ pub struct IntakeContext {
 }
 
 impl IntakeContext {
-    /// For an organisation seated in `country` (ISO code) with `settings`.
-    pub fn new(org: OrgId, country: &str, settings: &LetterSettings) -> Result<Self> {
+    /// For an organisation seated in `country` (ISO code) with `settings`,
+    /// pricing with `table`: its carrier's stored table (the app reads it
+    /// with `App::carrier_site`); a table of another country is refused.
+    pub fn new(
+        org: OrgId,
+        country: &str,
+        settings: &LetterSettings,
+        table: TariffTable,
+    ) -> Result<Self> {
         let sender = Country::parse(country)?;
         let sender_code = CountryCode::parse(sender.as_str())?;
-        let (table, tz, calendar) = carrier_site(&sender)?;
+        if table.country() != sender {
+            return Err(AppError::Internal(format!(
+                "the {} tariff cannot price letters sent from {sender}",
+                table.country()
+            )));
+        }
+        let (tz, calendar) = site_of(&sender)?;
         Ok(Self {
             org,
             sender,
@@ -114,6 +134,8 @@ pub fn check_letter_with(
         )
     })?;
     let mut errors: Vec<Invalid> = Vec::new();
+    let mut warnings: Vec<Invalid> = report.warnings.iter().map(|f| offset.invalid(f)).collect();
+    let parts = load_parts(ctx, input, &mut errors, &mut warnings);
     let (window_lines, address) = match &input.recipient_lines {
         Some(lines) => {
             let lines: Vec<String> = lines
@@ -163,8 +185,8 @@ pub fn check_letter_with(
         input.sides,
         paper,
         report.page_count,
-        0,
-        None,
+        parts.attachment_pages(),
+        parts.background.as_ref().map(|(_, scope)| *scope),
     ) {
         Ok(o) => Some(o),
         Err(e) => {
@@ -214,6 +236,7 @@ pub fn check_letter_with(
     else {
         return Err(AppError::Findings(errors));
     };
+    let composed = parts.compose(doc, options.sides())?;
     let record = LetterRecord {
         id: LetterId::random(),
         org: ctx.org,
@@ -224,6 +247,15 @@ pub fn check_letter_with(
         document: None,
         pages: i32::try_from(report.page_count).unwrap_or(i32::MAX),
         sheets: i32::try_from(options.sheets().get()).unwrap_or(i32::MAX),
+        background: options.background(),
+        attachments: parts
+            .attachments
+            .iter()
+            .map(|(name, part)| LetterAttachment {
+                name: name.clone(),
+                pages: i32::try_from(part.page_count).unwrap_or(i32::MAX),
+            })
+            .collect(),
         envelope: options.envelope(),
         colour: options.colour(),
         sides: options.sides(),
@@ -254,6 +286,111 @@ pub fn check_letter_with(
     Ok(PreparedLetter {
         record,
         window_lines,
-        warnings: report.warnings.iter().map(|f| offset.invalid(f)).collect(),
+        warnings,
+        composed,
     })
+}
+
+/// The background and attachments of a letter, loaded and checked.
+struct Parts {
+    background: Option<(Part, BackgroundScope)>,
+    /// File name (cleaned) and part, in order.
+    attachments: Vec<(String, Part)>,
+}
+
+impl Parts {
+    fn attachment_pages(&self) -> u32 {
+        self.attachments
+            .iter()
+            .fold(0u32, |n, (_, p)| n.saturating_add(p.page_count))
+    }
+
+    /// The print-ready PDF, when there is anything to compose.
+    fn compose(&self, letter: &Document, sides: Sides) -> Result<Option<Vec<u8>>> {
+        if self.background.is_none() && self.attachments.is_empty() {
+            return Ok(None);
+        }
+        let attachments: Vec<&Document> = self.attachments.iter().map(|(_, p)| &p.doc).collect();
+        let mut doc = compose::compose(
+            letter,
+            self.background.as_ref().map(|(p, scope)| (&p.doc, *scope)),
+            &attachments,
+            sides,
+        )
+        .map_err(|f| AppError::Findings(vec![f.to_invalid()]))?;
+        Ok(Some(courrier_documents::split::to_bytes(&mut doc)))
+    }
+}
+
+/// A file name as shown on the letter: no control characters, at most 200
+/// characters, "attachment N.pdf" when none was given.
+fn clean_name(name: &str, n: usize) -> String {
+    let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    match name.trim() {
+        "" => format!("attachment {n}.pdf"),
+        name => name.to_string(),
+    }
+}
+
+/// Loads the input's background and attachments with the intake checks;
+/// refusals go to `errors` (field `background` or `attachment`, codes
+/// `letter.background_invalid` / `letter.attachment_invalid`), warnings to
+/// `warnings`.
+fn load_parts(
+    ctx: &IntakeContext,
+    input: &LetterInput,
+    errors: &mut Vec<Invalid>,
+    warnings: &mut Vec<Invalid>,
+) -> Parts {
+    let mut parts = Parts {
+        background: None,
+        attachments: Vec::new(),
+    };
+    if let Some(bg) = &input.background {
+        match compose::load_part(&bg.pdf, &ctx.limits, PartKind::Background, "") {
+            Ok(part) => {
+                warnings.extend(
+                    part.warnings
+                        .iter()
+                        .map(|f| Invalid::new("background", f.code, f.message.clone())),
+                );
+                parts.background = Some((part, bg.scope));
+            }
+            Err(findings) => errors.extend(
+                findings
+                    .iter()
+                    .map(|f| Invalid::new("background", f.code, f.message.clone())),
+            ),
+        }
+    }
+    if input.attachments.len() > MAX_ATTACHMENTS {
+        errors.push(Invalid::new(
+            "attachment",
+            "letter.too_many_attachments",
+            format!(
+                "a letter has at most {MAX_ATTACHMENTS} attachments; {} were given",
+                input.attachments.len()
+            ),
+        ));
+        return parts;
+    }
+    for (i, attachment) in input.attachments.iter().enumerate() {
+        let name = clean_name(&attachment.name, i.saturating_add(1));
+        match compose::load_part(&attachment.pdf, &ctx.limits, PartKind::Attachment, &name) {
+            Ok(part) => {
+                warnings.extend(
+                    part.warnings
+                        .iter()
+                        .map(|f| Invalid::new("attachment", f.code, f.message.clone())),
+                );
+                parts.attachments.push((name, part));
+            }
+            Err(findings) => errors.extend(
+                findings
+                    .iter()
+                    .map(|f| Invalid::new("attachment", f.code, f.message.clone())),
+            ),
+        }
+    }
+    parts
 }

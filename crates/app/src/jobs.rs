@@ -39,6 +39,9 @@ pub enum JobKind {
     MailboxUpkeep,
     /// Recurring: make and e-mail the reports of due schedules (see `crate::reports`).
     SendScheduledReports,
+    /// Recurring: e-mail the daily digests of new mail that are due (see
+    /// `crate::mailbox`, `mailbox/digest.rs`).
+    SendMailboxDigests,
 }
 
 impl JobKind {
@@ -52,6 +55,7 @@ impl JobKind {
             JobKind::OcrItem { .. } => "mail.ocr",
             JobKind::MailboxUpkeep => "mail.upkeep",
             JobKind::SendScheduledReports => "reports.send",
+            JobKind::SendMailboxDigests => "mail.digest",
         }
     }
 
@@ -64,7 +68,8 @@ impl JobKind {
             JobKind::CleanupSignInState
             | JobKind::PurgeLetterDocuments
             | JobKind::MailboxUpkeep
-            | JobKind::SendScheduledReports => String::new(),
+            | JobKind::SendScheduledReports
+            | JobKind::SendMailboxDigests => String::new(),
         }
     }
 
@@ -93,6 +98,7 @@ impl JobKind {
                 .map_err(|_| format!("bad item id '{payload}'")),
             "mail.upkeep" => Ok(JobKind::MailboxUpkeep),
             "reports.send" => Ok(JobKind::SendScheduledReports),
+            "mail.digest" => Ok(JobKind::SendMailboxDigests),
             other => Err(format!("unknown job kind '{other}'")),
         }
     }
@@ -110,6 +116,7 @@ impl JobKind {
             JobKind::OcrItem { item } => (Some(format!("ocr:{item}")), 3),
             JobKind::MailboxUpkeep => (Some("recurring:mail.upkeep".to_string()), 3),
             JobKind::SendScheduledReports => (Some("recurring:reports.send".to_string()), 3),
+            JobKind::SendMailboxDigests => (Some("recurring:mail.digest".to_string()), 3),
         };
         NewJob {
             kind: self.name().into(),
@@ -326,6 +333,14 @@ impl Worker {
                     next: Some(kind.to_job(next)),
                 })
             }
+            JobKind::SendMailboxDigests => {
+                let now = app.now();
+                let n = app.send_mailbox_digests(now).await?;
+                tracing::debug!(digests = n, "daily digests sent");
+                Ok(Outcome::Done {
+                    next: Some(kind.to_job(now.plus_seconds(crate::mailbox::DIGEST_EVERY_SECS))),
+                })
+            }
             JobKind::PurgeLetterDocuments => {
                 let now = app.now();
                 // A full batch means more may be due: run again right away.
@@ -398,6 +413,7 @@ pub async fn ensure_recurring_jobs(app: &App) -> Result<()> {
         JobKind::PurgeLetterDocuments,
         JobKind::MailboxUpkeep,
         JobKind::SendScheduledReports,
+        JobKind::SendMailboxDigests,
     ] {
         app.store
             .enqueue_job(&kind.to_job(app.now()), app.now())

@@ -9,8 +9,8 @@
 use crate::{App, AppError, Result};
 use courrier_documents::{Finding, WindowStandard};
 use courrier_domain::letters::{
-    BusinessCalendar, Colour, Country, Envelope, LetterEvent, LetterStatus, Paper, Product,
-    Registered, Sides, TariffTable, transition,
+    BackgroundScope, BusinessCalendar, Colour, Country, Envelope, LetterEvent, LetterStatus, Paper,
+    Product, Registered, Sides, TariffTable, transition,
 };
 use courrier_domain::{Actor, Invalid, LetterId, Locale, OrgScope, Permission, Timestamp};
 use courrier_store::{LetterEventRecord, LetterFilter, LetterRecord, OrgRecord, Page};
@@ -30,7 +30,46 @@ pub struct LetterInput {
     pub recipient_lines: Option<Vec<String>>,
     /// Overrides the organisation's return address.
     pub return_address: Option<String>,
+    /// A background (letterhead) PDF laid under the first or every page.
+    pub background: Option<BackgroundInput>,
+    /// Printed attachments appended after the letter, in order.
+    pub attachments: Vec<AttachmentInput>,
 }
+
+/// A letterhead PDF and the pages it goes under (its page 1 is used).
+#[derive(Clone, PartialEq, Eq)]
+pub struct BackgroundInput {
+    pub pdf: Vec<u8>,
+    pub scope: BackgroundScope,
+}
+
+impl std::fmt::Debug for BackgroundInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackgroundInput")
+            .field("bytes", &self.pdf.len())
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// A printed attachment (a reply coupon, a flyer) and its file name.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AttachmentInput {
+    pub name: String,
+    pub pdf: Vec<u8>,
+}
+
+impl std::fmt::Debug for AttachmentInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentInput")
+            .field("name", &self.name)
+            .field("bytes", &self.pdf.len())
+            .finish()
+    }
+}
+
+/// Attachments a letter may have at most.
+pub const MAX_ATTACHMENTS: usize = 10;
 
 impl Default for LetterInput {
     fn default() -> Self {
@@ -44,6 +83,8 @@ impl Default for LetterInput {
             reference: String::new(),
             recipient_lines: None,
             return_address: None,
+            background: None,
+            attachments: Vec::new(),
         }
     }
 }
@@ -56,6 +97,9 @@ pub struct PreparedLetter {
     pub window_lines: Vec<String>,
     /// Findings that do not block the letter (fonts not embedded, …).
     pub warnings: Vec<Invalid>,
+    /// The composed, print-ready PDF when the letter has a background or
+    /// attachments (`None`: the letter's PDF is printed as it is).
+    pub composed: Option<Vec<u8>>,
 }
 
 /// A letter with its history, for the detail page.
@@ -65,29 +109,47 @@ pub struct LetterView {
     pub history: Vec<LetterEventRecord>,
 }
 
-/// The carrier a production site in `country` posts with, and its time zone.
-pub(crate) fn carrier_site(
-    country: &Country,
-) -> Result<(TariffTable, jiff::tz::TimeZone, BusinessCalendar)> {
-    let no = || {
-        AppError::Invalid(Invalid::new(
-            "country",
-            "letter.no_carrier",
-            format!("no carrier is set up for senders in {country}; ask the platform operator"),
-        ))
-    };
-    let table = TariffTable::seed_for(country).ok_or_else(no)?;
-    let calendar = BusinessCalendar::for_country(country).ok_or_else(no)?;
+fn no_carrier(country: &Country) -> AppError {
+    AppError::Invalid(Invalid::new(
+        "country",
+        "letter.no_carrier",
+        format!("no carrier is set up for senders in {country}; ask the platform operator"),
+    ))
+}
+
+/// The time zone and business calendar of a production site in `country`
+/// (`letter.no_carrier` where Courrier has no site).
+pub(crate) fn site_of(country: &Country) -> Result<(jiff::tz::TimeZone, BusinessCalendar)> {
+    let calendar = BusinessCalendar::for_country(country).ok_or_else(|| no_carrier(country))?;
     let zone = match country.as_str() {
         "CH" | "LI" => "Europe/Zurich",
         "BE" => "Europe/Brussels",
         "FR" => "Europe/Paris",
         "DE" => "Europe/Berlin",
-        _ => return Err(no()),
+        _ => return Err(no_carrier(country)),
     };
     let tz = jiff::tz::TimeZone::get(zone)
         .map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
-    Ok((table, tz, calendar))
+    Ok((tz, calendar))
+}
+
+impl App {
+    /// The carrier a production site in `country` posts with (its tariff
+    /// table as stored, which the platform admin edits), and the site's time
+    /// zone and calendar. No stored table is `letter.no_carrier`: the seeds
+    /// are in the table from the first migration on, never read from here.
+    pub(crate) async fn carrier_site(
+        &self,
+        country: &Country,
+    ) -> Result<(TariffTable, jiff::tz::TimeZone, BusinessCalendar)> {
+        let table = match self.store.tariff(country).await {
+            Ok(record) => record.table,
+            Err(courrier_store::StoreError::NotFound) => return Err(no_carrier(country)),
+            Err(e) => return Err(e.into()),
+        };
+        let (tz, calendar) = site_of(country)?;
+        Ok((table, tz, calendar))
+    }
 }
 
 pub(crate) fn window_standard(name: &str) -> WindowStandard {
@@ -97,6 +159,50 @@ pub(crate) fn window_standard(name: &str) -> WindowStandard {
         "right" | "right_window" => WindowStandard::RightWindow,
         _ => WindowStandard::SwissLeft,
     }
+}
+
+/// A composed draft's letter PDF (without its background) and the input with
+/// its background and attachments as they were, for composing it anew. The
+/// input's own background and attachments, when given, replace them.
+fn decompose_letter(
+    current: &LetterRecord,
+    pdf: &[u8],
+    input: &LetterInput,
+) -> Result<(Vec<u8>, LetterInput)> {
+    use courrier_documents::compose::decompose;
+    use courrier_documents::split::to_bytes;
+    let limits = courrier_documents::IntakeLimits::default();
+    let doc = courrier_documents::load_pdf(pdf, &limits).map_err(|f| findings_error(vec![f]))?;
+    let letter_pages = u32::try_from(current.pages).unwrap_or(0);
+    let attachment_pages: Vec<u32> = current
+        .attachments
+        .iter()
+        .map(|a| u32::try_from(a.pages).unwrap_or(0))
+        .collect();
+    let parts = decompose(&doc, letter_pages, &attachment_pages, current.sides)
+        .map_err(|f| AppError::Internal(format!("letter {}: {f}", current.id)))?;
+    let mut input = input.clone();
+    if input.background.is_none()
+        && let (Some(scope), Some(mut background)) = (current.background, parts.background)
+    {
+        input.background = Some(BackgroundInput {
+            pdf: to_bytes(&mut background),
+            scope,
+        });
+    }
+    if input.attachments.is_empty() {
+        input.attachments = current
+            .attachments
+            .iter()
+            .zip(parts.attachments)
+            .map(|(a, mut doc)| AttachmentInput {
+                name: a.name.clone(),
+                pdf: to_bytes(&mut doc),
+            })
+            .collect();
+    }
+    let mut letter = parts.letter;
+    Ok((to_bytes(&mut letter), input))
 }
 
 fn findings_error(findings: Vec<Finding>) -> AppError {
@@ -120,7 +226,8 @@ impl App {
         input: &LetterInput,
     ) -> Result<PreparedLetter> {
         let settings = self.store.letter_settings(org.id).await?;
-        let ctx = crate::intake::IntakeContext::new(org.id, &org.country, &settings)?;
+        let (table, _, _) = self.carrier_site(&Country::parse(&org.country)?).await?;
+        let ctx = crate::intake::IntakeContext::new(org.id, &org.country, &settings, table)?;
         let doc =
             courrier_documents::load_pdf(pdf, &ctx.limits).map_err(|f| findings_error(vec![f]))?;
         crate::intake::check_letter(
@@ -146,8 +253,12 @@ impl App {
         let scope = actor.scope(Permission::LettersSend)?;
         let org = self.store.org(scope.org()).await?;
         self.check_upload(pdf).await?;
+        self.check_parts_upload(input).await?;
         let mut prepared = self.prepare_letter(&org, scope.actor(), pdf, input).await?;
-        let document = self.store_document(&scope, pdf, "application/pdf").await?;
+        let stored = prepared.composed.as_deref().unwrap_or(pdf);
+        let document = self
+            .store_document(&scope, stored, "application/pdf")
+            .await?;
         prepared.record.document = Some(document);
         self.store
             .create_letter(&scope, &prepared.record, self.now())
@@ -158,7 +269,37 @@ impl App {
         Ok(prepared)
     }
 
+    /// Scans a letter's background and attachments like the letter itself;
+    /// an infected part is refused naming its field.
+    async fn check_parts_upload(&self, input: &LetterInput) -> Result<()> {
+        let parts = input
+            .background
+            .iter()
+            .map(|b| ("background", b.pdf.as_slice()))
+            .chain(
+                input
+                    .attachments
+                    .iter()
+                    .map(|a| ("attachment", a.pdf.as_slice())),
+            );
+        for (field, bytes) in parts {
+            match self.check_upload(bytes).await {
+                Ok(()) => {}
+                Err(AppError::Invalid(mut invalid)) => {
+                    invalid.field = field;
+                    return Err(AppError::Invalid(invalid));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Prices a draft again with other options (the document is read back).
+    /// A composed letter is taken apart ([`courrier_documents::compose::decompose`])
+    /// and composed again with the new options, keeping its background and
+    /// attachments (a blank page before the attachments comes or goes with
+    /// duplex); its new document replaces the old one, which is shredded.
     pub async fn update_draft(
         &self,
         actor: &Actor,
@@ -175,15 +316,34 @@ impl App {
             .ok_or(AppError::Refused("document.shredded"))?;
         let (_, pdf) = self.read_document(&scope, document).await?;
         let org = self.store.org(scope.org()).await?;
+        let composed = current.background.is_some() || !current.attachments.is_empty();
+        let (pdf, input) = if composed {
+            decompose_letter(&current, &pdf, input)?
+        } else {
+            (pdf, input.clone())
+        };
         let mut prepared = self
-            .prepare_letter(&org, &current.created_by, &pdf, input)
+            .prepare_letter(&org, &current.created_by, &pdf, &input)
             .await?;
         prepared.record.id = current.id;
         prepared.record.document = current.document;
         prepared.record.created_at = current.created_at;
+        let replaced = match &prepared.composed {
+            Some(bytes) => {
+                prepared.record.document = Some(
+                    self.store_document(&scope, bytes, "application/pdf")
+                        .await?,
+                );
+                Some(document)
+            }
+            None => None,
+        };
         self.store
             .update_draft_letter(&scope, &prepared.record, self.now())
             .await?;
+        if let Some(old) = replaced {
+            self.shred_document(&scope, old).await?;
+        }
         Ok(prepared)
     }
 

@@ -23,6 +23,7 @@ pub mod preview;
 pub mod reports;
 pub mod runs;
 pub mod scan;
+pub mod tariffs;
 pub mod tokens;
 pub mod vault;
 pub mod webhooks;

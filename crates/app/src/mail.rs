@@ -264,6 +264,30 @@ pub fn password_reset(locale: Locale, link: &str) -> Letter {
 }
 
 impl App {
+    /// A pending message and its delivery job, for a use case that writes
+    /// them in its own transaction (the daily digest).
+    pub(crate) fn outbox_email(
+        &self,
+        to: &EmailAddress,
+        letter: Letter,
+        now: courrier_domain::Timestamp,
+    ) -> (EmailRecord, courrier_store::NewJob) {
+        let id = uuid::Uuid::new_v4();
+        let record = EmailRecord {
+            id,
+            to: to.clone(),
+            subject: letter.subject,
+            body_text: letter.text,
+            body_html: letter.html,
+            state: EmailState::Pending,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        };
+        (record, JobKind::DeliverEmail { email: id }.to_job(now))
+    }
+
     /// Puts a message in the outbox; its delivery job sends it.
     pub async fn queue_email(&self, to: &EmailAddress, letter: Letter) -> Result<uuid::Uuid> {
         let now = self.now();

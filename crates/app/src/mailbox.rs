@@ -22,10 +22,14 @@
 //!
 //! Files: `mailbox/verification.rs` (mailboxes verified by post),
 //! `mailbox/intake.rs` (logging items, notifications, rules),
+//! `mailbox/intake_day.rs` (the carrier's count against what was inserted),
+//! `mailbox/digest.rs` (the notification choice and the daily digest),
 //! `mailbox/actions.rs` (customer requests), `mailbox/tasks.rs` (the operator
 //! queue and completions), `mailbox/pickups.rs`, `mailbox/delivery.rs`
-//! (digital delivery with paper fallback) and `mailbox/upkeep.rs` (the OCR
-//! job, activation and retention).
+//! (digital delivery with paper fallback), `mailbox/signup.rs` (sign-up at a
+//! location with a plan, identity documents, history, plan billing and
+//! reminders) and `mailbox/upkeep.rs` (the OCR job, activation and
+//! retention).
 //!
 //! Stable error codes, besides the domain's `mail.*` codes:
 //! `mailbox.not_a_customer`, `mailbox.not_a_mail_center`, `mailbox.exists`
@@ -54,9 +58,12 @@
 mod actions;
 mod delivery;
 mod demo_data;
+mod digest;
 mod intake;
+mod intake_day;
 mod members;
 mod pickups;
+mod signup;
 mod tasks;
 mod upkeep;
 mod verification;
@@ -64,9 +71,15 @@ mod verification;
 pub use actions::Requested;
 pub use delivery::{DeliveryOutcome, DeliveryRecipient};
 pub use demo_data::DEMO_MAILBOX_ADDRESS;
+pub use digest::{COMPANY_TIME_ZONE, DIGEST_EVERY_SECS, DIGEST_HOUR};
 pub use intake::{IntakeInput, IntakeOutcome, Recipient};
+pub use intake_day::{IntakeDay, MAX_DAILY_PIECES, MAX_LATE_DAYS};
 pub use pickups::NewPickup;
-pub use tasks::{Completion, TaskView};
+pub use signup::{
+    HistoryEntry, LocationOffer, MAX_DOCUMENT_BYTES, MemberFile, NewSignup, SignupOutcome,
+    SignupView,
+};
+pub use tasks::{Completion, ScanFile, TaskView};
 pub(crate) use upkeep::{OcrRun, UPKEEP_BATCH};
 
 use crate::{App, AppError, Result};

@@ -133,6 +133,10 @@ fn input_from_json(v: &Value) -> Result<LetterInput> {
             .get("return_address")
             .and_then(Value::as_str)
             .map(str::to_string),
+        // Runs have no letterhead or attachments yet (a follow-up could add
+        // them per run).
+        background: None,
+        attachments: Vec::new(),
     })
 }
 
@@ -395,7 +399,9 @@ impl App {
     async fn intake_context(&self, org: OrgId) -> Result<IntakeContext> {
         let record = self.store.org(org).await?;
         let settings = self.store.letter_settings(org).await?;
-        IntakeContext::new(org, &record.country, &settings)
+        let country = courrier_domain::letters::Country::parse(&record.country)?;
+        let (table, _, _) = self.carrier_site(&country).await?;
+        IntakeContext::new(org, &record.country, &settings, table)
     }
 
     async fn create_run_with(

@@ -238,6 +238,22 @@ async fn approved_member(
         )
         .await
         .unwrap();
+    // A member is submitted with at least one identity document.
+    env.app
+        .upload_member_document(
+            &customer.actor,
+            member.id,
+            courrier_domain::mailbox::IdentityDocumentKind::RegisterExtract,
+            courrier_domain::mailbox::DocumentSide::Single,
+            "extract.pdf",
+            b"%PDF-1.4 register extract",
+        )
+        .await
+        .unwrap();
+    env.app
+        .submit_mailbox_member(&customer.actor, member.id)
+        .await
+        .unwrap();
     env.app
         .review_mailbox_member(
             &platform.actor,
@@ -270,6 +286,7 @@ fn letter_for(member: &MemberRecord, sender: &str) -> IntakeInput {
         advertising: false,
         contents: ContentFlags::NONE,
         sender: Some(sender.into()),
+        received_on: None,
     }
 }
 
@@ -1637,6 +1654,19 @@ async fn location_mailbox_and_review_queues(backend: Backend) {
         )
         .await
         .unwrap();
+    app.upload_member_document(
+        &shop.actor,
+        person.id,
+        courrier_domain::mailbox::IdentityDocumentKind::Passport,
+        courrier_domain::mailbox::DocumentSide::Single,
+        "passport.jpg",
+        &jpeg(),
+    )
+    .await
+    .unwrap();
+    app.submit_mailbox_member(&shop.actor, person.id)
+        .await
+        .unwrap();
     // The platform's queue, then the mail center's.
     let platform_queue = app
         .members_to_review(&w.platform.actor, None)
@@ -1711,6 +1741,7 @@ async fn location_mailbox_and_review_queues(backend: Backend) {
     assert_eq!(
         events,
         [
+            "add",
             "submit",
             "pre_approve",
             "send_back",

@@ -176,7 +176,14 @@ pub struct Figures {
 
 /// The in-process pipeline on a bulk PDF.
 pub fn run_pipeline(pdf: &[u8], threads: usize, keep_pdf: bool) -> anyhow::Result<Figures> {
-    let ctx = IntakeContext::new(OrgId::random(), "CH", &LetterSettings::default())?;
+    // The seed table straight from the domain, not the stored one: this
+    // benchmarks the in-process pipeline, with no database behind it.
+    let ctx = IntakeContext::new(
+        OrgId::random(),
+        "CH",
+        &LetterSettings::default(),
+        courrier_domain::letters::TariffTable::swiss_post(),
+    )?;
     let splitter = Splitter::new(&SplitMethod::Address)?;
     let input = LetterInput::default();
     let options = PassOptions {

@@ -1,6 +1,7 @@
 //! `courrier send`: an API client that uploads a PDF letter to a Courrier
-//! server (raw PDF bytes, options in the query string) and prints the
-//! accepted letter, or every reason it was refused. Also `courrier
+//! server (raw PDF bytes, options in the query string; a multipart form when
+//! a letterhead or attachments go with it) and prints the accepted letter,
+//! or every reason it was refused. Also `courrier
 //! sample-pdf`, which writes sample letters for demos and tests.
 
 use anyhow::{Context, bail};
@@ -36,6 +37,15 @@ pub struct SendArgs {
     /// The recipient instead of the window: one --recipient per line.
     #[arg(long)]
     pub recipient: Vec<String>,
+    /// A letterhead PDF (A4) laid under the letter; its page 1 is used.
+    #[arg(long, value_name = "LETTERHEAD.pdf")]
+    pub background: Option<PathBuf>,
+    /// Which pages get the letterhead: first or all.
+    #[arg(long, value_name = "first|all", requires = "background", value_parser = ["first", "all"])]
+    pub background_pages: Option<String>,
+    /// A PDF (A4) printed after the letter, e.g. a reply coupon; repeat for several.
+    #[arg(long = "attach", value_name = "FILE.pdf")]
+    pub attach: Vec<PathBuf>,
     /// Submit the letter at once instead of leaving a draft.
     #[arg(long)]
     pub submit: bool,
@@ -107,21 +117,56 @@ fn money(v: &serde_json::Value) -> String {
     )
 }
 
+fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// A PDF file part named after its file.
+fn pdf_part(path: &Path, bytes: Vec<u8>) -> anyhow::Result<reqwest::multipart::Part> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file.pdf".into());
+    Ok(reqwest::multipart::Part::bytes(bytes)
+        .file_name(name)
+        .mime_str("application/pdf")?)
+}
+
+/// The multipart form of a letter with its letterhead and attachments: the
+/// options as text parts, `background` and `attachment` parts.
+fn composed_form(args: &SendArgs, pdf: Vec<u8>) -> anyhow::Result<reqwest::multipart::Form> {
+    let mut form = reqwest::multipart::Form::new().part("file", pdf_part(&args.file, pdf)?);
+    for (name, value) in args.query() {
+        form = form.text(name, value);
+    }
+    if let Some(path) = &args.background {
+        form = form.part("background", pdf_part(path, read_file(path)?)?);
+        if let Some(pages) = &args.background_pages {
+            form = form.text("background_scope", pages.clone());
+        }
+    }
+    for path in &args.attach {
+        form = form.part("attachment", pdf_part(path, read_file(path)?)?);
+    }
+    Ok(form)
+}
+
 /// Uploads the letter and prints the outcome; an error when it was refused.
 pub async fn send(args: SendArgs) -> anyhow::Result<()> {
-    let pdf =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let pdf = read_file(&args.file)?;
     let endpoint = if args.quote { "quotes" } else { "letters" };
     let url = format!("{}/api/v1/{endpoint}", args.server.trim_end_matches('/'));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(300))
         .build()?;
-    let mut req = client
-        .post(&url)
-        .query(&args.query())
-        .bearer_auth(args.api_key.trim())
-        .header(reqwest::header::CONTENT_TYPE, "application/pdf")
-        .body(pdf);
+    let req = client.post(&url).bearer_auth(args.api_key.trim());
+    let mut req = if args.background.is_some() || !args.attach.is_empty() {
+        req.multipart(composed_form(&args, pdf)?)
+    } else {
+        req.query(&args.query())
+            .header(reqwest::header::CONTENT_TYPE, "application/pdf")
+            .body(pdf)
+    };
     if let Some(k) = &args.idempotency_key {
         req = req.header("idempotency-key", k);
     }
@@ -181,6 +226,21 @@ pub async fn send(args: SendArgs) -> anyhow::Result<()> {
         "weight:            {} g",
         at(&json, "weight_grams").as_i64().unwrap_or(0)
     );
+    println!(
+        "pages:             {} ({} sheets)",
+        at(&json, "pages").as_i64().unwrap_or(0),
+        at(&json, "sheets").as_i64().unwrap_or(0)
+    );
+    if let Some(scope) = at(&json, "background").as_str() {
+        println!("letterhead:        {}", scope.replace('_', " "));
+    }
+    for a in at(&json, "attachments").as_array().into_iter().flatten() {
+        println!(
+            "attachment:        {} ({} pages)",
+            text(at(a, "name")),
+            at(a, "pages").as_i64().unwrap_or(0)
+        );
+    }
     println!("posting date:      {}", text(at(&json, "posting_date")));
     println!(
         "expected delivery: {}",

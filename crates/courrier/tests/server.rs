@@ -66,6 +66,10 @@ mod letters;
 mod mailbox;
 #[path = "server/runs.rs"]
 mod runs;
+#[path = "server/signup.rs"]
+mod signup;
+#[path = "server/tariffs.rs"]
+mod tariffs;
 
 // ----- 1. every id of another organisation is a 404 -----
 

@@ -8,7 +8,7 @@ use crate::users::{paged, parse_id};
 use crate::{Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::{
-    Colour, Country, Envelope, LetterStatus, Paper, Product, Registered, Sides,
+    BackgroundScope, Colour, Country, Envelope, LetterStatus, Paper, Product, Registered, Sides,
 };
 use courrier_domain::{Currency, LetterId, OrgId, OrgScope, RunId, Timestamp};
 use sqlx::Row;
@@ -23,6 +23,48 @@ pub struct RecipientRecord {
     pub country: Country,
 }
 
+/// A printed attachment appended after a letter (a reply coupon, a flyer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterAttachment {
+    /// The file name it was uploaded with (line breaks become spaces).
+    pub name: String,
+    pub pages: i32,
+}
+
+/// One line per attachment, `<pages> <name>`.
+fn attachments_text(attachments: &[LetterAttachment]) -> String {
+    attachments
+        .iter()
+        .map(|a| {
+            let name: String = a
+                .name
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!("{} {name}", a.pages)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn attachments_from_text(text: &str) -> Result<Vec<LetterAttachment>> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (pages, name) = line.split_once(' ').unwrap_or((line, ""));
+            Ok(LetterAttachment {
+                name: name.to_string(),
+                pages: pages.parse().map_err(corrupt)?,
+            })
+        })
+        .collect()
+}
+
+fn background_from_text(text: Option<String>) -> Result<Option<BackgroundScope>> {
+    text.map(|t| BackgroundScope::parse(&t).map_err(corrupt))
+        .transpose()
+}
+
 #[derive(Debug, Clone)]
 pub struct LetterRecord {
     pub id: LetterId,
@@ -32,8 +74,14 @@ pub struct LetterRecord {
     pub run: Option<RunId>,
     pub status: LetterStatus,
     pub document: Option<uuid::Uuid>,
+    /// The letter's own pages (attachments and a blank page before them not counted).
     pub pages: i32,
+    /// Sheets in the envelope: the letter's and the attachments'.
     pub sheets: i32,
+    /// The background (letterhead) laid under the letter, if any.
+    pub background: Option<BackgroundScope>,
+    /// Printed attachments after the letter, in order.
+    pub attachments: Vec<LetterAttachment>,
     pub envelope: Envelope,
     pub colour: Colour,
     pub sides: Sides,
@@ -169,7 +217,7 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 const LETTER_COLS: &str = "id, org_id, created_by, reference, run_id, status, document_id, pages, sheets, envelope, colour, \
     sides, paper, product, registered, recipient_lines, recipient_name, recipient_postcode, recipient_locality, \
     recipient_country, return_address, weight_grams, currency, price_net, price_vat, price_total, posting_date, \
-    expected_delivery, note, created_at, updated_at, submitted_at, printed_at";
+    expected_delivery, note, created_at, updated_at, submitted_at, printed_at, background_scope, attachments";
 
 macro_rules! letter_from_row {
     ($r:expr) => {{
@@ -191,6 +239,8 @@ macro_rules! letter_from_row {
                 .transpose()?,
             pages: r.try_get("pages")?,
             sheets: r.try_get("sheets")?,
+            background: background_from_text(r.try_get("background_scope")?)?,
+            attachments: attachments_from_text(&r.try_get::<String, _>("attachments")?)?,
             envelope: Envelope::parse(&r.try_get::<String, _>("envelope")?).map_err(corrupt)?,
             colour: Colour::parse(&r.try_get::<String, _>("colour")?).map_err(corrupt)?,
             sides: Sides::parse(&r.try_get::<String, _>("sides")?).map_err(corrupt)?,
@@ -276,9 +326,10 @@ macro_rules! insert_letter {
             "INSERT INTO letters (id, org_id, created_by, reference, run_id, status, document_id, pages, sheets, envelope, \
              colour, sides, paper, product, registered, recipient_lines, recipient_name, recipient_postcode, \
              recipient_locality, recipient_country, return_address, weight_grams, currency, price_net, price_vat, \
-             price_total, posting_date, expected_delivery, note, created_at, updated_at, submitted_at, printed_at) \
+             price_total, posting_date, expected_delivery, note, created_at, updated_at, submitted_at, printed_at, \
+             background_scope, attachments) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
+             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",
         )
         .bind(l.id.to_string())
         .bind($scope.org().to_string())
@@ -313,6 +364,8 @@ macro_rules! insert_letter {
         .bind(l.updated_at.millis())
         .bind(l.submitted_at.map(|t| t.millis()))
         .bind(l.printed_at.map(|t| t.millis()))
+        .bind(l.background.map(|b| b.as_str()))
+        .bind(attachments_text(&l.attachments))
         .execute(&mut *$tx)
         .await?;
         sqlx::query("INSERT INTO letter_events (letter_id, seq, at, status, actor, note) VALUES ($1, 1, $2, $3, $4, '')")
@@ -409,7 +462,8 @@ impl Store {
         }))
     }
 
-    /// Replaces a draft's priced details (options, recipient, price, dates).
+    /// Replaces a draft's priced details (options, recipient, price, dates,
+    /// composition) and its document (a draft composed anew has a new one).
     pub async fn update_draft_letter(
         &self,
         scope: &OrgScope,
@@ -422,7 +476,8 @@ impl Store {
                  paper = $7, product = $8, registered = $9, recipient_lines = $10, recipient_name = $11, \
                  recipient_postcode = $12, recipient_locality = $13, recipient_country = $14, return_address = $15, \
                  weight_grams = $16, currency = $17, price_net = $18, price_vat = $19, price_total = $20, \
-                 posting_date = $21, expected_delivery = $22, updated_at = $23 \
+                 posting_date = $21, expected_delivery = $22, updated_at = $23, background_scope = $26, \
+                 attachments = $27, document_id = $28 \
                  WHERE id = $24 AND org_id = $25 AND status = 'draft'",
             )
             .bind(letter.reference.clone())
@@ -450,6 +505,9 @@ impl Store {
             .bind(now.millis())
             .bind(letter.id.to_string())
             .bind(scope.org().to_string())
+            .bind(letter.background.map(|b| b.as_str()))
+            .bind(attachments_text(&letter.attachments))
+            .bind(letter.document.map(|d| d.to_string()))
             .execute(p)
             .await?
             .rows_affected();

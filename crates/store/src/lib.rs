@@ -15,9 +15,11 @@ mod audit;
 mod auth;
 /// Bulk loading for `courrier bench search` only.
 pub mod bench_load;
+mod digests;
 mod documents;
 mod emails;
 mod idempotency;
+mod intake_counts;
 mod jobs;
 mod letters;
 mod mail_items;
@@ -25,15 +27,20 @@ mod mailbox;
 mod maintenance;
 mod orgs;
 mod reports;
+mod signup;
+mod tariffs;
 mod tasks;
 mod users;
 mod webhooks;
 
+pub use digests::{DigestMailbox, DigestRecord, NotifyMode};
+pub use intake_counts::{DayItem, IntakeCountRecord};
 pub use letters::PERIOD_CHUNK;
 pub use letters::{
     LetterEventRecord, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord,
     RunKind, RunRecord, RunState,
 };
+pub use letters::LetterAttachment;
 pub use mail_items::{
     ItemEventRecord, ItemFilter, MailItemRecord, OcrProgress, OcrState, SearchHit, SearchQuery,
     SearchTerm, SnippetSpan, normalize_tags,
@@ -44,6 +51,11 @@ pub use mailbox::{
 };
 pub use records::*;
 pub use reports::{ReportDelivery, ReportFrequency, ReportRecord, ReportScheduleRecord};
+pub use signup::{
+    LocationPlanRecord, MemberDocumentRecord, ReminderCandidate, SignupEmailKind, SignupEmailLink,
+    SignupEmailRecord, SignupRecord,
+};
+pub use tariffs::{SEED_AUTHOR, TariffRecord};
 pub use tasks::{
     PickupRecord, QueuedTask, ScanUpload, TaskCompletion, TaskFilter, TaskRecord, TaskState,
     UsageKind, UsageLineRecord,

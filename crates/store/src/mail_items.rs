@@ -435,6 +435,22 @@ impl Store {
         detail: &str,
         now: Timestamp,
     ) -> Result<()> {
+        self.insert_item_received_on(scope, item, None, event, detail, now)
+            .await
+    }
+
+    /// [`Store::insert_item`] for a piece the carrier handed over on
+    /// `received_on`, the location's local day (`YYYY-MM-DD`, checked by the
+    /// caller); see `intake_counts`.
+    pub async fn insert_item_received_on(
+        &self,
+        scope: &OrgScope,
+        item: &MailItemRecord,
+        received_on: Option<&str>,
+        event: &str,
+        detail: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         let audit = AuditEvent::new(
             &format!("item.{event}"),
             item.id.to_string(),
@@ -460,9 +476,9 @@ impl Store {
                 "INSERT INTO mail_items (id, org_id, mailbox_id, location_id, member_id, recipient_name, origin, \
                  sender_org_id, reference, sender, kind, format, weight_grams, registered, contains_object, advertising, \
                  content_flags, state, received_at, envelope_document_id, scan_document_id, digital_document_id, pages, \
-                 tags, note, handled_at, ocr_state, ocr_text, ocr_pages_done, ocr_pages_total, ocr_error, updated_at) \
+                 tags, note, handled_at, ocr_state, ocr_text, ocr_pages_done, ocr_pages_total, ocr_error, updated_at, received_on) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                 $21, $22, $23, $24, $25, $26, $27, '', $28, $29, $30, $31)",
+                 $21, $22, $23, $24, $25, $26, $27, '', $28, $29, $30, $31, $32)",
             )
             .bind(item.id.to_string())
             .bind(item.org.map(|o| o.to_string()))
@@ -495,6 +511,7 @@ impl Store {
             .bind(item.ocr.pages_total)
             .bind(item.ocr.error.clone())
             .bind(item.updated_at.millis())
+            .bind(received_on.map(str::to_string))
             .execute(&mut *tx)
             .await?;
             custody_in_tx!(tx, item.id.to_string(), now, event, scope.actor(), detail);
@@ -854,37 +871,77 @@ impl Store {
                 .ok_or_else(invalid)?,
             None => 0,
         };
+        self.ranked_search(scope, query, filter, sender, tag, offset, limit)
+            .await
+    }
+
+    /// The full-text part of [`Store::search_items`], in two steps inside
+    /// one read-only snapshot (bench search). First the page alone: the ids
+    /// of the matches, by relevance then newest first, reading only the
+    /// narrow columns that the filters and the order need. Then those rows in
+    /// full, with their snippets. One statement used to build the snippet and
+    /// read the whole row of every match before sorting them and keeping 50
+    /// (SQLite: past the OCR text, on its overflow pages), which cost most of
+    /// the time in a large organisation. Same rows, same order, same
+    /// snippets: the first step has the old `WHERE` and `ORDER BY`, and a
+    /// snippet depends only on its row and the query.
+    #[allow(clippy::too_many_arguments)]
+    async fn ranked_search(
+        &self,
+        scope: &OrgScope,
+        query: &SearchQuery,
+        filter: &ItemFilter,
+        sender: Option<String>,
+        tag: Option<String>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<SearchHit>> {
+        let filters = |b: usize| {
+            format!(
+                "AND (${b} IS NULL OR i.received_at >= ${b}) AND (${b1} IS NULL OR i.received_at < ${b1}) \
+                 AND (${b2} IS NULL OR LOWER(i.sender) LIKE ${b2}) AND (${b3} IS NULL OR i.state = ${b3}) \
+                 AND (${b4} IS NULL OR (',' || i.tags || ',') LIKE ${b4}) AND (${b5} IS NULL OR i.mailbox_id = ${b5})",
+                b1 = b + 1,
+                b2 = b + 2,
+                b3 = b + 3,
+                b4 = b + 4,
+                b5 = b + 5
+            )
+        };
         let sqlite = matches!(self.db, Db::Sqlite(_));
-        let (sql, engine_query) = if sqlite {
-            // Tenant scoping before the join (bench search): the FTS5 index is
-            // global, so a common word matches a large share of all items, and
-            // joining each match to its wide `mail_items` row (OCR text inline)
-            // just to test `org_id` cost seconds at 1M items. The `+rowid IN
-            // (…)` filter first collects the organisation's rids in the period
-            // from the narrow `mail_items_org_received` index into an in-memory
-            // set; the unary `+` stops SQLite from turning it into one FTS5
-            // lookup per rid (slow for phrases). Same rows as without it.
+        let (page_sql, engine_query) = if sqlite {
+            // Tenant scoping inside the index: an entry's FTS5 rowid is
+            // `(organisation number << 40) | rid` (migration 0011), so one
+            // organisation's entries are one rowid range and FTS5 reads only
+            // that part of each word's list (its rowid range constraint),
+            // here narrowed to the keys of the organisation's items in the
+            // period, which come first from the narrow
+            // `mail_items_org_received` index (materialised once). `+rowid
+            // IN` keeps exactly those; the unary `+` stops SQLite from turning
+            // it into one FTS5 lookup per key, each of which would count the
+            // matches of the whole index again for bm25's IDF.
             (
                 format!(
-                    "SELECT {ITEM_COLS}, snippet(mail_items_fts, 2, char(57344), char(57345), '…', 16) AS snip \
-                     FROM mail_items_fts JOIN mail_items i ON i.rid = mail_items_fts.rowid \
-                     WHERE mail_items_fts MATCH $1 AND i.org_id = $2 AND $3 = $3 \
-                     AND +mail_items_fts.rowid IN (SELECT o.rid FROM mail_items o WHERE o.org_id = $2 \
-                     AND ($4 IS NULL OR o.received_at >= $4) AND ($5 IS NULL OR o.received_at < $5)) {} \
-                     ORDER BY bm25(mail_items_fts), i.received_at DESC, i.id DESC LIMIT $10 OFFSET $11",
-                    filters(4)
+                    "WITH c AS MATERIALIZED (SELECT (s.no << 40) | o.rid AS k FROM mail_items_search_orgs s \
+                     JOIN mail_items o ON o.org_id = s.org_id WHERE s.org_id = $2 \
+                     AND ($3 IS NULL OR o.received_at >= $3) AND ($4 IS NULL OR o.received_at < $4)) \
+                     SELECT mail_items_fts.rowid AS k, i.id AS id FROM mail_items_fts \
+                     JOIN mail_items i ON i.rid = (mail_items_fts.rowid & {SQLITE_RID_MASK}) \
+                     WHERE mail_items_fts MATCH $1 AND i.org_id = $2 \
+                     AND mail_items_fts.rowid >= (SELECT MIN(k) FROM c) AND mail_items_fts.rowid <= (SELECT MAX(k) FROM c) \
+                     AND +mail_items_fts.rowid IN (SELECT k FROM c) {} \
+                     ORDER BY bm25(mail_items_fts), i.received_at DESC, i.id DESC LIMIT $9 OFFSET $10",
+                    filters(3)
                 ),
                 query.to_fts5(),
             )
         } else {
             (
                 format!(
-                    "SELECT {ITEM_COLS}, ts_headline('simple', translate(i.sender || ' ' || i.recipient_name || ' ' || \
-                     replace(i.tags, ',', ' ') || ' ' || i.note || ' ' || i.ocr_text, '<>', '  '), q, $3) AS snip \
-                     FROM mail_items i, to_tsquery('simple', $1) q \
+                    "SELECT 0::BIGINT AS k, i.id AS id FROM mail_items i, to_tsquery('simple', $1) q \
                      WHERE i.search @@ q AND i.org_id = $2 {} \
-                     ORDER BY ts_rank(i.search, q) DESC, i.received_at DESC, i.id DESC LIMIT $10 OFFSET $11",
-                    filters(4)
+                     ORDER BY ts_rank(i.search, q) DESC, i.received_at DESC, i.id DESC LIMIT $9 OFFSET $10",
+                    filters(3)
                 ),
                 query.to_tsquery(),
             )
@@ -892,16 +949,23 @@ impl Store {
         let headline = format!(
             "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \""
         );
+        let mut hits = Vec::new();
         on_pool!(self, |p, d| {
-            // Not a cached prepared statement (bench search): after five runs
-            // PostgreSQL would switch to a generic plan, which cannot use the
-            // period as an index condition (`$4 IS NULL OR …`) and ranked all
-            // of a large organisation's matches: 1.45 s instead of 0.13 s.
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            let mut tx = p.begin().await?;
+            if !sqlite {
+                // Both steps see the same snapshot.
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Not a cached prepared statement: after five runs PostgreSQL
+            // would switch to a generic plan, which cannot use the period as
+            // an index condition (`$3 IS NULL OR …`) and ranked all of a large
+            // organisation's matches: 1.45 s instead of 0.13 s.
+            let ranked = sqlx::query(sqlx::AssertSqlSafe(page_sql.clone()))
                 .persistent(false)
                 .bind(engine_query.clone())
                 .bind(scope.org().to_string())
-                .bind(headline.clone())
                 .bind(filter.received_from.map(|t| t.millis()))
                 .bind(filter.received_before.map(|t| t.millis()))
                 .bind(sender.clone())
@@ -910,14 +974,66 @@ impl Store {
                 .bind(filter.mailbox.map(|m| m.to_string()))
                 .bind(limit + 1)
                 .bind(offset)
-                .fetch_all(p)
+                .fetch_all(&mut *tx)
                 .await?;
+            let mut order: Vec<(i64, String)> = Vec::with_capacity(ranked.len());
+            for r in &ranked {
+                order.push((r.try_get("k")?, r.try_get("id")?));
+            }
+            let rows = if order.is_empty() {
+                Vec::new()
+            } else {
+                // SQLite: one FTS5 lookup per key of the page, for its snippet.
+                let first = if sqlite { 2 } else { 3 };
+                let marks = (0..order.len())
+                    .map(|n| format!("${}", n + first))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = if sqlite {
+                    format!(
+                        "SELECT {ITEM_COLS}, snippet(mail_items_fts, 2, char(57344), char(57345), '…', 16) AS snip \
+                         FROM mail_items_fts JOIN mail_items i ON i.rid = (mail_items_fts.rowid & {SQLITE_RID_MASK}) \
+                         WHERE mail_items_fts MATCH $1 AND mail_items_fts.rowid IN ({marks})"
+                    )
+                } else {
+                    format!(
+                        "SELECT {ITEM_COLS}, ts_headline('simple', translate(i.sender || ' ' || i.recipient_name || ' ' || \
+                         replace(i.tags, ',', ' ') || ' ' || i.note || ' ' || i.ocr_text, '<>', '  '), q, $2) AS snip \
+                         FROM mail_items i, to_tsquery('simple', $1) q WHERE i.id IN ({marks})"
+                    )
+                };
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .persistent(false)
+                    .bind(engine_query.clone());
+                if sqlite {
+                    for (k, _) in &order {
+                        q = q.bind(*k);
+                    }
+                } else {
+                    q = q.bind(headline.clone());
+                    for (_, id) in &order {
+                        q = q.bind(id.clone());
+                    }
+                }
+                q.fetch_all(&mut *tx).await?
+            };
+            tx.commit().await?;
+            let mut found = std::collections::HashMap::with_capacity(rows.len());
             for r in rows {
                 let snip: Option<String> = r.try_get("snip")?;
-                hits.push(SearchHit {
+                let hit = SearchHit {
                     item: item_from_row!(r),
                     snippet: snippet_spans(snip.as_deref().unwrap_or("")),
-                });
+                };
+                found.insert(hit.item.id.to_string(), hit);
+            }
+            for (_, id) in &order {
+                // Both steps read one snapshot, so every ranked id is there.
+                hits.push(
+                    found
+                        .remove(id)
+                        .ok_or_else(|| corrupt(format!("search hit {id} not found again")))?,
+                );
             }
         });
         let next = offset + limit;
@@ -990,14 +1106,14 @@ impl Store {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             if matches!(self.db, Db::Sqlite(_)) {
-                sqlx::query(
-                    "DELETE FROM mail_items_fts WHERE rowid = (SELECT rid FROM mail_items WHERE id = $1)",
-                )
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM mail_items_fts WHERE rowid = (SELECT {SQLITE_KEY} FROM mail_items WHERE id = $1)"
+                )))
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO mail_items_fts (rowid, item_id, org_id, body) SELECT rid, id, org_id, {SQLITE_BODY} \
+                    "INSERT INTO mail_items_fts (rowid, item_id, org_id, body) SELECT {SQLITE_KEY}, id, org_id, {SQLITE_BODY} \
                      FROM mail_items WHERE id = $1"
                 )))
                 .bind(id.to_string())
@@ -1023,9 +1139,15 @@ impl Store {
                 sqlx::query("DELETE FROM mail_items_fts")
                     .execute(&mut *tx)
                     .await?;
+                sqlx::query(
+                    "INSERT OR IGNORE INTO mail_items_search_orgs (org_id) \
+                     SELECT DISTINCT org_id FROM mail_items WHERE org_id IS NOT NULL",
+                )
+                .execute(&mut *tx)
+                .await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO mail_items_fts (rowid, item_id, org_id, body) SELECT rid, id, org_id, {SQLITE_BODY} \
-                     FROM mail_items"
+                    "INSERT INTO mail_items_fts (rowid, item_id, org_id, body) SELECT {SQLITE_KEY}, id, org_id, {SQLITE_BODY} \
+                     FROM mail_items ORDER BY 1"
                 )))
                 .execute(&mut *tx)
                 .await?;
@@ -1042,6 +1164,13 @@ impl Store {
         })
     }
 }
+
+/// The FTS5 rowid of a `mail_items` row in SQLite, as migration 0011's
+/// triggers build it: `(organisation number << 40) | rid`.
+const SQLITE_KEY: &str = "((COALESCE((SELECT s.no FROM mail_items_search_orgs s WHERE s.org_id = mail_items.org_id), 0) << 40) | mail_items.rid)";
+
+/// The `rid` part of an FTS5 rowid (its low 40 bits).
+const SQLITE_RID_MASK: i64 = (1 << 40) - 1;
 
 /// The indexed text of an item in SQLite, as the migration's triggers build it.
 const SQLITE_BODY: &str = "sender || ' ' || recipient_name || ' ' || REPLACE(tags, ',', ' ') || ' ' || note || ' ' || ocr_text";

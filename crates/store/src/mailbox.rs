@@ -648,11 +648,17 @@ impl Store {
             .await?;
             sqlx::query(
                 "INSERT INTO member_reviews (member_id, seq, at, event, party, actor, note) \
-                 VALUES ($1, 1, $2, 'submit', 'customer', $3, '')",
+                 VALUES ($1, 1, $2, $4, 'customer', $3, '')",
             )
             .bind(member.id.to_string())
             .bind(now.millis())
             .bind(scope.actor().to_string())
+            // A draft is only added; anything else arrives submitted.
+            .bind(if member.review == CustomerReview::Draft {
+                "add"
+            } else {
+                "submit"
+            })
             .execute(&mut *tx)
             .await?;
             audit_scope_in_tx!(tx, d, scope, &event, now);

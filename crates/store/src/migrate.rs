@@ -47,6 +47,30 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_reports.sql"),
         postgres: include_str!("../migrations/postgres/0006_reports.sql"),
     },
+    Migration {
+        version: 7,
+        name: "letter_composition",
+        sqlite: include_str!("../migrations/sqlite/0007_letter_composition.sql"),
+        postgres: include_str!("../migrations/postgres/0007_letter_composition.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "tariffs",
+        sqlite: include_str!("../migrations/sqlite/0008_tariffs.sql"),
+        postgres: include_str!("../migrations/postgres/0008_tariffs.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "signup",
+        sqlite: include_str!("../migrations/sqlite/0009_signup.sql"),
+        postgres: include_str!("../migrations/postgres/0009_signup.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "intake_counts",
+        sqlite: include_str!("../migrations/sqlite/0010_intake_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0010_intake_counts.sql"),
+    },
 ];
 
 impl Store {
@@ -91,6 +115,8 @@ impl Store {
                 ran += 1;
             }
         });
+        // The seed tariffs, written once (later runs find them and add nothing).
+        crate::tariffs::seed_after_migrating(self).await?;
         Ok(ran)
     }
 }

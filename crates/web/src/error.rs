@@ -148,6 +148,7 @@ pub fn conflict_message(code: &str) -> String {
         "auth.2fa_already_enabled" => "two-factor authentication is already on".into(),
         "auth.reset_link_invalid" => "this reset link is used, expired or wrong; ask for a new one".into(),
         "document.shredded" => "this document was shredded and cannot be read any more".into(),
+        "tariff.changed" => "someone saved another version of this tariff since you read it; read it again and send your change with its version".into(),
         "upload.scanner_unavailable" => {
             "the virus scanner cannot be reached, so the file was not accepted; try again in a few minutes".into()
         }

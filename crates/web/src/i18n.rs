@@ -3,7 +3,9 @@
 
 use courrier_domain::Locale;
 
+mod intake_words;
 mod mail_words;
+mod signup_words;
 
 /// Translations for one request.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +20,8 @@ impl L {
         match WORDS
             .iter()
             .chain(mail_words::WORDS)
+            .chain(signup_words::WORDS)
+            .chain(intake_words::WORDS)
             .find(|(k, _, _)| *k == key)
         {
             Some((_, en, fr)) => match self.0 {
@@ -571,6 +575,65 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("letter.weight", "Weight", "Poids"),
     ("letter.pages", "Pages", "Pages"),
     ("letter.sheets", "sheets", "feuilles"),
+    // Letterhead and attachments (composition of a letter).
+    ("letter.composition", "Made of", "Composition"),
+    (
+        "letter.letterhead_first_page",
+        "letterhead on the first page",
+        "papier à en-tête sur la première page",
+    ),
+    (
+        "letter.letterhead_all_pages",
+        "letterhead on all pages",
+        "papier à en-tête sur toutes les pages",
+    ),
+    ("letter.attachment_one", "attachment", "annexe"),
+    ("letter.attachment_many", "attachments", "annexes"),
+    ("letter.page_one", "page", "page"),
+    ("letter.page_many", "pages", "pages"),
+    (
+        "new.letterhead",
+        "Letterhead (optional PDF, A4: its first page is printed under your letter)",
+        "Papier à en-tête (PDF facultatif, A4 : sa première page est imprimée sous votre lettre)",
+    ),
+    ("new.letterhead_scope", "Letterhead under", "En-tête sous"),
+    ("new.letterhead_first", "the first page", "la première page"),
+    ("new.letterhead_all", "every page", "chaque page"),
+    (
+        "new.attachments",
+        "Attachments (optional PDFs, A4, printed after the letter on a fresh sheet, e.g. a reply coupon)",
+        "Annexes (PDF facultatifs, A4, imprimés après la lettre sur une nouvelle feuille, p. ex. un coupon-réponse)",
+    ),
+    (
+        "err.letter.background_invalid",
+        "The letterhead PDF was refused: it must be a readable A4 portrait PDF without password, JavaScript or embedded files.",
+        "Le papier à en-tête a été refusé : il doit être un PDF A4 portrait lisible, sans mot de passe, JavaScript ni fichiers joints.",
+    ),
+    (
+        "err.letter.attachment_invalid",
+        "An attachment was refused: each must be a readable A4 portrait PDF without password, JavaScript or embedded files.",
+        "Une annexe a été refusée : chacune doit être un PDF A4 portrait lisible, sans mot de passe, JavaScript ni fichiers joints.",
+    ),
+    (
+        "err.letter.background_missing",
+        "Pages for a letterhead were chosen, but no letterhead PDF was sent.",
+        "Des pages ont été choisies pour un en-tête, mais aucun PDF d'en-tête n'a été envoyé.",
+    ),
+    (
+        "err.letter.background_scope_unknown",
+        "Choose the first page or every page for the letterhead.",
+        "Choisissez la première page ou chaque page pour l'en-tête.",
+    ),
+    (
+        "err.letter.too_many_attachments",
+        "A letter has at most 10 attachments.",
+        "Une lettre a au plus 10 annexes.",
+    ),
+    (
+        "err.letter.background_twice",
+        "Send one letterhead PDF at most.",
+        "Envoyez un seul PDF d'en-tête.",
+    ),
     ("letter.posting", "Posting date", "Date de dépôt"),
     ("letter.history", "Status history", "Historique des statuts"),
     ("letter.note", "Note", "Remarque"),
@@ -1170,6 +1233,136 @@ const WORDS: &[(&str, &str, &str)] = &[
         "An organisation has at most 20 active scheduled reports; stop one first.",
         "Une organisation a au plus 20 rapports programmés actifs ; arrêtez-en un d'abord.",
     ),
+    // Carrier tariffs (platform admin).
+    (
+        "tariffs.link",
+        "Carrier tariffs",
+        "Tarifs des transporteurs",
+    ),
+    (
+        "tariffs.title",
+        "Carrier tariffs",
+        "Tarifs des transporteurs",
+    ),
+    (
+        "tariffs.lead",
+        "Postage by weight step, the platform's service fees and the VAT rate of each carrier. New quotes and letters use a saved table at once; letters priced before keep their price.",
+        "L'affranchissement par palier de poids, les frais de service de la plateforme et le taux de TVA de chaque transporteur. Les nouveaux devis et lettres utilisent aussitôt un tarif enregistré ; les lettres déjà chiffrées gardent leur prix.",
+    ),
+    (
+        "tariffs.none",
+        "No carrier is set up.",
+        "Aucun transporteur n'est configuré.",
+    ),
+    ("tariffs.carrier", "Carrier", "Transporteur"),
+    ("tariffs.currency", "Currency", "Devise"),
+    ("tariffs.vat", "VAT", "TVA"),
+    ("tariffs.version", "Version", "Version"),
+    (
+        "tariffs.last_change",
+        "Last change",
+        "Dernière modification",
+    ),
+    ("tariffs.edit", "Edit", "Modifier"),
+    (
+        "tariffs.edit_lead",
+        "Prices in the carrier's currency with a dot or a comma, such as 1.20. Saving makes a new version; the versions before stay in the history.",
+        "Les prix dans la devise du transporteur, avec un point ou une virgule, par exemple 1.20. Enregistrer crée une nouvelle version ; les précédentes restent dans l'historique.",
+    ),
+    (
+        "tariffs.saved",
+        "Saved as a new version.",
+        "Enregistré comme nouvelle version.",
+    ),
+    (
+        "tariffs.conflict",
+        "Someone saved another version of this table while you were editing. Your values are still in the form: compare them with the history below, then save again to replace that version.",
+        "Quelqu'un a enregistré une autre version de ce tarif pendant votre modification. Vos valeurs sont toujours dans le formulaire : comparez-les avec l'historique ci-dessous, puis enregistrez à nouveau pour remplacer cette version.",
+    ),
+    (
+        "tariffs.fixed",
+        "The country and the currency of a carrier do not change.",
+        "Le pays et la devise d'un transporteur ne changent pas.",
+    ),
+    ("tariffs.steps", "Weight steps", "Paliers de poids"),
+    (
+        "tariffs.steps_hint",
+        "Postage for letters up to each weight. Fill in the blank row to add a step, tick Remove to drop one; rows are sorted by weight when saved.",
+        "L'affranchissement des lettres jusqu'à chaque poids. Remplissez la ligne vide pour ajouter un palier, cochez Retirer pour en supprimer un ; les lignes sont triées par poids à l'enregistrement.",
+    ),
+    ("tariffs.up_to", "Up to (g)", "Jusqu'à (g)"),
+    ("tariffs.priority", "Priority", "Prioritaire"),
+    ("tariffs.standard", "Standard", "Économique"),
+    (
+        "tariffs.europe",
+        "International, Europe",
+        "International, Europe",
+    ),
+    (
+        "tariffs.world",
+        "International, world",
+        "International, monde",
+    ),
+    ("tariffs.fees", "Service fees", "Frais de service"),
+    (
+        "tariffs.per_letter",
+        "Per letter (envelope, inserting, franking)",
+        "Par lettre (enveloppe, mise sous pli, affranchissement)",
+    ),
+    (
+        "tariffs.per_sheet_bw",
+        "Per sheet, black and white",
+        "Par feuille, noir et blanc",
+    ),
+    (
+        "tariffs.per_sheet_colour",
+        "Per sheet, colour",
+        "Par feuille, couleur",
+    ),
+    ("tariffs.registered", "Registered", "Recommandé"),
+    (
+        "tariffs.ar",
+        "Acknowledgement of receipt",
+        "Accusé de réception",
+    ),
+    ("tariffs.vat_rate", "VAT rate (%)", "Taux de TVA (%)"),
+    (
+        "tariffs.save",
+        "Save a new version",
+        "Enregistrer une nouvelle version",
+    ),
+    ("tariffs.history", "History", "Historique"),
+    (
+        "tariffs.history_hint",
+        "Every saved version, newest first: steps as up-to weight, then priority / standard / Europe / world; fees per letter / sheet black and white / sheet colour / registered / acknowledgement of receipt.",
+        "Chaque version enregistrée, la plus récente d'abord : paliers en poids maximal, puis prioritaire / économique / Europe / monde ; frais par lettre / feuille noir et blanc / feuille couleur / recommandé / accusé de réception.",
+    ),
+    ("tariffs.saved_at", "Saved", "Enregistrée"),
+    (
+        "err.tariff.amount_invalid",
+        "Give an amount such as 1.20 (at most two decimals, no sign).",
+        "Indiquez un montant tel que 1.20 (deux décimales au plus, sans signe).",
+    ),
+    (
+        "err.tariff.vat_invalid",
+        "Give the VAT rate in percent, such as 8.1 (at most two decimals).",
+        "Indiquez le taux de TVA en pour cent, par exemple 8.1 (deux décimales au plus).",
+    ),
+    (
+        "err.tariff.weight_invalid",
+        "Give the weight in whole grams above 0, such as 100.",
+        "Indiquez le poids en grammes entiers au-dessus de 0, par exemple 100.",
+    ),
+    (
+        "err.tariff.invalid",
+        "The table is refused: at least one weight step, each heavier than the one before; every price between 0 and 1,000,000; VAT at most 100 %; a carrier name of 1 to 80 characters.",
+        "Le tarif est refusé : au moins un palier, chacun plus lourd que le précédent ; chaque prix entre 0 et 1 000 000 ; une TVA de 100 % au plus ; un nom de transporteur de 1 à 80 caractères.",
+    ),
+    (
+        "err.tariff.changed",
+        "Someone saved another version of this tariff meanwhile; reload it and save again.",
+        "Quelqu'un a enregistré une autre version de ce tarif entre-temps ; rechargez-le et enregistrez à nouveau.",
+    ),
 ];
 
 #[cfg(test)]
@@ -1178,12 +1371,23 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_translated() {
-        let mut keys: Vec<&str> = WORDS.iter().chain(mail_words::WORDS).map(|w| w.0).collect();
+        let mut keys: Vec<&str> = WORDS
+            .iter()
+            .chain(mail_words::WORDS)
+            .chain(signup_words::WORDS)
+            .chain(intake_words::WORDS)
+            .map(|w| w.0)
+            .collect();
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();
         assert_eq!(n, keys.len(), "duplicate translation key");
-        for (k, en, fr) in WORDS.iter().chain(mail_words::WORDS) {
+        for (k, en, fr) in WORDS
+            .iter()
+            .chain(mail_words::WORDS)
+            .chain(signup_words::WORDS)
+            .chain(intake_words::WORDS)
+        {
             assert!(!en.is_empty() && !fr.is_empty(), "{k}");
         }
         assert_eq!(L(Locale::Fr).t("nav.users"), "Utilisateurs");
@@ -1200,7 +1404,12 @@ mod tests {
             for part in text.split("l.t(\"").skip(1) {
                 let key = part.split('"').next().unwrap();
                 assert!(
-                    WORDS.iter().chain(mail_words::WORDS).any(|w| w.0 == key),
+                    WORDS
+                        .iter()
+                        .chain(mail_words::WORDS)
+                        .chain(signup_words::WORDS)
+                        .chain(intake_words::WORDS)
+                        .any(|w| w.0 == key),
                     "{}: unknown key {key}",
                     path.display()
                 );

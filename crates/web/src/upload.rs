@@ -27,6 +27,7 @@ const UPLOAD_PATHS: &[&str] = &[
     "/runs",
     "/runs/preview",
     "/deliveries",
+    "/scan",
 ];
 
 /// The most a body on `path` may hold.
@@ -102,7 +103,13 @@ pub struct UploadForm {
     /// The file name the client gave the `file` part, if any.
     pub file_name: Option<String>,
     pub fields: Vec<(String, String)>,
+    /// Other file parts ([`EXTRA_FILE_PARTS`]: a letter's `background` and
+    /// its `attachment`s), in order: part name, file name, bytes.
+    pub extra_files: Vec<(String, Option<String>, Bytes)>,
 }
+
+/// Parts read as files besides `file`: a letter's letterhead and attachments.
+pub const EXTRA_FILE_PARTS: &[&str] = &["background", "attachment"];
 
 impl UploadForm {
     pub fn field(&self, name: &str) -> Option<&str> {
@@ -130,7 +137,8 @@ pub fn content_type(parts: &Parts) -> String {
 }
 
 /// Parses a buffered `multipart/form-data` body: the part named `file` is
-/// the document, every other part a text field.
+/// the document, parts named in [`EXTRA_FILE_PARTS`] further files, every
+/// other part a text field.
 pub async fn parse_multipart(parts: Parts, body: Bytes) -> Result<UploadForm, ApiError> {
     let malformed = |e: String| {
         ApiError::new(
@@ -157,6 +165,80 @@ pub async fn parse_multipart(parts: Parts, body: Bytes) -> Result<UploadForm, Ap
                 return Err(too_large(LETTER_UPLOAD_BYTES));
             }
             form.file = Some(bytes);
+        } else if EXTRA_FILE_PARTS.contains(&name.as_str()) {
+            let file_name = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|e| malformed(e.body_text()))?;
+            if bytes.len() > LETTER_UPLOAD_BYTES {
+                return Err(too_large(LETTER_UPLOAD_BYTES));
+            }
+            form.extra_files.push((name, file_name, bytes));
+        } else {
+            let text = field.text().await.map_err(|e| malformed(e.body_text()))?;
+            form.fields.push((name, text));
+        }
+    }
+    Ok(form)
+}
+
+/// A scan upload: every part named `file`, in order (file name, bytes), and
+/// the text fields. Sizes are checked by the use case, per file and in
+/// total; the body as a whole is bounded by [`read_request`].
+#[derive(Debug, Default)]
+pub struct ScanForm {
+    pub files: Vec<(Option<String>, Bytes)>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl ScanForm {
+    /// The `file` parts as the files of a scan, in order, named as the
+    /// device named them (else "file 1", "file 2", …).
+    pub fn scan_files(&mut self) -> Vec<courrier_app::mailbox::ScanFile> {
+        std::mem::take(&mut self.files)
+            .into_iter()
+            .enumerate()
+            .map(|(n, (name, bytes))| courrier_app::mailbox::ScanFile {
+                name: name.unwrap_or_else(|| format!("file {}", n + 1)),
+                bytes: bytes.to_vec(),
+            })
+            .collect()
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses a buffered `multipart/form-data` body holding several `file` parts.
+pub async fn parse_scan_multipart(parts: Parts, body: Bytes) -> Result<ScanForm, ApiError> {
+    let malformed = |e: String| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "upload.malformed",
+            format!("the multipart form could not be read: {e}"),
+        )
+    };
+    let req = Request::from_parts(parts, Body::from(body));
+    let mut multipart = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| malformed(e.body_text()))?;
+    let mut form = ScanForm::default();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| malformed(e.body_text()))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|e| malformed(e.body_text()))?;
+            // A file input left empty still sends an empty part.
+            if !bytes.is_empty() {
+                form.files.push((file_name, bytes));
+            }
         } else {
             let text = field.text().await.map_err(|e| malformed(e.body_text()))?;
             form.fields.push((name, text));

@@ -1,18 +1,23 @@
 //! The mailbox part of the demo data: a site of the demo mail center, the
 //! demo recipient company with a verified, active company mailbox and an
-//! approved member at that site, and three letters received. Called by
+//! approved member at that site (with its register extract), three letters
+//! received, the site's plan prices (CHF 19.90 a month, 199.00 a year) and
+//! one pending sign-up whose member waits for the platform's pre-approval. Called by
 //! [`App::load_demo`] once, when it creates the demo organisations. The
 //! mailbox is stored already verified (the demo cannot wait three weeks for
 //! a letter); items are stored without announcing them.
 
-use super::NewLocation;
+use super::{NewLocation, NewSignup, SignupOutcome};
 use crate::{App, Result};
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{
-    Grams, ItemFormat, ItemKind, ItemState, MailItem, MailboxState, ReviewEvent,
+    DocumentSide, Grams, IdentityDocumentKind, ItemFormat, ItemKind, ItemState, MailItem,
+    MailboxState, Plan, ReviewEvent,
 };
-use courrier_domain::{Actor, MailItemId, MailboxId, OrgId, OrgKind, OrgScope};
-use courrier_store::{MailItemRecord, MailboxRecord, MemberKind, OcrProgress, OcrState};
+use courrier_domain::{Actor, Locale, MailItemId, MailboxId, OrgId, OrgKind, OrgScope};
+use courrier_store::{
+    LocationRecord, MailItemRecord, MailboxRecord, MemberKind, OcrProgress, OcrState,
+};
 
 /// The demo recipient's postal address.
 pub const DEMO_MAILBOX_ADDRESS: [&str; 3] = [
@@ -75,6 +80,17 @@ impl App {
                 MemberKind::Company,
             )
             .await?;
+        let customer = Actor::system("demo", recipient, OrgKind::Customer);
+        self.upload_member_document(
+            &customer,
+            member.id,
+            IdentityDocumentKind::RegisterExtract,
+            DocumentSide::Single,
+            "extrait-registre.pdf",
+            &demo_document("Extrait du registre du commerce"),
+        )
+        .await?;
+        self.submit_mailbox_member(&customer, member.id).await?;
         self.review_mailbox_member(
             &Actor::system("demo", platform, OrgKind::Platform),
             member.id,
@@ -136,6 +152,67 @@ impl App {
                 )
                 .await?;
         }
+        self.load_demo_signup(center, &location).await
+    }
+
+    /// Plan prices at the demo site and one sign-up waiting for review.
+    async fn load_demo_signup(&self, center: OrgId, location: &LocationRecord) -> Result<()> {
+        self.set_location_plan(
+            &Actor::system("demo", center, OrgKind::MailCenter),
+            location.id,
+            1990,
+            19_900,
+        )
+        .await?;
+        let outcome = self
+            .sign_up(
+                NewSignup {
+                    location: location.id,
+                    company: "Atelier Favre Sàrl".into(),
+                    contact_name: "Luc Favre".into(),
+                    email: "luc@atelier-favre.example".into(),
+                    locale: Locale::Fr,
+                    plan: Plan::Monthly,
+                    accept_terms: true,
+                },
+                None,
+            )
+            .await?;
+        let SignupOutcome::Created { mailbox, .. } = outcome else {
+            return Ok(());
+        };
+        let customer = Actor::system("demo", mailbox.org, OrgKind::Customer);
+        let member = self
+            .add_mailbox_member(
+                &customer,
+                mailbox.id,
+                location.id,
+                "Luc Favre",
+                MemberKind::Person,
+            )
+            .await?;
+        self.upload_member_document(
+            &customer,
+            member.id,
+            IdentityDocumentKind::Passport,
+            DocumentSide::Single,
+            "passeport.pdf",
+            &demo_document("Passeport"),
+        )
+        .await?;
+        self.submit_mailbox_member(&customer, member.id).await?;
         Ok(())
     }
+}
+
+/// A one-page PDF standing for an identity document.
+fn demo_document(title: &str) -> Vec<u8> {
+    courrier_documents::sample::letters_pdf(
+        &[courrier_documents::sample::SampleLetter {
+            address: vec![title.to_string(), "Document de démonstration".into()],
+            pages: 1,
+            reference: "DEMO".into(),
+        }],
+        &["Courrier", "Démonstration"],
+    )
 }

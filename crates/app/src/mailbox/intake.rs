@@ -44,6 +44,10 @@ pub struct IntakeInput {
     pub contents: ContentFlags,
     /// The sender as read from the envelope.
     pub sender: Option<String>,
+    /// The day the carrier handed the piece over (`YYYY-MM-DD`, the
+    /// location's local day); `None` is today. Earlier for a late insert,
+    /// never later.
+    pub received_on: Option<String>,
 }
 
 /// What became of a logged item.
@@ -105,6 +109,12 @@ impl App {
     ) -> Result<IntakeOutcome> {
         let (scope, location) = self.operator_scope(actor, location).await?;
         let now = self.now();
+        let (tz, _) = super::location_site(&location)?;
+        let received_on = super::intake_day::received_on(
+            input.received_on.as_deref(),
+            super::intake_day::local_date(now, &tz)?,
+        )?
+        .to_string();
         let (member, refusal) = match &input.recipient {
             Recipient::Member(id) => {
                 let found = self
@@ -230,7 +240,7 @@ impl App {
         };
         if let Err(e) = self
             .store
-            .insert_item(&scope, &record, event, &detail, now)
+            .insert_item_received_on(&scope, &record, Some(&received_on), event, &detail, now)
             .await
         {
             if let Some(doc) = envelope
@@ -275,23 +285,35 @@ impl App {
         let scope = OrgScope::system(org, "system:mailbox");
         let link = format!("{}/mailbox/items/{}", self.settings.public_url, item.id);
         let sender = item.item.sender.clone().unwrap_or_default();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
+        // A mailbox on the daily digest (or none) gets no e-mail per item;
+        // the webhook below goes out whatever the choice.
+        let each_item = match item.mailbox {
+            Some(mailbox) => self
                 .store
-                .list_users(&scope, cursor.as_deref(), 200)
-                .await?;
-            for u in page
-                .items
-                .iter()
-                .filter(|u| u.role.permissions().contains(&Permission::MailboxRead))
-            {
-                let letter = new_mail_email(Locale::from_tag(&u.locale), &sender, place, &link);
-                self.queue_email(&u.email, letter).await?;
-            }
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
+                .mailbox_notify(&scope, mailbox)
+                .await?
+                .each_item(),
+            None => true,
+        };
+        let mut cursor: Option<String> = None;
+        if each_item {
+            loop {
+                let page = self
+                    .store
+                    .list_users(&scope, cursor.as_deref(), 200)
+                    .await?;
+                for u in page
+                    .items
+                    .iter()
+                    .filter(|u| u.role.permissions().contains(&Permission::MailboxRead))
+                {
+                    let letter = new_mail_email(Locale::from_tag(&u.locale), &sender, place, &link);
+                    self.queue_email(&u.email, letter).await?;
+                }
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
             }
         }
         let data = serde_json::json!({

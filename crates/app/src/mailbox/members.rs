@@ -71,8 +71,10 @@ impl App {
 
     /// Adds a person or company who may receive the mailbox's mail at a
     /// location (the location of a location mailbox, or any location for a
-    /// company mailbox). The review starts as submitted: the platform
-    /// pre-approves, then the mail center approves.
+    /// company mailbox). The member starts as a draft: the customer uploads
+    /// identity documents and submits it
+    /// ([`App::submit_mailbox_member`]); the platform pre-approves, then the
+    /// mail center approves.
     pub async fn add_mailbox_member(
         &self,
         actor: &Actor,
@@ -99,7 +101,7 @@ impl App {
             location: location.id,
             name: clean_name("name", "mail.member_invalid", name)?,
             kind,
-            review: CustomerReview::Submitted,
+            review: CustomerReview::Draft,
             notes: String::new(),
             pre_approved_at: None,
             created_at: now,
@@ -126,7 +128,7 @@ impl App {
     /// Who acts on a review, from the actor's organisation: the platform
     /// (`platform.admin`), a mail center (`mailcenter.operate`) or the
     /// customer (`mailbox.act`).
-    fn reviewer(&self, actor: &Actor) -> Result<(OrgScope, MemberAccess, ReviewParty)> {
+    pub(super) fn reviewer(&self, actor: &Actor) -> Result<(OrgScope, MemberAccess, ReviewParty)> {
         Ok(match actor.org_kind {
             OrgKind::Platform => (
                 actor.scope(Permission::PlatformAdmin)?,
@@ -165,6 +167,10 @@ impl App {
             Some(ReviewNote::parse(note)?)
         };
         let to = review_transition(current.review, event, party, note.as_ref())?;
+        if matches!(event, ReviewEvent::Submit | ReviewEvent::Resubmit) {
+            self.require_member_documents(&scope, access, member)
+                .await?;
+        }
         self.store
             .review_member(
                 &scope,
@@ -178,7 +184,14 @@ impl App {
                 self.now(),
             )
             .await?;
-        Ok(self.store.member(&scope, access, member).await?)
+        let updated = self.store.member(&scope, access, member).await?;
+        self.after_member_review(
+            &updated,
+            event,
+            note.as_ref().map_or("", ReviewNote::as_str),
+        )
+        .await;
+        Ok(updated)
     }
 
     /// The review queue: for the platform, members submitted or sent back;

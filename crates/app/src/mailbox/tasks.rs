@@ -9,6 +9,7 @@ use super::{invalid, vat_bp};
 use crate::jobs::JobKind;
 use crate::{App, AppError, Result};
 use courrier_documents::IntakeLimits;
+use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
 use courrier_domain::mailbox::{
     ActionKind, ItemEvent, PriceList, forward_price_capped, transition,
 };
@@ -35,6 +36,10 @@ pub enum Completion {
     /// A scan task: the scan as one PDF (any number of pages) or one image
     /// (JPEG, PNG, or a multi-page TIFF).
     Scan(Vec<u8>),
+    /// A scan task finished with several files in order (PDFs and JPEG or
+    /// PNG photos, one per page), combined into one PDF; a single PDF (or
+    /// TIFF) is kept as it is. See [`courrier_documents::images`].
+    ScanFiles(Vec<ScanFile>),
     /// A forward (or the paper original of a letter): the carrier's retail
     /// price, the mail center's markup in basis points (at most the cap,
     /// 1.5 × retail), and the tracking number if any.
@@ -49,6 +54,45 @@ pub enum Completion {
     Shelved,
     /// A local delivery: handed over at the customer's door.
     Delivered,
+}
+
+/// One file of a scan upload, in the clerk's order, with the name the
+/// device gave it (for error messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The scan of several files as one document: a lone PDF or TIFF as it is,
+/// anything else combined into one PDF. A file that is not a PDF, JPEG or
+/// PNG, or sizes beyond the limits, refuse the whole scan, naming the file.
+async fn scan_from_files(files: Vec<ScanFile>) -> Result<Vec<u8>> {
+    if let [only] = files.as_slice()
+        && (scan_kind(&only.bytes).is_ok_and(|(t, _)| t == "application/pdf" || t == "image/tiff"))
+        && only.bytes.len() <= ScanLimits::default().max_file_bytes
+    {
+        return Ok(files
+            .into_iter()
+            .next()
+            .map(|f| f.bytes)
+            .unwrap_or_default());
+    }
+    let combined = tokio::task::spawn_blocking(move || {
+        let parts: Vec<ScanPart<'_>> = files
+            .iter()
+            .map(|f| ScanPart {
+                name: &f.name,
+                bytes: &f.bytes,
+            })
+            .collect();
+        combine_scan(&parts, &ScanLimits::default())
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("combining a scan: {e}")))?;
+    combined
+        .map(|c| c.pdf)
+        .map_err(|f| invalid("file", f.code, f.message))
 }
 
 /// A scan upload checked: its content type and page count.
@@ -119,6 +163,18 @@ impl App {
             .await
     }
 
+    /// Finishes a scan task with several files in order: see
+    /// [`Completion::ScanFiles`].
+    pub async fn complete_scan_task_files(
+        &self,
+        actor: &Actor,
+        task: TaskId,
+        files: Vec<ScanFile>,
+    ) -> Result<TaskRecord> {
+        self.complete_task(actor, task, Completion::ScanFiles(files))
+            .await
+    }
+
     /// Completes an open task of one of the actor's locations
     /// (`mailcenter.operate`). The completion must fit the task
     /// (`mail.completion_mismatch`); a task done already is
@@ -154,6 +210,12 @@ impl App {
             description,
         };
         let step = |event: ItemEvent| -> Result<_> { Ok(transition(item.state, event)?) };
+        let completion = match completion {
+            Completion::ScanFiles(files) if task.action == ActionKind::Scan => {
+                Completion::Scan(scan_from_files(files).await?)
+            }
+            other => other,
+        };
         let mut stored_scan: Option<uuid::Uuid> = None;
         let done = match (task.action, completion) {
             (ActionKind::Scan, Completion::Scan(bytes)) => {

@@ -11,7 +11,6 @@
 //! (`queued`, `running` with pages done of total, `done`, `failed` with the
 //! reason), and the text is indexed in the same statement that stores it.
 
-use crate::letters::carrier_site;
 use crate::ocr::{OcrConfig, OcrEngine, OcrError};
 use crate::{App, AppError, Result};
 use courrier_domain::audit::AuditEvent;
@@ -144,11 +143,16 @@ impl App {
     /// One upkeep run: activations, then shred tasks for originals past
     /// retention. Returns how many of each; a full batch means more may be
     /// due.
+    /// Sign-ups are kept up too (plan periods, reminders:
+    /// [`App::signup_upkeep`]); their counts are logged.
     pub async fn mailbox_upkeep(&self, now: Timestamp) -> Result<(usize, usize)> {
-        Ok((
-            self.activate_due_mailboxes(now).await?,
-            self.shred_expired_originals(now).await?,
-        ))
+        let activated = self.activate_due_mailboxes(now).await?;
+        let shred = self.shred_expired_originals(now).await?;
+        let (billed, reminded) = self.signup_upkeep(now).await?;
+        if billed + reminded > 0 {
+            tracing::info!(billed, reminded, "sign-up upkeep");
+        }
+        Ok((activated, shred))
     }
 
     /// Activates verified mailboxes whose activation date has come in their
@@ -169,7 +173,7 @@ impl App {
         {
             let scope = OrgScope::system(mailbox.org, "system:activation");
             let org = self.store.org(mailbox.org).await?;
-            let (_, tz, _) = carrier_site(&Country::parse(&org.country)?)?;
+            let (_, tz, _) = self.carrier_site(&Country::parse(&org.country)?).await?;
             let date = mailbox
                 .activation_date
                 .parse()

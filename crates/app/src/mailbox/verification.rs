@@ -12,7 +12,7 @@
 //! typed.
 
 use super::{clean_address, invalid};
-use crate::letters::{LetterInput, carrier_site};
+use crate::letters::LetterInput;
 use crate::{App, AppError, Result};
 use courrier_documents::{CountryCode, PostalAddress};
 use courrier_domain::audit::AuditEvent;
@@ -49,7 +49,7 @@ impl App {
         self.require_kind(actor, OrgKind::Customer)?;
         let org = self.store.org(scope.org()).await?;
         let (address, country) = postal_address(&org, address)?;
-        let (_, tz, _) = carrier_site(&Country::parse(&org.country)?)?;
+        let (_, tz, _) = self.carrier_site(&Country::parse(&org.country)?).await?;
         let rules = VerificationRules::DEFAULT;
         check_activation_date(org.created_at, activation_date, &tz, &rules)?;
         let existing = self.store.list_mailboxes(&scope).await?;
@@ -117,9 +117,11 @@ impl App {
         after.challenge = Some(challenge);
         let event = match &outcome {
             Ok(()) => {
-                let (_, tz, _) = carrier_site(&Country::parse(
-                    &self.store.org(scope.org()).await?.country,
-                )?)?;
+                let (_, tz, _) = self
+                    .carrier_site(&Country::parse(
+                        &self.store.org(scope.org()).await?.country,
+                    )?)
+                    .await?;
                 let date: Date = current
                     .activation_date
                     .parse()
@@ -270,7 +272,9 @@ impl App {
         mailbox: MailboxId,
     ) -> Result<LetterId> {
         let platform = self.platform_org().await?;
-        let (_, tz, _) = carrier_site(&Country::parse(&platform.country)?)?;
+        let (_, tz, _) = self
+            .carrier_site(&Country::parse(&platform.country)?)
+            .await?;
         let expiry = jiff::Timestamp::from_millisecond(expires.millis())
             .map(|t| tz.to_datetime(t).date().strftime("%d.%m.%Y").to_string())
             .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -26,4 +26,7 @@ pub use envelope::{
 };
 pub use lifecycle::{LetterEvent, LetterStatus, is_billable, reached_production, transition};
 pub use postage::{Postage, Product, Registered, check_route};
-pub use tariff::{Quote, ServiceFees, TariffTable, WeightStep, quote, vat_of, vat_rate_bp};
+pub use tariff::{
+    Quote, ServiceFees, TariffTable, WeightStep, parse_price, parse_vat_percent, quote, vat_of,
+    vat_rate_bp,
+};

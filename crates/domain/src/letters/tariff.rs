@@ -7,8 +7,11 @@
 //!
 //! The seed tables ([`TariffTable::swiss_post`], [`TariffTable::bpost`],
 //! [`TariffTable::la_poste`]) carry plausible 2026 public prices. They are
-//! editable defaults for demos and tests, **not** authoritative tariffs: a
-//! platform admin enters the contract prices of the real carrier.
+//! starting values, **not** authoritative tariffs: the store writes them once
+//! into its tariff table, where a platform admin enters the contract prices
+//! of the real carrier ([`TariffTable::revised`]); prices are read from
+//! there, never from the seeds. [`parse_price`] and [`parse_vat_percent`]
+//! read what the admin types, exactly.
 
 use super::delivery::{Zone, zone_of};
 use super::postage::check_route;
@@ -20,6 +23,8 @@ use crate::{Currency, Invalid, Money};
 const MAX_PRICE_MINOR: i64 = 100_000_000;
 /// 100 % in basis points.
 const FULL_RATE_BP: u32 = 10_000;
+/// The longest carrier name a revised table takes.
+const MAX_CARRIER_CHARS: usize = 80;
 
 /// VAT rate in basis points (810 = 8.1 %) of the countries with a seed
 /// carrier, plus Germany. Standard rates; a platform admin may override.
@@ -31,6 +36,66 @@ pub fn vat_rate_bp(country: &Country) -> Option<u32> {
         Country::DE => Some(1900),
         _ => None,
     }
+}
+
+/// Reads a decimal written with at most two decimals (`1.20`, `1,2`, `7`,
+/// `.5`) as hundredths, exactly, without floats; `None` for anything else
+/// (a sign, a third decimal, blanks inside, thousands separators).
+fn hundredths(raw: &str) -> Option<i64> {
+    let text = raw.trim();
+    let (whole, frac) = text.split_once(['.', ',']).unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && frac.is_empty())
+        || !digits(whole)
+        || !digits(frac)
+        || frac.len() > 2
+        || whole.len() > 15
+    {
+        return None;
+    }
+    let units: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let cents: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().ok()? * 10,
+        _ => frac.parse().ok()?,
+    };
+    units.checked_mul(100)?.checked_add(cents)
+}
+
+/// A price typed in major units (`1.20` CHF) as minor units (120), exactly.
+/// Tariff currencies (CHF, EUR) have two decimals. The range is
+/// [`TariffTable::new`]'s to check.
+pub fn parse_price(field: &'static str, raw: &str) -> Result<i64, Invalid> {
+    hundredths(raw).ok_or_else(|| {
+        Invalid::new(
+            field,
+            "tariff.amount_invalid",
+            format!(
+                "'{}' is not an amount such as 1.20 (at most two decimals, no sign)",
+                raw.trim()
+            ),
+        )
+    })
+}
+
+/// A VAT rate typed in percent (`8.1`) as basis points (810), exactly.
+pub fn parse_vat_percent(raw: &str) -> Result<u32, Invalid> {
+    hundredths(raw)
+        .and_then(|bp| u32::try_from(bp).ok())
+        .ok_or_else(|| {
+            Invalid::new(
+                "vat_rate",
+                "tariff.vat_invalid",
+                format!(
+                    "'{}' is not a VAT rate in percent such as 8.1 (at most two decimals)",
+                    raw.trim()
+                ),
+            )
+        })
 }
 
 /// Postage for letters up to `up_to_grams`, in the table's minor units.
@@ -46,7 +111,13 @@ pub struct WeightStep {
 }
 
 impl WeightStep {
-    const fn new(up_to_grams: u32, priority: i64, standard: i64, europe: i64, world: i64) -> Self {
+    pub const fn new(
+        up_to_grams: u32,
+        priority: i64,
+        standard: i64,
+        europe: i64,
+        world: i64,
+    ) -> Self {
         Self {
             up_to_grams,
             priority,
@@ -204,6 +275,38 @@ impl TariffTable {
     /// The lightest step that takes `weight_grams`.
     pub fn step_for(&self, weight_grams: u32) -> Option<&WeightStep> {
         self.steps.iter().find(|s| weight_grams <= s.up_to_grams)
+    }
+
+    /// The same carrier with new prices: its country and currency stay, the
+    /// rest goes through the checks of [`TariffTable::new`]. The carrier's
+    /// name must be 1 to 80 characters once trimmed.
+    pub fn revised(
+        &self,
+        carrier: &str,
+        steps: Vec<WeightStep>,
+        fees: ServiceFees,
+        vat_rate_bp: u32,
+    ) -> Result<TariffTable, Invalid> {
+        let carrier = carrier.trim();
+        if carrier.is_empty() || carrier.chars().count() > MAX_CARRIER_CHARS {
+            return Err(bad(
+                "carrier",
+                format!("the carrier's name must be 1 to {MAX_CARRIER_CHARS} characters"),
+            ));
+        }
+        TariffTable::new(
+            carrier,
+            self.country,
+            self.currency,
+            steps,
+            fees,
+            vat_rate_bp,
+        )
+    }
+
+    /// Every seed table: what a new installation starts with.
+    pub fn seeds() -> [TariffTable; 3] {
+        [Self::swiss_post(), Self::bpost(), Self::la_poste()]
     }
 
     /// The seed table of the carrier of `country`, if there is one.
@@ -650,6 +753,60 @@ mod tests {
         assert_eq!(
             mk(vec![step(20)], SWISS_POST_FEES, 10_001),
             Err(("vat_rate", "tariff.invalid"))
+        );
+    }
+
+    #[test]
+    fn prices_and_rates_are_read_exactly() {
+        let p = |s| parse_price("fees", s).map_err(|e| e.code);
+        assert_eq!(p("1.20"), Ok(120));
+        assert_eq!(p(" 1,2 "), Ok(120));
+        assert_eq!(p("7"), Ok(700));
+        assert_eq!(p(".05"), Ok(5));
+        assert_eq!(p("0.1"), Ok(10));
+        assert_eq!(p("1000000.00"), Ok(100_000_000));
+        for bad in [
+            "", " ", ".", "-1", "+1", "1.234", "1.2.3", "1 000", "1'000", "abc", "1e3", "0x10",
+        ] {
+            assert_eq!(p(bad), Err("tariff.amount_invalid"), "{bad:?}");
+        }
+        assert_eq!(p("9999999999999999"), Err("tariff.amount_invalid"));
+        let err = parse_price("fees", "1.234").unwrap_err();
+        assert_eq!(err.field, "fees");
+        assert!(err.message.contains("1.234"), "{}", err.message);
+
+        assert_eq!(parse_vat_percent("8.1"), Ok(810));
+        assert_eq!(parse_vat_percent("21"), Ok(2100));
+        assert_eq!(parse_vat_percent("7,75"), Ok(775));
+        assert_eq!(parse_vat_percent("0"), Ok(0));
+        assert_eq!(
+            parse_vat_percent("8.125").map_err(|e| (e.field, e.code)),
+            Err(("vat_rate", "tariff.vat_invalid"))
+        );
+        assert!(parse_vat_percent("-8").is_err());
+    }
+
+    #[test]
+    fn revised_keeps_country_and_currency() {
+        let t = TariffTable::swiss_post();
+        let mut steps = t.steps().to_vec();
+        steps[0].priority = 150;
+        let r = t.revised("  Swiss Post AG ", steps, t.fees(), 770).unwrap();
+        assert_eq!(r.carrier(), "Swiss Post AG");
+        assert_eq!((r.country(), r.currency()), (Country::CH, Currency::CHF));
+        assert_eq!(r.steps()[0].priority, 150);
+        assert_eq!(r.vat_rate_bp(), 770);
+        let err = t
+            .revised(" ", t.steps().to_vec(), t.fees(), 810)
+            .unwrap_err();
+        assert_eq!((err.field, err.code), ("carrier", "tariff.invalid"));
+        let err = t
+            .revised("Swiss Post", Vec::new(), t.fees(), 810)
+            .unwrap_err();
+        assert_eq!((err.field, err.code), ("steps", "tariff.invalid"));
+        assert_eq!(
+            TariffTable::seeds().map(|s| s.country()),
+            [Country::CH, Country::BE, Country::FR]
         );
     }
 

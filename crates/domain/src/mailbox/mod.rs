@@ -24,6 +24,7 @@ pub mod actions;
 pub mod item;
 pub mod retention;
 pub mod rules;
+pub mod signup;
 pub mod sla;
 pub mod verification;
 
@@ -37,6 +38,9 @@ pub use item::{
 };
 pub use retention::{RetentionPolicy, original_shred_due};
 pub use rules::{Condition, Rule, SenderPattern, first_matching, first_matching_rule};
+pub use signup::{
+    DocumentSide, IdentityDocumentKind, Plan, check_identity_document, parse_price, reminder_due,
+};
 pub use sla::{SlaRules, deadline, is_overdue};
 pub use verification::{
     CodeChallenge, CodeDigest, CustomerReview, MailboxEvent, MailboxState, ReviewEvent, ReviewNote,

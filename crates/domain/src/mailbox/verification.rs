@@ -512,6 +512,9 @@ pub fn mailbox_transition(
 /// Where a customer's identity documents are in the review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CustomerReview {
+    /// Added by the customer, documents still being uploaded: nobody
+    /// reviews it until the customer submits.
+    Draft,
     /// The customer submitted (or resubmitted) documents.
     Submitted,
     /// The platform team checked them; the mail center decides.
@@ -524,7 +527,8 @@ pub enum CustomerReview {
 }
 
 impl CustomerReview {
-    pub const ALL: [CustomerReview; 5] = [
+    pub const ALL: [CustomerReview; 6] = [
+        CustomerReview::Draft,
         CustomerReview::Submitted,
         CustomerReview::PreApproved,
         CustomerReview::Approved,
@@ -534,6 +538,7 @@ impl CustomerReview {
 
     pub const fn as_str(self) -> &'static str {
         match self {
+            CustomerReview::Draft => "draft",
             CustomerReview::Submitted => "submitted",
             CustomerReview::PreApproved => "pre_approved",
             CustomerReview::Approved => "approved",
@@ -601,6 +606,8 @@ impl fmt::Display for ReviewParty {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReviewEvent {
+    /// The customer submits a draft with its documents.
+    Submit,
     /// The customer uploads new or corrected documents.
     Resubmit,
     PreApprove,
@@ -610,7 +617,8 @@ pub enum ReviewEvent {
 }
 
 impl ReviewEvent {
-    pub const ALL: [ReviewEvent; 5] = [
+    pub const ALL: [ReviewEvent; 6] = [
+        ReviewEvent::Submit,
         ReviewEvent::Resubmit,
         ReviewEvent::PreApprove,
         ReviewEvent::Approve,
@@ -620,6 +628,7 @@ impl ReviewEvent {
 
     pub const fn as_str(self) -> &'static str {
         match self {
+            ReviewEvent::Submit => "submit",
             ReviewEvent::Resubmit => "resubmit",
             ReviewEvent::PreApprove => "pre_approve",
             ReviewEvent::Approve => "approve",
@@ -628,10 +637,10 @@ impl ReviewEvent {
         }
     }
 
-    /// A staff decision, which needs a note; a customer's resubmission does
-    /// not.
+    /// A staff decision, which needs a note; a customer's submission or
+    /// resubmission does not.
     pub const fn needs_note(self) -> bool {
-        !matches!(self, ReviewEvent::Resubmit)
+        !matches!(self, ReviewEvent::Submit | ReviewEvent::Resubmit)
     }
 }
 
@@ -681,6 +690,7 @@ fn note_missing() -> Invalid {
 ///
 /// | from | event | by | to |
 /// |---|---|---|---|
+/// | draft | submit | customer | submitted |
 /// | submitted, pre-approved, sent back | resubmit | customer | submitted |
 /// | submitted, sent back | pre-approve | platform | pre-approved |
 /// | submitted, sent back | reject | platform | rejected |
@@ -700,6 +710,7 @@ pub fn review_transition(
     use ReviewEvent as E;
     use ReviewParty as P;
     let (party, to) = match (from, event) {
+        (R::Draft, E::Submit) => (P::Customer, R::Submitted),
         (R::Submitted | R::PreApproved | R::SentBack, E::Resubmit) => (P::Customer, R::Submitted),
         (R::Submitted | R::SentBack, E::PreApprove) => (P::Platform, R::PreApproved),
         (R::Submitted | R::SentBack, E::Reject) => (P::Platform, R::Rejected),
@@ -1085,6 +1096,7 @@ mod tests {
         use ReviewParty as P;
         let note = ReviewNote::parse("checked the passport").unwrap();
         let table: &[(R, E, P, R)] = &[
+            (R::Draft, E::Submit, P::Customer, R::Submitted),
             (R::Submitted, E::Resubmit, P::Customer, R::Submitted),
             (R::PreApproved, E::Resubmit, P::Customer, R::Submitted),
             (R::SentBack, E::Resubmit, P::Customer, R::Submitted),
@@ -1133,6 +1145,10 @@ mod tests {
         }
         assert_eq!(
             review_transition(R::SentBack, E::Resubmit, P::Customer, None).unwrap(),
+            R::Submitted
+        );
+        assert_eq!(
+            review_transition(R::Draft, E::Submit, P::Customer, None).unwrap(),
             R::Submitted
         );
         assert!(R::Approved.is_final() && R::Rejected.is_final());

@@ -2,11 +2,11 @@
 
 use super::*;
 use courrier_domain::letters::{
-    Colour, Country, Envelope, LetterStatus, Paper, Product, Registered, Sides,
+    BackgroundScope, Colour, Country, Envelope, LetterStatus, Paper, Product, Registered, Sides,
 };
 use courrier_domain::{LetterId, RunId};
 use courrier_store::{
-    LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord, RunKind, RunRecord,
+    LetterAttachment, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord, RunKind, RunRecord,
     RunState,
 };
 
@@ -21,6 +21,8 @@ fn letter(name: &str, reference: &str, created: i64) -> LetterRecord {
         document: None,
         pages: 2,
         sheets: 2,
+        background: None,
+        attachments: Vec::new(),
         envelope: Envelope::C5,
         colour: Colour::BlackWhite,
         sides: Sides::Simplex,
@@ -257,6 +259,71 @@ conformance!(letters_list_filters_and_pages, |store: Store| async move {
             what: "cursor.invalid"
         })
     ));
+});
+
+conformance!(letters_composition_roundtrip, |store: Store| async move {
+    let (org, a) = new_org(&store, "Sender").await;
+    // A plain letter: no background, no attachments.
+    let plain = letter("Plain", "P-1", 10);
+    store.create_letter(&a, &plain, at(10)).await.unwrap();
+    let back = store.letter(&a, plain.id).await.unwrap();
+    assert_eq!(back.background, None);
+    assert!(back.attachments.is_empty());
+
+    let mut l = letter("Composed", "C-1", 11);
+    l.background = Some(BackgroundScope::AllPages);
+    l.attachments = vec![
+        LetterAttachment {
+            name: "reply coupon.pdf".into(),
+            pages: 1,
+        },
+        LetterAttachment {
+            name: "flyer\nautumn.pdf".into(),
+            pages: 2,
+        },
+    ];
+    store.create_letter(&a, &l, at(11)).await.unwrap();
+    let back = store.letter(&a, l.id).await.unwrap();
+    assert_eq!(back.background, Some(BackgroundScope::AllPages));
+    assert_eq!(back.attachments.len(), 2);
+    assert_eq!(back.attachments[0], l.attachments[0]);
+    // A line break in a name cannot split the list.
+    assert_eq!(back.attachments[1].name, "flyer autumn.pdf");
+    assert_eq!(back.attachments[1].pages, 2);
+    let listed = store
+        .list_letters(&a, &LetterFilter::default(), None, 10)
+        .await
+        .unwrap();
+    let found = listed.items.iter().find(|x| x.id == l.id).unwrap();
+    assert_eq!(found.background, Some(BackgroundScope::AllPages));
+
+    // A draft composed anew: first page only, one attachment, a new document.
+    l.background = Some(BackgroundScope::FirstPage);
+    l.attachments.truncate(1);
+    let document = uuid::Uuid::new_v4();
+    let doc = DocumentRecord {
+        id: document,
+        org,
+        blob_key: format!("{org}/composed"),
+        content_type: "application/pdf".into(),
+        size_bytes: 10,
+        wrapped_key: Some(vec![1, 2, 3]),
+        created_at: at(12),
+        destroyed_at: None,
+    };
+    store.create_document(&a, &doc, at(12)).await.unwrap();
+    l.document = Some(document);
+    store.update_draft_letter(&a, &l, at(12)).await.unwrap();
+    let back = store.letter(&a, l.id).await.unwrap();
+    assert_eq!(back.background, Some(BackgroundScope::FirstPage));
+    assert_eq!(back.attachments, l.attachments);
+    assert_eq!(back.document, Some(document));
+    l.background = None;
+    l.attachments.clear();
+    store.update_draft_letter(&a, &l, at(13)).await.unwrap();
+    let back = store.letter(&a, l.id).await.unwrap();
+    assert_eq!(back.background, None);
+    assert!(back.attachments.is_empty());
 });
 
 conformance!(

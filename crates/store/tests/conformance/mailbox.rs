@@ -1436,3 +1436,166 @@ conformance!(
         }
     }
 );
+
+conformance!(
+    mailbox_search_ranks_and_pages_like_one_statement,
+    |store: Store| async move {
+        // Search runs in two steps (the page's ids by relevance, then those
+        // rows with their snippets) and, on SQLite, reads only the FTS5
+        // doclists between the organisation's smallest and largest rid. The
+        // answer must be what one statement gave: every match, by relevance
+        // then newest first, 50 a page. Texts all have 12 words, so the
+        // relevance of "facture" grows with how often it occurs (bm25 and
+        // ts_rank agree there) and equal counts fall back to newest first.
+        let (org, scope, mb, mc, location) = setup(&store).await;
+        let (other_org, other_scope) = new_org(&store, "Other").await;
+        let other_mb = mailbox(other_org, None, &["Other SA", "1000 Lausanne"]);
+        store
+            .create_mailbox(&other_scope, &other_mb, at(1))
+            .await
+            .unwrap();
+        let text = |count: usize, phrase: bool| {
+            let mut words = vec!["facture"; count];
+            words.resize(8, "lettre");
+            words.extend(if phrase {
+                ["payable", "dans", "30", "jours"]
+            } else {
+                ["jours", "30", "dans", "payable"]
+            });
+            words.join(" ")
+        };
+        // (id, occurrences of "facture", received second, has the phrase, scanned)
+        let mut ours: Vec<(MailItemId, usize, i64, bool, bool)> = Vec::new();
+        for n in 0..130i64 {
+            // The other customer's items, with the same words, in between.
+            if n % 3 == 0 {
+                let theirs = item(other_org, other_mb.id, location, "Swisscom AG", 1000 + 2 * n);
+                store
+                    .insert_item(&mc, &theirs, "received", "", at(10))
+                    .await
+                    .unwrap();
+                store
+                    .set_ocr_text(theirs.id, &text(4, true), 1, at(11))
+                    .await
+                    .unwrap();
+            }
+            let count = usize::try_from(n * 7 % 4 + 1).unwrap();
+            let phrase = n % 5 != 0;
+            let scanned = n % 2 == 0;
+            let secs = 1001 + 2 * n;
+            let mut it = item(org, mb.id, location, "Swisscom AG", secs);
+            if scanned {
+                it.state = ItemState::Scanned;
+            }
+            store
+                .insert_item(&mc, &it, "received", "", at(10))
+                .await
+                .unwrap();
+            store
+                .set_ocr_text(it.id, &text(count, phrase), 1, at(11))
+                .await
+                .unwrap();
+            ours.push((it.id, count, secs, phrase, scanned));
+        }
+        let all_pages = |q: &'static str, f: ItemFilter| {
+            let store = store.clone();
+            let scope = scope.clone();
+            async move {
+                let mut hits = Vec::new();
+                let mut cursors = Vec::new();
+                let mut cursor: Option<String> = None;
+                loop {
+                    let page = store
+                        .search_items(&scope, &SearchQuery::parse(q), &f, cursor.as_deref(), 50)
+                        .await
+                        .unwrap();
+                    hits.extend(page.items);
+                    cursors.push(page.next_cursor.clone());
+                    match page.next_cursor {
+                        Some(c) => cursor = Some(c),
+                        None => break,
+                    }
+                }
+                (hits, cursors)
+            }
+        };
+        let ids = |hits: &[courrier_store::SearchHit]| -> Vec<MailItemId> {
+            hits.iter().map(|h| h.item.id).collect()
+        };
+        // A word: all 130, most occurrences first, then newest first.
+        let mut want = ours.clone();
+        want.sort_by_key(|(_, count, secs, _, _)| (std::cmp::Reverse(*count), std::cmp::Reverse(*secs)));
+        let (hits, cursors) = all_pages("Facture", ItemFilter::default()).await;
+        assert_eq!(
+            ids(&hits),
+            want.iter().map(|w| w.0).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            cursors,
+            [Some("o:50".to_string()), Some("o:100".to_string()), None]
+        );
+        // Each hit is the stored item, with "facture" highlighted in its snippet.
+        for h in &hits {
+            assert_eq!(h.item, store.item(&scope, h.item.id).await.unwrap());
+            let marked: Vec<String> = h
+                .snippet
+                .iter()
+                .filter(|s| s.highlighted)
+                .map(|s| s.text.to_lowercase())
+                .collect();
+            assert!(!marked.is_empty() && marked.iter().all(|m| m == "facture"), "{marked:?}");
+        }
+        // With a period: only its items, same order.
+        let period = ItemFilter {
+            received_from: Some(at(1041)),
+            received_before: Some(at(1161)),
+            ..ItemFilter::default()
+        };
+        let (hits, _) = all_pages("facture", period).await;
+        let in_period: Vec<MailItemId> = want
+            .iter()
+            .filter(|w| (1041..1161).contains(&w.2))
+            .map(|w| w.0)
+            .collect();
+        assert_eq!(in_period.len(), 60);
+        assert_eq!(ids(&hits), in_period);
+        // A phrase with a state filter: equal relevance, so newest first.
+        let scanned = ItemFilter {
+            state: Some(ItemState::Scanned),
+            ..ItemFilter::default()
+        };
+        let (hits, cursors) = all_pages("\"payable dans 30 jours\"", scanned).await;
+        let mut want_phrase: Vec<(MailItemId, i64)> = ours
+            .iter()
+            .filter(|w| w.3 && w.4)
+            .map(|w| (w.0, w.2))
+            .collect();
+        want_phrase.sort_by_key(|w| std::cmp::Reverse(w.1));
+        assert_eq!(want_phrase.len(), 52);
+        assert_eq!(
+            ids(&hits),
+            want_phrase.iter().map(|w| w.0).collect::<Vec<_>>()
+        );
+        assert_eq!(cursors, [Some("o:50".to_string()), None]);
+        // A period holding none of ours (only the other customer's): nothing.
+        let none = ItemFilter {
+            received_from: Some(at(1)),
+            received_before: Some(at(1001)),
+            ..ItemFilter::default()
+        };
+        assert!(all_pages("facture", none).await.0.is_empty());
+        // The other customer finds only its own 44.
+        let theirs = store
+            .search_items(
+                &other_scope,
+                &SearchQuery::parse("\"payable dans 30 jours\" facture"),
+                &ItemFilter::default(),
+                None,
+                100,
+            )
+            .await
+            .unwrap();
+        assert_eq!(theirs.items.len(), 44);
+        assert!(theirs.items.iter().all(|h| h.item.org == Some(other_org)));
+    }
+);

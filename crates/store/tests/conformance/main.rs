@@ -2248,3 +2248,12 @@ mod mailbox;
 
 // Report schedules, reports and the letters of a period.
 mod reports;
+
+// Carrier tariffs: seeds, versioned saves, history.
+mod tariffs;
+
+// Received versus inserted at the counter, and the daily digest of new mail.
+mod intake_counts;
+
+// Sign-ups at a location: plans, identity documents, e-mails and reminders, plan billing.
+mod signup;

@@ -70,6 +70,8 @@ fn letter(name: &str, status: LetterStatus, submitted: Option<i64>) -> LetterRec
         document: None,
         pages: 1,
         sheets: 1,
+        background: None,
+        attachments: Vec::new(),
         envelope: Envelope::C5,
         colour: Colour::BlackWhite,
         sides: Sides::Simplex,

@@ -1,7 +1,7 @@
 //! The OpenAPI document and a self-contained reference page that renders it
 //! (no script or style from outside the binary).
 
-use super::{keys, letters, mailbox, orgs, reports, runs, users, webhooks};
+use super::{keys, letters, mailbox, orgs, reports, runs, tariffs, users, webhooks};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,6 +22,8 @@ use utoipa::{Modify, OpenApi};
         reports::list_schedules, reports::create_schedule, reports::disable_schedule,
         reports::list_reports, reports::create_report, reports::get_report,
         mailbox::list_mail, mailbox::get_mail, mailbox::request_actions, mailbox::deliver,
+        mailbox::complete_scan,
+        tariffs::list_tariffs, tariffs::get_tariff, tariffs::put_tariff,
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -96,6 +98,8 @@ mod tests {
             "/api/v1/mail/{id}",
             "/api/v1/mail/actions",
             "/api/v1/deliveries",
+            "/api/v1/tariffs",
+            "/api/v1/tariffs/{country}",
         ] {
             assert!(json["paths"][path].is_object(), "missing {path}");
         }

@@ -8,12 +8,15 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorItem};
 use crate::upload::{is_multipart, parse_multipart, read_request};
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use courrier_app::AppError;
-use courrier_app::letters::{LetterInput, PreparedLetter};
-use courrier_domain::letters::{Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides};
+use courrier_app::letters::{AttachmentInput, BackgroundInput, LetterInput, PreparedLetter};
+use courrier_domain::letters::{
+    BackgroundScope, Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides,
+};
 use courrier_domain::{Invalid, LetterId, Money, Timestamp};
 use courrier_store::{LetterEventRecord, LetterFilter, LetterRecord};
 use serde::{Deserialize, Serialize};
@@ -91,6 +94,14 @@ impl From<LetterEventRecord> for EventOut {
     }
 }
 
+/// A printed attachment of a letter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentOut {
+    /// The file name it was uploaded with.
+    pub name: String,
+    pub pages: i32,
+}
+
 /// A problem that does not block a letter (a font not embedded, …).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WarningOut {
@@ -118,8 +129,14 @@ pub struct LetterOut {
     pub reference: String,
     pub recipient: RecipientOut,
     pub options: OptionsOut,
+    /// The letter's own pages (attachments not counted).
     pub pages: i32,
+    /// Sheets in the envelope, attachments included.
     pub sheets: i32,
+    /// Pages the letterhead is laid under: `first_page`, `all_pages`, or null.
+    pub background: Option<String>,
+    /// Printed attachments after the letter, in order.
+    pub attachments: Vec<AttachmentOut>,
     pub weight_grams: i32,
     pub price: PriceOut,
     /// ISO date (`YYYY-MM-DD`) the letter is handed to the carrier.
@@ -164,6 +181,15 @@ impl From<LetterRecord> for LetterOut {
             },
             pages: l.pages,
             sheets: l.sheets,
+            background: l.background.map(|b| b.as_str().to_string()),
+            attachments: l
+                .attachments
+                .into_iter()
+                .map(|a| AttachmentOut {
+                    name: a.name,
+                    pages: a.pages,
+                })
+                .collect(),
             weight_grams: l.weight_grams,
             price: PriceOut {
                 net: MoneyOut::new(l.price_net, l.currency),
@@ -198,6 +224,10 @@ pub struct QuoteOut {
     pub weight_grams: i32,
     pub pages: i32,
     pub sheets: i32,
+    /// Pages the letterhead is laid under: `first_page`, `all_pages`, or null.
+    pub background: Option<String>,
+    /// Printed attachments after the letter, in order.
+    pub attachments: Vec<AttachmentOut>,
     pub posting_date: Option<String>,
     pub expected_delivery: Option<String>,
     /// The recipient as it will be printed.
@@ -217,6 +247,8 @@ impl From<PreparedLetter> for QuoteOut {
             weight_grams: l.weight_grams,
             pages: l.pages,
             sheets: l.sheets,
+            background: l.background,
+            attachments: l.attachments,
             posting_date: l.posting_date,
             expected_delivery: l.expected_delivery,
             recipient: l.recipient,
@@ -252,6 +284,118 @@ pub struct LetterOptions {
     pub return_address: Option<String>,
     /// Submit at once (create only): accepted, or awaiting approval.
     pub submit: Option<String>,
+    /// With a `background` part (multipart only): lay the letterhead under
+    /// the `first` page (default) or `all` pages.
+    pub background_scope: Option<String>,
+}
+
+/// A letter upload as `multipart/form-data`: the letter, its letterhead and
+/// attachments as file parts, the options ([`LetterOptions`]) as text parts.
+/// Only its schema is used: the form itself is read part by part.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct LetterUploadForm {
+    /// The letter PDF (A4 portrait).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// A letterhead PDF (A4 portrait; its page 1 is used) laid under the
+    /// letter's pages given by `background_scope`.
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub background: Option<Vec<u8>>,
+    /// Printed attachments (A4 portrait PDFs), repeat the part for each;
+    /// appended in order, the first on a fresh sheet (a blank page is
+    /// inserted after an odd duplex letter). At most 10.
+    #[schema(value_type = Vec<String>)]
+    pub attachment: Vec<Vec<u8>>,
+    #[serde(flatten)]
+    pub options: LetterOptions,
+}
+
+/// `first` / `first_page` or `all` / `all_pages`.
+fn parse_background_scope(raw: &str) -> Result<BackgroundScope, Invalid> {
+    match raw.trim() {
+        "first" | "first_page" => Ok(BackgroundScope::FirstPage),
+        "all" | "all_pages" => Ok(BackgroundScope::AllPages),
+        other => Err(Invalid::new(
+            "background_scope",
+            "letter.background_scope_unknown",
+            format!("'{other}' is not first or all"),
+        )),
+    }
+}
+
+/// Reads the options and the letter's other files (a `background` part, any
+/// number of `attachment` parts; empty parts are no file) into a letter
+/// input, reporting every problem at once. A `background_scope` without a
+/// background is refused (`letter.background_missing`).
+pub fn letter_input_with_files(
+    o: &LetterOptions,
+    files: &[(String, Option<String>, Bytes)],
+) -> Result<LetterInput, AppError> {
+    let mut errors = Vec::new();
+    let mut input = match letter_input(o) {
+        Ok(input) => Some(input),
+        Err(AppError::Findings(list)) => {
+            errors.extend(list);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let scope = o
+        .background_scope
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let mut backgrounds = files
+        .iter()
+        .filter(|(name, _, bytes)| name == "background" && !bytes.is_empty());
+    let background = backgrounds.next();
+    if backgrounds.next().is_some() {
+        errors.push(Invalid::new(
+            "background",
+            "letter.background_twice",
+            "send one letterhead PDF at most",
+        ));
+    }
+    let attachments: Vec<AttachmentInput> = files
+        .iter()
+        .filter(|(name, _, bytes)| name == "attachment" && !bytes.is_empty())
+        .map(|(_, file_name, bytes)| AttachmentInput {
+            name: file_name.clone().unwrap_or_default(),
+            pdf: bytes.to_vec(),
+        })
+        .collect();
+    let background = match (background, scope) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            errors.push(Invalid::new(
+                "background_scope",
+                "letter.background_missing",
+                "a background scope was given without a letterhead PDF: send it in a part named 'background', or leave the scope out",
+            ));
+            None
+        }
+        (Some((_, _, bytes)), scope) => {
+            match scope.map_or(Ok(BackgroundScope::FirstPage), parse_background_scope) {
+                Ok(scope) => Some(BackgroundInput {
+                    pdf: bytes.to_vec(),
+                    scope,
+                }),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+    };
+    match (&mut input, errors.is_empty()) {
+        (Some(input), true) => {
+            input.background = background;
+            input.attachments = attachments;
+        }
+        _ => return Err(AppError::Findings(errors)),
+    }
+    input.ok_or(AppError::Findings(errors))
 }
 
 fn truthy(v: Option<&str>) -> bool {
@@ -316,8 +460,15 @@ fn bad_query(e: serde_urlencoded::de::Error) -> ApiError {
     )
 }
 
-/// The PDF and the options of an upload, whichever way it came.
-async fn read_upload(query: Option<String>, req: Request) -> ApiResult<(Vec<u8>, LetterOptions)> {
+/// The files of an upload besides the letter: part name, file name, bytes.
+type ExtraFiles = Vec<(String, Option<String>, Bytes)>;
+
+/// The PDF, the options and the other files (letterhead, attachments) of an
+/// upload, whichever way it came; a raw PDF upload has no other files.
+async fn read_upload(
+    query: Option<String>,
+    req: Request,
+) -> ApiResult<(Vec<u8>, LetterOptions, ExtraFiles)> {
     let mut options: LetterOptions =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(bad_query)?;
     let content_type = req
@@ -345,6 +496,7 @@ async fn read_upload(query: Option<String>, req: Request) -> ApiResult<(Vec<u8>,
         set(&mut options.recipient, "recipient");
         set(&mut options.return_address, "return_address");
         set(&mut options.submit, "submit");
+        set(&mut options.background_scope, "background_scope");
         let file = form.file.filter(|f| !f.is_empty()).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -353,7 +505,7 @@ async fn read_upload(query: Option<String>, req: Request) -> ApiResult<(Vec<u8>,
             )
             .with_field("file")
         })?;
-        return Ok((file.to_vec(), options));
+        return Ok((file.to_vec(), options, form.extra_files));
     }
     let is_pdf = content_type.starts_with("application/pdf")
         || content_type.starts_with("application/octet-stream");
@@ -372,7 +524,7 @@ async fn read_upload(query: Option<String>, req: Request) -> ApiResult<(Vec<u8>,
         )
         .with_field("file"));
     }
-    Ok((body.to_vec(), options))
+    Ok((body.to_vec(), options, Vec::new()))
 }
 
 /// Upload a letter: checked, priced and stored as a draft (or submitted).
@@ -380,13 +532,19 @@ async fn read_upload(query: Option<String>, req: Request) -> ApiResult<(Vec<u8>,
 /// Send either `multipart/form-data` with the PDF in a `file` part and the
 /// options as other parts, or the PDF itself as `application/pdf` with the
 /// options in the query string (`?envelope=c5&colour=bw&submit=true`).
+/// A multipart upload may add a letterhead in a `background` part (laid
+/// under the `first` or `all` pages, field `background_scope`) and printed
+/// attachments in `attachment` parts (repeatable, appended in order, each
+/// starting on a fresh sheet): they pass the same checks as the letter
+/// (`letter.background_invalid`, `letter.attachment_invalid`), count in the
+/// sheets and the price, and the stored PDF is the composed one.
 /// Every problem is reported at once: 422 with `errors`.
 #[utoipa::path(post, path = "/api/v1/letters", tag = "letters", params(LetterOptions,
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same letter; other body: 409")),
     request_body(content(
         (Vec<u8> = "application/pdf"),
-        (LetterOptions = "multipart/form-data"),
-    ), description = "The PDF (A4, at most 50 MB): raw bytes, or a multipart form with a `file` part"),
+        (LetterUploadForm = "multipart/form-data"),
+    ), description = "The PDF (A4, at most 50 MB): raw bytes, or a multipart form with a `file` part (and optional `background` and `attachment` parts)"),
     responses((status = 201, body = LetterOut), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "Refused, with every problem in `errors`")))]
 pub async fn create_letter(
@@ -395,8 +553,8 @@ pub async fn create_letter(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<LetterOut>)> {
-    let (pdf, options) = read_upload(query, req).await?;
-    let input = letter_input(&options)?;
+    let (pdf, options, files) = read_upload(query, req).await?;
+    let input = letter_input_with_files(&options, &files)?;
     let prepared = st
         .app
         .create_letter(&actor, &pdf, &input, truthy(options.submit.as_deref()))
@@ -408,7 +566,7 @@ pub async fn create_letter(
 #[utoipa::path(post, path = "/api/v1/quotes", tag = "letters", params(LetterOptions),
     request_body(content(
         (Vec<u8> = "application/pdf"),
-        (LetterOptions = "multipart/form-data"),
+        (LetterUploadForm = "multipart/form-data"),
     )),
     responses((status = 200, body = QuoteOut), (status = 422, body = ErrorBody)))]
 pub async fn quote(
@@ -417,8 +575,8 @@ pub async fn quote(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<Json<QuoteOut>> {
-    let (pdf, options) = read_upload(query, req).await?;
-    let input = letter_input(&options)?;
+    let (pdf, options, files) = read_upload(query, req).await?;
+    let input = letter_input_with_files(&options, &files)?;
     let prepared = st.app.quote_letter(&actor, &pdf, &input).await?;
     Ok(Json(prepared.into()))
 }
@@ -587,6 +745,7 @@ pub fn current_options(l: &LetterRecord) -> LetterOptions {
         recipient: None,
         return_address: Some(l.return_address.clone()),
         submit: None,
+        background_scope: None,
     }
 }
 
@@ -761,6 +920,84 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(truthy(Some("true")) && truthy(Some("1")) && !truthy(Some("no")) && !truthy(None));
+    }
+
+    #[test]
+    fn letterhead_and_attachments_are_read_with_their_refusals() {
+        let pdf = Bytes::from_static(b"%PDF-1.7 x");
+        let files = vec![
+            ("background".to_string(), None, pdf.clone()),
+            (
+                "attachment".to_string(),
+                Some("coupon.pdf".into()),
+                pdf.clone(),
+            ),
+            // An empty file input sends an empty part: no file.
+            ("attachment".to_string(), Some(String::new()), Bytes::new()),
+        ];
+        let o = LetterOptions {
+            background_scope: Some("all".into()),
+            ..LetterOptions::default()
+        };
+        let input = letter_input_with_files(&o, &files).unwrap();
+        assert_eq!(
+            input.background.map(|b| b.scope),
+            Some(BackgroundScope::AllPages)
+        );
+        assert_eq!(input.attachments.len(), 1);
+        assert_eq!(input.attachments[0].name, "coupon.pdf");
+        // No scope: the first page.
+        let input = letter_input_with_files(&LetterOptions::default(), &files).unwrap();
+        assert_eq!(
+            input.background.map(|b| b.scope),
+            Some(BackgroundScope::FirstPage)
+        );
+        // A scope without a background, and a bad option, are both reported.
+        let bad = LetterOptions {
+            background_scope: Some("first".into()),
+            envelope: Some("c9".into()),
+            ..LetterOptions::default()
+        };
+        match letter_input_with_files(&bad, &[]) {
+            Err(AppError::Findings(list)) => {
+                assert_eq!(list.len(), 2);
+                assert!(list.iter().any(
+                    |i| i.code == "letter.background_missing" && i.field == "background_scope"
+                ));
+            }
+            other => panic!("{other:?}"),
+        }
+        let unknown = LetterOptions {
+            background_scope: Some("middle".into()),
+            ..LetterOptions::default()
+        };
+        match letter_input_with_files(&unknown, &files) {
+            Err(AppError::Findings(list)) => {
+                assert_eq!(
+                    list.first().map(|i| i.code),
+                    Some("letter.background_scope_unknown")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_openapi_document_names_the_upload_parts() {
+        use utoipa::OpenApi;
+        let doc = serde_json::to_value(crate::api::docs::ApiDoc::openapi()).unwrap();
+        let form = &doc["components"]["schemas"]["LetterUploadForm"];
+        let text = form.to_string();
+        for part in ["\"file\"", "\"background\"", "\"attachment\""] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        let body = doc["paths"]["/api/v1/letters"]["post"]["requestBody"]["content"]
+            ["multipart/form-data"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(body.ends_with("LetterUploadForm"), "{body}");
+        let options = doc["components"]["schemas"]["LetterOptions"].to_string();
+        assert!(options.contains("background_scope"));
     }
 
     #[test]

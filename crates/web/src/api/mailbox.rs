@@ -612,3 +612,51 @@ pub async fn deliver(
     };
     Ok((StatusCode::CREATED, Json(out)))
 }
+
+/// The files of a finished scan, as a multipart form. Only its schema is
+/// used: the form itself is read part by part.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct ScanIn {
+    /// One or more `file` parts in page order: PDFs and JPEG or PNG photos
+    /// (one per page). At most 20 MB each and 50 MB in all.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub file: Vec<Vec<u8>>,
+}
+
+/// Finishes a scan task with its scan (mail center, `mailcenter.operate`).
+///
+/// The files are combined in order into one PDF (a single PDF is kept as it
+/// is), stored encrypted for the customer and recognised (OCR). A file that
+/// is not a PDF, JPEG or PNG refuses the whole upload with
+/// `mail.scan_file_invalid` naming the file; sizes beyond the limits are
+/// `mail.scan_too_large`. After a refusal the task is still open.
+#[utoipa::path(post, path = "/api/v1/center/tasks/{id}/scan", tag = "mailbox",
+    params(("id" = String, Path, description = "The scan task")),
+    request_body(content = ScanIn, content_type = "multipart/form-data"),
+    responses((status = 200, body = TaskOut), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`task.not_open`: done already"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn complete_scan(
+    State(st): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    req: Request,
+) -> ApiResult<Json<TaskOut>> {
+    let task: courrier_domain::TaskId = parse_path_id(&id)?;
+    let (parts, body) = read_request(req).await?;
+    if !is_multipart(&parts) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request.unsupported_media_type",
+            "send the scan as 'multipart/form-data' with one or more 'file' parts",
+        ));
+    }
+    let mut form = crate::upload::parse_scan_multipart(parts, body).await?;
+    let done = st
+        .app
+        .complete_scan_task_files(&actor, task, form.scan_files())
+        .await?;
+    Ok(Json(done.into()))
+}

@@ -11,6 +11,7 @@ pub mod mailbox;
 mod orgs;
 pub mod reports;
 pub mod runs;
+mod tariffs;
 mod users;
 mod webhooks;
 
@@ -87,11 +88,21 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/mail/actions", post(mailbox::request_actions))
         .route("/mail/{id}", get(mailbox::get_mail))
         .route(
+            "/center/tasks/{id}/scan",
+            post(mailbox::complete_scan)
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route(
             "/deliveries",
             post(mailbox::deliver).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
         )
         .route("/audit", get(orgs::audit))
         .route("/orgs", get(orgs::list_orgs))
+        .route("/tariffs", get(tariffs::list_tariffs))
+        .route(
+            "/tariffs/{country}",
+            get(tariffs::get_tariff).put(tariffs::put_tariff),
+        )
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
         .layer(axum::middleware::from_fn_with_state(

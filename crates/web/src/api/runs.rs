@@ -187,6 +187,7 @@ pub fn options_of(field: impl Fn(&str) -> Option<String>) -> LetterOptions {
         recipient: None,
         return_address: field("return_address"),
         submit: field("submit"),
+        background_scope: None,
     }
 }
 

@@ -17,13 +17,15 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
 use crate::session::SignedIn;
-use crate::upload::{UploadForm, is_multipart, parse_multipart, read_request};
+use crate::upload::{
+    ScanForm, UploadForm, is_multipart, parse_multipart, parse_scan_multipart, read_request,
+};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::AppError;
-use courrier_app::mailbox::{Completion, IntakeInput, NewPickup, Recipient};
+use courrier_app::mailbox::{Completion, IntakeDay, IntakeInput, NewPickup, Recipient};
 use courrier_domain::mailbox::{
     ContentFlag, ContentFlags, CustomerReview, Grams, ItemEvent, ItemFormat, ItemKind, ReviewEvent,
     transition,
@@ -149,13 +151,36 @@ struct TaskLine {
     recipient: String,
 }
 
+/// An item inserted today whose piece was received on an earlier day.
+struct LateRow {
+    id: String,
+    sender: String,
+    recipient: String,
+    received_on: String,
+    inserted: String,
+}
+
 #[derive(Template)]
 #[template(path = "center.html")]
 struct DashboardPage {
     chrome: Chrome,
     site: Site,
+    problems: Vec<String>,
+    /// Today, `YYYY-MM-DD` in the location's time zone.
+    day: String,
     inserted: usize,
     refused: usize,
+    /// Received today and inserted (refused ones included: handled).
+    received_today: usize,
+    refused_today: usize,
+    /// The carrier's count, if recorded, and who recorded it when.
+    carrier: Option<i64>,
+    carrier_by: String,
+    /// Counted pieces not inserted yet, and inserted beyond the count.
+    missing: i64,
+    extra: i64,
+    all_inserted: bool,
+    late: Vec<LateRow>,
     due_today: Vec<TaskLine>,
     overdue: Vec<TaskLine>,
     approvals: usize,
@@ -182,9 +207,20 @@ pub async fn dashboard(
         Ok(l) => l,
         Err(e) => return fail(&s, e),
     };
+    dashboard_view(&st, &s, &loc, Vec::new(), StatusCode::OK).await
+}
+
+async fn dashboard_view(
+    st: &AppState,
+    s: &SignedIn,
+    loc: &LocationRecord,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Response {
     let l = L(s.locale);
     let result = async {
         let items = st.app.intake_today(&s.actor, loc.id).await?;
+        let day = st.app.intake_day(&s.actor, loc.id).await?;
         let (_, end) = st.app.location_today(&s.actor, loc.id).await?;
         let open = TaskFilter {
             state: Some(TaskState::Open),
@@ -192,21 +228,46 @@ pub async fn dashboard(
         };
         let queue = st.app.task_queue(&s.actor, loc.id, &open).await?;
         let reviews = st.app.members_to_review(&s.actor, Some(loc.id)).await?;
-        Ok::<_, AppError>((items, end, queue, reviews))
+        Ok::<_, AppError>((items, day, end, queue, reviews))
     }
     .await;
-    let (items, end, queue, reviews) = match result {
+    let (items, day, end, queue, reviews): (_, IntakeDay, _, _, _) = match result {
         Ok(x) => x,
-        Err(e) => return fail(&s, e),
+        Err(e) => return fail(s, e),
     };
     let now = st.app.now();
+    let gap = day.not_inserted().unwrap_or(0);
     let page = DashboardPage {
-        site: site(&s, &loc),
+        site: site(s, loc),
+        problems,
         inserted: items.len(),
         refused: items
             .iter()
             .filter(|i| i.state == courrier_domain::mailbox::ItemState::Refused)
             .count(),
+        received_today: day.received_today,
+        refused_today: day.refused_today,
+        carrier: day.carrier.as_ref().map(|c| c.pieces),
+        carrier_by: day
+            .carrier
+            .as_ref()
+            .map(|c| format!("{} · {}", c.recorded_by, fmt_ts(c.recorded_at)))
+            .unwrap_or_default(),
+        missing: gap.max(0),
+        extra: gap.min(0).saturating_neg(),
+        all_inserted: day.all_inserted(),
+        late: day
+            .late
+            .iter()
+            .map(|d| LateRow {
+                id: d.item.id.to_string(),
+                sender: d.item.item.sender.clone().unwrap_or_else(|| "—".into()),
+                recipient: d.item.recipient_name.clone(),
+                received_on: d.received_on.clone().unwrap_or_default(),
+                inserted: fmt_ts(d.item.received_at),
+            })
+            .collect(),
+        day: day.day.clone(),
         due_today: queue
             .iter()
             .filter(|v| !v.overdue && v.task.due_at.millis() < end.millis())
@@ -229,9 +290,39 @@ pub async fn dashboard(
             .into_iter()
             .map(|i| item_row(l, i, Vec::new()))
             .collect(),
-        chrome: Chrome::signed_in(&s, "center", "/center"),
+        chrome: Chrome::signed_in(s, "center", "/center"),
     };
-    render(&page)
+    (status, render(&page)).into_response()
+}
+
+/// The carrier's count of today (`pieces`), from the dashboard's form.
+pub async fn record_count(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
+    let f = pairs(&body);
+    if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
+        return csrf_refused(&s, &e);
+    }
+    let loc = match location(&st, &s, Some(&field(&f, "location"))).await {
+        Ok(l) => l,
+        Err(e) => return fail(&s, e),
+    };
+    let result = match field(&f, "pieces").trim().parse::<i64>() {
+        Ok(n) => st.app.record_carrier_count(&s.actor, loc.id, n).await,
+        Err(_) => Err(invalid(
+            "pieces",
+            "mail.count_invalid",
+            "give the number of pieces from the carrier, such as 42",
+        )),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/center?location={}", loc.id)).into_response(),
+        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            let l = L(s.locale);
+            dashboard_view(&st, &s, &loc, vec![l.error(&e)], status).await
+        }
+    }
 }
 
 // ----- intake -----
@@ -258,6 +349,8 @@ struct IntakePage {
     problems: Vec<String>,
     flash: Option<(bool, String, String)>,
     items: Vec<ItemRow>,
+    /// Today at the location, the default day of receipt.
+    today: String,
 }
 
 async fn intake_view(
@@ -279,7 +372,12 @@ async fn intake_view(
         Ok(i) => i,
         Err(e) => return fail(s, e),
     };
+    let today = match st.app.intake_day(&s.actor, loc.id).await {
+        Ok(d) => d.day,
+        Err(e) => return fail(s, e),
+    };
     let page = IntakePage {
+        today,
         site: site(s, loc),
         q: q.to_string(),
         recipients: recipients
@@ -402,6 +500,7 @@ fn intake_input(form: &UploadForm) -> Result<IntakeInput, AppError> {
         advertising: on("advertising"),
         contents,
         sender: Some(get("sender")).filter(|s| !s.is_empty()),
+        received_on: Some(get("received_on")).filter(|s| !s.is_empty()),
     })
 }
 
@@ -586,6 +685,19 @@ pub async fn tasks_page(
     .await
 }
 
+/// Reads a multipart form whose `file` parts are the pages of a scan.
+async fn scan_form(req: Request) -> Result<ScanForm, ApiError> {
+    let (parts, body) = read_request(req).await?;
+    if !is_multipart(&parts) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request.unsupported_media_type",
+            "send the form as multipart/form-data",
+        ));
+    }
+    parse_scan_multipart(parts, body).await
+}
+
 fn completion(
     form: &UploadForm,
     currency: courrier_domain::Currency,
@@ -649,7 +761,7 @@ pub async fn complete_task(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let form = match multipart_form(req).await {
+    let mut form = match scan_form(req).await {
         Ok(f) => f,
         Err(e) => return error_page(Chrome::signed_in(&s, "center", "/center"), e.status, &e),
     };
@@ -663,7 +775,18 @@ pub async fn complete_task(
         Ok(l) => l,
         Err(e) => return fail(&s, e),
     };
-    let result = match completion(&form, s.ctx.org.currency) {
+    let chosen = if form.field("completion").map(str::trim) == Some("scan") {
+        Ok(Completion::ScanFiles(form.scan_files()))
+    } else {
+        completion(
+            &UploadForm {
+                fields: form.fields,
+                ..UploadForm::default()
+            },
+            s.ctx.org.currency,
+        )
+    };
+    let result = match chosen {
         Ok(c) => st.app.complete_task(&s.actor, task, c).await,
         Err(e) => Err(e),
     };

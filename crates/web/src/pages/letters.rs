@@ -6,8 +6,8 @@
 use super::{Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::api::letters::{
-    LetterOptions, current_options, letter_filter, letter_input, money_text, pdf_response,
-    problems_of,
+    LetterOptions, current_options, letter_filter, letter_input, letter_input_with_files,
+    money_text, pdf_response, problems_of,
 };
 use crate::error::{ApiError, ErrorItem};
 use crate::i18n::L;
@@ -18,7 +18,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::AppError;
-use courrier_domain::letters::{Envelope, LetterStatus, Product, Registered};
+use courrier_domain::letters::{BackgroundScope, Envelope, LetterStatus, Product, Registered};
 use courrier_domain::{LetterId, Locale, Permission, UserId};
 use courrier_store::{LetterRecord, LetterSettings};
 use serde::Deserialize;
@@ -168,6 +168,7 @@ fn options_from(field: impl Fn(&str) -> Option<String>) -> LetterOptions {
         recipient: field("recipient"),
         return_address: None,
         submit: None,
+        background_scope: field("background_scope"),
     }
 }
 
@@ -372,6 +373,8 @@ struct NewPage {
     chrome: Chrome,
     problems: Vec<Problem>,
     form: OptionForm,
+    /// The letterhead goes under every page (else the first).
+    letterhead_all: bool,
 }
 
 fn new_view(
@@ -385,6 +388,7 @@ fn new_view(
     let page = NewPage {
         problems: problems(l, errors),
         form: option_form(l, o),
+        letterhead_all: matches!(o.background_scope.as_deref(), Some("all" | "all_pages")),
         chrome,
     };
     (status, render(&page)).into_response()
@@ -420,7 +424,16 @@ pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Re
     if let Err(e) = s.check_csrf(form.field("csrf_token").unwrap_or("")) {
         return csrf_refused(&s, &e);
     }
-    let options = options_from(|name| form.field(name).map(str::to_string));
+    let mut options = options_from(|name| form.field(name).map(str::to_string));
+    // The form always sends its letterhead choice; without a letterhead
+    // file it means nothing.
+    if !form
+        .extra_files
+        .iter()
+        .any(|(name, _, bytes)| name == "background" && !bytes.is_empty())
+    {
+        options.background_scope = None;
+    }
     let Some(pdf) = form.file.as_ref().filter(|f| !f.is_empty()) else {
         let e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -430,7 +443,7 @@ pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Re
         .with_field("file");
         return new_view(&s, &options, problems_of(&e), e.status);
     };
-    let result = match letter_input(&options) {
+    let result = match letter_input_with_files(&options, &form.extra_files) {
         Ok(input) => st.app.create_letter(&s.actor, pdf, &input, false).await,
         Err(e) => Err(e),
     };
@@ -477,6 +490,9 @@ struct DetailPage {
     weight: i32,
     pages: i32,
     sheets: i32,
+    /// "letterhead on all pages, 1 attachment (coupon.pdf, 1 page)"; empty
+    /// for a letter printed as uploaded.
+    composition: String,
     posting: String,
     delivery: String,
     note: String,
@@ -489,6 +505,42 @@ struct DetailPage {
     can_approve: bool,
     problems: Vec<Problem>,
     form: OptionForm,
+}
+
+/// What a letter was made of, in words: its letterhead and attachments.
+fn composition(l: L, letter: &LetterRecord) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    match letter.background {
+        Some(BackgroundScope::FirstPage) => {
+            parts.push(l.t("letter.letterhead_first_page").to_string());
+        }
+        Some(BackgroundScope::AllPages) => {
+            parts.push(l.t("letter.letterhead_all_pages").to_string());
+        }
+        None => {}
+    }
+    if !letter.attachments.is_empty() {
+        let n = letter.attachments.len();
+        let files: Vec<String> = letter
+            .attachments
+            .iter()
+            .map(|a| {
+                let page = if a.pages == 1 {
+                    "letter.page_one"
+                } else {
+                    "letter.page_many"
+                };
+                format!("{}, {} {}", a.name, a.pages, l.t(page))
+            })
+            .collect();
+        let noun = if n == 1 {
+            "letter.attachment_one"
+        } else {
+            "letter.attachment_many"
+        };
+        parts.push(format!("{n} {} ({})", l.t(noun), files.join("; ")));
+    }
+    parts.join(", ")
 }
 
 fn who(l: L, names: &HashMap<String, String>, actor: &str) -> String {
@@ -581,6 +633,7 @@ async fn detail_view(
         weight: letter.weight_grams,
         pages: letter.pages,
         sheets: letter.sheets,
+        composition: composition(l, &letter),
         posting: letter.posting_date.clone().unwrap_or_else(|| "—".into()),
         delivery: letter
             .expected_delivery

@@ -772,6 +772,8 @@ struct MailboxRow {
     company: bool,
     awaiting_code: bool,
     active: bool,
+    /// How new mail is announced: each, digest, both or none.
+    notify: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -784,6 +786,8 @@ struct SetupPage {
     problems: Vec<String>,
     flash: Option<String>,
     can_settings: bool,
+    /// Who may change how new mail is announced.
+    can_act: bool,
 }
 
 async fn setup_view(
@@ -797,6 +801,13 @@ async fn setup_view(
         Ok(b) => b,
         Err(e) => return fail(s, e),
     };
+    let mut notify = Vec::with_capacity(boxes.len());
+    for b in &boxes {
+        match st.app.mailbox_notify(&s.actor, b.id).await {
+            Ok(m) => notify.push(m.as_str()),
+            Err(e) => return fail(s, e),
+        }
+    }
     let chrome = Chrome::signed_in(s, "mail", "/mail/setup");
     let l = chrome.l;
     let earliest = jiff::Timestamp::from_millisecond(
@@ -813,7 +824,16 @@ async fn setup_view(
         has_company: boxes.iter().any(|b| b.location.is_none()),
         mailboxes: boxes
             .into_iter()
-            .map(|b| MailboxRow {
+            .zip(notify)
+            .map(|(b, notify)| MailboxRow {
+                notify: courrier_store::NotifyMode::ALL
+                    .iter()
+                    .map(|m| Choice {
+                        value: m.as_str(),
+                        label: l.t(&format!("setup.notify_{}", m.as_str())).to_string(),
+                        selected: m.as_str() == notify,
+                    })
+                    .collect(),
                 id: b.id.to_string(),
                 state: b.state.as_str(),
                 state_label: l
@@ -833,6 +853,7 @@ async fn setup_view(
         problems,
         flash,
         can_settings: s.actor.can(Permission::OrgSettings),
+        can_act: s.actor.can(Permission::MailboxAct),
         chrome,
     };
     (status, render(&page)).into_response()
@@ -937,4 +958,45 @@ pub async fn change_address(
         Err(e) => Err(e),
     };
     setup_result(&st, &s, result, "setup.address_changed").await
+}
+
+/// How new mail of a mailbox is announced: `notify` is each, digest, both
+/// or none. The webhook is sent for every item whatever the choice.
+pub async fn set_notify(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let f = pairs(&body);
+    if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
+        return csrf_refused(&s, &e);
+    }
+    let l = L(s.locale);
+    let result = match parse_mailbox(&id) {
+        Ok(id) => {
+            st.app
+                .set_mailbox_notify(&s.actor, id, &field(&f, "notify"))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => {
+            setup_view(
+                &st,
+                &s,
+                Vec::new(),
+                Some(l.t("setup.notify_saved").into()),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            setup_view(&st, &s, vec![l.error(&e)], None, status).await
+        }
+    }
 }

@@ -10,6 +10,8 @@ mod mailbox;
 mod org;
 mod reports;
 mod runs;
+mod signup;
+mod tariffs;
 mod webhooks;
 
 use crate::AppState;
@@ -112,6 +114,11 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{file}", get(reports::download))
         .route("/admin/orgs", get(admin::admin_page))
         .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
+        .route("/admin/tariffs", get(tariffs::list_page))
+        .route(
+            "/admin/tariffs/{country}",
+            get(tariffs::edit_page).post(tariffs::save),
+        )
         .route("/mail", get(mailbox::list_page))
         .route("/mail/actions", post(mailbox::bulk_action))
         .route(
@@ -120,6 +127,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/mail/setup/{id}/verify", post(mailbox::verify_code))
         .route("/mail/setup/{id}/address", post(mailbox::change_address))
+        .route("/mail/setup/{id}/notify", post(mailbox::set_notify))
         .route("/mail/{id}", get(mailbox::detail_page))
         .route("/mail/{id}/envelope", get(mailbox::envelope))
         .route("/mail/{id}/scan.pdf", get(mailbox::scan))
@@ -127,6 +135,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mail/{id}/annotate", post(mailbox::annotate))
         .route("/mailbox/items/{id}", get(mailbox::legacy_link))
         .route("/center", get(center::dashboard))
+        .route("/center/count", post(center::record_count))
         .route(
             "/center/intake",
             get(center::intake_page).post(center::log_item).layer(
@@ -143,6 +152,33 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/center/reviews", get(center::reviews_page))
         .route("/center/reviews/{id}", post(center::review_member))
+        .route("/signup", get(signup::list_page))
+        .route(
+            "/signup/{location}",
+            get(signup::form_page).post(signup::sign_up),
+        )
+        .route(
+            "/signup/activate/{token}",
+            get(signup::activate_page).post(signup::activate),
+        )
+        .route("/mail/onboarding", get(signup::onboarding_page))
+        .route("/mail/onboarding/members", post(signup::add_member))
+        .route(
+            "/mail/onboarding/members/{id}/documents",
+            post(signup::upload_document).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/mail/onboarding/members/{id}/submit",
+            post(signup::submit_member),
+        )
+        .route("/member-documents/{id}", get(signup::document_file))
+        .route("/reviews/members/{id}", get(signup::review_page))
+        .route(
+            "/center/plans",
+            get(signup::plans_page).post(signup::set_plan),
+        )
         .route(
             "/center/pickups",
             get(center::pickups_page).post(center::create_pickup),

@@ -357,6 +357,7 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
         file: form.file.clone(),
         file_name: form.file_name.clone(),
         fields: fields.clone(),
+        extra_files: Vec::new(),
     }) {
         Ok(r) => r,
         Err(e) => return new_view(&s, &field, active, problems_of(&e), e.status),

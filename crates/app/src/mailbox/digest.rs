@@ -1,0 +1,261 @@
+//! New-mail notifications by daily digest. A mailbox chooses how its people
+//! hear about new mail ([`NotifyMode`]: each item, a daily digest, both or
+//! none; each item by default). The `mail.received` webhook goes out for
+//! every item whatever the choice.
+//!
+//! The digest job ([`crate::jobs::JobKind::SendMailboxDigests`], every ten
+//! minutes) sends each opted-in mailbox one e-mail per person at
+//! [`DIGEST_HOUR`]:00 local time (the mailbox's location's time zone; a
+//! company mailbox uses [`COMPANY_TIME_ZONE`]), listing the items that
+//! reached the mailbox since the previous digest time: from 18:00 the day
+//! before to 18:00 today, so an item logged at 18:05 is in tomorrow's digest
+//! and none falls between two. Nothing arrived, nothing is sent. The digest
+//! row (mailbox, day) is unique and written with the e-mails in one
+//! transaction: a second run, a retry or another server finds it and sends
+//! nothing. A day whose 18:00–24:00 window the job could not run in is
+//! skipped, not sent the next morning.
+
+use super::intake_day::local_date;
+use super::invalid;
+use crate::mail::{Letter, compose};
+use crate::{App, AppError, Result};
+use courrier_domain::{Actor, Locale, MailboxId, OrgScope, Permission, Timestamp};
+use courrier_store::{DayItem, DigestMailbox, DigestRecord, NotifyMode, StoreError};
+
+/// Local hour the digest is sent at.
+pub const DIGEST_HOUR: i8 = 18;
+/// How often the digest job looks for due mailboxes.
+pub const DIGEST_EVERY_SECS: i64 = 600;
+/// The day of a company mailbox (it has no location) is counted here.
+pub const COMPANY_TIME_ZONE: &str = "Europe/Zurich";
+/// Mailboxes read per page by the job.
+const PAGE: u32 = 200;
+
+/// One line of a digest.
+struct DigestLine {
+    sender: String,
+    kind: &'static str,
+    received_on: String,
+    link: String,
+}
+
+fn kind_label(locale: Locale, kind: &str) -> &'static str {
+    match (locale, kind) {
+        (Locale::En, "large_envelope") => "large envelope",
+        (Locale::En, "parcel") => "parcel",
+        (Locale::En, _) => "letter",
+        (Locale::Fr, "large_envelope") => "grande enveloppe",
+        (Locale::Fr, "parcel") => "colis",
+        (Locale::Fr, _) => "lettre",
+    }
+}
+
+/// The digest e-mail.
+fn digest_email(
+    locale: Locale,
+    place: &str,
+    day: &str,
+    lines: &[DigestLine],
+    link: &str,
+) -> Letter {
+    let n = lines.len();
+    let items = |received: &str| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "• {} — {} — {received} {} — {}",
+                    l.sender, l.kind, l.received_on, l.link
+                )
+            })
+            .collect()
+    };
+    match locale {
+        Locale::En => {
+            let mut paras = vec![format!(
+                "{n} new item{} arrived in your Courrier mailbox ({place}) by {day}, {DIGEST_HOUR}:00:",
+                if n == 1 { "" } else { "s" }
+            )];
+            paras.extend(items("received"));
+            compose(
+                format!(
+                    "Your mail of {day}: {n} new item{}",
+                    if n == 1 { "" } else { "s" }
+                ),
+                &paras,
+                link,
+                "Open the mailbox",
+            )
+        }
+        Locale::Fr => {
+            let mut paras = vec![format!(
+                "{n} nouveau{} courrier{} dans votre boîte aux lettres Courrier ({place}) jusqu'au {day}, {DIGEST_HOUR} h :",
+                if n == 1 { "" } else { "x" },
+                if n == 1 { "" } else { "s" }
+            )];
+            paras.extend(items("reçu le"));
+            compose(
+                format!(
+                    "Votre courrier du {day} : {n} nouveau{} courrier{}",
+                    if n == 1 { "" } else { "x" },
+                    if n == 1 { "" } else { "s" }
+                ),
+                &paras,
+                link,
+                "Ouvrir la boîte aux lettres",
+            )
+        }
+    }
+}
+
+impl App {
+    /// How new mail of one of the actor's mailboxes is announced (`mailbox.read`).
+    pub async fn mailbox_notify(&self, actor: &Actor, mailbox: MailboxId) -> Result<NotifyMode> {
+        let scope = actor.scope(Permission::MailboxRead)?;
+        Ok(self.store.mailbox_notify(&scope, mailbox).await?)
+    }
+
+    /// Changes how new mail of one of the actor's mailboxes is announced
+    /// (`mailbox.act`); audited.
+    pub async fn set_mailbox_notify(
+        &self,
+        actor: &Actor,
+        mailbox: MailboxId,
+        mode: &str,
+    ) -> Result<NotifyMode> {
+        let scope = actor.scope(Permission::MailboxAct)?;
+        let mode = NotifyMode::parse(mode.trim()).ok_or_else(|| {
+            invalid(
+                "notify",
+                "mail.notify_invalid",
+                "choose each, digest, both or none",
+            )
+        })?;
+        self.store
+            .set_mailbox_notify(&scope, mailbox, mode, self.now())
+            .await?;
+        Ok(mode)
+    }
+
+    /// Sends the digests due at `now`; returns how many were sent.
+    pub async fn send_mailbox_digests(&self, now: Timestamp) -> Result<usize> {
+        let mut sent = 0;
+        let mut after: Option<MailboxId> = None;
+        loop {
+            let page = self.store.digest_mailboxes(after, PAGE).await?;
+            for m in &page {
+                match self.send_digest(m, now).await {
+                    Ok(true) => sent += 1,
+                    Ok(false) => {}
+                    // One mailbox's trouble does not hold up the others.
+                    Err(e) => {
+                        tracing::warn!(mailbox = %m.mailbox, error = %e, "daily digest not sent")
+                    }
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() >= PAGE as usize => after = Some(last.mailbox),
+                _ => break,
+            }
+        }
+        Ok(sent)
+    }
+
+    /// One mailbox's digest, if due, not sent yet and not empty.
+    async fn send_digest(&self, m: &DigestMailbox, now: Timestamp) -> Result<bool> {
+        let internal = |e: jiff::Error| AppError::Internal(e.to_string());
+        let zone = m.time_zone.as_deref().unwrap_or(COMPANY_TIME_ZONE);
+        let tz = jiff::tz::TimeZone::get(zone)
+            .map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
+        let today = local_date(now, &tz)?;
+        let instant = jiff::Timestamp::from_millisecond(now.millis()).map_err(internal)?;
+        if tz.to_datetime(instant).hour() < DIGEST_HOUR {
+            return Ok(false);
+        }
+        let day = today.to_string();
+        let scope = OrgScope::system(m.org, "system:digest");
+        if self
+            .store
+            .mailbox_digest(&scope, m.mailbox, &day)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let at_hour = |date: jiff::civil::Date| -> Result<Timestamp> {
+            let z = date
+                .at(DIGEST_HOUR, 0, 0, 0)
+                .to_zoned(tz.clone())
+                .map_err(internal)?;
+            Ok(Timestamp::from_millis(z.timestamp().as_millisecond()))
+        };
+        let until = at_hour(today)?;
+        let from = at_hour(today.yesterday().map_err(internal)?)?;
+        let items = self
+            .store
+            .mailbox_items_between(&scope, m.mailbox, from, until)
+            .await?;
+        if items.is_empty() {
+            return Ok(false);
+        }
+        let place = m
+            .location_name
+            .clone()
+            .unwrap_or_else(|| "Courrier".to_string());
+        let list_link = format!("{}/mail", self.settings.public_url);
+        let mut emails = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let people = self
+                .store
+                .list_users(&scope, cursor.as_deref(), 200)
+                .await?;
+            for u in people
+                .items
+                .iter()
+                .filter(|u| u.role.permissions().contains(&Permission::MailboxRead))
+            {
+                let locale = Locale::from_tag(&u.locale);
+                let lines: Vec<DigestLine> = items.iter().map(|d| self.line(locale, d)).collect();
+                let letter = digest_email(locale, &place, &day, &lines, &list_link);
+                emails.push(self.outbox_email(&u.email, letter, now));
+            }
+            match people.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let digest = DigestRecord {
+            mailbox: m.mailbox,
+            org: m.org,
+            day,
+            items: i64::try_from(items.len()).unwrap_or(i64::MAX),
+            sent_at: now,
+        };
+        match self
+            .store
+            .record_mailbox_digest(&scope, &digest, &emails, now)
+            .await
+        {
+            Ok(()) => Ok(true),
+            // Another worker sent it first.
+            Err(StoreError::Conflict {
+                what: "digest.sent",
+            }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn line(&self, locale: Locale, d: &DayItem) -> DigestLine {
+        DigestLine {
+            sender: d.item.item.sender.clone().unwrap_or_else(|| "?".into()),
+            kind: kind_label(locale, d.item.item.kind.as_str()),
+            received_on: d.received_on.clone().unwrap_or_else(|| {
+                jiff::Timestamp::from_millisecond(d.item.received_at.millis())
+                    .map(|t| t.strftime("%Y-%m-%d").to_string())
+                    .unwrap_or_default()
+            }),
+            link: format!("{}/mail/{}", self.settings.public_url, d.item.id),
+        }
+    }
+}

@@ -1,0 +1,956 @@
+//! Signing up at a mail-center location (the iPostal1 model).
+//!
+//! The mail center's owner sets a monthly and a yearly price per location
+//! ([`App::set_location_plan`], `org.settings` + `money.view`). Anyone may
+//! then sign up at a location that has prices ([`App::sign_up`]): this
+//! creates a customer organisation, its first user (an admin without a
+//! usable password), the location mailbox with the chosen plan, and e-mails
+//! an activation link where the person chooses a password
+//! ([`App::activate_signup`], the password-reset token machinery with a
+//! 7-day link). Sign-ups are throttled per client address like sign-in.
+//!
+//! The customer adds the people and companies who may receive mail (as
+//! drafts), uploads their identity documents ([`App::upload_member_document`]:
+//! PDF, JPEG or PNG up to 10 MB, virus-scanned, stored encrypted under the
+//! customer's key) and submits each member; a member is submitted or
+//! resubmitted only with at least one document (`member.documents_missing`).
+//! The platform and the mail center of the location read the documents
+//! ([`App::member_document_file`]); nobody else does.
+//!
+//! One history per customer ([`App::signup_history`]): review decisions with
+//! their notes, document uploads and the e-mails sent about the sign-up, in
+//! time order. The recurring upkeep ([`App::signup_upkeep`]) bills plan
+//! periods (the first at the first approval, exactly once each) and sends
+//! reminders to customers who have not finished on days 7, 14, 21 and 28
+//! after the sign-up or the last send-back, each once.
+//!
+//! Stable codes: `signup.terms_required`, `signup.location_closed`,
+//! `signup.price_invalid`, `signup.plan_invalid`, `signup.document_kind_invalid`,
+//! `signup.document_side_invalid`, `signup.document_type`,
+//! `signup.document_too_large`, `signup.document_empty`,
+//! `member.documents_missing`, `member.review_closed` (refused), and the
+//! conflicts `signup.exists`, `plan.already_billed`; too many sign-ups from
+//! one address is [`AppError::Throttled`].
+
+use super::{UPKEEP_BATCH, clean_name, invalid, vat_bp};
+use crate::jobs::JobKind;
+use crate::mail::{Letter, compose};
+use crate::tokens::{random_token, token_hash};
+use crate::{App, AppError, Result};
+use courrier_domain::mailbox::signup::check_plan_price;
+use courrier_domain::mailbox::{
+    CustomerReview, DocumentSide, IdentityDocumentKind, Plan, ReviewEvent, ReviewRules,
+    check_identity_document, reminder_due,
+};
+use courrier_domain::{
+    Actor, EmailAddress, Locale, LocationId, MailboxId, Money, OrgKind, OrgScope, Permission, Role,
+    Timestamp, UserId,
+};
+use courrier_store::{
+    EmailRecord, EmailState, LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess,
+    MemberDocumentRecord, MemberKind, MemberRecord, MemberReviewRecord, SignupEmailKind,
+    SignupEmailLink, SignupEmailRecord, SignupRecord, StoreError, UsageKind, UsageLineRecord,
+    UserRecord,
+};
+
+/// Largest identity document accepted.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+/// Days an activation link stays valid.
+pub const ACTIVATION_DAYS: i64 = 7;
+/// Sign-ups allowed from one client address per throttle window.
+pub const SIGNUPS_PER_WINDOW: i64 = 5;
+
+/// What the sign-up form gives.
+#[derive(Debug, Clone)]
+pub struct NewSignup {
+    pub location: LocationId,
+    pub company: String,
+    pub contact_name: String,
+    pub email: String,
+    pub locale: Locale,
+    pub plan: Plan,
+    pub accept_terms: bool,
+}
+
+/// What came of a sign-up. The web answers both the same way ("check your
+/// e-mail"), so the form reveals no more than the sign-in page about which
+/// addresses have accounts; the person behind an address already in use
+/// gets an e-mail saying so.
+#[derive(Debug, Clone)]
+pub enum SignupOutcome {
+    Created {
+        user: UserId,
+        mailbox: MailboxRecord,
+        /// The activation link, also e-mailed (for tests and the CLI; the
+        /// web never shows it).
+        activation_link: String,
+    },
+    /// The address belongs to an account: nothing was created.
+    AddressInUse,
+}
+
+/// A location that takes sign-ups, with its prices.
+#[derive(Debug, Clone)]
+pub struct LocationOffer {
+    pub location: LocationRecord,
+    pub plan: LocationPlanRecord,
+}
+
+/// A member with its identity documents.
+#[derive(Debug, Clone)]
+pub struct MemberFile {
+    pub member: MemberRecord,
+    pub documents: Vec<MemberDocumentRecord>,
+}
+
+/// One entry of a customer's sign-up history.
+#[derive(Debug, Clone)]
+pub enum HistoryEntry {
+    /// A review step of a member (added, submitted, decisions with notes).
+    Review {
+        member: String,
+        record: MemberReviewRecord,
+    },
+    /// An identity document uploaded for a member.
+    Document {
+        member: String,
+        document: MemberDocumentRecord,
+    },
+    /// An e-mail sent to the customer about the sign-up.
+    Email(SignupEmailRecord),
+}
+
+impl HistoryEntry {
+    pub fn at(&self) -> Timestamp {
+        match self {
+            HistoryEntry::Review { record, .. } => record.at,
+            HistoryEntry::Document { document, .. } => document.created_at,
+            HistoryEntry::Email(e) => e.created_at,
+        }
+    }
+}
+
+/// A sign-up with its location, members, documents and history.
+#[derive(Debug, Clone)]
+pub struct SignupView {
+    pub signup: SignupRecord,
+    pub location: LocationRecord,
+    pub members: Vec<MemberFile>,
+    /// Oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// `%PDF`, JPEG or PNG by their first bytes.
+fn document_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// A file name to show: its last path part, printable, at most 120 characters.
+fn clean_file_name(raw: &str) -> String {
+    raw.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect()
+}
+
+fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> Letter {
+    match locale {
+        Locale::En => compose(
+            format!("Activate your Courrier mailbox at {place}"),
+            &[
+                format!("Thank you for signing up {company} for a mailbox at {place}."),
+                format!(
+                    "Choose your password with the link below (valid {ACTIVATION_DAYS} days), then add the people and companies who may receive mail there and upload their identity documents."
+                ),
+            ],
+            link,
+            "Choose a password",
+        ),
+        Locale::Fr => compose(
+            format!("Activez votre boîte aux lettres Courrier à {place}"),
+            &[
+                format!("Merci d'avoir inscrit {company} pour une boîte aux lettres à {place}."),
+                format!(
+                    "Choisissez votre mot de passe avec le lien ci-dessous (valable {ACTIVATION_DAYS} jours), puis ajoutez les personnes et entreprises qui peuvent y recevoir du courrier et téléversez leurs pièces d'identité."
+                ),
+            ],
+            link,
+            "Choisir un mot de passe",
+        ),
+    }
+}
+
+fn address_in_use_email(locale: Locale, link: &str) -> Letter {
+    match locale {
+        Locale::En => compose(
+            "Someone tried to sign up with your address".into(),
+            &[
+                "A new Courrier mailbox was requested with this e-mail address, which already belongs to an account. Nothing was created.".into(),
+                "If it was you, sign in with your account (or choose a new password from the sign-in page) and open a mailbox from there. Otherwise ignore this message.".into(),
+            ],
+            link,
+            "Sign in",
+        ),
+        Locale::Fr => compose(
+            "Tentative d'inscription avec votre adresse".into(),
+            &[
+                "Une nouvelle boîte aux lettres Courrier a été demandée avec cette adresse e-mail, qui appartient déjà à un compte. Rien n'a été créé.".into(),
+                "Si c'était vous, connectez-vous avec votre compte (ou choisissez un nouveau mot de passe depuis la page de connexion). Sinon, ignorez ce message.".into(),
+            ],
+            link,
+            "Se connecter",
+        ),
+    }
+}
+
+/// The weekly reminder to finish a sign-up.
+pub fn reminder_email(locale: Locale, place: &str, sent_back: bool, no: u32, link: &str) -> Letter {
+    match locale {
+        Locale::En => compose(
+            format!("Reminder {no} of 4: finish your mailbox at {place}"),
+            &[
+                if sent_back {
+                    format!(
+                        "The mail center at {place} sent documents back for review. Upload what is missing and submit again so your mail can be received."
+                    )
+                } else {
+                    format!(
+                        "Your mailbox at {place} is waiting: add the people and companies who may receive mail, upload their identity documents and submit them."
+                    )
+                },
+                "Approval takes up to 48 hours once documents are submitted.".into(),
+            ],
+            link,
+            "Finish my sign-up",
+        ),
+        Locale::Fr => compose(
+            format!("Rappel {no} sur 4 : terminez votre boîte aux lettres à {place}"),
+            &[
+                if sent_back {
+                    format!(
+                        "Le centre de courrier de {place} a renvoyé des documents pour examen. Téléversez ce qui manque et soumettez-les à nouveau pour que votre courrier puisse être reçu."
+                    )
+                } else {
+                    format!(
+                        "Votre boîte aux lettres à {place} vous attend : ajoutez les personnes et entreprises qui peuvent recevoir du courrier, téléversez leurs pièces d'identité et soumettez-les."
+                    )
+                },
+                "L'approbation prend jusqu'à 48 heures une fois les documents soumis.".into(),
+            ],
+            link,
+            "Terminer mon inscription",
+        ),
+    }
+}
+
+fn decision_email(
+    locale: Locale,
+    member: &str,
+    event: ReviewEvent,
+    note: &str,
+    link: &str,
+) -> Option<Letter> {
+    let (en, fr) = match event {
+        ReviewEvent::Approve => (
+            format!("{member} is approved: mail can be received"),
+            format!("{member} est approuvé : le courrier peut être reçu"),
+        ),
+        ReviewEvent::SendBack => (
+            format!("The documents of {member} need another look"),
+            format!("Les documents de {member} doivent être revus"),
+        ),
+        ReviewEvent::Reject => (
+            format!("{member} was not accepted"),
+            format!("{member} n'a pas été accepté"),
+        ),
+        _ => return None,
+    };
+    Some(match locale {
+        Locale::En => compose(
+            en.clone(),
+            &[format!("{en}."), format!("Note from the reviewer: {note}")],
+            link,
+            "Open my sign-up",
+        ),
+        Locale::Fr => compose(
+            fr.clone(),
+            &[
+                format!("{fr}."),
+                format!("Note de la personne qui a examiné : {note}"),
+            ],
+            link,
+            "Ouvrir mon inscription",
+        ),
+    })
+}
+
+impl App {
+    // ----- plans -----
+
+    /// Sets the monthly and yearly price (minor units, in the mail center's
+    /// currency) of a mailbox at one of the actor's locations. Money is the
+    /// owner's: `org.settings` and `money.view`.
+    pub async fn set_location_plan(
+        &self,
+        actor: &Actor,
+        location: LocationId,
+        monthly_minor: i64,
+        yearly_minor: i64,
+    ) -> Result<LocationPlanRecord> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        actor.scope(Permission::MoneyView)?;
+        self.require_kind(actor, OrgKind::MailCenter)?;
+        let location = self.store.own_location(&scope, location).await?;
+        let org = self.store.org(scope.org()).await?;
+        let plan = LocationPlanRecord {
+            location: location.id,
+            monthly: Money::new(check_plan_price("monthly", monthly_minor)?, org.currency),
+            yearly: Money::new(check_plan_price("yearly", yearly_minor)?, org.currency),
+            updated_at: self.now(),
+        };
+        self.store
+            .set_location_plan(&scope, &plan, self.now())
+            .await?;
+        Ok(plan)
+    }
+
+    /// The prices at one of the actor's locations (`money.view`).
+    pub async fn location_plan(
+        &self,
+        actor: &Actor,
+        location: LocationId,
+    ) -> Result<Option<LocationPlanRecord>> {
+        let scope = actor.scope(Permission::MoneyView)?;
+        let location = self.store.own_location(&scope, location).await?;
+        Ok(self.store.location_plan(location.id).await?)
+    }
+
+    /// Locations that take sign-ups, with their prices (public).
+    pub async fn signup_offers(&self) -> Result<Vec<LocationOffer>> {
+        let plans = self.store.location_plans().await?;
+        Ok(self
+            .store
+            .list_locations(None)
+            .await?
+            .into_iter()
+            .filter_map(|location| {
+                let plan = plans.iter().find(|p| p.location == location.id)?.clone();
+                Some(LocationOffer { location, plan })
+            })
+            .collect())
+    }
+
+    /// One location that takes sign-ups.
+    pub async fn signup_offer(&self, location: LocationId) -> Result<LocationOffer> {
+        let location = self.store.location(location).await?;
+        let plan = self
+            .store
+            .location_plan(location.id)
+            .await?
+            .ok_or(AppError::Refused("signup.location_closed"))?;
+        Ok(LocationOffer { location, plan })
+    }
+
+    // ----- signing up -----
+
+    /// Signs a new customer up at a location; see the module documentation.
+    pub async fn sign_up(&self, new: NewSignup, ip: Option<&str>) -> Result<SignupOutcome> {
+        if let Some(ip) = ip {
+            let key = format!("signup-ip:{ip}");
+            let since = self.now().plus_seconds(-self.settings.throttle_window_secs);
+            if self.store.login_failures_since(&key, since).await? >= SIGNUPS_PER_WINDOW {
+                return Err(AppError::Throttled {
+                    retry_after_secs: self.settings.throttle_window_secs,
+                });
+            }
+        }
+        let company = clean_name("company", "signup.name_invalid", &new.company)?;
+        let contact_name = clean_name("contact_name", "signup.name_invalid", &new.contact_name)?;
+        let email = EmailAddress::parse(&new.email)?;
+        if !new.accept_terms {
+            return Err(invalid(
+                "accept_terms",
+                "signup.terms_required",
+                "accept the terms of service to sign up",
+            ));
+        }
+        let offer = self.signup_offer(new.location).await?;
+        // Every attempt that passed the checks counts against the address.
+        if let Some(ip) = ip {
+            self.store
+                .record_login_failure(&format!("signup-ip:{ip}"), self.now())
+                .await?;
+        }
+        if self.store.user_by_email(&email).await?.is_some() {
+            let link = format!("{}/login", self.settings.public_url);
+            self.queue_email(&email, address_in_use_email(new.locale, &link))
+                .await?;
+            return Ok(SignupOutcome::AddressInUse);
+        }
+        let price = offer.plan.price(new.plan);
+        let org_id = self
+            .create_org(
+                crate::accounts::NewOrg {
+                    name: company.clone(),
+                    kind: OrgKind::Customer,
+                    country: offer.location.country.as_str().to_string(),
+                    currency: price.currency(),
+                },
+                "system:signup",
+            )
+            .await?;
+        let now = self.now();
+        let user = UserRecord {
+            id: UserId::random(),
+            org: org_id,
+            email: email.clone(),
+            display_name: contact_name.clone(),
+            // Nobody knows this password: the activation link sets one.
+            password_hash: crate::auth::hash_password(&random_token(32))?,
+            role: Role::Admin,
+            locale: new.locale.as_str().into(),
+            totp_secret: None,
+            totp_enabled: false,
+            created_at: now,
+        };
+        let scope = OrgScope::system(org_id, "system:signup").with_ip(ip);
+        self.store.create_user(&scope, &user, now).await?;
+        let actor = Actor::user(
+            user.id,
+            org_id,
+            OrgKind::Customer,
+            Role::Admin,
+            ip.map(str::to_string),
+        );
+        let mailbox = self
+            .open_location_mailbox(&actor, offer.location.id)
+            .await?;
+        let signup = SignupRecord {
+            mailbox: mailbox.id,
+            org: org_id,
+            location: offer.location.id,
+            plan: new.plan,
+            price,
+            contact_name,
+            contact_email: email.clone(),
+            locale: new.locale.as_str().into(),
+            terms_accepted_at: now,
+            created_at: now,
+            plan_started_at: None,
+            plan_next_at: None,
+        };
+        let user_scope = actor.scope(Permission::OrgSettings)?;
+        self.store.create_signup(&user_scope, &signup, now).await?;
+        let token = random_token(32);
+        self.store
+            .create_password_reset(
+                user.id,
+                &token_hash(&token),
+                now.plus_seconds(ACTIVATION_DAYS * 86_400),
+            )
+            .await?;
+        let link = format!("{}/signup/activate/{token}", self.settings.public_url);
+        self.queue_signup_email(
+            SignupEmailLink {
+                mailbox: mailbox.id,
+                kind: SignupEmailKind::Activation,
+                round_start: None,
+                reminder_no: None,
+            },
+            &email,
+            activation_email(new.locale, &company, &offer.location.name, &link),
+        )
+        .await?;
+        Ok(SignupOutcome::Created {
+            user: user.id,
+            mailbox,
+            activation_link: link,
+        })
+    }
+
+    /// Sets the password from an activation link; the link works once.
+    pub async fn activate_signup(&self, token: &str, password: &str) -> Result<UserId> {
+        self.reset_password(token, password).await
+    }
+
+    /// Stores an e-mail about a sign-up with its link; `false` when it is a
+    /// reminder already sent.
+    async fn queue_signup_email(
+        &self,
+        link: SignupEmailLink,
+        to: &EmailAddress,
+        letter: Letter,
+    ) -> Result<bool> {
+        let now = self.now();
+        let id = uuid::Uuid::new_v4();
+        let record = EmailRecord {
+            id,
+            to: to.clone(),
+            subject: letter.subject,
+            body_text: letter.text,
+            body_html: letter.html,
+            state: EmailState::Pending,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        };
+        Ok(self
+            .store
+            .queue_signup_email(
+                &link,
+                &record,
+                &JobKind::DeliverEmail { email: id }.to_job(now),
+                now,
+            )
+            .await?)
+    }
+
+    // ----- identity documents -----
+
+    /// Uploads an identity document for one of the actor's members
+    /// (`mailbox.act`); see the module documentation for the checks.
+    pub async fn upload_member_document(
+        &self,
+        actor: &Actor,
+        member: uuid::Uuid,
+        kind: IdentityDocumentKind,
+        side: DocumentSide,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<MemberDocumentRecord> {
+        let scope = actor.scope(Permission::MailboxAct)?;
+        let member = self
+            .store
+            .member(&scope, MemberAccess::Tenant, member)
+            .await?;
+        if member.org != scope.org() {
+            return Err(AppError::NotFound);
+        }
+        if member.review.is_final() {
+            return Err(AppError::Refused("member.review_closed"));
+        }
+        check_identity_document(kind, side, member.kind == MemberKind::Company)?;
+        if bytes.is_empty() {
+            return Err(invalid("file", "signup.document_empty", "choose a file"));
+        }
+        if bytes.len() > MAX_DOCUMENT_BYTES {
+            return Err(invalid(
+                "file",
+                "signup.document_too_large",
+                format!(
+                    "an identity document has at most {} MB",
+                    MAX_DOCUMENT_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        let content_type = document_type(bytes).ok_or_else(|| {
+            invalid(
+                "file",
+                "signup.document_type",
+                "upload a PDF, JPEG or PNG file",
+            )
+        })?;
+        self.check_upload(bytes).await?;
+        let document = self.store_document(&scope, bytes, content_type).await?;
+        let record = MemberDocumentRecord {
+            id: uuid::Uuid::new_v4(),
+            member: member.id,
+            org: scope.org(),
+            document,
+            kind,
+            side,
+            file_name: clean_file_name(file_name),
+            content_type: content_type.into(),
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            uploaded_by: scope.actor().to_string(),
+            created_at: self.now(),
+        };
+        self.store
+            .add_member_document(&scope, &record, self.now())
+            .await?;
+        Ok(record)
+    }
+
+    /// A member's documents, for its customer and its reviewers.
+    pub async fn member_documents(
+        &self,
+        actor: &Actor,
+        member: uuid::Uuid,
+    ) -> Result<Vec<MemberDocumentRecord>> {
+        let (scope, access, _) = self.reviewer(actor)?;
+        Ok(self.store.member_documents(&scope, access, member).await?)
+    }
+
+    /// A document's file, decrypted, for the member's customer, the
+    /// platform and the mail center of the member's location.
+    pub async fn member_document_file(
+        &self,
+        actor: &Actor,
+        id: uuid::Uuid,
+    ) -> Result<(MemberDocumentRecord, Vec<u8>)> {
+        let (scope, access, _) = self.reviewer(actor)?;
+        let doc = self.store.member_document(&scope, access, id).await?;
+        let (_, bytes) = self
+            .read_document(&OrgScope::system(doc.org, scope.actor()), doc.document)
+            .await?;
+        Ok((doc, bytes))
+    }
+
+    /// Submits a draft member for review; it needs at least one document.
+    pub async fn submit_mailbox_member(
+        &self,
+        actor: &Actor,
+        member: uuid::Uuid,
+    ) -> Result<MemberRecord> {
+        let scope = actor.scope(Permission::MailboxAct)?;
+        let current = self
+            .store
+            .member(&scope, MemberAccess::Tenant, member)
+            .await?;
+        let event = if current.review == CustomerReview::Draft {
+            ReviewEvent::Submit
+        } else {
+            ReviewEvent::Resubmit
+        };
+        self.review_mailbox_member(actor, member, event, "").await
+    }
+
+    /// Refuses a (re)submission without documents.
+    pub(crate) async fn require_member_documents(
+        &self,
+        scope: &OrgScope,
+        access: MemberAccess,
+        member: uuid::Uuid,
+    ) -> Result<()> {
+        if self
+            .store
+            .member_documents(scope, access, member)
+            .await?
+            .is_empty()
+        {
+            return Err(invalid(
+                "documents",
+                "member.documents_missing",
+                "upload at least one identity document before submitting",
+            ));
+        }
+        Ok(())
+    }
+
+    /// After a review decision: the customer is told by e-mail, and the
+    /// first approval of a mailbox starts its plan. Both are retried by the
+    /// upkeep where they matter (the plan); a failed e-mail is logged, the
+    /// decision itself stands.
+    pub(crate) async fn after_member_review(
+        &self,
+        member: &MemberRecord,
+        event: ReviewEvent,
+        note: &str,
+    ) {
+        let signup = match self.store.signup_for_job(member.mailbox).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound) => return,
+            Err(e) => {
+                tracing::warn!(member = %member.id, error = %e, "sign-up not read after a review");
+                return;
+            }
+        };
+        let locale = Locale::from_tag(&signup.locale);
+        let link = format!("{}/mail/onboarding", self.settings.public_url);
+        if let Some(letter) = decision_email(locale, &member.name, event, note, &link)
+            && let Err(e) = self
+                .queue_signup_email(
+                    SignupEmailLink {
+                        mailbox: signup.mailbox,
+                        kind: SignupEmailKind::Decision,
+                        round_start: None,
+                        reminder_no: None,
+                    },
+                    &signup.contact_email,
+                    letter,
+                )
+                .await
+        {
+            tracing::warn!(member = %member.id, error = %e, "decision e-mail not queued");
+        }
+        if event == ReviewEvent::Approve
+            && let Err(e) = self.bill_due_plan_periods(&signup, self.now()).await
+        {
+            tracing::warn!(mailbox = %signup.mailbox, error = %e, "plan not billed at approval; the upkeep retries");
+        }
+    }
+
+    // ----- the customer's onboarding and the reviewers' view -----
+
+    /// The actor's own sign-ups with members, documents and history.
+    pub async fn my_signups(&self, actor: &Actor) -> Result<Vec<SignupView>> {
+        let scope = actor.scope(Permission::MailboxRead)?;
+        let mut out = Vec::new();
+        for signup in self.store.own_signups(&scope).await? {
+            out.push(
+                self.signup_view(&scope, MemberAccess::Tenant, signup.mailbox)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// One sign-up as its reviewers see it: the platform, or the mail
+    /// center of its location.
+    pub async fn signup_history(&self, actor: &Actor, mailbox: MailboxId) -> Result<SignupView> {
+        let (scope, access, _) = self.reviewer(actor)?;
+        self.signup_view(&scope, access, mailbox).await
+    }
+
+    /// A member with its documents, for its customer and its reviewers.
+    pub async fn member_file(&self, actor: &Actor, member: uuid::Uuid) -> Result<MemberFile> {
+        let (scope, access, _) = self.reviewer(actor)?;
+        let member = self.store.member(&scope, access, member).await?;
+        let documents = self
+            .store
+            .member_documents(&scope, access, member.id)
+            .await?;
+        Ok(MemberFile { member, documents })
+    }
+
+    /// The sign-up a member belongs to, for its reviewers.
+    pub async fn signup_of_member(&self, actor: &Actor, member: uuid::Uuid) -> Result<MailboxId> {
+        let (scope, access, _) = self.reviewer(actor)?;
+        let member = self.store.member(&scope, access, member).await?;
+        self.store.signup(&scope, access, member.mailbox).await?;
+        Ok(member.mailbox)
+    }
+
+    async fn signup_view(
+        &self,
+        scope: &OrgScope,
+        access: MemberAccess,
+        mailbox: MailboxId,
+    ) -> Result<SignupView> {
+        let signup = self.store.signup(scope, access, mailbox).await?;
+        let location = self.store.location(signup.location).await?;
+        let mut members = Vec::new();
+        let mut history = Vec::new();
+        for member in self
+            .store
+            .list_members(scope, access, Some(mailbox), None, None)
+            .await?
+        {
+            for record in self.store.member_history(scope, access, member.id).await? {
+                history.push(HistoryEntry::Review {
+                    member: member.name.clone(),
+                    record,
+                });
+            }
+            let documents = self
+                .store
+                .member_documents(scope, access, member.id)
+                .await?;
+            for document in &documents {
+                history.push(HistoryEntry::Document {
+                    member: member.name.clone(),
+                    document: document.clone(),
+                });
+            }
+            members.push(MemberFile { member, documents });
+        }
+        for email in self.store.signup_emails(scope, access, mailbox).await? {
+            history.push(HistoryEntry::Email(email));
+        }
+        history.sort_by_key(HistoryEntry::at);
+        Ok(SignupView {
+            signup,
+            location,
+            members,
+            history,
+        })
+    }
+
+    // ----- the upkeep: plan periods and reminders -----
+
+    /// Bills due plan periods and sends due reminders; returns how many of
+    /// each. Safe to run twice at the same time: each period and each
+    /// reminder exists at most once.
+    pub async fn signup_upkeep(&self, now: Timestamp) -> Result<(usize, usize)> {
+        let mut billed = 0;
+        for signup in self.store.plans_due(now, UPKEEP_BATCH).await? {
+            billed += self.bill_due_plan_periods(&signup, now).await?;
+        }
+        Ok((billed, self.send_due_reminders(now).await?))
+    }
+
+    /// Bills every period of a sign-up's plan that has begun and is not
+    /// billed yet: period 0 starts at the first approval, period k k
+    /// months (or years) later in the location's time zone.
+    async fn bill_due_plan_periods(&self, signup: &SignupRecord, now: Timestamp) -> Result<usize> {
+        let Some(start) = (match signup.plan_started_at {
+            Some(s) => Some(s),
+            None => self.store.first_approval_at(signup.mailbox).await?,
+        }) else {
+            return Ok(0);
+        };
+        let location = self.store.location(signup.location).await?;
+        let (tz, _) = super::location_site(&location)?;
+        let internal = |e: jiff::Error| AppError::Internal(format!("plan period: {e}"));
+        let start_zoned = jiff::Timestamp::from_millisecond(start.millis())
+            .map_err(internal)?
+            .to_zoned(tz);
+        let period_start = |k: i32| -> Result<Timestamp> {
+            let months = i64::from(k) * i64::from(signup.plan.months());
+            let at = start_zoned
+                .checked_add(jiff::Span::new().try_months(months).map_err(internal)?)
+                .map_err(internal)?;
+            Ok(Timestamp::from_millis(at.timestamp().as_millisecond()))
+        };
+        let scope = OrgScope::system(signup.org, "system:plan");
+        let mut period = self
+            .store
+            .last_plan_period(signup.mailbox)
+            .await?
+            .map_or(0, |p| p + 1);
+        let mut billed = 0;
+        // At most a year of catch-up per run; the next run continues.
+        for _ in 0..12 {
+            let starts_at = period_start(period)?;
+            if starts_at > now {
+                break;
+            }
+            let next_at = period_start(period + 1)?;
+            let line = UsageLineRecord {
+                id: uuid::Uuid::new_v4(),
+                org: signup.org,
+                kind: UsageKind::Plan,
+                item: None,
+                task: None,
+                pickup: None,
+                amount: signup.price,
+                vat_bp: vat_bp(&location.country),
+                created_at: now,
+                description: format!(
+                    "{} plan at {}, period {}",
+                    signup.plan,
+                    location.name,
+                    period + 1
+                ),
+            };
+            match self
+                .store
+                .bill_plan_period(
+                    &scope,
+                    signup.mailbox,
+                    period,
+                    starts_at,
+                    next_at,
+                    &line,
+                    now,
+                )
+                .await
+            {
+                Ok(()) => billed += 1,
+                // Another run billed it meanwhile.
+                Err(StoreError::Conflict {
+                    what: "plan.already_billed",
+                }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            period += 1;
+        }
+        Ok(billed)
+    }
+
+    /// Sends the reminder due to each customer who has not finished: no
+    /// member submitted yet (counted from the sign-up), or a member sent
+    /// back (counted from the last send-back).
+    async fn send_due_reminders(&self, now: Timestamp) -> Result<usize> {
+        let rules = ReviewRules::DEFAULT;
+        let span = i64::from(rules.reminder_interval_days * rules.reminder_count + 1) * 86_400;
+        let mut sent = 0;
+        for candidate in self
+            .store
+            .reminder_candidates(now.plus_seconds(-span), 1000)
+            .await?
+        {
+            let (round_start, sent_back) = match (candidate.sent_back_at, candidate.submitted) {
+                (Some(at), _) => (at, true),
+                (None, false) => (candidate.signup.created_at, false),
+                (None, true) => continue,
+            };
+            let Some(no) = reminder_due(
+                round_start,
+                now,
+                rules.reminder_interval_days,
+                rules.reminder_count,
+            ) else {
+                continue;
+            };
+            let signup = &candidate.signup;
+            let location = self.store.location(signup.location).await?;
+            let link = format!("{}/mail/onboarding", self.settings.public_url);
+            let letter = reminder_email(
+                Locale::from_tag(&signup.locale),
+                &location.name,
+                sent_back,
+                no,
+                &link,
+            );
+            if self
+                .queue_signup_email(
+                    SignupEmailLink {
+                        mailbox: signup.mailbox,
+                        kind: SignupEmailKind::Reminder,
+                        round_start: Some(round_start),
+                        reminder_no: Some(i32::try_from(no).unwrap_or(i32::MAX)),
+                    },
+                    &signup.contact_email,
+                    letter,
+                )
+                .await?
+            {
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_recognised_by_their_first_bytes() {
+        assert_eq!(document_type(b"%PDF-1.7 ..."), Some("application/pdf"));
+        assert_eq!(document_type(b"\xFF\xD8\xFF\xE0"), Some("image/jpeg"));
+        assert_eq!(document_type(b"GIF89a"), None);
+        assert_eq!(clean_file_name("C:\\scans\\id\u{7}.jpg"), "id.jpg");
+    }
+
+    #[test]
+    fn reminders_and_decisions_in_both_languages() {
+        let en = reminder_email(
+            Locale::En,
+            "Lausanne",
+            false,
+            2,
+            "https://x/mail/onboarding",
+        );
+        assert!(en.subject.contains("2 of 4"));
+        let fr = reminder_email(Locale::Fr, "Lausanne", true, 4, "https://x/o");
+        assert!(fr.subject.contains("4 sur 4") && fr.text.contains("renvoyé"));
+        assert!(decision_email(Locale::Fr, "Anna", ReviewEvent::PreApprove, "ok", "x").is_none());
+        let d = decision_email(Locale::En, "Anna", ReviewEvent::Reject, "blurred", "x").unwrap();
+        assert!(d.text.contains("blurred"));
+    }
+}

@@ -1,0 +1,713 @@
+//! Signing up at a mail-center location, on both backends: plan prices set
+//! by the owner only, the public sign-up with its activation link, identity
+//! documents per member (checked, encrypted, readable by the reviewers and
+//! nobody else), submission only with a document, the review to the first
+//! plan usage line (billed once, renewed once per period by the upkeep), one
+//! history per customer, and reminders on days 7, 14, 21 and 28.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[allow(dead_code)] // the shared harness has helpers these tests do not use
+#[path = "app/support.rs"]
+mod support;
+
+use courrier_app::AppError;
+use courrier_app::mailbox::{HistoryEntry, NewLocation, NewSignup, SignupOutcome};
+use courrier_domain::mailbox::{
+    CustomerReview, DocumentSide, IdentityDocumentKind, Plan, ReviewEvent,
+};
+use courrier_domain::{Actor, Locale, LocationId, MailboxId, OrgKind, Role, UserId};
+use courrier_store::{LocationRecord, MemberKind, SignupEmailKind, UsageKind};
+use support::*;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    sign_up_review_and_first_plan_line,
+    reminders_on_days_7_14_21_28_only,
+    submitting_needs_a_document,
+    documents_stay_with_their_tenant,
+    plan_prices_are_the_owners,
+);
+
+const DAY: i64 = 86_400;
+
+fn code_of<T: std::fmt::Debug>(r: Result<T, AppError>) -> String {
+    match r {
+        Err(AppError::Invalid(i)) => i.code.to_string(),
+        Err(AppError::Refused(c)) | Err(AppError::Conflict(c)) => c.to_string(),
+        Err(AppError::NotFound) => "not_found".into(),
+        Err(AppError::Forbidden(p)) => format!("forbidden:{}", p.as_str()),
+        Err(AppError::Throttled { .. }) => "throttled".into(),
+        other => format!("unexpected: {other:?}"),
+    }
+}
+
+fn jpeg() -> Vec<u8> {
+    b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 a passport".to_vec()
+}
+
+/// A platform, a mail center with a priced location and a clerk.
+struct World {
+    env: Env,
+    platform: Org,
+    owner: Org,
+    clerk: Actor,
+    location: LocationRecord,
+}
+
+async fn world(backend: Backend) -> World {
+    let env = Env::new(backend).await;
+    let platform = env
+        .org_of_kind("platform", OrgKind::Platform, Role::PlatformAdmin)
+        .await;
+    let owner = env
+        .org_of_kind("lausanne", OrgKind::MailCenter, Role::Owner)
+        .await;
+    let (_, clerk) = env.person(&owner, "clerk@lausanne.test", Role::Clerk).await;
+    let location = env
+        .app
+        .create_location(
+            &owner.actor,
+            NewLocation {
+                name: "Centre courrier Lausanne".into(),
+                address: vec!["Avenue de la Gare 1".into(), "1003 Lausanne".into()],
+                country: "CH".into(),
+                time_zone: "Europe/Zurich".into(),
+            },
+        )
+        .await
+        .unwrap();
+    env.app
+        .set_location_plan(&owner.actor, location.id, 1990, 19_900)
+        .await
+        .unwrap();
+    World {
+        env,
+        platform,
+        owner,
+        clerk,
+        location,
+    }
+}
+
+fn signup_form(location: LocationId, email: &str, plan: Plan) -> NewSignup {
+    NewSignup {
+        location,
+        company: "Kiosque du Port SA".into(),
+        contact_name: "Anna Muster".into(),
+        email: email.into(),
+        locale: Locale::Fr,
+        plan,
+        accept_terms: true,
+    }
+}
+
+/// Signs up, activates with the e-mailed link and signs in.
+async fn signed_up(w: &World, email: &str, plan: Plan) -> (Actor, MailboxId, UserId) {
+    let outcome = w
+        .env
+        .app
+        .sign_up(signup_form(w.location.id, email, plan), Some(IP))
+        .await
+        .unwrap();
+    let SignupOutcome::Created {
+        user,
+        mailbox,
+        activation_link,
+    } = outcome
+    else {
+        panic!("created: {outcome:?}");
+    };
+    assert!(activation_link.starts_with(&format!("{PUBLIC_URL}/signup/activate/")));
+    // No password works before activation.
+    assert_eq!(
+        code_of(w.env.app.login(email, PASSWORD, Some(IP)).await),
+        "auth.bad_credentials"
+    );
+    let token = token_of(&activation_link);
+    assert_eq!(
+        w.env.app.activate_signup(&token, PASSWORD).await.unwrap(),
+        user
+    );
+    assert_eq!(
+        code_of(w.env.app.activate_signup(&token, PASSWORD).await),
+        "auth.reset_link_invalid"
+    );
+    let (_, ctx) = w.env.sign_in(email, PASSWORD).await;
+    assert_eq!(ctx.user.role, Role::Admin);
+    assert_eq!(ctx.org.kind, OrgKind::Customer);
+    (ctx.actor(Some(IP.into())), mailbox.id, user)
+}
+
+async fn sign_up_review_and_first_plan_line(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let offers = app.signup_offers().await.unwrap();
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0].plan.yearly.minor(), 19_900);
+    let (customer, mailbox, _) = signed_up(&w, "anna@kiosque.test", Plan::Yearly).await;
+    w.env.advance(60);
+    let member = app
+        .add_mailbox_member(
+            &customer,
+            mailbox,
+            w.location.id,
+            "Anna Muster",
+            MemberKind::Person,
+        )
+        .await
+        .unwrap();
+    assert_eq!(member.review, CustomerReview::Draft);
+    w.env.advance(60);
+    // A draft waits for the customer: not in the platform's queue.
+    assert!(
+        app.members_to_review(&w.platform.actor, None)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.id != member.id)
+    );
+    let doc = app
+        .upload_member_document(
+            &customer,
+            member.id,
+            IdentityDocumentKind::IdCard,
+            DocumentSide::Front,
+            "C:\\scans\\front.jpg",
+            &jpeg(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(doc.file_name, "front.jpg");
+    assert_eq!(doc.content_type, "image/jpeg");
+    w.env.advance(60);
+    let submitted = app
+        .submit_mailbox_member(&customer, member.id)
+        .await
+        .unwrap();
+    assert_eq!(submitted.review, CustomerReview::Submitted);
+    w.env.advance(3600);
+    app.review_mailbox_member(
+        &w.platform.actor,
+        member.id,
+        ReviewEvent::PreApprove,
+        "ID card checked",
+    )
+    .await
+    .unwrap();
+    // Nothing billed before the mail center approves.
+    let usage = |app: std::sync::Arc<courrier_app::App>, actor: Actor| async move {
+        app.mailbox_usage(
+            &actor,
+            courrier_domain::Timestamp::from_millis(0),
+            courrier_domain::Timestamp::from_millis(i64::MAX / 2),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.kind == UsageKind::Plan)
+        .collect::<Vec<_>>()
+    };
+    assert!(usage(app.clone(), customer.clone()).await.is_empty());
+    w.env.advance(3600);
+    let approved = app
+        .review_mailbox_member(
+            &w.clerk,
+            member.id,
+            ReviewEvent::Approve,
+            "seen at the counter",
+        )
+        .await
+        .unwrap();
+    assert_eq!(approved.review, CustomerReview::Approved);
+    let lines = usage(app.clone(), customer.clone()).await;
+    assert_eq!(lines.len(), 1, "the first period is billed at approval");
+    assert_eq!(lines[0].amount.minor(), 19_900);
+    assert_eq!(lines[0].vat_bp, 810);
+    // The upkeep, run twice, bills nothing more within the first year.
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(usage(app.clone(), customer.clone()).await.len(), 1);
+    // A year later: the renewal, exactly once, even with two runs.
+    w.env.advance(366 * DAY);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 1);
+    assert_eq!(app.mailbox_upkeep(w.env.now()).await.unwrap(), (0, 0));
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(usage(app.clone(), customer.clone()).await.len(), 2);
+
+    // One history, in time order: the review with its notes, the document
+    // and the e-mails (activation, the approval).
+    let views = app.my_signups(&customer).await.unwrap();
+    assert_eq!(views.len(), 1);
+    let view = &views[0];
+    assert_eq!(view.signup.plan, Plan::Yearly);
+    assert_eq!(view.members.len(), 1);
+    assert_eq!(view.members[0].documents.len(), 1);
+    let times: Vec<i64> = view.history.iter().map(|h| h.at().millis()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    assert_eq!(times, sorted);
+    let steps: Vec<String> = view
+        .history
+        .iter()
+        .map(|h| match h {
+            HistoryEntry::Review { record, .. } => format!("review:{}", record.event),
+            HistoryEntry::Document { document, .. } => format!("document:{}", document.kind),
+            HistoryEntry::Email(e) => format!("email:{}", e.kind.as_str()),
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "email:activation",
+            "review:add",
+            "document:id_card",
+            "review:submit",
+            "review:pre_approve",
+            "review:approve",
+            "email:decision",
+        ]
+    );
+    let notes: Vec<&str> = view
+        .history
+        .iter()
+        .filter_map(|h| match h {
+            HistoryEntry::Review { record, .. } => Some(record.note.as_str()),
+            _ => None,
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert_eq!(notes, ["ID card checked", "seen at the counter"]);
+    // The reviewers see the same history; another customer does not.
+    let seen = app.signup_history(&w.clerk, mailbox).await.unwrap();
+    assert_eq!(seen.history.len(), view.history.len());
+    app.signup_history(&w.platform.actor, mailbox)
+        .await
+        .unwrap();
+    let other = w.env.org("other").await;
+    assert_eq!(
+        code_of(app.signup_history(&other.actor, mailbox).await),
+        "not_found"
+    );
+
+    // Signing up again with the same address creates nothing and tells the
+    // address's owner by e-mail.
+    let again = app
+        .sign_up(
+            signup_form(w.location.id, "anna@kiosque.test", Plan::Monthly),
+            Some(IP),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(again, SignupOutcome::AddressInUse));
+    assert_eq!(app.my_signups(&customer).await.unwrap().len(), 1);
+    let outbox = app.store.recent_emails(20).await.unwrap();
+    assert!(
+        outbox.iter().any(|e| e.to.as_str() == "anna@kiosque.test"
+            && e.subject.contains("Tentative d'inscription"))
+    );
+    w.env.close().await;
+}
+
+async fn reminders_on_days_7_14_21_28_only(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let start = w.env.now();
+    let (customer, mailbox, _) = signed_up(&w, "anna@kiosque.test", Plan::Monthly).await;
+    let reminders = || async {
+        app.my_signups(&customer).await.unwrap()[0]
+            .history
+            .iter()
+            .filter_map(|h| match h {
+                HistoryEntry::Email(e) if e.kind == SignupEmailKind::Reminder => {
+                    Some((e.reminder_no.unwrap(), e.subject.clone()))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let at_day = |d: i64| w.env.clock.set(start.plus_seconds(d * DAY));
+    at_day(6);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    for (day, no) in [(7, 1), (14, 2), (21, 3), (28, 4)] {
+        at_day(day);
+        assert_eq!(
+            app.signup_upkeep(w.env.now()).await.unwrap().1,
+            1,
+            "day {day}"
+        );
+        // A second run the same day sends nothing.
+        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+        at_day(day + 3);
+        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+        assert_eq!(reminders().await.len(), no);
+    }
+    for day in [35, 42, 60] {
+        at_day(day);
+        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    }
+    let sent = reminders().await;
+    assert_eq!(
+        sent.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert!(
+        sent[3].1.contains("Rappel 4 sur 4"),
+        "in French: {}",
+        sent[3].1
+    );
+
+    // Submitted: finished, no reminders. Sent back: a new round counted
+    // from the send-back, which stops when the customer resubmits.
+    let member = app
+        .add_mailbox_member(
+            &customer,
+            mailbox,
+            w.location.id,
+            "Anna Muster",
+            MemberKind::Person,
+        )
+        .await
+        .unwrap();
+    app.upload_member_document(
+        &customer,
+        member.id,
+        IdentityDocumentKind::Passport,
+        DocumentSide::Single,
+        "passport.jpg",
+        &jpeg(),
+    )
+    .await
+    .unwrap();
+    app.submit_mailbox_member(&customer, member.id)
+        .await
+        .unwrap();
+    app.review_mailbox_member(&w.platform.actor, member.id, ReviewEvent::PreApprove, "ok")
+        .await
+        .unwrap();
+    at_day(70);
+    app.review_mailbox_member(
+        &w.owner.actor,
+        member.id,
+        ReviewEvent::SendBack,
+        "photo blurred",
+    )
+    .await
+    .unwrap();
+    at_day(76);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    at_day(77);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 1);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    let sent = reminders().await;
+    assert_eq!(sent.len(), 5);
+    assert!(sent[4].1.contains("Rappel 1 sur 4"));
+    app.submit_mailbox_member(&customer, member.id)
+        .await
+        .unwrap();
+    at_day(84);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    assert_eq!(reminders().await.len(), 5);
+    w.env.close().await;
+}
+
+async fn submitting_needs_a_document(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let (customer, mailbox, _) = signed_up(&w, "anna@kiosque.test", Plan::Monthly).await;
+    let company = app
+        .add_mailbox_member(
+            &customer,
+            mailbox,
+            w.location.id,
+            "Kiosque du Port SA",
+            MemberKind::Company,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(app.submit_mailbox_member(&customer, company.id).await),
+        "member.documents_missing"
+    );
+    assert_eq!(
+        code_of(
+            app.review_mailbox_member(&customer, company.id, ReviewEvent::Submit, "")
+                .await
+        ),
+        "member.documents_missing"
+    );
+    let upload = |kind, side, bytes: Vec<u8>| {
+        let app = app.clone();
+        let customer = customer.clone();
+        let id = company.id;
+        async move {
+            app.upload_member_document(&customer, id, kind, side, "file", &bytes)
+                .await
+        }
+    };
+    use DocumentSide as S;
+    use IdentityDocumentKind as K;
+    assert_eq!(
+        code_of(upload(K::Passport, S::Single, b"%PDF-1.4 x".to_vec()).await),
+        "signup.document_kind_invalid"
+    );
+    assert_eq!(
+        code_of(upload(K::RegisterExtract, S::Single, b"GIF89a".to_vec()).await),
+        "signup.document_type"
+    );
+    assert_eq!(
+        code_of(upload(K::RegisterExtract, S::Single, Vec::new()).await),
+        "signup.document_empty"
+    );
+    let mut big = b"%PDF-1.4 ".to_vec();
+    big.resize(courrier_app::mailbox::MAX_DOCUMENT_BYTES + 1, b' ');
+    assert_eq!(
+        code_of(upload(K::RegisterExtract, S::Single, big).await),
+        "signup.document_too_large"
+    );
+    // Refusals stored nothing and the member is still a draft.
+    assert!(
+        app.member_documents(&customer, company.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    upload(K::RegisterExtract, S::Single, b"%PDF-1.4 register".to_vec())
+        .await
+        .unwrap();
+    let m = app
+        .submit_mailbox_member(&customer, company.id)
+        .await
+        .unwrap();
+    assert_eq!(m.review, CustomerReview::Submitted);
+    // A decided member takes no more documents.
+    app.review_mailbox_member(
+        &w.platform.actor,
+        company.id,
+        ReviewEvent::Reject,
+        "not a company",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        code_of(upload(K::Other, S::Single, b"%PDF-1.4 more".to_vec()).await),
+        "member.review_closed"
+    );
+    // Terms, closed locations and throttling of sign-ups.
+    let mut form = signup_form(w.location.id, "bert@kiosque.test", Plan::Monthly);
+    form.accept_terms = false;
+    assert_eq!(
+        code_of(app.sign_up(form, Some(IP)).await),
+        "signup.terms_required"
+    );
+    let closed = app
+        .create_location(
+            &w.owner.actor,
+            NewLocation {
+                name: "Centre courrier Vevey".into(),
+                address: vec!["Rue du Simplon 1".into(), "1800 Vevey".into()],
+                country: "CH".into(),
+                time_zone: "Europe/Zurich".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(
+            app.sign_up(
+                signup_form(closed.id, "bert@kiosque.test", Plan::Monthly),
+                Some(IP)
+            )
+            .await
+        ),
+        "signup.location_closed"
+    );
+    // One sign-up above: four more from this address, then it waits.
+    for n in 0..4 {
+        app.sign_up(
+            signup_form(w.location.id, &format!("p{n}@kiosque.test"), Plan::Monthly),
+            Some(IP),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        code_of(
+            app.sign_up(
+                signup_form(w.location.id, "late@kiosque.test", Plan::Monthly),
+                Some(IP)
+            )
+            .await
+        ),
+        "throttled"
+    );
+    w.env.close().await;
+}
+
+async fn documents_stay_with_their_tenant(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let (customer, mailbox, _) = signed_up(&w, "anna@kiosque.test", Plan::Monthly).await;
+    let member = app
+        .add_mailbox_member(
+            &customer,
+            mailbox,
+            w.location.id,
+            "Anna Muster",
+            MemberKind::Person,
+        )
+        .await
+        .unwrap();
+    let doc = app
+        .upload_member_document(
+            &customer,
+            member.id,
+            IdentityDocumentKind::Passport,
+            DocumentSide::Single,
+            "passport.jpg",
+            &jpeg(),
+        )
+        .await
+        .unwrap();
+    // Stored encrypted: the blob store never holds the plaintext.
+    for path in files_under(w.env.blob_path()) {
+        assert!(!contains_bytes(
+            &std::fs::read(path).unwrap(),
+            b"a passport"
+        ));
+    }
+    // The customer, the platform and the location's mail center read it.
+    for reader in [&customer, &w.platform.actor, &w.clerk] {
+        let (record, bytes) = app.member_document_file(reader, doc.id).await.unwrap();
+        assert_eq!(record.id, doc.id);
+        assert_eq!(bytes, jpeg());
+        assert_eq!(
+            app.member_documents(reader, member.id).await.unwrap().len(),
+            1
+        );
+    }
+    // Another customer and another mail center do not.
+    let other = w.env.org("other").await;
+    let rival = w
+        .env
+        .org_of_kind("geneve", OrgKind::MailCenter, Role::Owner)
+        .await;
+    for stranger in [&other.actor, &rival.actor] {
+        assert_eq!(
+            code_of(app.member_document_file(stranger, doc.id).await),
+            "not_found"
+        );
+        assert_eq!(
+            code_of(app.member_documents(stranger, member.id).await),
+            "not_found"
+        );
+    }
+    assert_eq!(
+        code_of(
+            app.upload_member_document(
+                &other.actor,
+                member.id,
+                IdentityDocumentKind::Passport,
+                DocumentSide::Single,
+                "x.jpg",
+                &jpeg(),
+            )
+            .await
+        ),
+        "not_found"
+    );
+    // The mail center sees the member but cannot upload for the customer.
+    assert_eq!(
+        code_of(
+            app.upload_member_document(
+                &w.owner.actor,
+                member.id,
+                IdentityDocumentKind::Passport,
+                DocumentSide::Single,
+                "x.jpg",
+                &jpeg(),
+            )
+            .await
+        ),
+        "forbidden:mailbox.act"
+    );
+    w.env.close().await;
+}
+
+async fn plan_prices_are_the_owners(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let (_, manager) = w
+        .env
+        .person(&w.owner, "manager@lausanne.test", Role::Manager)
+        .await;
+    for staff in [&w.clerk, &manager] {
+        assert_eq!(
+            code_of(app.set_location_plan(staff, w.location.id, 1, 2).await),
+            "forbidden:org.settings"
+        );
+        assert_eq!(
+            code_of(app.location_plan(staff, w.location.id).await),
+            "forbidden:money.view"
+        );
+    }
+    assert_eq!(
+        code_of(
+            app.set_location_plan(&w.owner.actor, w.location.id, -1, 2)
+                .await
+        ),
+        "signup.price_invalid"
+    );
+    let plan = app
+        .set_location_plan(&w.owner.actor, w.location.id, 2500, 25_000)
+        .await
+        .unwrap();
+    assert_eq!(plan.monthly.to_string(), "CHF 25.00");
+    assert_eq!(
+        app.location_plan(&w.owner.actor, w.location.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .yearly
+            .minor(),
+        25_000
+    );
+    // Another mail center cannot price this location.
+    let rival = w
+        .env
+        .org_of_kind("geneve", OrgKind::MailCenter, Role::Owner)
+        .await;
+    assert_eq!(
+        code_of(
+            app.set_location_plan(&rival.actor, w.location.id, 1, 2)
+                .await
+        ),
+        "not_found"
+    );
+    w.env.close().await;
+}

@@ -1,0 +1,195 @@
+//! Signing up at a location over HTTP, on both backends: the public list
+//! with the demo site's prices, the form refused without its CSRF token,
+//! a missing acceptance of the terms answered on the form with the fields
+//! kept, the same answer for a new and an already used address, the
+//! activation link from the outbox, then the onboarding page: a member
+//! added, a document uploaded (multipart), the member submitted, the file
+//! readable by its customer and a 404 for another organisation.
+
+use crate::support::*;
+
+on_both_backends!(public_sign_up_with_csrf_and_onboarding);
+
+const BOUNDARY: &str = "courrier-signup-3b9e";
+
+fn multipart(fields: &[(&str, &str)], file: (&[u8], &str)) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    let (bytes, name) = file;
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
+    let srv = Server::start(backend).await;
+    let offers = srv.app.signup_offers().await.unwrap();
+    assert_eq!(offers.len(), 1, "the demo site sells mailboxes");
+    let location = offers[0].location.id.to_string();
+    let b = srv.browser();
+    let list = b.get("/signup").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("Centre courrier Lausanne"));
+    assert!(list.body.contains("CHF 19.90") && list.body.contains("CHF 199.00"));
+    let path = format!("/signup/{location}");
+    let form = b.get(&path).await;
+    assert_eq!(form.status, 200);
+    let csrf = form.csrf();
+    let fields = |csrf: &str, email: &str, terms: bool| {
+        let mut f = vec![
+            ("csrf_token", csrf.to_string()),
+            ("company", "Kiosque du Port SA".to_string()),
+            ("contact_name", "Léa Martin".to_string()),
+            ("email", email.to_string()),
+            ("lang", "en".to_string()),
+            ("plan", "yearly".to_string()),
+        ];
+        if terms {
+            f.push(("accept_terms", "yes".to_string()));
+        }
+        f
+    };
+    let post = |f: Vec<(&'static str, String)>| {
+        let b = &b;
+        let path = path.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            b.post_form(&path, &pairs).await
+        }
+    };
+    // Without the form token: refused, nothing created.
+    let res = post(fields("forged", "lea@kiosque.test", true)).await;
+    assert_eq!(res.status, 403);
+    // Without accepting the terms: the form again, with the reason and the
+    // fields kept.
+    let res = post(fields(&csrf, "lea@kiosque.test", false)).await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert!(res.body.contains("Accept the terms of service"));
+    assert!(res.body.contains("value=\"Kiosque du Port SA\""));
+    let lea = courrier_domain::EmailAddress::parse("lea@kiosque.test").unwrap();
+    assert!(srv.app.store.user_by_email(&lea).await.unwrap().is_none());
+    // Accepted: a message, and the account exists without a usable password.
+    let done = post(fields(&csrf, "lea@kiosque.test", true)).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("lea@kiosque.test"));
+    assert!(srv.app.store.user_by_email(&lea).await.unwrap().is_some());
+    // An address already in use gets the very same page.
+    let taken = post(fields(&csrf, ANNA, true)).await;
+    assert_eq!(taken.status, 200);
+    assert_eq!(
+        taken.body.replace(ANNA, "X"),
+        done.body.replace("lea@kiosque.test", "X")
+    );
+
+    // The activation link from the outbox sets the password.
+    let outbox = srv.app.store.recent_emails(50).await.unwrap();
+    let activation = outbox
+        .iter()
+        .find(|e| e.to == lea && e.subject.starts_with("Activate"))
+        .expect("activation e-mail");
+    let link = activation
+        .body_text
+        .split_whitespace()
+        .find(|w| w.contains("/signup/activate/"))
+        .unwrap();
+    let token = link.rsplit('/').next().unwrap();
+    let activate_path = format!("/signup/activate/{token}");
+    let page = b.get(&activate_path).await;
+    assert_eq!(page.status, 200);
+    let res = b
+        .post_form(
+            &activate_path,
+            &[("csrf_token", "forged"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = b
+        .post_form(
+            &activate_path,
+            &[("csrf_token", &page.csrf()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let customer = srv.signed_in("lea@kiosque.test").await;
+
+    // Onboarding: add a member, upload a document, submit.
+    let page = customer.get("/mail/onboarding").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Centre courrier Lausanne"));
+    let csrf = page.csrf();
+    let mailbox = scrape_attr(&page.body, r#"name="mailbox" value=""#).unwrap();
+    let res = customer
+        .post_form(
+            "/mail/onboarding/members",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("mailbox", mailbox.as_str()),
+                ("location", location.as_str()),
+                ("name", "Léa Martin"),
+                ("kind", "person"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let member = scrape_attr(&res.body, r#"data-member=""#).unwrap();
+    // Submitting without a document is refused with the reason.
+    let submit = format!("/mail/onboarding/members/{member}/submit");
+    let res = customer
+        .post_form(&submit, &[("csrf_token", csrf.as_str())])
+        .await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert!(res.body.contains("at least one identity document"));
+    let (ct, body) = multipart(
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "passport"),
+            ("side", "single"),
+        ],
+        (b"\xFF\xD8\xFF\xE0 a passport photo", "passport.jpg"),
+    );
+    let upload = format!("/mail/onboarding/members/{member}/documents");
+    let res = Resp::read(
+        customer
+            .client
+            .post(customer.url(&upload))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains("passport.jpg"));
+    let res = customer
+        .post_form(&submit, &[("csrf_token", csrf.as_str())])
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains("Submitted for review"));
+    let doc = scrape_attr(&res.body, r#"href="/member-documents/"#).unwrap();
+    let file = customer.get(&format!("/member-documents/{doc}")).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("image/jpeg"));
+    // Another organisation's person gets a 404.
+    let marie = srv.signed_in(MARIE).await;
+    assert_eq!(
+        marie.get(&format!("/member-documents/{doc}")).await.status,
+        404
+    );
+    assert_eq!(
+        marie
+            .get(&format!("/reviews/members/{member}"))
+            .await
+            .status,
+        404
+    );
+    srv.stop().await;
+}

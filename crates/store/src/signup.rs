@@ -1,0 +1,757 @@
+//! Signing up at a mail-center location: the plans a location sells
+//! ([`LocationPlanRecord`]), each customer's sign-up with its plan
+//! ([`SignupRecord`]), the identity documents of members
+//! ([`MemberDocumentRecord`]), the e-mails sent to the customer about the
+//! sign-up ([`SignupEmailRecord`], linked to the outbox), and the plan
+//! periods billed, each exactly once.
+//!
+//! A sign-up is visible to its customer, to the mail center running its
+//! location, and (with [`MemberAccess::Platform`]) to the platform team; a
+//! member's documents follow the visibility of the member.
+
+use crate::audit::audit_scope_in_tx;
+use crate::emails::insert_email;
+use crate::jobs::insert_job;
+use crate::mailbox::corrupt;
+use crate::users::parse_id;
+use crate::{
+    EmailRecord, EmailState, MemberAccess, NewJob, Result, Store, StoreError, UsageLineRecord,
+    on_pool,
+};
+use courrier_domain::audit::AuditEvent;
+use courrier_domain::mailbox::{DocumentSide, IdentityDocumentKind, Plan};
+use courrier_domain::{
+    Currency, EmailAddress, LocationId, MailboxId, Money, OrgId, OrgScope, Timestamp,
+};
+use sqlx::Row;
+
+/// The monthly and yearly price of a mailbox at a location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationPlanRecord {
+    pub location: LocationId,
+    pub monthly: Money,
+    pub yearly: Money,
+    pub updated_at: Timestamp,
+}
+
+impl LocationPlanRecord {
+    pub fn price(&self, plan: Plan) -> Money {
+        match plan {
+            Plan::Monthly => self.monthly,
+            Plan::Yearly => self.yearly,
+        }
+    }
+}
+
+/// A customer's sign-up at a location: one per location mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignupRecord {
+    pub mailbox: MailboxId,
+    pub org: OrgId,
+    pub location: LocationId,
+    pub plan: Plan,
+    /// The price shown when the customer signed up, per period.
+    pub price: Money,
+    pub contact_name: String,
+    pub contact_email: EmailAddress,
+    /// `fr` or `en`: the language of the e-mails.
+    pub locale: String,
+    pub terms_accepted_at: Timestamp,
+    pub created_at: Timestamp,
+    /// Start of the first billed period (the first approval).
+    pub plan_started_at: Option<Timestamp>,
+    /// Start of the next period to bill.
+    pub plan_next_at: Option<Timestamp>,
+}
+
+/// An identity document of a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberDocumentRecord {
+    pub id: uuid::Uuid,
+    pub member: uuid::Uuid,
+    /// The customer, whose key seals the file.
+    pub org: OrgId,
+    /// The encrypted document.
+    pub document: uuid::Uuid,
+    pub kind: IdentityDocumentKind,
+    pub side: DocumentSide,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub created_at: Timestamp,
+}
+
+/// Why an e-mail about a sign-up was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupEmailKind {
+    /// The link to choose a password.
+    Activation,
+    /// "You have not finished": weekly, four times.
+    Reminder,
+    /// A review decision on a member.
+    Decision,
+}
+
+impl SignupEmailKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SignupEmailKind::Activation => "activation",
+            SignupEmailKind::Reminder => "reminder",
+            SignupEmailKind::Decision => "decision",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "activation" => SignupEmailKind::Activation,
+            "reminder" => SignupEmailKind::Reminder,
+            "decision" => SignupEmailKind::Decision,
+            other => return Err(corrupt(format!("signup e-mail kind '{other}'"))),
+        })
+    }
+}
+
+/// An e-mail of a sign-up's history, with its outbox state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignupEmailRecord {
+    pub email: uuid::Uuid,
+    pub mailbox: MailboxId,
+    pub kind: SignupEmailKind,
+    /// For a reminder: the start of its round (sign-up or send-back) and
+    /// its number in the round (1 to 4).
+    pub round_start: Option<Timestamp>,
+    pub reminder_no: Option<i32>,
+    pub created_at: Timestamp,
+    pub to: String,
+    pub subject: String,
+    pub state: EmailState,
+}
+
+/// A sign-up that may be owed a reminder, with what the upkeep needs to
+/// decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderCandidate {
+    pub signup: SignupRecord,
+    /// Some member left the draft state (was submitted at least once).
+    pub submitted: bool,
+    /// The latest send-back of a member still sent back.
+    pub sent_back_at: Option<Timestamp>,
+}
+
+/// Which sign-up e-mail to link, for [`Store::queue_signup_email`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignupEmailLink {
+    pub mailbox: MailboxId,
+    pub kind: SignupEmailKind,
+    pub round_start: Option<Timestamp>,
+    pub reminder_no: Option<i32>,
+}
+
+const SIGNUP_COLS: &str = "s.mailbox_id, s.org_id, s.location_id, s.plan, s.price_minor, s.currency, \
+    s.contact_name, s.contact_email, s.locale, s.terms_accepted_at, s.created_at, s.plan_started_at, s.plan_next_at";
+
+macro_rules! signup_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        SignupRecord {
+            mailbox: parse_id(r.try_get::<String, _>("mailbox_id")?)?,
+            org: parse_id(r.try_get::<String, _>("org_id")?)?,
+            location: parse_id(r.try_get::<String, _>("location_id")?)?,
+            plan: Plan::parse(&r.try_get::<String, _>("plan")?).map_err(corrupt)?,
+            price: Money::new(
+                r.try_get("price_minor")?,
+                Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
+            ),
+            contact_name: r.try_get("contact_name")?,
+            contact_email: EmailAddress::parse(&r.try_get::<String, _>("contact_email")?)
+                .map_err(corrupt)?,
+            locale: r.try_get("locale")?,
+            terms_accepted_at: Timestamp::from_millis(r.try_get("terms_accepted_at")?),
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            plan_started_at: r
+                .try_get::<Option<i64>, _>("plan_started_at")?
+                .map(Timestamp::from_millis),
+            plan_next_at: r
+                .try_get::<Option<i64>, _>("plan_next_at")?
+                .map(Timestamp::from_millis),
+        }
+    }};
+}
+
+const DOC_COLS: &str = "id, member_id, org_id, document_id, kind, side, file_name, content_type, size_bytes, \
+    uploaded_by, created_at";
+
+macro_rules! member_document_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        MemberDocumentRecord {
+            id: parse_id(r.try_get::<String, _>("id")?)?,
+            member: parse_id(r.try_get::<String, _>("member_id")?)?,
+            org: parse_id(r.try_get::<String, _>("org_id")?)?,
+            document: parse_id(r.try_get::<String, _>("document_id")?)?,
+            kind: IdentityDocumentKind::parse(&r.try_get::<String, _>("kind")?).map_err(corrupt)?,
+            side: DocumentSide::parse(&r.try_get::<String, _>("side")?).map_err(corrupt)?,
+            file_name: r.try_get("file_name")?,
+            content_type: r.try_get("content_type")?,
+            size_bytes: r.try_get("size_bytes")?,
+            uploaded_by: r.try_get("uploaded_by")?,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+        }
+    }};
+}
+
+/// Sign-ups (alias `s`) visible to the organisation bound at `$n`.
+fn signup_filter(access: MemberAccess, n: usize) -> String {
+    match access {
+        MemberAccess::Tenant => format!(
+            "(s.org_id = ${n} OR s.location_id IN (SELECT id FROM locations WHERE org_id = ${n}))"
+        ),
+        MemberAccess::Platform => format!("(${n} = ${n})"),
+    }
+}
+
+impl Store {
+    // ----- plans -----
+
+    /// Sets the monthly and yearly price at a location of the scope's mail
+    /// center (replacing earlier prices; sign-ups keep the price they saw).
+    pub async fn set_location_plan(
+        &self,
+        scope: &OrgScope,
+        plan: &LocationPlanRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "location.plan_set",
+            plan.location.to_string(),
+            format!("monthly {}, yearly {}", plan.monthly, plan.yearly),
+        );
+        if plan.monthly.currency() != plan.yearly.currency() {
+            return Err(StoreError::Refused {
+                what: "signup.currency_mismatch",
+            });
+        }
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let owns: Option<String> =
+                sqlx::query_scalar("SELECT id FROM locations WHERE id = $1 AND org_id = $2")
+                    .bind(plan.location.to_string())
+                    .bind(scope.org().to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if owns.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "INSERT INTO location_plans (location_id, monthly_minor, yearly_minor, currency, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (location_id) DO UPDATE SET \
+                 monthly_minor = excluded.monthly_minor, yearly_minor = excluded.yearly_minor, \
+                 currency = excluded.currency, updated_at = excluded.updated_at",
+            )
+            .bind(plan.location.to_string())
+            .bind(plan.monthly.minor())
+            .bind(plan.yearly.minor())
+            .bind(plan.monthly.currency().to_string())
+            .bind(plan.updated_at.millis())
+            .execute(&mut *tx)
+            .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The plan prices of every location that sells mailboxes (a public
+    /// price list, like the directory of locations).
+    pub async fn location_plans(&self) -> Result<Vec<LocationPlanRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(
+                "SELECT location_id, monthly_minor, yearly_minor, currency, updated_at FROM location_plans \
+                 ORDER BY location_id",
+            )
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                let currency =
+                    Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?;
+                out.push(LocationPlanRecord {
+                    location: parse_id(r.try_get::<String, _>("location_id")?)?,
+                    monthly: Money::new(r.try_get("monthly_minor")?, currency),
+                    yearly: Money::new(r.try_get("yearly_minor")?, currency),
+                    updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
+                });
+            }
+        });
+        Ok(out)
+    }
+
+    /// The plan prices of one location, if it sells mailboxes.
+    pub async fn location_plan(&self, location: LocationId) -> Result<Option<LocationPlanRecord>> {
+        Ok(self
+            .location_plans()
+            .await?
+            .into_iter()
+            .find(|p| p.location == location))
+    }
+
+    // ----- sign-ups -----
+
+    /// Records the sign-up of the scope's organisation (its location
+    /// mailbox exists already). A second sign-up for the same mailbox is
+    /// `Conflict { what: "signup.exists" }`.
+    pub async fn create_signup(
+        &self,
+        scope: &OrgScope,
+        signup: &SignupRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "signup.created",
+            signup.mailbox.to_string(),
+            format!("{} plan, {}", signup.plan, signup.price),
+        );
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let owns: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM mailboxes WHERE id = $1 AND org_id = $2 AND location_id = $3",
+            )
+            .bind(signup.mailbox.to_string())
+            .bind(scope.org().to_string())
+            .bind(signup.location.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if owns.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "INSERT INTO signups (mailbox_id, org_id, location_id, plan, price_minor, currency, contact_name, \
+                 contact_email, locale, terms_accepted_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(signup.mailbox.to_string())
+            .bind(scope.org().to_string())
+            .bind(signup.location.to_string())
+            .bind(signup.plan.as_str())
+            .bind(signup.price.minor())
+            .bind(signup.price.currency().to_string())
+            .bind(signup.contact_name.clone())
+            .bind(signup.contact_email.to_string())
+            .bind(signup.locale.clone())
+            .bind(signup.terms_accepted_at.millis())
+            .bind(signup.created_at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "signup.exists"))?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A sign-up visible to the scope.
+    pub async fn signup(
+        &self,
+        scope: &OrgScope,
+        access: MemberAccess,
+        mailbox: MailboxId,
+    ) -> Result<SignupRecord> {
+        on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNUP_COLS} FROM signups s WHERE s.mailbox_id = $1 AND {}",
+                signup_filter(access, 2)
+            )))
+            .bind(mailbox.to_string())
+            .bind(scope.org().to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            Ok(signup_from_row!(r))
+        })
+    }
+
+    /// The scope organisation's own sign-ups, oldest first.
+    pub async fn own_signups(&self, scope: &OrgScope) -> Result<Vec<SignupRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNUP_COLS} FROM signups s WHERE s.org_id = $1 ORDER BY s.created_at, s.mailbox_id"
+            )))
+            .bind(scope.org().to_string())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(signup_from_row!(r));
+            }
+        });
+        Ok(out)
+    }
+
+    /// A sign-up for background work (reminders, plan renewals).
+    pub async fn signup_for_job(&self, mailbox: MailboxId) -> Result<SignupRecord> {
+        on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNUP_COLS} FROM signups s WHERE s.mailbox_id = $1"
+            )))
+            .bind(mailbox.to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            Ok(signup_from_row!(r))
+        })
+    }
+
+    // ----- identity documents -----
+
+    /// Attaches an identity document (already stored, encrypted) to a
+    /// member of the scope's organisation.
+    pub async fn add_member_document(
+        &self,
+        scope: &OrgScope,
+        doc: &MemberDocumentRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "mailbox.member_document_added",
+            doc.member.to_string(),
+            format!(
+                "{} {} ({} bytes)",
+                doc.kind,
+                doc.side.as_str(),
+                doc.size_bytes
+            ),
+        );
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let owns: Option<String> =
+                sqlx::query_scalar("SELECT id FROM mailbox_members WHERE id = $1 AND org_id = $2")
+                    .bind(doc.member.to_string())
+                    .bind(scope.org().to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if owns.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO member_documents ({DOC_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            )))
+            .bind(doc.id.to_string())
+            .bind(doc.member.to_string())
+            .bind(scope.org().to_string())
+            .bind(doc.document.to_string())
+            .bind(doc.kind.as_str())
+            .bind(doc.side.as_str())
+            .bind(doc.file_name.clone())
+            .bind(doc.content_type.clone())
+            .bind(doc.size_bytes)
+            .bind(doc.uploaded_by.clone())
+            .bind(doc.created_at.millis())
+            .execute(&mut *tx)
+            .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A member's documents, oldest first, if the member is visible to the
+    /// scope.
+    pub async fn member_documents(
+        &self,
+        scope: &OrgScope,
+        access: MemberAccess,
+        member: uuid::Uuid,
+    ) -> Result<Vec<MemberDocumentRecord>> {
+        self.member(scope, access, member).await?;
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DOC_COLS} FROM member_documents WHERE member_id = $1 ORDER BY created_at, id"
+            )))
+            .bind(member.to_string())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(member_document_from_row!(r));
+            }
+        });
+        Ok(out)
+    }
+
+    /// One document of a member visible to the scope.
+    pub async fn member_document(
+        &self,
+        scope: &OrgScope,
+        access: MemberAccess,
+        id: uuid::Uuid,
+    ) -> Result<MemberDocumentRecord> {
+        let doc = on_pool!(self, |p, d| {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DOC_COLS} FROM member_documents WHERE id = $1"
+            )))
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            member_document_from_row!(r)
+        });
+        self.member(scope, access, doc.member).await?;
+        Ok(doc)
+    }
+
+    /// How many documents each member of a mailbox has, for the members
+    /// that have any.
+    pub async fn member_document_counts(
+        &self,
+        scope: &OrgScope,
+        mailbox: MailboxId,
+    ) -> Result<Vec<(uuid::Uuid, i64)>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(
+                "SELECT md.member_id, COUNT(*) AS n FROM member_documents md \
+                 JOIN mailbox_members mm ON mm.id = md.member_id \
+                 WHERE mm.mailbox_id = $1 AND mm.org_id = $2 GROUP BY md.member_id",
+            )
+            .bind(mailbox.to_string())
+            .bind(scope.org().to_string())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push((
+                    parse_id(r.try_get::<String, _>("member_id")?)?,
+                    r.try_get("n")?,
+                ));
+            }
+        });
+        Ok(out)
+    }
+
+    // ----- e-mails -----
+
+    /// Stores an e-mail about a sign-up in the outbox with its delivery job
+    /// and its link to the sign-up, in one transaction. A reminder already
+    /// sent for the same round and number is not sent again: the whole
+    /// transaction is dropped and the answer is `false`.
+    pub async fn queue_signup_email(
+        &self,
+        link: &SignupEmailLink,
+        email: &EmailRecord,
+        delivery: &NewJob,
+        now: Timestamp,
+    ) -> Result<bool> {
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            insert_email!(&mut *tx, email, now);
+            insert_job!(&mut *tx, delivery, now);
+            let n = sqlx::query(
+                "INSERT INTO signup_emails (email_id, mailbox_id, kind, round_start, reminder_no, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(email.id.to_string())
+            .bind(link.mailbox.to_string())
+            .bind(link.kind.as_str())
+            .bind(link.round_start.map(|t| t.millis()))
+            .bind(link.reminder_no)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    /// The e-mails sent about a sign-up visible to the scope, oldest first.
+    pub async fn signup_emails(
+        &self,
+        scope: &OrgScope,
+        access: MemberAccess,
+        mailbox: MailboxId,
+    ) -> Result<Vec<SignupEmailRecord>> {
+        self.signup(scope, access, mailbox).await?;
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(
+                "SELECT se.email_id, se.mailbox_id, se.kind, se.round_start, se.reminder_no, se.created_at, \
+                 e.to_address, e.subject, e.state FROM signup_emails se JOIN emails e ON e.id = se.email_id \
+                 WHERE se.mailbox_id = $1 ORDER BY se.created_at, se.email_id",
+            )
+            .bind(mailbox.to_string())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(SignupEmailRecord {
+                    email: parse_id(r.try_get::<String, _>("email_id")?)?,
+                    mailbox: parse_id(r.try_get::<String, _>("mailbox_id")?)?,
+                    kind: SignupEmailKind::parse(&r.try_get::<String, _>("kind")?)?,
+                    round_start: r
+                        .try_get::<Option<i64>, _>("round_start")?
+                        .map(Timestamp::from_millis),
+                    reminder_no: r.try_get("reminder_no")?,
+                    created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                    to: r.try_get("to_address")?,
+                    subject: r.try_get("subject")?,
+                    state: EmailState::parse(&r.try_get::<String, _>("state")?)?,
+                });
+            }
+        });
+        Ok(out)
+    }
+
+    /// Sign-ups that may be owed a reminder: signed up since `since`, or
+    /// with a member sent back; oldest first, at most `limit`.
+    pub async fn reminder_candidates(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ReminderCandidate>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNUP_COLS}, \
+                 (SELECT MAX(r.at) FROM member_reviews r JOIN mailbox_members mm ON mm.id = r.member_id \
+                  WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'sent_back' AND r.event = 'send_back') AS sent_back_at, \
+                 (SELECT COUNT(*) FROM mailbox_members mm WHERE mm.mailbox_id = s.mailbox_id AND mm.review <> 'draft') \
+                  AS submitted \
+                 FROM signups s WHERE s.created_at >= $1 OR EXISTS \
+                 (SELECT 1 FROM mailbox_members mm WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'sent_back') \
+                 ORDER BY s.created_at, s.mailbox_id LIMIT $2"
+            )))
+            .bind(since.millis())
+            .bind(i64::from(limit.clamp(1, 10_000)))
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(ReminderCandidate {
+                    signup: signup_from_row!(r),
+                    submitted: r.try_get::<i64, _>("submitted")? > 0,
+                    sent_back_at: r
+                        .try_get::<Option<i64>, _>("sent_back_at")?
+                        .map(Timestamp::from_millis),
+                });
+            }
+        });
+        Ok(out)
+    }
+
+    // ----- plan billing -----
+
+    /// When the first member of a mailbox was approved, if one was.
+    pub async fn first_approval_at(&self, mailbox: MailboxId) -> Result<Option<Timestamp>> {
+        on_pool!(self, |p, d| {
+            let at: Option<i64> = sqlx::query_scalar(
+                "SELECT MIN(r.at) FROM member_reviews r JOIN mailbox_members mm ON mm.id = r.member_id \
+                 WHERE mm.mailbox_id = $1 AND r.event = 'approve'",
+            )
+            .bind(mailbox.to_string())
+            .fetch_one(p)
+            .await?;
+            Ok(at.map(Timestamp::from_millis))
+        })
+    }
+
+    /// Sign-ups with a plan period to bill at `now`: the next period has
+    /// begun, or a member was approved and nothing was billed yet.
+    pub async fn plans_due(&self, now: Timestamp, limit: u32) -> Result<Vec<SignupRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNUP_COLS} FROM signups s WHERE (s.plan_next_at IS NOT NULL AND s.plan_next_at <= $1) \
+                 OR (s.plan_started_at IS NULL AND EXISTS (SELECT 1 FROM mailbox_members mm \
+                     WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'approved')) \
+                 ORDER BY s.plan_next_at, s.mailbox_id LIMIT $2"
+            )))
+            .bind(now.millis())
+            .bind(i64::from(limit.clamp(1, 10_000)))
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(signup_from_row!(r));
+            }
+        });
+        Ok(out)
+    }
+
+    /// The last plan period billed for a mailbox, if any.
+    pub async fn last_plan_period(&self, mailbox: MailboxId) -> Result<Option<i32>> {
+        on_pool!(self, |p, d| {
+            Ok(
+                sqlx::query_scalar("SELECT MAX(period) FROM plan_periods WHERE mailbox_id = $1")
+                    .bind(mailbox.to_string())
+                    .fetch_one(p)
+                    .await?,
+            )
+        })
+    }
+
+    /// Bills period `period` (starting `starts_at`) of a sign-up's plan:
+    /// the usage line, the period, the next period's start and the audit
+    /// entry in one transaction. A period billed before is
+    /// `Conflict { what: "plan.already_billed" }` and changes nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn bill_plan_period(
+        &self,
+        scope: &OrgScope,
+        mailbox: MailboxId,
+        period: i32,
+        starts_at: Timestamp,
+        next_at: Timestamp,
+        line: &UsageLineRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new(
+            "usage.plan",
+            line.id.to_string(),
+            format!("period {period} of {mailbox}: {}", line.amount),
+        );
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO usage_lines (id, org_id, kind, item_id, task_id, pickup_id, amount_minor, currency, \
+                 vat_bp, created_at, description) VALUES ($1, $2, 'plan', NULL, NULL, NULL, $3, $4, $5, $6, $7)",
+            )
+            .bind(line.id.to_string())
+            .bind(scope.org().to_string())
+            .bind(line.amount.minor())
+            .bind(line.amount.currency().to_string())
+            .bind(i32::try_from(line.vat_bp).unwrap_or(i32::MAX))
+            .bind(line.created_at.millis())
+            .bind(line.description.clone())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO plan_periods (mailbox_id, period, starts_at, usage_line_id) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(mailbox.to_string())
+            .bind(period)
+            .bind(starts_at.millis())
+            .bind(line.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "plan.already_billed"))?;
+            let n = sqlx::query(
+                "UPDATE signups SET plan_started_at = COALESCE(plan_started_at, $1), plan_next_at = $2 \
+                 WHERE mailbox_id = $3 AND org_id = $4",
+            )
+            .bind(starts_at.millis())
+            .bind(next_at.millis())
+            .bind(mailbox.to_string())
+            .bind(scope.org().to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,260 @@
+//! Words of the sign-up pages (the public form, the customer's onboarding,
+//! the reviewers' view of a member and the owner's plan prices), kept
+//! apart from the main table so the tables grow without stepping on each
+//! other.
+
+pub(super) const WORDS: &[(&str, &str, &str)] = &[
+    // the public list and form
+    (
+        "signup.title",
+        "Sign up for a mailbox",
+        "S'inscrire pour une boîte aux lettres",
+    ),
+    (
+        "signup.lead",
+        "Choose a mail center: your mail is received there, scanned on request and kept for you.",
+        "Choisissez un centre courrier : votre courrier y est reçu, scanné sur demande et gardé pour vous.",
+    ),
+    (
+        "signup.none",
+        "No location takes sign-ups yet.",
+        "Aucun centre ne prend d'inscriptions pour l'instant.",
+    ),
+    ("signup.location", "Location", "Centre"),
+    ("signup.choose", "Choose", "Choisir"),
+    (
+        "signup.have_account",
+        "Already have an account? Sign in.",
+        "Vous avez déjà un compte ? Connectez-vous.",
+    ),
+    ("signup.company", "Company name", "Nom de l'entreprise"),
+    ("signup.contact_name", "Your name", "Votre nom"),
+    (
+        "signup.language",
+        "Language of e-mails",
+        "Langue des e-mails",
+    ),
+    ("signup.plan", "Plan", "Formule"),
+    (
+        "signup.terms",
+        "I accept the terms of service.",
+        "J'accepte les conditions d'utilisation.",
+    ),
+    ("signup.submit", "Sign up", "S'inscrire"),
+    (
+        "signup.other_locations",
+        "Other locations",
+        "Autres centres",
+    ),
+    (
+        "signup.sent_title",
+        "Check your e-mail",
+        "Consultez vos e-mails",
+    ),
+    (
+        "signup.sent",
+        "We sent the next step to",
+        "Nous avons envoyé la suite à",
+    ),
+    (
+        "signup.activate_title",
+        "Choose your password",
+        "Choisissez votre mot de passe",
+    ),
+    ("signup.activated_title", "Account ready", "Compte prêt"),
+    (
+        "signup.activated",
+        "Your password is set. Sign in to add the people and companies who may receive mail and upload their identity documents.",
+        "Votre mot de passe est enregistré. Connectez-vous pour ajouter les personnes et entreprises qui peuvent recevoir du courrier et téléverser leurs pièces d'identité.",
+    ),
+    ("plan.monthly", "Monthly", "Mensuel"),
+    ("plan.yearly", "Yearly", "Annuel"),
+    // the customer's onboarding
+    ("onboarding.title", "Your sign-up", "Votre inscription"),
+    (
+        "onboarding.lead",
+        "Add who may receive mail, upload an identity document for each and submit. The platform checks first, then the mail center approves, usually within 48 hours.",
+        "Ajoutez qui peut recevoir du courrier, téléversez une pièce d'identité pour chacun et soumettez. La plateforme vérifie d'abord, puis le centre courrier approuve, en général sous 48 heures.",
+    ),
+    (
+        "onboarding.none",
+        "You have not signed up at a location.",
+        "Vous ne vous êtes inscrit dans aucun centre.",
+    ),
+    (
+        "onboarding.members",
+        "Who may receive mail",
+        "Qui peut recevoir du courrier",
+    ),
+    (
+        "onboarding.no_members",
+        "Nobody yet: add a person or a company below.",
+        "Personne pour l'instant : ajoutez une personne ou une entreprise ci-dessous.",
+    ),
+    (
+        "onboarding.no_documents",
+        "No identity document yet.",
+        "Aucune pièce d'identité pour l'instant.",
+    ),
+    (
+        "onboarding.documents",
+        "Identity documents",
+        "Pièces d'identité",
+    ),
+    ("onboarding.document_kind", "Document", "Document"),
+    ("onboarding.side", "Side", "Face"),
+    (
+        "onboarding.file",
+        "File (PDF, JPEG or PNG, at most 10 MB)",
+        "Fichier (PDF, JPEG ou PNG, 10 Mo au plus)",
+    ),
+    ("onboarding.upload", "Upload", "Téléverser"),
+    (
+        "onboarding.submit",
+        "Submit for review",
+        "Soumettre pour examen",
+    ),
+    ("onboarding.member_name", "Name", "Nom"),
+    (
+        "onboarding.member_kind",
+        "Person or company",
+        "Personne ou entreprise",
+    ),
+    ("onboarding.add_member", "Add", "Ajouter"),
+    ("onboarding.history", "History", "Historique"),
+    ("onboarding.when", "When", "Quand"),
+    ("onboarding.what", "What", "Quoi"),
+    ("onboarding.who", "Who", "Qui"),
+    ("onboarding.note", "Note", "Note"),
+    (
+        "onboarding.document_added",
+        "Document uploaded",
+        "Document téléversé",
+    ),
+    ("onboarding.member_added", "Added.", "Ajouté."),
+    (
+        "onboarding.submitted",
+        "Submitted for review.",
+        "Soumis pour examen.",
+    ),
+    ("iddoc.id_card", "Identity card", "Carte d'identité"),
+    ("iddoc.passport", "Passport", "Passeport"),
+    (
+        "iddoc.residence_permit",
+        "Residence permit",
+        "Permis de séjour",
+    ),
+    (
+        "iddoc.register_extract",
+        "Commercial-register extract",
+        "Extrait du registre du commerce",
+    ),
+    ("iddoc.other", "Other document", "Autre document"),
+    ("idside.single", "Whole document", "Document entier"),
+    ("idside.front", "Front", "Recto"),
+    ("idside.back", "Back", "Verso"),
+    ("review.draft", "Draft", "Brouillon"),
+    ("reviewevent.add", "Added", "Ajouté"),
+    ("reviewevent.submit", "Submitted", "Soumis"),
+    ("reviewevent.resubmit", "Resubmitted", "Soumis à nouveau"),
+    ("reviewevent.pre_approve", "Pre-approved", "Pré-approuvé"),
+    ("reviewevent.approve", "Approved", "Approuvé"),
+    ("reviewevent.send_back", "Sent back", "Renvoyé"),
+    ("reviewevent.reject", "Rejected", "Rejeté"),
+    ("party.customer", "customer", "client"),
+    ("party.platform", "platform", "plateforme"),
+    ("party.mail_center", "mail center", "centre courrier"),
+    (
+        "signupmail.activation",
+        "E-mail: activation",
+        "E-mail : activation",
+    ),
+    ("signupmail.reminder", "E-mail: reminder", "E-mail : rappel"),
+    (
+        "signupmail.decision",
+        "E-mail: decision",
+        "E-mail : décision",
+    ),
+    (
+        "emailstate.pending",
+        "waiting to be sent",
+        "en attente d'envoi",
+    ),
+    ("emailstate.sent", "sent", "envoyé"),
+    ("emailstate.failed", "not sent", "non envoyé"),
+    // the owner's prices
+    ("plans.title", "Plans", "Formules"),
+    ("plans.tab", "Plans", "Formules"),
+    (
+        "plans.lead",
+        "Monthly and yearly price of a mailbox at each of your locations, shown on the public sign-up page. A customer keeps the price it signed up with.",
+        "Prix mensuel et annuel d'une boîte aux lettres dans chacun de vos centres, affichés sur la page d'inscription publique. Un client garde le prix auquel il s'est inscrit.",
+    ),
+    ("plans.saved", "Prices saved.", "Prix enregistrés."),
+    (
+        "reviews.documents",
+        "Documents and history",
+        "Documents et historique",
+    ),
+    // errors
+    (
+        "err.signup.terms_required",
+        "Accept the terms of service to sign up.",
+        "Acceptez les conditions d'utilisation pour vous inscrire.",
+    ),
+    (
+        "err.signup.location_closed",
+        "This location does not take sign-ups.",
+        "Ce centre ne prend pas d'inscriptions.",
+    ),
+    (
+        "err.signup.name_invalid",
+        "Give a name of 1 to 200 characters.",
+        "Indiquez un nom de 1 à 200 caractères.",
+    ),
+    (
+        "err.signup.plan_invalid",
+        "Choose the monthly or the yearly plan.",
+        "Choisissez la formule mensuelle ou annuelle.",
+    ),
+    (
+        "err.signup.price_invalid",
+        "Give a price like 19.90, between 0 and 100000.",
+        "Indiquez un prix comme 19.90, entre 0 et 100000.",
+    ),
+    (
+        "err.signup.document_kind_invalid",
+        "A person uploads an identity card, passport or residence permit; a company a commercial-register extract; both may add another document.",
+        "Une personne téléverse une carte d'identité, un passeport ou un permis de séjour ; une entreprise un extrait du registre du commerce ; les deux peuvent ajouter un autre document.",
+    ),
+    (
+        "err.signup.document_side_invalid",
+        "Choose the front or back of a card; other documents are one whole file.",
+        "Choisissez le recto ou le verso d'une carte ; les autres documents sont un fichier entier.",
+    ),
+    (
+        "err.signup.document_type",
+        "Upload a PDF, JPEG or PNG file.",
+        "Téléversez un fichier PDF, JPEG ou PNG.",
+    ),
+    (
+        "err.signup.document_too_large",
+        "An identity document has at most 10 MB.",
+        "Une pièce d'identité fait 10 Mo au plus.",
+    ),
+    (
+        "err.signup.document_empty",
+        "Choose a file.",
+        "Choisissez un fichier.",
+    ),
+    (
+        "err.member.documents_missing",
+        "Upload at least one identity document before submitting.",
+        "Téléversez au moins une pièce d'identité avant de soumettre.",
+    ),
+    (
+        "err.member.review_closed",
+        "The review of this member is over; no more documents are taken.",
+        "L'examen de ce membre est terminé ; plus aucun document n'est accepté.",
+    ),
+];
