@@ -38,6 +38,8 @@
 //! `mailbox.suspended`, `mail.no_mailbox`, `mail.address_invalid`,
 //! `mail.location_invalid`, `mail.member_invalid`, `mail.sender_invalid`,
 //! `mail.rule_invalid`, `mail.envelope_invalid`, `mail.scan_invalid`,
+//! `mail.scan_file_invalid` (names the file), `mail.scan_too_large`,
+//! `mail.received_on_invalid`, `mail.count_invalid`, `mail.notify_invalid`,
 //! `mail.pdf_invalid`, `mail.tags_invalid`, `mail.note_too_long`,
 //! `mail.completion_mismatch`, `mail.pickup_invalid`, `mail.items_invalid`,
 //! `item.state_changed`, `task.not_open`, `member.review_changed` and

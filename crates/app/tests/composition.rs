@@ -99,7 +99,9 @@ fn composed_input(sides: Sides) -> LetterInput {
     LetterInput {
         sides,
         background: Some(BackgroundInput {
-            pdf: plain_pdf(1, &[LETTERHEAD]),
+            // Its eighth line falls in the clear zone above the window
+            // (45-60 mm from the top): a letterhead logo may sit there.
+            pdf: plain_pdf(1, &[LETTERHEAD, "", "", "", "", "", "", "LOGO"]),
             scope: BackgroundScope::AllPages,
         }),
         attachments: vec![AttachmentInput {
@@ -181,6 +183,14 @@ async fn letterhead_on_all_pages_and_an_attachment_in_duplex(backend: Backend) {
     assert_eq!(
         window.address_lines().first().map(String::as_str),
         Some("Boulangerie Dupont SàRL")
+    );
+    // The composed page has the logo in its clear zone; the letter was
+    // judged on its own page 1.
+    let composed_page = TextReader::new(&doc).page_text(0).unwrap();
+    assert!(
+        composed_page
+            .clear_zone_is_empty(WindowStandard::SwissLeft)
+            .is_err()
     );
 
     // Simplex: composed anew without the blank page, same letterhead and

@@ -441,7 +441,9 @@ async fn daily_digest_once_per_day_and_never_empty(backend: Backend) {
     // Before 18:00 nothing is due.
     w.env.clock.set(zurich("2026-01-23T17:59:00"));
     assert_eq!(app.send_mailbox_digests(w.env.now()).await.unwrap(), 0);
-    courrier_app::jobs::ensure_recurring_jobs(app).await.unwrap();
+    courrier_app::jobs::ensure_recurring_jobs(app)
+        .await
+        .unwrap();
     run_due_jobs_once(app).await.unwrap();
     assert_eq!(digests(&subjects(&w).await), 0);
 

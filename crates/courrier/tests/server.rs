@@ -60,6 +60,8 @@ on_both_backends!(
     pages_in_both_languages_and_invitation_flow,
 );
 
+#[path = "server/intake_day.rs"]
+mod intake_day;
 #[path = "server/letters.rs"]
 mod letters;
 #[path = "server/mailbox.rs"]

@@ -35,12 +35,12 @@ mod webhooks;
 
 pub use digests::{DigestMailbox, DigestRecord, NotifyMode};
 pub use intake_counts::{DayItem, IntakeCountRecord};
+pub use letters::LetterAttachment;
 pub use letters::PERIOD_CHUNK;
 pub use letters::{
     LetterEventRecord, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord,
     RunKind, RunRecord, RunState,
 };
-pub use letters::LetterAttachment;
 pub use mail_items::{
     ItemEventRecord, ItemFilter, MailItemRecord, OcrProgress, OcrState, SearchHit, SearchQuery,
     SearchTerm, SnippetSpan, normalize_tags,

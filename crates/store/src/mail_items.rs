@@ -1152,7 +1152,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             } else {
-                sqlx::query("REINDEX INDEX mail_items_search")
+                sqlx::query("REINDEX INDEX mail_items_org_search")
                     .execute(&mut *tx)
                     .await?;
             }

@@ -71,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_intake_counts.sql"),
         postgres: include_str!("../migrations/postgres/0010_intake_counts.sql"),
     },
+    Migration {
+        version: 11,
+        name: "search_index",
+        sqlite: include_str!("../migrations/sqlite/0011_search_index.sql"),
+        postgres: include_str!("../migrations/postgres/0011_search_index.sql"),
+    },
 ];
 
 impl Store {

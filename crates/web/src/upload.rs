@@ -28,6 +28,7 @@ const UPLOAD_PATHS: &[&str] = &[
     "/runs/preview",
     "/deliveries",
     "/scan",
+    "/documents",
 ];
 
 /// The most a body on `path` may hold.

@@ -80,7 +80,7 @@ pub struct NewSignup {
 pub enum SignupOutcome {
     Created {
         user: UserId,
-        mailbox: MailboxRecord,
+        mailbox: Box<MailboxRecord>,
         /// The activation link, also e-mailed (for tests and the CLI; the
         /// web never shows it).
         activation_link: String,
@@ -474,7 +474,7 @@ impl App {
         .await?;
         Ok(SignupOutcome::Created {
             user: user.id,
-            mailbox,
+            mailbox: Box::new(mailbox),
             activation_link: link,
         })
     }

@@ -18,6 +18,7 @@ on_both_backends!(
     letters_cancel_until_production,
     letters_approval_flow_and_settings,
     letters_idempotent_creation_and_oversized_uploads,
+    letters_with_letterhead_and_attachments,
 );
 
 const LAUSANNE: [&str; 3] = [
@@ -77,6 +78,26 @@ fn multipart(fields: &[(&str, &str)], file: Option<&[u8]>) -> (String, Vec<u8>) 
     }
     body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// A `multipart/form-data` body with the fields and any file parts
+/// (part name, file name, bytes).
+fn multipart_files(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let (ct, body) = multipart(fields, None);
+    let end = format!("--{BOUNDARY}--\r\n");
+    let mut body = body[..body.len() - end.len()].to_vec();
+    for (part, name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(end.as_bytes());
+    (ct, body)
 }
 
 async fn api_upload_raw(api: &Api, path: &str, pdf: &[u8]) -> Resp {
@@ -1161,6 +1182,49 @@ async fn cli_send_letter_to_a_server() {
         out.stdout
     );
 
+    // With a letterhead under every page and a reply coupon: sent as a
+    // multipart form, the composition printed back.
+    let head = dir.path().join("head.pdf");
+    std::fs::write(&head, plain(&["CLI letterhead"])).unwrap();
+    let coupon = dir.path().join("coupon.pdf");
+    std::fs::write(&coupon, plain(&["Reply coupon"])).unwrap();
+    let out = run(courrier()
+        .arg("send")
+        .arg(&letter)
+        .args(["--server", &base, "--api-key", &key, "--background"])
+        .arg(&head)
+        .args(["--background-pages", "all", "--attach"])
+        .arg(&coupon));
+    assert!(out.ok, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("letterhead:        all pages"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("attachment:        coupon.pdf (1 pages)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("pages:             1 (2 sheets)"),
+        "{}",
+        out.stdout
+    );
+    // A bad attachment is refused with its code.
+    let out = run(courrier()
+        .arg("send")
+        .arg(&letter)
+        .args(["--server", &base, "--api-key", &key, "--attach"])
+        .arg(&broken));
+    assert!(!out.ok);
+    assert!(
+        out.stderr.contains("letter.attachment_invalid"),
+        "{}",
+        out.stderr
+    );
+
     // The key and the server from the environment; submitted at once.
     let out = run(courrier()
         .arg("send")
@@ -1215,7 +1279,8 @@ async fn cli_send_letter_to_a_server() {
         .get("/api/v1/letters")
         .await
         .json();
-    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    // The plain letter, the composed one, the submitted one.
+    assert_eq!(list["items"].as_array().unwrap().len(), 3);
     assert_eq!(
         list["items"]
             .as_array()
@@ -1226,4 +1291,218 @@ async fn cli_send_letter_to_a_server() {
         1
     );
     server.assert_running();
+}
+
+// ----- letterhead and attachments -----
+
+/// A one-page PDF with only `lines` at the top (a letterhead, a coupon).
+fn plain(lines: &[&str]) -> Vec<u8> {
+    letters_pdf(
+        &[SampleLetter {
+            address: Vec::new(),
+            pages: 1,
+            reference: "X".into(),
+        }],
+        lines,
+    )
+}
+
+async fn letters_with_letterhead_and_attachments(backend: Backend) {
+    let srv = Server::start(backend).await;
+    let api = srv.api(&anna_key(&srv).await);
+    let letter = sample(3, "COMP-1");
+    let letterhead = plain(&["Helvetia letterhead"]);
+    let coupon = plain(&["Reply coupon"]);
+
+    // A quote with the parts: priced on the real sheet count, nothing stored.
+    let (ct, body) = multipart_files(
+        &[("sides", "duplex"), ("background_scope", "all")],
+        &[
+            ("file", "letter.pdf", &letter),
+            ("background", "head.pdf", &letterhead),
+            ("attachment", "coupon.pdf", &coupon),
+        ],
+    );
+    let q = api
+        .send(
+            api.request(Method::POST, "/api/v1/quotes")
+                .header("content-type", ct.clone())
+                .body(body.clone()),
+        )
+        .await;
+    assert_eq!(q.status, 200, "{}", q.body);
+    assert_eq!(q.json()["sheets"], 3);
+    assert_eq!(q.json()["background"], "all_pages");
+    assert_eq!(letter_count(&srv, srv.demo.helvetia).await, 0);
+
+    let res = api
+        .send(
+            api.request(Method::POST, "/api/v1/letters")
+                .header("content-type", ct)
+                .body(body),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let l = res.json();
+    assert_eq!(l["pages"], 3);
+    assert_eq!(l["sheets"], 3);
+    assert_eq!(l["background"], "all_pages");
+    assert_eq!(l["attachments"][0]["name"], "coupon.pdf");
+    assert_eq!(l["attachments"][0]["pages"], 1);
+    assert_eq!(l["recipient"]["name"], LAUSANNE[0]);
+    let id = l["id"].as_str().unwrap().to_string();
+    // The stored document is the composed one: 3 + a blank page + 1.
+    let bytes = api
+        .request(Method::GET, &format!("/api/v1/letters/{id}/document"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let pdf =
+        courrier_documents::load_pdf(&bytes, &courrier_documents::IntakeLimits::default()).unwrap();
+    assert_eq!(pdf.get_pages().len(), 5);
+    let got = api.get(&format!("/api/v1/letters/{id}")).await.json();
+    assert_eq!(got["attachments"].as_array().unwrap().len(), 1);
+
+    // Refusals, each with its code and field; nothing stored.
+    let before = letter_count(&srv, srv.demo.helvetia).await;
+    let (ct, body) = multipart_files(
+        &[("background_scope", "first")],
+        &[("file", "letter.pdf", &letter)],
+    );
+    let res = api
+        .send(
+            api.request(Method::POST, "/api/v1/letters")
+                .header("content-type", ct)
+                .body(body),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(codes(&res), vec!["letter.background_missing"]);
+    assert_eq!(res.json()["errors"][0]["field"], "background_scope");
+    let (ct, body) = multipart_files(
+        &[],
+        &[
+            ("file", "letter.pdf", &letter),
+            ("background", "head.pdf", &not_a4()),
+        ],
+    );
+    let res = api
+        .send(
+            api.request(Method::POST, "/api/v1/letters")
+                .header("content-type", ct)
+                .body(body),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(codes(&res), vec!["letter.background_invalid"]);
+    assert_eq!(res.json()["errors"][0]["field"], "background");
+    assert!(
+        res.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pdf.not_a4")
+    );
+    // Too many sheets for a C5 envelope (8) once the attachments count.
+    let big = sample(7, "BIG");
+    let (ct, body) = multipart_files(
+        &[],
+        &[
+            ("file", "letter.pdf", &big),
+            ("attachment", "a.pdf", &coupon),
+            ("attachment", "b.pdf", &coupon),
+        ],
+    );
+    let res = api
+        .send(
+            api.request(Method::POST, "/api/v1/letters")
+                .header("content-type", ct)
+                .body(body),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(codes(&res), vec!["letter.too_many_sheets"]);
+    // A raw PDF upload with a scope but no way to send a background.
+    let res = api_upload_raw(&api, "/api/v1/letters?background_scope=all", &letter).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(codes(&res), vec!["letter.background_missing"]);
+    assert_eq!(letter_count(&srv, srv.demo.helvetia).await, before);
+
+    // The web form: the letterhead and attachment inputs, and the detail
+    // page saying what the letter is made of.
+    let anna = srv.signed_in(ANNA).await;
+    let new = anna.get("/letters/new").await;
+    assert!(new.body.contains(r#"name="background""#));
+    assert!(new.body.contains(r#"name="attachment""#) && new.body.contains("multiple"));
+    let csrf = anna.csrf().await;
+    let (ct, body) = multipart_files(
+        &[("csrf_token", &csrf), ("background_scope", "first")],
+        &[
+            ("file", "letter.pdf", &letter),
+            ("background", "head.pdf", &letterhead),
+            ("attachment", "coupon.pdf", &coupon),
+        ],
+    );
+    let res = Resp::read(
+        anna.client
+            .post(anna.url("/letters/new"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(res.status == 303 || res.status == 200, "{}", res.body);
+    // The clock stands still: find the web letter by what it is made of.
+    let web: Vec<_> = srv
+        .app
+        .store
+        .list_letters(
+            &srv.scope(srv.demo.helvetia),
+            &courrier_store::LetterFilter::default(),
+            None,
+            200,
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|l| l.background == Some(courrier_domain::letters::BackgroundScope::FirstPage))
+        .collect();
+    assert_eq!(web.len(), 1, "the web upload kept its letterhead choice");
+    let newest = &web[0];
+    assert_eq!(newest.attachments.len(), 1);
+    let detail = anna.get(&format!("/letters/{}", newest.id)).await;
+    assert_eq!(detail.status, 200);
+    assert!(
+        detail.body.contains(r#"id="composition""#),
+        "{}",
+        detail.body
+    );
+    assert!(detail.body.contains("coupon.pdf, 1"), "{}", detail.body);
+    // Without a letterhead file the form's scope choice means nothing.
+    let (ct, body) = multipart_files(
+        &[("csrf_token", &csrf), ("background_scope", "first")],
+        &[("file", "letter.pdf", &letter), ("background", "", b"")],
+    );
+    let res = Resp::read(
+        anna.client
+            .post(anna.url("/letters/new"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(res.status == 303 || res.status == 200, "{}", res.body);
+    assert!(
+        !res.body.contains("letter.background_missing"),
+        "{}",
+        res.body
+    );
+    srv.stop().await;
 }

@@ -4,7 +4,8 @@
 //! kept, the same answer for a new and an already used address, the
 //! activation link from the outbox, then the onboarding page: a member
 //! added, a document uploaded (multipart), the member submitted, the file
-//! readable by its customer and a 404 for another organisation.
+//! readable by its customer (and listed by the API) and a 404 for another
+//! organisation.
 
 use crate::support::*;
 
@@ -71,7 +72,7 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
     // Without accepting the terms: the form again, with the reason and the
     // fields kept.
     let res = post(fields(&csrf, "lea@kiosque.test", false)).await;
-    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(res.status, 422, "{}", res.body);
     assert!(res.body.contains("Accept the terms of service"));
     assert!(res.body.contains("value=\"Kiosque du Port SA\""));
     let lea = courrier_domain::EmailAddress::parse("lea@kiosque.test").unwrap();
@@ -145,7 +146,7 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
     let res = customer
         .post_form(&submit, &[("csrf_token", csrf.as_str())])
         .await;
-    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(res.status, 422, "{}", res.body);
     assert!(res.body.contains("at least one identity document"));
     let (ct, body) = multipart(
         &[
@@ -178,8 +179,51 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
     let file = customer.get(&format!("/member-documents/{doc}")).await;
     assert_eq!(file.status, 200);
     assert_eq!(file.header("content-type"), Some("image/jpeg"));
+    // The API lists the document, to its customer only.
+    let api_path = format!("/api/v1/mailbox/members/{member}/documents");
+    let listed = customer
+        .api(reqwest::Method::GET, &api_path, None, None)
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.json()[0]["kind"], "passport");
+    assert_eq!(listed.json()[0]["file_name"], "passport.jpg");
+    let (ct, body) = multipart(
+        &[("kind", "other"), ("side", "single")],
+        (b"%PDF-1.4 a utility bill", "bill.pdf"),
+    );
+    let created = Resp::read(
+        customer
+            .client
+            .post(customer.url(&api_path))
+            .header("content-type", ct)
+            .header("x-csrf-token", csrf.as_str())
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.json()["content_type"], "application/pdf");
+    assert_eq!(
+        customer
+            .api(reqwest::Method::GET, &api_path, None, None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // Another organisation's person gets a 404.
     let marie = srv.signed_in(MARIE).await;
+    assert_eq!(
+        marie
+            .api(reqwest::Method::GET, &api_path, None, None)
+            .await
+            .status,
+        404
+    );
     assert_eq!(
         marie.get(&format!("/member-documents/{doc}")).await.status,
         404

@@ -267,7 +267,10 @@ mod tests {
     #[test]
     fn plans_and_prices_parse() {
         assert_eq!(Plan::parse("yearly").unwrap(), Plan::Yearly);
-        assert_eq!(Plan::parse("weekly").unwrap_err().code, "signup.plan_invalid");
+        assert_eq!(
+            Plan::parse("weekly").unwrap_err().code,
+            "signup.plan_invalid"
+        );
         assert_eq!(Plan::Yearly.months(), 12);
         assert_eq!(parse_price("p", "19.90").unwrap(), 1990);
         assert_eq!(parse_price("p", "19,9").unwrap(), 1990);

@@ -6,8 +6,8 @@ use courrier_domain::letters::{
 };
 use courrier_domain::{LetterId, RunId};
 use courrier_store::{
-    LetterAttachment, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord, RunKind, RunRecord,
-    RunState,
+    LetterAttachment, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord,
+    RunKind, RunRecord, RunState,
 };
 
 fn letter(name: &str, reference: &str, created: i64) -> LetterRecord {

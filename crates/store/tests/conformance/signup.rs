@@ -48,7 +48,11 @@ async fn fixture(store: &Store) -> Fixture {
         org: customer.org(),
         location: Some(location.id),
         state: MailboxState::Active,
-        address: vec!["kiosque".into(), "Rue du Port 1".into(), "1003 Lausanne".into()],
+        address: vec![
+            "kiosque".into(),
+            "Rue du Port 1".into(),
+            "1003 Lausanne".into(),
+        ],
         country: Country::CH,
         activation_date: "2023-11-14".into(),
         challenge: None,
@@ -78,7 +82,10 @@ async fn fixture(store: &Store) -> Fixture {
         plan_started_at: None,
         plan_next_at: None,
     };
-    store.create_signup(&customer, &signup, at(1)).await.unwrap();
+    store
+        .create_signup(&customer, &signup, at(1))
+        .await
+        .unwrap();
     Fixture {
         center,
         location: location.id,
@@ -131,7 +138,10 @@ conformance!(signup_plans_and_visibility, |store: Store| async move {
     // Only the mail center running the location sets its prices.
     assert_not_found(store.set_location_plan(&f.other, &plan, at(3)).await);
     assert_eq!(store.location_plan(f.location).await.unwrap(), None);
-    store.set_location_plan(&f.center, &plan, at(3)).await.unwrap();
+    store
+        .set_location_plan(&f.center, &plan, at(3))
+        .await
+        .unwrap();
     let mut cheaper = plan.clone();
     cheaper.monthly = Money::new(1500, Currency::CHF);
     store
@@ -293,166 +303,174 @@ conformance!(signup_member_documents_tenancy, |store: Store| async move {
     );
 });
 
-conformance!(signup_emails_and_reminders_once, |store: Store| async move {
-    let f = fixture(&store).await;
-    let member = draft_member(&f, "Anna Muster");
-    store.add_member(&f.customer, &member, at(2)).await.unwrap();
-    let reminder = |no: i32| SignupEmailLink {
-        mailbox: f.mailbox.id,
-        kind: SignupEmailKind::Reminder,
-        round_start: Some(f.signup.created_at),
-        reminder_no: Some(no),
-    };
-    let activation = outgoing_email("anna@kiosque.test", "Activate");
-    assert!(
-        store
-            .queue_signup_email(
-                &SignupEmailLink {
-                    mailbox: f.mailbox.id,
-                    kind: SignupEmailKind::Activation,
-                    round_start: None,
-                    reminder_no: None,
-                },
-                &activation,
-                &delivery(&activation, at(1)),
-                at(1),
-            )
-            .await
-            .unwrap()
-    );
-    let first = outgoing_email("anna@kiosque.test", "Reminder 1");
-    assert!(
-        store
-            .queue_signup_email(&reminder(1), &first, &delivery(&first, at(10)), at(10))
-            .await
-            .unwrap()
-    );
-    // The same reminder again: nothing is stored, not even the e-mail.
-    let again = outgoing_email("anna@kiosque.test", "Reminder 1 again");
-    assert!(
-        !store
-            .queue_signup_email(&reminder(1), &again, &delivery(&again, at(11)), at(11))
-            .await
-            .unwrap()
-    );
-    assert_not_found(store.email(again.id).await);
-    let second = outgoing_email("anna@kiosque.test", "Reminder 2");
-    assert!(
-        store
-            .queue_signup_email(&reminder(2), &second, &delivery(&second, at(12)), at(12))
-            .await
-            .unwrap()
-    );
-    let history = store
-        .signup_emails(&f.center, MemberAccess::Tenant, f.mailbox.id)
-        .await
-        .unwrap();
-    let subjects: Vec<&str> = history.iter().map(|e| e.subject.as_str()).collect();
-    assert_eq!(subjects, ["Activate", "Reminder 1", "Reminder 2"]);
-    assert_eq!(history[1].kind, SignupEmailKind::Reminder);
-    assert_eq!(history[2].reminder_no, Some(2));
-    assert_eq!(history[0].state, EmailState::Pending);
-    assert_not_found(
-        store
-            .signup_emails(&f.other, MemberAccess::Tenant, f.mailbox.id)
-            .await,
-    );
-
-    // Candidates: a draft only (not submitted), then a member sent back.
-    let c = store.reminder_candidates(at(0), 100).await.unwrap();
-    assert_eq!(c.len(), 1);
-    assert!(!c[0].submitted);
-    assert_eq!(c[0].sent_back_at, None);
-    assert!(
-        store
-            .reminder_candidates(at(2), 100)
-            .await
-            .unwrap()
-            .is_empty(),
-        "signed up before `since` and nothing sent back"
-    );
-    let customer = &f.customer;
-    let review = |from, to, event: &'static str, party: &'static str, scope: &OrgScope, secs| {
-        let store = store.clone();
-        let scope = scope.clone();
-        let id = member.id;
-        async move {
+conformance!(
+    signup_emails_and_reminders_once,
+    |store: Store| async move {
+        let f = fixture(&store).await;
+        let member = draft_member(&f, "Anna Muster");
+        store.add_member(&f.customer, &member, at(2)).await.unwrap();
+        let reminder = |no: i32| SignupEmailLink {
+            mailbox: f.mailbox.id,
+            kind: SignupEmailKind::Reminder,
+            round_start: Some(f.signup.created_at),
+            reminder_no: Some(no),
+        };
+        let activation = outgoing_email("anna@kiosque.test", "Activate");
+        assert!(
             store
-                .review_member(
-                    &scope,
-                    MemberAccess::Tenant,
-                    id,
-                    from,
-                    to,
-                    event,
-                    party,
-                    "n",
-                    at(secs),
+                .queue_signup_email(
+                    &SignupEmailLink {
+                        mailbox: f.mailbox.id,
+                        kind: SignupEmailKind::Activation,
+                        round_start: None,
+                        reminder_no: None,
+                    },
+                    &activation,
+                    &delivery(&activation, at(1)),
+                    at(1),
                 )
                 .await
                 .unwrap()
-        }
-    };
-    use CustomerReview as R;
-    review(R::Draft, R::Submitted, "submit", "customer", customer, 20).await;
-    review(R::Submitted, R::PreApproved, "pre_approve", "platform", &f.center, 30).await;
-    review(R::PreApproved, R::SentBack, "send_back", "mail_center", &f.center, 40).await;
-    let c = store.reminder_candidates(at(1000), 100).await.unwrap();
-    assert_eq!(c.len(), 1);
-    assert!(c[0].submitted);
-    assert_eq!(c[0].sent_back_at, Some(at(40)));
-});
-
-conformance!(signup_plan_billed_once_per_period, |store: Store| async move {
-    let f = fixture(&store).await;
-    let member = draft_member(&f, "Anna Muster");
-    store.add_member(&f.customer, &member, at(2)).await.unwrap();
-    assert!(store.plans_due(at(100), 10).await.unwrap().is_empty());
-    assert_eq!(store.first_approval_at(f.mailbox.id).await.unwrap(), None);
-    use CustomerReview as R;
-    for (from, to, event, secs) in [
-        (R::Draft, R::Submitted, "submit", 10),
-        (R::Submitted, R::PreApproved, "pre_approve", 20),
-        (R::PreApproved, R::Approved, "approve", 30),
-    ] {
-        store
-            .review_member(
-                &f.center,
-                MemberAccess::Tenant,
-                member.id,
-                from,
-                to,
-                event,
-                "x",
-                "ok",
-                at(secs),
-            )
+        );
+        let first = outgoing_email("anna@kiosque.test", "Reminder 1");
+        assert!(
+            store
+                .queue_signup_email(&reminder(1), &first, &delivery(&first, at(10)), at(10))
+                .await
+                .unwrap()
+        );
+        // The same reminder again: nothing is stored, not even the e-mail.
+        let again = outgoing_email("anna@kiosque.test", "Reminder 1 again");
+        assert!(
+            !store
+                .queue_signup_email(&reminder(1), &again, &delivery(&again, at(11)), at(11))
+                .await
+                .unwrap()
+        );
+        assert_not_found(store.email(again.id).await);
+        let second = outgoing_email("anna@kiosque.test", "Reminder 2");
+        assert!(
+            store
+                .queue_signup_email(&reminder(2), &second, &delivery(&second, at(12)), at(12))
+                .await
+                .unwrap()
+        );
+        let history = store
+            .signup_emails(&f.center, MemberAccess::Tenant, f.mailbox.id)
             .await
             .unwrap();
-    }
-    assert_eq!(
-        store.first_approval_at(f.mailbox.id).await.unwrap(),
-        Some(at(30))
-    );
-    let due = store.plans_due(at(31), 10).await.unwrap();
-    assert_eq!(due.len(), 1);
-    assert_eq!(due[0].mailbox, f.mailbox.id);
-    let system = OrgScope::system(f.customer.org(), "system:plan");
-    let month = 30 * 86_400;
-    store
-        .bill_plan_period(
-            &system,
-            f.mailbox.id,
-            0,
-            at(30),
-            at(30 + month),
-            &plan_line(&f, 31),
-            at(31),
+        let subjects: Vec<&str> = history.iter().map(|e| e.subject.as_str()).collect();
+        assert_eq!(subjects, ["Activate", "Reminder 1", "Reminder 2"]);
+        assert_eq!(history[1].kind, SignupEmailKind::Reminder);
+        assert_eq!(history[2].reminder_no, Some(2));
+        assert_eq!(history[0].state, EmailState::Pending);
+        assert_not_found(
+            store
+                .signup_emails(&f.other, MemberAccess::Tenant, f.mailbox.id)
+                .await,
+        );
+
+        // Candidates: a draft only (not submitted), then a member sent back.
+        let c = store.reminder_candidates(at(0), 100).await.unwrap();
+        assert_eq!(c.len(), 1);
+        assert!(!c[0].submitted);
+        assert_eq!(c[0].sent_back_at, None);
+        assert!(
+            store
+                .reminder_candidates(at(2), 100)
+                .await
+                .unwrap()
+                .is_empty(),
+            "signed up before `since` and nothing sent back"
+        );
+        let customer = &f.customer;
+        let review =
+            |from, to, event: &'static str, party: &'static str, scope: &OrgScope, secs| {
+                let store = store.clone();
+                let scope = scope.clone();
+                let id = member.id;
+                async move {
+                    store
+                        .review_member(
+                            &scope,
+                            MemberAccess::Tenant,
+                            id,
+                            from,
+                            to,
+                            event,
+                            party,
+                            "n",
+                            at(secs),
+                        )
+                        .await
+                        .unwrap()
+                }
+            };
+        use CustomerReview as R;
+        review(R::Draft, R::Submitted, "submit", "customer", customer, 20).await;
+        review(
+            R::Submitted,
+            R::PreApproved,
+            "pre_approve",
+            "platform",
+            &f.center,
+            30,
         )
-        .await
-        .unwrap();
-    // The same period again, as a second upkeep run would: refused, nothing added.
-    assert!(matches!(
+        .await;
+        review(
+            R::PreApproved,
+            R::SentBack,
+            "send_back",
+            "mail_center",
+            &f.center,
+            40,
+        )
+        .await;
+        let c = store.reminder_candidates(at(1000), 100).await.unwrap();
+        assert_eq!(c.len(), 1);
+        assert!(c[0].submitted);
+        assert_eq!(c[0].sent_back_at, Some(at(40)));
+    }
+);
+
+conformance!(
+    signup_plan_billed_once_per_period,
+    |store: Store| async move {
+        let f = fixture(&store).await;
+        let member = draft_member(&f, "Anna Muster");
+        store.add_member(&f.customer, &member, at(2)).await.unwrap();
+        assert!(store.plans_due(at(100), 10).await.unwrap().is_empty());
+        assert_eq!(store.first_approval_at(f.mailbox.id).await.unwrap(), None);
+        use CustomerReview as R;
+        for (from, to, event, secs) in [
+            (R::Draft, R::Submitted, "submit", 10),
+            (R::Submitted, R::PreApproved, "pre_approve", 20),
+            (R::PreApproved, R::Approved, "approve", 30),
+        ] {
+            store
+                .review_member(
+                    &f.center,
+                    MemberAccess::Tenant,
+                    member.id,
+                    from,
+                    to,
+                    event,
+                    "x",
+                    "ok",
+                    at(secs),
+                )
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store.first_approval_at(f.mailbox.id).await.unwrap(),
+            Some(at(30))
+        );
+        let due = store.plans_due(at(31), 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].mailbox, f.mailbox.id);
+        let system = OrgScope::system(f.customer.org(), "system:plan");
+        let month = 30 * 86_400;
         store
             .bill_plan_period(
                 &system,
@@ -460,62 +478,77 @@ conformance!(signup_plan_billed_once_per_period, |store: Store| async move {
                 0,
                 at(30),
                 at(30 + month),
-                &plan_line(&f, 32),
-                at(32),
+                &plan_line(&f, 31),
+                at(31),
             )
-            .await,
-        Err(StoreError::Conflict {
-            what: "plan.already_billed"
-        })
-    ));
-    let lines = store
-        .usage_lines(&f.customer, at(0), at(10 * month))
-        .await
-        .unwrap();
-    assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0].kind, UsageKind::Plan);
-    assert_eq!(lines[0].amount, Money::new(1990, Currency::CHF));
-    let signup = store.signup_for_job(f.mailbox.id).await.unwrap();
-    assert_eq!(signup.plan_started_at, Some(at(30)));
-    assert_eq!(signup.plan_next_at, Some(at(30 + month)));
-    assert!(store.plans_due(at(31), 10).await.unwrap().is_empty());
-    assert_eq!(store.plans_due(at(30 + month), 10).await.unwrap().len(), 1);
-    store
-        .bill_plan_period(
-            &system,
-            f.mailbox.id,
-            1,
-            at(30 + month),
-            at(30 + 2 * month),
-            &plan_line(&f, 30 + month),
-            at(30 + month),
-        )
-        .await
-        .unwrap();
-    assert_eq!(store.last_plan_period(f.mailbox.id).await.unwrap(), Some(1));
-    assert_eq!(
-        store
+            .await
+            .unwrap();
+        // The same period again, as a second upkeep run would: refused, nothing added.
+        assert!(matches!(
+            store
+                .bill_plan_period(
+                    &system,
+                    f.mailbox.id,
+                    0,
+                    at(30),
+                    at(30 + month),
+                    &plan_line(&f, 32),
+                    at(32),
+                )
+                .await,
+            Err(StoreError::Conflict {
+                what: "plan.already_billed"
+            })
+        ));
+        let lines = store
             .usage_lines(&f.customer, at(0), at(10 * month))
             .await
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
+            .unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].kind, UsageKind::Plan);
+        assert_eq!(lines[0].amount, Money::new(1990, Currency::CHF));
+        let signup = store.signup_for_job(f.mailbox.id).await.unwrap();
+        assert_eq!(signup.plan_started_at, Some(at(30)));
+        assert_eq!(signup.plan_next_at, Some(at(30 + month)));
+        assert!(store.plans_due(at(31), 10).await.unwrap().is_empty());
+        assert_eq!(store.plans_due(at(30 + month), 10).await.unwrap().len(), 1);
         store
-            .signup_for_job(f.mailbox.id)
+            .bill_plan_period(
+                &system,
+                f.mailbox.id,
+                1,
+                at(30 + month),
+                at(30 + 2 * month),
+                &plan_line(&f, 30 + month),
+                at(30 + month),
+            )
             .await
-            .unwrap()
-            .plan_started_at,
-        Some(at(30)),
-        "the start stays the first approval"
-    );
-    let actions = chain_actions(&store, f.customer.org()).await;
-    assert_eq!(
-        actions
-            .iter()
-            .filter(|a| a.as_str() == "usage.plan")
-            .count(),
-        2
-    );
-});
+            .unwrap();
+        assert_eq!(store.last_plan_period(f.mailbox.id).await.unwrap(), Some(1));
+        assert_eq!(
+            store
+                .usage_lines(&f.customer, at(0), at(10 * month))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            store
+                .signup_for_job(f.mailbox.id)
+                .await
+                .unwrap()
+                .plan_started_at,
+            Some(at(30)),
+            "the start stays the first approval"
+        );
+        let actions = chain_actions(&store, f.customer.org()).await;
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| a.as_str() == "usage.plan")
+                .count(),
+            2
+        );
+    }
+);

@@ -1,7 +1,7 @@
 //! The OpenAPI document and a self-contained reference page that renders it
 //! (no script or style from outside the binary).
 
-use super::{keys, letters, mailbox, orgs, reports, runs, tariffs, users, webhooks};
+use super::{keys, letters, mailbox, orgs, reports, runs, signup, tariffs, users, webhooks};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         reports::list_reports, reports::create_report, reports::get_report,
         mailbox::list_mail, mailbox::get_mail, mailbox::request_actions, mailbox::deliver,
         mailbox::complete_scan,
+        signup::list_documents, signup::upload_document,
         tariffs::list_tariffs, tariffs::get_tariff, tariffs::put_tariff,
     ),
     modifiers(&Security),

@@ -11,6 +11,7 @@ pub mod mailbox;
 mod orgs;
 pub mod reports;
 pub mod runs;
+mod signup;
 mod tariffs;
 mod users;
 mod webhooks;
@@ -95,6 +96,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/deliveries",
             post(mailbox::deliver).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
+        )
+        .route(
+            "/mailbox/members/{id}/documents",
+            get(signup::list_documents)
+                .post(signup::upload_document)
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
         )
         .route("/audit", get(orgs::audit))
         .route("/orgs", get(orgs::list_orgs))
