@@ -317,7 +317,7 @@ impl Parts {
             &attachments,
             sides,
         )
-        .map_err(|f| AppError::Findings(vec![f.to_invalid()]))?;
+        .map_err(|f| AppError::Findings(vec![Invalid::new("document", f.code, f.message)]))?;
         Ok(Some(courrier_documents::split::to_bytes(&mut doc)))
     }
 }

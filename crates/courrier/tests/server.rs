@@ -1180,7 +1180,8 @@ async fn cli_audit_verify_detects_tampering() {
     assert!(out.ok, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(
         out.stdout.lines().filter(|l| l.starts_with("ok")).count(),
-        4,
+        // Platform, Helvetia, Dupont, the mail center and the pending sign-up.
+        5,
         "{}",
         out.stdout
     );

@@ -8,7 +8,8 @@
 //!   the page's streams, so the letter draws over it. The `cm` maps the
 //!   background's page box onto the letter page's box, so a MediaBox with
 //!   another origin, a slightly different size or another /Rotate still
-//!   lands where it is seen.
+//!   lands where it is seen. Only the page's content is drawn: annotations
+//!   of the letterhead page (links, form fields) are left out.
 //! - Attachments follow the letter, one after another. When the letter is
 //!   printed duplex and has an odd page count, a blank A4 page comes first so
 //!   the attachments start on a fresh sheet — the sheet count of
@@ -234,7 +235,7 @@ fn import_pages(
         let page = dict_of(src, page_id).ok_or_else(|| broken("an attachment page is damaged"))?;
         let mut copy = Dictionary::new();
         for (key, value) in page.iter() {
-            if key.as_slice() != b"Parent" && key.as_slice() != b"Annots" {
+            if key.as_slice() != b"Parent" {
                 copy.set(key.clone(), importer.object(dest, value));
             }
         }

@@ -38,7 +38,7 @@ pub struct ScanPart<'a> {
 /// Bounds of one scan upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanLimits {
-    /// Largest single file. Default 20 MiB (a phone photo is 2 to 8 MB).
+    /// Largest single file. Default 25 MiB (a phone photo is 2 to 8 MB).
     pub max_file_bytes: usize,
     /// All files together. Default 50 MiB, the upload limit.
     pub max_total_bytes: usize,
@@ -52,7 +52,7 @@ pub struct ScanLimits {
 impl Default for ScanLimits {
     fn default() -> Self {
         Self {
-            max_file_bytes: 20 * 1024 * 1024,
+            max_file_bytes: 25 * 1024 * 1024,
             max_total_bytes: 50 * 1024 * 1024,
             max_files: 100,
             max_png_pixels: 50_000_000,

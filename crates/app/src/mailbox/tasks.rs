@@ -64,13 +64,14 @@ pub struct ScanFile {
     pub bytes: Vec<u8>,
 }
 
-/// The scan of several files as one document: a lone PDF or TIFF as it is,
-/// anything else combined into one PDF. A file that is not a PDF, JPEG or
+/// The scan of several files as one document: a lone PDF or TIFF as it is
+/// (up to the total limit, as a single upload always was), anything else
+/// combined into one PDF. A file that is not a PDF, JPEG or
 /// PNG, or sizes beyond the limits, refuse the whole scan, naming the file.
 async fn scan_from_files(files: Vec<ScanFile>) -> Result<Vec<u8>> {
     if let [only] = files.as_slice()
         && (scan_kind(&only.bytes).is_ok_and(|(t, _)| t == "application/pdf" || t == "image/tiff"))
-        && only.bytes.len() <= ScanLimits::default().max_file_bytes
+        && only.bytes.len() <= ScanLimits::default().max_total_bytes
     {
         return Ok(files
             .into_iter()
@@ -212,6 +213,10 @@ impl App {
         let step = |event: ItemEvent| -> Result<_> { Ok(transition(item.state, event)?) };
         let completion = match completion {
             Completion::ScanFiles(files) if task.action == ActionKind::Scan => {
+                // Each file as uploaded, before it is taken apart.
+                for f in &files {
+                    self.check_upload(&f.bytes).await?;
+                }
                 Completion::Scan(scan_from_files(files).await?)
             }
             other => other,

@@ -619,7 +619,8 @@ pub async fn deliver(
 #[derive(Debug, ToSchema)]
 pub struct ScanIn {
     /// One or more `file` parts in page order: PDFs and JPEG or PNG photos
-    /// (one per page). At most 20 MB each and 50 MB in all.
+    /// (one per page). At most 25 MB each and 50 MB in all (a lone PDF may
+    /// have the 50 MB).
     #[schema(value_type = Vec<String>, format = Binary)]
     pub file: Vec<Vec<u8>>,
 }
