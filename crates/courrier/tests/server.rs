@@ -66,6 +66,8 @@ mod intake_day;
 mod letters;
 #[path = "server/mailbox.rs"]
 mod mailbox;
+#[path = "server/platform_reviews.rs"]
+mod platform_reviews;
 #[path = "server/runs.rs"]
 mod runs;
 #[path = "server/signup.rs"]

@@ -293,15 +293,21 @@ macro_rules! rule_from_row {
     }};
 }
 
-/// Members visible to the organisation bound at `$n`: its own, and those at
-/// its locations. With `MemberAccess::Platform`, every member.
-fn member_filter(access: MemberAccess, n: usize) -> String {
+/// Rows of the table aliased `alias` (with `org_id` and `location_id`)
+/// visible to the organisation bound at `$n`: its own, and those at its
+/// locations. With `MemberAccess::Platform`, every row.
+pub(crate) fn customer_or_location_filter(alias: &str, access: MemberAccess, n: usize) -> String {
     match access {
         MemberAccess::Tenant => format!(
-            "(mm.org_id = ${n} OR mm.location_id IN (SELECT id FROM locations WHERE org_id = ${n}))"
+            "({alias}.org_id = ${n} OR {alias}.location_id IN (SELECT id FROM locations WHERE org_id = ${n}))"
         ),
         MemberAccess::Platform => format!("(${n} = ${n})"),
     }
+}
+
+/// Members (alias `mm`) visible to the organisation bound at `$n`.
+fn member_filter(access: MemberAccess, n: usize) -> String {
+    customer_or_location_filter("mm", access, n)
 }
 
 impl Store {

@@ -203,12 +203,7 @@ macro_rules! member_document_from_row {
 
 /// Sign-ups (alias `s`) visible to the organisation bound at `$n`.
 fn signup_filter(access: MemberAccess, n: usize) -> String {
-    match access {
-        MemberAccess::Tenant => format!(
-            "(s.org_id = ${n} OR s.location_id IN (SELECT id FROM locations WHERE org_id = ${n}))"
-        ),
-        MemberAccess::Platform => format!("(${n} = ${n})"),
-    }
+    crate::mailbox::customer_or_location_filter("s", access, n)
 }
 
 impl Store {

@@ -5,6 +5,7 @@ use courrier_domain::Locale;
 
 mod intake_words;
 mod mail_words;
+mod platform_words;
 mod signup_words;
 
 /// Translations for one request.
@@ -22,6 +23,7 @@ impl L {
             .chain(mail_words::WORDS)
             .chain(signup_words::WORDS)
             .chain(intake_words::WORDS)
+            .chain(platform_words::WORDS)
             .find(|(k, _, _)| *k == key)
         {
             Some((_, en, fr)) => match self.0 {
@@ -1376,6 +1378,7 @@ mod tests {
             .chain(mail_words::WORDS)
             .chain(signup_words::WORDS)
             .chain(intake_words::WORDS)
+            .chain(platform_words::WORDS)
             .map(|w| w.0)
             .collect();
         keys.sort_unstable();
@@ -1387,6 +1390,7 @@ mod tests {
             .chain(mail_words::WORDS)
             .chain(signup_words::WORDS)
             .chain(intake_words::WORDS)
+            .chain(platform_words::WORDS)
         {
             assert!(!en.is_empty() && !fr.is_empty(), "{k}");
         }
@@ -1409,6 +1413,7 @@ mod tests {
                         .chain(mail_words::WORDS)
                         .chain(signup_words::WORDS)
                         .chain(intake_words::WORDS)
+            .chain(platform_words::WORDS)
                         .any(|w| w.0 == key),
                     "{}: unknown key {key}",
                     path.display()

@@ -137,10 +137,15 @@ pub fn content_type(parts: &Parts) -> String {
         .to_ascii_lowercase()
 }
 
-/// Parses a buffered `multipart/form-data` body: the part named `file` is
-/// the document, parts named in [`EXTRA_FILE_PARTS`] further files, every
-/// other part a text field.
-pub async fn parse_multipart(parts: Parts, body: Bytes) -> Result<UploadForm, ApiError> {
+/// The parts of a buffered `multipart/form-data` body, in order: those named
+/// in `file_parts` as files (part name, file name, bytes; each at most
+/// `max_file` bytes), every other part as a text field.
+async fn read_multipart(
+    parts: Parts,
+    body: Bytes,
+    file_parts: &[&str],
+    max_file: usize,
+) -> Result<(Vec<(String, Option<String>, Bytes)>, Vec<(String, String)>), ApiError> {
     let malformed = |e: String| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -152,30 +157,46 @@ pub async fn parse_multipart(parts: Parts, body: Bytes) -> Result<UploadForm, Ap
     let mut multipart = Multipart::from_request(req, &())
         .await
         .map_err(|e| malformed(e.body_text()))?;
-    let mut form = UploadForm::default();
+    let (mut files, mut fields) = (Vec::new(), Vec::new());
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| malformed(e.body_text()))?
     {
         let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            form.file_name = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|e| malformed(e.body_text()))?;
-            if bytes.len() > LETTER_UPLOAD_BYTES {
-                return Err(too_large(LETTER_UPLOAD_BYTES));
-            }
-            form.file = Some(bytes);
-        } else if EXTRA_FILE_PARTS.contains(&name.as_str()) {
+        if file_parts.contains(&name.as_str()) {
             let file_name = field.file_name().map(str::to_string);
             let bytes = field.bytes().await.map_err(|e| malformed(e.body_text()))?;
-            if bytes.len() > LETTER_UPLOAD_BYTES {
-                return Err(too_large(LETTER_UPLOAD_BYTES));
+            if bytes.len() > max_file {
+                return Err(too_large(max_file));
             }
-            form.extra_files.push((name, file_name, bytes));
+            files.push((name, file_name, bytes));
         } else {
             let text = field.text().await.map_err(|e| malformed(e.body_text()))?;
-            form.fields.push((name, text));
+            fields.push((name, text));
+        }
+    }
+    Ok((files, fields))
+}
+
+/// Parses a buffered `multipart/form-data` body: the part named `file` is
+/// the document, parts named in [`EXTRA_FILE_PARTS`] further files, every
+/// other part a text field.
+pub async fn parse_multipart(parts: Parts, body: Bytes) -> Result<UploadForm, ApiError> {
+    let names: Vec<&str> = std::iter::once("file")
+        .chain(EXTRA_FILE_PARTS.iter().copied())
+        .collect();
+    let (files, fields) = read_multipart(parts, body, &names, LETTER_UPLOAD_BYTES).await?;
+    let mut form = UploadForm {
+        fields,
+        ..UploadForm::default()
+    };
+    for (name, file_name, bytes) in files {
+        if name == "file" {
+            form.file_name = file_name;
+            form.file = Some(bytes);
+        } else {
+            form.extra_files.push((name, file_name, bytes));
         }
     }
     Ok(form)
@@ -214,38 +235,19 @@ impl ScanForm {
 }
 
 /// Parses a buffered `multipart/form-data` body holding several `file` parts.
+/// Sizes are checked by the use case; the body as a whole is bounded by
+/// [`read_request`].
 pub async fn parse_scan_multipart(parts: Parts, body: Bytes) -> Result<ScanForm, ApiError> {
-    let malformed = |e: String| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "upload.malformed",
-            format!("the multipart form could not be read: {e}"),
-        )
-    };
-    let req = Request::from_parts(parts, Body::from(body));
-    let mut multipart = Multipart::from_request(req, &())
-        .await
-        .map_err(|e| malformed(e.body_text()))?;
-    let mut form = ScanForm::default();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| malformed(e.body_text()))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let file_name = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|e| malformed(e.body_text()))?;
+    let (files, fields) = read_multipart(parts, body, &["file"], usize::MAX).await?;
+    Ok(ScanForm {
+        files: files
+            .into_iter()
             // A file input left empty still sends an empty part.
-            if !bytes.is_empty() {
-                form.files.push((file_name, bytes));
-            }
-        } else {
-            let text = field.text().await.map_err(|e| malformed(e.body_text()))?;
-            form.fields.push((name, text));
-        }
-    }
-    Ok(form)
+            .filter(|(_, _, bytes)| !bytes.is_empty())
+            .map(|(_, file_name, bytes)| (file_name, bytes))
+            .collect(),
+        fields,
+    })
 }
 
 /// Reads the request's body within the upload limit.

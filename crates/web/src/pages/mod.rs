@@ -8,6 +8,7 @@ mod center;
 mod letters;
 mod mailbox;
 mod org;
+mod platform_reviews;
 mod reports;
 mod runs;
 mod signup;
@@ -114,6 +115,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{file}", get(reports::download))
         .route("/admin/orgs", get(admin::admin_page))
         .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
+        .route("/admin/reviews", get(platform_reviews::queue_page))
+        .route("/admin/reviews/{id}", post(platform_reviews::decide))
         .route("/admin/tariffs", get(tariffs::list_page))
         .route(
             "/admin/tariffs/{country}",

@@ -1,0 +1,130 @@
+//! The platform team's pre-approval queue over HTTP, on both backends: the
+//! demo sign-up's member waits in `/admin/reviews` (linked from the admin
+//! page) with its customer, location and document; a decision without a
+//! note is refused with its code, a forged form token gets 403, a
+//! pre-approval with a note takes the member out of the queue and into the
+//! mail center's `/center/reviews`; a customer is refused the page.
+
+use crate::support::*;
+
+on_both_backends!(platform_pre_approves_from_the_queue);
+
+const PLATFORM_ADMIN: &str = "admin@courrier.test";
+const CENTER_ADMIN: &str = "olivier.blanc@mc-lausanne.test";
+
+async fn platform_pre_approves_from_the_queue(backend: Backend) {
+    let srv = Server::start(backend).await;
+    let admin = srv.signed_in(PLATFORM_ADMIN).await;
+    let center = srv.signed_in(CENTER_ADMIN).await;
+
+    // The admin page links to the queue.
+    let home = admin.get("/admin/orgs").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains(r#"href="/admin/reviews""#));
+
+    // The demo sign-up's member waits for the platform, with its customer,
+    // location, state and one document, linking to its file.
+    let queue = admin.get("/admin/reviews").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    let member = scrape_attr(&queue.body, r#"data-member=""#).expect("a member in the queue");
+    assert!(queue.body.contains("Luc Favre"), "{}", queue.body);
+    assert!(queue.body.contains("Atelier Favre Sàrl"));
+    assert!(queue.body.contains("Centre courrier Lausanne"));
+    assert!(queue.body.contains(&format!(r#"href="/reviews/members/{member}""#)));
+    assert!(queue.body.contains("<td>1</td>"), "one document");
+    // The mail center does not see it yet.
+    let before = center.get("/center/reviews").await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert!(!before.body.contains(&member));
+    // The member's file offers the platform's decision to the platform only.
+    let file = admin.get(&format!("/reviews/members/{member}")).await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert!(file.body.contains(&format!(r#"action="/admin/reviews/{member}""#)));
+    let center_file = center.get(&format!("/reviews/members/{member}")).await;
+    assert_eq!(center_file.status, 200, "{}", center_file.body);
+    assert!(!center_file.body.contains("/admin/reviews/"));
+
+    let csrf = queue.csrf();
+    let path = format!("/admin/reviews/{member}");
+    // Without a note: refused with the code, the member still waiting.
+    let res = admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("event", "pre_approve"),
+                ("note", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("mail.note_missing"), "{}", res.body);
+    assert!(res.body.contains(&format!(r#"data-member="{member}""#)));
+    // An event the form does not offer: refused with its code.
+    let res = admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("event", "approve"),
+                ("note", "ok"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("mail.review_invalid"), "{}", res.body);
+    // A forged form token: 403, nothing decided.
+    let res = admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", "forged"),
+                ("event", "pre_approve"),
+                ("note", "Passeport vérifié."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.body);
+    let queue = admin.get("/admin/reviews").await;
+    assert!(queue.body.contains(&format!(r#"data-member="{member}""#)));
+
+    // A customer is refused the page and the decision.
+    let anna = srv.signed_in(ANNA).await;
+    assert_eq!(anna.get("/admin/reviews").await.status, 403);
+    let anna_csrf = anna.get("/mail").await.csrf();
+    let res = anna
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", anna_csrf.as_str()),
+                ("event", "pre_approve"),
+                ("note", "Passeport vérifié."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.body);
+
+    // Pre-approved with a note: out of the queue, into the mail center's.
+    let res = admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("event", "pre_approve"),
+                ("note", "Passeport vérifié."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains(r#"id="review-done""#), "{}", res.body);
+    assert!(!res.body.contains(&format!(r#"data-member="{member}""#)));
+    let after = center.get("/center/reviews").await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(
+        after.body.contains(&format!(r#"data-member="{member}""#)),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains("Passeport vérifié."));
+    srv.stop().await;
+}
