@@ -1413,7 +1413,7 @@ mod tests {
                         .chain(mail_words::WORDS)
                         .chain(signup_words::WORDS)
                         .chain(intake_words::WORDS)
-            .chain(platform_words::WORDS)
+                        .chain(platform_words::WORDS)
                         .any(|w| w.0 == key),
                     "{}: unknown key {key}",
                     path.display()

@@ -17,6 +17,12 @@ async fn platform_pre_approves_from_the_queue(backend: Backend) {
     let admin = srv.signed_in(PLATFORM_ADMIN).await;
     let center = srv.signed_in(CENTER_ADMIN).await;
 
+    let token = admin.csrf().await;
+    let res = admin
+        .post_form("/lang", &[("locale", "en"), ("csrf_token", &token)])
+        .await;
+    assert_eq!(res.status, 303);
+
     // The admin page links to the queue.
     let home = admin.get("/admin/orgs").await;
     assert_eq!(home.status, 200, "{}", home.body);
@@ -26,11 +32,16 @@ async fn platform_pre_approves_from_the_queue(backend: Backend) {
     // location, state and one document, linking to its file.
     let queue = admin.get("/admin/reviews").await;
     assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains("Members to pre-approve"));
     let member = scrape_attr(&queue.body, r#"data-member=""#).expect("a member in the queue");
     assert!(queue.body.contains("Luc Favre"), "{}", queue.body);
     assert!(queue.body.contains("Atelier Favre Sàrl"));
     assert!(queue.body.contains("Centre courrier Lausanne"));
-    assert!(queue.body.contains(&format!(r#"href="/reviews/members/{member}""#)));
+    assert!(
+        queue
+            .body
+            .contains(&format!(r#"href="/reviews/members/{member}""#))
+    );
     assert!(queue.body.contains("<td>1</td>"), "one document");
     // The mail center does not see it yet.
     let before = center.get("/center/reviews").await;
@@ -39,7 +50,10 @@ async fn platform_pre_approves_from_the_queue(backend: Backend) {
     // The member's file offers the platform's decision to the platform only.
     let file = admin.get(&format!("/reviews/members/{member}")).await;
     assert_eq!(file.status, 200, "{}", file.body);
-    assert!(file.body.contains(&format!(r#"action="/admin/reviews/{member}""#)));
+    assert!(
+        file.body
+            .contains(&format!(r#"action="/admin/reviews/{member}""#))
+    );
     let center_file = center.get(&format!("/reviews/members/{member}")).await;
     assert_eq!(center_file.status, 200, "{}", center_file.body);
     assert!(!center_file.body.contains("/admin/reviews/"));
@@ -126,5 +140,15 @@ async fn platform_pre_approves_from_the_queue(backend: Backend) {
         after.body
     );
     assert!(after.body.contains("Passeport vérifié."));
+    // The queue, now empty, in French.
+    let res = admin
+        .post_form("/lang", &[("locale", "fr"), ("csrf_token", &token)])
+        .await;
+    assert_eq!(res.status, 303);
+    let fr = admin.get("/admin/reviews").await;
+    assert_eq!(fr.status, 200, "{}", fr.body);
+    assert!(fr.body.contains(r#"<html lang="fr">"#));
+    assert!(fr.body.contains("Membres à pré-approuver"), "{}", fr.body);
+    assert!(fr.body.contains("Aucun membre"), "{}", fr.body);
     srv.stop().await;
 }

@@ -24,7 +24,11 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("platform_reviews.customer", "Customer", "Client"),
     ("platform_reviews.documents", "Documents", "Documents"),
-    ("platform_reviews.pre_approve", "Pre-approve", "Pré-approuver"),
+    (
+        "platform_reviews.pre_approve",
+        "Pre-approve",
+        "Pré-approuver",
+    ),
     (
         "platform_reviews.decide",
         "Platform decision",
