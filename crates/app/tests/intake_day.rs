@@ -19,7 +19,7 @@ mod support;
 
 use courrier_app::AppError;
 use courrier_app::jobs::run_due_jobs_once;
-use courrier_app::mailbox::{IntakeInput, ItemFile, NewLocation, Recipient, ScanFile};
+use courrier_app::mailbox::{IntakeInput, ItemFile, Recipient, ScanFile};
 use courrier_documents::sample::{SampleLetter, letters_pdf};
 use courrier_domain::mailbox::{
     Action, ContentFlags, DocumentSide, Grams, IdentityDocumentKind, ItemFormat, ItemKind,
@@ -103,26 +103,12 @@ struct World {
 /// 23 January 2026, 08:00 in Zurich.
 async fn world(backend: Backend) -> World {
     let env = Env::new(backend).await;
-    let platform = env
-        .org_of_kind("platform", OrgKind::Platform, Role::PlatformAdmin)
-        .await;
-    let owner = env
-        .org_of_kind("lausanne", OrgKind::MailCenter, Role::Owner)
-        .await;
-    let (_, clerk) = env.person(&owner, "clerk@lausanne.test", Role::Clerk).await;
-    let location = env
-        .app
-        .create_location(
-            &owner.actor,
-            NewLocation {
-                name: "Centre courrier Lausanne".into(),
-                address: lines(&["Avenue de la Gare 1", "1003 Lausanne"]),
-                country: "CH".into(),
-                time_zone: "Europe/Zurich".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let MailCenter {
+        platform,
+        owner,
+        clerk,
+        location,
+    } = env.lausanne_mail_center().await;
     let customer = env.org("dupont").await;
     let opened = env
         .app

@@ -165,26 +165,12 @@ struct World {
 
 async fn world(backend: Backend) -> World {
     let env = Env::new(backend).await;
-    let platform = env
-        .org_of_kind("platform", OrgKind::Platform, Role::PlatformAdmin)
-        .await;
-    let owner = env
-        .org_of_kind("lausanne", OrgKind::MailCenter, Role::Owner)
-        .await;
-    let (_, clerk) = env.person(&owner, "clerk@lausanne.test", Role::Clerk).await;
-    let location = env
-        .app
-        .create_location(
-            &owner.actor,
-            NewLocation {
-                name: "Centre courrier Lausanne".into(),
-                address: lines(&["Avenue de la Gare 1", "1003 Lausanne"]),
-                country: "CH".into(),
-                time_zone: "Europe/Zurich".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let MailCenter {
+        platform,
+        owner,
+        clerk,
+        location,
+    } = env.lausanne_mail_center().await;
     let customer = env.org("dupont").await;
     let mailbox = active_mailbox(&env, &platform, &customer).await;
     let member = approved_member(&env, &platform, &owner, &customer, &mailbox, &location).await;

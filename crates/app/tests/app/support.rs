@@ -519,3 +519,48 @@ pub fn parse_mail(raw: &str) -> Mail {
     leaf_parts(&headers, body, &mut parts);
     Mail { headers, parts }
 }
+
+/// The mail-center side most mailbox tests start from: a platform, the
+/// Lausanne mail center (owner) with a clerk, and its location. Not every
+/// test crate that includes this harness uses it.
+#[allow(dead_code)]
+pub struct MailCenter {
+    pub platform: Org,
+    pub owner: Org,
+    pub clerk: Actor,
+    pub location: courrier_store::LocationRecord,
+}
+
+#[allow(dead_code)]
+impl Env {
+    pub async fn lausanne_mail_center(&self) -> MailCenter {
+        let platform = self
+            .org_of_kind("platform", OrgKind::Platform, Role::PlatformAdmin)
+            .await;
+        let owner = self
+            .org_of_kind("lausanne", OrgKind::MailCenter, Role::Owner)
+            .await;
+        let (_, clerk) = self
+            .person(&owner, "clerk@lausanne.test", Role::Clerk)
+            .await;
+        let location = self
+            .app
+            .create_location(
+                &owner.actor,
+                courrier_app::mailbox::NewLocation {
+                    name: "Centre courrier Lausanne".into(),
+                    address: vec!["Avenue de la Gare 1".into(), "1003 Lausanne".into()],
+                    country: "CH".into(),
+                    time_zone: "Europe/Zurich".into(),
+                },
+            )
+            .await
+            .unwrap();
+        MailCenter {
+            platform,
+            owner,
+            clerk,
+            location,
+        }
+    }
+}
