@@ -150,9 +150,13 @@ enum BenchCommand {
         /// Measured queries of each kind.
         #[arg(long, default_value_t = 200)]
         queries: usize,
-        /// Keep the databases afterwards (for EXPLAIN), and print where they are.
+        /// Keep the databases afterwards (for EXPLAIN or `--kept`), and print where they are.
         #[arg(long)]
         keep: bool,
+        /// Only time the queries, on a database kept by an earlier run
+        /// (its URL: `sqlite:///…/bench.sqlite3` or `postgres://…`).
+        #[arg(long)]
+        kept: Option<String>,
     },
 }
 
@@ -521,8 +525,12 @@ async fn main() -> anyhow::Result<()> {
                     backend,
                     queries,
                     keep,
+                    kept,
                 },
-        } => bench_search::search(items, &backend, queries, keep).await?,
+        } => match kept {
+            Some(url) => bench_search::search_kept(&url, queries).await?,
+            None => bench_search::search(items, &backend, queries, keep).await?,
+        },
         Command::SamplePdf {
             out,
             letters,

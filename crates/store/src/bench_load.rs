@@ -10,7 +10,8 @@
 //! Never call this on a database that holds real data.
 
 use crate::mail_items::{clean_text, normalize_tags};
-use crate::{Db, Result, Store};
+use crate::users::parse_id;
+use crate::{Db, Result, Store, on_pool};
 use courrier_domain::mailbox::{ItemFormat, ItemKind, ItemState, Origin};
 use courrier_domain::{LocationId, MailItemId, MailboxId, OrgId, Timestamp};
 
@@ -51,6 +52,29 @@ const ITEM_INSERT: &str = "INSERT INTO mail_items (id, org_id, mailbox_id, locat
      ocr_pages_total) ";
 
 impl Store {
+    /// The customer organisations of a kept bench database, by name, with
+    /// their number of items: `(name, org, items)`.
+    pub async fn bench_tenants(&self) -> Result<Vec<(String, OrgId, i64)>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(
+                "SELECT o.id, o.name, (SELECT COUNT(*) FROM mail_items i WHERE i.org_id = o.id) AS n \
+                 FROM orgs o WHERE o.kind = 'customer'",
+            )
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                use sqlx::Row;
+                out.push((
+                    r.try_get("name")?,
+                    parse_id(r.try_get::<String, _>("id")?)?,
+                    r.try_get("n")?,
+                ));
+            }
+        });
+        Ok(out)
+    }
+
     /// Creates a mail-center organisation with `locations`, and the customer
     /// `tenants`, each with an active company mailbox.
     pub async fn bench_create_tenants(

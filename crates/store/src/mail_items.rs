@@ -145,6 +145,39 @@ pub struct ItemFilter {
     /// Carries this tag.
     pub tag: Option<String>,
     pub mailbox: Option<MailboxId>,
+    /// The order of a search with words (the list without words is always
+    /// newest first).
+    pub order: SearchOrder,
+}
+
+/// The order of search results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchOrder {
+    /// Newest first, in intake order, the default: a page reads only as
+    /// many matches as it shows, however many there are (bench search).
+    #[default]
+    Newest,
+    /// Best match first (SQLite `bm25`, PostgreSQL `ts_rank`), then newest:
+    /// every match of the query is scored before the first page is known,
+    /// so it costs more the more items match.
+    Relevance,
+}
+
+impl SearchOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchOrder::Newest => "newest",
+            SearchOrder::Relevance => "relevance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SearchOrder> {
+        match s {
+            "newest" => Some(SearchOrder::Newest),
+            "relevance" => Some(SearchOrder::Relevance),
+            _ => None,
+        }
+    }
 }
 
 /// One word or quoted phrase of a query.
@@ -787,8 +820,9 @@ impl Store {
 
     /// The customer's items, filtered, with full-text `query` when it has
     /// words. Without words: newest first, cursor `t:<received_at>:<id>`.
-    /// With words: by relevance then newest first, with a snippet; cursor
-    /// `o:<offset>`. `limit` is 1 to 100.
+    /// With words: in `filter.order` (newest first unless relevance is
+    /// asked for), with a snippet; see `ranked_search` for the cursors.
+    /// `limit` is 1 to 100.
     pub async fn search_items(
         &self,
         scope: &OrgScope,
@@ -863,28 +897,28 @@ impl Store {
                 format!("t:{}:{}", h.item.received_at.millis(), h.item.id)
             }));
         }
-        let offset = match cursor {
-            Some(c) => c
-                .strip_prefix("o:")
-                .and_then(|o| o.parse::<i64>().ok())
-                .filter(|o| (0..=100_000).contains(o))
-                .ok_or_else(invalid)?,
-            None => 0,
-        };
-        self.ranked_search(scope, query, filter, sender, tag, offset, limit)
+        self.ranked_search(scope, query, filter, sender, tag, cursor, limit)
             .await
     }
 
     /// The full-text part of [`Store::search_items`], in two steps inside
     /// one read-only snapshot (bench search). First the page alone: the ids
-    /// of the matches, by relevance then newest first, reading only the
-    /// narrow columns that the filters and the order need. Then those rows in
-    /// full, with their snippets. One statement used to build the snippet and
-    /// read the whole row of every match before sorting them and keeping 50
-    /// (SQLite: past the OCR text, on its overflow pages), which cost most of
-    /// the time in a large organisation. Same rows, same order, same
-    /// snippets: the first step has the old `WHERE` and `ORDER BY`, and a
-    /// snippet depends only on its row and the query.
+    /// of the matches, in the filter's order, reading only the narrow
+    /// columns that the filters and the order need. Then those rows in full,
+    /// with their snippets (a snippet depends only on its row and the
+    /// query).
+    ///
+    /// Newest first reads the matches in index order and stops at the end
+    /// of the page, however many items match. SQLite: FTS5 walks each word's
+    /// list backwards through the organisation's rowid range (rowid
+    /// `(organisation number << 40) | rid`, migration 0011), narrowed to the
+    /// rids of its items in the period. "Newest" is intake order there (rid),
+    /// the order of `received_at`, since an item is received when it is
+    /// logged; cursor `n:<rid>`. PostgreSQL: `(received_at, id)` descending,
+    /// on `mail_items_org_received` or the GIN index as the planner
+    /// estimates; cursor `n:<received_at>:<id>`. By relevance, every match
+    /// is scored (bm25 / ts_rank) before the page is known; cursor
+    /// `o:<offset>`.
     #[allow(clippy::too_many_arguments)]
     async fn ranked_search(
         &self,
@@ -893,9 +927,18 @@ impl Store {
         filter: &ItemFilter,
         sender: Option<String>,
         tag: Option<String>,
-        offset: i64,
+        cursor: Option<&str>,
         limit: i64,
     ) -> Result<Page<SearchHit>> {
+        /// Where the page starts: bound as `$10` (and `$11`).
+        enum After {
+            Offset(i64),
+            Rid(i64),
+            Time(i64, String),
+        }
+        let invalid = || StoreError::Refused {
+            what: "cursor.invalid",
+        };
         let filters = |b: usize| {
             format!(
                 "AND (${b} IS NULL OR i.received_at >= ${b}) AND (${b1} IS NULL OR i.received_at < ${b1}) \
@@ -909,47 +952,108 @@ impl Store {
             )
         };
         let sqlite = matches!(self.db, Db::Sqlite(_));
-        let (page_sql, engine_query) = if sqlite {
-            // Tenant scoping inside the index: an entry's FTS5 rowid is
-            // `(organisation number << 40) | rid` (migration 0011), so one
-            // organisation's entries are one rowid range and FTS5 reads only
-            // that part of each word's list (its rowid range constraint),
-            // here narrowed to the keys of the organisation's items in the
-            // period, which come first from the narrow
-            // `mail_items_org_received` index (materialised once). `+rowid
-            // IN` keeps exactly those; the unary `+` stops SQLite from turning
-            // it into one FTS5 lookup per key, each of which would count the
-            // matches of the whole index again for bm25's IDF.
-            (
-                format!(
-                    "WITH c AS MATERIALIZED (SELECT (s.no << 40) | o.rid AS k FROM mail_items_search_orgs s \
-                     JOIN mail_items o ON o.org_id = s.org_id WHERE s.org_id = $2 \
-                     AND ($3 IS NULL OR o.received_at >= $3) AND ($4 IS NULL OR o.received_at < $4)) \
-                     SELECT mail_items_fts.rowid AS k, i.id AS id FROM mail_items_fts \
-                     JOIN mail_items i ON i.rid = (mail_items_fts.rowid & {SQLITE_RID_MASK}) \
-                     WHERE mail_items_fts MATCH $1 AND i.org_id = $2 \
-                     AND mail_items_fts.rowid >= (SELECT MIN(k) FROM c) AND mail_items_fts.rowid <= (SELECT MAX(k) FROM c) \
-                     AND +mail_items_fts.rowid IN (SELECT k FROM c) {} \
-                     ORDER BY bm25(mail_items_fts), i.received_at DESC, i.id DESC LIMIT $9 OFFSET $10",
-                    filters(3)
-                ),
-                query.to_fts5(),
-            )
+        let engine_query = if sqlite {
+            query.to_fts5()
         } else {
-            (
-                format!(
-                    "SELECT 0::BIGINT AS k, i.id AS id FROM mail_items i, to_tsquery('simple', $1) q \
-                     WHERE i.search @@ q AND i.org_id = $2 {} \
-                     ORDER BY ts_rank(i.search, q) DESC, i.received_at DESC, i.id DESC LIMIT $9 OFFSET $10",
+            query.to_tsquery()
+        };
+        let (page_sql, after) = match (filter.order, sqlite) {
+            (SearchOrder::Relevance, _) => {
+                let offset = match cursor {
+                    Some(c) => c
+                        .strip_prefix("o:")
+                        .and_then(|o| o.parse::<i64>().ok())
+                        .filter(|o| (0..=100_000).contains(o))
+                        .ok_or_else(invalid)?,
+                    None => 0,
+                };
+                let sql = if sqlite {
+                    // Only the organisation's entries in the period, as
+                    // keys materialised once from the narrow
+                    // `mail_items_org_received` index. `+rowid IN` keeps
+                    // exactly those; the unary `+` stops SQLite from turning
+                    // it into one FTS5 lookup per key, each of which would
+                    // count the matches of the whole index again for bm25's
+                    // IDF.
+                    format!(
+                        "WITH c AS MATERIALIZED (SELECT (s.no << 40) | o.rid AS k FROM mail_items_search_orgs s \
+                         JOIN mail_items o ON o.org_id = s.org_id WHERE s.org_id = $2 \
+                         AND ($3 IS NULL OR o.received_at >= $3) AND ($4 IS NULL OR o.received_at < $4)) \
+                         SELECT mail_items_fts.rowid AS k, i.id AS id FROM mail_items_fts \
+                         JOIN mail_items i ON i.rid = (mail_items_fts.rowid & {SQLITE_RID_MASK}) \
+                         WHERE mail_items_fts MATCH $1 AND i.org_id = $2 \
+                         AND mail_items_fts.rowid >= (SELECT MIN(k) FROM c) AND mail_items_fts.rowid <= (SELECT MAX(k) FROM c) \
+                         AND +mail_items_fts.rowid IN (SELECT k FROM c) {} \
+                         ORDER BY bm25(mail_items_fts), i.received_at DESC, i.id DESC LIMIT $9 OFFSET $10",
+                        filters(3)
+                    )
+                } else {
+                    format!(
+                        "SELECT 0::BIGINT AS k, i.id AS id FROM mail_items i, to_tsquery('simple', $1) q \
+                         WHERE i.search @@ q AND i.org_id = $2 {} \
+                         ORDER BY ts_rank(i.search, q) DESC, i.received_at DESC, i.id DESC LIMIT $9 OFFSET $10",
+                        filters(3)
+                    )
+                };
+                (sql, After::Offset(offset))
+            }
+            (SearchOrder::Newest, true) => {
+                let below = match cursor {
+                    Some(c) => c
+                        .strip_prefix("n:")
+                        .and_then(|r| r.parse::<i64>().ok())
+                        .filter(|r| (1..=SQLITE_RID_MASK).contains(r))
+                        .ok_or_else(invalid)?,
+                    None => SQLITE_RID_MASK + 1,
+                };
+                // The smallest and largest rid of the organisation's items
+                // in the period, from the narrow `mail_items_org_received`
+                // index; the whole range without a period.
+                let range = if filter.received_from.is_some() || filter.received_before.is_some() {
+                    "SELECT MIN(o.rid) AS lo, MAX(o.rid) AS hi FROM mail_items o WHERE o.org_id = $2 \
+                     AND ($3 IS NULL OR o.received_at >= $3) AND ($4 IS NULL OR o.received_at < $4)"
+                        .to_string()
+                } else {
+                    format!("SELECT 0 AS lo, {SQLITE_RID_MASK} AS hi")
+                };
+                // `CROSS JOIN` keeps the index as the outer loop, so its
+                // order is the result's and the `LIMIT` ends the walk.
+                let sql = format!(
+                    "WITH c AS MATERIALIZED ({range}), \
+                     s AS MATERIALIZED (SELECT no << 40 AS base FROM mail_items_search_orgs WHERE org_id = $2) \
+                     SELECT mail_items_fts.rowid AS k, i.id AS id FROM mail_items_fts \
+                     CROSS JOIN mail_items i ON i.rid = (mail_items_fts.rowid & {SQLITE_RID_MASK}) \
+                     WHERE mail_items_fts MATCH $1 \
+                     AND mail_items_fts.rowid >= (SELECT base FROM s) + (SELECT lo FROM c) \
+                     AND mail_items_fts.rowid <= (SELECT base FROM s) + MIN((SELECT hi FROM c), $10 - 1) \
+                     AND i.org_id = $2 {} ORDER BY mail_items_fts.rowid DESC LIMIT $9",
                     filters(3)
-                ),
-                query.to_tsquery(),
-            )
+                );
+                (sql, After::Rid(below))
+            }
+            (SearchOrder::Newest, false) => {
+                let (at, id) = match cursor {
+                    Some(c) => {
+                        let rest = c.strip_prefix("n:").ok_or_else(invalid)?;
+                        let (at, id) = rest.split_once(':').ok_or_else(invalid)?;
+                        (at.parse::<i64>().map_err(|_| invalid())?, id.to_string())
+                    }
+                    None => (i64::MAX, String::new()),
+                };
+                let sql = format!(
+                    "SELECT 0::BIGINT AS k, i.id AS id FROM mail_items i, to_tsquery('simple', $1) q \
+                     WHERE i.search @@ q AND i.org_id = $2 {} AND (i.received_at, i.id) < ($10, $11) \
+                     ORDER BY i.received_at DESC, i.id DESC LIMIT $9",
+                    filters(3)
+                );
+                (sql, After::Time(at, id))
+            }
         };
         let headline = format!(
             "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \""
         );
         let mut hits = Vec::new();
+        let more;
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             if !sqlite {
@@ -962,7 +1066,7 @@ impl Store {
             // would switch to a generic plan, which cannot use the period as
             // an index condition (`$3 IS NULL OR …`) and ranked all of a large
             // organisation's matches: 1.45 s instead of 0.13 s.
-            let ranked = sqlx::query(sqlx::AssertSqlSafe(page_sql.clone()))
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(page_sql.clone()))
                 .persistent(false)
                 .bind(engine_query.clone())
                 .bind(scope.org().to_string())
@@ -972,14 +1076,18 @@ impl Store {
                 .bind(filter.state.map(|s| s.as_str()))
                 .bind(tag.clone())
                 .bind(filter.mailbox.map(|m| m.to_string()))
-                .bind(limit + 1)
-                .bind(offset)
-                .fetch_all(&mut *tx)
-                .await?;
+                .bind(limit + 1);
+            q = match &after {
+                After::Offset(n) | After::Rid(n) => q.bind(*n),
+                After::Time(at, id) => q.bind(*at).bind(id.clone()),
+            };
+            let ranked = q.fetch_all(&mut *tx).await?;
             let mut order: Vec<(i64, String)> = Vec::with_capacity(ranked.len());
             for r in &ranked {
                 order.push((r.try_get("k")?, r.try_get("id")?));
             }
+            more = order.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+            order.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             let rows = if order.is_empty() {
                 Vec::new()
             } else {
@@ -1027,23 +1135,27 @@ impl Store {
                 };
                 found.insert(hit.item.id.to_string(), hit);
             }
-            for (_, id) in &order {
+            for (k, id) in &order {
                 // Both steps read one snapshot, so every ranked id is there.
-                hits.push(
-                    found
-                        .remove(id)
-                        .ok_or_else(|| corrupt(format!("search hit {id} not found again")))?,
-                );
+                let hit = found
+                    .remove(id)
+                    .ok_or_else(|| corrupt(format!("search hit {id} not found again")))?;
+                hits.push((*k, hit));
             }
         });
-        let next = offset + limit;
-        let mut page = crate::users::paged(hits, limit, |_| String::new());
-        if page.next_cursor.is_some() {
-            page.next_cursor = Some(format!("o:{next}"));
-        }
-        Ok(page)
+        let next_cursor = match (more, hits.last(), &after) {
+            (false, _, _) | (true, None, _) => None,
+            (true, Some(_), After::Offset(n)) => Some(format!("o:{}", n + limit)),
+            (true, Some((k, _)), After::Rid(_)) => Some(format!("n:{}", k & SQLITE_RID_MASK)),
+            (true, Some((_, h)), After::Time(..)) => {
+                Some(format!("n:{}:{}", h.item.received_at.millis(), h.item.id))
+            }
+        };
+        Ok(Page {
+            items: hits.into_iter().map(|(_, h)| h).collect(),
+            next_cursor,
+        })
     }
-
     /// Items logged at a location of the scope's mail center, received in
     /// `[from, before)`, newest first (at most 1000): the intake dashboard.
     pub async fn location_items(

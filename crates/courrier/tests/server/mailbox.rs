@@ -366,6 +366,34 @@ async fn mailbox_search_intake_actions_and_pickup(backend: Backend) {
             .iter()
             .any(|s| s["highlighted"] == true)
     );
+    // Best match first on request; an unknown order names the field.
+    let by_relevance = api
+        .get(&format!("/api/v1/mail?q={word}&order=relevance"))
+        .await
+        .json();
+    assert_eq!(
+        by_relevance["items"][0]["id"],
+        leman.to_string(),
+        "{by_relevance}"
+    );
+    let bad_order = api
+        .get(&format!("/api/v1/mail?q={word}&order=oldest"))
+        .await;
+    assert_eq!(bad_order.status, 422, "{}", bad_order.body);
+    assert_eq!(bad_order.json()["errors"][0]["field"], "order");
+    assert_eq!(
+        bad_order.json()["errors"][0]["code"],
+        "search.order_invalid"
+    );
+    let page_relevance = marie.get(&format!("/mail?q={word}&order=relevance")).await;
+    assert!(
+        page_relevance
+            .body
+            .contains(&format!("data-id=\"{leman}\""))
+            && page_relevance.body.contains("value=\"relevance\" selected"),
+        "{}",
+        page_relevance.body
+    );
     let anna_key = srv.key(&srv.anna(), &[Permission::MailboxRead]).await;
     let theirs = srv
         .api(&anna_key)

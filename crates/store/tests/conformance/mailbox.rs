@@ -10,8 +10,8 @@ use courrier_domain::mailbox::{
 use courrier_domain::{LocationId, MailItemId, MailboxId, Money, PickupId, TaskId};
 use courrier_store::{
     ItemFilter, LocationRecord, MailItemRecord, MailboxRecord, MemberAccess, MemberKind,
-    MemberRecord, OcrProgress, OcrState, PickupRecord, RuleRecord, ScanUpload, SearchQuery,
-    TaskCompletion, TaskFilter, TaskRecord, TaskState, UsageKind, UsageLineRecord,
+    MemberRecord, OcrProgress, OcrState, PickupRecord, RuleRecord, ScanUpload, SearchOrder,
+    SearchQuery, TaskCompletion, TaskFilter, TaskRecord, TaskState, UsageKind, UsageLineRecord,
 };
 
 async fn new_mail_center(store: &Store, name: &str) -> (OrgId, OrgScope, LocationId) {
@@ -1528,12 +1528,28 @@ conformance!(
         let ids = |hits: &[courrier_store::SearchHit]| -> Vec<MailItemId> {
             hits.iter().map(|h| h.item.id).collect()
         };
+        let rel = |f: ItemFilter| ItemFilter {
+            order: SearchOrder::Relevance,
+            ..f
+        };
+        // Newest first (the default): every match, newest first, 50 a page,
+        // the same on both backends whatever the relevance.
+        let newest: Vec<MailItemId> = ours.iter().rev().map(|w| w.0).collect();
+        let (hits, cursors) = all_pages("facture", ItemFilter::default()).await;
+        assert_eq!(ids(&hits), newest);
+        assert_eq!(cursors.len(), 3);
+        assert!(
+            cursors[..2]
+                .iter()
+                .all(|c| c.as_deref().is_some_and(|c| c.starts_with("n:")))
+        );
+        assert_eq!(cursors[2], None);
         // A word: all 130, most occurrences first, then newest first.
         let mut want = ours.clone();
         want.sort_by_key(|(_, count, secs, _, _)| {
             (std::cmp::Reverse(*count), std::cmp::Reverse(*secs))
         });
-        let (hits, cursors) = all_pages("Facture", ItemFilter::default()).await;
+        let (hits, cursors) = all_pages("Facture", rel(ItemFilter::default())).await;
         assert_eq!(ids(&hits), want.iter().map(|w| w.0).collect::<Vec<_>>());
         assert_eq!(
             cursors,
@@ -1559,7 +1575,7 @@ conformance!(
             received_before: Some(at(1161)),
             ..ItemFilter::default()
         };
-        let (hits, _) = all_pages("facture", period).await;
+        let (hits, _) = all_pages("facture", rel(period.clone())).await;
         let in_period: Vec<MailItemId> = want
             .iter()
             .filter(|w| (1041..1161).contains(&w.2))
@@ -1572,7 +1588,7 @@ conformance!(
             state: Some(ItemState::Scanned),
             ..ItemFilter::default()
         };
-        let (hits, cursors) = all_pages("\"payable dans 30 jours\"", scanned).await;
+        let (hits, cursors) = all_pages("\"payable dans 30 jours\"", rel(scanned.clone())).await;
         let mut want_phrase: Vec<(MailItemId, i64)> = ours
             .iter()
             .filter(|w| w.3 && w.4)
@@ -1585,12 +1601,38 @@ conformance!(
             want_phrase.iter().map(|w| w.0).collect::<Vec<_>>()
         );
         assert_eq!(cursors, [Some("o:50".to_string()), None]);
+        // Newest first, with a period or a phrase and a state: the same
+        // items, newest first; a page exactly full ends the paging.
+        let (hits, _) = all_pages("facture", period.clone()).await;
+        let mut in_period_newest: Vec<(MailItemId, i64)> = ours
+            .iter()
+            .filter(|w| (1041..1161).contains(&w.2))
+            .map(|w| (w.0, w.2))
+            .collect();
+        in_period_newest.sort_by_key(|w| std::cmp::Reverse(w.1));
+        assert_eq!(
+            ids(&hits),
+            in_period_newest.iter().map(|w| w.0).collect::<Vec<_>>()
+        );
+        let (hits, cursors) = all_pages("\"payable dans 30 jours\"", scanned.clone()).await;
+        assert_eq!(
+            ids(&hits),
+            want_phrase.iter().map(|w| w.0).collect::<Vec<_>>()
+        );
+        assert_eq!(cursors.len(), 2);
+        let first_of_period = store
+            .search_items(&scope, &SearchQuery::parse("facture"), &period, None, 60)
+            .await
+            .unwrap();
+        assert_eq!(first_of_period.items.len(), 60);
+        assert_eq!(first_of_period.next_cursor, None);
         // A period holding none of ours (only the other customer's): nothing.
         let none = ItemFilter {
             received_from: Some(at(1)),
             received_before: Some(at(1001)),
             ..ItemFilter::default()
         };
+        assert!(all_pages("facture", rel(none.clone())).await.0.is_empty());
         assert!(all_pages("facture", none).await.0.is_empty());
         // The other customer finds only its own 44.
         let theirs = store
@@ -1609,7 +1651,9 @@ conformance!(
         // again) and reindexing one item give the same answer.
         assert_eq!(store.rebuild_search_index().await.unwrap(), 174);
         store.reindex_item(want[0].0).await.unwrap();
-        let (hits, _) = all_pages("facture", ItemFilter::default()).await;
+        let (hits, _) = all_pages("facture", rel(ItemFilter::default())).await;
         assert_eq!(ids(&hits), want.iter().map(|w| w.0).collect::<Vec<_>>());
+        let (hits, _) = all_pages("facture", ItemFilter::default()).await;
+        assert_eq!(ids(&hits), newest);
     }
 );

@@ -20,7 +20,7 @@ use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{Action, ForwardAddress, ItemState};
 use courrier_domain::{Invalid, MailItemId, Money, OrgId};
 use courrier_store::{
-    ItemEventRecord, ItemFilter, MailItemRecord, SearchHit, SnippetSpan, TaskRecord,
+    ItemEventRecord, ItemFilter, MailItemRecord, SearchHit, SearchOrder, SnippetSpan, TaskRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -209,6 +209,10 @@ pub struct MailQuery {
     pub state: Option<String>,
     /// Only items with this tag.
     pub tag: Option<String>,
+    /// The order of a search with words: `newest` (default, newest first)
+    /// or `relevance` (best match first, then newest; slower when many
+    /// items match).
+    pub order: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 100, default 50.
     pub limit: Option<u32>,
@@ -221,6 +225,7 @@ pub fn item_filter(
     sender: Option<&str>,
     state: Option<&str>,
     tag: Option<&str>,
+    order: Option<&str>,
 ) -> Result<ItemFilter, AppError> {
     let mut errors: Vec<Invalid> = Vec::new();
     let mut filter = ItemFilter {
@@ -232,6 +237,16 @@ pub fn item_filter(
         match ItemState::parse(&s) {
             Ok(s) => filter.state = Some(s),
             Err(e) => errors.push(e),
+        }
+    }
+    if let Some(o) = nonempty(order) {
+        match SearchOrder::parse(&o) {
+            Some(o) => filter.order = o,
+            None => errors.push(Invalid::new(
+                "order",
+                "search.order_invalid",
+                "order is newest or relevance",
+            )),
         }
     }
     (filter.received_from, filter.received_before) = parse_period(from, to, &mut errors);
@@ -298,6 +313,7 @@ pub async fn list_mail(
         q.sender.as_deref(),
         q.state.as_deref(),
         q.tag.as_deref(),
+        q.order.as_deref(),
     )?;
     let page = st
         .app

@@ -28,6 +28,13 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("mail.state", "State", "État"),
     ("mail.all_states", "All states", "Tous les états"),
     ("mail.tag", "Tag", "Étiquette"),
+    ("mail.order", "Order of results", "Ordre des résultats"),
+    ("mail.order_newest", "Newest first", "Plus récents d'abord"),
+    (
+        "mail.order_relevance",
+        "Best match first",
+        "Meilleure correspondance d'abord",
+    ),
     ("mail.received", "Received", "Reçu"),
     ("mail.kind", "Kind", "Type"),
     ("mail.format", "Format", "Format"),
@@ -564,6 +571,11 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("pickups.hand_over", "Hand over", "Remettre"),
     ("pickups.done", "Handed over:", "Remis :"),
     // errors (French only replaces the English message when it is generic)
+    (
+        "err.search.order_invalid",
+        "The order is newest first or best match first.",
+        "L'ordre est « plus récents d'abord » ou « meilleure correspondance d'abord ».",
+    ),
     (
         "err.mail.unscannable.non_paper",
         "The item contains something that is not paper.",

@@ -23,7 +23,7 @@ use courrier_app::AppError;
 use courrier_app::mailbox::ItemFile;
 use courrier_domain::mailbox::{Action, ActionKind, ItemState, MailboxState, PriceList, allowed};
 use courrier_domain::{MailItemId, Permission};
-use courrier_store::{MailItemRecord, SearchHit};
+use courrier_store::{MailItemRecord, SearchHit, SearchOrder};
 use serde::Deserialize;
 
 const PATH: &str = "/mail";
@@ -276,6 +276,7 @@ pub struct ListQuery {
     sender: Option<String>,
     state: Option<String>,
     tag: Option<String>,
+    order: Option<String>,
     cursor: Option<String>,
 }
 
@@ -291,6 +292,7 @@ struct ListPage {
     sender: String,
     tag: String,
     states: Vec<Choice>,
+    orders: Vec<Choice>,
     actions: Vec<Choice>,
     rows: Vec<ItemRow>,
     searching: bool,
@@ -316,8 +318,10 @@ async fn list_view(
         q.sender.as_deref(),
         q.state.as_deref(),
         q.tag.as_deref(),
+        q.order.as_deref(),
     );
     let query = text(&q.q);
+    let current_order = text(&q.order);
     let result = match filter {
         Ok(f) => {
             st.app
@@ -352,6 +356,7 @@ async fn list_view(
             ("sender", q.sender.as_deref()),
             ("state", q.state.as_deref()),
             ("tag", q.tag.as_deref()),
+            ("order", q.order.as_deref()),
             ("cursor", Some(c.as_str())),
         ]
         .into_iter()
@@ -377,6 +382,19 @@ async fn list_view(
                 value: st.as_str(),
                 label: state_label(l, *st),
                 selected: st.as_str() == current_state,
+            })
+            .collect(),
+        orders: [SearchOrder::Newest, SearchOrder::Relevance]
+            .into_iter()
+            .map(|o| Choice {
+                value: o.as_str(),
+                label: l
+                    .t(match o {
+                        SearchOrder::Newest => "mail.order_newest",
+                        SearchOrder::Relevance => "mail.order_relevance",
+                    })
+                    .to_string(),
+                selected: o.as_str() == current_order,
             })
             .collect(),
         actions: action_choices(l),
