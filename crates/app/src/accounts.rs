@@ -54,9 +54,17 @@ pub struct InvitationView {
 impl App {
     /// Creates an organisation with a fresh organisation key (wrapped by the master key).
     pub async fn create_org(&self, new: NewOrg, actor: &str) -> Result<OrgId> {
+        let record = self.new_org_record(new)?;
+        self.store.create_org(&record, actor).await?;
+        Ok(record.id)
+    }
+
+    /// A checked organisation record with a fresh key, not stored yet (for
+    /// use cases that store it with more in one transaction: the sign-up).
+    pub(crate) fn new_org_record(&self, new: NewOrg) -> Result<OrgRecord> {
         let id = OrgId::random();
         let key = crate::vault::SecretKey::random();
-        let record = OrgRecord {
+        Ok(OrgRecord {
             id,
             name: parse_name("name", &new.name)?,
             kind: new.kind,
@@ -65,9 +73,7 @@ impl App {
             require_2fa: false,
             wrapped_key: self.master.wrap(&key, id.to_string().as_bytes()),
             created_at: self.now(),
-        };
-        self.store.create_org(&record, actor).await?;
-        Ok(id)
+        })
     }
 
     pub(crate) fn org_key(&self, org: &OrgRecord) -> Result<crate::vault::SecretKey> {

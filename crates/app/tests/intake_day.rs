@@ -57,6 +57,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     carrier_count_against_inserted_and_late_inserts,
     daily_digest_once_per_day_and_never_empty,
+    missed_digest_is_sent_late_exactly_once,
     scan_from_several_photos_is_one_pdf_read_by_ocr,
 );
 
@@ -483,6 +484,109 @@ async fn daily_digest_once_per_day_and_never_empty(backend: Backend) {
     assert_eq!(per_item(&subjects(&w).await), 1);
     w.env.clock.set(zurich("2026-01-26T18:10:00"));
     assert_eq!(app.send_mailbox_digests(w.env.now()).await.unwrap(), 0);
+    w.env.close().await;
+}
+
+/// The digest e-mails to the customer's admin for `day`, with their bodies.
+async fn digests_of(w: &World, day: &str) -> Vec<String> {
+    w.env
+        .app
+        .store
+        .recent_emails(200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| {
+            m.to.as_str() == w.customer.admin_email
+                && (m.subject.starts_with("Votre courrier du")
+                    || m.subject.starts_with("Your mail of"))
+                && m.subject.contains(day)
+        })
+        .map(|m| m.body_text)
+        .collect()
+}
+
+async fn missed_digest_is_sent_late_exactly_once(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    app.set_mailbox_notify(&w.customer.actor, w.mailbox.id, "digest")
+        .await
+        .unwrap();
+    w.env.clock.set(zurich("2026-01-23T09:00:00"));
+    w.log("Swisscom", None).await;
+
+    // No server runs between 18:00 and midnight. The next morning, before
+    // that day's 18:00, the first run sends Friday's digest late.
+    w.env.clock.set(zurich("2026-01-24T07:30:00"));
+    assert!(digests_of(&w, "2026-01-23").await.is_empty());
+    // Two servers at once: one digest between them.
+    let (a, b) = tokio::join!(
+        app.send_mailbox_digests(w.env.now()),
+        app.send_mailbox_digests(w.env.now())
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "exactly one late digest");
+    let late = digests_of(&w, "2026-01-23").await;
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(late[0].contains("Swisscom"));
+    let sent = app
+        .store
+        .mailbox_digest(
+            &courrier_domain::OrgScope::system(w.customer.id, "test"),
+            w.mailbox.id,
+            "2026-01-23",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.sent_at, zurich("2026-01-24T07:30:00"), "sent late");
+    // Later runs, the recurring job and the next evening: never again.
+    w.log("Assura", None).await;
+    w.env.clock.set(zurich("2026-01-24T08:00:00"));
+    assert_eq!(app.send_mailbox_digests(w.env.now()).await.unwrap(), 0);
+    courrier_app::jobs::ensure_recurring_jobs(app)
+        .await
+        .unwrap();
+    run_due_jobs_once(app).await.unwrap();
+    w.env.clock.set(zurich("2026-01-24T18:10:00"));
+    assert_eq!(app.send_mailbox_digests(w.env.now()).await.unwrap(), 1);
+    assert_eq!(digests_of(&w, "2026-01-23").await.len(), 1);
+    let saturday = digests_of(&w, "2026-01-24").await;
+    assert_eq!(saturday.len(), 1);
+    assert!(saturday[0].contains("Assura") && !saturday[0].contains("Swisscom"));
+
+    // Down two evenings in a row: both days go out late, each on its own.
+    w.env.clock.set(zurich("2026-01-25T10:00:00"));
+    w.log("Galaxus", None).await;
+    w.env.clock.set(zurich("2026-01-26T10:00:00"));
+    w.log("La Poste", None).await;
+    w.env.clock.set(zurich("2026-01-27T09:00:00"));
+    assert_eq!(app.send_mailbox_digests(w.env.now()).await.unwrap(), 2);
+    let sunday = digests_of(&w, "2026-01-25").await;
+    let monday = digests_of(&w, "2026-01-26").await;
+    assert_eq!((sunday.len(), monday.len()), (1, 1));
+    assert!(sunday[0].contains("Galaxus") && !sunday[0].contains("La Poste"));
+    assert!(monday[0].contains("La Poste") && !monday[0].contains("Galaxus"));
+    assert_eq!(app.send_mailbox_digests(w.env.now()).await.unwrap(), 0);
+
+    // A day the mailbox was not on the digest at 18:00 is not owed, even
+    // if it switches back before the next run: its items were e-mailed
+    // one by one.
+    app.set_mailbox_notify(&w.customer.actor, w.mailbox.id, "each")
+        .await
+        .unwrap();
+    w.env.clock.set(zurich("2026-01-27T11:00:00"));
+    w.log("Migros", None).await;
+    assert!(
+        subjects(&w).await.iter().any(|s| s.contains("Migros")),
+        "e-mailed on its own"
+    );
+    w.env.clock.set(zurich("2026-01-27T19:00:00"));
+    app.set_mailbox_notify(&w.customer.actor, w.mailbox.id, "digest")
+        .await
+        .unwrap();
+    w.env.clock.set(zurich("2026-01-28T09:00:00"));
+    assert_eq!(app.send_mailbox_digests(w.env.now()).await.unwrap(), 0);
+    assert!(digests_of(&w, "2026-01-27").await.is_empty());
     w.env.close().await;
 }
 

@@ -3,7 +3,9 @@
 //! documents per member (checked, encrypted, readable by the reviewers and
 //! nobody else), submission only with a document, the review to the first
 //! plan usage line (billed once, renewed once per period by the upkeep), one
-//! history per customer, and reminders on days 7, 14, 21 and 28.
+//! history per customer, and reminders on days 7, 14, 21 and 28. Two
+//! sign-ups with one address at the same time make one customer: the other
+//! hears the address is in use, and nothing of it is left behind.
 
 #![allow(
     clippy::unwrap_used,
@@ -52,6 +54,8 @@ on_both_backends!(
     submitting_needs_a_document,
     documents_stay_with_their_tenant,
     plan_prices_are_the_owners,
+    concurrent_sign_ups_with_one_address_make_one_customer,
+    a_sign_up_failing_half_way_leaves_nothing,
 );
 
 const DAY: i64 = 86_400;
@@ -694,6 +698,281 @@ async fn plan_prices_are_the_owners(backend: Backend) {
                 .await
         ),
         "not_found"
+    );
+    w.env.close().await;
+}
+
+/// Customer organisations named like the sign-up form's company.
+async fn kiosque_orgs(w: &World) -> Vec<courrier_domain::OrgId> {
+    w.env
+        .app
+        .store
+        .list_orgs(None, 200)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|o| o.name == "Kiosque du Port SA")
+        .map(|o| o.id)
+        .collect()
+}
+
+async fn concurrent_sign_ups_with_one_address_make_one_customer(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let orgs_before = app.store.org_ids().await.unwrap().len();
+    const EMAIL: &str = "race@kiosque.test";
+    // Two requests at once, on two worker threads: both pass the "address
+    // free?" check before either has committed, so the second transaction
+    // meets the first one's user on the unique address.
+    let sign_up = |app: std::sync::Arc<courrier_app::App>, location: LocationId| {
+        tokio::spawn(async move {
+            app.sign_up(signup_form(location, EMAIL, Plan::Monthly), Some(IP))
+                .await
+        })
+    };
+    let (a, b) = tokio::join!(
+        sign_up(app.clone(), w.location.id),
+        sign_up(app.clone(), w.location.id)
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    let created: Vec<_> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Ok(SignupOutcome::Created { user, mailbox, .. }) => Some((*user, mailbox.id)),
+            _ => None,
+        })
+        .collect();
+    let in_use = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(SignupOutcome::AddressInUse)))
+        .count();
+    assert_eq!((created.len(), in_use), (1, 1), "{outcomes:?}");
+    let (user, mailbox) = created[0];
+
+    // Exactly one organisation, one user, one mailbox, one sign-up.
+    assert_eq!(app.store.org_ids().await.unwrap().len(), orgs_before + 1);
+    let orgs = kiosque_orgs(&w).await;
+    assert_eq!(orgs.len(), 1, "no organisation left behind");
+    let owner = app
+        .store
+        .user_by_email(&courrier_domain::EmailAddress::parse(EMAIL).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((owner.id, owner.org), (user, orgs[0]));
+    let scope = courrier_domain::OrgScope::system(orgs[0], "test");
+    assert_eq!(
+        app.store
+            .list_users(&scope, None, 50)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let signups = app.store.own_signups(&scope).await.unwrap();
+    assert_eq!(signups.len(), 1);
+    assert_eq!(signups[0].mailbox, mailbox);
+    assert_eq!(app.store.list_mailboxes(&scope).await.unwrap().len(), 1);
+    // The organisation's audit chain is whole: created, user, mailbox, sign-up.
+    let (chain, _) = app.store.audit_chain(orgs[0]).await.unwrap();
+    let actions: Vec<&str> = chain.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "org.created",
+            "user.created",
+            "mailbox.created",
+            "signup.created"
+        ]
+    );
+    // One activation e-mail and one "address in use" e-mail, both to the
+    // address.
+    let mails: Vec<_> = app
+        .store
+        .recent_emails(200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to.as_str() == EMAIL)
+        .collect();
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(mails.len(), 2, "{subjects:?}");
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| s.starts_with("Activez votre boîte aux lettres"))
+            .count(),
+        1,
+        "{subjects:?}"
+    );
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| s.starts_with("Tentative d'inscription"))
+            .count(),
+        1,
+        "{subjects:?}"
+    );
+    // The winner's activation link works; the history lists its e-mail.
+    let (customer, _) = {
+        let link = match &outcomes
+            .iter()
+            .find(|o| matches!(o, Ok(SignupOutcome::Created { .. })))
+        {
+            Some(Ok(SignupOutcome::Created {
+                activation_link, ..
+            })) => activation_link.clone(),
+            other => panic!("{other:?}"),
+        };
+        app.activate_signup(&token_of(&link), PASSWORD)
+            .await
+            .unwrap();
+        w.env.sign_in(EMAIL, PASSWORD).await
+    };
+    let view = app
+        .my_signups(&w.env.session(&customer).await.actor(Some(IP.into())))
+        .await
+        .unwrap();
+    assert_eq!(view.len(), 1);
+    assert_eq!(
+        view[0]
+            .history
+            .iter()
+            .filter(
+                |h| matches!(h, HistoryEntry::Email(e) if e.kind == SignupEmailKind::Activation)
+            )
+            .count(),
+        1
+    );
+
+    // Later, one more sign-up with the address: in use, nothing created.
+    let again = app
+        .sign_up(signup_form(w.location.id, EMAIL, Plan::Yearly), Some(IP))
+        .await
+        .unwrap();
+    assert!(matches!(again, SignupOutcome::AddressInUse), "{again:?}");
+    assert_eq!(kiosque_orgs(&w).await.len(), 1);
+    w.env.close().await;
+}
+
+/// The store's one transaction for a sign-up, made to fail at its seventh
+/// statement (an outbox e-mail id already taken): the organisation, user,
+/// mailbox, sign-up and activation token written before are gone too.
+async fn a_sign_up_failing_half_way_leaves_nothing(backend: Backend) {
+    use courrier_domain::{Currency, EmailAddress, OrgId, OrgScope};
+    use courrier_store::{
+        EmailRecord, EmailState, MailboxRecord, NewJob, NewSignupAccount, OrgRecord, SignupRecord,
+        UserRecord,
+    };
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let (_, _, _) = signed_up(&w, "first@kiosque.test", Plan::Monthly).await;
+    let taken = app.store.recent_emails(10).await.unwrap()[0].id;
+    let orgs_before = app.store.org_ids().await.unwrap();
+    let now = w.env.now();
+    let org = OrgId::random();
+    let email = EmailAddress::parse("halfway@kiosque.test").unwrap();
+    let user = UserRecord {
+        id: UserId::random(),
+        org,
+        email: email.clone(),
+        display_name: "Half Way".into(),
+        password_hash: "x".into(),
+        role: Role::Admin,
+        locale: "fr".into(),
+        totp_secret: None,
+        totp_enabled: false,
+        created_at: now,
+    };
+    let mailbox = MailboxRecord {
+        id: MailboxId::random(),
+        org,
+        location: Some(w.location.id),
+        state: courrier_domain::mailbox::MailboxState::Active,
+        address: vec!["Half Way SA".into(), "Rue du Port 1".into()],
+        country: w.location.country,
+        activation_date: "2026-01-01".into(),
+        challenge: None,
+        code_expires_at: None,
+        code_used_at: None,
+        verification_letter: None,
+        created_at: now,
+        verified_at: Some(now),
+        updated_at: now,
+        version: 0,
+    };
+    let account = NewSignupAccount {
+        org: OrgRecord {
+            id: org,
+            name: "Half Way SA".into(),
+            kind: OrgKind::Customer,
+            country: "CH".into(),
+            currency: Currency::CHF,
+            require_2fa: false,
+            wrapped_key: vec![0; 72],
+            created_at: now,
+        },
+        signup: SignupRecord {
+            mailbox: mailbox.id,
+            org,
+            location: w.location.id,
+            plan: Plan::Monthly,
+            price: courrier_domain::Money::new(1990, Currency::CHF),
+            contact_name: "Half Way".into(),
+            contact_email: email.clone(),
+            locale: "fr".into(),
+            terms_accepted_at: now,
+            created_at: now,
+            plan_started_at: None,
+            plan_next_at: None,
+        },
+        user,
+        mailbox,
+        activation_token_hash: "00".repeat(32),
+        activation_expires_at: now.plus_seconds(3600),
+        email: EmailRecord {
+            id: taken,
+            to: email.clone(),
+            subject: "s".into(),
+            body_text: "t".into(),
+            body_html: "h".into(),
+            state: EmailState::Pending,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        },
+        delivery: NewJob {
+            kind: "email.deliver".into(),
+            payload: String::new(),
+            unique_key: None,
+            run_at: now,
+            max_attempts: 1,
+        },
+    };
+    let system = OrgScope::system(org, "system:signup");
+    let err = app
+        .store
+        .create_signup_account(&system, &system, &account, now)
+        .await;
+    assert!(err.is_err(), "{err:?}");
+    assert_eq!(app.store.org_ids().await.unwrap(), orgs_before);
+    assert!(app.store.user_by_email(&email).await.unwrap().is_none());
+    assert!(app.store.own_signups(&system).await.unwrap().is_empty());
+    assert!(app.store.list_mailboxes(&system).await.unwrap().is_empty());
+    // With a fresh e-mail id the same sign-up goes through whole.
+    let mut fixed = account.clone();
+    fixed.email.id = uuid::Uuid::new_v4();
+    app.store
+        .create_signup_account(&system, &system, &fixed, now)
+        .await
+        .unwrap();
+    assert_eq!(app.store.own_signups(&system).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store.org_ids().await.unwrap().len(),
+        orgs_before.len() + 1
     );
     w.env.close().await;
 }

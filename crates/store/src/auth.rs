@@ -60,6 +60,26 @@ macro_rules! api_key_from_row {
     }};
 }
 
+/// Stores a password-reset (or activation) token hash through `$exec`
+/// (shared by [`Store::create_password_reset`] and the sign-up's one
+/// transaction).
+macro_rules! insert_password_reset {
+    ($exec:expr, $user:expr, $token_hash:expr, $expires_at:expr) => {{
+        let user: courrier_domain::UserId = $user;
+        let token_hash: &str = $token_hash;
+        let expires_at: courrier_domain::Timestamp = $expires_at;
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash.to_string())
+        .bind(user.to_string())
+        .bind(expires_at.millis())
+        .execute($exec)
+        .await?;
+    }};
+}
+pub(crate) use insert_password_reset;
+
 impl Store {
     // ----- sessions -----
 
@@ -308,14 +328,7 @@ impl Store {
         expires_at: Timestamp,
     ) -> Result<()> {
         on_pool!(self, |p, d| {
-            sqlx::query(
-                "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-            )
-            .bind(token_hash.to_string())
-            .bind(user.to_string())
-            .bind(expires_at.millis())
-            .execute(p)
-            .await?;
+            insert_password_reset!(p, user, token_hash, expires_at);
         });
         Ok(())
     }

@@ -224,6 +224,58 @@ impl Store {
         })
     }
 
+    /// The days on or after `from_day` (`YYYY-MM-DD`) whose digest of one
+    /// of the scope's mailboxes was sent, oldest first (at most 31).
+    pub async fn mailbox_digest_days(
+        &self,
+        scope: &OrgScope,
+        mailbox: MailboxId,
+        from_day: &str,
+    ) -> Result<Vec<String>> {
+        check_day(from_day)?;
+        on_pool!(self, |p, d| {
+            Ok(sqlx::query_scalar(
+                "SELECT day FROM mailbox_digests WHERE mailbox_id = $1 AND org_id = $2 \
+                 AND day >= $3 ORDER BY day LIMIT 31",
+            )
+            .bind(mailbox.to_string())
+            .bind(scope.org().to_string())
+            .bind(from_day.to_string())
+            .fetch_all(p)
+            .await?)
+        })
+    }
+
+    /// Whether one of the scope's mailboxes was on the daily digest at
+    /// `at`: the latest notification choice recorded at or before `at` was
+    /// `digest` or `both`; none recorded yet is the default, each item. The
+    /// choice changes only through [`Store::set_mailbox_notify`], which
+    /// audits every change, so the audit chain is its history (no column
+    /// of its own). Lets a digest sent late skip a day whose items were
+    /// announced one by one.
+    pub async fn digest_chosen_at(
+        &self,
+        scope: &OrgScope,
+        mailbox: MailboxId,
+        at: Timestamp,
+    ) -> Result<bool> {
+        on_pool!(self, |p, d| {
+            let mode: Option<String> = sqlx::query_scalar(
+                "SELECT detail FROM audit_log WHERE org_id = $1 AND action = 'mailbox.notify' \
+                 AND target = $2 AND at <= $3 ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(scope.org().to_string())
+            .bind(mailbox.to_string())
+            .bind(at.millis())
+            .fetch_optional(p)
+            .await?;
+            Ok(mode
+                .as_deref()
+                .and_then(NotifyMode::parse)
+                .is_some_and(NotifyMode::digest))
+        })
+    }
+
     /// Records the digest of a mailbox and day with its e-mails and their
     /// delivery jobs, in one transaction. A digest already recorded for the
     /// mailbox and day (another worker, a retry) is `Conflict { what:

@@ -1091,17 +1091,33 @@ impl Store {
             let rows = if order.is_empty() {
                 Vec::new()
             } else {
-                // SQLite: one FTS5 lookup per key of the page, for its snippet.
-                let first = if sqlite { 2 } else { 3 };
+                // SQLite, newest first: the page's keys are neighbours in
+                // each word's list, so one walk from the smallest to the
+                // largest reads them all (`+` keeps the `IN` out of the
+                // index). By relevance they are scattered over the
+                // organisation's range: one FTS5 lookup per key.
+                let range = sqlite && matches!(after, After::Rid(_));
+                let first = match (range, sqlite) {
+                    (true, _) => 4,
+                    (false, true) => 2,
+                    (false, false) => 3,
+                };
                 let marks = (0..order.len())
                     .map(|n| format!("${}", n + first))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let sql = if sqlite {
+                    let keys = if range {
+                        format!(
+                            "mail_items_fts.rowid >= $2 AND mail_items_fts.rowid <= $3 AND +mail_items_fts.rowid IN ({marks})"
+                        )
+                    } else {
+                        format!("mail_items_fts.rowid IN ({marks})")
+                    };
                     format!(
                         "SELECT {ITEM_COLS}, snippet(mail_items_fts, 2, char(57344), char(57345), '…', 16) AS snip \
                          FROM mail_items_fts JOIN mail_items i ON i.rid = (mail_items_fts.rowid & {SQLITE_RID_MASK}) \
-                         WHERE mail_items_fts MATCH $1 AND mail_items_fts.rowid IN ({marks})"
+                         WHERE mail_items_fts MATCH $1 AND {keys}"
                     )
                 } else {
                     format!(
@@ -1114,6 +1130,12 @@ impl Store {
                     .persistent(false)
                     .bind(engine_query.clone());
                 if sqlite {
+                    if range {
+                        let keys = order.iter().map(|(k, _)| *k);
+                        q = q
+                            .bind(keys.clone().min().unwrap_or(0))
+                            .bind(keys.max().unwrap_or(0));
+                    }
                     for (k, _) in &order {
                         q = q.bind(*k);
                     }

@@ -40,7 +40,7 @@ pub fn address_key(lines: &[String]) -> String {
         .join("|")
 }
 
-fn join_lines(lines: &[String]) -> String {
+pub(crate) fn join_lines(lines: &[String]) -> String {
     lines
         .iter()
         .map(|l| l.trim())
@@ -310,6 +310,59 @@ fn member_filter(access: MemberAccess, n: usize) -> String {
     customer_or_location_filter("mm", access, n)
 }
 
+/// Inserts a mailbox of the scope's organisation inside transaction `$tx`
+/// with its `mailbox.created` audit entry (shared by
+/// [`Store::create_mailbox`] and the sign-up's one transaction).
+macro_rules! insert_mailbox {
+    ($tx:expr, $d:expr, $scope:expr, $mailbox:expr, $now:expr) => {{
+        let scope: &courrier_domain::OrgScope = $scope;
+        let mailbox: &$crate::MailboxRecord = $mailbox;
+        let event = courrier_domain::audit::AuditEvent::new(
+            "mailbox.created",
+            mailbox.id.to_string(),
+            format!(
+                "{} mailbox, {}",
+                if mailbox.location.is_some() {
+                    "location"
+                } else {
+                    "company"
+                },
+                mailbox.state.as_str()
+            ),
+        );
+        let challenge = mailbox.challenge;
+        sqlx::query(
+            "INSERT INTO mailboxes (id, org_id, location_id, state, address_lines, address_key, country, \
+             activation_date, code_digest, code_issued_at, code_attempts, code_locked_until, code_expires_at, \
+             code_used_at, verification_letter_id, created_at, verified_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)",
+        )
+        .bind(mailbox.id.to_string())
+        .bind(scope.org().to_string())
+        .bind(mailbox.location.map(|l| l.to_string()))
+        .bind(mailbox.state.as_str())
+        .bind($crate::mailbox::join_lines(&mailbox.address))
+        .bind($crate::mailbox::address_key(&mailbox.address))
+        .bind(mailbox.country.as_str().to_string())
+        .bind(mailbox.activation_date.clone())
+        .bind(challenge.map(|c| c.digest.to_hex()))
+        .bind(challenge.map(|c| c.issued_at.millis()))
+        .bind(challenge.map_or(0, |c| i32::try_from(c.wrong_tries).unwrap_or(i32::MAX)))
+        .bind(challenge.and_then(|c| c.locked_until).map(|t| t.millis()))
+        .bind(mailbox.code_expires_at.map(|t| t.millis()))
+        .bind(mailbox.code_used_at.map(|t| t.millis()))
+        .bind(mailbox.verification_letter.map(|l| l.to_string()))
+        .bind(mailbox.created_at.millis())
+        .bind(mailbox.verified_at.map(|t| t.millis()))
+        .bind(mailbox.updated_at.millis())
+        .execute(&mut *$tx)
+        .await
+        .map_err(|e| $crate::StoreError::unique(e, "mailbox.exists"))?;
+        $crate::audit::audit_scope_in_tx!($tx, $d, scope, &event, $now);
+    }};
+}
+pub(crate) use insert_mailbox;
+
 impl Store {
     // ----- locations -----
 
@@ -396,50 +449,9 @@ impl Store {
         mailbox: &MailboxRecord,
         now: Timestamp,
     ) -> Result<()> {
-        let event = AuditEvent::new(
-            "mailbox.created",
-            mailbox.id.to_string(),
-            format!(
-                "{} mailbox, {}",
-                if mailbox.location.is_some() {
-                    "location"
-                } else {
-                    "company"
-                },
-                mailbox.state.as_str()
-            ),
-        );
-        let challenge = mailbox.challenge;
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO mailboxes (id, org_id, location_id, state, address_lines, address_key, country, \
-                 activation_date, code_digest, code_issued_at, code_attempts, code_locked_until, code_expires_at, \
-                 code_used_at, verification_letter_id, created_at, verified_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)",
-            )
-            .bind(mailbox.id.to_string())
-            .bind(scope.org().to_string())
-            .bind(mailbox.location.map(|l| l.to_string()))
-            .bind(mailbox.state.as_str())
-            .bind(join_lines(&mailbox.address))
-            .bind(address_key(&mailbox.address))
-            .bind(mailbox.country.as_str().to_string())
-            .bind(mailbox.activation_date.clone())
-            .bind(challenge.map(|c| c.digest.to_hex()))
-            .bind(challenge.map(|c| c.issued_at.millis()))
-            .bind(challenge.map_or(0, |c| i32::try_from(c.wrong_tries).unwrap_or(i32::MAX)))
-            .bind(challenge.and_then(|c| c.locked_until).map(|t| t.millis()))
-            .bind(mailbox.code_expires_at.map(|t| t.millis()))
-            .bind(mailbox.code_used_at.map(|t| t.millis()))
-            .bind(mailbox.verification_letter.map(|l| l.to_string()))
-            .bind(mailbox.created_at.millis())
-            .bind(mailbox.verified_at.map(|t| t.millis()))
-            .bind(mailbox.updated_at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::unique(e, "mailbox.exists"))?;
-            audit_scope_in_tx!(tx, d, scope, &event, now);
+            insert_mailbox!(tx, d, scope, mailbox, now);
             tx.commit().await?;
         });
         Ok(())

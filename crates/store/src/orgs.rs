@@ -1,9 +1,9 @@
 //! Organisations: customers, mail centers and the platform itself.
 
-use crate::audit::{append_in_tx, audit_scope_in_tx};
+use crate::audit::audit_scope_in_tx;
 use crate::users::parse_id;
 use crate::{OrgRecord, Page, Result, Store, StoreError, on_pool};
-use courrier_domain::audit::{AuditEvent, GENESIS};
+use courrier_domain::audit::AuditEvent;
 use courrier_domain::{Currency, OrgId, OrgKind, OrgScope, Timestamp};
 use sqlx::Row;
 
@@ -27,33 +27,46 @@ macro_rules! org_from_row {
     }};
 }
 
-impl Store {
-    /// Creates an organisation; its audit chain starts with `org.created` by `actor`.
-    pub async fn create_org(&self, org: &OrgRecord, actor: &str) -> Result<()> {
-        let event = AuditEvent::new(
+/// Inserts an organisation inside transaction `$tx` and starts its audit
+/// chain with `org.created` by `$actor` (shared by [`Store::create_org`] and
+/// the sign-up, which creates an organisation with everything else in one
+/// transaction).
+macro_rules! insert_org {
+    ($tx:expr, $d:expr, $org:expr, $actor:expr) => {{
+        let org: &$crate::OrgRecord = $org;
+        let actor: &str = $actor;
+        let event = courrier_domain::audit::AuditEvent::new(
             "org.created",
             org.id.to_string(),
             format!("{} ({})", org.name, org.kind.as_str()),
         );
+        sqlx::query(
+            "INSERT INTO orgs (id, name, kind, country, currency, require_2fa, wrapped_key, audit_seq, audit_head, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
+        )
+        .bind(org.id.to_string())
+        .bind(org.name.clone())
+        .bind(org.kind.as_str())
+        .bind(org.country.clone())
+        .bind(org.currency.to_string())
+        .bind(org.require_2fa)
+        .bind(org.wrapped_key.clone())
+        .bind(courrier_domain::audit::GENESIS)
+        .bind(org.created_at.millis())
+        .execute(&mut *$tx)
+        .await
+        .map_err(|e| $crate::StoreError::unique(e, "org.exists"))?;
+        $crate::audit::append_in_tx!($tx, $d, org.id, actor, None, &event, org.created_at);
+    }};
+}
+pub(crate) use insert_org;
+
+impl Store {
+    /// Creates an organisation; its audit chain starts with `org.created` by `actor`.
+    pub async fn create_org(&self, org: &OrgRecord, actor: &str) -> Result<()> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO orgs (id, name, kind, country, currency, require_2fa, wrapped_key, audit_seq, audit_head, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
-            )
-            .bind(org.id.to_string())
-            .bind(org.name.clone())
-            .bind(org.kind.as_str())
-            .bind(org.country.clone())
-            .bind(org.currency.to_string())
-            .bind(org.require_2fa)
-            .bind(org.wrapped_key.clone())
-            .bind(GENESIS)
-            .bind(org.created_at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::unique(e, "org.exists"))?;
-            append_in_tx!(tx, d, org.id, actor, None, &event, org.created_at);
+            insert_org!(tx, d, org, actor);
             tx.commit().await?;
         });
         Ok(())

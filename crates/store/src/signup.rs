@@ -10,13 +10,15 @@
 //! member's documents follow the visibility of the member.
 
 use crate::audit::audit_scope_in_tx;
+use crate::auth::insert_password_reset;
 use crate::emails::insert_email;
 use crate::jobs::insert_job;
-use crate::mailbox::corrupt;
-use crate::users::parse_id;
+use crate::mailbox::{corrupt, insert_mailbox};
+use crate::orgs::insert_org;
+use crate::users::{insert_user, parse_id};
 use crate::{
-    EmailRecord, EmailState, MemberAccess, NewJob, Result, Store, StoreError, UsageLineRecord,
-    on_pool,
+    EmailRecord, EmailState, MailboxRecord, MemberAccess, NewJob, OrgRecord, Result, Store,
+    StoreError, UsageLineRecord, UserRecord, on_pool,
 };
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::mailbox::{DocumentSide, IdentityDocumentKind, Plan};
@@ -206,6 +208,82 @@ fn signup_filter(access: MemberAccess, n: usize) -> String {
     crate::mailbox::customer_or_location_filter("s", access, n)
 }
 
+/// Inserts a sign-up of the scope's organisation inside transaction `$tx`
+/// with its `signup.created` audit entry.
+macro_rules! insert_signup {
+    ($tx:expr, $d:expr, $scope:expr, $signup:expr, $now:expr) => {{
+        let scope: &OrgScope = $scope;
+        let signup: &SignupRecord = $signup;
+        let event = AuditEvent::new(
+            "signup.created",
+            signup.mailbox.to_string(),
+            format!("{} plan, {}", signup.plan, signup.price),
+        );
+        sqlx::query(
+            "INSERT INTO signups (mailbox_id, org_id, location_id, plan, price_minor, currency, contact_name, \
+             contact_email, locale, terms_accepted_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(signup.mailbox.to_string())
+        .bind(scope.org().to_string())
+        .bind(signup.location.to_string())
+        .bind(signup.plan.as_str())
+        .bind(signup.price.minor())
+        .bind(signup.price.currency().to_string())
+        .bind(signup.contact_name.clone())
+        .bind(signup.contact_email.to_string())
+        .bind(signup.locale.clone())
+        .bind(signup.terms_accepted_at.millis())
+        .bind(signup.created_at.millis())
+        .execute(&mut *$tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "signup.exists"))?;
+        audit_scope_in_tx!($tx, $d, scope, &event, $now);
+    }};
+}
+
+/// Links an outbox e-mail to a sign-up inside transaction `$tx`; evaluates
+/// to the rows inserted (0 for a reminder already sent).
+macro_rules! link_signup_email {
+    ($tx:expr, $link:expr, $email:expr, $now:expr) => {{
+        let link: &SignupEmailLink = $link;
+        let email: &EmailRecord = $email;
+        let now: Timestamp = $now;
+        sqlx::query(
+            "INSERT INTO signup_emails (email_id, mailbox_id, kind, round_start, reminder_no, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(email.id.to_string())
+        .bind(link.mailbox.to_string())
+        .bind(link.kind.as_str())
+        .bind(link.round_start.map(|t| t.millis()))
+        .bind(link.reminder_no)
+        .bind(now.millis())
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+    }};
+}
+
+/// Everything one sign-up creates, written by
+/// [`Store::create_signup_account`] in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewSignupAccount {
+    /// The customer organisation (its key already wrapped).
+    pub org: OrgRecord,
+    /// Its first user, an admin.
+    pub user: UserRecord,
+    /// The location mailbox.
+    pub mailbox: MailboxRecord,
+    pub signup: SignupRecord,
+    /// SHA-256 of the activation token (a password reset) and its expiry.
+    pub activation_token_hash: String,
+    pub activation_expires_at: Timestamp,
+    /// The activation e-mail and its delivery job.
+    pub email: EmailRecord,
+    pub delivery: NewJob,
+}
+
 impl Store {
     // ----- plans -----
 
@@ -302,11 +380,6 @@ impl Store {
         signup: &SignupRecord,
         now: Timestamp,
     ) -> Result<()> {
-        let event = AuditEvent::new(
-            "signup.created",
-            signup.mailbox.to_string(),
-            format!("{} plan, {}", signup.plan, signup.price),
-        );
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             let owns: Option<String> = sqlx::query_scalar(
@@ -320,26 +393,64 @@ impl Store {
             if owns.is_none() {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query(
-                "INSERT INTO signups (mailbox_id, org_id, location_id, plan, price_minor, currency, contact_name, \
-                 contact_email, locale, terms_accepted_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(signup.mailbox.to_string())
-            .bind(scope.org().to_string())
-            .bind(signup.location.to_string())
-            .bind(signup.plan.as_str())
-            .bind(signup.price.minor())
-            .bind(signup.price.currency().to_string())
-            .bind(signup.contact_name.clone())
-            .bind(signup.contact_email.to_string())
-            .bind(signup.locale.clone())
-            .bind(signup.terms_accepted_at.millis())
-            .bind(signup.created_at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::unique(e, "signup.exists"))?;
-            audit_scope_in_tx!(tx, d, scope, &event, now);
+            insert_signup!(tx, d, scope, signup, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Writes a whole sign-up in one transaction: the organisation with its
+    /// audit chain (`org.created` by `system`'s actor), its first user
+    /// (`user.created` by `system`), the location mailbox and the sign-up
+    /// (audited by `customer`, the new user acting in the new
+    /// organisation), the activation token, and the activation e-mail with
+    /// its delivery job and its link to the sign-up. Any failure leaves
+    /// nothing behind. An address already used by an account (including
+    /// one created by a concurrent sign-up that committed first) is
+    /// `Conflict { what: "user.email_taken" }`.
+    pub async fn create_signup_account(
+        &self,
+        system: &OrgScope,
+        customer: &OrgScope,
+        new: &NewSignupAccount,
+        now: Timestamp,
+    ) -> Result<()> {
+        if system.org() != new.org.id || customer.org() != new.org.id {
+            return Err(StoreError::Refused {
+                what: "signup.scope_mismatch",
+            });
+        }
+        let user_event = AuditEvent::new(
+            "user.created",
+            new.user.id.to_string(),
+            format!("{} as {}", new.user.email, new.user.role),
+        );
+        let link = SignupEmailLink {
+            mailbox: new.mailbox.id,
+            kind: SignupEmailKind::Activation,
+            round_start: None,
+            reminder_no: None,
+        };
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            insert_org!(tx, d, &new.org, system.actor());
+            // First after the organisation: on PostgreSQL a concurrent
+            // sign-up with the same address waits here for the other
+            // transaction and then fails on the unique address, before it
+            // has written anything else.
+            insert_user!(tx, new.org.id, &new.user);
+            audit_scope_in_tx!(tx, d, system, &user_event, now);
+            insert_mailbox!(tx, d, customer, &new.mailbox, now);
+            insert_signup!(tx, d, customer, &new.signup, now);
+            insert_password_reset!(
+                &mut *tx,
+                new.user.id,
+                &new.activation_token_hash,
+                new.activation_expires_at
+            );
+            insert_email!(&mut *tx, &new.email, now);
+            insert_job!(&mut *tx, &new.delivery, now);
+            link_signup_email!(tx, &link, &new.email, now);
             tx.commit().await?;
         });
         Ok(())
@@ -540,19 +651,7 @@ impl Store {
             let mut tx = p.begin().await?;
             insert_email!(&mut *tx, email, now);
             insert_job!(&mut *tx, delivery, now);
-            let n = sqlx::query(
-                "INSERT INTO signup_emails (email_id, mailbox_id, kind, round_start, reminder_no, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            )
-            .bind(email.id.to_string())
-            .bind(link.mailbox.to_string())
-            .bind(link.kind.as_str())
-            .bind(link.round_start.map(|t| t.millis()))
-            .bind(link.reminder_no)
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let n = link_signup_email!(tx, link, email, now);
             if n == 0 {
                 tx.rollback().await?;
                 return Ok(false);

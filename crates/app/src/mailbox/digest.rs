@@ -12,8 +12,17 @@
 //! and none falls between two. Nothing arrived, nothing is sent. The digest
 //! row (mailbox, day) is unique and written with the e-mails in one
 //! transaction: a second run, a retry or another server finds it and sends
-//! nothing. A day whose 18:00–24:00 window the job could not run in is
-//! skipped, not sent the next morning.
+//! nothing.
+//!
+//! A digest that was missed (no server ran the job between its 18:00 and
+//! the next day's) is sent late by the next run, once: each run looks at
+//! the last [`DIGEST_CATCH_UP_DAYS`] digest days that have begun (the
+//! latest whose 18:00 has passed and the ones before it), oldest first,
+//! and sends each that is not recorded yet and not empty. The digest row
+//! keeps it to once per mailbox and day, late or not. A day's digest is
+//! owed only if the mailbox was on the digest at that day's 18:00
+//! ([`courrier_store::Store::digest_chosen_at`]), so switching to the
+//! digest never re-sends items already e-mailed one by one.
 
 use super::intake_day::local_date;
 use super::invalid;
@@ -28,6 +37,10 @@ pub const DIGEST_HOUR: i8 = 18;
 pub const DIGEST_EVERY_SECS: i64 = 600;
 /// The day of a company mailbox (it has no location) is counted here.
 pub const COMPANY_TIME_ZONE: &str = "Europe/Zurich";
+/// Digest days each run looks at: the latest one whose hour has passed and
+/// the two before, so a digest missed while no server ran (a night, a
+/// weekend's outage) goes out late.
+pub const DIGEST_CATCH_UP_DAYS: i64 = 3;
 /// Mailboxes read per page by the job.
 const PAGE: u32 = 200;
 
@@ -137,16 +150,16 @@ impl App {
         Ok(mode)
     }
 
-    /// Sends the digests due at `now`; returns how many were sent.
+    /// Sends the digests due at `now`, late ones included; returns how
+    /// many were sent (one per mailbox and day).
     pub async fn send_mailbox_digests(&self, now: Timestamp) -> Result<usize> {
         let mut sent = 0;
         let mut after: Option<MailboxId> = None;
         loop {
             let page = self.store.digest_mailboxes(after, PAGE).await?;
             for m in &page {
-                match self.send_digest(m, now).await {
-                    Ok(true) => sent += 1,
-                    Ok(false) => {}
+                match self.send_digests(m, now).await {
+                    Ok(n) => sent += n,
                     // One mailbox's trouble does not hold up the others.
                     Err(e) => {
                         tracing::warn!(mailbox = %m.mailbox, error = %e, "daily digest not sent")
@@ -161,27 +174,54 @@ impl App {
         Ok(sent)
     }
 
-    /// One mailbox's digest, if due, not sent yet and not empty.
-    async fn send_digest(&self, m: &DigestMailbox, now: Timestamp) -> Result<bool> {
+    /// One mailbox's digests of the last [`DIGEST_CATCH_UP_DAYS`] days that
+    /// have begun, oldest first; returns how many were sent.
+    async fn send_digests(&self, m: &DigestMailbox, now: Timestamp) -> Result<usize> {
         let internal = |e: jiff::Error| AppError::Internal(e.to_string());
         let zone = m.time_zone.as_deref().unwrap_or(COMPANY_TIME_ZONE);
         let tz = jiff::tz::TimeZone::get(zone)
             .map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
         let today = local_date(now, &tz)?;
         let instant = jiff::Timestamp::from_millisecond(now.millis()).map_err(internal)?;
-        if tz.to_datetime(instant).hour() < DIGEST_HOUR {
-            return Ok(false);
-        }
-        let day = today.to_string();
+        // The latest digest day whose hour has passed.
+        let latest = if tz.to_datetime(instant).hour() < DIGEST_HOUR {
+            today.yesterday().map_err(internal)?
+        } else {
+            today
+        };
+        let first = latest
+            .checked_sub(jiff::Span::new().days(DIGEST_CATCH_UP_DAYS - 1))
+            .map_err(internal)?;
         let scope = OrgScope::system(m.org, "system:digest");
-        if self
+        let done = self
             .store
-            .mailbox_digest(&scope, m.mailbox, &day)
-            .await?
-            .is_some()
-        {
-            return Ok(false);
+            .mailbox_digest_days(&scope, m.mailbox, &first.to_string())
+            .await?;
+        let mut sent = 0;
+        let mut day = first;
+        while day <= latest {
+            if !done.contains(&day.to_string())
+                && self.send_digest(m, &scope, &tz, day, now).await?
+            {
+                sent += 1;
+            }
+            day = day.tomorrow().map_err(internal)?;
         }
+        Ok(sent)
+    }
+
+    /// One mailbox's digest of `date` (its hour has passed), unless sent
+    /// already, empty, or the mailbox was not on the digest at that hour.
+    async fn send_digest(
+        &self,
+        m: &DigestMailbox,
+        scope: &OrgScope,
+        tz: &jiff::tz::TimeZone,
+        date: jiff::civil::Date,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let internal = |e: jiff::Error| AppError::Internal(e.to_string());
+        let day = date.to_string();
         let at_hour = |date: jiff::civil::Date| -> Result<Timestamp> {
             let z = date
                 .at(DIGEST_HOUR, 0, 0, 0)
@@ -189,13 +229,13 @@ impl App {
                 .map_err(internal)?;
             Ok(Timestamp::from_millis(z.timestamp().as_millisecond()))
         };
-        let until = at_hour(today)?;
-        let from = at_hour(today.yesterday().map_err(internal)?)?;
+        let until = at_hour(date)?;
+        let from = at_hour(date.yesterday().map_err(internal)?)?;
         let items = self
             .store
-            .mailbox_items_between(&scope, m.mailbox, from, until)
+            .mailbox_items_between(scope, m.mailbox, from, until)
             .await?;
-        if items.is_empty() {
+        if items.is_empty() || !self.store.digest_chosen_at(scope, m.mailbox, until).await? {
             return Ok(false);
         }
         let place = m
@@ -206,10 +246,7 @@ impl App {
         let mut emails = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let people = self
-                .store
-                .list_users(&scope, cursor.as_deref(), 200)
-                .await?;
+            let people = self.store.list_users(scope, cursor.as_deref(), 200).await?;
             for u in people
                 .items
                 .iter()
@@ -234,7 +271,7 @@ impl App {
         };
         match self
             .store
-            .record_mailbox_digest(&scope, &digest, &emails, now)
+            .record_mailbox_digest(scope, &digest, &emails, now)
             .await
         {
             Ok(()) => Ok(true),

@@ -9,11 +9,47 @@ use courrier_domain::mailbox::{
     ActionKind, CustomerReview, MailboxState, ReviewEvent, ReviewNote, ReviewParty, Rule,
     review_transition,
 };
-use courrier_domain::{Actor, LocationId, MailboxId, OrgKind, OrgScope, Permission};
-use courrier_store::{
-    LocationRecipient, MailboxRecord, MemberAccess, MemberKind, MemberRecord, MemberReviewRecord,
-    RuleRecord,
+use courrier_domain::{
+    Actor, LocationId, MailboxId, OrgId, OrgKind, OrgScope, Permission, Timestamp,
 };
+use courrier_store::{
+    LocationRecipient, LocationRecord, MailboxRecord, MemberAccess, MemberKind, MemberRecord,
+    MemberReviewRecord, RuleRecord,
+};
+
+/// A new location mailbox of `org` (named `org_name`), active at once,
+/// not stored yet: shared by [`App::open_location_mailbox`] and the
+/// sign-up, which stores it with the new organisation in one transaction.
+pub(crate) fn location_mailbox_record(
+    org: OrgId,
+    org_name: &str,
+    location: LocationRecord,
+    now: Timestamp,
+) -> Result<MailboxRecord> {
+    let (tz, _) = location_site(&location)?;
+    let today = jiff::Timestamp::from_millisecond(now.millis())
+        .map(|t| tz.to_datetime(t).date().to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut address = vec![org_name.to_string()];
+    address.extend(location.address.iter().cloned());
+    Ok(MailboxRecord {
+        id: MailboxId::random(),
+        org,
+        location: Some(location.id),
+        state: MailboxState::Active,
+        address: address.into_iter().take(6).collect(),
+        country: location.country,
+        activation_date: today,
+        challenge: None,
+        code_expires_at: None,
+        code_used_at: None,
+        verification_letter: None,
+        created_at: now,
+        verified_at: Some(now),
+        updated_at: now,
+        version: 0,
+    })
+}
 
 impl App {
     // ----- mailboxes and members -----
@@ -42,29 +78,7 @@ impl App {
         let location = self.store.location(location).await?;
         let org = self.store.org(scope.org()).await?;
         let now = self.now();
-        let (tz, _) = location_site(&location)?;
-        let today = jiff::Timestamp::from_millisecond(now.millis())
-            .map(|t| tz.to_datetime(t).date().to_string())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut address = vec![org.name.clone()];
-        address.extend(location.address.iter().cloned());
-        let mailbox = MailboxRecord {
-            id: MailboxId::random(),
-            org: org.id,
-            location: Some(location.id),
-            state: MailboxState::Active,
-            address: address.into_iter().take(6).collect(),
-            country: location.country,
-            activation_date: today,
-            challenge: None,
-            code_expires_at: None,
-            code_used_at: None,
-            verification_letter: None,
-            created_at: now,
-            verified_at: Some(now),
-            updated_at: now,
-            version: 0,
-        };
+        let mailbox = location_mailbox_record(org.id, &org.name, location, now)?;
         self.store.create_mailbox(&scope, &mailbox, now).await?;
         Ok(mailbox)
     }

@@ -7,7 +7,9 @@
 //! usable password), the location mailbox with the chosen plan, and e-mails
 //! an activation link where the person chooses a password
 //! ([`App::activate_signup`], the password-reset token machinery with a
-//! 7-day link). Sign-ups are throttled per client address like sign-in.
+//! 7-day link). All of it is written in one transaction, so a failure
+//! leaves no half-made customer behind. Sign-ups are throttled per client
+//! address like sign-in.
 //!
 //! The customer adds the people and companies who may receive mail (as
 //! drafts), uploads their identity documents ([`App::upload_member_document`]:
@@ -48,9 +50,9 @@ use courrier_domain::{
 };
 use courrier_store::{
     EmailRecord, EmailState, LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess,
-    MemberDocumentRecord, MemberKind, MemberRecord, MemberReviewRecord, SignupEmailKind,
-    SignupEmailLink, SignupEmailRecord, SignupRecord, StoreError, UsageKind, UsageLineRecord,
-    UserRecord,
+    MemberDocumentRecord, MemberKind, MemberRecord, MemberReviewRecord, NewSignupAccount,
+    SignupEmailKind, SignupEmailLink, SignupEmailRecord, SignupRecord, StoreError, UsageKind,
+    UsageLineRecord, UserRecord,
 };
 
 /// Largest identity document accepted.
@@ -365,6 +367,21 @@ impl App {
     // ----- signing up -----
 
     /// Signs a new customer up at a location; see the module documentation.
+    ///
+    /// All or nothing: the organisation (with its key and the start of its
+    /// audit chain), the user, the mailbox, the sign-up, the activation
+    /// token and the activation e-mail with its delivery job are written by
+    /// one store transaction ([`courrier_store::Store::create_signup_account`]).
+    /// One transaction rather than a compensating delete on failure: the
+    /// audit chain is append-only (an organisation cannot be deleted
+    /// cleanly once audited), a compensation could itself fail or be
+    /// skipped by a crash, and another process could observe the
+    /// half-made organisation meanwhile. Everything slow (argon2, the key
+    /// wrapping) happens before the transaction, which only inserts rows.
+    /// Two sign-ups with the same address at once: the one that commits
+    /// second hits the unique address, leaves nothing behind, and gets
+    /// [`SignupOutcome::AddressInUse`] with its e-mail, as it would have a
+    /// moment later.
     pub async fn sign_up(&self, new: NewSignup, ip: Option<&str>) -> Result<SignupOutcome> {
         if let Some(ip) = ip {
             let key = format!("signup-ip:{ip}");
@@ -393,27 +410,19 @@ impl App {
                 .await?;
         }
         if self.store.user_by_email(&email).await?.is_some() {
-            let link = format!("{}/login", self.settings.public_url);
-            self.queue_email(&email, address_in_use_email(new.locale, &link))
-                .await?;
-            return Ok(SignupOutcome::AddressInUse);
+            return self.address_in_use(&email, new.locale).await;
         }
         let price = offer.plan.price(new.plan);
-        let org_id = self
-            .create_org(
-                crate::accounts::NewOrg {
-                    name: company.clone(),
-                    kind: OrgKind::Customer,
-                    country: offer.location.country.as_str().to_string(),
-                    currency: price.currency(),
-                },
-                "system:signup",
-            )
-            .await?;
+        let org = self.new_org_record(crate::accounts::NewOrg {
+            name: company.clone(),
+            kind: OrgKind::Customer,
+            country: offer.location.country.as_str().to_string(),
+            currency: price.currency(),
+        })?;
         let now = self.now();
         let user = UserRecord {
             id: UserId::random(),
-            org: org_id,
+            org: org.id,
             email: email.clone(),
             display_name: contact_name.clone(),
             // Nobody knows this password: the activation link sets one.
@@ -424,21 +433,26 @@ impl App {
             totp_enabled: false,
             created_at: now,
         };
-        let scope = OrgScope::system(org_id, "system:signup").with_ip(ip);
-        self.store.create_user(&scope, &user, now).await?;
+        let system = OrgScope::system(org.id, "system:signup").with_ip(ip);
+        // The mailbox and the sign-up are the new user's acts, as when a
+        // signed-in customer opens a mailbox.
         let actor = Actor::user(
             user.id,
-            org_id,
+            org.id,
             OrgKind::Customer,
             Role::Admin,
             ip.map(str::to_string),
         );
-        let mailbox = self
-            .open_location_mailbox(&actor, offer.location.id)
-            .await?;
+        let customer = actor.scope(Permission::OrgSettings)?;
+        let mailbox = super::members::location_mailbox_record(
+            org.id,
+            &org.name,
+            offer.location.clone(),
+            now,
+        )?;
         let signup = SignupRecord {
             mailbox: mailbox.id,
-            org: org_id,
+            org: org.id,
             location: offer.location.id,
             plan: new.plan,
             price,
@@ -450,33 +464,53 @@ impl App {
             plan_started_at: None,
             plan_next_at: None,
         };
-        let user_scope = actor.scope(Permission::OrgSettings)?;
-        self.store.create_signup(&user_scope, &signup, now).await?;
         let token = random_token(32);
-        self.store
-            .create_password_reset(
-                user.id,
-                &token_hash(&token),
-                now.plus_seconds(ACTIVATION_DAYS * 86_400),
-            )
-            .await?;
         let link = format!("{}/signup/activate/{token}", self.settings.public_url);
-        self.queue_signup_email(
-            SignupEmailLink {
-                mailbox: mailbox.id,
-                kind: SignupEmailKind::Activation,
-                round_start: None,
-                reminder_no: None,
-            },
+        let (email_record, delivery) = self.outbox_email(
             &email,
             activation_email(new.locale, &company, &offer.location.name, &link),
-        )
-        .await?;
+            now,
+        );
+        let account = NewSignupAccount {
+            org,
+            user,
+            mailbox,
+            signup,
+            activation_token_hash: token_hash(&token),
+            activation_expires_at: now.plus_seconds(ACTIVATION_DAYS * 86_400),
+            email: email_record,
+            delivery,
+        };
+        match self
+            .store
+            .create_signup_account(&system, &customer, &account, now)
+            .await
+        {
+            Ok(()) => {}
+            // Another sign-up (or an invitation) took the address between
+            // the check above and this transaction: nothing of this one was
+            // written, and the caller hears what it would have heard a
+            // moment later.
+            Err(StoreError::Conflict {
+                what: "user.email_taken",
+            }) => return self.address_in_use(&email, new.locale).await,
+            Err(e) => return Err(e.into()),
+        }
+        let NewSignupAccount { user, mailbox, .. } = account;
         Ok(SignupOutcome::Created {
             user: user.id,
             mailbox: Box::new(mailbox),
             activation_link: link,
         })
+    }
+
+    /// The answer to a sign-up with an address that has an account: an
+    /// e-mail to the address, nothing created.
+    async fn address_in_use(&self, email: &EmailAddress, locale: Locale) -> Result<SignupOutcome> {
+        let link = format!("{}/login", self.settings.public_url);
+        self.queue_email(email, address_in_use_email(locale, &link))
+            .await?;
+        Ok(SignupOutcome::AddressInUse)
     }
 
     /// Sets the password from an activation link; the link works once.

@@ -3,11 +3,16 @@
 //! page) with its customer, location and document; a decision without a
 //! note is refused with its code, a forged form token gets 403, a
 //! pre-approval with a note takes the member out of the queue and into the
-//! mail center's `/center/reviews`; a customer is refused the page.
+//! mail center's `/center/reviews`; a customer is refused the page. A
+//! member waiting for the platform over 48 hours is flagged overdue, in
+//! English and in French.
 
 use crate::support::*;
 
-on_both_backends!(platform_pre_approves_from_the_queue);
+on_both_backends!(
+    platform_pre_approves_from_the_queue,
+    platform_queue_flags_members_waiting_over_48_hours,
+);
 
 const PLATFORM_ADMIN: &str = "admin@courrier.test";
 const CENTER_ADMIN: &str = "olivier.blanc@mc-lausanne.test";
@@ -150,5 +155,76 @@ async fn platform_pre_approves_from_the_queue(backend: Backend) {
     assert!(fr.body.contains(r#"<html lang="fr">"#));
     assert!(fr.body.contains("Membres à pré-approuver"), "{}", fr.body);
     assert!(fr.body.contains("Aucun membre"), "{}", fr.body);
+    srv.stop().await;
+}
+
+/// The admin signed in afresh (sessions expire as the clock moves on) and
+/// reading in `locale`.
+async fn admin_in(srv: &Server, locale: &str) -> Browser {
+    let admin = srv.signed_in(PLATFORM_ADMIN).await;
+    let token = admin.csrf().await;
+    let res = admin
+        .post_form("/lang", &[("locale", locale), ("csrf_token", &token)])
+        .await;
+    assert_eq!(res.status, 303);
+    admin
+}
+
+async fn platform_queue_flags_members_waiting_over_48_hours(backend: Backend) {
+    let srv = Server::start(backend).await;
+    let queue = admin_in(&srv, "en").await.get("/admin/reviews").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    let member = scrape_attr(&queue.body, r#"data-member=""#).expect("a member in the queue");
+    // Just submitted: on time.
+    assert!(!queue.body.contains("data-overdue"), "{}", queue.body);
+    assert!(!queue.body.contains("Overdue"), "{}", queue.body);
+    assert!(!queue.body.contains(r#"id="overdue-count""#));
+
+    // 48 hours on: still on time (the deadline itself is on time).
+    srv.clock.advance_seconds(48 * 3600);
+    let queue = admin_in(&srv, "en").await.get("/admin/reviews").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains(&format!(r#"data-member="{member}""#)));
+    assert!(!queue.body.contains("data-overdue"), "{}", queue.body);
+
+    // A minute later: overdue, flagged on its row and counted.
+    srv.clock.advance_seconds(60);
+    let en = admin_in(&srv, "en").await.get("/admin/reviews").await;
+    assert_eq!(en.status, 200, "{}", en.body);
+    assert!(
+        en.body.contains(&format!(
+            r#"<tr class="overdue" data-member="{member}" data-overdue="true">"#
+        )),
+        "{}",
+        en.body
+    );
+    assert!(
+        en.body.contains("Overdue: waiting over 48 h"),
+        "{}",
+        en.body
+    );
+    assert!(
+        en.body
+            .contains(r#"id="overdue-count">1 overdue, waiting over 48 h<"#),
+        "{}",
+        en.body
+    );
+    // The same in French.
+    let fr = admin_in(&srv, "fr").await.get("/admin/reviews").await;
+    assert_eq!(fr.status, 200, "{}", fr.body);
+    assert!(fr.body.contains(r#"<html lang="fr">"#));
+    assert!(fr.body.contains(r#"data-overdue="true""#), "{}", fr.body);
+    assert!(
+        fr.body
+            .contains("En retard : en attente depuis plus de 48 h"),
+        "{}",
+        fr.body
+    );
+    assert!(
+        fr.body
+            .contains("1 en retard, en attente depuis plus de 48 h"),
+        "{}",
+        fr.body
+    );
     srv.stop().await;
 }

@@ -30,6 +30,16 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Pré-approuver",
     ),
     (
+        "platform_reviews.overdue",
+        "Overdue: waiting over",
+        "En retard : en attente depuis plus de",
+    ),
+    (
+        "platform_reviews.overdue_count",
+        "overdue, waiting over",
+        "en retard, en attente depuis plus de",
+    ),
+    (
         "platform_reviews.decide",
         "Platform decision",
         "Décision de la plateforme",

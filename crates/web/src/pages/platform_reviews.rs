@@ -4,6 +4,12 @@
 //! number of documents, each linking to the reviewers' view of the member.
 //! The platform pre-approves or rejects, always with a note (the domain's
 //! review rules decide; sending back is the mail center's step).
+//!
+//! A member waiting for the platform longer than the review rules allow
+//! (`ReviewRules::approval_hours`, 48 h, the mail center's deadline too) is
+//! flagged overdue, by the same rule the domain applies to the mail
+//! center's approvals ([`ReviewRules::is_approval_overdue`]), counted from
+//! when the member reached the queue (its last submission or send-back).
 
 use super::mailbox::{field, pairs};
 use super::{Chrome, error_page, fmt_ts, render};
@@ -16,8 +22,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use courrier_app::AppError;
-use courrier_domain::mailbox::ReviewEvent;
-use courrier_domain::{Invalid, LocationId, OrgId, Permission};
+use courrier_domain::mailbox::{ReviewEvent, ReviewRules};
+use courrier_domain::{Invalid, LocationId, OrgId, Permission, Timestamp};
 use std::collections::HashMap;
 
 const PATH: &str = "/admin/reviews";
@@ -67,6 +73,8 @@ struct QueueRow {
     location: String,
     review: String,
     since: String,
+    /// Waiting for the platform longer than the review rules allow.
+    late: bool,
     documents: usize,
     notes: String,
 }
@@ -76,8 +84,19 @@ struct QueueRow {
 struct QueuePage {
     chrome: Chrome,
     rows: Vec<QueueRow>,
+    /// How many rows are overdue.
+    late: usize,
+    /// The deadline in hours, shown with the overdue flag.
+    due_hours: u32,
     problems: Vec<Problem>,
     flash: Option<String>,
+}
+
+/// Whether a member that reached the platform's queue at `since` waits too
+/// long at `now`: the review rules' deadline, the one the mail center's
+/// approvals have.
+fn overdue(since: Timestamp, now: Timestamp) -> bool {
+    ReviewRules::DEFAULT.is_approval_overdue(since, now)
 }
 
 /// The names of the given organisations (the platform reads them all, a
@@ -127,6 +146,7 @@ async fn queue_view(
         Ok(list) => list.into_iter().map(|loc| (loc.id, loc.name)).collect(),
         Err(e) => return fail(s, e),
     };
+    let now = st.app.now();
     let mut rows = Vec::with_capacity(members.len());
     for m in members {
         let documents = match st.app.member_file(&s.actor, m.id).await {
@@ -140,6 +160,7 @@ async fn queue_view(
             location: locations.get(&m.location).cloned().unwrap_or_default(),
             review: l.t(&format!("review.{}", m.review.as_str())).to_string(),
             since: fmt_ts(m.updated_at),
+            late: overdue(m.updated_at, now),
             documents,
             notes: m.notes,
             name: m.name,
@@ -147,6 +168,8 @@ async fn queue_view(
     }
     let page = QueuePage {
         chrome: chrome(s),
+        late: rows.iter().filter(|r| r.late).count(),
+        due_hours: ReviewRules::DEFAULT.approval_hours,
         rows,
         problems,
         flash,
@@ -216,5 +239,23 @@ pub async fn decide(
             let status = e.status;
             queue_view(&st, &s, vec![refused(e)], None, status).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overdue_after_the_review_deadline_only() {
+        let since = Timestamp::from_millis(1_767_225_600_000);
+        let hours = i64::from(ReviewRules::DEFAULT.approval_hours);
+        assert_eq!(hours, 48);
+        assert!(!overdue(since, since));
+        assert!(
+            !overdue(since, since.plus_seconds(hours * 3600)),
+            "due instant is on time"
+        );
+        assert!(overdue(since, since.plus_seconds(hours * 3600 + 1)));
     }
 }
