@@ -886,23 +886,14 @@ async fn a_sign_up_failing_half_way_leaves_nothing(backend: Backend) {
         totp_enabled: false,
         created_at: now,
     };
-    let mailbox = MailboxRecord {
-        id: MailboxId::random(),
+    let mailbox = MailboxRecord::active(
         org,
-        location: Some(w.location.id),
-        state: courrier_domain::mailbox::MailboxState::Active,
-        address: vec!["Half Way SA".into(), "Rue du Port 1".into()],
-        country: w.location.country,
-        activation_date: "2026-01-01".into(),
-        challenge: None,
-        code_expires_at: None,
-        code_used_at: None,
-        verification_letter: None,
-        created_at: now,
-        verified_at: Some(now),
-        updated_at: now,
-        version: 0,
-    };
+        Some(w.location.id),
+        vec!["Half Way SA".into(), "Rue du Port 1".into()],
+        w.location.country,
+        "2026-01-01".into(),
+        now,
+    );
     let account = NewSignupAccount {
         org: OrgRecord {
             id: org,

@@ -52,8 +52,8 @@ pub use mailbox::{
 pub use records::*;
 pub use reports::{ReportDelivery, ReportFrequency, ReportRecord, ReportScheduleRecord};
 pub use signup::{
-    LocationPlanRecord, MemberDocumentRecord, NewSignupAccount, ReminderCandidate, SignupEmailKind,
-    SignupEmailLink, SignupEmailRecord, SignupRecord,
+    LocationPlanRecord, MemberDocumentRecord, NewSignupAccount, ReminderCandidate, SignupEmail,
+    SignupEmailKind, SignupEmailLink, SignupEmailRecord, SignupRecord,
 };
 pub use tariffs::{SEED_AUTHOR, TariffRecord};
 pub use tasks::{

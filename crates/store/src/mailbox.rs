@@ -12,6 +12,9 @@
 //! review state) and audited in the same transaction.
 
 use crate::audit::audit_scope_in_tx;
+use crate::emails::insert_email;
+use crate::jobs::insert_job;
+use crate::signup::{SignupEmail, link_signup_email};
 use crate::users::parse_id;
 use crate::{Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
@@ -94,6 +97,38 @@ pub struct MailboxRecord {
     pub updated_at: Timestamp,
     /// Incremented by every change; [`Store::update_mailbox`] compares it.
     pub version: i64,
+}
+
+impl MailboxRecord {
+    /// A new mailbox, active and verified at `now`, receiving mail from
+    /// `activation_date` (ISO date): a location mailbox (active at once), or
+    /// a company mailbox set up without a letter (demo data, tests).
+    pub fn active(
+        org: OrgId,
+        location: Option<LocationId>,
+        address: Vec<String>,
+        country: Country,
+        activation_date: String,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: MailboxId::random(),
+            org,
+            location,
+            state: MailboxState::Active,
+            address,
+            country,
+            activation_date,
+            challenge: None,
+            code_expires_at: None,
+            code_used_at: None,
+            verification_letter: None,
+            created_at: now,
+            verified_at: Some(now),
+            updated_at: now,
+            version: 0,
+        }
+    }
 }
 
 /// Person or company allowed to receive mail.
@@ -738,8 +773,9 @@ impl Store {
     }
 
     /// Moves a member's review from `from` to `to` if it is still `from`,
-    /// with its history entry and audit entry; a review that moved meanwhile
-    /// is `Conflict { what: "member.review_changed" }`.
+    /// with its history entry, audit entry and the e-mail telling the
+    /// customer (`notify`), all in one transaction; a review that moved
+    /// meanwhile is `Conflict { what: "member.review_changed" }`.
     #[allow(clippy::too_many_arguments)]
     pub async fn review_member(
         &self,
@@ -751,6 +787,7 @@ impl Store {
         event_name: &str,
         party: &str,
         note: &str,
+        notify: Option<&SignupEmail>,
         now: Timestamp,
     ) -> Result<()> {
         let event = AuditEvent::new(
@@ -803,6 +840,11 @@ impl Store {
             .bind(note.to_string())
             .execute(&mut *tx)
             .await?;
+            if let Some(m) = notify {
+                insert_email!(&mut *tx, &m.email, now);
+                insert_job!(&mut *tx, &m.delivery, now);
+                link_signup_email!(tx, &m.link, &m.email, now);
+            }
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;
         });

@@ -246,9 +246,9 @@ macro_rules! insert_signup {
 /// to the rows inserted (0 for a reminder already sent).
 macro_rules! link_signup_email {
     ($tx:expr, $link:expr, $email:expr, $now:expr) => {{
-        let link: &SignupEmailLink = $link;
-        let email: &EmailRecord = $email;
-        let now: Timestamp = $now;
+        let link: &$crate::SignupEmailLink = $link;
+        let email: &$crate::EmailRecord = $email;
+        let now: courrier_domain::Timestamp = $now;
         sqlx::query(
             "INSERT INTO signup_emails (email_id, mailbox_id, kind, round_start, reminder_no, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -263,6 +263,16 @@ macro_rules! link_signup_email {
         .await?
         .rows_affected()
     }};
+}
+pub(crate) use link_signup_email;
+
+/// An e-mail about a sign-up ready for the outbox: the message, its
+/// delivery job and its link to the sign-up.
+#[derive(Debug, Clone)]
+pub struct SignupEmail {
+    pub link: SignupEmailLink,
+    pub email: EmailRecord,
+    pub delivery: NewJob,
 }
 
 /// Everything one sign-up creates, written by

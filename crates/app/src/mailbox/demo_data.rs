@@ -11,10 +11,10 @@ use super::{NewLocation, NewSignup, SignupOutcome};
 use crate::{App, Result};
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{
-    DocumentSide, Grams, IdentityDocumentKind, ItemFormat, ItemKind, ItemState, MailItem,
-    MailboxState, Plan, ReviewEvent,
+    DocumentSide, Grams, IdentityDocumentKind, ItemFormat, ItemKind, ItemState, MailItem, Plan,
+    ReviewEvent,
 };
-use courrier_domain::{Actor, Locale, MailItemId, MailboxId, OrgId, OrgKind, OrgScope};
+use courrier_domain::{Actor, Locale, MailItemId, OrgId, OrgKind, OrgScope};
 use courrier_store::{
     LocationRecord, MailItemRecord, MailboxRecord, MemberKind, OcrProgress, OcrState,
 };
@@ -51,23 +51,14 @@ impl App {
         let today = jiff::Timestamp::from_millisecond(now.millis())
             .map(|t| tz.to_datetime(t).date().to_string())
             .map_err(|e| crate::AppError::Internal(e.to_string()))?;
-        let mailbox = MailboxRecord {
-            id: MailboxId::random(),
-            org: recipient,
-            location: None,
-            state: MailboxState::Active,
-            address: DEMO_MAILBOX_ADDRESS.iter().map(|l| l.to_string()).collect(),
-            country: Country::CH,
-            activation_date: today,
-            challenge: None,
-            code_expires_at: None,
-            code_used_at: None,
-            verification_letter: None,
-            created_at: now,
-            verified_at: Some(now),
-            updated_at: now,
-            version: 0,
-        };
+        let mailbox = MailboxRecord::active(
+            recipient,
+            None,
+            DEMO_MAILBOX_ADDRESS.iter().map(|l| l.to_string()).collect(),
+            Country::CH,
+            today,
+            now,
+        );
         self.store
             .create_mailbox(&OrgScope::system(recipient, "system:demo"), &mailbox, now)
             .await?;

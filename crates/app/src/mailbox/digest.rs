@@ -63,13 +63,18 @@ fn kind_label(locale: Locale, kind: &str) -> &'static str {
     }
 }
 
-/// The digest e-mail.
+/// A digest sent more than this after its hour says it is late.
+const DIGEST_LATE_AFTER_MS: i64 = 3_600_000;
+
+/// The digest e-mail; `late` when it goes out well after its hour (no
+/// server ran then), which the e-mail says.
 fn digest_email(
     locale: Locale,
     place: &str,
     day: &str,
     lines: &[DigestLine],
     link: &str,
+    late: bool,
 ) -> Letter {
     let n = lines.len();
     let items = |received: &str| -> Vec<String> {
@@ -90,6 +95,11 @@ fn digest_email(
                 if n == 1 { "" } else { "s" }
             )];
             paras.extend(items("received"));
+            if late {
+                paras.push(format!(
+                    "This summary is late: it could not be sent on {day} at {DIGEST_HOUR}:00. Mail received since then will be in the next one."
+                ));
+            }
             compose(
                 format!(
                     "Your mail of {day}: {n} new item{}",
@@ -107,6 +117,11 @@ fn digest_email(
                 if n == 1 { "" } else { "s" }
             )];
             paras.extend(items("reçu le"));
+            if late {
+                paras.push(format!(
+                    "Ce résumé arrive en retard : il n'a pas pu partir le {day} à {DIGEST_HOUR} h. Le courrier reçu depuis figurera dans le prochain."
+                ));
+            }
             compose(
                 format!(
                     "Votre courrier du {day} : {n} nouveau{} courrier{}",
@@ -230,6 +245,7 @@ impl App {
             Ok(Timestamp::from_millis(z.timestamp().as_millisecond()))
         };
         let until = at_hour(date)?;
+        let late = now.millis() - until.millis() > DIGEST_LATE_AFTER_MS;
         let from = at_hour(date.yesterday().map_err(internal)?)?;
         let items = self
             .store
@@ -254,7 +270,7 @@ impl App {
             {
                 let locale = Locale::from_tag(&u.locale);
                 let lines: Vec<DigestLine> = items.iter().map(|d| self.line(locale, d)).collect();
-                let letter = digest_email(locale, &place, &day, &lines, &list_link);
+                let letter = digest_email(locale, &place, &day, &lines, &list_link, late);
                 emails.push(self.outbox_email(&u.email, letter, now));
             }
             match people.next_cursor {

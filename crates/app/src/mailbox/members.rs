@@ -6,8 +6,7 @@
 use super::{RuleView, clean_name, condition_to_str, invalid, location_site, rule_from_record};
 use crate::{App, AppError, Result};
 use courrier_domain::mailbox::{
-    ActionKind, CustomerReview, MailboxState, ReviewEvent, ReviewNote, ReviewParty, Rule,
-    review_transition,
+    ActionKind, CustomerReview, ReviewEvent, ReviewNote, ReviewParty, Rule, review_transition,
 };
 use courrier_domain::{
     Actor, LocationId, MailboxId, OrgId, OrgKind, OrgScope, Permission, Timestamp,
@@ -32,23 +31,14 @@ pub(crate) fn location_mailbox_record(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut address = vec![org_name.to_string()];
     address.extend(location.address.iter().cloned());
-    Ok(MailboxRecord {
-        id: MailboxId::random(),
+    Ok(MailboxRecord::active(
         org,
-        location: Some(location.id),
-        state: MailboxState::Active,
-        address: address.into_iter().take(6).collect(),
-        country: location.country,
-        activation_date: today,
-        challenge: None,
-        code_expires_at: None,
-        code_used_at: None,
-        verification_letter: None,
-        created_at: now,
-        verified_at: Some(now),
-        updated_at: now,
-        version: 0,
-    })
+        Some(location.id),
+        address.into_iter().take(6).collect(),
+        location.country,
+        today,
+        now,
+    ))
 }
 
 impl App {
@@ -185,6 +175,8 @@ impl App {
             self.require_member_documents(&scope, access, member)
                 .await?;
         }
+        let note_text = note.as_ref().map_or("", ReviewNote::as_str);
+        let notify = self.decision_email(&current, event, note_text).await?;
         self.store
             .review_member(
                 &scope,
@@ -194,17 +186,15 @@ impl App {
                 to,
                 event.as_str(),
                 party.as_str(),
-                note.as_ref().map_or("", ReviewNote::as_str),
+                note_text,
+                notify.as_ref(),
                 self.now(),
             )
             .await?;
         let updated = self.store.member(&scope, access, member).await?;
-        self.after_member_review(
-            &updated,
-            event,
-            note.as_ref().map_or("", ReviewNote::as_str),
-        )
-        .await;
+        if event == ReviewEvent::Approve {
+            self.after_member_approval(&updated).await;
+        }
         Ok(updated)
     }
 

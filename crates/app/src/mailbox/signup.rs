@@ -51,8 +51,8 @@ use courrier_domain::{
 use courrier_store::{
     EmailRecord, EmailState, LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess,
     MemberDocumentRecord, MemberKind, MemberRecord, MemberReviewRecord, NewSignupAccount,
-    SignupEmailKind, SignupEmailLink, SignupEmailRecord, SignupRecord, StoreError, UsageKind,
-    UsageLineRecord, UserRecord,
+    SignupEmail, SignupEmailKind, SignupEmailLink, SignupEmailRecord, SignupRecord, StoreError,
+    UsageKind, UsageLineRecord, UserRecord,
 };
 
 /// Largest identity document accepted.
@@ -526,9 +526,23 @@ impl App {
         to: &EmailAddress,
         letter: Letter,
     ) -> Result<bool> {
+        let m = self.signup_email(link, to, letter);
+        Ok(self
+            .store
+            .queue_signup_email(&m.link, &m.email, &m.delivery, self.now())
+            .await?)
+    }
+
+    /// An e-mail about a sign-up, ready for the outbox with its delivery job.
+    fn signup_email(
+        &self,
+        link: SignupEmailLink,
+        to: &EmailAddress,
+        letter: Letter,
+    ) -> SignupEmail {
         let now = self.now();
         let id = uuid::Uuid::new_v4();
-        let record = EmailRecord {
+        let email = EmailRecord {
             id,
             to: to.clone(),
             subject: letter.subject,
@@ -540,15 +554,11 @@ impl App {
             created_at: now,
             sent_at: None,
         };
-        Ok(self
-            .store
-            .queue_signup_email(
-                &link,
-                &record,
-                &JobKind::DeliverEmail { email: id }.to_job(now),
-                now,
-            )
-            .await?)
+        SignupEmail {
+            link,
+            email,
+            delivery: JobKind::DeliverEmail { email: id }.to_job(now),
+        }
     }
 
     // ----- identity documents -----
@@ -683,45 +693,55 @@ impl App {
         Ok(())
     }
 
-    /// After a review decision: the customer is told by e-mail, and the
-    /// first approval of a mailbox starts its plan. Both are retried by the
-    /// upkeep where they matter (the plan); a failed e-mail is logged, the
-    /// decision itself stands.
-    pub(crate) async fn after_member_review(
+    /// The e-mail telling a signed-up customer of a review decision on
+    /// `member`, stored by the review's own transaction; `None` for a
+    /// mailbox opened without a sign-up, and for steps the customer is not
+    /// told of.
+    pub(crate) async fn decision_email(
         &self,
         member: &MemberRecord,
         event: ReviewEvent,
         note: &str,
-    ) {
+    ) -> Result<Option<SignupEmail>> {
+        let signup = match self.store.signup_for_job(member.mailbox).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let link = format!("{}/mail/onboarding", self.settings.public_url);
+        Ok(decision_email(
+            Locale::from_tag(&signup.locale),
+            &member.name,
+            event,
+            note,
+            &link,
+        )
+        .map(|letter| {
+            self.signup_email(
+                SignupEmailLink {
+                    mailbox: signup.mailbox,
+                    kind: SignupEmailKind::Decision,
+                    round_start: None,
+                    reminder_no: None,
+                },
+                &signup.contact_email,
+                letter,
+            )
+        }))
+    }
+
+    /// After an approval: the first approval of a signed-up mailbox starts
+    /// its plan. A failure is logged; the upkeep bills it on its next run.
+    pub(crate) async fn after_member_approval(&self, member: &MemberRecord) {
         let signup = match self.store.signup_for_job(member.mailbox).await {
             Ok(s) => s,
             Err(StoreError::NotFound) => return,
             Err(e) => {
-                tracing::warn!(member = %member.id, error = %e, "sign-up not read after a review");
+                tracing::warn!(member = %member.id, error = %e, "sign-up not read after an approval; the upkeep bills the plan");
                 return;
             }
         };
-        let locale = Locale::from_tag(&signup.locale);
-        let link = format!("{}/mail/onboarding", self.settings.public_url);
-        if let Some(letter) = decision_email(locale, &member.name, event, note, &link)
-            && let Err(e) = self
-                .queue_signup_email(
-                    SignupEmailLink {
-                        mailbox: signup.mailbox,
-                        kind: SignupEmailKind::Decision,
-                        round_start: None,
-                        reminder_no: None,
-                    },
-                    &signup.contact_email,
-                    letter,
-                )
-                .await
-        {
-            tracing::warn!(member = %member.id, error = %e, "decision e-mail not queued");
-        }
-        if event == ReviewEvent::Approve
-            && let Err(e) = self.bill_due_plan_periods(&signup, self.now()).await
-        {
+        if let Err(e) = self.bill_due_plan_periods(&signup, self.now()).await {
             tracing::warn!(mailbox = %signup.mailbox, error = %e, "plan not billed at approval; the upkeep retries");
         }
     }

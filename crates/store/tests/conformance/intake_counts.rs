@@ -4,7 +4,7 @@
 
 use super::*;
 use courrier_domain::letters::Country;
-use courrier_domain::mailbox::{Grams, ItemFormat, ItemKind, ItemState, MailItem, MailboxState};
+use courrier_domain::mailbox::{Grams, ItemFormat, ItemKind, ItemState, MailItem};
 use courrier_domain::{LocationId, MailItemId, MailboxId};
 use courrier_store::{
     DigestRecord, LocationRecord, MailItemRecord, MailboxRecord, NotifyMode, OcrProgress, OcrState,
@@ -37,27 +37,18 @@ async fn customer_mailbox(
     location: LocationId,
 ) -> (OrgScope, MailboxId) {
     let (org, scope) = new_org(store, name).await;
-    let mb = MailboxRecord {
-        id: MailboxId::random(),
+    let mb = MailboxRecord::active(
         org,
-        location: Some(location),
-        state: MailboxState::Active,
-        address: vec![
+        Some(location),
+        vec![
             name.to_string(),
             "Rue du Port 1".into(),
             "1003 Lausanne".into(),
         ],
-        country: Country::CH,
-        activation_date: "2023-12-01".into(),
-        challenge: None,
-        code_expires_at: None,
-        code_used_at: None,
-        verification_letter: None,
-        created_at: at(1),
-        verified_at: Some(at(1)),
-        updated_at: at(1),
-        version: 0,
-    };
+        Country::CH,
+        "2023-12-01".into(),
+        at(1),
+    );
     store.create_mailbox(&scope, &mb, at(1)).await.unwrap();
     (scope, mb.id)
 }

@@ -4,14 +4,12 @@
 
 use super::*;
 use courrier_domain::letters::Country;
-use courrier_domain::mailbox::{
-    CustomerReview, DocumentSide, IdentityDocumentKind, MailboxState, Plan,
-};
-use courrier_domain::{LocationId, MailboxId, Money};
+use courrier_domain::mailbox::{CustomerReview, DocumentSide, IdentityDocumentKind, Plan};
+use courrier_domain::{LocationId, Money};
 use courrier_store::{
     LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess, MemberDocumentRecord,
-    MemberKind, MemberRecord, SignupEmailKind, SignupEmailLink, SignupRecord, UsageKind,
-    UsageLineRecord,
+    MemberKind, MemberRecord, SignupEmail, SignupEmailKind, SignupEmailLink, SignupRecord,
+    UsageKind, UsageLineRecord,
 };
 
 struct Fixture {
@@ -43,27 +41,18 @@ async fn fixture(store: &Store) -> Fixture {
         .unwrap();
     let (_, customer) = new_org(store, "kiosque").await;
     let (_, other) = new_org(store, "other").await;
-    let mailbox = MailboxRecord {
-        id: MailboxId::random(),
-        org: customer.org(),
-        location: Some(location.id),
-        state: MailboxState::Active,
-        address: vec![
+    let mailbox = MailboxRecord::active(
+        customer.org(),
+        Some(location.id),
+        vec![
             "kiosque".into(),
             "Rue du Port 1".into(),
             "1003 Lausanne".into(),
         ],
-        country: Country::CH,
-        activation_date: "2023-11-14".into(),
-        challenge: None,
-        code_expires_at: None,
-        code_used_at: None,
-        verification_letter: None,
-        created_at: at(1),
-        verified_at: Some(at(1)),
-        updated_at: at(1),
-        version: 0,
-    };
+        Country::CH,
+        "2023-11-14".into(),
+        at(1),
+    );
     store
         .create_mailbox(&customer, &mailbox, at(1))
         .await
@@ -400,6 +389,7 @@ conformance!(
                             event,
                             party,
                             "n",
+                            None,
                             at(secs),
                         )
                         .await
@@ -434,6 +424,77 @@ conformance!(
 );
 
 conformance!(
+    decision_email_commits_with_the_review,
+    |store: Store| async move {
+        let f = fixture(&store).await;
+        let member = draft_member(&f, "Anna Muster");
+        store.add_member(&f.customer, &member, at(2)).await.unwrap();
+        let decision = |subject: &str, secs: i64| {
+            let email = outgoing_email("anna@kiosque.test", subject);
+            SignupEmail {
+                link: SignupEmailLink {
+                    mailbox: f.mailbox.id,
+                    kind: SignupEmailKind::Decision,
+                    round_start: None,
+                    reminder_no: None,
+                },
+                delivery: delivery(&email, at(secs)),
+                email,
+            }
+        };
+        // A review that moved meanwhile stores no e-mail either.
+        let stale = decision("Stale", 10);
+        assert!(matches!(
+            store
+                .review_member(
+                    &f.center,
+                    MemberAccess::Tenant,
+                    member.id,
+                    CustomerReview::Submitted,
+                    CustomerReview::PreApproved,
+                    "pre_approve",
+                    "platform",
+                    "ok",
+                    Some(&stale),
+                    at(10),
+                )
+                .await,
+            Err(StoreError::Conflict {
+                what: "member.review_changed"
+            })
+        ));
+        assert_not_found(store.email(stale.email.id).await);
+        let submitted = decision("Submitted", 11);
+        store
+            .review_member(
+                &f.center,
+                MemberAccess::Tenant,
+                member.id,
+                CustomerReview::Draft,
+                CustomerReview::Submitted,
+                "submit",
+                "customer",
+                "",
+                Some(&submitted),
+                at(11),
+            )
+            .await
+            .unwrap();
+        let stored = store.email(submitted.email.id).await.unwrap();
+        assert_eq!(stored.state, EmailState::Pending);
+        let history = store
+            .signup_emails(&f.center, MemberAccess::Tenant, f.mailbox.id)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(
+            (history[0].subject.as_str(), history[0].kind),
+            ("Submitted", SignupEmailKind::Decision)
+        );
+    }
+);
+
+conformance!(
     signup_plan_billed_once_per_period,
     |store: Store| async move {
         let f = fixture(&store).await;
@@ -457,6 +518,7 @@ conformance!(
                     event,
                     "x",
                     "ok",
+                    None,
                     at(secs),
                 )
                 .await

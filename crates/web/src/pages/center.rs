@@ -28,14 +28,12 @@ use courrier_app::AppError;
 use courrier_app::mailbox::{Completion, IntakeDay, IntakeInput, NewPickup, Recipient};
 use courrier_domain::mailbox::{
     ContentFlag, ContentFlags, CustomerReview, Grams, ItemEvent, ItemFormat, ItemKind, ReviewEvent,
-    transition,
+    ReviewRules, transition,
 };
 use courrier_domain::{Invalid, LocationId, MailItemId, Money, OrgId, Permission, TaskId};
 use courrier_store::{LocationRecord, TaskFilter, TaskState};
 use serde::Deserialize;
 
-/// A member waiting longer than this for the mail center's decision is late.
-const REVIEW_DUE_SECS: i64 = 48 * 3600;
 /// How far back the pickup counter looks for a customer's items.
 const PICKUP_LOOKBACK_SECS: i64 = 90 * 86_400;
 
@@ -282,8 +280,8 @@ async fn dashboard_view(
         approvals_late: reviews
             .iter()
             .filter(|m| {
-                now.millis() - m.pre_approved_at.unwrap_or(m.updated_at).millis()
-                    > REVIEW_DUE_SECS * 1000
+                ReviewRules::DEFAULT
+                    .is_approval_overdue(m.pre_approved_at.unwrap_or(m.updated_at), now)
             })
             .count(),
         items: items
@@ -851,7 +849,7 @@ async fn reviews_view(
                     kind: l.t(&format!("memberkind.{}", m.kind.as_str())).to_string(),
                     review: l.t(&format!("review.{}", m.review.as_str())).to_string(),
                     since: fmt_ts(since),
-                    late: now.millis() - since.millis() > REVIEW_DUE_SECS * 1000,
+                    late: ReviewRules::DEFAULT.is_approval_overdue(since, now),
                     notes: m.notes.clone(),
                 }
             })
