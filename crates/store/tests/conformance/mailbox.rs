@@ -36,23 +36,14 @@ async fn new_mail_center(store: &Store, name: &str) -> (OrgId, OrgScope, Locatio
 }
 
 fn mailbox(org: OrgId, location: Option<LocationId>, address: &[&str]) -> MailboxRecord {
-    MailboxRecord {
-        id: MailboxId::random(),
+    MailboxRecord::active(
         org,
         location,
-        state: MailboxState::Active,
-        address: address.iter().map(|s| s.to_string()).collect(),
-        country: Country::CH,
-        activation_date: "2023-12-01".into(),
-        challenge: None,
-        code_expires_at: None,
-        code_used_at: None,
-        verification_letter: None,
-        created_at: at(1),
-        verified_at: Some(at(1)),
-        updated_at: at(1),
-        version: 0,
-    }
+        address.iter().map(|s| s.to_string()).collect(),
+        Country::CH,
+        "2023-12-01".into(),
+        at(1),
+    )
 }
 
 fn member(mailbox: &MailboxRecord, location: LocationId, name: &str) -> MemberRecord {
@@ -355,6 +346,7 @@ conformance!(mailbox_members_and_reviews, |store: Store| async move {
             "pre_approve",
             "platform",
             "documents fine",
+            None,
             at(3),
         )
         .await
@@ -370,6 +362,7 @@ conformance!(mailbox_members_and_reviews, |store: Store| async move {
                 "approve",
                 "mail_center",
                 "ok",
+                None,
                 at(4)
             )
             .await,
@@ -386,6 +379,7 @@ conformance!(mailbox_members_and_reviews, |store: Store| async move {
                 "approve",
                 "mail_center",
                 "ok",
+                None,
                 at(4)
             )
             .await,
@@ -403,6 +397,7 @@ conformance!(mailbox_members_and_reviews, |store: Store| async move {
             "approve",
             "mail_center",
             "ID checked",
+            None,
             at(4),
         )
         .await
@@ -1655,5 +1650,104 @@ conformance!(
         assert_eq!(ids(&hits), want.iter().map(|w| w.0).collect::<Vec<_>>());
         let (hits, _) = all_pages("facture", ItemFilter::default()).await;
         assert_eq!(ids(&hits), newest);
+    }
+);
+
+conformance!(
+    phrase_pages_past_the_newest_items_in_order,
+    |store: Store| async move {
+        use courrier_domain::mailbox::Origin;
+        use courrier_store::bench_load::{BenchItem, BenchTenant};
+        // 2,500 items of one customer, older first, interleaved with another
+        // customer's: the phrase in every 40th (sparse: a page reaches past
+        // the newest 1,000 items), its words in the wrong order in every 7th,
+        // and every 80th not scanned.
+        let tenants: Vec<BenchTenant> = ["ours", "theirs"]
+            .iter()
+            .map(|name| BenchTenant {
+                org: OrgId::random(),
+                mailbox: MailboxId::random(),
+                name: name.to_string(),
+            })
+            .collect();
+        store
+            .bench_create_tenants(OrgId::random(), &[], &tenants, at(0))
+            .await
+            .unwrap();
+        let mut items = Vec::new();
+        for n in 1..=2500_i64 {
+            for t in &tenants {
+                let text = if n % 40 == 0 {
+                    "facture payable dans 30 jours merci"
+                } else if n % 7 == 0 {
+                    "jours 30 dans payable facture"
+                } else {
+                    "facture sans phrase"
+                };
+                items.push(BenchItem {
+                    id: MailItemId::random(),
+                    org: t.org,
+                    mailbox: t.mailbox,
+                    location: None,
+                    origin: Origin::MailCenter,
+                    recipient_name: t.name.clone(),
+                    sender: "Swisscom".into(),
+                    kind: ItemKind::Letter,
+                    format: ItemFormat::A5,
+                    state: if n % 80 == 0 {
+                        ItemState::Received
+                    } else {
+                        ItemState::Scanned
+                    },
+                    received_at: at(n * 60),
+                    pages: 1,
+                    tags: Vec::new(),
+                    text: text.into(),
+                });
+            }
+        }
+        store.bench_insert_items(&items).await.unwrap();
+        store.bench_finish_load().await.unwrap();
+        let ours = &tenants[0];
+        let scope = OrgScope::system(ours.org, "user:anna");
+        let want = |state: Option<ItemState>| -> Vec<MailItemId> {
+            let mut w: Vec<&BenchItem> = items
+                .iter()
+                .filter(|i| i.org == ours.org && i.text.contains("payable dans"))
+                .filter(|i| state.is_none_or(|s| i.state == s))
+                .collect();
+            w.sort_by_key(|i| std::cmp::Reverse(i.received_at.millis()));
+            w.iter().map(|i| i.id).collect()
+        };
+        for state in [None, Some(ItemState::Scanned)] {
+            let filter = ItemFilter {
+                state,
+                ..ItemFilter::default()
+            };
+            let mut got = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = store
+                    .search_items(
+                        &scope,
+                        &SearchQuery::parse("\"payable dans 30 jours\""),
+                        &filter,
+                        cursor.as_deref(),
+                        50,
+                    )
+                    .await
+                    .unwrap();
+                assert!(page.items.len() <= 50);
+                assert!(page.items.iter().all(|h| h.item.org == Some(ours.org)));
+                got.extend(page.items.iter().map(|h| h.item.id));
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            let expected = want(state);
+            assert_eq!(expected.len(), if state.is_some() { 31 } else { 62 });
+            assert_eq!(got, expected, "state filter {state:?}");
+        }
     }
 );
