@@ -5,7 +5,9 @@
 //! plan usage line (billed once, renewed once per period by the upkeep), one
 //! history per customer, and reminders on days 7, 14, 21 and 28. Two
 //! sign-ups with one address at the same time make one customer: the other
-//! hears the address is in use, and nothing of it is left behind.
+//! hears the address is in use, and nothing of it is left behind. A
+//! cancelled plan runs to the end of the period paid, then its mailbox
+//! closes and mail for it is refused.
 
 #![allow(
     clippy::unwrap_used,
@@ -56,6 +58,7 @@ on_both_backends!(
     plan_prices_are_the_owners,
     concurrent_sign_ups_with_one_address_make_one_customer,
     a_sign_up_failing_half_way_leaves_nothing,
+    a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes,
 );
 
 const DAY: i64 = 86_400;
@@ -918,6 +921,7 @@ async fn a_sign_up_failing_half_way_leaves_nothing(backend: Backend) {
             created_at: now,
             plan_started_at: None,
             plan_next_at: None,
+            plan_ends_at: None,
         },
         user,
         mailbox,
@@ -965,5 +969,159 @@ async fn a_sign_up_failing_half_way_leaves_nothing(backend: Backend) {
         app.store.org_ids().await.unwrap().len(),
         orgs_before.len() + 1
     );
+    w.env.close().await;
+}
+
+/// The customer's plan usage lines so far.
+async fn plan_lines(app: &courrier_app::App, customer: &Actor) -> usize {
+    app.mailbox_usage(
+        customer,
+        courrier_domain::Timestamp::from_millis(0),
+        courrier_domain::Timestamp::from_millis(i64::MAX / 2),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|l| l.kind == UsageKind::Plan)
+    .count()
+}
+
+/// A member of the customer's location mailbox, approved (the plan's first
+/// period is billed then).
+async fn approved_member(w: &World, customer: &Actor, mailbox: MailboxId) -> uuid::Uuid {
+    let app = &w.env.app;
+    let member = app
+        .add_mailbox_member(
+            customer,
+            mailbox,
+            w.location.id,
+            "Anna Muster",
+            MemberKind::Person,
+        )
+        .await
+        .unwrap();
+    app.upload_member_document(
+        customer,
+        member.id,
+        IdentityDocumentKind::Passport,
+        DocumentSide::Single,
+        "passport.jpg",
+        &jpeg(),
+    )
+    .await
+    .unwrap();
+    app.submit_mailbox_member(customer, member.id)
+        .await
+        .unwrap();
+    app.review_mailbox_member(&w.platform.actor, member.id, ReviewEvent::PreApprove, "ok")
+        .await
+        .unwrap();
+    app.review_mailbox_member(&w.clerk, member.id, ReviewEvent::Approve, "seen")
+        .await
+        .unwrap();
+    member.id
+}
+
+async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backend) {
+    use courrier_app::mailbox::{IntakeInput, Recipient};
+    use courrier_domain::mailbox::{
+        ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailboxState,
+    };
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let (customer, mailbox, _) = signed_up(&w, "anna@kiosque.test", Plan::Monthly).await;
+    let member = approved_member(&w, &customer, mailbox).await;
+    assert_eq!(
+        plan_lines(app, &customer).await,
+        1,
+        "the first month at approval"
+    );
+    let paid_until = app.my_signups(&customer).await.unwrap()[0]
+        .signup
+        .plan_next_at
+        .unwrap();
+
+    // Only the customer's own people with `org.settings` may cancel.
+    let other = w.env.org("voisin").await;
+    assert_eq!(
+        code_of(app.cancel_plan(&other.actor, mailbox).await),
+        "not_found"
+    );
+    assert_eq!(
+        code_of(app.cancel_plan(&w.owner.actor, mailbox).await),
+        "mailbox.not_a_customer"
+    );
+    assert!(code_of(app.cancel_plan(&w.clerk, mailbox).await).starts_with("forbidden"));
+    assert_eq!(
+        code_of(app.keep_plan(&customer, mailbox).await),
+        "plan.not_cancelled"
+    );
+
+    // Cancelled on day 10: it runs to the end of the month paid.
+    w.env.advance(10 * DAY);
+    let cancelled = app.cancel_plan(&customer, mailbox).await.unwrap();
+    assert_eq!(cancelled.plan_ends_at, Some(paid_until));
+    assert_eq!(
+        code_of(app.cancel_plan(&customer, mailbox).await),
+        "plan.already_cancelled"
+    );
+    // Kept, then cancelled again: the same end.
+    assert_eq!(
+        app.keep_plan(&customer, mailbox)
+            .await
+            .unwrap()
+            .plan_ends_at,
+        None
+    );
+    let again = app.cancel_plan(&customer, mailbox).await.unwrap();
+    assert_eq!(again.plan_ends_at, Some(paid_until));
+    // Before the end the mailbox still receives mail.
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(
+        app.mailbox(&customer, mailbox).await.unwrap().state,
+        MailboxState::Active
+    );
+
+    // At the end: nothing more billed, the mailbox closes, once.
+    w.env.advance(25 * DAY);
+    assert!(w.env.now() > paid_until);
+    let (billed, _) = app.signup_upkeep(w.env.now()).await.unwrap();
+    assert_eq!(billed, 0, "no period after the end");
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(plan_lines(app, &customer).await, 1);
+    assert_eq!(
+        app.mailbox(&customer, mailbox).await.unwrap().state,
+        MailboxState::Closed
+    );
+    assert_eq!(
+        code_of(app.keep_plan(&customer, mailbox).await),
+        "plan.ended"
+    );
+    // Mail for its member is refused and recorded as refused.
+    let logged = app
+        .log_item(
+            &w.clerk,
+            w.location.id,
+            IntakeInput {
+                recipient: Recipient::Member(member),
+                envelope_photo: None,
+                kind: ItemKind::Letter,
+                format: ItemFormat::A5,
+                weight: Grams::new(20).unwrap(),
+                registered: false,
+                contains_object: false,
+                advertising: false,
+                contents: ContentFlags::NONE,
+                sender: Some("Swisscom".into()),
+                received_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(logged.item.state, ItemState::Refused);
+    // A year on, still nothing billed.
+    w.env.advance(365 * DAY);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(plan_lines(app, &customer).await, 1);
     w.env.close().await;
 }

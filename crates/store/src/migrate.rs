@@ -77,6 +77,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_search_index.sql"),
         postgres: include_str!("../migrations/postgres/0011_search_index.sql"),
     },
+    Migration {
+        version: 12,
+        name: "plan_end",
+        sqlite: include_str!("../migrations/sqlite/0012_plan_end.sql"),
+        postgres: include_str!("../migrations/postgres/0012_plan_end.sql"),
+    },
 ];
 
 impl Store {

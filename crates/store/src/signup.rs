@@ -64,6 +64,9 @@ pub struct SignupRecord {
     pub plan_started_at: Option<Timestamp>,
     /// Start of the next period to bill.
     pub plan_next_at: Option<Timestamp>,
+    /// Set when the customer cancelled: the plan's end, the start of the
+    /// first period not billed; the mailbox closes then.
+    pub plan_ends_at: Option<Timestamp>,
 }
 
 /// An identity document of a member.
@@ -151,7 +154,8 @@ pub struct SignupEmailLink {
 }
 
 const SIGNUP_COLS: &str = "s.mailbox_id, s.org_id, s.location_id, s.plan, s.price_minor, s.currency, \
-    s.contact_name, s.contact_email, s.locale, s.terms_accepted_at, s.created_at, s.plan_started_at, s.plan_next_at";
+    s.contact_name, s.contact_email, s.locale, s.terms_accepted_at, s.created_at, s.plan_started_at, s.plan_next_at, \
+    s.plan_ends_at";
 
 macro_rules! signup_from_row {
     ($r:expr) => {{
@@ -176,6 +180,9 @@ macro_rules! signup_from_row {
                 .map(Timestamp::from_millis),
             plan_next_at: r
                 .try_get::<Option<i64>, _>("plan_next_at")?
+                .map(Timestamp::from_millis),
+            plan_ends_at: r
+                .try_get::<Option<i64>, _>("plan_ends_at")?
                 .map(Timestamp::from_millis),
         }
     }};
@@ -761,14 +768,16 @@ impl Store {
     }
 
     /// Sign-ups with a plan period to bill at `now`: the next period has
-    /// begun, or a member was approved and nothing was billed yet.
+    /// begun, or a member was approved and nothing was billed yet; never a
+    /// period from a cancelled plan's end on.
     pub async fn plans_due(&self, now: Timestamp, limit: u32) -> Result<Vec<SignupRecord>> {
         let mut out = Vec::new();
         on_pool!(self, |p, d| {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {SIGNUP_COLS} FROM signups s WHERE (s.plan_next_at IS NOT NULL AND s.plan_next_at <= $1) \
+                "SELECT {SIGNUP_COLS} FROM signups s WHERE ((s.plan_next_at IS NOT NULL AND s.plan_next_at <= $1) \
                  OR (s.plan_started_at IS NULL AND EXISTS (SELECT 1 FROM mailbox_members mm \
-                     WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'approved')) \
+                     WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'approved'))) \
+                 AND (s.plan_ends_at IS NULL OR s.plan_next_at < s.plan_ends_at) \
                  ORDER BY s.plan_next_at, s.mailbox_id LIMIT $2"
             )))
             .bind(now.millis())
@@ -780,6 +789,81 @@ impl Store {
             }
         });
         Ok(out)
+    }
+
+    /// Cancelled plans whose end has come (`plan_ends_at <= now`) and whose
+    /// mailbox is not closed yet, oldest end first.
+    pub async fn plans_ended(&self, now: Timestamp, limit: u32) -> Result<Vec<SignupRecord>> {
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNUP_COLS} FROM signups s JOIN mailboxes m ON m.id = s.mailbox_id \
+                 WHERE s.plan_ends_at IS NOT NULL AND s.plan_ends_at <= $1 AND m.state <> 'closed' \
+                 ORDER BY s.plan_ends_at, s.mailbox_id LIMIT $2"
+            )))
+            .bind(now.millis())
+            .bind(i64::from(limit.clamp(1, 10_000)))
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push(signup_from_row!(r));
+            }
+        });
+        Ok(out)
+    }
+
+    /// Sets (cancel) or clears (keep) the end of the scope organisation's
+    /// plan at `mailbox`, with its audit entry, if the plan's end is still
+    /// `expected` (compare-and-set: a change meanwhile is
+    /// `Conflict { what: "plan.changed" }`).
+    pub async fn set_plan_end(
+        &self,
+        scope: &OrgScope,
+        mailbox: MailboxId,
+        expected: Option<Timestamp>,
+        ends_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = match ends_at {
+            Some(end) => AuditEvent::new(
+                "mailbox.plan_cancel",
+                mailbox.to_string(),
+                format!("plan ends at {}", end.millis()),
+            ),
+            None => AuditEvent::new("mailbox.plan_keep", mailbox.to_string(), String::new()),
+        };
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE signups SET plan_ends_at = $1 WHERE mailbox_id = $2 AND org_id = $3 \
+                 AND (plan_ends_at = $4 OR (plan_ends_at IS NULL AND $4 IS NULL))",
+            )
+            .bind(ends_at.map(|t| t.millis()))
+            .bind(mailbox.to_string())
+            .bind(scope.org().to_string())
+            .bind(expected.map(|t| t.millis()))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let exists: Option<String> = sqlx::query_scalar(
+                    "SELECT mailbox_id FROM signups WHERE mailbox_id = $1 AND org_id = $2",
+                )
+                .bind(mailbox.to_string())
+                .bind(scope.org().to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                return Err(match exists {
+                    Some(_) => StoreError::Conflict {
+                        what: "plan.changed",
+                    },
+                    None => StoreError::NotFound,
+                });
+            }
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// The last plan period billed for a mailbox, if any.
@@ -797,7 +881,9 @@ impl Store {
     /// Bills period `period` (starting `starts_at`) of a sign-up's plan:
     /// the usage line, the period, the next period's start and the audit
     /// entry in one transaction. A period billed before is
-    /// `Conflict { what: "plan.already_billed" }` and changes nothing.
+    /// `Conflict { what: "plan.already_billed" }`, one starting at or after
+    /// a cancelled plan's end `Conflict { what: "plan.ended" }`; neither
+    /// changes anything.
     #[allow(clippy::too_many_arguments)]
     pub async fn bill_plan_period(
         &self,
@@ -839,9 +925,10 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "plan.already_billed"))?;
+            // Never a period from a cancelled plan's end on.
             let n = sqlx::query(
                 "UPDATE signups SET plan_started_at = COALESCE(plan_started_at, $1), plan_next_at = $2 \
-                 WHERE mailbox_id = $3 AND org_id = $4",
+                 WHERE mailbox_id = $3 AND org_id = $4 AND (plan_ends_at IS NULL OR plan_ends_at > $1)",
             )
             .bind(starts_at.millis())
             .bind(next_at.millis())
@@ -851,7 +938,17 @@ impl Store {
             .await?
             .rows_affected();
             if n == 0 {
-                return Err(StoreError::NotFound);
+                let exists: Option<String> = sqlx::query_scalar(
+                    "SELECT mailbox_id FROM signups WHERE mailbox_id = $1 AND org_id = $2",
+                )
+                .bind(mailbox.to_string())
+                .bind(scope.org().to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                return Err(match exists {
+                    Some(_) => StoreError::Conflict { what: "plan.ended" },
+                    None => StoreError::NotFound,
+                });
             }
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;

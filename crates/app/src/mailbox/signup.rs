@@ -39,10 +39,11 @@ use crate::jobs::JobKind;
 use crate::mail::{Letter, compose};
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
+use courrier_domain::audit::AuditEvent;
 use courrier_domain::mailbox::signup::check_plan_price;
 use courrier_domain::mailbox::{
-    CustomerReview, DocumentSide, IdentityDocumentKind, Plan, ReviewEvent, ReviewRules,
-    check_identity_document, reminder_due,
+    CustomerReview, DocumentSide, IdentityDocumentKind, MailboxEvent, Plan, ReviewEvent,
+    ReviewRules, check_identity_document, mailbox_transition, reminder_due,
 };
 use courrier_domain::{
     Actor, EmailAddress, Locale, LocationId, MailboxId, Money, OrgKind, OrgScope, Permission, Role,
@@ -463,6 +464,7 @@ impl App {
             created_at: now,
             plan_started_at: None,
             plan_next_at: None,
+            plan_ends_at: None,
         };
         let token = random_token(32);
         let link = format!("{}/signup/activate/{token}", self.settings.public_url);
@@ -832,15 +834,99 @@ impl App {
         })
     }
 
+    // ----- cancelling a plan -----
+
+    /// Cancels the actor's plan at `mailbox` (`org.settings`, a customer):
+    /// it runs to the end of the period already billed, nothing after it
+    /// is billed, and the upkeep closes the mailbox then; a plan not
+    /// started (no member approved yet) ends at once. A plan cancelled
+    /// already is `plan.already_cancelled`.
+    pub async fn cancel_plan(&self, actor: &Actor, mailbox: MailboxId) -> Result<SignupRecord> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        self.require_kind(actor, OrgKind::Customer)?;
+        let signup = self.own_signup(&scope, mailbox).await?;
+        if signup.plan_ends_at.is_some() {
+            return Err(AppError::Conflict("plan.already_cancelled"));
+        }
+        let now = self.now();
+        let ends_at = signup.plan_next_at.unwrap_or(now);
+        self.store
+            .set_plan_end(&scope, mailbox, None, Some(ends_at), now)
+            .await?;
+        self.own_signup(&scope, mailbox).await
+    }
+
+    /// Keeps a cancelled plan, before its end: billing goes on and the
+    /// mailbox stays open. `plan.not_cancelled` for a plan running,
+    /// `plan.ended` once the end has come.
+    pub async fn keep_plan(&self, actor: &Actor, mailbox: MailboxId) -> Result<SignupRecord> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        self.require_kind(actor, OrgKind::Customer)?;
+        let signup = self.own_signup(&scope, mailbox).await?;
+        let now = self.now();
+        match signup.plan_ends_at {
+            None => return Err(AppError::Conflict("plan.not_cancelled")),
+            Some(end) if end <= now => return Err(AppError::Conflict("plan.ended")),
+            Some(end) => {
+                self.store
+                    .set_plan_end(&scope, mailbox, Some(end), None, now)
+                    .await?
+            }
+        }
+        self.own_signup(&scope, mailbox).await
+    }
+
+    /// The scope organisation's own sign-up at `mailbox` (a mail center's
+    /// view of its customers' sign-ups does not count).
+    async fn own_signup(&self, scope: &OrgScope, mailbox: MailboxId) -> Result<SignupRecord> {
+        let signup = self
+            .store
+            .signup(scope, MemberAccess::Tenant, mailbox)
+            .await?;
+        if signup.org != scope.org() {
+            return Err(AppError::NotFound);
+        }
+        Ok(signup)
+    }
+
+    /// Closes the mailbox of each cancelled plan whose end has come; returns
+    /// how many. Mail for its members is refused from then on.
+    async fn close_ended_plans(&self, now: Timestamp) -> Result<usize> {
+        let mut closed = 0;
+        for signup in self.store.plans_ended(now, UPKEEP_BATCH).await? {
+            let scope = OrgScope::system(signup.org, "system:plan");
+            let mailbox = self.store.mailbox(&scope, signup.mailbox).await?;
+            let mut after = mailbox.clone();
+            after.state = mailbox_transition(mailbox.state, MailboxEvent::Close)?;
+            let event = AuditEvent::new("mailbox.closed", mailbox.id.to_string(), "plan ended");
+            match self
+                .store
+                .update_mailbox(&scope, &mailbox, &after, &event, now)
+                .await
+            {
+                Ok(()) => closed += 1,
+                // Changed meanwhile (another run closed it): next run.
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(closed)
+    }
+
     // ----- the upkeep: plan periods and reminders -----
 
-    /// Bills due plan periods and sends due reminders; returns how many of
-    /// each. Safe to run twice at the same time: each period and each
-    /// reminder exists at most once.
+    /// Bills due plan periods, sends due reminders and closes the mailboxes
+    /// of plans that ended; returns how many periods and reminders. Safe to
+    /// run twice at the same time: each period and each reminder exists at
+    /// most once, and a mailbox is closed once.
     pub async fn signup_upkeep(&self, now: Timestamp) -> Result<(usize, usize)> {
         let mut billed = 0;
         for signup in self.store.plans_due(now, UPKEEP_BATCH).await? {
             billed += self.bill_due_plan_periods(&signup, now).await?;
+        }
+        let closed = self.close_ended_plans(now).await?;
+        if closed > 0 {
+            tracing::info!(closed, "mailboxes closed at the end of their plan");
         }
         Ok((billed, self.send_due_reminders(now).await?))
     }
@@ -878,7 +964,7 @@ impl App {
         // At most a year of catch-up per run; the next run continues.
         for _ in 0..12 {
             let starts_at = period_start(period)?;
-            if starts_at > now {
+            if starts_at > now || signup.plan_ends_at.is_some_and(|end| starts_at >= end) {
                 break;
             }
             let next_at = period_start(period + 1)?;
@@ -917,6 +1003,8 @@ impl App {
                 Err(StoreError::Conflict {
                     what: "plan.already_billed",
                 }) => {}
+                // Cancelled meanwhile: nothing more to bill.
+                Err(StoreError::Conflict { what: "plan.ended" }) => break,
                 Err(e) => return Err(e.into()),
             }
             period += 1;

@@ -5,7 +5,8 @@
 //! activation link from the outbox, then the onboarding page: a member
 //! added, a document uploaded (multipart), the member submitted, the file
 //! readable by its customer (and listed by the API) and a 404 for another
-//! organisation.
+//! organisation; the plan cancelled (the box ticked), which ends at once
+//! while nothing was paid.
 
 use crate::support::*;
 
@@ -28,6 +29,26 @@ fn multipart(fields: &[(&str, &str)], file: (&[u8], &str)) -> (String, Vec<u8>) 
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// Posts the plan form of the onboarding page.
+async fn change_plan(
+    who: &Browser,
+    csrf: &str,
+    mailbox: &str,
+    action: &str,
+    confirm: &str,
+) -> Resp {
+    who.post_form(
+        "/mail/onboarding/plan",
+        &[
+            ("csrf_token", csrf),
+            ("mailbox", mailbox),
+            ("action", action),
+            ("confirm", confirm),
+        ],
+    )
+    .await
 }
 
 async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
@@ -235,5 +256,27 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
             .status,
         404
     );
+
+    // Cancelling the plan needs the box ticked and a real form; another
+    // organisation's person cannot; it can be kept again.
+    let marie_csrf = marie.get("/mail").await.csrf();
+    let res = change_plan(&customer, "forged", &mailbox, "cancel", "yes").await;
+    assert_eq!(res.status, 403);
+    let res = change_plan(&customer, &csrf, &mailbox, "cancel", "").await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("Tick the box"), "{}", res.body);
+    let res = change_plan(&marie, &marie_csrf, &mailbox, "cancel", "yes").await;
+    assert_eq!(res.status, 404);
+    let res = change_plan(&customer, &csrf, &mailbox, "cancel", "yes").await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains("The plan is cancelled"), "{}", res.body);
+    assert!(res.body.contains(&format!("id=\"plan-end-{mailbox}\"")));
+    // No member approved yet, so nothing was paid: the plan ends at once
+    // and cannot be kept (the app tests keep a plan that runs).
+    assert!(res.body.contains("Plan ended"), "{}", res.body);
+    let res = change_plan(&customer, &csrf, &mailbox, "keep", "").await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert!(res.body.contains("This plan has ended"), "{}", res.body);
+    assert!(!res.body.contains("action\" value=\"cancel"));
     srv.stop().await;
 }

@@ -70,6 +70,7 @@ async fn fixture(store: &Store) -> Fixture {
         created_at: at(1),
         plan_started_at: None,
         plan_next_at: None,
+        plan_ends_at: None,
     };
     store
         .create_signup(&customer, &signup, at(1))
@@ -491,6 +492,145 @@ conformance!(
             (history[0].subject.as_str(), history[0].kind),
             ("Submitted", SignupEmailKind::Decision)
         );
+    }
+);
+
+conformance!(
+    cancelled_plan_bills_nothing_after_its_end,
+    |store: Store| async move {
+        let f = fixture(&store).await;
+        let member = draft_member(&f, "Anna Muster");
+        store.add_member(&f.customer, &member, at(2)).await.unwrap();
+        use CustomerReview as R;
+        for (from, to, event, secs) in [
+            (R::Draft, R::Submitted, "submit", 10),
+            (R::Submitted, R::PreApproved, "pre_approve", 20),
+            (R::PreApproved, R::Approved, "approve", 30),
+        ] {
+            store
+                .review_member(
+                    &f.center,
+                    MemberAccess::Tenant,
+                    member.id,
+                    from,
+                    to,
+                    event,
+                    "x",
+                    "ok",
+                    None,
+                    at(secs),
+                )
+                .await
+                .unwrap();
+        }
+        let system = OrgScope::system(f.customer.org(), "system:plan");
+        let month = 30 * 86_400;
+        store
+            .bill_plan_period(
+                &system,
+                f.mailbox.id,
+                0,
+                at(30),
+                at(30 + month),
+                &plan_line(&f, 31),
+                at(31),
+            )
+            .await
+            .unwrap();
+        // Only the customer sets the end, and only from what it read.
+        assert_not_found(
+            store
+                .set_plan_end(&f.other, f.mailbox.id, None, Some(at(30 + month)), at(40))
+                .await,
+        );
+        assert_not_found(
+            store
+                .set_plan_end(&f.center, f.mailbox.id, None, Some(at(30 + month)), at(40))
+                .await,
+        );
+        store
+            .set_plan_end(
+                &f.customer,
+                f.mailbox.id,
+                None,
+                Some(at(30 + month)),
+                at(40),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .set_plan_end(&f.customer, f.mailbox.id, None, Some(at(50)), at(41))
+                .await,
+            Err(StoreError::Conflict {
+                what: "plan.changed"
+            })
+        ));
+        // Past the end: not due, and a period from the end on is refused.
+        assert!(
+            store
+                .plans_due(at(31 + month), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            store
+                .bill_plan_period(
+                    &system,
+                    f.mailbox.id,
+                    1,
+                    at(30 + month),
+                    at(30 + 2 * month),
+                    &plan_line(&f, 31 + month),
+                    at(31 + month),
+                )
+                .await,
+            Err(StoreError::Conflict { what: "plan.ended" })
+        ));
+        assert_eq!(store.last_plan_period(f.mailbox.id).await.unwrap(), Some(0));
+        // Ended: listed once for closing, until the mailbox is closed.
+        assert!(
+            store
+                .plans_ended(at(29 + month), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let ended = store.plans_ended(at(30 + month), 10).await.unwrap();
+        assert_eq!(ended.len(), 1);
+        assert_eq!(ended[0].plan_ends_at, Some(at(30 + month)));
+        let mut closed = f.mailbox.clone();
+        closed.state = courrier_domain::mailbox::MailboxState::Closed;
+        store
+            .update_mailbox(
+                &f.customer,
+                &f.mailbox,
+                &closed,
+                &courrier_domain::audit::AuditEvent::new("mailbox.closed", "m", ""),
+                at(31 + month),
+            )
+            .await
+            .unwrap();
+        assert!(
+            store
+                .plans_ended(at(31 + month), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Kept before its end, the plan is billed again.
+        store
+            .set_plan_end(
+                &f.customer,
+                f.mailbox.id,
+                Some(at(30 + month)),
+                None,
+                at(42),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.plans_due(at(31 + month), 10).await.unwrap().len(), 1);
     }
 );
 

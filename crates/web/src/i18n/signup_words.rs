@@ -137,6 +137,71 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Submitted for review.",
         "Soumis pour examen.",
     ),
+    (
+        "onboarding.plan_cancel",
+        "Cancel the plan",
+        "Résilier l'abonnement",
+    ),
+    (
+        "onboarding.plan_cancel_confirm",
+        "I understand that the mailbox closes at the end of the period already paid, and that mail arriving after that is refused.",
+        "Je comprends que la boîte aux lettres ferme à la fin de la période déjà payée et que le courrier arrivé ensuite est refusé.",
+    ),
+    (
+        "onboarding.plan_keep",
+        "Keep the plan",
+        "Garder l'abonnement",
+    ),
+    (
+        "onboarding.plan_ends",
+        "Plan cancelled; the mailbox closes on",
+        "Abonnement résilié ; la boîte aux lettres ferme le",
+    ),
+    (
+        "onboarding.plan_ended",
+        "Plan ended; the mailbox closed on",
+        "Abonnement terminé ; la boîte aux lettres a fermé le",
+    ),
+    (
+        "onboarding.plan_cancelled",
+        "The plan is cancelled. Nothing more is billed; you can keep it until it ends.",
+        "L'abonnement est résilié. Rien de plus n'est facturé ; vous pouvez le garder jusqu'à sa fin.",
+    ),
+    (
+        "onboarding.plan_kept",
+        "The plan goes on.",
+        "L'abonnement continue.",
+    ),
+    (
+        "err.plan.confirm_required",
+        "Tick the box to confirm that the mailbox closes at the end of the plan.",
+        "Cochez la case pour confirmer que la boîte aux lettres ferme à la fin de l'abonnement.",
+    ),
+    (
+        "err.plan.action_invalid",
+        "Choose to cancel or to keep the plan.",
+        "Choisissez de résilier ou de garder l'abonnement.",
+    ),
+    (
+        "err.plan.already_cancelled",
+        "This plan is already cancelled.",
+        "Cet abonnement est déjà résilié.",
+    ),
+    (
+        "err.plan.not_cancelled",
+        "This plan is not cancelled.",
+        "Cet abonnement n'est pas résilié.",
+    ),
+    (
+        "err.plan.ended",
+        "This plan has ended and its mailbox is closed.",
+        "Cet abonnement est terminé et sa boîte aux lettres est fermée.",
+    ),
+    (
+        "err.plan.changed",
+        "The plan changed meanwhile; look at it again.",
+        "L'abonnement a changé entre-temps ; vérifiez-le à nouveau.",
+    ),
     ("iddoc.id_card", "Identity card", "Carte d'identité"),
     ("iddoc.passport", "Passport", "Passeport"),
     (

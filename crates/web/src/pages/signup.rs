@@ -23,7 +23,7 @@ use courrier_app::mailbox::{HistoryEntry, MemberFile, NewSignup, SignupView};
 use courrier_domain::mailbox::{
     CustomerReview, DocumentSide, IdentityDocumentKind, Plan, parse_price,
 };
-use courrier_domain::{Locale, LocationId, MailboxId, Permission};
+use courrier_domain::{Invalid, Locale, LocationId, MailboxId, Permission};
 use courrier_store::{LocationRecord, MemberKind};
 use serde::Deserialize;
 
@@ -349,6 +349,10 @@ struct SignupBlock {
     location: String,
     plan: String,
     price: Option<String>,
+    /// A cancelled plan's end (the mailbox closes then).
+    plan_ends: Option<String>,
+    /// The end has come: the mailbox is closed.
+    plan_ended: bool,
     members: Vec<MemberRow>,
     history: Vec<HistoryRow>,
 }
@@ -443,6 +447,8 @@ struct OnboardingPage {
     problems: Vec<String>,
     flash: Option<String>,
     can_act: bool,
+    /// May cancel or keep the plan (`org.settings`).
+    can_manage: bool,
 }
 
 async fn onboarding_view(
@@ -458,6 +464,7 @@ async fn onboarding_view(
         Err(e) => return fail(s, "mail", ONBOARDING, e),
     };
     let money = s.actor.can(Permission::MoneyView);
+    let now = st.app.now();
     let page = OnboardingPage {
         signups: views
             .iter()
@@ -467,6 +474,8 @@ async fn onboarding_view(
                 location: format!("{} — {}", v.location.name, address(&v.location)),
                 plan: l.t(&format!("plan.{}", v.signup.plan.as_str())).to_string(),
                 price: money.then(|| v.signup.price.to_string()),
+                plan_ends: v.signup.plan_ends_at.map(fmt_ts),
+                plan_ended: v.signup.plan_ends_at.is_some_and(|end| end <= now),
                 members: member_rows(l, v),
                 history: history_rows(l, &v.history),
             })
@@ -474,6 +483,7 @@ async fn onboarding_view(
         problems,
         flash,
         can_act: s.actor.can(Permission::MailboxAct),
+        can_manage: s.actor.can(Permission::OrgSettings),
         chrome: Chrome::signed_in(s, "mail", ONBOARDING),
     };
     (status, render(&page)).into_response()
@@ -592,6 +602,45 @@ pub async fn submit_member(
     };
     let result = st.app.submit_mailbox_member(&s.actor, member).await;
     onboarding_outcome(&st, &s, result, "onboarding.submitted").await
+}
+
+/// `POST /mail/onboarding/plan`: cancels the plan of a mailbox
+/// (`action=cancel`, with the `confirm` box ticked) or keeps a cancelled one
+/// (`action=keep`).
+pub async fn change_plan(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
+    let f = pairs(&body);
+    if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
+        return csrf_refused(&s, "mail", ONBOARDING, &e);
+    }
+    let Ok(mailbox) = field(&f, "mailbox").parse::<MailboxId>() else {
+        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+    };
+    match field(&f, "action").as_str() {
+        "cancel" if field(&f, "confirm") == "yes" => {
+            let result = st.app.cancel_plan(&s.actor, mailbox).await;
+            onboarding_outcome(&st, &s, result, "onboarding.plan_cancelled").await
+        }
+        "cancel" => {
+            let e = AppError::Invalid(Invalid::new(
+                "confirm",
+                "plan.confirm_required",
+                "tick the box to confirm that the mailbox closes at the end of the plan",
+            ));
+            onboarding_outcome::<()>(&st, &s, Err(e), "").await
+        }
+        "keep" => {
+            let result = st.app.keep_plan(&s.actor, mailbox).await;
+            onboarding_outcome(&st, &s, result, "onboarding.plan_kept").await
+        }
+        _ => {
+            let e = AppError::Invalid(Invalid::new(
+                "action",
+                "plan.action_invalid",
+                "choose cancel or keep",
+            ));
+            onboarding_outcome::<()>(&st, &s, Err(e), "").await
+        }
+    }
 }
 
 /// A member document's file, for its customer and its reviewers.
