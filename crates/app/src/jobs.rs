@@ -310,8 +310,17 @@ impl Worker {
             JobKind::MailboxUpkeep => {
                 let now = app.now();
                 let (activated, shred) = app.mailbox_upkeep(now).await?;
+                let signups = app.signup_upkeep(now).await?;
+                if signups.billed + signups.reminded + signups.closed > 0 {
+                    tracing::info!(
+                        billed = signups.billed,
+                        reminded = signups.reminded,
+                        closed = signups.closed,
+                        "sign-up upkeep"
+                    );
+                }
                 let full = crate::mailbox::UPKEEP_BATCH as usize;
-                let next = if activated >= full || shred >= full {
+                let next = if activated >= full || shred >= full || signups.more {
                     now
                 } else {
                     now.plus_seconds(PURGE_EVERY_SECS)

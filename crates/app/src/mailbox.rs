@@ -79,7 +79,7 @@ pub use intake_day::{IntakeDay, MAX_DAILY_PIECES, MAX_LATE_DAYS};
 pub use pickups::NewPickup;
 pub use signup::{
     HistoryEntry, LocationOffer, MAX_DOCUMENT_BYTES, MemberFile, NewSignup, SignupOutcome,
-    SignupView,
+    SignupUpkeep, SignupView,
 };
 pub use tasks::{Completion, ScanFile, TaskView};
 pub(crate) use upkeep::{OcrRun, UPKEEP_BATCH};

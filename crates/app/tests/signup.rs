@@ -243,14 +243,14 @@ async fn sign_up_review_and_first_plan_line(backend: Backend) {
     assert_eq!(lines[0].amount.minor(), 19_900);
     assert_eq!(lines[0].vat_bp, 810);
     // The upkeep, run twice, bills nothing more within the first year.
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(usage(app.clone(), customer.clone()).await.len(), 1);
     // A year later: the renewal, exactly once, even with two runs.
     w.env.advance(366 * DAY);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 1);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 1);
     assert_eq!(app.mailbox_upkeep(w.env.now()).await.unwrap(), (0, 0));
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(usage(app.clone(), customer.clone()).await.len(), 2);
 
     // One history, in time order: the review with its notes, the document
@@ -346,23 +346,23 @@ async fn reminders_on_days_7_14_21_28_only(backend: Backend) {
     };
     let at_day = |d: i64| w.env.clock.set(start.plus_seconds(d * DAY));
     at_day(6);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 0);
     for (day, no) in [(7, 1), (14, 2), (21, 3), (28, 4)] {
         at_day(day);
         assert_eq!(
-            app.signup_upkeep(w.env.now()).await.unwrap().1,
+            app.signup_upkeep(w.env.now()).await.unwrap().reminded,
             1,
             "day {day}"
         );
         // A second run the same day sends nothing.
-        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 0);
         at_day(day + 3);
-        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 0);
         assert_eq!(reminders().await.len(), no);
     }
     for day in [35, 42, 60] {
         at_day(day);
-        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+        assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 0);
     }
     let sent = reminders().await;
     assert_eq!(
@@ -413,10 +413,10 @@ async fn reminders_on_days_7_14_21_28_only(backend: Backend) {
     .await
     .unwrap();
     at_day(76);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 0);
     at_day(77);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 1);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 1);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 0);
     let sent = reminders().await;
     assert_eq!(sent.len(), 5);
     assert!(sent[4].1.contains("Rappel 1 sur 4"));
@@ -424,7 +424,7 @@ async fn reminders_on_days_7_14_21_28_only(backend: Backend) {
         .await
         .unwrap();
     at_day(84);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().1, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().reminded, 0);
     assert_eq!(reminders().await.len(), 5);
     w.env.close().await;
 }
@@ -1076,7 +1076,7 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
     let again = app.cancel_plan(&customer, mailbox).await.unwrap();
     assert_eq!(again.plan_ends_at, Some(paid_until));
     // Before the end the mailbox still receives mail.
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(
         app.mailbox(&customer, mailbox).await.unwrap().state,
         MailboxState::Active
@@ -1085,9 +1085,9 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
     // At the end: nothing more billed, the mailbox closes, once.
     w.env.advance(25 * DAY);
     assert!(w.env.now() > paid_until);
-    let (billed, _) = app.signup_upkeep(w.env.now()).await.unwrap();
+    let billed = app.signup_upkeep(w.env.now()).await.unwrap().billed;
     assert_eq!(billed, 0, "no period after the end");
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(plan_lines(app, &customer).await, 1);
     assert_eq!(
         app.mailbox(&customer, mailbox).await.unwrap().state,
@@ -1121,7 +1121,7 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
     assert_eq!(logged.item.state, ItemState::Refused);
     // A year on, still nothing billed.
     w.env.advance(365 * DAY);
-    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().0, 0);
+    assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(plan_lines(app, &customer).await, 1);
     w.env.close().await;
 }

@@ -716,10 +716,12 @@ impl Store {
     }
 
     /// Sign-ups that may be owed a reminder: signed up since `since`, or
-    /// with a member sent back; oldest first, at most `limit`.
+    /// with a member sent back; oldest first, at most `limit`, after the
+    /// sign-up `after` (the last of the previous page) if given.
     pub async fn reminder_candidates(
         &self,
         since: Timestamp,
+        after: Option<&SignupRecord>,
         limit: u32,
     ) -> Result<Vec<ReminderCandidate>> {
         let mut out = Vec::new();
@@ -730,12 +732,15 @@ impl Store {
                   WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'sent_back' AND r.event = 'send_back') AS sent_back_at, \
                  (SELECT COUNT(*) FROM mailbox_members mm WHERE mm.mailbox_id = s.mailbox_id AND mm.review <> 'draft') \
                   AS submitted \
-                 FROM signups s WHERE s.created_at >= $1 OR EXISTS \
-                 (SELECT 1 FROM mailbox_members mm WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'sent_back') \
+                 FROM signups s WHERE (s.created_at >= $1 OR EXISTS \
+                 (SELECT 1 FROM mailbox_members mm WHERE mm.mailbox_id = s.mailbox_id AND mm.review = 'sent_back')) \
+                 AND ($3 IS NULL OR s.created_at > $3 OR (s.created_at = $3 AND s.mailbox_id > $4)) \
                  ORDER BY s.created_at, s.mailbox_id LIMIT $2"
             )))
             .bind(since.millis())
             .bind(i64::from(limit.clamp(1, 10_000)))
+            .bind(after.map(|s| s.created_at.millis()))
+            .bind(after.map(|s| s.mailbox.to_string()))
             .fetch_all(p)
             .await?;
             for r in rows {

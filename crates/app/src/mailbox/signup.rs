@@ -52,9 +52,22 @@ use courrier_domain::{
 use courrier_store::{
     EmailRecord, EmailState, LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess,
     MemberDocumentRecord, MemberKind, MemberRecord, MemberReviewRecord, NewSignupAccount,
-    SignupEmail, SignupEmailKind, SignupEmailLink, SignupEmailRecord, SignupRecord, StoreError,
-    UsageKind, UsageLineRecord, UserRecord,
+    ReminderCandidate, SignupEmail, SignupEmailKind, SignupEmailLink, SignupEmailRecord,
+    SignupRecord, StoreError, UsageKind, UsageLineRecord, UserRecord,
 };
+
+/// What one run of [`App::signup_upkeep`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignupUpkeep {
+    /// Plan periods billed.
+    pub billed: usize,
+    /// Reminders sent.
+    pub reminded: usize,
+    /// Mailboxes closed at the end of their plan.
+    pub closed: usize,
+    /// A batch was full: more may be due, so the upkeep runs again at once.
+    pub more: bool,
+}
 
 /// Largest identity document accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -889,11 +902,14 @@ impl App {
         Ok(signup)
     }
 
-    /// Closes the mailbox of each cancelled plan whose end has come; returns
-    /// how many. Mail for its members is refused from then on.
-    async fn close_ended_plans(&self, now: Timestamp) -> Result<usize> {
+    /// Closes the mailbox of each cancelled plan whose end has come (one
+    /// batch); returns how many, and whether the batch was full. Mail for
+    /// its members is refused from then on.
+    async fn close_ended_plans(&self, now: Timestamp) -> Result<(usize, bool)> {
         let mut closed = 0;
-        for signup in self.store.plans_ended(now, UPKEEP_BATCH).await? {
+        let ended = self.store.plans_ended(now, UPKEEP_BATCH).await?;
+        let full = ended.len() >= UPKEEP_BATCH as usize;
+        for signup in ended {
             let scope = OrgScope::system(signup.org, "system:plan");
             let mailbox = self.store.mailbox(&scope, signup.mailbox).await?;
             let mut after = mailbox.clone();
@@ -910,25 +926,30 @@ impl App {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(closed)
+        Ok((closed, full))
     }
 
     // ----- the upkeep: plan periods and reminders -----
 
-    /// Bills due plan periods, sends due reminders and closes the mailboxes
-    /// of plans that ended; returns how many periods and reminders. Safe to
-    /// run twice at the same time: each period and each reminder exists at
-    /// most once, and a mailbox is closed once.
-    pub async fn signup_upkeep(&self, now: Timestamp) -> Result<(usize, usize)> {
+    /// Bills due plan periods (one batch of sign-ups), closes the mailboxes
+    /// of plans that ended (one batch) and sends every due reminder. Safe
+    /// to run twice at the same time: each period and each reminder exists
+    /// at most once, and a mailbox is closed once.
+    pub async fn signup_upkeep(&self, now: Timestamp) -> Result<SignupUpkeep> {
+        let due = self.store.plans_due(now, UPKEEP_BATCH).await?;
+        let mut more = due.len() >= UPKEEP_BATCH as usize;
         let mut billed = 0;
-        for signup in self.store.plans_due(now, UPKEEP_BATCH).await? {
+        for signup in due {
             billed += self.bill_due_plan_periods(&signup, now).await?;
         }
-        let closed = self.close_ended_plans(now).await?;
-        if closed > 0 {
-            tracing::info!(closed, "mailboxes closed at the end of their plan");
-        }
-        Ok((billed, self.send_due_reminders(now).await?))
+        let (closed, full) = self.close_ended_plans(now).await?;
+        more |= full;
+        Ok(SignupUpkeep {
+            billed,
+            closed,
+            reminded: self.send_due_reminders(now).await?,
+            more,
+        })
     }
 
     /// Bills every period of a sign-up's plan that has begun and is not
@@ -1019,51 +1040,67 @@ impl App {
         let rules = ReviewRules::DEFAULT;
         let span = i64::from(rules.reminder_interval_days * rules.reminder_count + 1) * 86_400;
         let mut sent = 0;
-        for candidate in self
-            .store
-            .reminder_candidates(now.plus_seconds(-span), 1000)
-            .await?
-        {
-            let (round_start, sent_back) = match (candidate.sent_back_at, candidate.submitted) {
-                (Some(at), _) => (at, true),
-                (None, false) => (candidate.signup.created_at, false),
-                (None, true) => continue,
-            };
-            let Some(no) = reminder_due(
-                round_start,
-                now,
-                rules.reminder_interval_days,
-                rules.reminder_count,
-            ) else {
-                continue;
-            };
-            let signup = &candidate.signup;
-            let location = self.store.location(signup.location).await?;
-            let link = format!("{}/mail/onboarding", self.settings.public_url);
-            let letter = reminder_email(
-                Locale::from_tag(&signup.locale),
-                &location.name,
-                sent_back,
-                no,
-                &link,
-            );
-            if self
-                .queue_signup_email(
-                    SignupEmailLink {
-                        mailbox: signup.mailbox,
-                        kind: SignupEmailKind::Reminder,
-                        round_start: Some(round_start),
-                        reminder_no: Some(i32::try_from(no).unwrap_or(i32::MAX)),
-                    },
-                    &signup.contact_email,
-                    letter,
-                )
-                .await?
-            {
-                sent += 1;
+        let mut after: Option<SignupRecord> = None;
+        loop {
+            let page = self
+                .store
+                .reminder_candidates(now.plus_seconds(-span), after.as_ref(), UPKEEP_BATCH)
+                .await?;
+            let full = page.len() >= UPKEEP_BATCH as usize;
+            after = page.last().map(|c| c.signup.clone());
+            for candidate in &page {
+                sent += self.send_reminder_if_due(candidate, now).await?;
+            }
+            if !full {
+                return Ok(sent);
             }
         }
-        Ok(sent)
+    }
+
+    /// The reminder due to one candidate now, if any and not sent yet;
+    /// returns how many were sent (0 or 1).
+    async fn send_reminder_if_due(
+        &self,
+        candidate: &ReminderCandidate,
+        now: Timestamp,
+    ) -> Result<usize> {
+        let rules = ReviewRules::DEFAULT;
+        let (round_start, sent_back) = match (candidate.sent_back_at, candidate.submitted) {
+            (Some(at), _) => (at, true),
+            (None, false) => (candidate.signup.created_at, false),
+            (None, true) => return Ok(0),
+        };
+        let Some(no) = reminder_due(
+            round_start,
+            now,
+            rules.reminder_interval_days,
+            rules.reminder_count,
+        ) else {
+            return Ok(0);
+        };
+        let signup = &candidate.signup;
+        let location = self.store.location(signup.location).await?;
+        let link = format!("{}/mail/onboarding", self.settings.public_url);
+        let letter = reminder_email(
+            Locale::from_tag(&signup.locale),
+            &location.name,
+            sent_back,
+            no,
+            &link,
+        );
+        let sent = self
+            .queue_signup_email(
+                SignupEmailLink {
+                    mailbox: signup.mailbox,
+                    kind: SignupEmailKind::Reminder,
+                    round_start: Some(round_start),
+                    reminder_no: Some(i32::try_from(no).unwrap_or(i32::MAX)),
+                },
+                &signup.contact_email,
+                letter,
+            )
+            .await?;
+        Ok(usize::from(sent))
     }
 }
 

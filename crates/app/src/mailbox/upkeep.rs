@@ -142,16 +142,10 @@ impl App {
 
     /// One upkeep run: activations, then shred tasks for originals past
     /// retention. Returns how many of each; a full batch means more may be
-    /// due.
-    /// Sign-ups are kept up too (plan periods, reminders:
-    /// [`App::signup_upkeep`]); their counts are logged.
+    /// due. The job runs [`App::signup_upkeep`] with it.
     pub async fn mailbox_upkeep(&self, now: Timestamp) -> Result<(usize, usize)> {
         let activated = self.activate_due_mailboxes(now).await?;
         let shred = self.shred_expired_originals(now).await?;
-        let (billed, reminded) = self.signup_upkeep(now).await?;
-        if billed + reminded > 0 {
-            tracing::info!(billed, reminded, "sign-up upkeep");
-        }
         Ok((activated, shred))
     }
 

@@ -361,13 +361,21 @@ conformance!(
         );
 
         // Candidates: a draft only (not submitted), then a member sent back.
-        let c = store.reminder_candidates(at(0), 100).await.unwrap();
+        let c = store.reminder_candidates(at(0), None, 100).await.unwrap();
         assert_eq!(c.len(), 1);
         assert!(!c[0].submitted);
         assert_eq!(c[0].sent_back_at, None);
         assert!(
             store
-                .reminder_candidates(at(2), 100)
+                .reminder_candidates(at(0), Some(&c[0].signup), 100)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing after the last one"
+        );
+        assert!(
+            store
+                .reminder_candidates(at(2), None, 100)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -417,7 +425,10 @@ conformance!(
             40,
         )
         .await;
-        let c = store.reminder_candidates(at(1000), 100).await.unwrap();
+        let c = store
+            .reminder_candidates(at(1000), None, 100)
+            .await
+            .unwrap();
         assert_eq!(c.len(), 1);
         assert!(c[0].submitted);
         assert_eq!(c[0].sent_back_at, Some(at(40)));
