@@ -309,7 +309,7 @@ impl Worker {
             }),
             JobKind::MailboxUpkeep => {
                 let now = app.now();
-                let (activated, shred) = app.mailbox_upkeep(now).await?;
+                let mailboxes = app.mailbox_upkeep(now).await?;
                 let signups = app.signup_upkeep(now).await?;
                 if signups.billed + signups.reminded + signups.closed > 0 {
                     tracing::info!(
@@ -319,8 +319,7 @@ impl Worker {
                         "sign-up upkeep"
                     );
                 }
-                let full = crate::mailbox::UPKEEP_BATCH as usize;
-                let next = if activated >= full || shred >= full || signups.more {
+                let next = if mailboxes.more() || signups.more {
                     now
                 } else {
                     now.plus_seconds(PURGE_EVERY_SECS)

@@ -82,6 +82,7 @@ pub use signup::{
     SignupUpkeep, SignupView,
 };
 pub use tasks::{Completion, ScanFile, TaskView};
+pub use upkeep::MailboxUpkeep;
 pub(crate) use upkeep::{OcrRun, UPKEEP_BATCH};
 
 use crate::{App, AppError, Result};
@@ -336,7 +337,8 @@ impl App {
     // ----- reading, search, annotations -----
 
     /// The customer's items, filtered; with words in `query`, a full-text
-    /// search ordered by relevance with highlighted snippets (see
+    /// search in the filter's order (newest first unless it asks for best
+    /// match first) with highlighted snippets (see
     /// [`courrier_store::SearchQuery`] for the syntax: words and `"quoted
     /// phrases"`, all required). `cursor` comes from the previous page.
     pub async fn search_mail(

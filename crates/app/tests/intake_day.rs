@@ -1,6 +1,6 @@
 //! Received versus inserted at the counter, the daily digest of new mail,
-//! and scans made of several files, on the app layer and both backends,
-//! with a manual clock.
+//! scans made of several files, and scans shredded past the organisation's
+//! retention, on the app layer and both backends, with a manual clock.
 //!
 //! The multi-file scan test runs OCR and needs Tesseract and poppler-utils;
 //! without them its OCR part is skipped, except with `CI=true`, where it
@@ -59,6 +59,7 @@ on_both_backends!(
     daily_digest_once_per_day_and_never_empty,
     missed_digest_is_sent_late_exactly_once,
     scan_from_several_photos_is_one_pdf_read_by_ocr,
+    scans_past_the_retention_are_shredded_and_no_longer_found,
 );
 
 const DUPONT: [&str; 3] = [
@@ -631,18 +632,7 @@ async fn scan_from_several_photos_is_one_pdf_read_by_ocr(backend: Backend) {
     let w = world(backend).await;
     let app = &w.env.app;
     let item = w.log("Swisscom (Suisse) SA", None).await;
-    let task = match app
-        .request_action(&w.customer.actor, &[item], &Action::Scan)
-        .await
-        .unwrap()
-        .pop()
-        .unwrap()
-        .1
-        .unwrap()
-    {
-        courrier_app::mailbox::Requested::Task(t) => t,
-        other => panic!("expected a task, got {other:?}"),
-    };
+    let task = scan_task(&w, item).await;
     if !ocr_available() {
         eprintln!("SKIPPED: multi-file scan (pdftoppm missing)");
         w.env.close().await;
@@ -736,5 +726,165 @@ async fn scan_from_several_photos_is_one_pdf_read_by_ocr(backend: Backend) {
     let text = view.text.to_lowercase();
     assert!(text.contains("swisscom"), "{text}");
     assert!(text.contains("versicherung"), "page 2 read too: {text}");
+    w.env.close().await;
+}
+
+/// The customer asks for a scan of `item`: its task.
+async fn scan_task(w: &World, item: courrier_domain::MailItemId) -> courrier_store::TaskRecord {
+    match w
+        .env
+        .app
+        .request_action(&w.customer.actor, &[item], &Action::Scan)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .1
+        .unwrap()
+    {
+        courrier_app::mailbox::Requested::Task(t) => t,
+        other => panic!("expected a task, got {other:?}"),
+    }
+}
+
+/// The customer asks for a scan of `item` and the clerk uploads one PDF.
+async fn scanned(w: &World, item: courrier_domain::MailItemId) {
+    let app = &w.env.app;
+    let task = scan_task(w, item).await;
+    app.complete_scan_task_files(
+        &w.clerk,
+        task.id,
+        vec![ScanFile {
+            name: "scan.pdf".into(),
+            bytes: letter("Swisscom (Suisse) SA", "2026-0042"),
+        }],
+    )
+    .await
+    .unwrap();
+}
+
+/// How many of the customer's items a search for `word` finds.
+async fn found(w: &World, word: &str) -> usize {
+    w.env
+        .app
+        .search_mail(
+            &w.customer.actor,
+            word,
+            &courrier_store::ItemFilter::default(),
+            None,
+            20,
+        )
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+async fn scans_past_the_retention_are_shredded_and_no_longer_found(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    if !ocr_available() {
+        eprintln!("SKIPPED: scan retention (tesseract missing)");
+        w.env.close().await;
+        return;
+    }
+    // Kept by default.
+    assert_eq!(app.scan_retention(&w.customer.actor).await.unwrap(), None);
+    let item = w.log("Swisscom (Suisse) SA", None).await;
+    scanned(&w, item).await;
+    run_due_jobs_once(app).await.unwrap();
+    assert_eq!(
+        found(&w, "services").await,
+        1,
+        "found by a word of the scan"
+    );
+
+    // Only the customer's settings people choose, within 1 to 3,650 days.
+    assert_eq!(
+        code_of(app.set_scan_retention(&w.customer.actor, Some(0)).await),
+        "mail.retention_invalid"
+    );
+    assert_eq!(
+        code_of(app.set_scan_retention(&w.customer.actor, Some(3651)).await),
+        "mail.retention_invalid"
+    );
+    assert_ne!(
+        code_of(app.set_scan_retention(&w.clerk, Some(30)).await),
+        "",
+        "not the mail center"
+    );
+    app.set_scan_retention(&w.customer.actor, Some(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.scan_retention(&w.customer.actor).await.unwrap(),
+        Some(30)
+    );
+
+    // Day 29: kept. Day 31: shredded, once; the item and its history stay.
+    w.env.advance(29 * 86_400);
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now())
+            .await
+            .unwrap()
+            .scans_shredded,
+        0
+    );
+    assert!(
+        app.mail_item_file(&w.customer.actor, item, ItemFile::Scan)
+            .await
+            .is_ok()
+    );
+    w.env.advance(2 * 86_400);
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now())
+            .await
+            .unwrap()
+            .scans_shredded,
+        1
+    );
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now())
+            .await
+            .unwrap()
+            .scans_shredded,
+        0
+    );
+    assert_eq!(
+        code_of(
+            app.mail_item_file(&w.customer.actor, item, ItemFile::Scan)
+                .await
+        ),
+        "document.shredded"
+    );
+    let view = app.mail_item(&w.customer.actor, item).await.unwrap();
+    assert!(view.text.is_empty(), "the recognised text is gone");
+    assert_eq!(view.item.ocr.state, OcrState::None);
+    assert_eq!(
+        found(&w, "services").await,
+        0,
+        "no longer found by its words"
+    );
+    assert_eq!(found(&w, "swisscom").await, 1, "still found by its sender");
+
+    // Back to keeping: a new scan stays, however old.
+    app.set_scan_retention(&w.customer.actor, None)
+        .await
+        .unwrap();
+    let kept = w.log("Swisscom (Suisse) SA", None).await;
+    scanned(&w, kept).await;
+    w.env.advance(400 * 86_400);
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now())
+            .await
+            .unwrap()
+            .scans_shredded,
+        0
+    );
+    assert!(
+        app.mail_item_file(&w.customer.actor, kept, ItemFile::Scan)
+            .await
+            .is_ok()
+    );
     w.env.close().await;
 }

@@ -21,6 +21,7 @@ mod support;
 
 use courrier_app::AppError;
 use courrier_app::jobs::run_due_jobs_once;
+use courrier_app::mailbox::MailboxUpkeep;
 use courrier_app::mailbox::{
     Completion, DeliveryOutcome, DeliveryRecipient, IntakeInput, ItemFile, NewLocation, NewPickup,
     Recipient, Requested,
@@ -420,9 +421,18 @@ async fn verification_by_post_suspension_and_reverification(backend: Backend) {
         code_of(env.app.verify_mailbox(&member, opened.id, &code).await),
         "mailbox.not_awaiting_code"
     );
-    assert_eq!(env.app.mailbox_upkeep(env.now()).await.unwrap(), (0, 0));
+    assert_eq!(
+        env.app.mailbox_upkeep(env.now()).await.unwrap(),
+        MailboxUpkeep::default()
+    );
     env.clock.set(zurich("2026-02-01T00:30:00"));
-    assert_eq!(env.app.mailbox_upkeep(env.now()).await.unwrap(), (1, 0));
+    assert_eq!(
+        env.app.mailbox_upkeep(env.now()).await.unwrap(),
+        MailboxUpkeep {
+            activated: 1,
+            ..MailboxUpkeep::default()
+        }
+    );
     let active = env.app.mailbox(&customer.actor, opened.id).await.unwrap();
     assert_eq!(active.state, MailboxState::Active);
 
@@ -1317,13 +1327,22 @@ async fn retention_of_originals(backend: Backend) {
     w.task_of(held, &Action::HoldForPickup).await;
     // Within 25 days the paper original can be ordered; not after.
     w.env.advance(24 * 86_400);
-    assert_eq!(app.mailbox_upkeep(w.env.now()).await.unwrap(), (0, 0));
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now()).await.unwrap(),
+        MailboxUpkeep::default()
+    );
     w.env.advance(86_400 + 60);
     assert_eq!(
         code_of(w.request(scanned, &Action::PaperOriginal).await),
         "mail.original_expired"
     );
-    assert_eq!(app.mailbox_upkeep(w.env.now()).await.unwrap(), (0, 2));
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now()).await.unwrap(),
+        MailboxUpkeep {
+            shred_tasks: 2,
+            ..MailboxUpkeep::default()
+        }
+    );
     for item in [kept, scanned] {
         let view = app.mail_item(&w.customer.actor, item).await.unwrap();
         assert_eq!(view.item.state, ItemState::ShredRequested);
@@ -1343,7 +1362,10 @@ async fn retention_of_originals(backend: Backend) {
         ItemState::HeldForPickup
     );
     // Nothing twice.
-    assert_eq!(app.mailbox_upkeep(w.env.now()).await.unwrap(), (0, 0));
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now()).await.unwrap(),
+        MailboxUpkeep::default()
+    );
     w.env.close().await;
 }
 

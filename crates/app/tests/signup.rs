@@ -21,6 +21,7 @@
 mod support;
 
 use courrier_app::AppError;
+use courrier_app::mailbox::MailboxUpkeep;
 use courrier_app::mailbox::{HistoryEntry, NewLocation, NewSignup, SignupOutcome};
 use courrier_domain::mailbox::{
     CustomerReview, DocumentSide, IdentityDocumentKind, Plan, ReviewEvent,
@@ -249,7 +250,10 @@ async fn sign_up_review_and_first_plan_line(backend: Backend) {
     // A year later: the renewal, exactly once, even with two runs.
     w.env.advance(366 * DAY);
     assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 1);
-    assert_eq!(app.mailbox_upkeep(w.env.now()).await.unwrap(), (0, 0));
+    assert_eq!(
+        app.mailbox_upkeep(w.env.now()).await.unwrap(),
+        MailboxUpkeep::default()
+    );
     assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(usage(app.clone(), customer.clone()).await.len(), 2);
 

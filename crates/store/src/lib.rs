@@ -27,6 +27,7 @@ mod mailbox;
 mod maintenance;
 mod orgs;
 mod reports;
+mod scan_retention;
 mod signup;
 mod tariffs;
 mod tasks;
@@ -51,6 +52,7 @@ pub use mailbox::{
 };
 pub use records::*;
 pub use reports::{ReportDelivery, ReportFrequency, ReportRecord, ReportScheduleRecord};
+pub use scan_retention::ExpiredScan;
 pub use signup::{
     LocationPlanRecord, MemberDocumentRecord, NewSignupAccount, ReminderCandidate, SignupEmail,
     SignupEmailKind, SignupEmailLink, SignupEmailRecord, SignupRecord,

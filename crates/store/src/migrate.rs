@@ -83,6 +83,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_plan_end.sql"),
         postgres: include_str!("../migrations/postgres/0012_plan_end.sql"),
     },
+    Migration {
+        version: 13,
+        name: "scan_retention",
+        sqlite: include_str!("../migrations/sqlite/0013_scan_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0013_scan_retention.sql"),
+    },
 ];
 
 impl Store {

@@ -1,9 +1,9 @@
 //! Background work of the mailbox: the OCR of scans
 //! ([`crate::jobs::JobKind::OcrItem`]) and the recurring upkeep
 //! ([`crate::jobs::JobKind::MailboxUpkeep`]), which activates verified
-//! mailboxes whose activation date has come and creates shred tasks for
+//! mailboxes whose activation date has come, creates shred tasks for
 //! paper originals past their 25-day retention (unless an action is pending
-//! on the item).
+//! on the item) and shreds scans past their organisation's retention.
 //!
 //! OCR uses one [`OcrEngine`] per process with the default configuration
 //! (Tesseract `fra+deu+ita+eng`, `OMP_THREAD_LIMIT=1` per page, pages in
@@ -19,7 +19,7 @@ use courrier_domain::mailbox::verification::activation_reached;
 use courrier_domain::mailbox::{
     ActionKind, ItemEvent, MailboxEvent, PriceList, RetentionPolicy, mailbox_transition, transition,
 };
-use courrier_domain::{MailItemId, OrgScope, Timestamp};
+use courrier_domain::{Actor, MailItemId, OrgKind, OrgScope, Permission, Timestamp};
 use courrier_store::OcrState;
 use std::sync::OnceLock;
 
@@ -37,6 +37,26 @@ fn ocr_engine() -> Result<&'static OcrEngine> {
     }
     let engine = OcrEngine::new(OcrConfig::default())?;
     Ok(ENGINE.get_or_init(|| engine))
+}
+
+/// What one run of [`App::mailbox_upkeep`] did; a count at
+/// [`UPKEEP_BATCH`] means more may be due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailboxUpkeep {
+    /// Verified mailboxes activated.
+    pub activated: usize,
+    /// Shred tasks created for paper originals past retention.
+    pub shred_tasks: usize,
+    /// Scans shredded past their organisation's retention.
+    pub scans_shredded: usize,
+}
+
+impl MailboxUpkeep {
+    /// A batch was full: run again at once.
+    pub fn more(&self) -> bool {
+        let full = UPKEEP_BATCH as usize;
+        self.activated >= full || self.shred_tasks >= full || self.scans_shredded >= full
+    }
 }
 
 /// What an OCR run decided, for the job.
@@ -140,13 +160,52 @@ impl App {
             .await?)
     }
 
-    /// One upkeep run: activations, then shred tasks for originals past
-    /// retention. Returns how many of each; a full batch means more may be
-    /// due. The job runs [`App::signup_upkeep`] with it.
-    pub async fn mailbox_upkeep(&self, now: Timestamp) -> Result<(usize, usize)> {
-        let activated = self.activate_due_mailboxes(now).await?;
-        let shred = self.shred_expired_originals(now).await?;
-        Ok((activated, shred))
+    /// One upkeep run: activations, shred tasks for originals past
+    /// retention, scans past their organisation's retention. A full batch
+    /// of any means more may be due. The job runs [`App::signup_upkeep`]
+    /// with it.
+    pub async fn mailbox_upkeep(&self, now: Timestamp) -> Result<MailboxUpkeep> {
+        Ok(MailboxUpkeep {
+            activated: self.activate_due_mailboxes(now).await?,
+            shred_tasks: self.shred_expired_originals(now).await?,
+            scans_shredded: self.shred_expired_scans(now).await?,
+        })
+    }
+
+    /// The actor's scan retention in days (`mailbox.read`); `None` keeps
+    /// scans.
+    pub async fn scan_retention(&self, actor: &Actor) -> Result<Option<u32>> {
+        let scope = actor.scope(Permission::MailboxRead)?;
+        Ok(self.store.scan_retention(&scope).await?)
+    }
+
+    /// Sets how long the actor's organisation keeps scans (`org.settings`,
+    /// a customer): 1 to 3,650 days after scanning, or `None` to keep them.
+    /// Scans already older go at the next upkeep.
+    pub async fn set_scan_retention(&self, actor: &Actor, days: Option<u32>) -> Result<()> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        self.require_kind(actor, OrgKind::Customer)?;
+        let policy = RetentionPolicy::new(RetentionPolicy::DEFAULT.originals_days, days)?;
+        self.store
+            .set_scan_retention(&scope, policy.scans_days, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Shreds the scans past their organisation's retention (one batch):
+    /// the recognised text is cleared first (so a crash between the two
+    /// leaves the scan due again), then the scan is crypto-shredded. The
+    /// item and its history stay. Returns how many.
+    async fn shred_expired_scans(&self, now: Timestamp) -> Result<usize> {
+        let mut n = 0;
+        for scan in self.store.scans_due_for_purge(now, UPKEEP_BATCH).await? {
+            let scope = OrgScope::system(scan.org, "system:retention");
+            self.store.forget_scan_text(&scope, scan.item, now).await?;
+            self.shred_document(&scope, scan.document).await?;
+            tracing::info!(item = %scan.item, document = %scan.document, "shredded a scan past retention");
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Activates verified mailboxes whose activation date has come in their

@@ -1,7 +1,8 @@
 //! Received versus inserted, the digest setting and multi-file scans over
 //! HTTP, on both backends: the carrier's count from the dashboard form
 //! (CSRF, bad input answered on the page), the "not inserted yet" and "all
-//! inserted" marks, the notification choice on the mailbox settings page,
+//! inserted" marks, the notification choice and the scan retention on the
+//! mailbox settings page,
 //! and a scan completed with a PDF and a photo through the task form and
 //! through the API (a file that is neither refuses the whole scan).
 
@@ -12,6 +13,15 @@ use courrier_store::NotifyMode;
 use reqwest::Method;
 
 on_both_backends!(intake_counts_digest_setting_and_multi_file_scans);
+
+/// Posts the scan-retention form of the mailbox settings page.
+async fn retention(who: &Browser, csrf: &str, days: &str) -> Resp {
+    who.post_form(
+        "/mail/setup/retention",
+        &[("csrf_token", csrf), ("scan_days", days)],
+    )
+    .await
+}
 
 const TOM: &str = "tom.schmid@mc-lausanne.test";
 const OLIVIER: &str = "olivier.blanc@mc-lausanne.test";
@@ -196,6 +206,30 @@ async fn intake_counts_digest_setting_and_multi_file_scans(backend: Backend) {
     } else {
         panic!("the settings page has no notification form: {}", setup.body);
     }
+    // The scan retention on the same page: bad input answered there, a
+    // forged form refused, a good one saved, empty keeps scans.
+    assert!(
+        setup.body.contains("id=\"scan-retention\""),
+        "{}",
+        setup.body
+    );
+    let mcsrf = setup.csrf();
+    let res = retention(&marie, &mcsrf, "0").await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("1 to 3,650"), "{}", res.body);
+    let res = retention(&marie, &mcsrf, "ninety").await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(retention(&marie, "forged", "90").await.status, 403);
+    assert_eq!(srv.app.scan_retention(&srv.marie()).await.unwrap(), None);
+    let res = retention(&marie, &mcsrf, "90").await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains("value=\"90\""), "{}", res.body);
+    assert_eq!(
+        srv.app.scan_retention(&srv.marie()).await.unwrap(),
+        Some(90)
+    );
+    assert_eq!(retention(&marie, &mcsrf, "").await.status, 200);
+    assert_eq!(srv.app.scan_retention(&srv.marie()).await.unwrap(), None);
 
     // ---- a scan of a PDF and a photo through the task form ----
     let (item, task) = scan_task(&srv, 0).await;

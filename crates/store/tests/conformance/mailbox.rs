@@ -948,6 +948,53 @@ conformance!(
             .collect();
         assert_eq!(events, ["received", "request_scan", "scan_done"]);
         assert_eq!(store.item_tasks(&scope, a.id).await.unwrap().len(), 1);
+
+        // Scan retention: scans are kept unless the organisation says
+        // otherwise; only its own setting counts.
+        assert_eq!(store.scan_retention(&scope).await.unwrap(), None);
+        let far = at(100 * 86_400);
+        assert!(store.scans_due_for_purge(far, 10).await.unwrap().is_empty());
+        assert!(matches!(
+            store.set_scan_retention(&scope, Some(0), at(460)).await,
+            Err(StoreError::Refused {
+                what: "mail.retention_invalid"
+            })
+        ));
+        store
+            .set_scan_retention(&stranger, Some(1), at(460))
+            .await
+            .unwrap();
+        assert!(store.scans_due_for_purge(far, 10).await.unwrap().is_empty());
+        store
+            .set_scan_retention(&scope, Some(1), at(460))
+            .await
+            .unwrap();
+        assert_eq!(store.scan_retention(&scope).await.unwrap(), Some(1));
+        assert!(
+            store
+                .scans_due_for_purge(at(440 + 86_399), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "one day after the scan is stored, not before"
+        );
+        let due = store
+            .scans_due_for_purge(at(440 + 86_400), 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].org, due[0].item, due[0].document),
+            (org, a.id, doc.id)
+        );
+        assert_not_found(store.forget_scan_text(&stranger, a.id, at(461)).await);
+        store.forget_scan_text(&scope, a.id, at(461)).await.unwrap();
+        assert_eq!(
+            store.item(&scope, a.id).await.unwrap().ocr.state,
+            OcrState::None
+        );
+        store.shred_document(&scope, doc.id, at(462)).await.unwrap();
+        assert!(store.scans_due_for_purge(far, 10).await.unwrap().is_empty());
     }
 );
 

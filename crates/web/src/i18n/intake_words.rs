@@ -105,6 +105,28 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Give the number of pieces from the carrier (0 to 100,000).",
         "Indiquez le nombre d'envois remis par le transporteur (0 à 100 000).",
     ),
+    ("setup.retention", "Scans kept", "Conservation des scans"),
+    (
+        "setup.retention_days",
+        "Days after scanning",
+        "Jours après le scan",
+    ),
+    (
+        "setup.retention_hint",
+        "After this many days a scan is destroyed and its text no longer searchable; the item and its history stay. Leave empty to keep scans. Paper originals are kept 25 days whatever this says.",
+        "Passé ce nombre de jours, un scan est détruit et son texte n'est plus cherchable ; l'envoi et son historique restent. Laissez vide pour garder les scans. Les originaux papier sont gardés 25 jours quoi qu'il en soit.",
+    ),
+    ("setup.retention_save", "Save", "Enregistrer"),
+    (
+        "setup.retention_saved",
+        "Scan retention saved.",
+        "Conservation des scans enregistrée.",
+    ),
+    (
+        "err.mail.retention_invalid",
+        "Give a whole number of days from 1 to 3,650, or leave it empty to keep scans.",
+        "Indiquez un nombre entier de jours de 1 à 3 650, ou laissez vide pour garder les scans.",
+    ),
     (
         "err.mail.notify_invalid",
         "Choose how new mail is announced.",

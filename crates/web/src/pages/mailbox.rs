@@ -806,6 +806,10 @@ struct SetupPage {
     can_settings: bool,
     /// Who may change how new mail is announced.
     can_act: bool,
+    /// Days scans are kept after scanning; empty keeps them.
+    scan_days: String,
+    /// A customer (mail centers hold no scans of their own).
+    customer: bool,
 }
 
 async fn setup_view(
@@ -826,6 +830,10 @@ async fn setup_view(
             Err(e) => return fail(s, e),
         }
     }
+    let scan_days = match st.app.scan_retention(&s.actor).await {
+        Ok(d) => d.map(|d| d.to_string()).unwrap_or_default(),
+        Err(e) => return fail(s, e),
+    };
     let chrome = Chrome::signed_in(s, "mail", "/mail/setup");
     let l = chrome.l;
     let earliest = jiff::Timestamp::from_millisecond(
@@ -872,9 +880,53 @@ async fn setup_view(
         flash,
         can_settings: s.actor.can(Permission::OrgSettings),
         can_act: s.actor.can(Permission::MailboxAct),
+        scan_days,
+        customer: s.actor.org_kind == courrier_domain::OrgKind::Customer,
         chrome,
     };
     (status, render(&page)).into_response()
+}
+
+/// How long scans are kept: `scan_days` (1 to 3,650), empty to keep them.
+pub async fn set_scan_retention(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
+    let f = pairs(&body);
+    if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
+        return csrf_refused(&s, &e);
+    }
+    let l = L(s.locale);
+    let text = field(&f, "scan_days");
+    let days = match text.trim() {
+        "" => Ok(None),
+        t => t.parse::<u32>().map(Some).map_err(|_| {
+            AppError::Invalid(courrier_domain::Invalid::new(
+                "scan_days",
+                "mail.retention_invalid",
+                "give a whole number of days from 1 to 3650, or leave it empty to keep scans",
+            ))
+        }),
+    };
+    let result = match days {
+        Ok(days) => st.app.set_scan_retention(&s.actor, days).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            setup_view(
+                &st,
+                &s,
+                Vec::new(),
+                Some(l.t("setup.retention_saved").into()),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            setup_view(&st, &s, vec![l.error(&e)], None, status).await
+        }
+    }
 }
 
 pub async fn setup_page(State(st): State<AppState>, s: SignedIn) -> Response {

@@ -131,6 +131,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mail/setup/{id}/verify", post(mailbox::verify_code))
         .route("/mail/setup/{id}/address", post(mailbox::change_address))
         .route("/mail/setup/{id}/notify", post(mailbox::set_notify))
+        .route("/mail/setup/retention", post(mailbox::set_scan_retention))
         .route("/mail/{id}", get(mailbox::detail_page))
         .route("/mail/{id}/envelope", get(mailbox::envelope))
         .route("/mail/{id}/scan.pdf", get(mailbox::scan))
