@@ -273,6 +273,25 @@ macro_rules! link_signup_email {
 }
 pub(crate) use link_signup_email;
 
+/// Why an update of the scope organisation's sign-up at `$mailbox` inside
+/// `$tx` matched no row: `Conflict { what: $what }` if the sign-up exists,
+/// `NotFound` if not (or not the scope's).
+macro_rules! signup_refused {
+    ($tx:expr, $mailbox:expr, $scope:expr, $what:expr) => {{
+        let exists: Option<String> = sqlx::query_scalar(
+            "SELECT mailbox_id FROM signups WHERE mailbox_id = $1 AND org_id = $2",
+        )
+        .bind($mailbox.to_string())
+        .bind($scope.org().to_string())
+        .fetch_optional(&mut *$tx)
+        .await?;
+        match exists {
+            Some(_) => StoreError::Conflict { what: $what },
+            None => StoreError::NotFound,
+        }
+    }};
+}
+
 /// An e-mail about a sign-up ready for the outbox: the message, its
 /// delivery job and its link to the sign-up.
 #[derive(Debug, Clone)]
@@ -851,19 +870,7 @@ impl Store {
             .await?
             .rows_affected();
             if n == 0 {
-                let exists: Option<String> = sqlx::query_scalar(
-                    "SELECT mailbox_id FROM signups WHERE mailbox_id = $1 AND org_id = $2",
-                )
-                .bind(mailbox.to_string())
-                .bind(scope.org().to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-                return Err(match exists {
-                    Some(_) => StoreError::Conflict {
-                        what: "plan.changed",
-                    },
-                    None => StoreError::NotFound,
-                });
+                return Err(signup_refused!(tx, mailbox, scope, "plan.changed"));
             }
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;
@@ -943,17 +950,7 @@ impl Store {
             .await?
             .rows_affected();
             if n == 0 {
-                let exists: Option<String> = sqlx::query_scalar(
-                    "SELECT mailbox_id FROM signups WHERE mailbox_id = $1 AND org_id = $2",
-                )
-                .bind(mailbox.to_string())
-                .bind(scope.org().to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-                return Err(match exists {
-                    Some(_) => StoreError::Conflict { what: "plan.ended" },
-                    None => StoreError::NotFound,
-                });
+                return Err(signup_refused!(tx, mailbox, scope, "plan.ended"));
             }
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;

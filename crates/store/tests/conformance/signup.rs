@@ -506,34 +506,39 @@ conformance!(
     }
 );
 
+/// Submits, pre-approves and approves a member (at 10, 20 and 30 s).
+async fn approve(store: &Store, f: &Fixture, member: uuid::Uuid) {
+    use CustomerReview as R;
+    for (from, to, event, secs) in [
+        (R::Draft, R::Submitted, "submit", 10),
+        (R::Submitted, R::PreApproved, "pre_approve", 20),
+        (R::PreApproved, R::Approved, "approve", 30),
+    ] {
+        store
+            .review_member(
+                &f.center,
+                MemberAccess::Tenant,
+                member,
+                from,
+                to,
+                event,
+                "x",
+                "ok",
+                None,
+                at(secs),
+            )
+            .await
+            .unwrap();
+    }
+}
+
 conformance!(
     cancelled_plan_bills_nothing_after_its_end,
     |store: Store| async move {
         let f = fixture(&store).await;
         let member = draft_member(&f, "Anna Muster");
         store.add_member(&f.customer, &member, at(2)).await.unwrap();
-        use CustomerReview as R;
-        for (from, to, event, secs) in [
-            (R::Draft, R::Submitted, "submit", 10),
-            (R::Submitted, R::PreApproved, "pre_approve", 20),
-            (R::PreApproved, R::Approved, "approve", 30),
-        ] {
-            store
-                .review_member(
-                    &f.center,
-                    MemberAccess::Tenant,
-                    member.id,
-                    from,
-                    to,
-                    event,
-                    "x",
-                    "ok",
-                    None,
-                    at(secs),
-                )
-                .await
-                .unwrap();
-        }
+        approve(&store, &f, member.id).await;
         let system = OrgScope::system(f.customer.org(), "system:plan");
         let month = 30 * 86_400;
         store
@@ -653,28 +658,7 @@ conformance!(
         store.add_member(&f.customer, &member, at(2)).await.unwrap();
         assert!(store.plans_due(at(100), 10).await.unwrap().is_empty());
         assert_eq!(store.first_approval_at(f.mailbox.id).await.unwrap(), None);
-        use CustomerReview as R;
-        for (from, to, event, secs) in [
-            (R::Draft, R::Submitted, "submit", 10),
-            (R::Submitted, R::PreApproved, "pre_approve", 20),
-            (R::PreApproved, R::Approved, "approve", 30),
-        ] {
-            store
-                .review_member(
-                    &f.center,
-                    MemberAccess::Tenant,
-                    member.id,
-                    from,
-                    to,
-                    event,
-                    "x",
-                    "ok",
-                    None,
-                    at(secs),
-                )
-                .await
-                .unwrap();
-        }
+        approve(&store, &f, member.id).await;
         assert_eq!(
             store.first_approval_at(f.mailbox.id).await.unwrap(),
             Some(at(30))

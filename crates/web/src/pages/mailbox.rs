@@ -893,7 +893,6 @@ pub async fn set_scan_retention(State(st): State<AppState>, s: SignedIn, body: S
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
         return csrf_refused(&s, &e);
     }
-    let l = L(s.locale);
     let text = field(&f, "scan_days");
     let days = match text.trim() {
         "" => Ok(None),
@@ -909,24 +908,7 @@ pub async fn set_scan_retention(State(st): State<AppState>, s: SignedIn, body: S
         Ok(days) => st.app.set_scan_retention(&s.actor, days).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => {
-            setup_view(
-                &st,
-                &s,
-                Vec::new(),
-                Some(l.t("setup.retention_saved").into()),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(e) if is_page_error(&e) => fail(&s, e),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            setup_view(&st, &s, vec![l.error(&e)], None, status).await
-        }
-    }
+    setup_result(&st, &s, result, "setup.retention_saved").await
 }
 
 pub async fn setup_page(State(st): State<AppState>, s: SignedIn) -> Response {
@@ -940,10 +922,10 @@ fn address_lines(raw: &str) -> Vec<String> {
         .collect()
 }
 
-async fn setup_result(
+async fn setup_result<T>(
     st: &AppState,
     s: &SignedIn,
-    result: Result<courrier_store::MailboxRecord, AppError>,
+    result: Result<T, AppError>,
     ok_key: &str,
 ) -> Response {
     let l = L(s.locale);
@@ -1042,7 +1024,6 @@ pub async fn set_notify(
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
         return csrf_refused(&s, &e);
     }
-    let l = L(s.locale);
     let result = match parse_mailbox(&id) {
         Ok(id) => {
             st.app
@@ -1051,22 +1032,5 @@ pub async fn set_notify(
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(_) => {
-            setup_view(
-                &st,
-                &s,
-                Vec::new(),
-                Some(l.t("setup.notify_saved").into()),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(e) if is_page_error(&e) => fail(&s, e),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            setup_view(&st, &s, vec![l.error(&e)], None, status).await
-        }
-    }
+    setup_result(&st, &s, result, "setup.notify_saved").await
 }
