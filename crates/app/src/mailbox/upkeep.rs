@@ -185,7 +185,13 @@ impl App {
     pub async fn set_scan_retention(&self, actor: &Actor, days: Option<u32>) -> Result<()> {
         let scope = actor.scope(Permission::OrgSettings)?;
         self.require_kind(actor, OrgKind::Customer)?;
-        let policy = RetentionPolicy::new(RetentionPolicy::DEFAULT.originals_days, days)?;
+        let policy = RetentionPolicy::new(RetentionPolicy::DEFAULT.originals_days, days).map_err(
+            |mut e| {
+                // The one period a customer sets here.
+                e.field = "scan_days";
+                e
+            },
+        )?;
         self.store
             .set_scan_retention(&scope, policy.scans_days, self.now())
             .await?;

@@ -230,6 +230,39 @@ async fn intake_counts_digest_setting_and_multi_file_scans(backend: Backend) {
     );
     assert_eq!(retention(&marie, &mcsrf, "").await.status, 200);
     assert_eq!(srv.app.scan_retention(&srv.marie()).await.unwrap(), None);
+    // The same over the API, with the field named on a refusal.
+    let api = marie
+        .api(Method::GET, "/api/v1/mailbox/retention", None, None)
+        .await;
+    assert_eq!(api.status, 200, "{}", api.body);
+    assert!(api.json()["scan_days"].is_null());
+    let bad = serde_json::json!({ "scan_days": 0 });
+    let res = marie
+        .api(
+            Method::PUT,
+            "/api/v1/mailbox/retention",
+            Some(&mcsrf),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(res.json()["code"], "mail.retention_invalid");
+    assert_eq!(res.json()["field"], "scan_days");
+    let good = serde_json::json!({ "scan_days": 365 });
+    let res = marie
+        .api(
+            Method::PUT,
+            "/api/v1/mailbox/retention",
+            Some(&mcsrf),
+            Some(good),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["scan_days"], 365);
+    assert_eq!(
+        srv.app.scan_retention(&srv.marie()).await.unwrap(),
+        Some(365)
+    );
 
     // ---- a scan of a PDF and a photo through the task form ----
     let (item, task) = scan_task(&srv, 0).await;

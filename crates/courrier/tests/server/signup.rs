@@ -278,5 +278,23 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
     assert_eq!(res.status, 409, "{}", res.body);
     assert!(res.body.contains("This plan has ended"), "{}", res.body);
     assert!(!res.body.contains("action\" value=\"cancel"));
+    // The API answers the same: ended, not to be kept; another
+    // organisation's person gets a 404.
+    let keep = format!("/api/v1/mailbox/{mailbox}/plan/keep");
+    let res = customer
+        .api(reqwest::Method::POST, &keep, Some(&csrf), None)
+        .await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert_eq!(res.json()["code"], "plan.ended");
+    let cancel = format!("/api/v1/mailbox/{mailbox}/plan/cancel");
+    let res = customer
+        .api(reqwest::Method::POST, &cancel, Some(&csrf), None)
+        .await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert_eq!(res.json()["code"], "plan.already_cancelled");
+    let res = marie
+        .api(reqwest::Method::POST, &cancel, Some(&marie_csrf), None)
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
     srv.stop().await;
 }

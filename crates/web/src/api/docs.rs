@@ -1,7 +1,9 @@
 //! The OpenAPI document and a self-contained reference page that renders it
 //! (no script or style from outside the binary).
 
-use super::{keys, letters, mailbox, orgs, reports, runs, signup, tariffs, users, webhooks};
+use super::{
+    keys, letters, mailbox, mailbox_settings, orgs, reports, runs, signup, tariffs, users, webhooks,
+};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -24,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         mailbox::list_mail, mailbox::get_mail, mailbox::request_actions, mailbox::deliver,
         mailbox::complete_scan,
         signup::list_documents, signup::upload_document,
+        mailbox_settings::get_retention, mailbox_settings::put_retention,
+        mailbox_settings::cancel_plan, mailbox_settings::keep_plan,
         tariffs::list_tariffs, tariffs::get_tariff, tariffs::put_tariff,
     ),
     modifiers(&Security),

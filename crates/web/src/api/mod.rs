@@ -8,6 +8,7 @@ mod idempotency;
 mod keys;
 pub mod letters;
 pub mod mailbox;
+mod mailbox_settings;
 mod orgs;
 pub mod reports;
 pub mod runs;
@@ -103,6 +104,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
                 .post(signup::upload_document)
                 .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
         )
+        .route(
+            "/mailbox/retention",
+            get(mailbox_settings::get_retention).put(mailbox_settings::put_retention),
+        )
+        .route(
+            "/mailbox/{id}/plan/cancel",
+            post(mailbox_settings::cancel_plan),
+        )
+        .route("/mailbox/{id}/plan/keep", post(mailbox_settings::keep_plan))
         .route("/audit", get(orgs::audit))
         .route("/orgs", get(orgs::list_orgs))
         .route("/tariffs", get(tariffs::list_tariffs))
