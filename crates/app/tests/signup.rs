@@ -1065,6 +1065,27 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
     w.env.advance(10 * DAY);
     let cancelled = app.cancel_plan(&customer, mailbox).await.unwrap();
     assert_eq!(cancelled.plan_ends_at, Some(paid_until));
+    // The contact is told when the mailbox closes, in French (the sign-up's
+    // language).
+    let confirmation = app
+        .store
+        .recent_emails(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.subject.contains("ferme le"))
+        .expect("a confirmation e-mail");
+    assert_eq!(confirmation.to.as_str(), "anna@kiosque.test");
+    let closes_on = jiff::Timestamp::from_millisecond(paid_until.millis())
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Zurich").unwrap())
+        .date()
+        .to_string();
+    assert!(
+        confirmation.subject.contains(&closes_on),
+        "{}",
+        confirmation.subject
+    );
     assert_eq!(
         code_of(app.cancel_plan(&customer, mailbox).await),
         "plan.already_cancelled"

@@ -837,15 +837,17 @@ impl Store {
     }
 
     /// Sets (cancel) or clears (keep) the end of the scope organisation's
-    /// plan at `mailbox`, with its audit entry, if the plan's end is still
-    /// `expected` (compare-and-set: a change meanwhile is
-    /// `Conflict { what: "plan.changed" }`).
+    /// plan at `mailbox`, with its audit entry and the e-mail confirming it
+    /// (`notify`: the message and its delivery job), in one transaction, if
+    /// the plan's end is still `expected` (compare-and-set: a change
+    /// meanwhile is `Conflict { what: "plan.changed" }`).
     pub async fn set_plan_end(
         &self,
         scope: &OrgScope,
         mailbox: MailboxId,
         expected: Option<Timestamp>,
         ends_at: Option<Timestamp>,
+        notify: Option<(&EmailRecord, &NewJob)>,
         now: Timestamp,
     ) -> Result<()> {
         let event = match ends_at {
@@ -871,6 +873,10 @@ impl Store {
             .rows_affected();
             if n == 0 {
                 return Err(signup_refused!(tx, mailbox, scope, "plan.changed"));
+            }
+            if let Some((email, delivery)) = notify {
+                insert_email!(&mut *tx, email, now);
+                insert_job!(&mut *tx, delivery, now);
             }
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;

@@ -270,6 +270,35 @@ pub fn reminder_email(locale: Locale, place: &str, sent_back: bool, no: u32, lin
     }
 }
 
+/// The confirmation of a cancelled plan: the mailbox closes on `ends_on`
+/// (the location's date).
+fn plan_cancelled_email(locale: Locale, place: &str, ends_on: &str, link: &str) -> Letter {
+    match locale {
+        Locale::En => compose(
+            format!("Your mailbox at {place} closes on {ends_on}"),
+            &[
+                format!(
+                    "Your plan at {place} is cancelled. Nothing more is billed; the mailbox receives mail until {ends_on}, and mail arriving after that is refused."
+                ),
+                "Changed your mind? Keep the plan before that date.".into(),
+            ],
+            link,
+            "Keep my plan",
+        ),
+        Locale::Fr => compose(
+            format!("Votre boîte aux lettres à {place} ferme le {ends_on}"),
+            &[
+                format!(
+                    "Votre abonnement à {place} est résilié. Rien de plus n'est facturé ; la boîte aux lettres reçoit du courrier jusqu'au {ends_on}, le courrier arrivé ensuite est refusé."
+                ),
+                "Vous avez changé d'avis ? Gardez l'abonnement avant cette date.".into(),
+            ],
+            link,
+            "Garder mon abonnement",
+        ),
+    }
+}
+
 fn decision_email(
     locale: Locale,
     member: &str,
@@ -852,8 +881,9 @@ impl App {
     /// Cancels the actor's plan at `mailbox` (`org.settings`, a customer):
     /// it runs to the end of the period already billed, nothing after it
     /// is billed, and the upkeep closes the mailbox then; a plan not
-    /// started (no member approved yet) ends at once. A plan cancelled
-    /// already is `plan.already_cancelled`.
+    /// started (no member approved yet) ends at once. The sign-up's contact
+    /// gets a confirmation with the closing date. A plan cancelled already
+    /// is `plan.already_cancelled`.
     pub async fn cancel_plan(&self, actor: &Actor, mailbox: MailboxId) -> Result<SignupRecord> {
         let scope = actor.scope(Permission::OrgSettings)?;
         self.require_kind(actor, OrgKind::Customer)?;
@@ -863,8 +893,27 @@ impl App {
         }
         let now = self.now();
         let ends_at = signup.plan_next_at.unwrap_or(now);
+        let location = self.store.location(signup.location).await?;
+        let (tz, _) = super::location_site(&location)?;
+        let ends_on = jiff::Timestamp::from_millisecond(ends_at.millis())
+            .map(|t| tz.to_datetime(t).date().to_string())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let letter = plan_cancelled_email(
+            Locale::from_tag(&signup.locale),
+            &location.name,
+            &ends_on,
+            &format!("{}/mail/onboarding", self.settings.public_url),
+        );
+        let (email, delivery) = self.outbox_email(&signup.contact_email, letter, now);
         self.store
-            .set_plan_end(&scope, mailbox, None, Some(ends_at), now)
+            .set_plan_end(
+                &scope,
+                mailbox,
+                None,
+                Some(ends_at),
+                Some((&email, &delivery)),
+                now,
+            )
             .await?;
         self.own_signup(&scope, mailbox).await
     }
@@ -882,7 +931,7 @@ impl App {
             Some(end) if end <= now => return Err(AppError::Conflict("plan.ended")),
             Some(end) => {
                 self.store
-                    .set_plan_end(&scope, mailbox, Some(end), None, now)
+                    .set_plan_end(&scope, mailbox, Some(end), None, None, now)
                     .await?
             }
         }

@@ -556,12 +556,26 @@ conformance!(
         // Only the customer sets the end, and only from what it read.
         assert_not_found(
             store
-                .set_plan_end(&f.other, f.mailbox.id, None, Some(at(30 + month)), at(40))
+                .set_plan_end(
+                    &f.other,
+                    f.mailbox.id,
+                    None,
+                    Some(at(30 + month)),
+                    None,
+                    at(40),
+                )
                 .await,
         );
         assert_not_found(
             store
-                .set_plan_end(&f.center, f.mailbox.id, None, Some(at(30 + month)), at(40))
+                .set_plan_end(
+                    &f.center,
+                    f.mailbox.id,
+                    None,
+                    Some(at(30 + month)),
+                    None,
+                    at(40),
+                )
                 .await,
         );
         store
@@ -570,13 +584,14 @@ conformance!(
                 f.mailbox.id,
                 None,
                 Some(at(30 + month)),
+                None,
                 at(40),
             )
             .await
             .unwrap();
         assert!(matches!(
             store
-                .set_plan_end(&f.customer, f.mailbox.id, None, Some(at(50)), at(41))
+                .set_plan_end(&f.customer, f.mailbox.id, None, Some(at(50)), None, at(41))
                 .await,
             Err(StoreError::Conflict {
                 what: "plan.changed"
@@ -641,6 +656,7 @@ conformance!(
                 &f.customer,
                 f.mailbox.id,
                 Some(at(30 + month)),
+                None,
                 None,
                 at(42),
             )
