@@ -474,7 +474,7 @@ describe('courrier in a browser', () => {
     });
   });
 
-  test('mailbox loop: intake with an envelope photo, scan request, scan upload, OCR, search, pickup with ID check', { timeout: 240_000 }, async () => {
+  test('mailbox loop: intake with an envelope photo, scan request, scan upload, OCR, search, pickup with ID check, scan retention', { timeout: 240_000 }, async () => {
     const CLERK = 'tom.schmid@mc-lausanne.test';
     const MARIE = 'marie.dupont@dupont.test';
     const photo = join(OUT_DIR, 'envelope.png');
@@ -601,6 +601,24 @@ describe('courrier in a browser', () => {
         await expectPresent(marie, '#item-state[data-state=picked_up]', 'the picked-up state');
         const custody = (await marie.textContent('#custody')) ?? '';
         assert.ok(custody.includes('4821'), `the ID check should be in the chain of custody: ${custody}`);
+      });
+
+      await step('Marie sets how long scans are kept, and a bad value is answered on the page', marie, async () => {
+        await goto(marie, '/mail/setup');
+        await expectPresent(marie, '#scan-retention input#scan-days', 'the scan retention form');
+        // The browser's own check (min=1) would stop 0: bypass it to see the server's answer.
+        await marie.locator('#scan-retention form').evaluate((f) => f.setAttribute('novalidate', ''));
+        await marie.fill('#scan-days', '0');
+        const bad = marie.waitForResponse((r) => r.url().endsWith('/mail/setup/retention'));
+        await marie.locator('#scan-retention button[type=submit]').click();
+        assert.equal((await bad).status(), 422);
+        await marie.waitForLoadState('load');
+        await expectPresent(marie, '.flash.error', 'the refusal on the page');
+        await marie.fill('#scan-days', '90');
+        await submitAndWait(marie, marie.locator('#scan-retention button[type=submit]'));
+        await expectPresent(marie, '#setup-flash', 'the saved message');
+        assert.equal(await marie.inputValue('#scan-days'), '90');
+        await marie.screenshot({ path: join(OUT_DIR, 'mail-setup-retention.png'), fullPage: true });
       });
     } finally {
       for (const c of contexts) await c.close().catch(() => {});
