@@ -207,9 +207,15 @@ impl App {
         for scan in self.store.scans_due_for_purge(now, UPKEEP_BATCH).await? {
             let scope = OrgScope::system(scan.org, "system:retention");
             self.store.forget_scan_text(&scope, scan.item, now).await?;
-            self.shred_document(&scope, scan.document).await?;
-            tracing::info!(item = %scan.item, document = %scan.document, "shredded a scan past retention");
-            n += 1;
+            match self.shred_document(&scope, scan.document).await {
+                Ok(()) => {
+                    tracing::info!(item = %scan.item, document = %scan.document, "shredded a scan past retention");
+                    n += 1;
+                }
+                // Another server's upkeep shredded it meanwhile.
+                Err(AppError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(n)
     }
