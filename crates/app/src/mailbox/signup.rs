@@ -42,8 +42,8 @@ use crate::{App, AppError, Result};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::mailbox::signup::check_plan_price;
 use courrier_domain::mailbox::{
-    CustomerReview, DocumentSide, IdentityDocumentKind, MailboxEvent, Plan, ReviewEvent,
-    ReviewRules, check_identity_document, mailbox_transition, reminder_due,
+    CustomerReview, DocumentSide, IdentityDocumentKind, MailboxEvent, MailboxState, Plan,
+    ReviewEvent, ReviewRules, check_identity_document, mailbox_transition, reminder_due,
 };
 use courrier_domain::{
     Actor, EmailAddress, Locale, LocationId, MailboxId, Money, OrgKind, OrgScope, Permission, Role,
@@ -961,6 +961,10 @@ impl App {
         for signup in ended {
             let scope = OrgScope::system(signup.org, "system:plan");
             let mailbox = self.store.mailbox(&scope, signup.mailbox).await?;
+            if mailbox.state == MailboxState::Closed {
+                // Another server's upkeep closed it since the list was read.
+                continue;
+            }
             let mut after = mailbox.clone();
             after.state = mailbox_transition(mailbox.state, MailboxEvent::Close)?;
             let event = AuditEvent::new("mailbox.closed", mailbox.id.to_string(), "plan ended");
