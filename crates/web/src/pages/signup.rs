@@ -439,6 +439,18 @@ fn member_rows_of(l: L, members: &[MemberFile]) -> Vec<MemberRow> {
         .collect()
 }
 
+/// The date of `t` at a location (its time zone), as the e-mails give it;
+/// the UTC time if the zone is unknown.
+fn local_day(t: courrier_domain::Timestamp, time_zone: &str) -> String {
+    match (
+        jiff::Timestamp::from_millisecond(t.millis()),
+        jiff::tz::TimeZone::get(time_zone),
+    ) {
+        (Ok(ts), Ok(tz)) => tz.to_datetime(ts).date().to_string(),
+        _ => fmt_ts(t),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "onboarding.html")]
 struct OnboardingPage {
@@ -474,7 +486,10 @@ async fn onboarding_view(
                 location: format!("{} — {}", v.location.name, address(&v.location)),
                 plan: l.t(&format!("plan.{}", v.signup.plan.as_str())).to_string(),
                 price: money.then(|| v.signup.price.to_string()),
-                plan_ends: v.signup.plan_ends_at.map(fmt_ts),
+                plan_ends: v
+                    .signup
+                    .plan_ends_at
+                    .map(|end| local_day(end, &v.location.time_zone)),
                 plan_ended: v.signup.plan_ends_at.is_some_and(|end| end <= now),
                 members: member_rows(l, v),
                 history: history_rows(l, &v.history),
