@@ -78,8 +78,8 @@ pub use intake::{IntakeInput, IntakeOutcome, Recipient};
 pub use intake_day::{IntakeDay, MAX_DAILY_PIECES, MAX_LATE_DAYS};
 pub use pickups::NewPickup;
 pub use signup::{
-    HistoryEntry, LocationOffer, MAX_DOCUMENT_BYTES, MemberFile, NewSignup, SignupOutcome,
-    SignupUpkeep, SignupView,
+    HistoryEntry, LocationOffer, MAX_DOCUMENT_BYTES, MemberFile, NewSignup, PLANS_ENDING_DAYS,
+    SignupOutcome, SignupUpkeep, SignupView,
 };
 pub use tasks::{Completion, ScanFile, TaskView};
 pub use upkeep::MailboxUpkeep;

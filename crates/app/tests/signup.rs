@@ -1100,6 +1100,20 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
     );
     let again = app.cancel_plan(&customer, mailbox).await.unwrap();
     assert_eq!(again.plan_ends_at, Some(paid_until));
+    // The mail center's staff see it among the plans ending; another
+    // mail center does not.
+    let ending = app.plans_ending(&w.clerk, w.location.id).await.unwrap();
+    assert_eq!(ending.len(), 1);
+    assert_eq!(ending[0].0, "Kiosque du Port SA");
+    assert_eq!(ending[0].1.plan_ends_at, Some(paid_until));
+    let geneve = w
+        .env
+        .org_of_kind("geneve", OrgKind::MailCenter, Role::Owner)
+        .await;
+    assert_eq!(
+        code_of(app.plans_ending(&geneve.actor, w.location.id).await),
+        "not_found"
+    );
     // Before the end the mailbox still receives mail.
     assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(
@@ -1128,6 +1142,13 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
     assert_eq!(
         code_of(app.keep_plan(&customer, mailbox).await),
         "plan.ended"
+    );
+    assert!(
+        app.plans_ending(&w.clerk, w.location.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "closed: no longer ending"
     );
     // Mail for its member is refused and recorded as refused.
     let logged = app

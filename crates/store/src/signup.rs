@@ -815,6 +815,34 @@ impl Store {
         Ok(out)
     }
 
+    /// Cancelled plans at one of the scope mail center's locations that end
+    /// by `until` and whose mailbox is still open, soonest first, with the
+    /// customer's name.
+    pub async fn plans_ending_at(
+        &self,
+        scope: &OrgScope,
+        location: LocationId,
+        until: Timestamp,
+    ) -> Result<Vec<(SignupRecord, String)>> {
+        self.own_location(scope, location).await?;
+        let mut out = Vec::new();
+        on_pool!(self, |p, d| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNUP_COLS}, o.name AS customer FROM signups s JOIN mailboxes m ON m.id = s.mailbox_id \
+                 JOIN orgs o ON o.id = s.org_id WHERE s.location_id = $1 AND s.plan_ends_at IS NOT NULL \
+                 AND s.plan_ends_at <= $2 AND m.state <> 'closed' ORDER BY s.plan_ends_at, s.mailbox_id LIMIT 500"
+            )))
+            .bind(location.to_string())
+            .bind(until.millis())
+            .fetch_all(p)
+            .await?;
+            for r in rows {
+                out.push((signup_from_row!(r), r.try_get("customer")?));
+            }
+        });
+        Ok(out)
+    }
+
     /// Cancelled plans whose end has come (`plan_ends_at <= now`) and whose
     /// mailbox is not closed yet, oldest end first.
     pub async fn plans_ended(&self, now: Timestamp, limit: u32) -> Result<Vec<SignupRecord>> {

@@ -56,6 +56,9 @@ use courrier_store::{
     SignupRecord, StoreError, UsageKind, UsageLineRecord, UserRecord,
 };
 
+/// How far ahead a mail center's dashboard lists the plans ending.
+pub const PLANS_ENDING_DAYS: i64 = 30;
+
 /// What one run of [`App::signup_upkeep`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SignupUpkeep {
@@ -936,6 +939,25 @@ impl App {
             }
         }
         self.own_signup(&scope, mailbox).await
+    }
+
+    /// The cancelled plans at a location of the actor's mail center that
+    /// end within [`PLANS_ENDING_DAYS`] days, mailbox still open, soonest
+    /// first: `(customer name, sign-up)`.
+    pub async fn plans_ending(
+        &self,
+        actor: &Actor,
+        location: LocationId,
+    ) -> Result<Vec<(String, SignupRecord)>> {
+        let (scope, location) = self.operator_scope(actor, location).await?;
+        let until = self.now().plus_seconds(PLANS_ENDING_DAYS * 86_400);
+        Ok(self
+            .store
+            .plans_ending_at(&scope, location.id, until)
+            .await?
+            .into_iter()
+            .map(|(signup, name)| (name, signup))
+            .collect())
     }
 
     /// The scope organisation's own sign-up at `mailbox` (a mail center's

@@ -274,6 +274,13 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
     // No member approved yet, so nothing was paid: the plan ends at once
     // and cannot be kept (the app tests keep a plan that runs).
     assert!(res.body.contains("Plan ended"), "{}", res.body);
+    // Until the upkeep closes the mailbox, the mail center's dashboard
+    // lists it among the plans ending.
+    let clerk = srv.signed_in("tom.schmid@mc-lausanne.test").await;
+    let dash = clerk.get("/center").await;
+    assert_eq!(dash.status, 200, "{}", dash.body);
+    assert!(dash.body.contains("id=\"plans-ending\""), "{}", dash.body);
+    assert!(dash.body.contains("Kiosque"), "{}", dash.body);
     let res = change_plan(&customer, &csrf, &mailbox, "keep", "").await;
     assert_eq!(res.status, 409, "{}", res.body);
     assert!(res.body.contains("This plan has ended"), "{}", res.body);

@@ -105,6 +105,16 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Give the number of pieces from the carrier (0 to 100,000).",
         "Indiquez le nombre d'envois remis par le transporteur (0 à 100 000).",
     ),
+    (
+        "center.plans_ending",
+        "Plans ending within 30 days",
+        "Abonnements qui se terminent dans les 30 jours",
+    ),
+    (
+        "center.plans_ending_hint",
+        "These customers cancelled their plan: their mailbox closes on the date shown, and mail for them is refused from then on.",
+        "Ces clients ont résilié leur abonnement : leur boîte aux lettres ferme à la date indiquée et leur courrier est refusé dès lors.",
+    ),
     ("setup.retention", "Scans kept", "Conservation des scans"),
     (
         "setup.retention_days",

@@ -12,7 +12,7 @@
 use super::mailbox::{
     Choice, ItemRow, action_label, error_text, field, file_response, item_row, pairs, state_label,
 };
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, error_page, fmt_ts, local_day, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
@@ -183,6 +183,8 @@ struct DashboardPage {
     overdue: Vec<TaskLine>,
     approvals: usize,
     approvals_late: usize,
+    /// Customers whose cancelled plan ends soon: name and closing date.
+    plans_ending: Vec<(String, String)>,
     items: Vec<ItemRow>,
 }
 
@@ -226,10 +228,11 @@ async fn dashboard_view(
         };
         let queue = st.app.task_queue(&s.actor, loc.id, &open).await?;
         let reviews = st.app.members_to_review(&s.actor, Some(loc.id)).await?;
-        Ok::<_, AppError>((items, day, end, queue, reviews))
+        let ending = st.app.plans_ending(&s.actor, loc.id).await?;
+        Ok::<_, AppError>((items, day, end, queue, reviews, ending))
     }
     .await;
-    let (items, day, end, queue, reviews): (_, IntakeDay, _, _, _) = match result {
+    let (items, day, end, queue, reviews, ending): (_, IntakeDay, _, _, _, _) = match result {
         Ok(x) => x,
         Err(e) => return fail(s, e),
     };
@@ -284,6 +287,16 @@ async fn dashboard_view(
                     .is_approval_overdue(m.pre_approved_at.unwrap_or(m.updated_at), now)
             })
             .count(),
+        plans_ending: ending
+            .into_iter()
+            .map(|(name, signup)| {
+                let day = signup
+                    .plan_ends_at
+                    .map(|end| local_day(end, &loc.time_zone))
+                    .unwrap_or_default();
+                (name, day)
+            })
+            .collect(),
         items: items
             .into_iter()
             .map(|i| item_row(l, i, Vec::new()))

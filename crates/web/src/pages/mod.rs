@@ -301,6 +301,18 @@ pub fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
     res
 }
 
+/// The date of `t` at a location (its time zone), as the e-mails give it;
+/// the UTC time if the zone is unknown.
+pub fn local_day(t: Timestamp, time_zone: &str) -> String {
+    match (
+        jiff::Timestamp::from_millisecond(t.millis()),
+        jiff::tz::TimeZone::get(time_zone),
+    ) {
+        (Ok(ts), Ok(tz)) => tz.to_datetime(ts).date().to_string(),
+        _ => fmt_ts(t),
+    }
+}
+
 pub fn fmt_ts(t: Timestamp) -> String {
     jiff::Timestamp::from_millisecond(t.millis())
         .map(|ts| ts.strftime("%Y-%m-%d %H:%M UTC").to_string())

@@ -8,7 +8,9 @@
 //! (`/member-documents/{id}`); and the owner's plan prices per location
 //! (`/center/plans`).
 
-use super::{Chrome, MessagePage, error_page, expected_form_token, fmt_ts, render, with_cookie};
+use super::{
+    Chrome, MessagePage, error_page, expected_form_token, fmt_ts, local_day, render, with_cookie,
+};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
@@ -437,18 +439,6 @@ fn member_rows_of(l: L, members: &[MemberFile]) -> Vec<MemberRow> {
             }
         })
         .collect()
-}
-
-/// The date of `t` at a location (its time zone), as the e-mails give it;
-/// the UTC time if the zone is unknown.
-fn local_day(t: courrier_domain::Timestamp, time_zone: &str) -> String {
-    match (
-        jiff::Timestamp::from_millisecond(t.millis()),
-        jiff::tz::TimeZone::get(time_zone),
-    ) {
-        (Ok(ts), Ok(tz)) => tz.to_datetime(ts).date().to_string(),
-        _ => fmt_ts(t),
-    }
 }
 
 #[derive(Template)]
