@@ -1176,5 +1176,47 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
     w.env.advance(365 * DAY);
     assert_eq!(app.signup_upkeep(w.env.now()).await.unwrap().billed, 0);
     assert_eq!(plan_lines(app, &customer).await, 1);
+
+    // The customer takes a plan there again: a new mailbox, reviewed and
+    // billed as the first one; one plan at a time per location.
+    assert_eq!(
+        code_of(
+            app.sign_up_again(&customer, w.location.id, Plan::Yearly, false)
+                .await
+        ),
+        "signup.terms_required"
+    );
+    assert!(
+        code_of(
+            app.sign_up_again(&w.clerk, w.location.id, Plan::Yearly, true)
+                .await
+        )
+        .starts_with("forbidden")
+    );
+    let again = app
+        .sign_up_again(&customer, w.location.id, Plan::Yearly, true)
+        .await
+        .unwrap();
+    assert_ne!(again.mailbox, mailbox);
+    assert_eq!(again.price.minor(), 19_900);
+    assert_eq!(again.contact_email.as_str(), "anna@kiosque.test");
+    assert_eq!(
+        app.mailbox(&customer, again.mailbox).await.unwrap().state,
+        MailboxState::Active
+    );
+    assert_eq!(
+        code_of(
+            app.sign_up_again(&customer, w.location.id, Plan::Monthly, true)
+                .await
+        ),
+        "signup.plan_running"
+    );
+    assert_eq!(app.my_signups(&customer).await.unwrap().len(), 2);
+    approved_member(&w, &customer, again.mailbox).await;
+    assert_eq!(
+        plan_lines(app, &customer).await,
+        2,
+        "billed from the approval"
+    );
     w.env.close().await;
 }

@@ -492,6 +492,29 @@ impl Store {
         Ok(())
     }
 
+    /// A new location mailbox and its sign-up for an existing customer (a
+    /// plan taken again, or at another location), in one transaction.
+    pub async fn create_mailbox_with_signup(
+        &self,
+        customer: &OrgScope,
+        mailbox: &MailboxRecord,
+        signup: &SignupRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        if mailbox.org != customer.org() || signup.org != customer.org() {
+            return Err(StoreError::Refused {
+                what: "signup.scope_mismatch",
+            });
+        }
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            insert_mailbox!(tx, d, customer, mailbox, now);
+            insert_signup!(tx, d, customer, signup, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// A sign-up visible to the scope.
     pub async fn signup(
         &self,

@@ -941,6 +941,81 @@ impl App {
         self.own_signup(&scope, mailbox).await
     }
 
+    /// Takes a plan at a location for the actor's organisation, an existing
+    /// customer (`org.settings`): again after a plan there ended, or at
+    /// another location. A new location mailbox and sign-up; its members
+    /// are added and reviewed as at the first sign-up, and the plan is
+    /// billed from the first approval. The terms must be accepted. While a
+    /// plan runs there (cancelled or not, until its end),
+    /// `signup.plan_running`.
+    pub async fn sign_up_again(
+        &self,
+        actor: &Actor,
+        location: LocationId,
+        plan: Plan,
+        accept_terms: bool,
+    ) -> Result<SignupRecord> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        self.require_kind(actor, OrgKind::Customer)?;
+        if !accept_terms {
+            return Err(invalid(
+                "accept_terms",
+                "signup.terms_required",
+                "accept the terms of service to sign up",
+            ));
+        }
+        let offer = self.signup_offer(location).await?;
+        let now = self.now();
+        let here: Vec<SignupRecord> = self
+            .store
+            .own_signups(&scope)
+            .await?
+            .into_iter()
+            .filter(|s| s.location == location)
+            .collect();
+        if here
+            .iter()
+            .any(|s| s.plan_ends_at.is_none_or(|end| end > now))
+        {
+            return Err(AppError::Conflict("signup.plan_running"));
+        }
+        // A plan that ended since the last upkeep: its mailbox closes now,
+        // which frees the location for the new one.
+        for ended in &here {
+            self.close_ended_plan(ended, now).await?;
+        }
+        let user = match actor.user_id() {
+            Some(id) => self.store.user(id).await?,
+            None => return Err(AppError::Refused("signup.person_required")),
+        };
+        let org = self.store.org(scope.org()).await?;
+        let mailbox = super::members::location_mailbox_record(
+            org.id,
+            &org.name,
+            offer.location.clone(),
+            now,
+        )?;
+        let signup = SignupRecord {
+            mailbox: mailbox.id,
+            org: org.id,
+            location: offer.location.id,
+            plan,
+            price: offer.plan.price(plan),
+            contact_name: user.display_name.clone(),
+            contact_email: user.email.clone(),
+            locale: user.locale.clone(),
+            terms_accepted_at: now,
+            created_at: now,
+            plan_started_at: None,
+            plan_next_at: None,
+            plan_ends_at: None,
+        };
+        self.store
+            .create_mailbox_with_signup(&scope, &mailbox, &signup, now)
+            .await?;
+        Ok(signup)
+    }
+
     /// The cancelled plans at a location of the actor's mail center that
     /// end within [`PLANS_ENDING_DAYS`] days, mailbox still open, soonest
     /// first: `(customer name, sign-up)`.
@@ -981,27 +1056,34 @@ impl App {
         let ended = self.store.plans_ended(now, UPKEEP_BATCH).await?;
         let full = ended.len() >= UPKEEP_BATCH as usize;
         for signup in ended {
-            let scope = OrgScope::system(signup.org, "system:plan");
-            let mailbox = self.store.mailbox(&scope, signup.mailbox).await?;
-            if mailbox.state == MailboxState::Closed {
-                // Another server's upkeep closed it since the list was read.
-                continue;
-            }
-            let mut after = mailbox.clone();
-            after.state = mailbox_transition(mailbox.state, MailboxEvent::Close)?;
-            let event = AuditEvent::new("mailbox.closed", mailbox.id.to_string(), "plan ended");
-            match self
-                .store
-                .update_mailbox(&scope, &mailbox, &after, &event, now)
-                .await
-            {
-                Ok(()) => closed += 1,
-                // Changed meanwhile (another run closed it): next run.
-                Err(StoreError::Conflict { .. }) => {}
-                Err(e) => return Err(e.into()),
+            if self.close_ended_plan(&signup, now).await? {
+                closed += 1;
             }
         }
         Ok((closed, full))
+    }
+
+    /// Closes the mailbox of one sign-up whose plan ended; `false` if it is
+    /// closed already or changed meanwhile (another server's upkeep: its
+    /// next run sees it).
+    async fn close_ended_plan(&self, signup: &SignupRecord, now: Timestamp) -> Result<bool> {
+        let scope = OrgScope::system(signup.org, "system:plan");
+        let mailbox = self.store.mailbox(&scope, signup.mailbox).await?;
+        if mailbox.state == MailboxState::Closed {
+            return Ok(false);
+        }
+        let mut after = mailbox.clone();
+        after.state = mailbox_transition(mailbox.state, MailboxEvent::Close)?;
+        let event = AuditEvent::new("mailbox.closed", mailbox.id.to_string(), "plan ended");
+        match self
+            .store
+            .update_mailbox(&scope, &mailbox, &after, &event, now)
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     // ----- the upkeep: plan periods and reminders -----

@@ -31,6 +31,12 @@ fn multipart(fields: &[(&str, &str)], file: (&[u8], &str)) -> (String, Vec<u8>) 
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
+/// Posts a form of owned field values.
+async fn send_form(who: &Browser, path: &str, fields: Vec<(&str, String)>) -> Resp {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    who.post_form(path, &pairs).await
+}
+
 /// Posts the plan form of the onboarding page.
 async fn change_plan(
     who: &Browser,
@@ -303,5 +309,26 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
         .api(reqwest::Method::POST, &cancel, Some(&marie_csrf), None)
         .await;
     assert_eq!(res.status, 404, "{}", res.body);
+    // The customer takes a plan there again (the terms ticked): a new
+    // mailbox; the mail center no longer lists the old one as ending.
+    let again = |accept: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("location", location.clone()),
+            ("plan", "monthly".to_string()),
+            ("accept_terms", accept.to_string()),
+        ]
+    };
+    let res = send_form(&customer, "/mail/onboarding/again", again("")).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    let res = send_form(&customer, "/mail/onboarding/again", again("yes")).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(
+        res.body.contains("A new mailbox is open here"),
+        "{}",
+        res.body
+    );
+    let dash = clerk.get("/center").await;
+    assert!(!dash.body.contains("id=\"plans-ending\""), "{}", dash.body);
     srv.stop().await;
 }

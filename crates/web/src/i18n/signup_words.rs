@@ -168,6 +168,26 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "L'abonnement est résilié. Rien de plus n'est facturé ; vous pouvez le garder jusqu'à sa fin.",
     ),
     (
+        "onboarding.plan_again",
+        "Take a plan here again",
+        "Reprendre un abonnement ici",
+    ),
+    (
+        "onboarding.plan_again_submit",
+        "Take the plan",
+        "Prendre l'abonnement",
+    ),
+    (
+        "onboarding.plan_again_done",
+        "A new mailbox is open here: add the people and companies who receive mail, as at your first sign-up.",
+        "Une nouvelle boîte aux lettres est ouverte ici : ajoutez les personnes et entreprises qui reçoivent du courrier, comme lors de votre première inscription.",
+    ),
+    (
+        "err.signup.plan_running",
+        "A plan already runs at this location.",
+        "Un abonnement court déjà à cet emplacement.",
+    ),
+    (
         "onboarding.plan_kept",
         "The plan goes on.",
         "L'abonnement continue.",

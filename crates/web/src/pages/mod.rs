@@ -168,6 +168,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mail/onboarding", get(signup::onboarding_page))
         .route("/mail/onboarding/members", post(signup::add_member))
         .route("/mail/onboarding/plan", post(signup::change_plan))
+        .route("/mail/onboarding/again", post(signup::sign_up_again))
         .route(
             "/mail/onboarding/members/{id}/documents",
             post(signup::upload_document).layer(axum::extract::DefaultBodyLimit::max(

@@ -648,6 +648,28 @@ pub async fn change_plan(State(st): State<AppState>, s: SignedIn, body: String) 
     }
 }
 
+/// `POST /mail/onboarding/again`: takes a plan (`plan`) at a location
+/// (`location`) again after the one there ended; the terms must be
+/// accepted (`accept_terms`).
+pub async fn sign_up_again(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
+    let f = pairs(&body);
+    if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
+        return csrf_refused(&s, "mail", ONBOARDING, &e);
+    }
+    let Ok(location) = field(&f, "location").parse::<LocationId>() else {
+        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+    };
+    let result = match Plan::parse(&field(&f, "plan")) {
+        Ok(plan) => {
+            st.app
+                .sign_up_again(&s.actor, location, plan, field(&f, "accept_terms") == "yes")
+                .await
+        }
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    onboarding_outcome(&st, &s, result, "onboarding.plan_again_done").await
+}
+
 /// A member document's file, for its customer and its reviewers.
 pub async fn document_file(
     State(st): State<AppState>,
