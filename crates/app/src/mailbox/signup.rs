@@ -56,6 +56,38 @@ use courrier_store::{
     SignupRecord, StoreError, UsageKind, UsageLineRecord, UserRecord,
 };
 
+/// A new location mailbox of `org` at the offer's location, active at
+/// once, and its sign-up with `plan` at the offer's price, the terms
+/// accepted now; `contact` is the name, address and language of the
+/// e-mails. Not stored yet.
+fn new_location_signup(
+    org: &courrier_store::OrgRecord,
+    offer: &LocationOffer,
+    plan: Plan,
+    contact: (String, EmailAddress, String),
+    now: Timestamp,
+) -> Result<(MailboxRecord, SignupRecord)> {
+    let (contact_name, contact_email, locale) = contact;
+    let mailbox =
+        super::members::location_mailbox_record(org.id, &org.name, offer.location.clone(), now)?;
+    let signup = SignupRecord {
+        mailbox: mailbox.id,
+        org: org.id,
+        location: offer.location.id,
+        plan,
+        price: offer.plan.price(plan),
+        contact_name,
+        contact_email,
+        locale,
+        terms_accepted_at: now,
+        created_at: now,
+        plan_started_at: None,
+        plan_next_at: None,
+        plan_ends_at: None,
+    };
+    Ok((mailbox, signup))
+}
+
 /// How far ahead a mail center's dashboard lists the plans ending.
 pub const PLANS_ENDING_DAYS: i64 = 30;
 
@@ -490,27 +522,13 @@ impl App {
             ip.map(str::to_string),
         );
         let customer = actor.scope(Permission::OrgSettings)?;
-        let mailbox = super::members::location_mailbox_record(
-            org.id,
-            &org.name,
-            offer.location.clone(),
+        let (mailbox, signup) = new_location_signup(
+            &org,
+            &offer,
+            new.plan,
+            (contact_name, email.clone(), new.locale.as_str().into()),
             now,
         )?;
-        let signup = SignupRecord {
-            mailbox: mailbox.id,
-            org: org.id,
-            location: offer.location.id,
-            plan: new.plan,
-            price,
-            contact_name,
-            contact_email: email.clone(),
-            locale: new.locale.as_str().into(),
-            terms_accepted_at: now,
-            created_at: now,
-            plan_started_at: None,
-            plan_next_at: None,
-            plan_ends_at: None,
-        };
         let token = random_token(32);
         let link = format!("{}/signup/activate/{token}", self.settings.public_url);
         let (email_record, delivery) = self.outbox_email(
@@ -989,27 +1007,13 @@ impl App {
             None => return Err(AppError::Refused("signup.person_required")),
         };
         let org = self.store.org(scope.org()).await?;
-        let mailbox = super::members::location_mailbox_record(
-            org.id,
-            &org.name,
-            offer.location.clone(),
+        let (mailbox, signup) = new_location_signup(
+            &org,
+            &offer,
+            plan,
+            (user.display_name, user.email, user.locale),
             now,
         )?;
-        let signup = SignupRecord {
-            mailbox: mailbox.id,
-            org: org.id,
-            location: offer.location.id,
-            plan,
-            price: offer.plan.price(plan),
-            contact_name: user.display_name.clone(),
-            contact_email: user.email.clone(),
-            locale: user.locale.clone(),
-            terms_accepted_at: now,
-            created_at: now,
-            plan_started_at: None,
-            plan_next_at: None,
-            plan_ends_at: None,
-        };
         self.store
             .create_mailbox_with_signup(&scope, &mailbox, &signup, now)
             .await?;
