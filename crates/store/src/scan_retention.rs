@@ -7,6 +7,7 @@ use crate::audit::audit_scope_in_tx;
 use crate::users::parse_id;
 use crate::{Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
+use courrier_domain::mailbox::retention::MAX_RETENTION_DAYS;
 use courrier_domain::{MailItemId, OrgId, OrgScope, Timestamp};
 use sqlx::Row;
 
@@ -34,7 +35,8 @@ impl Store {
         })
     }
 
-    /// Sets the scope organisation's scan retention (1 to 3,650 days, or
+    /// Sets the scope organisation's scan retention (1 to
+    /// [`MAX_RETENTION_DAYS`] days, or
     /// `None` to keep), with its audit entry.
     pub async fn set_scan_retention(
         &self,
@@ -42,9 +44,9 @@ impl Store {
         days: Option<u32>,
         now: Timestamp,
     ) -> Result<()> {
-        let days = match days.map(i32::try_from) {
+        let days = match days {
             None => None,
-            Some(Ok(d)) if (1..=3650).contains(&d) => Some(d),
+            Some(d) if (1..=MAX_RETENTION_DAYS).contains(&d) => i32::try_from(d).ok(),
             Some(_) => {
                 return Err(StoreError::Refused {
                     what: "mail.retention_invalid",

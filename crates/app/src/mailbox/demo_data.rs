@@ -48,9 +48,7 @@ impl App {
             )
             .await?;
         let (tz, _) = super::location_site(&location)?;
-        let today = jiff::Timestamp::from_millisecond(now.millis())
-            .map(|t| tz.to_datetime(t).date().to_string())
-            .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        let today = super::intake_day::local_date(now, &tz)?.to_string();
         let mailbox = MailboxRecord::active(
             recipient,
             None,

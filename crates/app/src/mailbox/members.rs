@@ -4,7 +4,7 @@
 //! a note), the clerk's recipient list, and each mailbox's automatic rules.
 
 use super::{RuleView, clean_name, condition_to_str, invalid, location_site, rule_from_record};
-use crate::{App, AppError, Result};
+use crate::{App, Result};
 use courrier_domain::mailbox::{
     ActionKind, CustomerReview, ReviewEvent, ReviewNote, ReviewParty, Rule, review_transition,
 };
@@ -26,9 +26,7 @@ pub(crate) fn location_mailbox_record(
     now: Timestamp,
 ) -> Result<MailboxRecord> {
     let (tz, _) = location_site(&location)?;
-    let today = jiff::Timestamp::from_millisecond(now.millis())
-        .map(|t| tz.to_datetime(t).date().to_string())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let today = super::intake_day::local_date(now, &tz)?.to_string();
     let mut address = vec![org_name.to_string()];
     address.extend(location.address.iter().cloned());
     Ok(MailboxRecord::active(
@@ -176,7 +174,10 @@ impl App {
                 .await?;
         }
         let note_text = note.as_ref().map_or("", ReviewNote::as_str);
-        let notify = self.decision_email(&current, event, note_text).await?;
+        let signup = self.signup_of(current.mailbox).await?;
+        let notify = signup
+            .as_ref()
+            .and_then(|s| self.decision_email(s, &current, event, note_text));
         self.store
             .review_member(
                 &scope,
@@ -192,8 +193,8 @@ impl App {
             )
             .await?;
         let updated = self.store.member(&scope, access, member).await?;
-        if event == ReviewEvent::Approve {
-            self.after_member_approval(&updated).await;
+        if let (ReviewEvent::Approve, Some(signup)) = (event, &signup) {
+            self.after_member_approval(signup).await;
         }
         Ok(updated)
     }

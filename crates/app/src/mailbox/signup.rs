@@ -758,23 +758,27 @@ impl App {
         Ok(())
     }
 
+    /// The sign-up of a mailbox, `None` for one opened without a sign-up.
+    pub(crate) async fn signup_of(&self, mailbox: MailboxId) -> Result<Option<SignupRecord>> {
+        match self.store.signup_for_job(mailbox).await {
+            Ok(s) => Ok(Some(s)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The e-mail telling a signed-up customer of a review decision on
-    /// `member`, stored by the review's own transaction; `None` for a
-    /// mailbox opened without a sign-up, and for steps the customer is not
-    /// told of.
-    pub(crate) async fn decision_email(
+    /// `member`, stored by the review's own transaction; `None` for steps
+    /// the customer is not told of.
+    pub(crate) fn decision_email(
         &self,
+        signup: &SignupRecord,
         member: &MemberRecord,
         event: ReviewEvent,
         note: &str,
-    ) -> Result<Option<SignupEmail>> {
-        let signup = match self.store.signup_for_job(member.mailbox).await {
-            Ok(s) => s,
-            Err(StoreError::NotFound) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
+    ) -> Option<SignupEmail> {
         let link = format!("{}/mail/onboarding", self.settings.public_url);
-        Ok(decision_email(
+        decision_email(
             Locale::from_tag(&signup.locale),
             &member.name,
             event,
@@ -792,21 +796,13 @@ impl App {
                 &signup.contact_email,
                 letter,
             )
-        }))
+        })
     }
 
     /// After an approval: the first approval of a signed-up mailbox starts
     /// its plan. A failure is logged; the upkeep bills it on its next run.
-    pub(crate) async fn after_member_approval(&self, member: &MemberRecord) {
-        let signup = match self.store.signup_for_job(member.mailbox).await {
-            Ok(s) => s,
-            Err(StoreError::NotFound) => return,
-            Err(e) => {
-                tracing::warn!(member = %member.id, error = %e, "sign-up not read after an approval; the upkeep bills the plan");
-                return;
-            }
-        };
-        if let Err(e) = self.bill_due_plan_periods(&signup, self.now()).await {
+    pub(crate) async fn after_member_approval(&self, signup: &SignupRecord) {
+        if let Err(e) = self.bill_due_plan_periods(signup, self.now()).await {
             tracing::warn!(mailbox = %signup.mailbox, error = %e, "plan not billed at approval; the upkeep retries");
         }
     }
@@ -916,9 +912,7 @@ impl App {
         let ends_at = signup.plan_next_at.unwrap_or(now);
         let location = self.store.location(signup.location).await?;
         let (tz, _) = super::location_site(&location)?;
-        let ends_on = jiff::Timestamp::from_millisecond(ends_at.millis())
-            .map(|t| tz.to_datetime(t).date().to_string())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let ends_on = super::intake_day::local_date(ends_at, &tz)?.to_string();
         let letter = plan_cancelled_email(
             Locale::from_tag(&signup.locale),
             &location.name,
@@ -936,7 +930,10 @@ impl App {
                 now,
             )
             .await?;
-        self.own_signup(&scope, mailbox).await
+        Ok(SignupRecord {
+            plan_ends_at: Some(ends_at),
+            ..signup
+        })
     }
 
     /// Keeps a cancelled plan, before its end: billing goes on and the
@@ -948,15 +945,18 @@ impl App {
         let signup = self.own_signup(&scope, mailbox).await?;
         let now = self.now();
         match signup.plan_ends_at {
-            None => return Err(AppError::Conflict("plan.not_cancelled")),
-            Some(end) if end <= now => return Err(AppError::Conflict("plan.ended")),
+            None => Err(AppError::Conflict("plan.not_cancelled")),
+            Some(end) if end <= now => Err(AppError::Conflict("plan.ended")),
             Some(end) => {
                 self.store
                     .set_plan_end(&scope, mailbox, Some(end), None, None, now)
-                    .await?
+                    .await?;
+                Ok(SignupRecord {
+                    plan_ends_at: None,
+                    ..signup
+                })
             }
         }
-        self.own_signup(&scope, mailbox).await
     }
 
     /// Takes a plan at a location for the actor's organisation, an existing

@@ -181,21 +181,19 @@ impl App {
 
     /// Sets how long the actor's organisation keeps scans (`org.settings`,
     /// a customer): 1 to 3,650 days after scanning, or `None` to keep them.
-    /// Scans already older go at the next upkeep.
-    pub async fn set_scan_retention(&self, actor: &Actor, days: Option<u32>) -> Result<()> {
+    /// Scans already older go at the next upkeep. Returns the days stored.
+    pub async fn set_scan_retention(
+        &self,
+        actor: &Actor,
+        days: Option<u32>,
+    ) -> Result<Option<u32>> {
         let scope = actor.scope(Permission::OrgSettings)?;
         self.require_kind(actor, OrgKind::Customer)?;
-        let policy = RetentionPolicy::new(RetentionPolicy::DEFAULT.originals_days, days).map_err(
-            |mut e| {
-                // The one period a customer sets here.
-                e.field = "scan_days";
-                e
-            },
-        )?;
+        let policy = RetentionPolicy::new(RetentionPolicy::DEFAULT.originals_days, days)?;
         self.store
             .set_scan_retention(&scope, policy.scans_days, self.now())
             .await?;
-        Ok(())
+        Ok(policy.scans_days)
     }
 
     /// Shreds the scans past their organisation's retention (one batch):

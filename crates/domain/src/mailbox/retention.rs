@@ -36,20 +36,26 @@ impl RetentionPolicy {
         scans_days: None,
     };
 
-    /// A policy with each period between 1 day and 10 years.
+    /// A policy with each period between 1 day and 10 years; a refusal
+    /// names the period: `originals_days` or `scan_days` (the customer's
+    /// setting, so named on its form and in the API).
     pub fn new(originals_days: u32, scans_days: Option<u32>) -> Result<Self, Invalid> {
         let in_range = |d: u32| (1..=MAX_RETENTION_DAYS).contains(&d);
-        if !in_range(originals_days) || !scans_days.is_none_or(in_range) {
-            return Err(Invalid::new(
-                "retention",
-                "mail.retention_invalid",
-                format!("retention periods are 1 to {MAX_RETENTION_DAYS} days"),
-            ));
-        }
-        Ok(Self {
-            originals_days,
-            scans_days,
-        })
+        let field = if !in_range(originals_days) {
+            "originals_days"
+        } else if !scans_days.is_none_or(in_range) {
+            "scan_days"
+        } else {
+            return Ok(Self {
+                originals_days,
+                scans_days,
+            });
+        };
+        Err(Invalid::new(
+            field,
+            "mail.retention_invalid",
+            format!("retention periods are 1 to {MAX_RETENTION_DAYS} days"),
+        ))
     }
 
     /// When the retention of an original received at `received_at` ends.
@@ -187,11 +193,15 @@ mod tests {
             longer.original_shred_due(RECEIVED, false),
             Some(RECEIVED.plus_seconds(40 * DAY))
         );
-        for (o, s) in [(0, None), (25, Some(0)), (3_651, None), (25, Some(3_651))] {
-            assert_eq!(
-                RetentionPolicy::new(o, s).unwrap_err().code,
-                "mail.retention_invalid"
-            );
+        for (o, s, field) in [
+            (0, None, "originals_days"),
+            (25, Some(0), "scan_days"),
+            (3_651, None, "originals_days"),
+            (25, Some(3_651), "scan_days"),
+        ] {
+            let e = RetentionPolicy::new(o, s).unwrap_err();
+            assert_eq!(e.code, "mail.retention_invalid");
+            assert_eq!(e.field, field);
         }
     }
 

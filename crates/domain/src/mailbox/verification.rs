@@ -1158,6 +1158,7 @@ mod tests {
     #[test]
     fn approval_is_due_in_48_hours() {
         assert_eq!(approval_due(T0), T0.plus_seconds(48 * HOUR));
+        assert!(!is_approval_overdue(T0, T0));
         assert!(!is_approval_overdue(T0, T0.plus_seconds(48 * HOUR)));
         assert!(is_approval_overdue(
             T0,

@@ -45,9 +45,8 @@ pub async fn put_retention(
     ApiActor(actor): ApiActor,
     JsonBody(body): JsonBody<RetentionJson>,
 ) -> ApiResult<Json<RetentionJson>> {
-    st.app.set_scan_retention(&actor, body.scan_days).await?;
     Ok(Json(RetentionJson {
-        scan_days: st.app.scan_retention(&actor).await?,
+        scan_days: st.app.set_scan_retention(&actor, body.scan_days).await?,
     }))
 }
 

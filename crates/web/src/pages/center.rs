@@ -28,11 +28,19 @@ use courrier_app::AppError;
 use courrier_app::mailbox::{Completion, IntakeDay, IntakeInput, NewPickup, Recipient};
 use courrier_domain::mailbox::{
     ContentFlag, ContentFlags, CustomerReview, Grams, ItemEvent, ItemFormat, ItemKind, ReviewEvent,
-    ReviewRules, transition,
+    is_approval_overdue, transition,
 };
-use courrier_domain::{Invalid, LocationId, MailItemId, Money, OrgId, Permission, TaskId};
+use courrier_domain::{
+    Invalid, LocationId, MailItemId, Money, OrgId, Permission, TaskId, Timestamp,
+};
 use courrier_store::{LocationRecord, TaskFilter, TaskState};
 use serde::Deserialize;
+
+/// When a member reached the mail center's review: its pre-approval (the
+/// 48 h run from there).
+fn review_since(m: &courrier_store::MemberRecord) -> Timestamp {
+    m.pre_approved_at.unwrap_or(m.updated_at)
+}
 
 /// How far back the pickup counter looks for a customer's items.
 const PICKUP_LOOKBACK_SECS: i64 = 90 * 86_400;
@@ -282,10 +290,7 @@ async fn dashboard_view(
         approvals: reviews.len(),
         approvals_late: reviews
             .iter()
-            .filter(|m| {
-                ReviewRules::DEFAULT
-                    .is_approval_overdue(m.pre_approved_at.unwrap_or(m.updated_at), now)
-            })
+            .filter(|m| is_approval_overdue(review_since(m), now))
             .count(),
         plans_ending: ending
             .into_iter()
@@ -855,14 +860,14 @@ async fn reviews_view(
         rows: members
             .into_iter()
             .map(|m| {
-                let since = m.pre_approved_at.unwrap_or(m.updated_at);
+                let since = review_since(&m);
                 ReviewRow {
                     id: m.id.to_string(),
                     name: m.name.clone(),
                     kind: l.t(&format!("memberkind.{}", m.kind.as_str())).to_string(),
                     review: l.t(&format!("review.{}", m.review.as_str())).to_string(),
                     since: fmt_ts(since),
-                    late: ReviewRules::DEFAULT.is_approval_overdue(since, now),
+                    late: is_approval_overdue(since, now),
                     notes: m.notes.clone(),
                 }
             })

@@ -8,7 +8,7 @@
 //! A member waiting for the platform longer than the review rules allow
 //! (`ReviewRules::approval_hours`, 48 h, the mail center's deadline too) is
 //! flagged overdue, by the same rule the domain applies to the mail
-//! center's approvals ([`ReviewRules::is_approval_overdue`]), counted from
+//! center's approvals ([`is_approval_overdue`]), counted from
 //! when the member reached the queue (its last submission or send-back).
 
 use super::mailbox::{field, pairs};
@@ -22,8 +22,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use courrier_app::AppError;
-use courrier_domain::mailbox::{ReviewEvent, ReviewRules};
-use courrier_domain::{Invalid, LocationId, OrgId, Permission, Timestamp};
+use courrier_domain::mailbox::{ReviewEvent, ReviewRules, is_approval_overdue};
+use courrier_domain::{Invalid, LocationId, OrgId, Permission};
 use std::collections::HashMap;
 
 const PATH: &str = "/admin/reviews";
@@ -92,13 +92,6 @@ struct QueuePage {
     flash: Option<String>,
 }
 
-/// Whether a member that reached the platform's queue at `since` waits too
-/// long at `now`: the review rules' deadline, the one the mail center's
-/// approvals have.
-fn overdue(since: Timestamp, now: Timestamp) -> bool {
-    ReviewRules::DEFAULT.is_approval_overdue(since, now)
-}
-
 /// The names of the given organisations (the platform reads them all, a
 /// page at a time, and stops once every one is named).
 async fn org_names(
@@ -160,7 +153,7 @@ async fn queue_view(
             location: locations.get(&m.location).cloned().unwrap_or_default(),
             review: l.t(&format!("review.{}", m.review.as_str())).to_string(),
             since: fmt_ts(m.updated_at),
-            late: overdue(m.updated_at, now),
+            late: is_approval_overdue(m.updated_at, now),
             documents,
             notes: m.notes,
             name: m.name,
@@ -239,23 +232,5 @@ pub async fn decide(
             let status = e.status;
             queue_view(&st, &s, vec![refused(e)], None, status).await
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn overdue_after_the_review_deadline_only() {
-        let since = Timestamp::from_millis(1_767_225_600_000);
-        let hours = i64::from(ReviewRules::DEFAULT.approval_hours);
-        assert_eq!(hours, 48);
-        assert!(!overdue(since, since));
-        assert!(
-            !overdue(since, since.plus_seconds(hours * 3600)),
-            "due instant is on time"
-        );
-        assert!(overdue(since, since.plus_seconds(hours * 3600 + 1)));
     }
 }
