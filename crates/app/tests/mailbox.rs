@@ -30,8 +30,8 @@ use courrier_documents::sample::{SampleLetter, letters_pdf};
 use courrier_documents::{IntakeLimits, TextReader};
 use courrier_domain::letters::{Country, LetterStatus};
 use courrier_domain::mailbox::{
-    Action, ActionKind, Condition, ContentFlag, ContentFlags, ForwardAddress, Grams, ItemFormat,
-    ItemKind, ItemState, MailboxState, ReviewEvent, Rule,
+    Action, ActionKind, Condition, ContentFlag, ContentFlags, ForwardAddress, ItemFormat, ItemKind,
+    ItemState, MailboxState, ReviewEvent, Rule,
 };
 use courrier_domain::{
     Actor, ApiKeyId, Currency, LetterId, MailItemId, Money, OrgKind, Permission, Role, Timestamp,
@@ -263,17 +263,8 @@ async fn approved_member(
 
 fn letter_for(member: &MemberRecord, sender: &str) -> IntakeInput {
     IntakeInput {
-        recipient: Recipient::Member(member.id),
         envelope_photo: Some(jpeg()),
-        kind: ItemKind::Letter,
-        format: ItemFormat::A5,
-        weight: Grams::new(20).unwrap(),
-        registered: false,
-        contains_object: false,
-        advertising: false,
-        contents: ContentFlags::NONE,
-        sender: Some(sender.into()),
-        received_on: None,
+        ..letter_piece(Recipient::Member(member.id), sender)
     }
 }
 

@@ -1027,10 +1027,8 @@ async fn approved_member(w: &World, customer: &Actor, mailbox: MailboxId) -> uui
 }
 
 async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backend) {
-    use courrier_app::mailbox::{IntakeInput, Recipient};
-    use courrier_domain::mailbox::{
-        ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailboxState,
-    };
+    use courrier_app::mailbox::Recipient;
+    use courrier_domain::mailbox::{ItemState, MailboxState};
     let w = world(backend).await;
     let app = &w.env.app;
     let (customer, mailbox, _) = signed_up(&w, "anna@kiosque.test", Plan::Monthly).await;
@@ -1155,19 +1153,7 @@ async fn a_cancelled_plan_runs_to_its_end_then_the_mailbox_closes(backend: Backe
         .log_item(
             &w.clerk,
             w.location.id,
-            IntakeInput {
-                recipient: Recipient::Member(member),
-                envelope_photo: None,
-                kind: ItemKind::Letter,
-                format: ItemFormat::A5,
-                weight: Grams::new(20).unwrap(),
-                registered: false,
-                contains_object: false,
-                advertising: false,
-                contents: ContentFlags::NONE,
-                sender: Some("Swisscom".into()),
-                received_on: None,
-            },
+            letter_piece(Recipient::Member(member), "Swisscom"),
         )
         .await
         .unwrap();

@@ -18,6 +18,29 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A 20 g A5 letter from `sender` for `recipient`, received today, no
+/// envelope photo, nothing flagged: what a clerk logs most of the day.
+#[allow(dead_code)] // the `app` test binary logs no mail
+pub fn letter_piece(
+    recipient: courrier_app::mailbox::Recipient,
+    sender: &str,
+) -> courrier_app::mailbox::IntakeInput {
+    use courrier_domain::mailbox::{ContentFlags, Grams, ItemFormat, ItemKind};
+    courrier_app::mailbox::IntakeInput {
+        recipient,
+        envelope_photo: None,
+        kind: ItemKind::Letter,
+        format: ItemFormat::A5,
+        weight: Grams::new(20).unwrap(),
+        registered: false,
+        contains_object: false,
+        advertising: false,
+        contents: ContentFlags::NONE,
+        sender: Some(sender.into()),
+        received_on: None,
+    }
+}
+
 /// 2026-01-01T00:00:00Z, a whole TOTP step.
 pub const T0: i64 = 1_767_225_600_000;
 pub const PUBLIC_URL: &str = "https://courrier.test";

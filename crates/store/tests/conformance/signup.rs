@@ -506,6 +506,28 @@ conformance!(
     }
 );
 
+/// The upkeep's scope for plan billing, and a 30-day period in seconds.
+fn plan_scope(f: &Fixture) -> OrgScope {
+    OrgScope::system(f.customer.org(), "system:plan")
+}
+const MONTH: i64 = 30 * 86_400;
+
+/// Bills period 0 of the fixture's plan: from 30 s, one month, at 31 s.
+async fn bill_first_month(store: &Store, f: &Fixture) {
+    store
+        .bill_plan_period(
+            &plan_scope(f),
+            f.mailbox.id,
+            0,
+            at(30),
+            at(30 + MONTH),
+            &plan_line(f, 31),
+            at(31),
+        )
+        .await
+        .unwrap();
+}
+
 /// Submits, pre-approves and approves a member (at 10, 20 and 30 s).
 async fn approve(store: &Store, f: &Fixture, member: uuid::Uuid) {
     use CustomerReview as R;
@@ -539,20 +561,8 @@ conformance!(
         let member = draft_member(&f, "Anna Muster");
         store.add_member(&f.customer, &member, at(2)).await.unwrap();
         approve(&store, &f, member.id).await;
-        let system = OrgScope::system(f.customer.org(), "system:plan");
-        let month = 30 * 86_400;
-        store
-            .bill_plan_period(
-                &system,
-                f.mailbox.id,
-                0,
-                at(30),
-                at(30 + month),
-                &plan_line(&f, 31),
-                at(31),
-            )
-            .await
-            .unwrap();
+        let (system, month) = (plan_scope(&f), MONTH);
+        bill_first_month(&store, &f).await;
         // Only the customer sets the end, and only from what it read.
         assert_not_found(
             store
@@ -682,20 +692,8 @@ conformance!(
         let due = store.plans_due(at(31), 10).await.unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].mailbox, f.mailbox.id);
-        let system = OrgScope::system(f.customer.org(), "system:plan");
-        let month = 30 * 86_400;
-        store
-            .bill_plan_period(
-                &system,
-                f.mailbox.id,
-                0,
-                at(30),
-                at(30 + month),
-                &plan_line(&f, 31),
-                at(31),
-            )
-            .await
-            .unwrap();
+        let (system, month) = (plan_scope(&f), MONTH);
+        bill_first_month(&store, &f).await;
         // The same period again, as a second upkeep run would: refused, nothing added.
         assert!(matches!(
             store
