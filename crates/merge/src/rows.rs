@@ -1,4 +1,4 @@
-//! Address and merge rows from CSV, XLSX, XLS or ODS.
+//! Address and merge rows from CSV, XLSX or ODS.
 //!
 //! A file becomes a [`Table`]: the header's column names and one [`Row`] per
 //! data record, each keeping the row number a person sees in the source (the
@@ -25,6 +25,13 @@
 //!   `rows.field_count`.
 //!
 //! Spreadsheets: the first sheet; row numbers are the sheet's row numbers.
+//! XLSX cells are streamed one by one and never laid out as a grid; ODS
+//! sheets are checked before calamine expands them (see `package`). A value
+//! beyond [`Limits::max_columns`] is `rows.too_many_columns`, more rows than
+//! [`Limits::max_rows`] or cells than [`Limits::max_cells`] `rows.too_many`,
+//! a file unpacking to more than [`Limits::max_unpacked_bytes`]
+//! `rows.too_large`. XLS and XLSB are refused with `rows.format_unsupported`
+//! (save as XLSX, ODS or CSV).
 //! Whole numbers are written without a decimal part (`8001`, not `8001.0`),
 //! dates as `YYYY-MM-DD` (with ` HH:MM:SS` when there is a time).
 
@@ -32,6 +39,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 use courrier_domain::Invalid;
+
+mod package;
 
 /// One problem with one row; the rest of the file is unaffected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,8 +119,15 @@ pub struct Limits {
     pub max_rows: usize,
     /// Size of the uploaded file. `rows.too_large`.
     pub max_bytes: usize,
-    /// Columns in the header. `rows.too_many_columns`.
+    /// Columns in the header; in a spreadsheet, also the last column that
+    /// may hold a value. `rows.too_many_columns`.
     pub max_columns: usize,
+    /// Bytes an XLSX or ODS file may unpack to, all its parts together (and
+    /// the text of its cells). `rows.too_large`.
+    pub max_unpacked_bytes: usize,
+    /// Cells with a value a spreadsheet may hold, and cells its used area
+    /// may span when it is read as a grid (ODS). `rows.too_many`.
+    pub max_cells: usize,
 }
 
 impl Default for Limits {
@@ -120,6 +136,8 @@ impl Default for Limits {
             max_rows: 50_000,
             max_bytes: 32 * 1024 * 1024,
             max_columns: 200,
+            max_unpacked_bytes: 64 * 1024 * 1024,
+            max_cells: 2_000_000,
         }
     }
 }
@@ -128,7 +146,7 @@ impl Default for Limits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
-    /// XLSX, XLS, XLSB or ODS: calamine tells them apart.
+    /// XLSX or ODS (XLS and XLSB are recognised, to be refused).
     Spreadsheet,
 }
 
@@ -180,6 +198,17 @@ fn too_many(limits: &Limits) -> Invalid {
     )
 }
 
+fn too_many_columns(limits: &Limits, detail: String) -> Invalid {
+    Invalid::new(
+        FIELD,
+        "rows.too_many_columns",
+        format!(
+            "{detail}; at most {} columns are accepted",
+            limits.max_columns
+        ),
+    )
+}
+
 fn empty() -> Invalid {
     Invalid::new(
         FIELD,
@@ -202,14 +231,9 @@ fn header_names(raw: Vec<String>, limits: &Limits) -> Result<Vec<String>, Invali
         return Err(empty());
     }
     if raw.len() > limits.max_columns {
-        return Err(Invalid::new(
-            FIELD,
-            "rows.too_many_columns",
-            format!(
-                "the header has {} columns; at most {} are accepted",
-                raw.len(),
-                limits.max_columns
-            ),
+        return Err(too_many_columns(
+            limits,
+            format!("the header has {} columns", raw.len()),
         ));
     }
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
@@ -531,44 +555,181 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
 
 // ---------------------------------------------------------------- spreadsheets
 
-/// Read the first sheet of an XLSX, XLS, XLSB or ODS file.
+/// The non-empty cells of one sheet by 0-based row and column, each as
+/// text or, for a formula error, the message for `rows.cell_error`.
+type Cells =
+    std::collections::BTreeMap<u32, std::collections::BTreeMap<u32, Result<String, String>>>;
+
+/// Collects a sheet's cells as they stream, refusing the sheet as soon as
+/// it passes a limit, so a hostile file costs no more than the limits allow.
+struct SheetCells<'a> {
+    limits: &'a Limits,
+    cells: Cells,
+    count: usize,
+    text_bytes: usize,
+    /// Rows holding a value that is not blank (or an error).
+    rows_with_values: usize,
+}
+
+impl<'a> SheetCells<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Self {
+            limits,
+            cells: Cells::new(),
+            count: 0,
+            text_bytes: 0,
+            rows_with_values: 0,
+        }
+    }
+
+    /// Add one cell at its 0-based position; empty cells are not kept.
+    fn add(&mut self, (row, column): (u32, u32), cell: &Data) -> Result<(), Invalid> {
+        if matches!(cell, Data::Empty) {
+            return Ok(());
+        }
+        if usize::try_from(column).unwrap_or(usize::MAX) >= self.limits.max_columns {
+            return Err(too_many_columns(
+                self.limits,
+                format!(
+                    "the sheet has a value in column {}",
+                    u64::from(column).saturating_add(1)
+                ),
+            ));
+        }
+        self.count += 1;
+        if self.count > self.limits.max_cells {
+            return Err(package::too_many_cells(
+                self.limits,
+                "holds more cells than that",
+            ));
+        }
+        let text = cell_text(cell);
+        self.text_bytes = self
+            .text_bytes
+            .saturating_add(text.as_ref().map_or_else(String::len, String::len));
+        if self.text_bytes > self.limits.max_unpacked_bytes {
+            return Err(package::unpacked_too_large(self.limits));
+        }
+        let counts = text.as_ref().map_or(true, |t| !t.trim().is_empty());
+        let cells = self.cells.entry(row).or_default();
+        let row_had_value = cells
+            .values()
+            .any(|c| c.as_ref().map_or(true, |t| !t.trim().is_empty()));
+        cells.insert(column, text);
+        if counts && !row_had_value {
+            self.rows_with_values += 1;
+            // The header row comes on top of the data rows.
+            if self.rows_with_values > self.limits.max_rows.saturating_add(1) {
+                return Err(too_many(self.limits));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read the first sheet of an XLSX or ODS file. XLS and XLSB are refused
+/// (`rows.format_unsupported`); see [`package`] for the checks made before
+/// the file is parsed.
 pub fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
     check_size(bytes, limits)?;
-    let unreadable = |e: calamine::Error| {
-        Invalid::new(
-            FIELD,
-            "rows.unreadable",
-            format!("the spreadsheet cannot be read: {e}"),
-        )
+    let cells = match package::inspect(bytes, limits)? {
+        package::Kind::Xlsx => xlsx_cells(bytes, limits)?,
+        package::Kind::Ods => ods_cells(bytes, limits)?,
     };
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
-        Invalid::new(
-            FIELD,
-            "rows.unreadable",
-            format!("not a CSV, XLSX, XLS or ODS file ({e})"),
-        )
-    })?;
+    table_from_cells(cells, limits)
+}
+
+/// The first sheet's cells, streamed one by one: the sheet is never held
+/// as a grid, so a value at XFD1048576 costs one cell, and is refused.
+fn xlsx_cells(bytes: &[u8], limits: &Limits) -> Result<Cells, Invalid> {
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(package::unreadable)?;
+    let Some(name) = workbook.sheet_names().first().cloned() else {
+        return Err(empty());
+    };
+    let mut reader = match workbook.worksheet_cells_reader(&name) {
+        Ok(reader) => reader,
+        // A chart sheet first: nothing to read.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Err(empty()),
+        Err(e) => return Err(package::unreadable(e)),
+    };
+    // The declared used area, before any cell: a sheet that says it reaches
+    // beyond the columns accepted is refused without reading it.
+    let declared = reader.dimensions();
+    if usize::try_from(declared.end.1).unwrap_or(usize::MAX) >= limits.max_columns {
+        return Err(too_many_columns(
+            limits,
+            format!(
+                "the sheet declares columns up to {}",
+                u64::from(declared.end.1).saturating_add(1)
+            ),
+        ));
+    }
+    let mut cells = SheetCells::new(limits);
+    while let Some(cell) = reader.next_cell().map_err(package::unreadable)? {
+        cells.add(cell.get_position(), &Data::from(cell.get_value().clone()))?;
+    }
+    Ok(cells.cells)
+}
+
+/// The first sheet of an ODS file. calamine reads ODS sheets whole, as
+/// grids: [`package::inspect`] has bounded them before this runs.
+fn ods_cells(bytes: &[u8], limits: &Limits) -> Result<Cells, Invalid> {
+    let mut workbook: calamine::Ods<_> =
+        calamine::Reader::new(Cursor::new(bytes)).map_err(package::unreadable)?;
     let range = workbook
         .worksheet_range_at(0)
         .ok_or_else(empty)?
-        .map_err(unreadable)?;
-    let Some((first_row, _)) = range.start() else {
+        .map_err(package::unreadable)?;
+    let Some((first_row, first_column)) = range.start() else {
         return Err(empty());
     };
-    let first_row = usize::try_from(first_row).unwrap_or(usize::MAX);
+    let mut cells = SheetCells::new(limits);
+    for (row, column, cell) in range.used_cells() {
+        let row = first_row.saturating_add(u32::try_from(row).unwrap_or(u32::MAX));
+        let column = first_column.saturating_add(u32::try_from(column).unwrap_or(u32::MAX));
+        cells.add((row, column), cell)?;
+    }
+    Ok(cells.cells)
+}
 
-    let mut rows = range.rows().enumerate();
+/// The header and data rows from a sheet's cells. Columns start at the
+/// leftmost column holding a value; rows keep the sheet's numbers.
+fn table_from_cells(cells: Cells, limits: &Limits) -> Result<Parsed, Invalid> {
+    let first_column = cells
+        .values()
+        .filter_map(|row| row.keys().next().copied())
+        .min()
+        .unwrap_or_default();
+    // A row's values from the first column on, at least `width` of them.
+    let line = |row: &std::collections::BTreeMap<u32, Result<String, String>>, width: usize| {
+        let end = row.keys().next_back().map_or(0, |&c| {
+            usize::try_from(c.saturating_sub(first_column)).unwrap_or(usize::MAX) + 1
+        });
+        let mut values = vec![String::new(); end.max(width)];
+        let mut errors = Vec::new();
+        for (&c, cell) in row {
+            let index = usize::try_from(c.saturating_sub(first_column)).unwrap_or(usize::MAX);
+            match cell {
+                Ok(text) => {
+                    if let Some(slot) = values.get_mut(index) {
+                        slot.clone_from(text);
+                    }
+                }
+                Err(message) => errors.push((index, message.clone())),
+            }
+        }
+        (values, errors)
+    };
+
+    let mut rows = cells.iter();
     // The header: the first row that is not blank.
-    let columns = loop {
-        let Some((_, cells)) = rows.next() else {
+    let (header_row, columns) = loop {
+        let Some((&number, row)) = rows.next() else {
             return Err(empty());
         };
-        let names: Vec<String> = cells
-            .iter()
-            .map(|c| cell_text(c).unwrap_or_default())
-            .collect();
+        let (names, _) = line(row, 0);
         if !is_blank(&names) {
-            break header_names(names, limits)?;
+            break (number, header_names(names, limits)?);
         }
     };
     let width = columns.len();
@@ -579,25 +740,17 @@ pub fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid
         },
         ..Parsed::default()
     };
+    let mut previous = header_row;
     let mut counted = 0usize;
-    for (i, cells) in rows {
-        let number = first_row.saturating_add(i).saturating_add(1);
-        let mut values = Vec::with_capacity(width);
-        let mut errors = Vec::new();
-        for (c, cell) in cells.iter().enumerate() {
-            match cell_text(cell) {
-                Ok(v) => values.push(v),
-                Err(message) => {
-                    values.push(String::new());
-                    errors.push(RowError {
-                        row: number,
-                        field: parsed.table.columns.get(c).cloned(),
-                        code: "rows.cell_error",
-                        message,
-                    });
-                }
-            }
-        }
+    for (&index, row) in rows {
+        // Rows missing between two rows with cells are blank rows too.
+        parsed.blank_rows +=
+            usize::try_from(index.saturating_sub(previous).saturating_sub(1)).unwrap_or(0);
+        previous = index;
+        let number = usize::try_from(index)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let (values, errors) = line(row, width);
         if errors.is_empty() && is_blank(&values) {
             parsed.blank_rows += 1;
             continue;
@@ -607,11 +760,17 @@ pub fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid
             return Err(too_many(limits));
         }
         if !errors.is_empty() {
-            parsed.errors.extend(errors);
+            parsed
+                .errors
+                .extend(errors.into_iter().map(|(c, message)| RowError {
+                    row: number,
+                    field: parsed.table.columns.get(c).cloned(),
+                    code: "rows.cell_error",
+                    message,
+                }));
             continue;
         }
-        // A sheet's rows are as wide as its used range: cut the columns
-        // beyond the header when they are empty, or report them.
+        // Cut the columns beyond the header when they are empty, or report them.
         match fit(values, width) {
             Ok(values) => parsed.table.rows.push(Row { number, values }),
             Err(_) => parsed.errors.push(RowError {

@@ -330,3 +330,236 @@ fn a_damaged_spreadsheet_is_refused_cleanly() {
     let err = read_rows(b"PK\x03\x04 not a zip", &Limits::default()).unwrap_err();
     assert_eq!(err.code, "rows.unreadable");
 }
+
+// ---------------------------------------------------------------- hostile spreadsheets
+
+mod hostile;
+
+fn refusal(bytes: &[u8], limits: &Limits) -> String {
+    match read_rows(bytes, limits) {
+        Ok(parsed) => panic!("accepted: {:?}", parsed.table.columns),
+        Err(err) => {
+            assert_eq!(err.field, "rows");
+            err.code.to_string()
+        }
+    }
+}
+
+#[test]
+fn every_hostile_spreadsheet_is_refused_with_its_code() {
+    for (name, bytes, code) in hostile::committed() {
+        let started = std::time::Instant::now();
+        assert_eq!(refusal(&bytes, &Limits::default()), code, "{name}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{name} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// The files under `tests/hostile/rows/` are the ones made here, and the
+/// README there names each with the code above. Set
+/// `COURRIER_WRITE_HOSTILE_ROWS=1` to write them again.
+#[test]
+fn committed_hostile_spreadsheets_match_their_readme() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/hostile/rows");
+    let write = std::env::var("COURRIER_WRITE_HOSTILE_ROWS").is_ok_and(|v| v == "1");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    for (name, bytes, code) in hostile::committed() {
+        let path = dir.join(name);
+        if write {
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(committed == bytes, "{name} differs from its generator");
+        assert!(
+            committed.len() < 100 * 1024,
+            "{name} is {} bytes",
+            committed.len()
+        );
+        let line = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}`")))
+            .unwrap_or_else(|| panic!("{name} is not in the README"));
+        assert!(line.contains(&format!("`{code}`")), "{line}");
+    }
+}
+
+#[test]
+fn a_value_beyond_the_last_column_is_refused_while_streaming() {
+    // No dimension element: only the cell's own coordinates tell.
+    let bytes = hostile::xfd1048576();
+    let err = read_rows(&bytes, &Limits::default()).unwrap_err();
+    assert_eq!(err.code, "rows.too_many_columns");
+    assert!(err.message.contains("column 16384"), "{}", err.message);
+    // The same check at a small limit: a value in column D with 3 allowed.
+    let rows = format!(
+        r#"{}<row r="5">{}</row>"#,
+        hostile::address_rows(),
+        hostile::inline("D5", "note")
+    );
+    let bytes = hostile::xlsx(None, &rows, None, None);
+    let limits = Limits {
+        max_columns: 3,
+        ..Limits::default()
+    };
+    assert_eq!(refusal(&bytes, &limits), "rows.too_many_columns");
+    let limits = Limits {
+        max_columns: 4,
+        ..Limits::default()
+    };
+    let parsed = read_rows(&bytes, &limits).unwrap();
+    assert_eq!(parsed.errors[0].code, "rows.field_count");
+    assert_eq!(parsed.errors[0].row, 5);
+}
+
+#[test]
+fn a_declared_dimension_is_checked_but_not_trusted() {
+    let err = read_rows(&hostile::dimension_lies(), &Limits::default()).unwrap_err();
+    assert_eq!(err.code, "rows.too_many_columns");
+    assert!(err.message.contains("declares"), "{}", err.message);
+    // Rows declared far beyond the real ones cost nothing: cells are streamed.
+    let bytes = hostile::xlsx(Some("A1:C1048576"), &hostile::address_rows(), None, None);
+    let parsed = read_rows(&bytes, &Limits::default()).unwrap();
+    assert_eq!(
+        values(&parsed),
+        [
+            ["Anna Muster", "8001", "Zürich"],
+            ["Jean Dupont", "1204", "Genève"]
+        ]
+    );
+}
+
+#[test]
+fn spreadsheet_rows_and_cells_are_counted_while_streaming() {
+    let limits = Limits {
+        max_rows: 1,
+        ..Limits::default()
+    };
+    assert_eq!(
+        refusal(
+            &hostile::xlsx(None, &hostile::address_rows(), None, None),
+            &limits
+        ),
+        "rows.too_many"
+    );
+    let limits = Limits {
+        max_cells: 8,
+        ..Limits::default()
+    };
+    assert_eq!(
+        refusal(
+            &hostile::xlsx(None, &hostile::address_rows(), None, None),
+            &limits
+        ),
+        "rows.too_many"
+    );
+    let limits = Limits {
+        max_cells: 9,
+        ..Limits::default()
+    };
+    assert!(
+        read_rows(
+            &hostile::xlsx(None, &hostile::address_rows(), None, None),
+            &limits
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn unpacked_size_is_bounded_across_all_parts() {
+    let bytes = hostile::shared_strings_bomb(1024 * 1024);
+    assert!(bytes.len() < 16 * 1024, "{} bytes", bytes.len());
+    let limits = Limits {
+        max_unpacked_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    assert_eq!(refusal(&bytes, &limits), "rows.too_large");
+    // Just above the parts' total, the same file reads: the limit counts
+    // what is unpacked, not a guess.
+    let limits = Limits {
+        max_unpacked_bytes: 1024 * 1024 + 4096,
+        ..Limits::default()
+    };
+    let parsed = read_rows(&bytes, &limits).unwrap();
+    assert_eq!(parsed.table.columns[0].len(), 1024 * 1024);
+}
+
+#[test]
+fn xls_and_xlsb_are_refused_with_the_formats_to_use() {
+    let err = read_rows(&hostile::legacy_xls(), &Limits::default()).unwrap_err();
+    assert_eq!(err.code, "rows.format_unsupported");
+    assert!(err.message.contains("XLSX, ODS or CSV"), "{}", err.message);
+    let xlsb = hostile::zip(&[("xl/workbook.bin", b"\x83\x01\x00")]);
+    assert_eq!(
+        refusal(&xlsb, &Limits::default()),
+        "rows.format_unsupported"
+    );
+}
+
+/// What LibreOffice and many exporters write: no dimension element, text
+/// both inline and shared, rows and cells without coordinates.
+#[test]
+fn an_xlsx_without_dimension_and_with_inline_and_shared_strings_reads() {
+    let strings = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3" uniqueCount="3"><si><t>Name</t></si><si><t>Ort</t></si><si><r><t>Gen</t></r><r><t>ève</t></r></si></sst>"#;
+    let rows = concat!(
+        r#"<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>"#,
+        r#"<row><c t="inlineStr"><is><t>Anna Muster</t></is></c><c t="str"><v>Zürich</v></c></row>"#,
+        r#"<row><c t="inlineStr"><is><t xml:space="preserve">Jean Dupont </t></is></c><c t="s"><v>2</v></c></row>"#,
+        r#"<row r="5"><c r="A5"><v>8001</v></c></row>"#,
+    );
+    let bytes = hostile::xlsx(None, rows, Some(strings.as_bytes()), None);
+    let parsed = read_rows(&bytes, &Limits::default()).unwrap();
+    assert_eq!(parsed.table.columns, ["Name", "Ort"]);
+    assert_eq!(
+        values(&parsed),
+        [
+            ["Anna Muster", "Zürich"],
+            ["Jean Dupont ", "Genève"],
+            ["8001", ""]
+        ]
+    );
+    let numbers: Vec<usize> = parsed.table.rows.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, [2, 3, 5]);
+    assert_eq!(parsed.blank_rows, 1);
+}
+
+#[test]
+fn ods_repeats_are_counted_before_the_sheet_is_expanded() {
+    // LibreOffice's own trailing repeats of empty cells and rows are fine.
+    let rows = format!(
+        r#"<table:table-row>{}{}<table:table-cell table:number-columns-repeated="16382"/></table:table-row><table:table-row>{}{}<table:table-cell table:number-columns-repeated="16382"/></table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+        hostile::ods_text("Nom"),
+        hostile::ods_text("NPA"),
+        hostile::ods_text("Jean"),
+        hostile::ods_text("1204"),
+    );
+    let parsed = read_rows(&hostile::ods(&rows), &Limits::default()).unwrap();
+    assert_eq!(values(&parsed), [["Jean", "1204"]]);
+    // A repeated row of values counts every repeat.
+    let rows = format!(
+        r#"<table:table-row>{}</table:table-row><table:table-row table:number-rows-repeated="3">{}</table:table-row>"#,
+        hostile::ods_text("Nom"),
+        hostile::ods_text("Jean"),
+    );
+    let limits = Limits {
+        max_rows: 2,
+        ..Limits::default()
+    };
+    assert_eq!(refusal(&hostile::ods(&rows), &limits), "rows.too_many");
+    let limits = Limits {
+        max_rows: 3,
+        ..Limits::default()
+    };
+    assert_eq!(
+        read_rows(&hostile::ods(&rows), &limits)
+            .unwrap()
+            .table
+            .rows
+            .len(),
+        3
+    );
+}
