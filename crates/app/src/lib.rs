@@ -20,6 +20,7 @@ mod mailbox_views;
 pub mod ocr;
 pub mod platform;
 pub mod preview;
+pub mod render;
 pub mod reports;
 pub mod runs;
 pub mod scan;
@@ -52,6 +53,9 @@ pub struct Settings {
     /// (a plain `http://` public URL) and for tests; off in production, where
     /// endpoints must be public `https://` addresses.
     pub webhooks_allow_local: bool,
+    /// The render worker and its limits (customer templates render in a
+    /// child process, see [`render`]).
+    pub render: render::RenderSettings,
 }
 
 impl Settings {
@@ -62,6 +66,7 @@ impl Settings {
             max_login_failures: 5,
             throttle_window_secs: 15 * 60,
             webhooks_allow_local: public_url.trim().starts_with("http://"),
+            render: render::RenderSettings::default(),
         }
     }
 }
@@ -75,6 +80,8 @@ pub struct App {
     pub mailer: mail::Mailer,
     /// Scans uploads; see [`App::check_upload`].
     pub scanner: scan::VirusScanner,
+    /// Renders templates in worker processes (from `settings.render`).
+    pub renders: Arc<render::RenderPool>,
     pub settings: Settings,
 }
 
@@ -107,11 +114,18 @@ impl App {
             clock,
             mailer,
             scanner,
+            renders: Arc::new(render::RenderPool::new(settings.render.clone())),
             settings,
         })
     }
 
     pub fn now(&self) -> courrier_domain::Timestamp {
         self.clock.now()
+    }
+
+    /// What `datetime.today()` answers in a template rendered now, in `tz`.
+    pub fn template_today(&self, tz: &jiff::tz::TimeZone) -> courrier_merge::Today {
+        let now = jiff::Timestamp::from_millisecond(self.now().millis()).ok();
+        courrier_merge::Today::at(now, tz)
     }
 }

@@ -24,12 +24,13 @@ use crate::bulk::{
 use crate::intake::{IntakeContext, PageOffset, check_letter_with};
 use crate::jobs::JobKind;
 use crate::letters::{LetterInput, PreparedLetter};
+use crate::render::{RenderPool, TOO_EXPENSIVE};
 use crate::{App, AppError, Result};
 use courrier_domain::letters::{Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides};
 use courrier_domain::{
     Actor, ActorKind, Invalid, JobId, LetterId, OrgId, OrgScope, Permission, Role, RunId,
 };
-use courrier_merge::{Field, Mapping, Renderer, Template, default_fields, fields_from_template};
+use courrier_merge::{Field, Mapping, Template, Today, default_fields, fields_from_template};
 use courrier_store::{RunItemRecord, RunKind, RunRecord, RunState};
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -346,27 +347,45 @@ fn merge_rows(
     Ok(MergeRows { rows })
 }
 
-/// Renders one row and checks the letter it makes.
-#[allow(clippy::too_many_arguments)]
-fn merge_letter(
-    renderer: &Renderer,
-    template: &str,
-    values: &BTreeMap<String, String>,
+/// `list` said of row `row`.
+fn at_row(row: usize, mut list: Vec<Invalid>) -> Vec<Invalid> {
+    for i in &mut list {
+        i.message = format!("row {row}: {}", i.message);
+    }
+    list
+}
+
+/// Renders rows in the render workers from a blocking thread (a run's
+/// letters are checked on one).
+struct RowRenderer {
+    pool: std::sync::Arc<RenderPool>,
+    runtime: tokio::runtime::Handle,
+    template: Template,
+    today: Today,
+}
+
+impl RowRenderer {
+    /// `Ok(Err(_))`: this row's letter cannot be rendered; `Err(_)`: no
+    /// letter can be now (the run stops and is retried).
+    fn render(
+        &self,
+        values: &BTreeMap<String, String>,
+    ) -> Result<std::result::Result<Vec<u8>, Invalid>> {
+        self.runtime
+            .block_on(self.pool.render(&self.template, values, self.today))
+    }
+}
+
+/// Checks the letter one row rendered to.
+fn check_merged(
+    pdf: Vec<u8>,
     row: usize,
     ctx: &IntakeContext,
     input: &LetterInput,
     created_by: &str,
     now: courrier_domain::Timestamp,
 ) -> std::result::Result<(PreparedLetter, Vec<u8>), Vec<Invalid>> {
-    let at_row = |mut list: Vec<Invalid>| {
-        for i in &mut list {
-            i.message = format!("row {row}: {}", i.message);
-        }
-        list
-    };
-    let pdf = renderer
-        .render(template, values)
-        .map_err(|e| at_row(vec![e]))?;
+    let at_row = |list: Vec<Invalid>| at_row(row, list);
     let doc = courrier_documents::load_pdf(&pdf, &ctx.limits)
         .map_err(|f| at_row(vec![f.to_invalid()]))?;
     let prepared = check_letter_with(
@@ -389,13 +408,12 @@ enum RunMsg {
     Item(Box<PieceResult>),
     /// The file as a whole cannot be used; the run fails with these reasons.
     Fatal(Vec<Invalid>),
+    /// The run cannot go on now (no render worker, the server is stopping):
+    /// the job is retried later.
+    Abort(AppError),
 }
 
 impl App {
-    fn renderer(&self, ctx: &IntakeContext) -> Renderer {
-        Renderer::with_clock(self.clock.clone(), ctx.tz.clone())
-    }
-
     async fn intake_context(&self, org: OrgId) -> Result<IntakeContext> {
         let record = self.store.org(org).await?;
         let settings = self.store.letter_settings(org).await?;
@@ -583,11 +601,10 @@ impl App {
             .find(|(_, _, e)| e.is_empty())
             .map(|(_, v, _)| v.clone())
             .unwrap_or_default();
-        let renderer = self.renderer(ctx);
-        tokio::task::spawn_blocking(move || renderer.check(&Template::new(template), &sample))
-            .await
-            .map_err(|e| AppError::Internal(format!("template check: {e}")))?
-            .map_err(Invalid::from)?;
+        let today = self.template_today(&ctx.tz);
+        self.renders
+            .check(&Template::new(template), &sample, today)
+            .await??;
         Ok(())
     }
 
@@ -616,27 +633,30 @@ impl App {
         }
         let (template, fields) = template_and_fields(spec.template.as_deref());
         let mapped = merge_rows(rows, &fields, &spec.mapping)?;
-        let renderer = self.renderer(&ctx);
         let (input, created_by, now) = (input.clone(), scope.actor().to_string(), self.now());
-        let rows: Vec<_> = mapped.rows.into_iter().take(n.clamp(1, 20)).collect();
+        let template = Template::new(template);
+        let today = self.template_today(&ctx.tz);
+        let mut rendered = Vec::new();
+        for (row, values, errors) in mapped.rows.into_iter().take(n.clamp(1, 20)) {
+            let pdf = if errors.is_empty() {
+                match self.renders.render(&template, &values, today).await? {
+                    Ok(pdf) => Ok(pdf),
+                    // A template past a limit is refused as a whole.
+                    Err(e) if e.code == TOO_EXPENSIVE => return Err(e.into()),
+                    Err(e) => Err(at_row(row, vec![e])),
+                }
+            } else {
+                Err(errors)
+            };
+            rendered.push((row, values, pdf));
+        }
         tokio::task::spawn_blocking(move || {
-            rows.into_iter()
-                .map(|(row, values, errors)| {
-                    let outcome = if errors.is_empty() {
-                        merge_letter(
-                            &renderer,
-                            &template,
-                            &values,
-                            row,
-                            &ctx,
-                            &input,
-                            &created_by,
-                            now,
-                        )
-                        .map(|(letter, pdf)| MergePreviewLetter { pdf, letter })
-                    } else {
-                        Err(errors)
-                    };
+            rendered
+                .into_iter()
+                .map(|(row, values, pdf)| {
+                    let outcome = pdf
+                        .and_then(|pdf| check_merged(pdf, row, &ctx, &input, &created_by, now))
+                        .map(|(letter, pdf)| MergePreviewLetter { pdf, letter });
                     MergePreviewRow {
                         row,
                         values,
@@ -717,7 +737,14 @@ impl App {
             threads: 1,
             abroad: Some(Product::InternationalPriority),
         };
-        let renderer = self.renderer(&ctx);
+        let (template, _) = template_and_fields(bundle.merge.template.as_deref());
+        let renderer = RowRenderer {
+            pool: self.renders.clone(),
+            runtime: tokio::runtime::Handle::try_current()
+                .map_err(|e| AppError::Internal(format!("run worker: {e}")))?,
+            template: Template::new(template),
+            today: self.template_today(&ctx.tz),
+        };
         let submit = bundle.submit;
         let worker = tokio::task::spawn_blocking(move || {
             produce(&bundle, &ctx, &options, &done, &renderer, &tx)
@@ -725,10 +752,12 @@ impl App {
         let mut total = 0usize;
         let mut recorded = 0usize;
         let mut fatal: Option<Vec<Invalid>> = None;
+        let mut abort: Option<AppError> = None;
         while let Some(msg) = rx.recv().await {
             match msg {
                 RunMsg::Total(n) => total = n,
                 RunMsg::Fatal(reasons) => fatal = Some(reasons),
+                RunMsg::Abort(e) => abort = Some(e),
                 RunMsg::Item(result) => {
                     self.record_item(&scope, &actor, id, *result, total, submit)
                         .await?;
@@ -747,6 +776,9 @@ impl App {
         worker
             .await
             .map_err(|e| AppError::Internal(format!("run worker: {e}")))?;
+        if let Some(e) = abort {
+            return Err(e);
+        }
         match fatal {
             Some(reasons) => fail(reasons_text(&reasons)).await,
             None => {
@@ -859,7 +891,7 @@ fn produce(
     ctx: &IntakeContext,
     options: &PassOptions,
     done: &HashSet<usize>,
-    renderer: &Renderer,
+    renderer: &RowRenderer,
     tx: &tokio::sync::mpsc::Sender<RunMsg>,
 ) {
     let send = |msg: RunMsg| tx.blocking_send(msg).is_ok();
@@ -906,7 +938,7 @@ fn produce(
             );
         }
         RunKind::Merge => {
-            let (template, fields) = template_and_fields(bundle.merge.template.as_deref());
+            let (_, fields) = template_and_fields(bundle.merge.template.as_deref());
             let rows = match merge_rows(&bundle.file, &fields, &bundle.merge.mapping) {
                 Ok(rows) => rows,
                 Err(e) => {
@@ -923,16 +955,23 @@ fn produce(
                     continue;
                 }
                 let outcome = if errors.is_empty() {
-                    merge_letter(
-                        renderer,
-                        &template,
-                        values,
-                        *row,
-                        ctx,
-                        &bundle.input,
-                        &options.created_by,
-                        options.now,
-                    )
+                    let pdf = match renderer.render(values) {
+                        Ok(pdf) => pdf.map_err(|e| at_row(*row, vec![e])),
+                        Err(e) => {
+                            send(RunMsg::Abort(e));
+                            return;
+                        }
+                    };
+                    pdf.and_then(|pdf| {
+                        check_merged(
+                            pdf,
+                            *row,
+                            ctx,
+                            &bundle.input,
+                            &options.created_by,
+                            options.now,
+                        )
+                    })
                     .map(|(prepared, pdf)| (prepared, Some(pdf)))
                 } else {
                     Err(errors.clone())

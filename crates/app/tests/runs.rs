@@ -54,6 +54,7 @@ on_both_backends!(
     submitted_runs_accept_their_letters,
     merge_from_windows_1252_csv_refuses_the_row_missing_a_field,
     merge_preview_renders_the_first_rows,
+    template_bombs_are_refused_at_start_in_previews_and_per_letter,
     runs_of_another_organisation_are_not_found,
 );
 
@@ -540,6 +541,75 @@ async fn merge_preview_renders_the_first_rows(backend: Backend) {
             .unwrap()
             .items
             .is_empty()
+    );
+    env.close().await;
+}
+
+async fn template_bombs_are_refused_at_start_in_previews_and_per_letter(backend: Backend) {
+    let env = Env::new(backend).await;
+    let org = env.org("alpha").await;
+    // A one-line bomb: refused at once, naming the memory limit.
+    let bomb = r#"#("x" * 100000000000)"#.to_string();
+    let r = env
+        .app
+        .start_merge_run(
+            &org.actor,
+            MergeSpec {
+                template: Some(bomb.clone()),
+                mapping: Vec::new(),
+            },
+            &cp1252_csv(),
+            "customers.csv",
+            LetterInput::default(),
+            false,
+        )
+        .await;
+    match r {
+        Err(AppError::Invalid(i)) => {
+            assert_eq!(i.code, "merge.template_too_expensive");
+            assert_eq!(i.field, "template");
+            assert!(i.message.contains("1024 MiB"), "{}", i.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A template that explodes for one row only: the first row checks
+    // fine, the preview is refused as a whole, and a run refuses that
+    // row's letter alone.
+    let template = format!(
+        "#if sys.inputs.at(\"name\", default: \"\") == \"Hans Muster\" {{ (\"x\" * 100000000000) }}\n{}",
+        courrier_app::runs::DEFAULT_TEMPLATE
+    );
+    let spec = MergeSpec {
+        template: Some(template),
+        mapping: Vec::new(),
+    };
+    let preview = env
+        .app
+        .merge_preview(&org.actor, &spec, &cp1252_csv(), &LetterInput::default(), 3)
+        .await;
+    assert_eq!(invalid_code(preview), "merge.template_too_expensive");
+    let run = env
+        .app
+        .start_merge_run(
+            &org.actor,
+            spec,
+            &cp1252_csv(),
+            "customers.csv",
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
+    finish(&env).await;
+    let v = view(&env, &org, run.id).await;
+    assert_eq!(v.run.state, RunState::Done, "{}", v.run.error);
+    assert!(v.items[0].accepted, "{}", v.items[0].reasons);
+    assert!(!v.items[2].accepted);
+    assert!(
+        v.items[2].reasons.contains("merge.template_too_expensive")
+            && v.items[2].reasons.contains("row 4"),
+        "{}",
+        v.items[2].reasons
     );
     env.close().await;
 }

@@ -32,6 +32,14 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `text` or `json` logs.
     pub log_format: Option<String>,
+    /// Memory of one template render worker, in MiB (default 1024).
+    pub render_memory_mb: Option<u64>,
+    /// CPU time of one template render, in seconds (default 20).
+    pub render_cpu_secs: Option<u64>,
+    /// Wall-clock time of one template render, in seconds (default 30).
+    pub render_wall_secs: Option<u64>,
+    /// Template render workers running at once (default 4).
+    pub render_workers: Option<usize>,
 }
 
 /// Environment variables read as configuration, with their keys.
@@ -47,6 +55,10 @@ const ENV_KEYS: &[&str] = &[
     "CLAMD",
     "WORKERS",
     "LOG_FORMAT",
+    "RENDER_MEMORY_MB",
+    "RENDER_CPU_SECS",
+    "RENDER_WALL_SECS",
+    "RENDER_WORKERS",
 ];
 /// `COURRIER_*` variables with other meanings.
 /// `API_KEY` and `SERVER` are the API client's (`courrier send`).
@@ -82,6 +94,10 @@ impl fmt::Debug for Config {
             .field("clamd", &self.clamd)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
+            .field("render_memory_mb", &self.render_memory_mb)
+            .field("render_cpu_secs", &self.render_cpu_secs)
+            .field("render_wall_secs", &self.render_wall_secs)
+            .field("render_workers", &self.render_workers)
             .finish()
     }
 }
@@ -118,6 +134,11 @@ impl Config {
                 );
             }
             let v = Some(value.clone());
+            let number = |value: &str| -> anyhow::Result<u64> {
+                value
+                    .parse()
+                    .with_context(|| format!("{name} must be a number"))
+            };
             match key {
                 "LISTEN" => cfg.listen = v,
                 "DATA_DIR" => cfg.data_dir = Some(PathBuf::from(value)),
@@ -130,6 +151,16 @@ impl Config {
                 "CLAMD" => cfg.clamd = v,
                 "WORKERS" => {
                     cfg.workers = Some(
+                        value
+                            .parse()
+                            .with_context(|| format!("{name} must be a number"))?,
+                    )
+                }
+                "RENDER_MEMORY_MB" => cfg.render_memory_mb = Some(number(&value)?),
+                "RENDER_CPU_SECS" => cfg.render_cpu_secs = Some(number(&value)?),
+                "RENDER_WALL_SECS" => cfg.render_wall_secs = Some(number(&value)?),
+                "RENDER_WORKERS" => {
+                    cfg.render_workers = Some(
                         value
                             .parse()
                             .with_context(|| format!("{name} must be a number"))?,
@@ -168,6 +199,42 @@ impl Config {
             .unwrap_or_else(|| self.data_dir().join("blobs").display().to_string())
     }
 
+    /// The template render workers: this program's `render-worker`
+    /// command, with the configured limits.
+    pub fn render(&self) -> anyhow::Result<courrier_app::render::RenderSettings> {
+        let defaults = courrier_app::render::RenderSettings::default();
+        let program = std::env::current_exe()
+            .context("finding this program, to start render workers with it")?;
+        let positive = |value: Option<u64>, key: &str, default: u64| match value {
+            Some(0) => bail!("{key} must be more than 0"),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        };
+        Ok(courrier_app::render::RenderSettings {
+            worker: Some(courrier_app::render::WorkerCommand::new(
+                program,
+                &["render-worker"],
+            )),
+            memory_bytes: positive(
+                self.render_memory_mb,
+                "render_memory_mb",
+                defaults.memory_bytes / (1024 * 1024),
+            )?
+            .saturating_mul(1024 * 1024),
+            cpu_secs: positive(self.render_cpu_secs, "render_cpu_secs", defaults.cpu_secs)?,
+            wall_secs: positive(
+                self.render_wall_secs,
+                "render_wall_secs",
+                defaults.wall_secs,
+            )?,
+            max_workers: match self.render_workers {
+                Some(0) => bail!("render_workers must be more than 0"),
+                Some(n) => n,
+                None => defaults.max_workers,
+            },
+        })
+    }
+
     pub fn public_url(&self) -> String {
         self.public_url
             .clone()
@@ -199,6 +266,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.listen(), "0.0.0.0:9000");
+        let c = Config::load(
+            None,
+            env(&[
+                ("COURRIER_RENDER_MEMORY_MB", "512"),
+                ("COURRIER_RENDER_WALL_SECS", "5"),
+            ]),
+        )
+        .unwrap();
+        let render = c.render().unwrap();
+        assert_eq!(render.memory_bytes, 512 * 1024 * 1024);
+        assert_eq!(render.wall_secs, 5);
+        assert_eq!(render.cpu_secs, 20);
+        assert_eq!(
+            render.worker.unwrap().args,
+            vec!["render-worker".to_string()]
+        );
+        assert!(Config::load(None, env(&[("COURRIER_RENDER_CPU_SECS", "x")])).is_err());
+        let zero = Config {
+            render_workers: Some(0),
+            ..Config::default()
+        };
+        assert!(zero.render().is_err());
         let err = Config::load(None, env(&[("COURRIER_LISTN", "x")])).unwrap_err();
         assert!(err.to_string().contains("COURRIER_LISTN"));
     }

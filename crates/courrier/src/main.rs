@@ -25,6 +25,14 @@ use courrier_store::Store;
 use courrier_store::blob::BlobStore;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// After a stop signal: how long open requests may still finish.
+const REQUESTS_GRACE: Duration = Duration::from_secs(5);
+/// Then how long the job workers may finish their job.
+const WORKERS_GRACE: Duration = Duration::from_secs(2);
+/// Then how long blocking work may go on before the process leaves it.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Parser)]
 #[command(
@@ -93,6 +101,17 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+    /// Render templates for a server: requests on standard input, PDFs on
+    /// standard output (the server starts these itself).
+    #[command(hide = true)]
+    RenderWorker {
+        /// Address space limit, in bytes.
+        #[arg(long)]
+        memory_bytes: u64,
+        /// CPU time limit of one render, in seconds.
+        #[arg(long)]
+        cpu_secs: u64,
     },
     /// Write sample letters as one PDF (demos and tests).
     #[command(hide = true)]
@@ -310,7 +329,10 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
         Arc::new(SystemClock),
         mailer,
         scanner,
-        Settings::new(&cfg.public_url()),
+        Settings {
+            render: cfg.render()?,
+            ..Settings::new(&cfg.public_url())
+        },
     ))
 }
 
@@ -369,6 +391,21 @@ async fn serve(
         print_demo(&logins, &cfg.public_url());
     }
     ensure_recurring_jobs(&app).await?;
+    // A stop signal kills the render workers at once: a runaway template
+    // does not hold an open request, nor the stop.
+    let (signal_tx, signal_rx) = tokio::sync::watch::channel(false);
+    {
+        let app = app.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping");
+            app.renders.stop();
+            let _ = signal_tx.send(true);
+        });
+    }
+    let signalled = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut workers = Vec::new();
     for _ in 0..cfg.workers.unwrap_or(2) {
@@ -382,17 +419,35 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?app.store.backend(), blobs = app.blobs.description(), "Courrier is serving");
     println!("Courrier is listening on http://{addr}");
-    courrier_web::serve(
+    let server = courrier_web::serve(
         listener,
         courrier_web::AppState::new(app.clone()),
-        shutdown_signal(),
-    )
-    .await?;
-    let _ = stop_tx.send(true);
-    for w in workers {
-        let _ = w.await;
+        signalled(signal_rx.clone()),
+    );
+    let grace = async {
+        signalled(signal_rx).await;
+        tokio::time::sleep(REQUESTS_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served?,
+        () = grace => tracing::warn!(
+            secs = REQUESTS_GRACE.as_secs(),
+            "requests still open after the stop signal's grace: stopping without them"
+        ),
     }
-    app.store.close().await;
+    let _ = stop_tx.send(true);
+    let until = tokio::time::Instant::now() + WORKERS_GRACE;
+    for w in workers {
+        if tokio::time::timeout_at(until, w).await.is_err() {
+            tracing::warn!(
+                secs = WORKERS_GRACE.as_secs(),
+                "a job worker was still busy after the grace: its job is taken over after its lease"
+            );
+            break;
+        }
+    }
+    app.renders.stop();
+    let _ = tokio::time::timeout(Duration::from_secs(1), app.store.close()).await;
     Ok(())
 }
 
@@ -401,9 +456,37 @@ fn parse_org(s: &str) -> anyhow::Result<OrgId> {
         .map_err(|e| anyhow::anyhow!("--org: {e}"))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::RenderWorker {
+        memory_bytes,
+        cpu_secs,
+    } = cli.command
+    {
+        // Before any runtime, logger or configuration: standard output
+        // carries the answers.
+        let limits = courrier_merge::worker::WorkerLimits {
+            memory_bytes,
+            cpu_secs,
+        };
+        return courrier_merge::worker::serve(
+            limits,
+            std::io::stdin().lock(),
+            std::io::stdout().lock(),
+        )
+        .context("render worker");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(run(cli));
+    // Blocking work still under way (a long parse) does not hold the exit.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    result
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
     if cli.data_dir.is_some() {
         cfg.data_dir = cli.data_dir.clone();
@@ -536,6 +619,7 @@ async fn main() -> anyhow::Result<()> {
             letters,
             pages,
         } => send::sample_pdf(&out, letters, pages)?,
+        Command::RenderWorker { .. } => bail!("render-worker runs before the runtime starts"),
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

@@ -11,9 +11,10 @@
 pub mod mapping;
 pub mod render;
 pub mod rows;
+pub mod worker;
 
 pub use mapping::{Field, MappedRow, Mapping, Validated, default_fields, fields_from_template};
-pub use render::{DEFAULT_TEMPLATE, Renderer, Template, TemplateError};
+pub use render::{DEFAULT_TEMPLATE, Renderer, Template, TemplateError, Today};
 pub use rows::{
     Format, Limits, Parsed, Row, RowError, Table, TextEncoding, read_csv, read_rows,
     read_spreadsheet,

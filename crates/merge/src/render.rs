@@ -138,8 +138,9 @@ impl Renderer {
         jiff::Timestamp::from_millisecond(self.clock.now().millis()).ok()
     }
 
-    fn today(&self) -> Today {
-        Today::Clock(self.now(), self.tz.clone())
+    /// Today as this renderer's clock and time zone see it.
+    pub fn today(&self) -> Today {
+        Today::at(self.now(), &self.tz)
     }
 
     /// Render `template` with `inputs` as `sys.inputs`, dated today.
@@ -172,6 +173,17 @@ impl Renderer {
             .map_err(Invalid::from)
     }
 
+    /// Render dated `today` (a date fixed or taken from a clock elsewhere,
+    /// as the render worker receives it).
+    pub fn render_at(
+        &self,
+        template: &Template,
+        inputs: &BTreeMap<String, String>,
+        today: Today,
+    ) -> Result<Vec<u8>, TemplateError> {
+        self.compile_pdf(template, inputs, today)
+    }
+
     /// Compile without exporting, to check a template when it is uploaded
     /// (with sample inputs) and show where it is wrong.
     pub fn check(
@@ -179,7 +191,17 @@ impl Renderer {
         template: &Template,
         inputs: &BTreeMap<String, String>,
     ) -> Result<usize, TemplateError> {
-        let world = LetterWorld::new(template, inputs, self.today())?;
+        self.check_at(template, inputs, self.today())
+    }
+
+    /// [`Renderer::check`] dated `today`.
+    pub fn check_at(
+        &self,
+        template: &Template,
+        inputs: &BTreeMap<String, String>,
+        today: Today,
+    ) -> Result<usize, TemplateError> {
+        let world = LetterWorld::new(template, inputs, today)?;
         let pages = guarded(|| world.compile().map(|document| document.pages().len()));
         typst::comemo::evict(CACHE_AGE);
         pages
@@ -212,9 +234,28 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, TemplateError>) -> Result<T, Templat
         .unwrap_or_else(|_| Err(internal("the typesetter failed")))
 }
 
-enum Today {
+/// What `datetime.today()` answers in a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Today {
+    /// This date, whatever offset the template asks for.
     Fixed(Date),
-    Clock(Option<jiff::Timestamp>, TimeZone),
+    /// The instant (for `datetime.today(offset: …)`, UTC plus that offset)
+    /// and the local date (for `datetime.today()`); `None` when the clock
+    /// is out of Typst's range.
+    At {
+        now: Option<jiff::Timestamp>,
+        local: Option<Date>,
+    },
+}
+
+impl Today {
+    /// `now` seen in `tz`.
+    pub fn at(now: Option<jiff::Timestamp>, tz: &TimeZone) -> Self {
+        Today::At {
+            now,
+            local: now.map(|now| tz.to_datetime(now).date()),
+        }
+    }
 }
 
 /// The world one letter is compiled in.
@@ -363,22 +404,20 @@ impl World for LetterWorld<'_> {
     }
 
     fn today(&self, offset: Option<Duration>) -> Option<Datetime> {
-        let date = match &self.today {
-            Today::Fixed(date) => *date,
-            Today::Clock(now, tz) => {
-                let now = (*now)?;
-                match offset {
-                    // `datetime.today(offset: 2)`: UTC plus that many hours.
-                    Some(offset) => {
-                        #[allow(clippy::cast_possible_truncation)]
-                        let seconds = offset.seconds().round() as i64;
-                        let shift =
-                            jiff::tz::Offset::from_seconds(i32::try_from(seconds).ok()?).ok()?;
-                        shift.to_datetime(now).date()
-                    }
-                    None => tz.to_datetime(now).date(),
+        let date = match self.today {
+            Today::Fixed(date) => date,
+            Today::At { now, local } => match offset {
+                // `datetime.today(offset: 2)`: UTC plus that many hours.
+                Some(offset) => {
+                    let now = now?;
+                    #[allow(clippy::cast_possible_truncation)]
+                    let seconds = offset.seconds().round() as i64;
+                    let shift =
+                        jiff::tz::Offset::from_seconds(i32::try_from(seconds).ok()?).ok()?;
+                    shift.to_datetime(now).date()
                 }
-            }
+                None => local?,
+            },
         };
         Datetime::from_ymd(
             i32::from(date.year()),

@@ -1124,6 +1124,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Votre navigateur ne peut pas afficher le PDF ici.",
     ),
     (
+        "err.merge.template_too_expensive",
+        "The template needs more memory or computing time than one letter may use: simplify it, with fewer or shorter loops and smaller texts and images.",
+        "Le modèle demande plus de mémoire ou de temps de calcul qu'une lettre ne peut en prendre : simplifiez-le, avec moins de boucles, plus courtes, et des textes et images plus petits.",
+    ),
+    (
         "err.run.marker_invalid",
         "The marker is not a usable regular expression.",
         "Le repère n'est pas une expression régulière utilisable.",

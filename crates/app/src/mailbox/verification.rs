@@ -300,12 +300,15 @@ impl App {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let renderer = courrier_merge::Renderer::with_clock(self.clock.clone(), tz);
-        let pdf = tokio::task::spawn_blocking(move || {
-            renderer.render(courrier_merge::DEFAULT_TEMPLATE, &inputs)
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("rendering the code letter: {e}")))??;
+        let pdf = self
+            .renders
+            .render(
+                &courrier_merge::Template::new(courrier_merge::DEFAULT_TEMPLATE),
+                &inputs,
+                self.template_today(&tz),
+            )
+            .await?
+            .map_err(|e| AppError::Internal(format!("rendering the code letter: {e}")))?;
         let sender = Actor::system(SENDER, platform.id, OrgKind::Platform);
         let input = LetterInput {
             reference: format!("mailbox verification {mailbox}"),

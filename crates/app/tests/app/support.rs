@@ -41,6 +41,16 @@ pub fn letter_piece(
     }
 }
 
+/// Settings for `public_url` with this crate's render worker.
+pub fn test_settings(public_url: &str) -> Settings {
+    let mut settings = Settings::new(public_url);
+    settings.render.worker = Some(courrier_app::render::WorkerCommand::new(
+        env!("CARGO_BIN_EXE_render-worker-for-tests"),
+        &[],
+    ));
+    settings
+}
+
 /// 2026-01-01T00:00:00Z, a whole TOTP step.
 pub const T0: i64 = 1_767_225_600_000;
 pub const PUBLIC_URL: &str = "https://courrier.test";
@@ -94,7 +104,7 @@ impl Env {
             dyn_clock,
             mailer,
             courrier_app::scan::VirusScanner::Disabled,
-            Settings::new(&format!("{PUBLIC_URL}/")),
+            test_settings(&format!("{PUBLIC_URL}/")),
         );
         Env {
             app,

@@ -83,7 +83,7 @@ impl Server {
             dyn_clock,
             Mailer::NotConfigured,
             courrier_app::scan::VirusScanner::Disabled,
-            Settings::new(&base),
+            test_settings(&base),
         );
         app.load_demo().await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -632,6 +632,20 @@ pub fn app_on(db: &TestDb, master: SecretKey, blob_dir: &Path) -> Arc<App> {
         Arc::new(SystemClock),
         Mailer::NotConfigured,
         courrier_app::scan::VirusScanner::Disabled,
-        Settings::new("http://127.0.0.1"),
+        test_settings("http://127.0.0.1"),
     )
+}
+
+/// Settings for `public_url`, templates rendered by `courrier render-worker`.
+pub fn test_settings(public_url: &str) -> Settings {
+    Settings {
+        render: courrier_app::render::RenderSettings {
+            worker: Some(courrier_app::render::WorkerCommand::new(
+                COURRIER,
+                &["render-worker"],
+            )),
+            ..courrier_app::render::RenderSettings::default()
+        },
+        ..Settings::new(public_url)
+    }
 }
