@@ -303,6 +303,13 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
     let scanner =
         VirusScanner::from_config(cfg.clamd.as_deref()).context("clamd (COURRIER_CLAMD)")?;
     let master = master_key(cfg)?;
+    let mut settings = Settings::new(&cfg.public_url());
+    settings.webhooks_allow_private = cfg.webhooks_allow_private.unwrap_or(false);
+    if settings.webhooks_allow_private {
+        tracing::warn!(
+            "webhooks_allow_private is on: webhook endpoints on this machine and private networks are accepted (development only)"
+        );
+    }
     Ok(App::new(
         store,
         blobs,
@@ -310,7 +317,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
         Arc::new(SystemClock),
         mailer,
         scanner,
-        Settings::new(&cfg.public_url()),
+        settings,
     ))
 }
 
