@@ -13,7 +13,7 @@ use courrier_domain::letters::{
     Product, Registered, Sides, TariffTable, transition,
 };
 use courrier_domain::{Actor, Invalid, LetterId, Locale, OrgScope, Permission, Timestamp};
-use courrier_store::{LetterEventRecord, LetterFilter, LetterRecord, OrgRecord, Page};
+use courrier_store::{LetterEventRecord, LetterFilter, LetterRecord, OrgRecord, Outbox, Page};
 
 /// What a sender chooses for a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,7 +347,8 @@ impl App {
         Ok(prepared)
     }
 
-    /// Moves a letter by one lifecycle event, checked by the domain's state machine.
+    /// Moves a letter by one lifecycle event, checked by the domain's state
+    /// machine; its webhook events are written in the same transaction.
     async fn move_letter(
         &self,
         scope: &OrgScope,
@@ -357,16 +358,29 @@ impl App {
     ) -> Result<LetterRecord> {
         let current = self.store.letter(scope, id).await?;
         let next = transition(current.status, event)?;
+        let mut moved = current.clone();
+        moved.status = next;
+        if !note.is_empty() {
+            moved.note = note.to_string();
+        }
+        let events = self.status_events(&moved, current.status)?;
         self.store
-            .set_letter_status(scope, id, current.status, next, note, self.now())
+            .set_letter_status(scope, id, current.status, next, note, self.now(), &events)
             .await?;
         let letter = self.store.letter(scope, id).await?;
-        self.announce_status(&letter, current.status).await?;
+        if matches!(
+            letter.status,
+            LetterStatus::Delivered | LetterStatus::Failed | LetterStatus::Returned
+        ) {
+            self.tell_author(&letter).await?;
+        }
         Ok(letter)
     }
 
-    /// Tells the organisation's webhooks that a letter changed status.
-    async fn announce_status(&self, letter: &LetterRecord, previous: LetterStatus) -> Result<()> {
+    /// The webhook events telling that `letter` (as it is after the change)
+    /// left `previous`: `letter.status_changed`, and `letter.delivered` when
+    /// it reached its recipient.
+    fn status_events(&self, letter: &LetterRecord, previous: LetterStatus) -> Result<Outbox> {
         let data = serde_json::json!({
             "letter": letter.id.to_string(),
             "reference": letter.reference,
@@ -377,23 +391,12 @@ impl App {
             "note": letter.note,
         })
         .to_string();
-        self.emit(
-            letter.org,
-            crate::webhooks::LETTER_STATUS_CHANGED,
-            data.clone(),
-        )
-        .await?;
+        let mut events = self.outbox();
+        events.push(self.webhook_event(crate::webhooks::LETTER_STATUS_CHANGED, &data)?);
         if letter.status == LetterStatus::Delivered {
-            self.emit(letter.org, crate::webhooks::LETTER_DELIVERED, data)
-                .await?;
+            events.push(self.webhook_event(crate::webhooks::LETTER_DELIVERED, &data)?);
         }
-        if matches!(
-            letter.status,
-            LetterStatus::Delivered | LetterStatus::Failed | LetterStatus::Returned
-        ) {
-            self.tell_author(letter).await?;
-        }
-        Ok(())
+        Ok(events)
     }
 
     /// E-mails the person who created a letter when it reaches its end.

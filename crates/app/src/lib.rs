@@ -48,14 +48,16 @@ pub struct Settings {
     /// Login attempts allowed per address in the throttle window.
     pub max_login_failures: i64,
     pub throttle_window_secs: i64,
-    /// Accept webhook endpoints on this machine (`http://127.0.0.1`,
-    /// `http://localhost`, private addresses). On for a development instance
-    /// (a plain `http://` public URL) and for tests; off in production, where
-    /// endpoints must be public `https://` addresses.
-    pub webhooks_allow_local: bool,
     /// The render worker and its limits (customer templates render in a
     /// child process, see [`render`]).
     pub render: render::RenderSettings,
+    /// Accept webhook endpoints on this machine and private networks
+    /// (`http://127.0.0.1`, `http://localhost`, RFC 1918 and unique local
+    /// addresses), at registration and when delivering. Off by default (the
+    /// `webhooks_allow_private` setting): endpoints must be public
+    /// `https://` addresses. On for a development instance and for tests.
+    /// Link-local (cloud metadata) and other special addresses stay refused.
+    pub webhooks_allow_private: bool,
 }
 
 impl Settings {
@@ -65,8 +67,8 @@ impl Settings {
             session_hours: 12,
             max_login_failures: 5,
             throttle_window_secs: 15 * 60,
-            webhooks_allow_local: public_url.trim().starts_with("http://"),
             render: render::RenderSettings::default(),
+            webhooks_allow_private: false,
         }
     }
 }

@@ -3,19 +3,30 @@
 //!
 //! - **Registering** needs `org.settings`. The endpoint's signing secret
 //!   (`whsec_…`) is generated here, shown once, and stored sealed with the
-//!   organisation key. Endpoints must be public `https://` addresses; plain
-//!   `http://` is accepted only for `127.0.0.1`/`localhost` (and private
-//!   addresses) when [`crate::Settings::webhooks_allow_local`] is on, i.e. on
-//!   a development instance and in tests, never in production.
-//! - **Emitting** ([`App::emit`]) writes one delivery per subscribed endpoint
-//!   with its job, in one transaction, after the change it reports has been
-//!   committed. Each delivery keeps the exact body, so a retry sends the same
-//!   bytes.
+//!   organisation key. Endpoints must be public `https://` addresses: a
+//!   literal address or name (`localhost`) on this machine or a private
+//!   network is refused (`webhook.url_private`). Loopback and private
+//!   addresses (and plain `http://` to them) are accepted only when
+//!   [`crate::Settings::webhooks_allow_private`] is on (a development
+//!   instance, tests); link-local (cloud metadata), multicast, documentation
+//!   and reserved addresses never are.
+//! - **Emitting**: the events reporting a change go into the [`Outbox`] of
+//!   the store method that makes it ([`App::outbox`], [`App::webhook_event`]),
+//!   so each delivery is written with its job in the change's own
+//!   transaction; a crash after the commit loses no event. [`App::emit`]
+//!   queues an event that reports no stored change. Each delivery keeps the
+//!   exact body, so a retry sends the same bytes.
 //! - **Delivering** ([`crate::jobs::JobKind::DeliverWebhook`]): a POST of the
 //!   raw JSON body `{"id","type","created","data"}` with the headers
 //!   `Courrier-Event`, `Courrier-Delivery` and
 //!   `Courrier-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`,
-//!   signed anew at each attempt; 10 s timeout; redirects are not followed.
+//!   signed anew at each attempt; 10 s timeout; redirects are not followed;
+//!   no proxy. The name is resolved by [`GuardedResolver`], which refuses
+//!   every address the registration rule refuses (DNS may have changed
+//!   since), and a literal address is checked before connecting, so nothing
+//!   is sent inside. The delivery log records a [`DeliveryError`] class
+//!   (`timeout`, `dns`, `private_address`, `refused`, `tls`, `http_4xx`, …),
+//!   never the raw error, which goes to the server log only.
 //!   A 2xx answer is delivered; `410 Gone` disables the endpoint; anything
 //!   else is retried with the job queue's backoff, up to
 //!   [`MAX_ATTEMPTS`] attempts. A delivery that gives up is marked failed and
@@ -30,12 +41,13 @@ use crate::tokens::{constant_time_eq, random_token};
 use crate::{App, AppError, Result};
 use courrier_domain::{Actor, Invalid, Locale, OrgId, OrgScope, Permission, Timestamp};
 use courrier_store::{
-    ALL_EVENTS, DeliveryState, Page, UserRecord, WebhookDeliveryRecord, WebhookEvent, WebhookRecord,
+    ALL_EVENTS, DeliveryError, DeliveryState, Outbox, Page, UserRecord, WebhookDeliveryRecord,
+    WebhookEvent, WebhookRecord,
 };
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::OnceLock;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// A letter changed status; `data` is the letter.
@@ -160,43 +172,126 @@ fn url_invalid(message: &str) -> AppError {
     Invalid::new("url", "webhook.url_invalid", message).into()
 }
 
-fn is_local_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+fn url_private(message: &str) -> AppError {
+    Invalid::new("url", "webhook.url_private", message).into()
 }
 
-fn is_local_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments().first().copied().unwrap_or(0);
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link local
-        || ip.to_ipv4_mapped().is_some_and(is_local_v4)
+/// Where an address leads, for the webhook guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The internet.
+    Public,
+    /// This machine or a private network (loopback, RFC 1918, unique local
+    /// `fc00::/7`, carrier-grade NAT `100.64.0.0/10`): reachable only with
+    /// [`crate::Settings::webhooks_allow_private`].
+    Private,
+    /// Never a webhook endpoint: unspecified, link-local (`169.254.0.0/16`
+    /// with the cloud metadata service, `fe80::/10`), multicast, broadcast,
+    /// documentation, benchmarking and reserved ranges.
+    Forbidden,
 }
 
-/// Whether the host is this machine or a private network (literally; names
-/// other than `localhost` are not resolved here).
-fn is_local(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => is_local_v4(ip),
-        Ok(IpAddr::V6(ip)) => is_local_v6(ip),
-        Err(_) => {
-            let name = host.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
+impl Reach {
+    /// Whether an endpoint there may be reached.
+    pub fn allowed(self, allow_private: bool) -> bool {
+        match self {
+            Reach::Public => true,
+            Reach::Private => allow_private,
+            Reach::Forbidden => false,
         }
     }
 }
 
-/// Checks an endpoint address: `https://` with a public host; with
-/// `allow_local`, also `http://` to `127.0.0.1`/`localhost` and private
-/// addresses. Returns the normalised URL.
-pub fn check_url(raw: &str, allow_local: bool) -> Result<String> {
+fn reach_v4(ip: Ipv4Addr) -> Reach {
+    let [a, b, c, _] = ip.octets();
+    let forbidden = a == 0 // "this network", 0.0.0.0
+        || ip.is_link_local()
+        || ip.is_multicast()
+        || a >= 240 // reserved, and the broadcast address
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 192 && b == 0 && c == 2) // documentation
+        || (a == 198 && b == 51 && c == 100)
+        || (a == 203 && b == 0 && c == 113)
+        || (a == 198 && (b == 18 || b == 19)); // benchmarking
+    if forbidden {
+        Reach::Forbidden
+    } else if ip.is_loopback() || ip.is_private() || (a == 100 && (64..128).contains(&b)) {
+        Reach::Private
+    } else {
+        Reach::Public
+    }
+}
+
+fn reach_v6(ip: Ipv6Addr) -> Reach {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return reach_v4(v4);
+    }
+    let s = ip.segments();
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = s;
+    let embedded = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    if ip.is_loopback() {
+        return Reach::Private;
+    }
+    if s0 == 0x0064 && s1 == 0xff9b && s2 == 0 && s3 == 0 && s4 == 0 && s5 == 0 {
+        // NAT64: the IPv4 address inside is where it leads.
+        return reach_v4(embedded(s6, s7));
+    }
+    if s0 == 0x2002 {
+        // 6to4 carries an IPv4 address in its next 32 bits.
+        return reach_v4(embedded(s1, s2));
+    }
+    let forbidden = ip.is_unspecified()
+        || ip.is_multicast()
+        || (s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0 && s4 == 0 && s5 == 0) // IPv4-compatible
+        || (s0 & 0xffc0) == 0xfe80 // link local
+        || (s0 & 0xffc0) == 0xfec0 // site local (deprecated)
+        || (s0 == 0x2001 && s1 == 0x0db8) // documentation
+        || (s0 == 0x2001 && s1 == 0) // Teredo
+        || (s0 == 0x0100 && s1 == 0 && s2 == 0 && s3 == 0); // discard
+    if forbidden {
+        Reach::Forbidden
+    } else if (s0 & 0xfe00) == 0xfc00 {
+        Reach::Private // unique local
+    } else {
+        Reach::Public
+    }
+}
+
+/// Where an address leads.
+pub fn reach(ip: IpAddr) -> Reach {
+    match ip {
+        IpAddr::V4(v4) => reach_v4(v4),
+        IpAddr::V6(v6) => reach_v6(v6),
+    }
+}
+
+/// Where a URL's host leads as far as it can be told without resolving it:
+/// a literal address, or `localhost` (which always means this machine).
+/// Other names are `Public` here; the resolver checks their addresses.
+fn host_reach(host: &str) -> Reach {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => reach(ip),
+        Err(_) => {
+            let name = bare.trim_end_matches('.').to_ascii_lowercase();
+            if name == "localhost" || name.ends_with(".localhost") {
+                Reach::Private
+            } else {
+                Reach::Public
+            }
+        }
+    }
+}
+
+/// Checks an endpoint address: `https://` with a public host (a literal
+/// private address or `localhost` is `webhook.url_private`); with
+/// `allow_private`, also loopback and private hosts, over `http://` too.
+/// Returns the normalised URL.
+pub fn check_url(raw: &str, allow_private: bool) -> Result<String> {
     let raw = raw.trim();
     if raw.is_empty() || raw.len() > MAX_URL_LEN {
         return Err(url_invalid(
@@ -208,8 +303,8 @@ pub fn check_url(raw: &str, allow_local: bool) -> Result<String> {
             "this is not a web address; give one such as https://erp.example.com/courrier/events",
         )
     })?;
-    let host = match url.host_str() {
-        Some(h) if !h.is_empty() => h.to_string(),
+    let reach = match url.host_str() {
+        Some(h) if !h.is_empty() => host_reach(h),
         _ => return Err(url_invalid("the address has no host name")),
     };
     if !url.username().is_empty() || url.password().is_some() {
@@ -220,16 +315,86 @@ pub fn check_url(raw: &str, allow_local: bool) -> Result<String> {
     if url.fragment().is_some() {
         return Err(url_invalid("remove the #fragment from the address"));
     }
-    match url.scheme() {
-        "https" if !allow_local && is_local(&host) => Err(url_invalid(
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(url_invalid("the address must start with https://"));
+    }
+    if !reach.allowed(allow_private) {
+        return Err(url_private(
             "this address is on this machine or a private network; Courrier delivers only to public addresses",
-        )),
-        "https" => Ok(url.to_string()),
-        "http" if allow_local && is_local(&host) => Ok(url.to_string()),
-        "http" => Err(url_invalid(
+        ));
+    }
+    match url.scheme() {
+        "http" if !(allow_private && reach == Reach::Private) => Err(url_invalid(
             "use https:// (plain http:// is accepted only for 127.0.0.1 or localhost on a development instance)",
         )),
-        _ => Err(url_invalid("the address must start with https://")),
+        _ => Ok(url.to_string()),
+    }
+}
+
+/// A resolved name led only (or also) to addresses webhooks may not reach.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} resolves to an address on this machine or a private network")]
+pub struct PrivateAddressRefused {
+    name: String,
+}
+
+/// A name did not resolve.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} did not resolve: {source}")]
+pub struct NameNotResolved {
+    name: String,
+    source: std::io::Error,
+}
+
+/// The DNS resolver of webhook deliveries: resolves with the system's
+/// resolver, then refuses the name when any of its addresses is one the
+/// registration rule refuses, so a public name pointed at an inside
+/// address (or re-pointed after registration) connects nowhere.
+#[derive(Debug, Clone, Copy)]
+pub struct GuardedResolver {
+    pub allow_private: bool,
+}
+
+impl GuardedResolver {
+    /// The addresses of `name` (port 0), or why not.
+    pub async fn lookup(
+        self,
+        name: &str,
+    ) -> std::result::Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, 0))
+            .await
+            .map_err(|source| NameNotResolved {
+                name: name.to_string(),
+                source,
+            })?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Box::new(NameNotResolved {
+                name: name.to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
+            }));
+        }
+        if addrs
+            .iter()
+            .any(|a| !reach(a.ip()).allowed(self.allow_private))
+        {
+            return Err(Box::new(PrivateAddressRefused {
+                name: name.to_string(),
+            }));
+        }
+        Ok(addrs)
+    }
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let guard = *self;
+        let name = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs = guard.lookup(&name).await?;
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
     }
 }
 
@@ -277,32 +442,31 @@ fn json_string(s: &str) -> Result<String> {
     serde_json::to_string(s).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// The HTTP client of all deliveries: 10 s timeout, no redirects, no cookies.
-fn http_client() -> Result<&'static reqwest::Client> {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    if let Some(c) = CLIENT.get() {
+/// The HTTP client of all deliveries: 10 s timeout, no redirects, no
+/// cookies, no proxy, names resolved by [`GuardedResolver`]. One per
+/// setting of `allow_private`.
+fn http_client(allow_private: bool) -> Result<&'static reqwest::Client> {
+    static STRICT: OnceLock<reqwest::Client> = OnceLock::new();
+    static LENIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    let cell = if allow_private { &LENIENT } else { &STRICT };
+    if let Some(c) = cell.get() {
         return Ok(c);
     }
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(DELIVERY_TIMEOUT_SECS))
         .connect_timeout(Duration::from_secs(DELIVERY_TIMEOUT_SECS))
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
         .user_agent(concat!("Courrier-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))?;
-    Ok(CLIENT.get_or_init(|| client))
+    Ok(cell.get_or_init(|| client))
 }
 
-/// A transport error with its causes, in one line.
+/// A transport error with its causes, in one line, for the server log.
 fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return format!("no answer within {DELIVERY_TIMEOUT_SECS} s");
-    }
-    let mut text = if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        "request failed".to_string()
-    };
+    let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         text.push_str(": ");
@@ -312,7 +476,37 @@ fn describe(e: &reqwest::Error) -> String {
     text
 }
 
-/// The start of an answer's body, for the delivery log.
+/// The class of a transport error, as the organisation sees it.
+pub fn classify(e: &reqwest::Error) -> DeliveryError {
+    if e.is_timeout() {
+        return DeliveryError::Timeout;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<PrivateAddressRefused>() {
+            return DeliveryError::PrivateAddress;
+        }
+        if s.is::<NameNotResolved>() {
+            return DeliveryError::Dns;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::TimedOut => return DeliveryError::Timeout,
+                // What rustls' handshake failures arrive as.
+                std::io::ErrorKind::InvalidData => return DeliveryError::Tls,
+                _ => {}
+            }
+        }
+        let text = s.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return DeliveryError::Tls;
+        }
+        source = s.source();
+    }
+    DeliveryError::Refused
+}
+
+/// The start of an answer's body, for the server log.
 async fn body_snippet(mut res: reqwest::Response) -> String {
     let mut bytes = Vec::new();
     while bytes.len() < 512 {
@@ -350,7 +544,7 @@ impl App {
         description: &str,
     ) -> Result<(WebhookRecord, String)> {
         let scope = actor.scope(Permission::OrgSettings)?;
-        let url = check_url(url, self.settings.webhooks_allow_local)?;
+        let url = check_url(url, self.settings.webhooks_allow_private)?;
         let events = parse_events(events)?;
         let description = description.trim();
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
@@ -427,11 +621,16 @@ impl App {
             .await?)
     }
 
-    /// Queues `event_type` with `data_json` (a JSON value, sent verbatim as
-    /// `data`) for every active endpoint of `org` subscribed to it; returns
-    /// how many deliveries were queued. Call it after the change it reports
-    /// is committed.
-    pub async fn emit(&self, org: OrgId, event_type: &str, data_json: String) -> Result<usize> {
+    /// An outbox for the events of one change, delivered by
+    /// [`JobKind::DeliverWebhook`] jobs; give it to the store method that
+    /// makes the change.
+    pub fn outbox(&self) -> Outbox {
+        Outbox::new(|delivery, at| JobKind::DeliverWebhook { delivery }.to_job(at))
+    }
+
+    /// The event `event_type` with `data_json` (a JSON value, sent verbatim
+    /// as `data`), stamped now, ready for an [`Outbox`].
+    pub fn webhook_event(&self, event_type: &str, data_json: &str) -> Result<WebhookEvent> {
         if !EVENT_TYPES.contains(&event_type) {
             return Err(Invalid::new(
                 "type",
@@ -449,19 +648,27 @@ impl App {
             )
             .into());
         }
-        let now = self.now();
         let event_id = format!("evt_{}", uuid::Uuid::new_v4().simple());
         let payload = format!(
             "{{\"id\":{},\"type\":{},\"created\":{},\"data\":{data}}}",
             json_string(&event_id)?,
             json_string(event_type)?,
-            now.millis().div_euclid(1000),
+            self.now().millis().div_euclid(1000),
         );
-        let event = WebhookEvent {
+        Ok(WebhookEvent {
             event_type: event_type.to_string(),
             event_id,
             payload,
-        };
+        })
+    }
+
+    /// Queues `event_type` with `data_json` for every active endpoint of
+    /// `org` subscribed to it, on its own; returns how many deliveries were
+    /// queued. Only for an event that reports no stored change: a change's
+    /// events go into the outbox of its store method, in its transaction.
+    pub async fn emit(&self, org: OrgId, event_type: &str, data_json: String) -> Result<usize> {
+        let event = self.webhook_event(event_type, &data_json)?;
+        let now = self.now();
         let ids = self
             .store
             .enqueue_webhook_deliveries(
@@ -490,9 +697,27 @@ impl App {
         let hook = self.store.webhook(&scope, d.webhook).await?;
         if hook.disabled_at.is_some() {
             self.store
-                .give_up_webhook_delivery(d.id, "the endpoint was disabled before delivery")
+                .give_up_webhook_delivery(d.id, DeliveryError::EndpointDisabled)
                 .await?;
             return Ok(Attempt::Done);
+        }
+        let now = self.now();
+        // A literal address never meets the resolver: check it here.
+        let literal = reqwest::Url::parse(&hook.url)
+            .ok()
+            .and_then(|u| u.host_str().map(host_reach));
+        if literal.is_some_and(|r| !r.allowed(self.settings.webhooks_allow_private)) {
+            tracing::warn!(delivery = %d.id, url = %hook.url, "webhook endpoint on an internal address refused");
+            self.store
+                .record_webhook_attempt(
+                    d.id,
+                    DeliveryState::Pending,
+                    None,
+                    Some(DeliveryError::PrivateAddress),
+                    now,
+                )
+                .await?;
+            return Ok(Attempt::Retry("the endpoint's address is internal".into()));
         }
         let org = self.store.org(d.org).await?;
         let Ok(secret) = self
@@ -502,8 +727,8 @@ impl App {
             return Ok(Attempt::GiveUp("the signing secret is unreadable".into()));
         };
         let secret = String::from_utf8_lossy(&secret).into_owned();
-        let signature = signature_header(&secret, self.now(), d.payload.as_bytes())?;
-        let sent = http_client()?
+        let signature = signature_header(&secret, now, d.payload.as_bytes())?;
+        let sent = http_client(self.settings.webhooks_allow_private)?
             .post(&hook.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("Courrier-Event", &d.event_type)
@@ -516,11 +741,13 @@ impl App {
         let res = match sent {
             Ok(res) => res,
             Err(e) => {
-                let error = describe(&e);
+                let class = classify(&e);
+                let raw = describe(&e);
+                tracing::warn!(delivery = %d.id, url = %hook.url, class = class.as_str(), error = %raw, "webhook delivery attempt failed");
                 self.store
-                    .record_webhook_attempt(d.id, DeliveryState::Pending, None, Some(&error), now)
+                    .record_webhook_attempt(d.id, DeliveryState::Pending, None, Some(class), now)
                     .await?;
-                return Ok(Attempt::Retry(error));
+                return Ok(Attempt::Retry(format!("{}: {raw}", class.as_str())));
             }
         };
         let status = res.status();
@@ -531,15 +758,10 @@ impl App {
                 .await?;
             return Ok(Attempt::Done);
         }
+        let class = DeliveryError::of_status(status.as_u16());
         if status == reqwest::StatusCode::GONE {
             self.store
-                .record_webhook_attempt(
-                    d.id,
-                    DeliveryState::Failed,
-                    Some(code),
-                    Some("the endpoint answered 410 Gone, so it was disabled"),
-                    now,
-                )
+                .record_webhook_attempt(d.id, DeliveryState::Failed, Some(code), Some(class), now)
                 .await?;
             match self
                 .store
@@ -552,17 +774,11 @@ impl App {
             return Ok(Attempt::Done);
         }
         let snippet = body_snippet(res).await;
-        let mut error = format!("HTTP {code}");
-        if status.is_redirection() {
-            error.push_str(" (redirects are not followed; register the final address)");
-        } else if !snippet.is_empty() {
-            error.push_str(": ");
-            error.push_str(&snippet);
-        }
+        tracing::info!(delivery = %d.id, url = %hook.url, status = code, body = %snippet, "webhook endpoint answered an error");
         self.store
-            .record_webhook_attempt(d.id, DeliveryState::Pending, Some(code), Some(&error), now)
+            .record_webhook_attempt(d.id, DeliveryState::Pending, Some(code), Some(class), now)
             .await?;
-        Ok(Attempt::Retry(error))
+        Ok(Attempt::Retry(format!("HTTP {code}")))
     }
 
     /// The delivery's job gave up: marks it failed and tells the
@@ -570,7 +786,7 @@ impl App {
     pub(crate) async fn webhook_delivery_gave_up(&self, delivery: uuid::Uuid) -> Result<()> {
         if !self
             .store
-            .give_up_webhook_delivery(delivery, "gave up")
+            .give_up_webhook_delivery(delivery, DeliveryError::Internal)
             .await?
         {
             return Ok(());
@@ -602,14 +818,15 @@ impl App {
             "{}/org/webhooks?webhook={}",
             self.settings.public_url, hook.id
         );
-        let reason = d.last_error.clone().unwrap_or_else(|| "no answer".into());
+        let error = d.last_error.unwrap_or(DeliveryError::Internal);
         for admin in self.settings_admins(&scope).await? {
+            let locale = Locale::from_tag(&admin.locale);
             let letter = failure_letter(
-                Locale::from_tag(&admin.locale),
+                locale,
                 &hook.url,
                 &d.event_type,
                 d.attempts,
-                &reason,
+                &error_words(locale, error, d.last_status),
                 &link,
             );
             self.queue_email(&admin.email, letter).await?;
@@ -634,6 +851,57 @@ impl App {
             }
         }
     }
+}
+
+/// A delivery error class in words, with the HTTP status when one came.
+pub fn error_words(locale: Locale, error: DeliveryError, status: Option<i32>) -> String {
+    let status = status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
+    let (en, fr) = match error {
+        DeliveryError::Timeout => ("no answer in time", "pas de réponse à temps"),
+        DeliveryError::Dns => (
+            "the endpoint's name does not resolve",
+            "le nom du point de terminaison ne se résout pas",
+        ),
+        DeliveryError::PrivateAddress => (
+            "the endpoint's address is on a private network, where Courrier does not deliver",
+            "l'adresse du point de terminaison est sur un réseau privé, où Courrier ne livre pas",
+        ),
+        DeliveryError::Refused => (
+            "the connection was refused or closed",
+            "la connexion a été refusée ou fermée",
+        ),
+        DeliveryError::Tls => (
+            "the secure connection (TLS) failed",
+            "la connexion sécurisée (TLS) a échoué",
+        ),
+        DeliveryError::Http3xx => (
+            "a redirect, which Courrier does not follow; register the final address",
+            "une redirection, que Courrier ne suit pas ; enregistrez l'adresse finale",
+        ),
+        DeliveryError::Http4xx => (
+            "a client error answered by the endpoint",
+            "une erreur client répondue par le point de terminaison",
+        ),
+        DeliveryError::Http5xx => (
+            "a server error at the endpoint",
+            "une erreur serveur du point de terminaison",
+        ),
+        DeliveryError::EndpointDisabled => (
+            "the endpoint was disabled before delivery",
+            "le point de terminaison a été désactivé avant l'envoi",
+        ),
+        DeliveryError::Internal => (
+            "Courrier could not send it",
+            "Courrier n'a pas pu l'envoyer",
+        ),
+    };
+    format!(
+        "{status}{}",
+        match locale {
+            Locale::En => en,
+            Locale::Fr => fr,
+        }
+    )
 }
 
 /// The e-mail to administrators when deliveries to an endpoint give up.
@@ -683,6 +951,10 @@ mod tests {
 
     #[test]
     fn urls_https_public_or_local_in_development() {
+        let code = |url: &str, allow: bool| match check_url(url, allow) {
+            Err(AppError::Invalid(i)) => i.code,
+            other => panic!("{url}: {other:?}"),
+        };
         assert_eq!(
             check_url(" https://ERP.example.com/hooks ", false).unwrap(),
             "https://erp.example.com/hooks"
@@ -694,24 +966,136 @@ mod tests {
             "http://erp.example.com/hooks",
             "https://user:pw@erp.example.com/",
             "https://erp.example.com/#x",
-            "http://127.0.0.1:8080/",
-            "https://localhost/",
-            "https://10.1.2.3/",
-            "https://[::1]/",
-            "https://169.254.169.254/latest",
             "https://",
         ] {
-            let code = match check_url(bad, false) {
-                Err(AppError::Invalid(i)) => i.code,
-                other => panic!("{bad}: {other:?}"),
-            };
-            assert_eq!(code, "webhook.url_invalid", "{bad}");
+            assert_eq!(code(bad, false), "webhook.url_invalid", "{bad}");
+        }
+        for private in [
+            "http://127.0.0.1:8080/",
+            "https://127.0.0.1/",
+            "https://127.8.9.10/",
+            "https://localhost/",
+            "https://LOCALHOST./x",
+            "https://api.localhost/",
+            "https://10.1.2.3/",
+            "https://172.16.0.1/",
+            "https://192.168.1.1/",
+            "https://100.64.0.1/",
+            "https://[::1]/",
+            "https://[fd00::1]/",
+            "https://[::ffff:10.0.0.1]/",
+            "https://[::ffff:127.0.0.1]/",
+            // Numeric forms the URL parser turns into 127.0.0.1.
+            "https://2130706433/",
+            "https://0x7f.1/",
+            "https://127.1/",
+        ] {
+            assert_eq!(code(private, false), "webhook.url_private", "{private}");
+            assert!(check_url(private, true).is_ok(), "{private} when allowed");
+        }
+        for never in [
+            "https://169.254.169.254/latest",
+            "http://169.254.169.254/latest",
+            "https://0.0.0.0/",
+            "https://[::]/",
+            "https://[fe80::1]/",
+            "https://[::ffff:169.254.169.254]/",
+            "https://224.0.0.1/",
+            "https://255.255.255.255/",
+            "https://192.0.2.1/",
+            "https://[2001:db8::1]/",
+            "https://[64:ff9b::a9fe:a9fe]/",
+            "https://[2002:a9fe:a9fe::1]/",
+        ] {
+            assert_eq!(code(never, true), "webhook.url_private", "{never}");
         }
         assert!(check_url("http://127.0.0.1:8080/x", true).is_ok());
         assert!(check_url("http://localhost:3000/", true).is_ok());
-        assert!(
-            check_url("http://erp.example.com/", true).is_err(),
+        assert!(check_url("https://93.184.216.34/hooks", false).is_ok());
+        assert!(check_url("https://[2606:4700::1111]/", false).is_ok());
+        assert_eq!(
+            code("http://erp.example.com/", true),
+            "webhook.url_invalid",
             "plain http only on this machine"
+        );
+    }
+
+    #[test]
+    fn addresses_are_classified() {
+        let r = |s: &str| reach(s.parse().unwrap());
+        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "100.128.0.1"] {
+            assert_eq!(r(public), Reach::Public, "{public}");
+        }
+        for private in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.31.255.255",
+            "192.168.0.1",
+            "100.64.0.1",
+            "100.127.255.255",
+            "::1",
+            "fc00::1",
+            "fdff::1",
+            "::ffff:192.168.1.1",
+            "64:ff9b::a00:1",
+        ] {
+            assert_eq!(r(private), Reach::Private, "{private}");
+        }
+        for forbidden in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "169.254.169.254",
+            "224.0.0.251",
+            "239.255.255.250",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "198.18.0.1",
+            "::",
+            "fe80::1",
+            "febf::1",
+            "fec0::1",
+            "ff02::1",
+            "2001:db8::1",
+            "2001:0:4136:e378::1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "100::1",
+        ] {
+            assert_eq!(r(forbidden), Reach::Forbidden, "{forbidden}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_resolver_refuses_names_leading_inside() {
+        let strict = GuardedResolver {
+            allow_private: false,
+        };
+        let err = strict.lookup("localhost").await.unwrap_err();
+        assert!(err.is::<PrivateAddressRefused>(), "{err}");
+        let err = strict.lookup("127.0.0.1").await.unwrap_err();
+        assert!(err.is::<PrivateAddressRefused>(), "{err}");
+        let err = strict.lookup("no-such-host.invalid").await.unwrap_err();
+        assert!(err.is::<NameNotResolved>(), "{err}");
+        let lenient = GuardedResolver {
+            allow_private: true,
+        };
+        let addrs = lenient.lookup("localhost").await.unwrap();
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
+    }
+
+    #[test]
+    fn delivery_errors_in_words() {
+        assert_eq!(
+            error_words(Locale::En, DeliveryError::Http5xx, Some(503)),
+            "HTTP 503, a server error at the endpoint"
+        );
+        assert_eq!(
+            error_words(Locale::Fr, DeliveryError::Timeout, None),
+            "pas de réponse à temps"
         );
     }
 

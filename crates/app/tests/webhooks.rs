@@ -21,15 +21,20 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use courrier_app::jobs::{backoff_secs, run_due_jobs_once};
+use courrier_app::letters::LetterInput;
 use courrier_app::mail::Mailer;
 use courrier_app::webhooks::{
-    DEFAULT_TOLERANCE_SECS, LETTER_DELIVERED, MAIL_RECEIVED, MAX_ATTEMPTS, SignatureError,
-    verify_signature,
+    DEFAULT_TOLERANCE_SECS, LETTER_DELIVERED, LETTER_STATUS_CHANGED, MAIL_RECEIVED, MAX_ATTEMPTS,
+    SignatureError, verify_signature,
 };
 use courrier_app::{App, AppError, Settings};
-use courrier_domain::{Clock, Permission, Role, Timestamp};
+use courrier_documents::sample::{SampleLetter, letters_pdf};
+use courrier_domain::letters::LetterStatus;
+use courrier_domain::{Clock, OrgScope, Permission, Role, Timestamp};
 use courrier_store::blob::BlobStore;
-use courrier_store::{DeliveryState, JobState, WebhookDeliveryRecord};
+use courrier_store::{
+    DeliveryError, DeliveryState, JobState, StoreError, WebhookDeliveryRecord, WebhookRecord,
+};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use support::*;
@@ -64,6 +69,9 @@ on_both_backends!(
     endpoints_never_cross_organisations,
     permissions_validation_and_production_rules,
     rotated_secret_signs_the_next_attempts,
+    letter_changes_and_their_events_commit_together,
+    internal_addresses_are_refused_before_connecting,
+    delivery_errors_are_classified,
 );
 
 // ----- the receiver -----
@@ -147,18 +155,17 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
 
 // ----- helpers -----
 
-/// A test environment whose app accepts endpoints on this machine, as a
-/// development instance does (the harness's default app is production-like).
-async fn dev_env(backend: Backend) -> Env {
-    let mut env = Env::new(backend).await;
+/// An app on the environment's database, blobs, key and clock, with
+/// `allow_private` as its `webhooks_allow_private` setting.
+fn app_on(env: &Env, allow_private: bool) -> Arc<App> {
     let mut settings = Settings::new(PUBLIC_URL);
     assert!(
-        !settings.webhooks_allow_local,
-        "an https instance is production"
+        !settings.webhooks_allow_private,
+        "private addresses are refused unless the setting allows them"
     );
-    settings.webhooks_allow_local = true;
+    settings.webhooks_allow_private = allow_private;
     let clock: Arc<dyn Clock> = env.clock.clone();
-    env.app = App::new(
+    App::new(
         env.db.store.clone(),
         BlobStore::open(env.blob_path().to_str().unwrap()).unwrap(),
         env.master.clone(),
@@ -166,7 +173,14 @@ async fn dev_env(backend: Backend) -> Env {
         Mailer::NotConfigured,
         courrier_app::scan::VirusScanner::Disabled,
         settings,
-    );
+    )
+}
+
+/// A test environment whose app accepts endpoints on this machine, as a
+/// development instance does (the harness's default app is production-like).
+async fn dev_env(backend: Backend) -> Env {
+    let mut env = Env::new(backend).await;
+    env.app = app_on(&env, true);
     env
 }
 
@@ -267,10 +281,7 @@ async fn signed_delivery_retried_after_backoff(backend: Backend) {
     assert_eq!(d.state, DeliveryState::Pending);
     assert_eq!(d.attempts, 1);
     assert_eq!(d.last_status, Some(500));
-    assert!(
-        d.last_error.as_deref().unwrap().starts_with("HTTP 500"),
-        "{d:?}"
-    );
+    assert_eq!(d.last_error, Some(DeliveryError::Http5xx), "{d:?}");
 
     // Not due again before the backoff has passed.
     env.advance(backoff_secs(1) - 1);
@@ -533,10 +544,10 @@ async fn gone_disables_the_endpoint(backend: Backend) {
     );
     let gone = log.iter().find(|d| d.last_status == Some(410)).unwrap();
     assert_eq!(gone.attempts, 1);
-    assert!(gone.last_error.as_deref().unwrap().contains("410 Gone"));
+    assert_eq!(gone.last_error, Some(DeliveryError::Http4xx));
     let skipped = log.iter().find(|d| d.last_status.is_none()).unwrap();
     assert_eq!(skipped.attempts, 0);
-    assert!(skipped.last_error.as_deref().unwrap().contains("disabled"));
+    assert_eq!(skipped.last_error, Some(DeliveryError::EndpointDisabled));
 
     assert_eq!(
         env.app
@@ -717,7 +728,14 @@ async fn permissions_validation_and_production_rules(backend: Backend) {
         "http on this machine in development"
     );
 
-    // A production instance (https public URL) refuses endpoints on this machine.
+    assert_eq!(
+        invalid_code(create("https://169.254.169.254/latest/meta-data", &["*"]).await),
+        "webhook.url_private",
+        "link-local (cloud metadata) is refused even in development"
+    );
+
+    // A production instance (the default setting) refuses endpoints on this
+    // machine and private networks.
     let prod = Env::new(backend).await;
     let prod_org = prod.org("prod").await;
     for local in [
@@ -725,16 +743,20 @@ async fn permissions_validation_and_production_rules(backend: Backend) {
         "https://localhost/hooks",
         "https://10.0.0.8/hooks",
         "http://[::1]/",
+        "https://169.254.169.254/",
+        "https://[::ffff:127.0.0.1]/",
     ] {
-        assert_eq!(
-            invalid_code(
-                prod.app
-                    .create_webhook(&prod_org.actor, local, &events(&["*"]), "")
-                    .await
-            ),
-            "webhook.url_invalid",
-            "{local}"
-        );
+        let r = prod
+            .app
+            .create_webhook(&prod_org.actor, local, &events(&["*"]), "")
+            .await;
+        match r {
+            Err(AppError::Invalid(i)) => {
+                assert_eq!(i.code, "webhook.url_private", "{local}");
+                assert_eq!(i.field, "url");
+            }
+            other => panic!("{local}: {other:?}"),
+        }
     }
     let (hook, _) = prod
         .app
@@ -834,5 +856,298 @@ async fn rotated_secret_signs_the_next_attempts(backend: Backend) {
     );
     let (entries, _) = env.app.store.audit_chain(org.id).await.unwrap();
     assert!(entries.iter().any(|e| e.action == "webhook.secret_rotated"));
+    env.close().await;
+}
+
+/// A letter for Dupont in Lausanne, as a one-page PDF.
+fn letter_pdf(reference: &str) -> Vec<u8> {
+    letters_pdf(
+        &[SampleLetter {
+            address: vec![
+                "Boulangerie Dupont SàRL".into(),
+                "Rue de Bourg 12".into(),
+                "1003 Lausanne".into(),
+            ],
+            pages: 1,
+            reference: reference.into(),
+        }],
+        &["Acme SA", "Avenue de la Gare 1, 1003 Lausanne"],
+    )
+}
+
+async fn letter_status(env: &Env, org: &Org, id: courrier_domain::LetterId) -> LetterStatus {
+    env.app.letter(&org.actor, id).await.unwrap().letter.status
+}
+
+async fn queued_delivery_jobs(env: &Env) -> Vec<String> {
+    let mut jobs: Vec<String> = env
+        .app
+        .store
+        .list_jobs(JobState::Queued, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == "webhook.deliver")
+        .map(|j| j.payload)
+        .collect();
+    jobs.sort();
+    jobs
+}
+
+async fn letter_changes_and_their_events_commit_together(backend: Backend) {
+    let env = dev_env(backend).await;
+    let org = env.org("acme").await;
+    let rx = Receiver::start(&env, &[], 200).await;
+    env.app
+        .create_webhook(&org.actor, &rx.url, &events(&["*"]), "")
+        .await
+        .unwrap();
+    let input = LetterInput {
+        reference: "INV-9".into(),
+        ..LetterInput::default()
+    };
+    let draft = env
+        .app
+        .create_letter(&org.actor, &letter_pdf("INV-9"), &input, false)
+        .await
+        .unwrap()
+        .record;
+    assert!(deliveries(&env, &org, None).await.is_empty());
+
+    // When the event cannot be written, the change is not written either.
+    exec_sql(
+        &env.db,
+        "ALTER TABLE webhook_deliveries RENAME TO webhook_deliveries_away",
+    )
+    .await;
+    let failed = env.app.submit_letter(&org.actor, draft.id).await;
+    exec_sql(
+        &env.db,
+        "ALTER TABLE webhook_deliveries_away RENAME TO webhook_deliveries",
+    )
+    .await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(
+        letter_status(&env, &org, draft.id).await,
+        LetterStatus::Draft,
+        "the status change rolled back with its event"
+    );
+    let view = env.app.letter(&org.actor, draft.id).await.unwrap();
+    assert_eq!(view.history.len(), 1, "no history entry either");
+    let (entries, _) = env.app.store.audit_chain(org.id).await.unwrap();
+    assert!(!entries.iter().any(|e| e.action == "letter.accepted"));
+    assert!(queued_delivery_jobs(&env).await.is_empty());
+
+    // The change commits with its event: it is there without any further call.
+    let submitted = env.app.submit_letter(&org.actor, draft.id).await.unwrap();
+    assert_eq!(submitted.status, LetterStatus::Accepted);
+    let log = deliveries(&env, &org, None).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].event_type, LETTER_STATUS_CHANGED);
+    assert_eq!(log[0].state, DeliveryState::Pending);
+    let body: serde_json::Value = serde_json::from_str(&log[0].payload).unwrap();
+    assert_eq!(body["type"], LETTER_STATUS_CHANGED);
+    assert_eq!(body["data"]["letter"], draft.id.to_string());
+    assert_eq!(body["data"]["reference"], "INV-9");
+    assert_eq!(body["data"]["status"], "accepted");
+    assert_eq!(body["data"]["previous_status"], "draft");
+    assert_eq!(queued_delivery_jobs(&env).await, [log[0].id.to_string()]);
+
+    // A change that loses a race (the letter moved meanwhile) writes no event.
+    let mut events_of_stale = env.app.outbox();
+    events_of_stale.push(
+        env.app
+            .webhook_event(LETTER_STATUS_CHANGED, r#"{"stale":true}"#)
+            .unwrap(),
+    );
+    let stale = env
+        .app
+        .store
+        .set_letter_status(
+            &OrgScope::system(org.id, "test"),
+            draft.id,
+            LetterStatus::Draft,
+            LetterStatus::Cancelled,
+            "",
+            env.now(),
+            &events_of_stale,
+        )
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::Conflict {
+                what: "letter.status_changed"
+            })
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(deliveries(&env, &org, None).await.len(), 1);
+
+    // Cancelling is another change with its own event.
+    env.app.cancel_letter(&org.actor, draft.id).await.unwrap();
+    let log = deliveries(&env, &org, None).await;
+    assert_eq!(log.len(), 2);
+    let cancelled = log
+        .iter()
+        .map(|d| serde_json::from_str::<serde_json::Value>(&d.payload).unwrap())
+        .find(|b| b["data"]["status"] == "cancelled")
+        .expect("the cancellation's event");
+    assert_eq!(cancelled["data"]["previous_status"], "accepted");
+
+    run_due_jobs_once(&env.app).await.unwrap();
+    let got = rx.requests();
+    assert_eq!(got.len(), 2);
+    assert!(
+        got.iter()
+            .all(|r| r.header("courrier-event") == LETTER_STATUS_CHANGED)
+    );
+    env.close().await;
+}
+
+async fn internal_addresses_are_refused_before_connecting(backend: Backend) {
+    // Endpoints registered where private addresses are allowed...
+    let env = dev_env(backend).await;
+    let org = env.org("acme").await;
+    let rx = Receiver::start(&env, &[], 200).await;
+    let port = rx.url.split(':').nth(2).unwrap().split('/').next().unwrap();
+    let mut ids = Vec::new();
+    for url in [
+        rx.url.clone(),
+        // A name: only the resolver sees it is 127.0.0.1.
+        rx.url.replace("127.0.0.1", "localhost"),
+        format!("http://[::1]:{port}/courrier/events"),
+        "http://10.0.0.1/courrier/events".to_string(),
+    ] {
+        let (hook, _) = env
+            .app
+            .create_webhook(&org.actor, &url, &events(&["*"]), "")
+            .await
+            .unwrap();
+        ids.push(hook.id);
+    }
+    // ...and one to the cloud metadata address, which no instance accepts,
+    // written straight into the store as an older registration would be.
+    let metadata = WebhookRecord {
+        id: uuid::Uuid::new_v4(),
+        org: org.id,
+        url: "http://169.254.169.254/latest/meta-data".into(),
+        secret_sealed: vec![1, 2, 3],
+        events: events(&["*"]),
+        description: String::new(),
+        created_at: env.now(),
+        disabled_at: None,
+    };
+    env.app
+        .store
+        .create_webhook(&OrgScope::system(org.id, "test"), &metadata, 16, env.now())
+        .await
+        .unwrap();
+
+    // A production instance on the same database delivers their events.
+    let strict = app_on(&env, false);
+    assert_eq!(
+        strict
+            .emit(org.id, LETTER_DELIVERED, "{}".into())
+            .await
+            .unwrap(),
+        5
+    );
+    run_due_jobs_once(&strict).await.unwrap();
+    assert!(
+        rx.requests().is_empty(),
+        "nothing reached the receiver on 127.0.0.1"
+    );
+    let log = deliveries(&env, &org, None).await;
+    assert_eq!(log.len(), 5);
+    for d in &log {
+        assert_eq!(d.attempts, 1, "{d:?}");
+        assert_eq!(d.state, DeliveryState::Pending, "{d:?}");
+        assert_eq!(d.last_status, None, "{d:?}");
+        assert_eq!(d.last_error, Some(DeliveryError::PrivateAddress), "{d:?}");
+    }
+
+    // Where they are allowed, the loopback endpoints are reached: the
+    // refusal above was the guard's, not the network's. (The 10.0.0.1
+    // endpoint is disabled first: tests send nothing beyond this machine.)
+    env.app.disable_webhook(&org.actor, ids[3]).await.unwrap();
+    env.advance(backoff_secs(1));
+    run_due_jobs_once(&env.app).await.unwrap();
+    assert_eq!(rx.requests().len(), 2, "127.0.0.1 and localhost");
+    let log = deliveries(&env, &org, None).await;
+    let of = |id: uuid::Uuid| log.iter().find(|d| d.webhook == id).unwrap();
+    assert_eq!(of(ids[0]).state, DeliveryState::Delivered);
+    assert_eq!(of(ids[1]).state, DeliveryState::Delivered);
+    assert_eq!(
+        of(metadata.id).last_error,
+        Some(DeliveryError::PrivateAddress),
+        "link-local stays refused"
+    );
+    env.close().await;
+}
+
+async fn delivery_errors_are_classified(backend: Backend) {
+    let env = dev_env(backend).await;
+    let org = env.org("acme").await;
+    let redirect = Receiver::start(&env, &[], 302).await;
+    let missing = Receiver::start(&env, &[], 404).await;
+    let broken = Receiver::start(&env, &[], 500).await;
+    let plain = Receiver::start(&env, &[], 200).await;
+    let (_closed, closed_port) = closed_port();
+    // Accepts connections (the kernel's backlog) and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+
+    let cases = [
+        (redirect.url.clone(), DeliveryError::Http3xx, Some(302)),
+        (missing.url.clone(), DeliveryError::Http4xx, Some(404)),
+        (broken.url.clone(), DeliveryError::Http5xx, Some(500)),
+        (
+            format!("http://127.0.0.1:{closed_port}/courrier/events"),
+            DeliveryError::Refused,
+            None,
+        ),
+        (
+            plain.url.replace("http://", "https://"),
+            DeliveryError::Tls,
+            None,
+        ),
+        (
+            "https://no-such-host.invalid/courrier/events".to_string(),
+            DeliveryError::Dns,
+            None,
+        ),
+        (
+            format!("http://127.0.0.1:{silent_port}/courrier/events"),
+            DeliveryError::Timeout,
+            None,
+        ),
+    ];
+    let mut want = Vec::new();
+    for (url, class, status) in &cases {
+        let (hook, _) = env
+            .app
+            .create_webhook(&org.actor, url, &events(&["*"]), "")
+            .await
+            .unwrap();
+        want.push((hook.id, *class, *status));
+    }
+    env.app
+        .emit(org.id, MAIL_RECEIVED, "{}".into())
+        .await
+        .unwrap();
+    run_due_jobs_once(&env.app).await.unwrap();
+    drop(silent);
+
+    let log = deliveries(&env, &org, None).await;
+    assert_eq!(log.len(), cases.len());
+    for (hook, class, status) in want {
+        let d = log.iter().find(|d| d.webhook == hook).unwrap();
+        assert_eq!(d.attempts, 1, "{d:?}");
+        assert_eq!(d.last_error, Some(class), "{d:?}");
+        assert_eq!(d.last_status, status, "{d:?}");
+    }
+    assert_eq!(missing.requests().len(), 1);
+    assert!(plain.requests().is_empty(), "a TLS hello is no request");
     env.close().await;
 }

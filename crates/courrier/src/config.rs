@@ -40,6 +40,9 @@ pub struct Config {
     pub render_wall_secs: Option<u64>,
     /// Template render workers running at once (default 4).
     pub render_workers: Option<usize>,
+    /// Accept webhook endpoints on this machine and private networks
+    /// (development only). Default `false`.
+    pub webhooks_allow_private: Option<bool>,
 }
 
 /// Environment variables read as configuration, with their keys.
@@ -59,6 +62,7 @@ const ENV_KEYS: &[&str] = &[
     "RENDER_CPU_SECS",
     "RENDER_WALL_SECS",
     "RENDER_WORKERS",
+    "WEBHOOKS_ALLOW_PRIVATE",
 ];
 /// `COURRIER_*` variables with other meanings.
 /// `API_KEY` and `SERVER` are the API client's (`courrier send`).
@@ -98,6 +102,7 @@ impl fmt::Debug for Config {
             .field("render_cpu_secs", &self.render_cpu_secs)
             .field("render_wall_secs", &self.render_wall_secs)
             .field("render_workers", &self.render_workers)
+            .field("webhooks_allow_private", &self.webhooks_allow_private)
             .finish()
     }
 }
@@ -165,6 +170,13 @@ impl Config {
                             .parse()
                             .with_context(|| format!("{name} must be a number"))?,
                     )
+                }
+                "WEBHOOKS_ALLOW_PRIVATE" => {
+                    cfg.webhooks_allow_private = Some(match value.as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => bail!("{name} must be true or false"),
+                    })
                 }
                 _ => cfg.log_format = v,
             }
@@ -290,6 +302,24 @@ mod tests {
         assert!(zero.render().is_err());
         let err = Config::load(None, env(&[("COURRIER_LISTN", "x")])).unwrap_err();
         assert!(err.to_string().contains("COURRIER_LISTN"));
+    }
+
+    #[test]
+    fn webhooks_allow_private_is_off_unless_set() {
+        assert_eq!(
+            Config::load(None, env(&[])).unwrap().webhooks_allow_private,
+            None
+        );
+        let on = Config::load(None, env(&[("COURRIER_WEBHOOKS_ALLOW_PRIVATE", "true")])).unwrap();
+        assert_eq!(on.webhooks_allow_private, Some(true));
+        let err =
+            Config::load(None, env(&[("COURRIER_WEBHOOKS_ALLOW_PRIVATE", "yes")])).unwrap_err();
+        assert!(err.to_string().contains("true or false"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "webhooks_allow_private = false\n").unwrap();
+        let file = Config::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(file.webhooks_allow_private, Some(false));
     }
 
     #[test]

@@ -322,6 +322,14 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
     let scanner =
         VirusScanner::from_config(cfg.clamd.as_deref()).context("clamd (COURRIER_CLAMD)")?;
     let master = master_key(cfg)?;
+    let mut settings = Settings::new(&cfg.public_url());
+    settings.webhooks_allow_private = cfg.webhooks_allow_private.unwrap_or(false);
+    settings.render = cfg.render()?;
+    if settings.webhooks_allow_private {
+        tracing::warn!(
+            "webhooks_allow_private is on: webhook endpoints on this machine and private networks are accepted (development only)"
+        );
+    }
     Ok(App::new(
         store,
         blobs,
@@ -329,10 +337,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
         Arc::new(SystemClock),
         mailer,
         scanner,
-        Settings {
-            render: cfg.render()?,
-            ..Settings::new(&cfg.public_url())
-        },
+        settings,
     ))
 }
 

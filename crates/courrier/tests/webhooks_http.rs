@@ -16,7 +16,8 @@
 mod support;
 
 use courrier_app::webhooks::LETTER_DELIVERED;
-use courrier_domain::Permission;
+use courrier_domain::{Clock, Permission};
+use courrier_store::{DeliveryError, DeliveryState};
 use reqwest::Method;
 use serde_json::json;
 use support::*;
@@ -54,7 +55,7 @@ async fn webhooks_api(backend: Backend) {
         .call(
             Method::POST,
             "/api/v1/webhooks",
-            Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["letter.delivered"], "description": "ERP"})),
+            Some(json!({"url": "https://erp.example.com/hook", "events": ["letter.delivered"], "description": "ERP"})),
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.body);
@@ -74,6 +75,26 @@ async fn webhooks_api(backend: Backend) {
     assert_eq!(res.status, 422, "{}", res.body);
     assert_eq!(res.code(), "webhook.url_invalid");
     assert_eq!(res.json()["field"], "url");
+    // Nothing on this machine or a private network, whatever its spelling.
+    for inside in [
+        "http://127.0.0.1:9/hook",
+        "https://localhost/hook",
+        "https://[::1]/hook",
+        "https://10.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://2130706433/hook",
+    ] {
+        let res = anna
+            .call(
+                Method::POST,
+                "/api/v1/webhooks",
+                Some(json!({"url": inside, "events": ["*"]})),
+            )
+            .await;
+        assert_eq!(res.status, 422, "{inside}: {}", res.body);
+        assert_eq!(res.code(), "webhook.url_private", "{inside}");
+        assert_eq!(res.json()["field"], "url");
+    }
     let res = anna
         .call(
             Method::POST,
@@ -118,6 +139,7 @@ async fn webhooks_api(backend: Backend) {
     assert_eq!(page["items"][0]["webhook_id"], id.as_str());
     assert_eq!(page["items"][0]["event_type"], LETTER_DELIVERED);
     assert_eq!(page["items"][0]["attempts"], 0);
+    assert_eq!(page["items"][0]["last_error"], json!(null));
     let cursor = page["next_cursor"].as_str().unwrap();
     let second = anna
         .get(&format!(
@@ -127,6 +149,32 @@ async fn webhooks_api(backend: Backend) {
         .json();
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
     assert_eq!(second["next_cursor"], json!(null));
+    // A failed attempt shows its class, never the transport's own words.
+    let failed: uuid::Uuid = second["items"][0]["id"].as_str().unwrap().parse().unwrap();
+    srv.app
+        .store
+        .record_webhook_attempt(
+            failed,
+            DeliveryState::Pending,
+            None,
+            Some(DeliveryError::Refused),
+            srv.clock.now(),
+        )
+        .await
+        .unwrap();
+    let res = anna
+        .get("/api/v1/webhooks/deliveries?limit=10")
+        .await
+        .json();
+    let shown = res["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == failed.to_string())
+        .unwrap()
+        .clone();
+    assert_eq!(shown["last_error"], "refused");
+    assert_eq!(shown["attempts"], 1);
     assert_eq!(
         anna.get("/api/v1/webhooks/deliveries?webhook=junk")
             .await
@@ -188,7 +236,7 @@ async fn webhooks_page(backend: Backend) {
             "/org/webhooks",
             &[
                 ("csrf_token", &csrf),
-                ("url", "http://127.0.0.1:9/events"),
+                ("url", "https://erp.example.com/events"),
                 ("description", "Accounting"),
                 ("event", "letter.delivered"),
                 ("event", "mail.received"),
@@ -215,7 +263,24 @@ async fn webhooks_page(backend: Backend) {
     let res = anna
         .post_form(
             "/org/webhooks",
-            &[("url", "http://127.0.0.1:9/x"), ("event", "*")],
+            &[
+                ("csrf_token", &csrf),
+                ("url", "http://169.254.169.254/latest/meta-data"),
+                ("event", "*"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(
+        res.body
+            .contains("This address is on this machine or a private network"),
+        "{}",
+        res.body
+    );
+    let res = anna
+        .post_form(
+            "/org/webhooks",
+            &[("url", "https://erp.example.com/x"), ("event", "*")],
         )
         .await;
     assert_eq!(res.status, 403, "the form needs its token");
@@ -228,6 +293,30 @@ async fn webhooks_page(backend: Backend) {
     assert!(page.body.contains("Delivery log"));
     assert!(page.body.contains(LETTER_DELIVERED));
     assert!(page.body.contains("Pending"));
+    let delivery = srv
+        .app
+        .list_webhook_deliveries(&srv.anna(), None, None, 1)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    srv.app
+        .store
+        .record_webhook_attempt(
+            delivery,
+            DeliveryState::Pending,
+            None,
+            Some(DeliveryError::PrivateAddress),
+            srv.clock.now(),
+        )
+        .await
+        .unwrap();
+    let page = anna.get("/org/webhooks").await;
+    assert!(
+        page.body.contains("Private address: not sent"),
+        "{}",
+        page.body
+    );
     let id = srv
         .app
         .list_webhooks(&srv.anna())
@@ -276,6 +365,15 @@ async fn webhooks_page(backend: Backend) {
     let page = anna.get("/org/webhooks").await;
     assert!(page.body.contains("Journal des envois"), "{}", page.body);
     assert!(page.body.contains("En attente") || page.body.contains("Échoué"));
+    assert!(
+        page.body.contains("Adresse privée : rien n&#39;est envoyé")
+            || page
+                .body
+                .contains("Adresse privée : rien n&#x27;est envoyé")
+            || page.body.contains("Adresse privée : rien n'est envoyé"),
+        "{}",
+        page.body
+    );
 
     // Another organisation's endpoint is not found; members have no access.
     let marie = srv.signed_in(MARIE).await;

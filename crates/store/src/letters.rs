@@ -1,11 +1,12 @@
 //! Outbound letters: the letter row with its priced options and recipient,
 //! its status history, the organisation's letter settings, and bulk runs.
 //! A status change is a compare-and-set on the current status, written with
-//! its history event and audit entry in one transaction.
+//! its history event, audit entry and webhook events in one transaction.
 
 use crate::audit::audit_scope_in_tx;
 use crate::users::{paged, parse_id};
-use crate::{Page, Result, Store, StoreError, on_pool};
+use crate::webhooks::outbox_in_tx;
+use crate::{Outbox, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::{
     BackgroundScope, Colour, Country, Envelope, LetterStatus, Paper, Product, Registered, Sides,
@@ -521,8 +522,11 @@ impl Store {
     }
 
     /// Moves a letter from `from` to `to` if it is still in `from`; records the
-    /// history event and the audit entry. A letter that moved meanwhile is a
-    /// conflict (`letter.status_changed`), never a silent overwrite.
+    /// history event, the audit entry and the deliveries of `events` (the
+    /// webhook events reporting the change) in the same transaction. A
+    /// letter that moved meanwhile is a conflict (`letter.status_changed`),
+    /// never a silent overwrite, and queues no event.
+    #[allow(clippy::too_many_arguments)]
     pub async fn set_letter_status(
         &self,
         scope: &OrgScope,
@@ -531,6 +535,7 @@ impl Store {
         to: LetterStatus,
         note: &str,
         now: Timestamp,
+        events: &Outbox,
     ) -> Result<()> {
         let event = AuditEvent::new(
             &format!("letter.{}", to.as_str()),
@@ -584,6 +589,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             audit_scope_in_tx!(tx, d, scope, &event, now);
+            outbox_in_tx!(tx, scope.org().to_string(), events, now);
             tx.commit().await?;
         });
         Ok(())

@@ -62,7 +62,10 @@ pub use tasks::{
     PickupRecord, QueuedTask, ScanUpload, TaskCompletion, TaskFilter, TaskRecord, TaskState,
     UsageKind, UsageLineRecord,
 };
-pub use webhooks::{ALL_EVENTS, DeliveryState, WebhookDeliveryRecord, WebhookEvent, WebhookRecord};
+pub use webhooks::{
+    ALL_EVENTS, DeliveryError, DeliveryState, Outbox, WebhookDeliveryRecord, WebhookEvent,
+    WebhookRecord,
+};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

@@ -23,7 +23,8 @@
 use crate::audit::audit_scope_in_tx;
 use crate::mailbox::corrupt;
 use crate::users::parse_id;
-use crate::{Db, Page, Result, Store, StoreError, on_pool};
+use crate::webhooks::outbox_in_tx;
+use crate::{Db, Outbox, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::mailbox::{
     ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailItem, Origin,
@@ -475,9 +476,11 @@ fn like_pattern(s: &str) -> String {
 
 impl Store {
     /// Stores a new item with its first custody event (`event`, `detail`),
-    /// audited in the scope's organisation. When the item has a location,
-    /// it must be one of the scope's (the mail center logs it), else
-    /// `NotFound`; a digital delivery is stored in the recipient's scope.
+    /// audited in the scope's organisation, and the deliveries of `events`
+    /// (the webhook events announcing it, for the item's customer) in the
+    /// same transaction. When the item has a location, it must be one of the
+    /// scope's (the mail center logs it), else `NotFound`; a digital delivery
+    /// is stored in the recipient's scope.
     pub async fn insert_item(
         &self,
         scope: &OrgScope,
@@ -485,14 +488,16 @@ impl Store {
         event: &str,
         detail: &str,
         now: Timestamp,
+        events: &Outbox,
     ) -> Result<()> {
-        self.insert_item_received_on(scope, item, None, event, detail, now)
+        self.insert_item_received_on(scope, item, None, event, detail, now, events)
             .await
     }
 
     /// [`Store::insert_item`] for a piece the carrier handed over on
     /// `received_on`, the location's local day (`YYYY-MM-DD`, checked by the
     /// caller); see `intake_counts`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_item_received_on(
         &self,
         scope: &OrgScope,
@@ -501,6 +506,7 @@ impl Store {
         event: &str,
         detail: &str,
         now: Timestamp,
+        events: &Outbox,
     ) -> Result<()> {
         let audit = AuditEvent::new(
             &format!("item.{event}"),
@@ -567,6 +573,9 @@ impl Store {
             .await?;
             custody_in_tx!(tx, item.id.to_string(), now, event, scope.actor(), detail);
             audit_scope_in_tx!(tx, d, scope, &audit, now);
+            if let Some(customer) = item.org {
+                outbox_in_tx!(tx, customer.to_string(), events, now);
+            }
             tx.commit().await?;
         });
         Ok(())

@@ -89,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_scan_retention.sql"),
         postgres: include_str!("../migrations/postgres/0013_scan_retention.sql"),
     },
+    Migration {
+        version: 14,
+        name: "hooks_delivery_error",
+        sqlite: include_str!("../migrations/sqlite/0014_hooks_delivery_error.sql"),
+        postgres: include_str!("../migrations/postgres/0014_hooks_delivery_error.sql"),
+    },
 ];
 
 impl Store {

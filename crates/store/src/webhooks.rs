@@ -1,11 +1,16 @@
 //! Webhooks: the endpoints an organisation registers, and the log of every
 //! delivery to them. Registering, disabling and re-keying an endpoint are
-//! audited in the same transaction. Queuing an event writes one delivery per
-//! subscribed endpoint together with its delivery job, in one transaction, so
-//! a delivery is never lost between the two (as the e-mail outbox does).
+//! audited in the same transaction.
+//!
+//! **Outbox.** The store methods that change what an event reports (a
+//! letter's status, a new mail item) take an [`Outbox`] of the events to
+//! send and write one delivery per subscribed endpoint, with its delivery
+//! job, in the transaction of the change: the change and its events commit
+//! together or not at all, and a crash after the commit loses nothing.
+//! A delivery records only a classified [`DeliveryError`], never the raw
+//! transport error.
 
 use crate::audit::audit_scope_in_tx;
-use crate::jobs::insert_job;
 use crate::users::{paged, parse_id};
 use crate::{NewJob, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
@@ -37,7 +42,7 @@ impl WebhookRecord {
     }
 }
 
-fn subscribes(events: &str, event_type: &str) -> bool {
+pub(crate) fn subscribes(events: &str, event_type: &str) -> bool {
     events
         .split(',')
         .map(str::trim)
@@ -70,6 +75,193 @@ impl DeliveryState {
     }
 }
 
+/// Why the last attempt of a delivery did not succeed, as the organisation
+/// sees it: a class, never the raw error text (which could describe the
+/// network Courrier runs in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// No answer in time.
+    Timeout,
+    /// The endpoint's name did not resolve.
+    Dns,
+    /// The endpoint's name or address is on a private, loopback, link-local
+    /// or otherwise internal network; nothing was sent.
+    PrivateAddress,
+    /// The connection was refused or closed.
+    Refused,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// The endpoint answered a redirect, which is not followed.
+    Http3xx,
+    Http4xx,
+    Http5xx,
+    /// The endpoint was disabled before the delivery was sent.
+    EndpointDisabled,
+    /// Courrier could not send it (its own fault, logged for the operators).
+    Internal,
+}
+
+impl DeliveryError {
+    /// Every class, for pages and documentation.
+    pub const ALL: [DeliveryError; 10] = [
+        DeliveryError::Timeout,
+        DeliveryError::Dns,
+        DeliveryError::PrivateAddress,
+        DeliveryError::Refused,
+        DeliveryError::Tls,
+        DeliveryError::Http3xx,
+        DeliveryError::Http4xx,
+        DeliveryError::Http5xx,
+        DeliveryError::EndpointDisabled,
+        DeliveryError::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryError::Timeout => "timeout",
+            DeliveryError::Dns => "dns",
+            DeliveryError::PrivateAddress => "private_address",
+            DeliveryError::Refused => "refused",
+            DeliveryError::Tls => "tls",
+            DeliveryError::Http3xx => "http_3xx",
+            DeliveryError::Http4xx => "http_4xx",
+            DeliveryError::Http5xx => "http_5xx",
+            DeliveryError::EndpointDisabled => "endpoint_disabled",
+            DeliveryError::Internal => "internal",
+        }
+    }
+
+    /// The class of a non-2xx HTTP status.
+    pub fn of_status(status: u16) -> DeliveryError {
+        match status {
+            300..=399 => DeliveryError::Http3xx,
+            500..=599 => DeliveryError::Http5xx,
+            _ => DeliveryError::Http4xx,
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        DeliveryError::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt(format!("delivery error '{s}'")))
+    }
+}
+
+/// Webhook events to write in the transaction of the change they report.
+/// The store methods that make such a change take one (letters' status
+/// changes, new mail items); [`Outbox::NONE`] says the change announces
+/// nothing. Each event becomes one delivery per subscribed endpoint of the
+/// organisation the change belongs to, each with the job `job_for` makes.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    events: Vec<WebhookEvent>,
+    job_for: Option<fn(uuid::Uuid, Timestamp) -> NewJob>,
+}
+
+impl Outbox {
+    /// No event.
+    pub const NONE: Outbox = Outbox {
+        events: Vec::new(),
+        job_for: None,
+    };
+
+    /// An empty outbox whose deliveries are sent by the job `job_for`
+    /// makes for a delivery id, due at the given time.
+    pub fn new(job_for: fn(uuid::Uuid, Timestamp) -> NewJob) -> Outbox {
+        Outbox {
+            events: Vec::new(),
+            job_for: Some(job_for),
+        }
+    }
+
+    pub fn push(&mut self, event: WebhookEvent) {
+        self.events.push(event);
+    }
+
+    pub fn events(&self) -> &[WebhookEvent] {
+        &self.events
+    }
+}
+
+/// Writes one delivery of `$event` (a `&WebhookEvent`) for each active
+/// endpoint of organisation `$org` (a `String`) subscribed to its type, each
+/// with the job `$job_for` makes for its id, in `$tx`; pushes the delivery
+/// ids to `$ids` (a `&mut Vec<uuid::Uuid>`).
+macro_rules! deliveries_in_tx {
+    ($tx:expr, $org:expr, $event:expr, $job_for:expr, $now:expr, $ids:expr) => {{
+        let org: String = $org;
+        let event: &$crate::WebhookEvent = $event;
+        let now: courrier_domain::Timestamp = $now;
+        let rows = sqlx::query(
+            "SELECT id, events FROM webhooks WHERE org_id = $1 AND disabled_at IS NULL ORDER BY created_at, id",
+        )
+        .bind(org.clone())
+        .fetch_all(&mut *$tx)
+        .await?;
+        for r in rows {
+            if !$crate::webhooks::subscribes(&r.try_get::<String, _>("events")?, &event.event_type) {
+                continue;
+            }
+            let webhook: String = r.try_get("id")?;
+            let id = uuid::Uuid::new_v4();
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (id, webhook_id, org_id, event_type, event_id, payload, state, \
+                 attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7)",
+            )
+            .bind(id.to_string())
+            .bind(webhook)
+            .bind(org.clone())
+            .bind(event.event_type.clone())
+            .bind(event.event_id.clone())
+            .bind(event.payload.clone())
+            .bind(now.millis())
+            .execute(&mut *$tx)
+            .await?;
+            let job: $crate::NewJob = ($job_for)(id);
+            $crate::jobs::insert_job!(&mut *$tx, &job, now);
+            $ids.push(id);
+        }
+    }};
+}
+pub(crate) use deliveries_in_tx;
+
+/// Writes the deliveries of every event of `$outbox` (an `&Outbox`) for
+/// organisation `$org` (a `String`) in `$tx`: the outbox half of a change's
+/// transaction.
+macro_rules! outbox_in_tx {
+    ($tx:expr, $org:expr, $outbox:expr, $now:expr) => {{
+        let outbox: &$crate::Outbox = $outbox;
+        let now: courrier_domain::Timestamp = $now;
+        let mut ids: Vec<uuid::Uuid> = Vec::new();
+        if let Some(job_for) = outbox.job_for_events() {
+            for event in outbox.events() {
+                $crate::webhooks::deliveries_in_tx!(
+                    $tx,
+                    $org,
+                    event,
+                    |id| job_for(id, now),
+                    now,
+                    &mut ids
+                );
+            }
+        }
+        ids
+    }};
+}
+pub(crate) use outbox_in_tx;
+
+impl Outbox {
+    /// The job maker, when there are events to write.
+    pub(crate) fn job_for_events(&self) -> Option<fn(uuid::Uuid, Timestamp) -> NewJob> {
+        if self.events.is_empty() {
+            None
+        } else {
+            self.job_for
+        }
+    }
+}
+
 /// One event sent (or to be sent) to one endpoint.
 #[derive(Debug, Clone)]
 pub struct WebhookDeliveryRecord {
@@ -84,7 +276,7 @@ pub struct WebhookDeliveryRecord {
     pub attempts: i32,
     /// The HTTP status of the last answer, if one came.
     pub last_status: Option<i32>,
-    pub last_error: Option<String>,
+    pub last_error: Option<DeliveryError>,
     pub created_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
 }
@@ -143,7 +335,11 @@ macro_rules! delivery_from_row {
             state: DeliveryState::parse(&r.try_get::<String, _>("state")?)?,
             attempts: r.try_get("attempts")?,
             last_status: r.try_get("last_status")?,
-            last_error: r.try_get("last_error")?,
+            last_error: r
+                .try_get::<Option<String>, _>("last_error")?
+                .as_deref()
+                .map(DeliveryError::parse)
+                .transpose()?,
             created_at: Timestamp::from_millis(r.try_get("created_at")?),
             delivered_at: r
                 .try_get::<Option<i64>, _>("delivered_at")?
@@ -327,7 +523,9 @@ impl Store {
 
     /// Writes one delivery of `event` for each active endpoint of the
     /// organisation subscribed to its type, each with the job `job_for`
-    /// makes for its id, in one transaction. Returns the delivery ids.
+    /// makes for its id, in one transaction. Returns the delivery ids. For an
+    /// event that reports no stored change; a change's events go in the
+    /// [`Outbox`] of the store method that makes it.
     pub async fn enqueue_webhook_deliveries(
         &self,
         scope: &OrgScope,
@@ -338,35 +536,7 @@ impl Store {
         let mut ids = Vec::new();
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
-            let rows = sqlx::query(
-                "SELECT id, events FROM webhooks WHERE org_id = $1 AND disabled_at IS NULL ORDER BY created_at, id",
-            )
-            .bind(scope.org().to_string())
-            .fetch_all(&mut *tx)
-            .await?;
-            for r in rows {
-                if !subscribes(&r.try_get::<String, _>("events")?, &event.event_type) {
-                    continue;
-                }
-                let webhook: String = r.try_get("id")?;
-                let id = uuid::Uuid::new_v4();
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries (id, webhook_id, org_id, event_type, event_id, payload, state, \
-                     attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7)",
-                )
-                .bind(id.to_string())
-                .bind(webhook)
-                .bind(scope.org().to_string())
-                .bind(event.event_type.clone())
-                .bind(event.event_id.clone())
-                .bind(event.payload.clone())
-                .bind(now.millis())
-                .execute(&mut *tx)
-                .await?;
-                let job = job_for(id);
-                insert_job!(&mut *tx, &job, now);
-                ids.push(id);
-            }
+            deliveries_in_tx!(tx, scope.org().to_string(), event, &job_for, now, &mut ids);
             tx.commit().await?;
         });
         Ok(ids)
@@ -394,7 +564,7 @@ impl Store {
         id: uuid::Uuid,
         state: DeliveryState,
         status: Option<i32>,
-        error: Option<&str>,
+        error: Option<DeliveryError>,
         now: Timestamp,
     ) -> Result<()> {
         on_pool!(self, |p, d| {
@@ -405,7 +575,7 @@ impl Store {
             )
             .bind(state.as_str())
             .bind(status)
-            .bind(error.map(str::to_string))
+            .bind(error.map(|e| e.as_str()))
             .bind(now.millis())
             .bind(id.to_string())
             .execute(p)
@@ -416,13 +586,17 @@ impl Store {
 
     /// Marks a still-pending delivery failed without counting an attempt
     /// (its job gave up); true when it was pending.
-    pub async fn give_up_webhook_delivery(&self, id: uuid::Uuid, error: &str) -> Result<bool> {
+    pub async fn give_up_webhook_delivery(
+        &self,
+        id: uuid::Uuid,
+        error: DeliveryError,
+    ) -> Result<bool> {
         on_pool!(self, |p, d| {
             let n = sqlx::query(
                 "UPDATE webhook_deliveries SET state = 'failed', last_error = COALESCE(last_error, $1) \
                  WHERE id = $2 AND state = 'pending'",
             )
-            .bind(error.to_string())
+            .bind(error.as_str())
             .bind(id.to_string())
             .execute(p)
             .await?

@@ -969,9 +969,64 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("webhooks.state_delivered", "Delivered", "Remis"),
     ("webhooks.state_failed", "Failed", "Échoué"),
     (
+        "webhooks.error_timeout",
+        "No answer in time",
+        "Pas de réponse à temps",
+    ),
+    (
+        "webhooks.error_dns",
+        "The name does not resolve",
+        "Le nom ne se résout pas",
+    ),
+    (
+        "webhooks.error_private_address",
+        "Private address: not sent",
+        "Adresse privée : rien n'est envoyé",
+    ),
+    (
+        "webhooks.error_refused",
+        "Connection refused or closed",
+        "Connexion refusée ou fermée",
+    ),
+    (
+        "webhooks.error_tls",
+        "Secure connection (TLS) failed",
+        "La connexion sécurisée (TLS) a échoué",
+    ),
+    (
+        "webhooks.error_http_3xx",
+        "Redirect (not followed)",
+        "Redirection (non suivie)",
+    ),
+    (
+        "webhooks.error_http_4xx",
+        "Client error (4xx)",
+        "Erreur client (4xx)",
+    ),
+    (
+        "webhooks.error_http_5xx",
+        "Server error (5xx)",
+        "Erreur serveur (5xx)",
+    ),
+    (
+        "webhooks.error_endpoint_disabled",
+        "Endpoint disabled before sending",
+        "Point de terminaison désactivé avant l'envoi",
+    ),
+    (
+        "webhooks.error_internal",
+        "Courrier could not send it",
+        "Courrier n'a pas pu l'envoyer",
+    ),
+    (
         "err.webhook.url_invalid",
         "Give a public https:// address, such as https://erp.example.com/courrier/events, without a user name or password.",
         "Indiquez une adresse https:// publique, par exemple https://erp.example.com/courrier/events, sans nom d'utilisateur ni mot de passe.",
+    ),
+    (
+        "err.webhook.url_private",
+        "This address is on this machine or a private network. Courrier delivers only to public addresses.",
+        "Cette adresse est sur cette machine ou sur un réseau privé. Courrier ne livre qu'à des adresses publiques.",
     ),
     (
         "err.webhook.events_none",
@@ -1401,6 +1456,15 @@ mod tests {
         }
         assert_eq!(L(Locale::Fr).t("nav.users"), "Utilisateurs");
         assert_eq!(L(Locale::En).t("nav.users"), "Users");
+    }
+
+    #[test]
+    fn every_webhook_delivery_error_has_words() {
+        for e in courrier_store::DeliveryError::ALL {
+            let key = format!("webhooks.error_{}", e.as_str());
+            assert_ne!(L(Locale::En).t(&key), key);
+            assert_ne!(L(Locale::Fr).t(&key), key);
+        }
     }
 
     /// Every key a template uses exists in the table.

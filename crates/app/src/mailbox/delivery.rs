@@ -160,9 +160,17 @@ impl App {
             },
             updated_at: now,
         };
+        let events = self.mail_received_events(&record)?;
         if let Err(e) = self
             .store
-            .insert_item(&recipient, &record, "delivered_digitally", reference, now)
+            .insert_item(
+                &recipient,
+                &record,
+                "delivered_digitally",
+                reference,
+                now,
+                &events,
+            )
             .await
         {
             if let Err(cleanup) = self.shred_document(&recipient, document).await {

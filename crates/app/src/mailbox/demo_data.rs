@@ -16,7 +16,7 @@ use courrier_domain::mailbox::{
 };
 use courrier_domain::{Actor, Locale, MailItemId, OrgId, OrgKind, OrgScope};
 use courrier_store::{
-    LocationRecord, MailItemRecord, MailboxRecord, MemberKind, OcrProgress, OcrState,
+    LocationRecord, MailItemRecord, MailboxRecord, MemberKind, OcrProgress, OcrState, Outbox,
 };
 
 /// The demo recipient's postal address.
@@ -138,6 +138,7 @@ impl App {
                     "received",
                     "at Centre courrier Lausanne",
                     received,
+                    &Outbox::NONE,
                 )
                 .await?;
         }

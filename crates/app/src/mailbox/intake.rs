@@ -14,7 +14,7 @@ use courrier_domain::mailbox::{
     first_matching_rule,
 };
 use courrier_domain::{Actor, Locale, LocationId, MailItemId, OrgScope, Permission};
-use courrier_store::{MailItemRecord, OcrProgress, OcrState};
+use courrier_store::{MailItemRecord, OcrProgress, OcrState, Outbox};
 
 /// Largest envelope photo accepted.
 pub const MAX_ENVELOPE_BYTES: usize = 15 * 1024 * 1024;
@@ -238,9 +238,22 @@ impl App {
             Some(why) => ("refused", why.clone()),
             None => ("received", format!("at {}", location.name)),
         };
+        // A refused piece is nobody's mail: it announces nothing.
+        let events = match &refusal {
+            Some(_) => Outbox::NONE,
+            None => self.mail_received_events(&record)?,
+        };
         if let Err(e) = self
             .store
-            .insert_item_received_on(&scope, &record, Some(&received_on), event, &detail, now)
+            .insert_item_received_on(
+                &scope,
+                &record,
+                Some(&received_on),
+                event,
+                &detail,
+                now,
+                &events,
+            )
             .await
         {
             if let Some(doc) = envelope
@@ -269,9 +282,30 @@ impl App {
         })
     }
 
-    /// Tells the customer about a new item: an e-mail to everyone who reads
-    /// the mailbox and the `mail.received` webhook. Failures are logged, not
-    /// returned: the item is already received.
+    /// The `mail.received` webhook event of a new item, for the outbox of
+    /// its insertion (nothing for an item without a customer).
+    pub(crate) fn mail_received_events(&self, item: &MailItemRecord) -> Result<Outbox> {
+        if item.org.is_none() {
+            return Ok(Outbox::NONE);
+        }
+        let data = serde_json::json!({
+            "item": item.id.to_string(),
+            "mailbox": item.mailbox.map(|m| m.to_string()),
+            "origin": item.item.origin.as_str(),
+            "sender": item.item.sender,
+            "kind": item.item.kind.as_str(),
+            "state": item.state.as_str(),
+            "received_at": item.received_at.millis(),
+            "reference": item.reference,
+        });
+        let mut events = self.outbox();
+        events.push(self.webhook_event(crate::webhooks::MAIL_RECEIVED, &data.to_string())?);
+        Ok(events)
+    }
+
+    /// Tells the customer about a new item by e-mail, to everyone who reads
+    /// the mailbox (the `mail.received` webhook was written with the item).
+    /// Failures are logged, not returned: the item is already received.
     pub(crate) async fn announce_mail(&self, item: &MailItemRecord, place: &str) {
         if let Err(e) = self.try_announce_mail(item, place).await {
             tracing::warn!(item = %item.id, error = %e, "new mail could not be announced");
@@ -285,8 +319,7 @@ impl App {
         let scope = OrgScope::system(org, "system:mailbox");
         let link = format!("{}/mailbox/items/{}", self.settings.public_url, item.id);
         let sender = item.item.sender.clone().unwrap_or_default();
-        // A mailbox on the daily digest (or none) gets no e-mail per item;
-        // the webhook below goes out whatever the choice.
+        // A mailbox on the daily digest (or none) gets no e-mail per item.
         let each_item = match item.mailbox {
             Some(mailbox) => self
                 .store
@@ -316,18 +349,6 @@ impl App {
                 }
             }
         }
-        let data = serde_json::json!({
-            "item": item.id.to_string(),
-            "mailbox": item.mailbox.map(|m| m.to_string()),
-            "origin": item.item.origin.as_str(),
-            "sender": item.item.sender,
-            "kind": item.item.kind.as_str(),
-            "state": item.state.as_str(),
-            "received_at": item.received_at.millis(),
-            "reference": item.reference,
-        });
-        self.emit(org, crate::webhooks::MAIL_RECEIVED, data.to_string())
-            .await?;
         Ok(())
     }
 

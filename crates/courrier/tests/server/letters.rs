@@ -8,6 +8,7 @@ use crate::support::*;
 use courrier_documents::sample::{SampleLetter, letters_pdf};
 use courrier_domain::Permission;
 use courrier_domain::letters::LetterStatus;
+use courrier_store::Outbox;
 use reqwest::Method;
 use serde_json::json;
 
@@ -764,6 +765,7 @@ async fn letters_cancel_until_production(backend: Backend) {
             LetterStatus::InProduction,
             "",
             srv.app.now(),
+            &Outbox::NONE,
         )
         .await
         .unwrap();

@@ -8,6 +8,7 @@ use courrier_domain::mailbox::{Grams, ItemFormat, ItemKind, ItemState, MailItem}
 use courrier_domain::{LocationId, MailItemId, MailboxId};
 use courrier_store::{
     DigestRecord, LocationRecord, MailItemRecord, MailboxRecord, NotifyMode, OcrProgress, OcrState,
+    Outbox,
 };
 
 async fn mail_center(store: &Store, name: &str) -> (OrgId, OrgScope, LocationId) {
@@ -227,7 +228,15 @@ conformance!(
             (&old_style, None),
         ] {
             store
-                .insert_item_received_on(&clerk, it, day, "received", "", it.received_at)
+                .insert_item_received_on(
+                    &clerk,
+                    it,
+                    day,
+                    "received",
+                    "",
+                    it.received_at,
+                    &Outbox::NONE,
+                )
                 .await
                 .unwrap();
         }
@@ -318,6 +327,7 @@ conformance!(digest_choice_and_exactly_once, |store: Store| async move {
                 "received",
                 "",
                 it.received_at,
+                &Outbox::NONE,
             )
             .await
             .unwrap();

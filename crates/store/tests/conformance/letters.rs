@@ -6,8 +6,8 @@ use courrier_domain::letters::{
 };
 use courrier_domain::{LetterId, RunId};
 use courrier_store::{
-    LetterAttachment, LetterFilter, LetterRecord, LetterSettings, RecipientRecord, RunItemRecord,
-    RunKind, RunRecord, RunState,
+    LetterAttachment, LetterFilter, LetterRecord, LetterSettings, Outbox, RecipientRecord,
+    RunItemRecord, RunKind, RunRecord, RunState,
 };
 
 fn letter(name: &str, reference: &str, created: i64) -> LetterRecord {
@@ -76,7 +76,8 @@ conformance!(letters_roundtrip_and_tenancy, |store: Store| async move {
                 LetterStatus::Draft,
                 LetterStatus::Accepted,
                 "",
-                at(11)
+                at(11),
+                &Outbox::NONE
             )
             .await,
         Err(StoreError::NotFound)
@@ -98,6 +99,7 @@ conformance!(
                 LetterStatus::Accepted,
                 "",
                 at(20),
+                &Outbox::NONE,
             )
             .await
             .unwrap();
@@ -110,7 +112,8 @@ conformance!(
                     LetterStatus::Draft,
                     LetterStatus::Cancelled,
                     "",
-                    at(21)
+                    at(21),
+                    &Outbox::NONE
                 )
                 .await,
             Err(StoreError::Conflict {
@@ -125,6 +128,7 @@ conformance!(
                 LetterStatus::InProduction,
                 "",
                 at(30),
+                &Outbox::NONE,
             )
             .await
             .unwrap();
@@ -136,6 +140,7 @@ conformance!(
                 LetterStatus::Printed,
                 "batch 7",
                 at(40),
+                &Outbox::NONE,
             )
             .await
             .unwrap();
@@ -182,6 +187,7 @@ conformance!(letters_list_filters_and_pages, |store: Store| async move {
             LetterStatus::Accepted,
             "",
             at(200),
+            &Outbox::NONE,
         )
         .await
         .unwrap();
@@ -344,6 +350,7 @@ conformance!(
                 LetterStatus::Accepted,
                 "",
                 at(12),
+                &Outbox::NONE,
             )
             .await
             .unwrap();
@@ -406,6 +413,7 @@ conformance!(letters_due_for_purge, |store: Store| async move {
             LetterStatus::Accepted,
             "",
             at(0),
+            &Outbox::NONE,
         )
         .await
         .unwrap();
@@ -420,6 +428,7 @@ conformance!(letters_due_for_purge, |store: Store| async move {
             LetterStatus::Accepted,
             "",
             at(10 * day),
+            &Outbox::NONE,
         )
         .await
         .unwrap();
@@ -431,6 +440,7 @@ conformance!(letters_due_for_purge, |store: Store| async move {
             LetterStatus::InProduction,
             "",
             at(10 * day),
+            &Outbox::NONE,
         )
         .await
         .unwrap();
@@ -442,6 +452,7 @@ conformance!(letters_due_for_purge, |store: Store| async move {
             LetterStatus::Printed,
             "",
             at(10 * day),
+            &Outbox::NONE,
         )
         .await
         .unwrap();
@@ -562,3 +573,96 @@ conformance!(runs_progress_and_items, |store: Store| async move {
     ));
     assert_eq!(store.list_runs(&a, None, 10).await.unwrap().items.len(), 1);
 });
+
+conformance!(
+    letters_status_change_writes_its_events_in_its_transaction,
+    |store: Store| async move {
+        let (_, a) = new_org(&store, "Sender").await;
+        let (_, b) = new_org(&store, "Other").await;
+        let all = add_webhook(&store, &a, &["*"]).await;
+        add_webhook(&store, &a, &["mail.received"]).await;
+        add_webhook(&store, &b, &["*"]).await;
+        let l = letter("Anna", "INV-1", 10);
+        store.create_letter(&a, &l, at(10)).await.unwrap();
+
+        // A change that does not happen writes no event.
+        let lost = store
+            .set_letter_status(
+                &a,
+                l.id,
+                LetterStatus::Accepted,
+                LetterStatus::Cancelled,
+                "",
+                at(20),
+                &outbox_of("letter.status_changed", 1),
+            )
+            .await;
+        assert!(matches!(
+            lost,
+            Err(StoreError::Conflict {
+                what: "letter.status_changed"
+            })
+        ));
+        assert!(matches!(
+            store
+                .set_letter_status(
+                    &b,
+                    l.id,
+                    LetterStatus::Draft,
+                    LetterStatus::Accepted,
+                    "",
+                    at(20),
+                    &outbox_of("letter.status_changed", 2),
+                )
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(outbox_state(&store, &a).await, (vec![], vec![]));
+        assert!(outbox_state(&store, &b).await.0.is_empty());
+
+        // A change that announces nothing.
+        store
+            .set_letter_status(
+                &a,
+                l.id,
+                LetterStatus::Draft,
+                LetterStatus::Accepted,
+                "",
+                at(30),
+                &Outbox::NONE,
+            )
+            .await
+            .unwrap();
+        assert_eq!(outbox_state(&store, &a).await, (vec![], vec![]));
+
+        // The change commits with one delivery per subscribed endpoint of its
+        // organisation, each with its job.
+        store
+            .set_letter_status(
+                &a,
+                l.id,
+                LetterStatus::Accepted,
+                LetterStatus::InProduction,
+                "",
+                at(40),
+                &outbox_of("letter.status_changed", 3),
+            )
+            .await
+            .unwrap();
+        let (events, jobs) = outbox_state(&store, &a).await;
+        assert_eq!(events, ["evt_3"]);
+        let deliveries = store
+            .list_webhook_deliveries(&a, None, None, 10)
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(deliveries[0].webhook, all);
+        assert_eq!(deliveries[0].created_at, at(40));
+        assert_eq!(jobs, [deliveries[0].id.to_string()]);
+        assert!(outbox_state(&store, &b).await.0.is_empty());
+        assert_eq!(
+            store.letter(&a, l.id).await.unwrap().status,
+            LetterStatus::InProduction
+        );
+    }
+);

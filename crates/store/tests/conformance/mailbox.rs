@@ -10,7 +10,7 @@ use courrier_domain::mailbox::{
 use courrier_domain::{LocationId, MailItemId, MailboxId, Money, PickupId, TaskId};
 use courrier_store::{
     ItemFilter, LocationRecord, MailItemRecord, MailboxRecord, MemberAccess, MemberKind,
-    MemberRecord, OcrProgress, OcrState, PickupRecord, RuleRecord, ScanUpload, SearchOrder,
+    MemberRecord, OcrProgress, OcrState, Outbox, PickupRecord, RuleRecord, ScanUpload, SearchOrder,
     SearchQuery, TaskCompletion, TaskFilter, TaskRecord, TaskState, UsageKind, UsageLineRecord,
 };
 
@@ -469,7 +469,7 @@ conformance!(
         // A mail center logs only at its own locations.
         assert!(matches!(
             store
-                .insert_item(&other_mc, &it, "received", "", at(10))
+                .insert_item(&other_mc, &it, "received", "", at(10), &Outbox::NONE)
                 .await,
             Err(StoreError::NotFound)
         ));
@@ -477,12 +477,19 @@ conformance!(
         elsewhere.location = Some(other_location);
         assert!(matches!(
             store
-                .insert_item(&mc, &elsewhere, "received", "", at(10))
+                .insert_item(&mc, &elsewhere, "received", "", at(10), &Outbox::NONE)
                 .await,
             Err(StoreError::NotFound)
         ));
         store
-            .insert_item(&mc, &it, "received", "logged by the clerk", at(10))
+            .insert_item(
+                &mc,
+                &it,
+                "received",
+                "logged by the clerk",
+                at(10),
+                &Outbox::NONE,
+            )
             .await
             .unwrap();
         assert_eq!(store.item(&scope, it.id).await.unwrap(), it);
@@ -609,7 +616,14 @@ conformance!(
         refused.mailbox = None;
         refused.state = ItemState::Refused;
         store
-            .insert_item(&mc, &refused, "refused", "no such recipient", at(20))
+            .insert_item(
+                &mc,
+                &refused,
+                "refused",
+                "no such recipient",
+                at(20),
+                &Outbox::NONE,
+            )
             .await
             .unwrap();
         assert!(store.item(&mc, refused.id).await.is_ok());
@@ -661,7 +675,7 @@ mod mailbox_custody_is_append_only {
         let (org, _, mb, mc, location) = setup(&store).await;
         let it = item(org, mb.id, location, "X", 10);
         store
-            .insert_item(&mc, &it, "received", "", at(10))
+            .insert_item(&mc, &it, "received", "", at(10), &Outbox::NONE)
             .await
             .unwrap();
         let update = format!(
@@ -712,7 +726,7 @@ conformance!(
         let b = item(org, mb.id, location, "B", 11);
         for i in [&a, &b] {
             store
-                .insert_item(&mc, i, "received", "", at(10))
+                .insert_item(&mc, i, "received", "", at(10), &Outbox::NONE)
                 .await
                 .unwrap();
         }
@@ -1013,7 +1027,7 @@ conformance!(
         let theirs = item(other_org, other_mb.id, location, "C", 12);
         for i in [&a, &b, &theirs] {
             store
-                .insert_item(&mc, i, "received", "", at(12))
+                .insert_item(&mc, i, "received", "", at(12), &Outbox::NONE)
                 .await
                 .unwrap();
         }
@@ -1204,7 +1218,7 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
     for (n, (sender, text)) in texts.iter().enumerate() {
         let it = item(org, mb.id, location, sender, 100 + n as i64);
         store
-            .insert_item(&mc, &it, "received", "", at(100))
+            .insert_item(&mc, &it, "received", "", at(100), &Outbox::NONE)
             .await
             .unwrap();
         store.set_ocr_text(it.id, text, 1, at(101)).await.unwrap();
@@ -1213,7 +1227,7 @@ conformance!(mailbox_full_text_search, |store: Store| async move {
     // The other customer has the same words; never seen.
     let theirs = item(other_org, other_mb.id, location, "Swisscom AG", 200);
     store
-        .insert_item(&mc, &theirs, "received", "", at(200))
+        .insert_item(&mc, &theirs, "received", "", at(200), &Outbox::NONE)
         .await
         .unwrap();
     store
@@ -1446,7 +1460,7 @@ conformance!(
         let (org, scope, mb, mc, location) = setup(&store).await;
         let it = item(org, mb.id, location, "Markup Sender", 100);
         store
-            .insert_item(&mc, &it, "received", "", at(100))
+            .insert_item(&mc, &it, "received", "", at(100), &Outbox::NONE)
             .await
             .unwrap();
         // OCR of a printed web page: text that looks like markup must not hide the words after it.
@@ -1519,7 +1533,7 @@ conformance!(
                     1000 + 2 * n,
                 );
                 store
-                    .insert_item(&mc, &theirs, "received", "", at(10))
+                    .insert_item(&mc, &theirs, "received", "", at(10), &Outbox::NONE)
                     .await
                     .unwrap();
                 store
@@ -1536,7 +1550,7 @@ conformance!(
                 it.state = ItemState::Scanned;
             }
             store
-                .insert_item(&mc, &it, "received", "", at(10))
+                .insert_item(&mc, &it, "received", "", at(10), &Outbox::NONE)
                 .await
                 .unwrap();
             store
@@ -1796,5 +1810,47 @@ conformance!(
             assert_eq!(expected.len(), if state.is_some() { 31 } else { 62 });
             assert_eq!(got, expected, "state filter {state:?}");
         }
+    }
+);
+
+conformance!(
+    mailbox_new_item_writes_its_events_for_the_customer,
+    |store: Store| async move {
+        let (org, scope, mb, mc, location) = setup(&store).await;
+        add_webhook(&store, &scope, &["*"]).await;
+        // The mail center's own endpoint never hears of its customers' mail.
+        add_webhook(&store, &mc, &["*"]).await;
+        let it = item(org, mb.id, location, "Swisscom", 10);
+        store
+            .insert_item(
+                &mc,
+                &it,
+                "received",
+                "",
+                at(10),
+                &outbox_of("mail.received", 1),
+            )
+            .await
+            .unwrap();
+        let (events, jobs) = outbox_state(&store, &scope).await;
+        assert_eq!(events, ["evt_1"]);
+        assert_eq!(jobs.len(), 1);
+        assert!(outbox_state(&store, &mc).await.0.is_empty());
+
+        // An insertion that fails writes no event.
+        assert!(
+            store
+                .insert_item(
+                    &mc,
+                    &it,
+                    "received",
+                    "",
+                    at(11),
+                    &outbox_of("mail.received", 2),
+                )
+                .await
+                .is_err()
+        );
+        assert_eq!(outbox_state(&store, &scope).await, (events, jobs));
     }
 );

@@ -130,6 +130,60 @@ async fn chain_actions(store: &Store, org: OrgId) -> Vec<String> {
     entries.into_iter().map(|e| e.action).collect()
 }
 
+/// An endpoint of the scope's organisation subscribed to `events`.
+async fn add_webhook(store: &Store, scope: &OrgScope, events: &[&str]) -> uuid::Uuid {
+    let hook = courrier_store::WebhookRecord {
+        id: uuid::Uuid::new_v4(),
+        org: scope.org(),
+        url: format!("https://hooks.example.ch/{}", uuid::Uuid::new_v4()),
+        secret_sealed: vec![1],
+        events: events.iter().map(|e| e.to_string()).collect(),
+        description: String::new(),
+        created_at: at(1),
+        disabled_at: None,
+    };
+    store.create_webhook(scope, &hook, 16, at(1)).await.unwrap();
+    hook.id
+}
+
+/// An outbox of one event of `event_type`, numbered `n`, whose deliveries
+/// are sent by `webhook.deliver` jobs.
+fn outbox_of(event_type: &str, n: u32) -> courrier_store::Outbox {
+    let mut outbox = courrier_store::Outbox::new(|id, run_at| NewJob {
+        kind: "webhook.deliver".to_string(),
+        payload: id.to_string(),
+        unique_key: Some(format!("webhook:{id}")),
+        run_at,
+        max_attempts: 10,
+    });
+    outbox.push(courrier_store::WebhookEvent {
+        event_type: event_type.to_string(),
+        event_id: format!("evt_{n}"),
+        payload: format!("{{\"id\":\"evt_{n}\",\"type\":\"{event_type}\"}}"),
+    });
+    outbox
+}
+
+/// The event ids of the scope's deliveries, and the payloads of the queued
+/// delivery jobs.
+async fn outbox_state(store: &Store, scope: &OrgScope) -> (Vec<String>, Vec<String>) {
+    let deliveries = store
+        .list_webhook_deliveries(scope, None, None, 100)
+        .await
+        .unwrap()
+        .items;
+    let mut jobs: Vec<String> = store
+        .list_jobs(JobState::Queued, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == "webhook.deliver")
+        .map(|j| j.payload)
+        .collect();
+    jobs.sort();
+    (deliveries.into_iter().map(|d| d.event_id).collect(), jobs)
+}
+
 fn job(kind: &str, run_at: Timestamp) -> NewJob {
     NewJob {
         kind: kind.to_string(),

@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery log, on both backends.
 
 use super::*;
-use courrier_store::{DeliveryState, WebhookEvent, WebhookRecord};
+use courrier_store::{DeliveryError, DeliveryState, WebhookEvent, WebhookRecord};
 
 fn hook(url: &str, events: &[&str], created: i64) -> WebhookRecord {
     WebhookRecord {
@@ -317,13 +317,19 @@ conformance!(
                 id,
                 DeliveryState::Pending,
                 Some(500),
-                Some("HTTP 500"),
+                Some(DeliveryError::Http5xx),
                 at(40),
             )
             .await
             .unwrap();
         store
-            .record_webhook_attempt(id, DeliveryState::Pending, None, Some("timed out"), at(70))
+            .record_webhook_attempt(
+                id,
+                DeliveryState::Pending,
+                None,
+                Some(DeliveryError::Timeout),
+                at(70),
+            )
             .await
             .unwrap();
         store
@@ -337,7 +343,10 @@ conformance!(
         assert_eq!(d.last_error, None);
         assert_eq!(d.delivered_at, Some(at(130)));
         assert!(
-            !store.give_up_webhook_delivery(id, "gave up").await.unwrap(),
+            !store
+                .give_up_webhook_delivery(id, DeliveryError::Internal)
+                .await
+                .unwrap(),
             "a delivered one stays delivered"
         );
 
@@ -347,20 +356,20 @@ conformance!(
                 other,
                 DeliveryState::Pending,
                 Some(502),
-                Some("HTTP 502"),
+                Some(DeliveryError::Http5xx),
                 at(40),
             )
             .await
             .unwrap();
         assert!(
             store
-                .give_up_webhook_delivery(other, "gave up")
+                .give_up_webhook_delivery(other, DeliveryError::Internal)
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .give_up_webhook_delivery(other, "gave up")
+                .give_up_webhook_delivery(other, DeliveryError::Internal)
                 .await
                 .unwrap()
         );
@@ -368,8 +377,8 @@ conformance!(
         assert_eq!(failed.state, DeliveryState::Failed);
         assert_eq!(failed.attempts, 1, "giving up counts no attempt");
         assert_eq!(
-            failed.last_error.as_deref(),
-            Some("HTTP 502"),
+            failed.last_error,
+            Some(DeliveryError::Http5xx),
             "the last error stays"
         );
         assert_eq!(failed.delivered_at, None);

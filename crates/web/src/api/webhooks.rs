@@ -40,7 +40,8 @@ impl From<WebhookRecord> for WebhookOut {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct WebhookIn {
-    /// A public `https://` address.
+    /// A public `https://` address; one on this machine or a private
+    /// network is refused (`webhook.url_private`).
     pub url: String,
     /// Event types to receive, or `["*"]` for all (including future types).
     pub events: Vec<String>,
@@ -68,6 +69,11 @@ pub struct DeliveryOut {
     pub attempts: i32,
     /// HTTP status of the endpoint's last answer, if one came.
     pub last_status: Option<i32>,
+    /// Why the last attempt failed, as a class: `timeout`, `dns`,
+    /// `private_address` (the endpoint leads to this machine or a private
+    /// network; nothing was sent), `refused`, `tls`, `http_3xx` (redirects
+    /// are not followed), `http_4xx`, `http_5xx`, `endpoint_disabled` or
+    /// `internal`.
     pub last_error: Option<String>,
     pub created_at: String,
     pub delivered_at: Option<String>,
@@ -83,7 +89,7 @@ impl From<WebhookDeliveryRecord> for DeliveryOut {
             state: d.state.as_str().to_string(),
             attempts: d.attempts,
             last_status: d.last_status,
-            last_error: d.last_error,
+            last_error: d.last_error.map(|e| e.as_str().to_string()),
             created_at: rfc3339(d.created_at),
             delivered_at: d.delivered_at.map(rfc3339),
         }

@@ -141,7 +141,10 @@ async fn view(
                     .last_status
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "—".into()),
-                error: d.last_error.unwrap_or_default(),
+                error: d
+                    .last_error
+                    .map(|e| l.t(&format!("webhooks.error_{}", e.as_str())).to_string())
+                    .unwrap_or_default(),
             }
         })
         .collect();
