@@ -89,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_scan_retention.sql"),
         postgres: include_str!("../migrations/postgres/0013_scan_retention.sql"),
     },
+    Migration {
+        version: 14,
+        name: "once_exactly_once",
+        sqlite: include_str!("../migrations/sqlite/0014_once_exactly_once.sql"),
+        postgres: include_str!("../migrations/postgres/0014_once_exactly_once.sql"),
+    },
 ];
 
 impl Store {
