@@ -11,8 +11,11 @@ use courrier_store::{EmailState, JobRecord, NewJob};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a claimed job is reserved for its worker.
-pub const LEASE_SECS: i64 = 300;
+/// How long a claimed job is reserved for its worker without a heartbeat:
+/// work interrupted by a crash resumes on another worker within this time.
+pub const LEASE_SECS: i64 = 30;
+/// How often a running job's worker renews its lease.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
 const CLEANUP_EVERY_SECS: i64 = 3600;
 /// Retention runs every 10 minutes, so "12 hours after printing" is kept to the quarter hour.
 const PURGE_EVERY_SECS: i64 = 600;
@@ -21,7 +24,8 @@ const PURGE_EVERY_SECS: i64 = 600;
 pub enum JobKind {
     /// Send one message of the outbox.
     DeliverEmail { email: uuid::Uuid },
-    /// Recurring: delete expired sessions and old failed-login records.
+    /// Recurring: delete expired sessions, old failed-login records and
+    /// idempotency keys past their 24 hours.
     CleanupSignInState,
     /// Recurring: crypto-shred letter documents past their retention.
     PurgeLetterDocuments,
@@ -150,6 +154,7 @@ enum Outcome {
 pub struct Worker {
     app: Arc<App>,
     id: String,
+    heartbeat: Duration,
 }
 
 impl Worker {
@@ -157,7 +162,15 @@ impl Worker {
         Worker {
             app,
             id: format!("{name}-{}", uuid::Uuid::new_v4().simple()),
+            heartbeat: HEARTBEAT,
         }
+    }
+
+    /// The same worker renewing its jobs' leases every `every` instead of
+    /// [`HEARTBEAT`] (tests run with a manual clock and a short beat).
+    pub fn with_heartbeat(mut self, every: Duration) -> Worker {
+        self.heartbeat = every.max(Duration::from_millis(1));
+        self
     }
 
     pub fn id(&self) -> &str {
@@ -181,8 +194,16 @@ impl Worker {
         };
         let outcome = match JobKind::parse(&job.kind, &job.payload) {
             Ok(kind) => {
-                self.execute(&kind, job.attempts >= job.max_attempts, job.id)
-                    .await
+                let work = self.execute(&kind, job.attempts >= job.max_attempts, job.id);
+                match self.with_heartbeat_on(&job, work).await {
+                    Some(outcome) => outcome,
+                    None => {
+                        tracing::warn!(job = %job.id, kind = %job.kind, "lease lost while the job ran; its work was stopped, another worker owns it");
+                        metrics::counter!("courrier_jobs_lease_lost_total", "kind" => job.kind.clone())
+                            .increment(1);
+                        return Ok(Some(job));
+                    }
+                }
             }
             Err(e) => Outcome::Dead(e),
         };
@@ -212,6 +233,35 @@ impl Worker {
         }
         metrics::counter!("courrier_jobs_run_total", "kind" => job.kind.clone()).increment(1);
         Ok(Some(job))
+    }
+
+    /// Runs `work` while renewing the job's lease every heartbeat; `None`
+    /// when the lease was lost (taken over after a stall), and then `work`
+    /// is dropped at its next await, so two workers never go on together.
+    async fn with_heartbeat_on(
+        &self,
+        job: &JobRecord,
+        work: impl std::future::Future<Output = Outcome>,
+    ) -> Option<Outcome> {
+        tokio::pin!(work);
+        let mut beat = tokio::time::interval(self.heartbeat);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        beat.tick().await;
+        loop {
+            tokio::select! {
+                outcome = &mut work => return Some(outcome),
+                _ = beat.tick() => {
+                    let until = self.app.now().plus_seconds(LEASE_SECS);
+                    match self.app.store.extend_job_lease(job.id, &self.id, until).await {
+                        Ok(true) => {}
+                        Ok(false) => return None,
+                        // The database is unreachable: the work will fail
+                        // on it too; the next beat tries again.
+                        Err(e) => tracing::warn!(job = %job.id, error = %e, "job lease not renewed"),
+                    }
+                }
+            }
+        }
     }
 
     async fn execute(
@@ -290,7 +340,15 @@ impl Worker {
                     .store
                     .prune_sign_in_state(now, now.plus_seconds(-86_400))
                     .await?;
-                tracing::info!(rows = n, "pruned expired sessions and old failed logins");
+                let keys = app
+                    .store
+                    .prune_idempotency_keys(now.plus_seconds(-courrier_store::IDEMPOTENCY_TTL_SECS))
+                    .await?;
+                tracing::info!(
+                    rows = n,
+                    idempotency_keys = keys,
+                    "pruned expired sessions, old failed logins and idempotency keys past 24 hours"
+                );
                 Ok(Outcome::Done {
                     next: Some(kind.to_job(now.plus_seconds(CLEANUP_EVERY_SECS))),
                 })

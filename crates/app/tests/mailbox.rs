@@ -77,6 +77,7 @@ on_both_backends!(
     tenant_isolation_of_every_id,
     demo_data_has_a_mailbox,
     location_mailbox_and_review_queues,
+    paper_original_is_posted_and_billed_once,
 );
 
 const DUPONT: [&str; 3] = [
@@ -1778,4 +1779,79 @@ async fn location_mailbox_and_review_queues(backend: Backend) {
         "mailbox.not_a_mail_center"
     );
     w.env.close().await;
+}
+
+/// A double click on "paper original": two requests at once make one
+/// letter and one usage line; the other request is refused with
+/// `item.paper_original_posted`, and so is a later one.
+async fn paper_original_is_posted_and_billed_once(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.env.app;
+    let insurer = w.env.org("insurer").await;
+    let key = Actor::api_key(
+        ApiKeyId::random(),
+        insurer.id,
+        OrgKind::Customer,
+        vec![Permission::LettersSend],
+        None,
+    );
+    let pdf = letters_pdf(
+        &[SampleLetter {
+            address: lines(&DUPONT),
+            pages: 1,
+            reference: "POL-90".into(),
+        }],
+        &["Assurance Vaudoise", "Place de Milan 1", "1007 Lausanne"],
+    );
+    let out = app
+        .deliver_digital(&key, &DeliveryRecipient::Org(w.customer.id), &pdf, "POL-90")
+        .await
+        .unwrap();
+    let DeliveryOutcome::Mailbox { item, .. } = out else {
+        panic!("expected the mailbox, got {out:?}");
+    };
+    let (a, b) = tokio::join!(
+        w.request(item, &Action::PaperOriginal),
+        w.request(item, &Action::PaperOriginal)
+    );
+    let (posted, refused) = match (a, b) {
+        (Ok(p), r) | (r, Ok(p)) => (p, r),
+        other => panic!("one request posts the original: {other:?}"),
+    };
+    assert!(matches!(posted, Requested::Letter(_)), "{posted:?}");
+    assert_eq!(code_of(refused), "item.paper_original_posted");
+    assert_eq!(
+        code_of(w.request(item, &Action::PaperOriginal).await),
+        "item.paper_original_posted",
+        "a later request is refused too"
+    );
+    let letters = exec_sql(
+        &w.env.db,
+        &format!(
+            "UPDATE letters SET reference = reference WHERE reference = 'paper original {item}'"
+        ),
+    )
+    .await;
+    assert_eq!(letters, 1, "one letter printed and posted");
+    let usage = app
+        .mailbox_usage(
+            &w.customer.actor,
+            Timestamp::from_millis(0),
+            w.env.now().plus_seconds(1),
+        )
+        .await
+        .unwrap();
+    let originals: Vec<_> = usage
+        .iter()
+        .filter(|u| u.kind == UsageKind::PaperOriginal && u.item == Some(item))
+        .collect();
+    assert_eq!(originals.len(), 1, "billed once: {usage:?}");
+    let view = app.mail_item(&w.customer.actor, item).await.unwrap();
+    assert_eq!(
+        view.events
+            .iter()
+            .filter(|e| e.event == "paper_original_posted")
+            .count(),
+        1
+    );
 }

@@ -1,6 +1,8 @@
 //! The append-only, hash-chained audit log, one chain per organisation.
 //! Entries are appended inside the same transaction as the change they
-//! record (see [`append_in_tx!`]), so a change never lands unaudited.
+//! record (see [`append_in_tx!`]), so a change never lands unaudited. The
+//! same transaction marks the effect of the API request being handled under
+//! an idempotency key (see `crate::idempotency`).
 
 use crate::{Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::{AuditEntry, AuditEvent};
@@ -17,6 +19,7 @@ macro_rules! append_in_tx {
         let event: &courrier_domain::audit::AuditEvent = $event;
         let ip: Option<&str> = $ip;
         let actor: &str = $actor;
+        $crate::idempotency::mark_effect_in_tx!($tx, now);
         let head = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT audit_seq, audit_head FROM orgs WHERE id = $1{}",
             $d.lock_rows

@@ -26,6 +26,7 @@ mod mail_items;
 mod mailbox;
 mod maintenance;
 mod orgs;
+mod paper_originals;
 mod reports;
 mod scan_retention;
 mod signup;
@@ -35,6 +36,7 @@ mod users;
 mod webhooks;
 
 pub use digests::{DigestMailbox, DigestRecord, NotifyMode};
+pub use idempotency::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, with_claim};
 pub use intake_counts::{DayItem, IntakeCountRecord};
 pub use letters::LetterAttachment;
 pub use letters::PERIOD_CHUNK;

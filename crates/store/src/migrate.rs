@@ -95,6 +95,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_hooks_delivery_error.sql"),
         postgres: include_str!("../migrations/postgres/0014_hooks_delivery_error.sql"),
     },
+    Migration {
+        version: 15,
+        name: "once_exactly_once",
+        sqlite: include_str!("../migrations/sqlite/0015_once_exactly_once.sql"),
+        postgres: include_str!("../migrations/postgres/0015_once_exactly_once.sql"),
+    },
 ];
 
 impl Store {

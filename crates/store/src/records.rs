@@ -169,8 +169,14 @@ pub struct EmailRecord {
 /// A stored answer to an API request made with an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyState {
-    /// The first request with this key is still being handled.
-    InProgress { request_hash: String },
+    /// The first request with this key is still being handled (or its
+    /// server died after committing its effect, when the lease ran out).
+    InProgress {
+        request_hash: String,
+        lease_until: Timestamp,
+        /// The request's change is committed (only its answer is missing).
+        effect_committed: bool,
+    },
     Done {
         request_hash: String,
         status: u16,

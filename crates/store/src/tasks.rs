@@ -236,7 +236,7 @@ macro_rules! task_from_row {
     }};
 }
 
-const USAGE_COLS: &str = "id, org_id, kind, item_id, task_id, pickup_id, amount_minor, currency, vat_bp, \
+pub(crate) const USAGE_COLS: &str = "id, org_id, kind, item_id, task_id, pickup_id, amount_minor, currency, vat_bp, \
     created_at, description";
 
 macro_rules! insert_usage {
@@ -261,6 +261,7 @@ macro_rules! insert_usage {
         .map_err(|e| StoreError::unique(e, "usage.already_billed"))?;
     }};
 }
+pub(crate) use insert_usage;
 
 /// Tasks visible to the organisation bound at `$n`: the customer's and those
 /// at the mail center's locations.

@@ -155,6 +155,8 @@ pub fn conflict_message(code: &str) -> String {
         "upload.scan_failed" => "the virus scanner could not check this file, so it was not accepted; try a smaller file".into(),
         "letter.not_a_draft" => "only a draft can be changed; this letter was submitted already".into(),
         "letter.status_changed" => "the letter changed meanwhile; reload it and try again".into(),
+        "item.paper_original_posted" => "the paper original of this item was posted already (or is being posted); it is printed and billed once".into(),
+        "idempotency.lease_lost" => "another request with the same Idempotency-Key took over while this one ran; nothing was changed by this one".into(),
         "webhook.limit" => "an organisation has at most 16 active webhook endpoints; disable one first".into(),
         other => format!("refused: {other}"),
     }

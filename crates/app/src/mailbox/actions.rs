@@ -292,10 +292,18 @@ impl App {
             recipient_lines: Some(address.lines().to_vec()),
             ..LetterInput::default()
         };
-        let letter = self
-            .create_letter(&sender, &pdf, &input, true)
-            .await?
-            .record;
+        // Taken first, so a second request (a double click) is refused
+        // before a second letter is made; given back if the letter fails.
+        self.store
+            .reserve_paper_original(scope, item.id, self.now())
+            .await?;
+        let letter = match self.create_letter(&sender, &pdf, &input, true).await {
+            Ok(prepared) => prepared.record,
+            Err(e) => {
+                self.store.release_paper_original(scope, item.id).await?;
+                return Err(e);
+            }
+        };
         let now = self.now();
         let fee = PriceList::DEFAULT.fee(&Action::PaperOriginal, &item.item);
         let line = UsageLineRecord {
@@ -310,15 +318,9 @@ impl App {
             created_at: now,
             description: format!("paper original of {}", item.id),
         };
-        self.store.add_usage_line(scope, &line, now).await?;
+        // The letter, its bill and the custody event: one transaction.
         self.store
-            .append_item_event(
-                scope,
-                item.id,
-                "paper_original_posted",
-                &format!("letter {}", letter.id),
-                now,
-            )
+            .record_paper_original(scope, item.id, letter.id, &line, now)
             .await?;
         Ok(Requested::Letter(letter.id))
     }

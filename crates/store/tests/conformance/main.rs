@@ -1999,83 +1999,7 @@ conformance!(emails_outbox, |store: Store| async move {
     assert_eq!(store.recent_emails(1).await.unwrap().len(), 1);
 });
 
-// ----- idempotency -----
-
-conformance!(idempotency_keys, |store: Store| async move {
-    let (s, k) = ("org:a", "key-1");
-    assert_eq!(
-        store.idempotency_begin(s, k, "h1", at(0)).await.unwrap(),
-        None,
-        "the first request owns the key"
-    );
-    assert_eq!(
-        store.idempotency_begin(s, k, "h1", at(1)).await.unwrap(),
-        Some(IdempotencyState::InProgress {
-            request_hash: "h1".to_string()
-        })
-    );
-    assert_eq!(
-        store.idempotency_begin(s, k, "other", at(1)).await.unwrap(),
-        Some(IdempotencyState::InProgress {
-            request_hash: "h1".to_string()
-        }),
-        "the stored request hash is returned, so a different body can be refused"
-    );
-
-    store
-        .idempotency_finish(s, k, 201, "{\"id\":1}")
-        .await
-        .unwrap();
-    assert_eq!(
-        store.idempotency_begin(s, k, "h1", at(2)).await.unwrap(),
-        Some(IdempotencyState::Done {
-            request_hash: "h1".to_string(),
-            status: 201,
-            body: "{\"id\":1}".to_string()
-        })
-    );
-    // A finished answer is kept.
-    store.idempotency_abandon(s, k).await.unwrap();
-    assert!(matches!(
-        store.idempotency_begin(s, k, "h1", at(3)).await.unwrap(),
-        Some(IdempotencyState::Done { .. })
-    ));
-
-    // Keys are per scope.
-    assert_eq!(
-        store
-            .idempotency_begin("org:b", k, "h2", at(4))
-            .await
-            .unwrap(),
-        None
-    );
-
-    // An abandoned key can be used again.
-    assert_eq!(
-        store
-            .idempotency_begin(s, "key-2", "h3", at(5))
-            .await
-            .unwrap(),
-        None
-    );
-    store.idempotency_abandon(s, "key-2").await.unwrap();
-    assert_eq!(
-        store
-            .idempotency_begin(s, "key-2", "h4", at(6))
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        store
-            .idempotency_begin(s, "key-2", "h4", at(7))
-            .await
-            .unwrap(),
-        Some(IdempotencyState::InProgress {
-            request_hash: "h4".to_string()
-        })
-    );
-});
+// ----- idempotency: see idempotency.rs -----
 
 // ----- documents -----
 
@@ -2209,7 +2133,12 @@ conformance!(
             }));
             let s = store.clone();
             idem.push(tokio::spawn(async move {
-                s.idempotency_begin("org:a", "k", "h", at(10)).await
+                let claim = courrier_store::IdempotencyClaim {
+                    scope: "org:a".into(),
+                    key: "k".into(),
+                    owner: format!("request-{i}"),
+                };
+                s.idempotency_begin(&claim, "h", at(10), at(70)).await
             }));
             let s = store.clone();
             let user = user_record(&format!("bert{i}@example.ch"), Role::Member);
@@ -2238,7 +2167,9 @@ conformance!(
                 Some(state) => assert_eq!(
                     state,
                     IdempotencyState::InProgress {
-                        request_hash: "h".to_string()
+                        request_hash: "h".to_string(),
+                        lease_until: at(70),
+                        effect_committed: false,
                     }
                 ),
             }
@@ -2311,3 +2242,6 @@ mod intake_counts;
 
 // Sign-ups at a location: plans, identity documents, e-mails and reminders, plan billing.
 mod signup;
+
+// Idempotency keys: owners, leases, effects marked in their transaction, expiry.
+mod idempotency;

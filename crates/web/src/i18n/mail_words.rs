@@ -656,4 +656,9 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "A forward needs an address.",
         "Une réexpédition demande une adresse.",
     ),
+    (
+        "err.item.paper_original_posted",
+        "The paper original of this item was posted already; it is printed and billed once.",
+        "L'original papier de cet envoi a déjà été posté ; il n'est imprimé et facturé qu'une fois.",
+    ),
 ];
