@@ -6,7 +6,9 @@ use crate::{App, AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use courrier_domain::audit::AuditEvent;
-use courrier_domain::{Actor, EmailAddress, Invalid, Locale, OrgScope, UserId, password};
+use courrier_domain::{
+    Actor, EmailAddress, Invalid, Locale, OrgScope, Timestamp, UserId, password,
+};
 use courrier_store::{OrgRecord, SessionRecord, UserRecord};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -102,25 +104,45 @@ fn code_invalid() -> AppError {
     ))
 }
 
-impl App {
-    async fn throttle(&self, key: &str) -> Result<()> {
-        self.throttle_at(key, self.settings.max_login_failures)
-            .await
+/// The throttle key part for a client address: an IPv4 address as it is, an
+/// IPv6 client by its /64 network (one customer line or host usually holds a
+/// whole /64, so counting single addresses would let it rotate freely).
+/// Text that is not an address is kept as given.
+pub fn throttle_address(ip: &str) -> String {
+    match ip.trim().parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                let net = std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+        Err(_) => ip.to_string(),
     }
+}
 
-    async fn throttle_at(&self, key: &str, max: i64) -> Result<()> {
-        let since = self.now().plus_seconds(-self.settings.throttle_window_secs);
-        if self.store.login_failures_since(key, since).await? >= max {
-            return Err(AppError::Throttled {
+impl App {
+    /// Records an attempt under `key` and admits it when the key has at most
+    /// `max` attempts in the throttle window, this one included (record
+    /// first, then count, in one transaction: attempts at once cannot all
+    /// slip under the limit). Answers when the attempt was recorded.
+    pub(crate) async fn admit_attempt(&self, key: &str, max: i64) -> Result<Timestamp> {
+        let now = self.now();
+        let since = now.plus_seconds(-self.settings.throttle_window_secs);
+        if self.store.admit_attempt(key, now, since, max).await? {
+            Ok(now)
+        } else {
+            Err(AppError::Throttled {
                 retry_after_secs: self.settings.throttle_window_secs,
-            });
+            })
         }
-        Ok(())
     }
 
     /// Checks e-mail and password; the same error for an unknown address and a
     /// wrong password. Five failures in 15 minutes lock the address for a while;
-    /// fifty from one client address lock that address.
+    /// fifty from one client address (an IPv6 client by its /64) lock that address.
     pub async fn login(&self, email: &str, password: &str, ip: Option<&str>) -> Result<NewSession> {
         let bad = || {
             AppError::Invalid(Invalid::new(
@@ -133,14 +155,27 @@ impl App {
             return Err(bad());
         };
         let key = format!("login:{email}");
-        self.throttle(&key).await?;
+        let at = self
+            .admit_attempt(&key, self.settings.max_login_failures)
+            .await?;
         // One client address trying many accounts is throttled too, more loosely
         // (offices share an address).
-        let ip_key = ip.map(|ip| format!("login-ip:{ip}"));
-        if let Some(k) = &ip_key {
-            self.throttle_at(k, self.settings.max_login_failures * 10)
-                .await?;
-        }
+        let ip_key = ip.map(|ip| format!("login-ip:{}", throttle_address(ip)));
+        let ip_at = match &ip_key {
+            Some(k) => {
+                match self
+                    .admit_attempt(k, self.settings.max_login_failures * 10)
+                    .await
+                {
+                    Ok(at) => Some(at),
+                    Err(e) => {
+                        self.store.forget_attempt(&key, at).await?;
+                        return Err(e);
+                    }
+                }
+            }
+            None => None,
+        };
         let user = self.store.user_by_email(&email).await?;
         let ok = match &user {
             Some(u) => verify_password(password, &u.password_hash),
@@ -149,16 +184,21 @@ impl App {
                 false
             }
         };
+        // A failure stays recorded under both keys.
         let (true, Some(user)) = (ok, user) else {
-            self.store.record_login_failure(&key, self.now()).await?;
-            if let Some(k) = &ip_key {
-                self.store.record_login_failure(k, self.now()).await?;
-            }
             return Err(bad());
         };
         self.store.clear_login_failures(&key).await?;
-        let session = self.open_session(&user, ip).await?;
+        if let (Some(k), Some(at)) = (&ip_key, ip_at) {
+            self.store.forget_attempt(k, at).await?;
+        }
         let scope = OrgScope::system(user.org, &format!("user:{}", user.id)).with_ip(ip);
+        // An enrolment begun in an earlier session and never confirmed starts
+        // over with a new secret.
+        self.store
+            .discard_pending_totp(&scope, user.id, self.now())
+            .await?;
+        let session = self.open_session(&user, ip).await?;
         self.store
             .append_audit(
                 &scope,
@@ -251,7 +291,8 @@ impl App {
     /// Completes sign-in with a TOTP code or an unused recovery code.
     pub async fn verify_second_factor(&self, ctx: &SessionContext, code: &str) -> Result<()> {
         let key = format!("2fa:{}", ctx.user.id);
-        self.throttle(&key).await?;
+        self.admit_attempt(&key, self.settings.max_login_failures)
+            .await?;
         let ok = self.totp_matches(&ctx.user, code, true).await?
             || self
                 .store
@@ -262,7 +303,6 @@ impl App {
                 )
                 .await?;
         if !ok {
-            self.store.record_login_failure(&key, self.now()).await?;
             return Err(code_invalid());
         }
         self.store.clear_login_failures(&key).await?;
@@ -276,7 +316,9 @@ impl App {
     /// Refused while 2FA is on: replacing the secret would turn it off without
     /// the password check and org policy of [`App::disable_totp`].
     /// A pending secret is kept until enrolment is confirmed, so reloading the
-    /// page (or a second tab) shows the same QR code instead of a new one.
+    /// page (or a second tab) shows the same QR code instead of a new one;
+    /// signing in again or a new password discards it (an abandoned secret,
+    /// perhaps seen by someone else, never becomes the second factor later).
     pub async fn start_totp_enrolment(&self, ctx: &SessionContext) -> Result<TotpEnrolment> {
         let user = self.store.user(ctx.user.id).await?;
         if user.totp_enabled {
@@ -386,6 +428,9 @@ impl App {
         self.store
             .set_password(&ctx.self_scope(), ctx.user.id, &hash, self.now())
             .await?;
+        self.store
+            .discard_pending_totp(&ctx.self_scope(), ctx.user.id, self.now())
+            .await?;
         Ok(())
     }
 
@@ -396,8 +441,8 @@ impl App {
             return Ok(());
         };
         let key = format!("reset:{email}");
-        self.throttle(&key).await?;
-        self.store.record_login_failure(&key, self.now()).await?;
+        self.admit_attempt(&key, self.settings.max_login_failures)
+            .await?;
         let Some(user) = self.store.user_by_email(&email).await? else {
             return Ok(());
         };
@@ -429,6 +474,9 @@ impl App {
         self.store
             .set_password(&scope, user.id, &hash_password(new)?, self.now())
             .await?;
+        self.store
+            .discard_pending_totp(&scope, user.id, self.now())
+            .await?;
         Ok(user.id)
     }
 
@@ -453,6 +501,25 @@ fn normalise_recovery(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_throttled_by_their_64() {
+        assert_eq!(throttle_address("192.0.2.7"), "192.0.2.7");
+        assert_eq!(throttle_address("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(
+            throttle_address("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            throttle_address("2001:db8:1:2::1"),
+            throttle_address("2001:db8:1:2:ffff::9")
+        );
+        assert_ne!(
+            throttle_address("2001:db8:1:2::1"),
+            throttle_address("2001:db8:1:3::1")
+        );
+        assert_eq!(throttle_address("not an address"), "not an address");
+    }
 
     #[test]
     fn argon2_round_trip() {

@@ -53,6 +53,7 @@ on_both_backends!(
     expired_lease_is_taken_over,
     recurring_cleanup_job,
     login_and_throttling,
+    parallel_guesses_stay_within_the_limit,
     two_factor_enrolment_and_sign_in,
     org_requires_two_factor,
     invitations_and_roles,
@@ -577,10 +578,79 @@ async fn login_and_throttling(backend: Backend) {
     env.close().await;
 }
 
+/// Attempts at once are recorded before they are counted: of 20 parallel
+/// wrong passwords for one address only 5 reach the password check, and of
+/// 20 parallel wrong codes only 5 are tried.
+async fn parallel_guesses_stay_within_the_limit(backend: Backend) {
+    let env = Env::new(backend).await;
+    let org = env.org("acme").await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let app = env.app.clone();
+            let email = org.admin_email.clone();
+            tokio::spawn(async move { app.login(&email, "wrong password", Some(IP)).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(match t.await.unwrap() {
+            Err(AppError::Throttled { .. }) => "throttled".to_string(),
+            other => invalid_code(other),
+        });
+    }
+    let tried = outcomes
+        .iter()
+        .filter(|o| *o == "auth.bad_credentials")
+        .count();
+    assert_eq!(tried, 5, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| *o == "throttled").count(), 15);
+    // Only the five tried count: the window closes on them, not on the refused.
+    let key = format!("login:{}", org.admin_email);
+    assert_eq!(
+        env.app
+            .store
+            .login_failures_since(&key, Timestamp::from_millis(0))
+            .await
+            .unwrap(),
+        5
+    );
+
+    // The same for second-factor codes.
+    let (mia, _) = env.person(&org, "mia@acme.test", Role::Admin).await;
+    let (_, ctx) = env.sign_in("mia@acme.test", PASSWORD).await;
+    env.app.start_totp_enrolment(&ctx).await.unwrap();
+    let code = env.app.current_totp_code(mia).await.unwrap();
+    env.app.confirm_totp_enrolment(&ctx, &code).await.unwrap();
+    let (_, ctx) = env.sign_in("mia@acme.test", PASSWORD).await;
+    assert_eq!(ctx.stage(), SessionStage::NeedsSecondFactor);
+    let wrong = wrong_totp_code(&env, mia).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let app = env.app.clone();
+            let ctx = ctx.clone();
+            let wrong = wrong.clone();
+            tokio::spawn(async move { app.verify_second_factor(&ctx, &wrong).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(match t.await.unwrap() {
+            Err(AppError::Throttled { .. }) => "throttled".to_string(),
+            other => invalid_code(other),
+        });
+    }
+    let tried = outcomes
+        .iter()
+        .filter(|o| *o == "auth.code_invalid")
+        .count();
+    assert_eq!(tried, 5, "{outcomes:?}");
+    env.close().await;
+}
+
 async fn two_factor_enrolment_and_sign_in(backend: Backend) {
     let env = Env::new(backend).await;
     let org = env.org("acme").await;
-    let (token, ctx) = env.sign_in(&org.admin_email, PASSWORD).await;
+    let (_, ctx) = env.sign_in(&org.admin_email, PASSWORD).await;
 
     let enrolment = env.app.start_totp_enrolment(&ctx).await.unwrap();
     assert!(
@@ -591,13 +661,60 @@ async fn two_factor_enrolment_and_sign_in(backend: Backend) {
         enrolment.otpauth_url
     );
     assert!(enrolment.otpauth_url.contains(&enrolment.secret_base32));
-    // A pending enrolment does not change sign-in yet.
+    // Within the session, reloading the page shows the same secret.
+    let again = env.app.start_totp_enrolment(&ctx).await.unwrap();
+    assert_eq!(again.secret_base32, enrolment.secret_base32);
+    // A pending enrolment does not change sign-in yet; a new sign-in
+    // discards the abandoned secret, so enrolment starts over with a new one.
     assert!(
         !env.app
             .login(&org.admin_email, PASSWORD, None)
             .await
             .unwrap()
             .needs_second_factor
+    );
+    assert!(
+        env.app
+            .store
+            .user(org.admin)
+            .await
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    let renewed = env.app.start_totp_enrolment(&ctx).await.unwrap();
+    assert_ne!(renewed.secret_base32, enrolment.secret_base32);
+    // So does a new password (which also ends the person's sessions).
+    let new_password = "another long passphrase 2";
+    env.app
+        .change_password(&ctx, PASSWORD, new_password)
+        .await
+        .unwrap();
+    assert!(
+        env.app
+            .store
+            .user(org.admin)
+            .await
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    let (_, ctx) = env.sign_in(&org.admin_email, new_password).await;
+    env.app
+        .change_password(&ctx, new_password, PASSWORD)
+        .await
+        .unwrap();
+    let (token, ctx) = env.sign_in(&org.admin_email, PASSWORD).await;
+    let renewed_again = env.app.start_totp_enrolment(&ctx).await.unwrap();
+    assert_ne!(renewed_again.secret_base32, renewed.secret_base32);
+    let (audit, _) = env.app.store.audit_chain(org.id).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "user.2fa_enrolment_discarded")
+            .count(),
+        2,
+        "one by the sign-in, one by the new password"
     );
 
     let wrong = wrong_totp_code(&env, org.admin).await;

@@ -865,6 +865,18 @@ async fn unscannable_items_are_forwarded_instead(backend: Backend) {
         code_of(app.complete_task(&w.clerk, task.id, over).await),
         "mail.markup_above_cap"
     );
+    // A retail price a clerk typed is bounded (2,000.00), naming the field.
+    let typo = Completion::Shipped {
+        retail: chf(2_300_000),
+        markup_bp: 10_000,
+        tracking: String::new(),
+    };
+    match app.complete_task(&w.clerk, task.id, typo).await {
+        Err(AppError::Invalid(i)) => {
+            assert_eq!((i.code, i.field), ("mail.amount_out_of_range", "retail"))
+        }
+        other => panic!("a retail price of 23,000.00 must be refused, got {other:?}"),
+    }
     let ok = Completion::Shipped {
         retail: chf(230),
         markup_bp: 15_000,
@@ -992,6 +1004,15 @@ async fn pickups_record_custody_and_fees(backend: Backend) {
         ),
         "mail.illegal_transition"
     );
+    // Fees typed at the counter are bounded (2,000.00), naming the field.
+    let mut expensive = pickup(vec![a, b], "4821");
+    expensive.fees = chf(200_001);
+    match app.create_pickup(&w.clerk, w.location.id, expensive).await {
+        Err(AppError::Invalid(i)) => {
+            assert_eq!((i.code, i.field), ("mail.amount_out_of_range", "fees"))
+        }
+        other => panic!("fees of 2,000.01 must be refused, got {other:?}"),
+    }
     let done = app
         .create_pickup(&w.clerk, w.location.id, pickup(vec![a, b], "4821"))
         .await

@@ -43,6 +43,16 @@ pub struct Config {
     /// Accept webhook endpoints on this machine and private networks
     /// (development only). Default `false`.
     pub webhooks_allow_private: Option<bool>,
+    /// Addresses or CIDRs of the proxies in front (`["10.0.0.0/8", "fd00::/8"]`;
+    /// in the environment, comma-separated). Only their `X-Forwarded-For` /
+    /// `Forwarded` headers name the client; unset, the peer is the client.
+    pub trusted_proxies: Option<Vec<String>>,
+    /// The bearer token `/metrics` requires; unset, `/metrics` answers 404.
+    pub metrics_token: Option<String>,
+    /// API requests per organisation and minute (default 600; 0: no limit).
+    pub api_rate_limit: Option<u32>,
+    /// API requests an organisation may send at once (default 300).
+    pub api_rate_burst: Option<u32>,
 }
 
 /// Environment variables read as configuration, with their keys.
@@ -63,6 +73,10 @@ const ENV_KEYS: &[&str] = &[
     "RENDER_WALL_SECS",
     "RENDER_WORKERS",
     "WEBHOOKS_ALLOW_PRIVATE",
+    "TRUSTED_PROXIES",
+    "METRICS_TOKEN",
+    "API_RATE_LIMIT",
+    "API_RATE_BURST",
 ];
 /// `COURRIER_*` variables with other meanings.
 /// `API_KEY` and `SERVER` are the API client's (`courrier send`).
@@ -103,6 +117,13 @@ impl fmt::Debug for Config {
             .field("render_wall_secs", &self.render_wall_secs)
             .field("render_workers", &self.render_workers)
             .field("webhooks_allow_private", &self.webhooks_allow_private)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("api_rate_limit", &self.api_rate_limit)
+            .field("api_rate_burst", &self.api_rate_burst)
             .finish()
     }
 }
@@ -178,6 +199,31 @@ impl Config {
                         _ => bail!("{name} must be true or false"),
                     })
                 }
+                "TRUSTED_PROXIES" => {
+                    cfg.trusted_proxies = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                    )
+                }
+                "METRICS_TOKEN" => cfg.metrics_token = v,
+                "API_RATE_LIMIT" => {
+                    cfg.api_rate_limit = Some(
+                        value
+                            .parse()
+                            .with_context(|| format!("{name} must be a number"))?,
+                    )
+                }
+                "API_RATE_BURST" => {
+                    cfg.api_rate_burst = Some(
+                        value
+                            .parse()
+                            .with_context(|| format!("{name} must be a number"))?,
+                    )
+                }
                 _ => cfg.log_format = v,
             }
         }
@@ -244,6 +290,24 @@ impl Config {
                 Some(n) => n,
                 None => defaults.max_workers,
             },
+        })
+    }
+
+    /// The HTTP layer's settings; an unreadable proxy address is an error.
+    pub fn web_settings(&self) -> anyhow::Result<courrier_web::WebSettings> {
+        let trusted_proxies =
+            courrier_web::parse_trusted_proxies(self.trusted_proxies.as_deref().unwrap_or(&[]))
+                .map_err(|e| anyhow::anyhow!("trusted_proxies (COURRIER_TRUSTED_PROXIES): {e}"))?;
+        let rate = self
+            .api_rate_limit
+            .unwrap_or(courrier_web::DEFAULT_API_RATE_PER_MINUTE);
+        Ok(courrier_web::WebSettings {
+            trusted_proxies,
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            api_rate_per_minute: (rate > 0).then_some(rate),
+            api_rate_burst: self
+                .api_rate_burst
+                .unwrap_or(courrier_web::DEFAULT_API_RATE_BURST),
         })
     }
 
@@ -323,6 +387,41 @@ mod tests {
     }
 
     #[test]
+    fn web_settings_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "trusted_proxies = [\"10.0.0.0/8\", \"2001:db8::/32\"]\nmetrics_token = \"t\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), env(&[("COURRIER_API_RATE_LIMIT", "0")])).unwrap();
+        let w = c.web_settings().unwrap();
+        assert_eq!(w.trusted_proxies.len(), 2);
+        assert_eq!(w.metrics_token.as_deref(), Some("t"));
+        assert_eq!(w.api_rate_per_minute, None, "0 turns the limit off");
+        let c = Config::load(
+            None,
+            env(&[
+                ("COURRIER_TRUSTED_PROXIES", "192.0.2.1, 10.1.0.0/16"),
+                ("COURRIER_API_RATE_BURST", "5"),
+            ]),
+        )
+        .unwrap();
+        let w = c.web_settings().unwrap();
+        assert_eq!(w.trusted_proxies.len(), 2);
+        assert_eq!(w.metrics_token, None);
+        assert_eq!(w.api_rate_per_minute, Some(600));
+        assert_eq!(w.api_rate_burst, 5);
+        let c = Config::load(None, env(&[("COURRIER_TRUSTED_PROXIES", "10.0.0.0/40")])).unwrap();
+        let e = format!("{:#}", c.web_settings().unwrap_err());
+        assert!(
+            e.contains("10.0.0.0/40") && e.contains("trusted_proxies"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn unknown_file_key_fails_and_secrets_stay_out_of_debug() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
@@ -335,9 +434,16 @@ mod tests {
             database_url: Some("postgres://app:pw@db/courrier".into()),
             ..Config::default()
         };
+        let c = Config {
+            metrics_token: Some("m3tr1cs-t0ken".into()),
+            ..c
+        };
         let dbg = format!("{c:?}");
         assert!(
-            !dbg.contains("hunter2") && !dbg.contains("c2VjcmV0") && !dbg.contains(":pw@"),
+            !dbg.contains("hunter2")
+                && !dbg.contains("c2VjcmV0")
+                && !dbg.contains(":pw@")
+                && !dbg.contains("m3tr1cs"),
             "{dbg}"
         );
     }

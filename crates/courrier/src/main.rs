@@ -390,6 +390,7 @@ async fn serve(
     if public_url.is_some() {
         cfg.public_url = public_url;
     }
+    let web = cfg.web_settings()?;
     let app = open_app(&cfg).await?;
     if demo {
         let logins = app.load_demo().await?;
@@ -426,7 +427,7 @@ async fn serve(
     println!("Courrier is listening on http://{addr}");
     let server = courrier_web::serve(
         listener,
-        courrier_web::AppState::new(app.clone()),
+        courrier_web::AppState::with_settings(app.clone(), web),
         signalled(signal_rx.clone()),
     );
     let grace = async {

@@ -80,6 +80,21 @@ macro_rules! insert_password_reset {
 }
 pub(crate) use insert_password_reset;
 
+/// Deletes one of the equal rows `(key, at)` of `login_failures`.
+macro_rules! delete_one_attempt {
+    ($tx:ident, $d:ident, $key:expr, $at:expr) => {{
+        let row_id = $d.row_id;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM login_failures WHERE {row_id} IN \
+             (SELECT {row_id} FROM login_failures WHERE throttle_key = $1 AND at = $2 LIMIT 1)"
+        )))
+        .bind($key.to_string())
+        .bind($at.millis())
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 impl Store {
     // ----- sessions -----
 
@@ -170,6 +185,61 @@ impl Store {
             .fetch_one(p)
             .await?)
         })
+    }
+
+    /// Records one attempt under `key` and counts the key's attempts since
+    /// `since`, this one included, in one transaction that attempts on the
+    /// same key wait for: of any number of attempts at once, at most `max`
+    /// in the window are admitted. A refused attempt is taken back before
+    /// the commit, so knocking on a closed door does not keep it closed.
+    /// Answers whether the attempt is admitted; an admitted attempt stays
+    /// recorded (a failure until [`Store::forget_attempt`] or
+    /// [`Store::clear_login_failures`] says otherwise).
+    pub async fn admit_attempt(
+        &self,
+        key: &str,
+        now: Timestamp,
+        since: Timestamp,
+        max: i64,
+    ) -> Result<bool> {
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            if let Some(lock) = d.lock_key {
+                sqlx::query(lock)
+                    .bind(key.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
+                .bind(key.to_string())
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await?;
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at > $2",
+            )
+            .bind(key.to_string())
+            .bind(since.millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            let admitted = n <= max;
+            if !admitted {
+                delete_one_attempt!(tx, d, key, now);
+            }
+            tx.commit().await?;
+            Ok(admitted)
+        })
+    }
+
+    /// Takes back one attempt recorded by [`Store::admit_attempt`] at `at`
+    /// (it turned out not to be a failure).
+    pub async fn forget_attempt(&self, key: &str, at: Timestamp) -> Result<()> {
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            delete_one_attempt!(tx, d, key, at);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {

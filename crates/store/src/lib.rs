@@ -124,15 +124,25 @@ pub(crate) struct Dialect {
     pub lock_rows: &'static str,
     /// Appended to the job-claim subquery so concurrent workers skip each other's rows.
     pub skip_locked: &'static str,
+    /// A statement taking a transaction-long lock on the text `$1`, so
+    /// transactions about the same throttle key run one after the other.
+    /// SQLite has one connection, so its transactions are serial already.
+    pub lock_key: Option<&'static str>,
+    /// The column naming one physical row, for deleting one of equal rows.
+    pub row_id: &'static str,
 }
 
 pub(crate) const SQLITE: Dialect = Dialect {
     lock_rows: "",
     skip_locked: "",
+    lock_key: None,
+    row_id: "rowid",
 };
 pub(crate) const POSTGRES: Dialect = Dialect {
     lock_rows: " FOR NO KEY UPDATE",
     skip_locked: " FOR UPDATE SKIP LOCKED",
+    lock_key: Some("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"),
+    row_id: "ctid",
 };
 
 #[derive(Debug, Clone)]

@@ -292,6 +292,37 @@ impl Store {
         Ok(())
     }
 
+    /// Drops a TOTP secret whose enrolment was never confirmed (the next
+    /// enrolment starts with a new one); answers whether there was one.
+    /// Audited as `user.2fa_enrolment_discarded`.
+    pub async fn discard_pending_totp(
+        &self,
+        scope: &OrgScope,
+        id: UserId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let event = AuditEvent::new("user.2fa_enrolment_discarded", id.to_string(), "");
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE users SET totp_secret = NULL WHERE id = $1 AND org_id = $2 \
+                 AND totp_enabled = $3 AND totp_secret IS NOT NULL",
+            )
+            .bind(id.to_string())
+            .bind(scope.org().to_string())
+            .bind(false)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Ok(false);
+            }
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     /// Records that a person used TOTP time step `step`; false when that step
     /// (or a later one) was used already, which makes the code a replay.
     pub async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool> {

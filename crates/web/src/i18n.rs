@@ -362,6 +362,16 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Le mot de passe est incorrect.",
     ),
     (
+        "err.mail.amount_out_of_range",
+        "An amount entered at the mail center is between 0 and 2,000.00.",
+        "Un montant saisi au centre de courrier est compris entre 0 et 2 000,00.",
+    ),
+    (
+        "err.rate_limited",
+        "Too many requests for your organisation. Wait a moment and try again.",
+        "Trop de requêtes pour votre organisation. Patientez un instant puis réessayez.",
+    ),
+    (
         "err.password.too_short",
         "A password needs at least 10 characters.",
         "Un mot de passe doit compter au moins 10 caractères.",

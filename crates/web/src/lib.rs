@@ -11,11 +11,15 @@ mod error;
 mod i18n;
 mod ops;
 mod pages;
+mod protect;
 mod session;
 mod state;
 mod upload;
 
-pub use state::AppState;
+pub use state::{
+    AppState, DEFAULT_API_RATE_BURST, DEFAULT_API_RATE_PER_MINUTE, WebSettings,
+    parse_trusted_proxies,
+};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -36,12 +40,26 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            protect::security_headers,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                let client = req
+                    .extensions()
+                    .get::<protect::ClientAddr>()
+                    .map_or_else(|| "-".to_string(), |c| c.0.to_string());
+                // Never the query, and never a token in the path.
+                let path = protect::loggable_path(req.uri().path());
+                tracing::info_span!("http", method = %req.method(), path = %path, client = %client, request_id = %id)
             }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            protect::resolve_client,
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)

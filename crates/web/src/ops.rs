@@ -3,10 +3,11 @@
 use crate::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use courrier_app::tokens::constant_time_eq;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,7 +32,26 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_text(State(s): State<AppState>) -> Response {
+/// The Prometheus metrics, for the holder of the `metrics_token` only
+/// (`Authorization: Bearer <token>`); without a token configured there is
+/// no `/metrics` (404), so nothing about the traffic is public.
+async fn metrics_text(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = s.web.metrics_token.as_deref().filter(|t| !t.is_empty()) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !constant_time_eq(expected.as_bytes(), given.trim().as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "send the metrics token as 'Authorization: Bearer <token>'",
+        )
+            .into_response();
+    }
     (
         [("content-type", "text/plain; version=0.0.4")],
         s.metrics.render(),

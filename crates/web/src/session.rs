@@ -39,11 +39,15 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> H
     .unwrap_or_else(|_| HeaderValue::from_static("courrier_invalid=1"))
 }
 
+/// The client's address: the one found behind trusted proxies, else the peer's.
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+    match parts.extensions.get::<crate::protect::ClientAddr>() {
+        Some(c) => Some(c.0.to_string()),
+        None => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string()),
+    }
 }
 
 pub fn check_csrf(expected: &str, given: &str) -> Result<(), ApiError> {
@@ -165,10 +169,24 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Only same-site paths may be redirect targets after sign-in.
+/// Only same-site paths may be redirect targets after sign-in: `/` followed
+/// by letters, digits and `/_-.~?=&%` only, and not `//` (another host).
+/// Anything else (a backslash, a tab or newline a browser would drop, a
+/// scheme) sends to `/`.
 pub fn safe_next(next: Option<&str>) -> String {
+    let safe = |n: &str| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'/' | b'_' | b'-' | b'.' | b'~' | b'?' | b'=' | b'&' | b'%' | b'+' | b','
+                    )
+            })
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if safe(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -189,6 +207,25 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/org/users")), "/org/users");
+        assert_eq!(
+            safe_next(Some("/mail?q=x&page=2%20")),
+            "/mail?q=x&page=2%20"
+        );
+        for bad in [
+            "/\t/evil.example",
+            "/\\t/evil.example",
+            "/\n/evil.example",
+            "//evil",
+            "/\\evil",
+            "/\\/evil",
+            "https://x",
+            "evil",
+            "/ok#//evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
         assert!(check_csrf("abc", "abd").is_err());
         assert!(check_csrf("", "").is_err());
         let c = set_cookie("x", "y", 60, true);

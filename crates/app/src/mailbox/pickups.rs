@@ -7,7 +7,7 @@
 
 use super::{invalid, vat_bp};
 use crate::{App, AppError, Result};
-use courrier_domain::mailbox::{ItemEvent, transition};
+use courrier_domain::mailbox::{ItemEvent, check_clerk_amount, transition};
 use courrier_domain::{Actor, LocationId, MailItemId, Money, OrgId, PickupId};
 use courrier_store::{PickupRecord, UsageKind, UsageLineRecord};
 
@@ -81,6 +81,7 @@ impl App {
                 format!("fees are zero or more, in {}", customer.currency),
             ));
         }
+        check_clerk_amount("fees", pickup.fees)?;
         let mut states = Vec::with_capacity(pickup.items.len());
         for id in &pickup.items {
             let item = self.store.item(&scope, *id).await?;

@@ -461,10 +461,10 @@ impl App {
     /// [`SignupOutcome::AddressInUse`] with its e-mail, as it would have a
     /// moment later.
     pub async fn sign_up(&self, new: NewSignup, ip: Option<&str>) -> Result<SignupOutcome> {
-        if let Some(ip) = ip {
-            let key = format!("signup-ip:{ip}");
+        let ip_key = ip.map(|ip| format!("signup-ip:{}", crate::auth::throttle_address(ip)));
+        if let Some(key) = &ip_key {
             let since = self.now().plus_seconds(-self.settings.throttle_window_secs);
-            if self.store.login_failures_since(&key, since).await? >= SIGNUPS_PER_WINDOW {
+            if self.store.login_failures_since(key, since).await? >= SIGNUPS_PER_WINDOW {
                 return Err(AppError::Throttled {
                     retry_after_secs: self.settings.throttle_window_secs,
                 });
@@ -481,11 +481,10 @@ impl App {
             ));
         }
         let offer = self.signup_offer(new.location).await?;
-        // Every attempt that passed the checks counts against the address.
-        if let Some(ip) = ip {
-            self.store
-                .record_login_failure(&format!("signup-ip:{ip}"), self.now())
-                .await?;
+        // Every attempt that passed the checks counts against the address,
+        // recorded before it is counted so sign-ups at once cannot all pass.
+        if let Some(key) = &ip_key {
+            self.admit_attempt(key, SIGNUPS_PER_WINDOW).await?;
         }
         if self.store.user_by_email(&email).await?.is_some() {
             return self.address_in_use(&email, new.locale).await;

@@ -11,7 +11,7 @@ use crate::{App, AppError, Result};
 use courrier_documents::IntakeLimits;
 use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
 use courrier_domain::mailbox::{
-    ActionKind, ItemEvent, PriceList, forward_price_capped, transition,
+    ActionKind, ItemEvent, PriceList, check_clerk_amount, forward_price_capped, transition,
 };
 use courrier_domain::{Actor, LocationId, Money, OrgScope, Permission, TaskId};
 use courrier_store::{
@@ -263,6 +263,7 @@ impl App {
                     tracking,
                 },
             ) => {
+                check_clerk_amount("retail", retail)?;
                 let shipping =
                     forward_price_capped(retail, markup_bp, PriceList::DEFAULT.markup_cap_bp)?;
                 if shipping.currency() != task.fee.currency() {

@@ -391,7 +391,7 @@ async fn letters_upload_quote_list_and_pages(backend: Backend) {
             .contains(&format!("/letters/{draft_id}/preview.png"))
     );
     assert!(
-        detail.body.contains("window-zone") && detail.body.contains("left:10.48%;top:20.20%"),
+        detail.body.contains("window-zone") && detail.body.contains(r#"x="10.48%" y="20.20%""#),
         "Swiss left window overlay"
     );
     assert!(

@@ -69,6 +69,16 @@ pub struct Server {
 impl Server {
     /// A server with the demo data loaded.
     pub async fn start(backend: Backend) -> Server {
+        Server::start_with(backend, courrier_web::WebSettings::default(), None).await
+    }
+
+    /// A server with these web settings and, when given, a public URL other
+    /// than its own address.
+    pub async fn start_with(
+        backend: Backend,
+        web: courrier_web::WebSettings,
+        public_url: Option<&str>,
+    ) -> Server {
         let db = backend.test_db().await;
         let blob_dir = tempfile::tempdir().unwrap();
         let blobs = BlobStore::open(blob_dir.path().to_str().unwrap()).unwrap();
@@ -83,11 +93,11 @@ impl Server {
             dyn_clock,
             Mailer::NotConfigured,
             courrier_app::scan::VirusScanner::Disabled,
-            test_settings(&base),
+            test_settings(public_url.unwrap_or(&base)),
         );
         app.load_demo().await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = courrier_web::AppState::new(app.clone());
+        let state = courrier_web::AppState::with_settings(app.clone(), web);
         let task = tokio::spawn(courrier_web::serve(listener, state, async {
             let _ = rx.await;
         }));
@@ -297,6 +307,23 @@ impl Browser {
     pub fn new(base: &str) -> Browser {
         Browser {
             client: client(),
+            base: base.to_string(),
+        }
+    }
+
+    /// A browser whose every request carries this header (such as the
+    /// `X-Forwarded-For` a proxy adds).
+    pub fn with_header(base: &str, name: &'static str, value: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, value.parse().unwrap());
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .timeout(Duration::from_secs(30))
+                .default_headers(headers)
+                .build()
+                .unwrap(),
             base: base.to_string(),
         }
     }

@@ -639,6 +639,29 @@ pub fn check_request(
 /// Prices above this (one million units) are refused as typing errors; it
 /// also keeps every product far from overflow.
 pub const MAX_PRICE_MINOR: i64 = 100_000_000;
+/// The most a clerk may enter for one amount at the counter or on a task
+/// (fees collected at a pickup, the carrier's retail price of a shipment):
+/// 2,000 units. A larger amount is a typing error, and an amount typed by
+/// one person must not bill a customer without bound.
+pub const MAX_CLERK_AMOUNT_MINOR: i64 = 200_000;
+
+/// An amount a clerk entered: zero or more and at most
+/// [`MAX_CLERK_AMOUNT_MINOR`] (`mail.amount_out_of_range`, naming `field`).
+pub fn check_clerk_amount(field: &'static str, amount: Money) -> Result<Money, Invalid> {
+    if (0..=MAX_CLERK_AMOUNT_MINOR).contains(&amount.minor()) {
+        Ok(amount)
+    } else {
+        Err(Invalid::new(
+            field,
+            "mail.amount_out_of_range",
+            format!(
+                "an amount entered at the mail center is between 0 and {}",
+                Money::new(MAX_CLERK_AMOUNT_MINOR, amount.currency())
+            ),
+        ))
+    }
+}
+
 /// Retail price, in basis points of itself.
 pub const RETAIL_BP: u32 = 10_000;
 /// Default cap on the forwarding shipping price: 1.5 × retail.
@@ -791,6 +814,20 @@ pub fn forward_price_capped(retail: Money, markup_bp: u32, cap_bp: u32) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clerk_amounts_are_bounded() {
+        let chf = |minor| Money::new(minor, Currency::CHF);
+        assert_eq!(check_clerk_amount("fees", chf(0)), Ok(chf(0)));
+        assert_eq!(
+            check_clerk_amount("fees", chf(MAX_CLERK_AMOUNT_MINOR)),
+            Ok(chf(MAX_CLERK_AMOUNT_MINOR))
+        );
+        for bad in [MAX_CLERK_AMOUNT_MINOR + 1, i64::MAX, -1] {
+            let e = check_clerk_amount("retail", chf(bad)).unwrap_err();
+            assert_eq!((e.code, e.field), ("mail.amount_out_of_range", "retail"));
+        }
+    }
     use crate::mailbox::item::{ContentFlag, Grams, ItemFormat, ItemKind};
     use ItemEvent as E;
     use ItemState as S;

@@ -29,8 +29,8 @@ pub mod sla;
 pub mod verification;
 
 pub use actions::{
-    Action, ActionKind, ForwardAddress, ItemEvent, ItemState, PriceList, allowed, check_request,
-    forward_price, forward_price_capped, transition,
+    Action, ActionKind, ForwardAddress, ItemEvent, ItemState, MAX_CLERK_AMOUNT_MINOR, PriceList,
+    allowed, check_clerk_amount, check_request, forward_price, forward_price_capped, transition,
 };
 pub use item::{
     ContentFlag, ContentFlags, Grams, ItemFormat, ItemKind, MailItem, Origin, Unscannable,

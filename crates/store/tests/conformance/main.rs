@@ -935,6 +935,66 @@ conformance!(login_failures, |store: Store| async move {
     );
 });
 
+// Attempts at once on one key: each is recorded, then counted, in one
+// transaction the others wait for, so at most `max` are admitted.
+conformance!(
+    parallel_attempts_admit_at_most_the_limit,
+    |store: Store| async move {
+        let tasks: Vec<_> = (0..30)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .admit_attempt("login:anna@example.ch", at(100), at(0), 5)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut admitted = 0;
+        for t in tasks {
+            if t.await.unwrap() {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 5);
+        // Refused attempts were taken back: the window holds the five admitted.
+        assert_eq!(
+            store
+                .login_failures_since("login:anna@example.ch", at(0))
+                .await
+                .unwrap(),
+            5
+        );
+        // Once the window has moved on, attempts are admitted again.
+        assert!(
+            store
+                .admit_attempt("login:anna@example.ch", at(200), at(150), 5)
+                .await
+                .unwrap()
+        );
+        // Forgetting one attempt removes exactly one of equal rows.
+        store
+            .forget_attempt("login:anna@example.ch", at(100))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .login_failures_since("login:anna@example.ch", at(0))
+                .await
+                .unwrap(),
+            5
+        );
+        assert_eq!(
+            store
+                .login_failures_since("login:anna@example.ch", at(150))
+                .await
+                .unwrap(),
+            1
+        );
+    }
+);
+
 // ----- invitations -----
 
 conformance!(invitations_accept_once, |store: Store| async move {

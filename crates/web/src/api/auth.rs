@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::session::{SESSION_COOKIE, check_csrf, client_ip, cookie};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{Method, StatusCode, header};
 use courrier_app::AppError;
 use courrier_app::auth::SessionStage;
 use courrier_domain::Actor;
@@ -38,6 +38,28 @@ impl FromRequestParts<AppState> for ApiActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let actor = authenticate(parts, state).await?;
+        // Each organisation has its own request budget, so one tenant's
+        // traffic cannot starve the others.
+        if let Err(wait) = state.api_rate.take(actor.org, std::time::Instant::now()) {
+            let secs = i64::try_from(wait.as_secs())
+                .unwrap_or(i64::MAX)
+                .saturating_add(1);
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests for your organisation; try again in {secs} s"),
+            );
+            e.retry_after = Some(secs);
+            return Err(e);
+        }
+        Ok(ApiActor(actor))
+    }
+}
+
+/// The caller's identity, from an API key or a complete session.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Actor, ApiError> {
+    {
         let ip = client_ip(parts);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let text = auth
@@ -46,7 +68,7 @@ impl FromRequestParts<AppState> for ApiActor {
             let key = text
                 .strip_prefix("Bearer ")
                 .ok_or(AppError::Unauthenticated)?;
-            return Ok(ApiActor(state.app.authenticate_api_key(key, ip).await?));
+            return Ok(state.app.authenticate_api_key(key, ip).await?);
         }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
         let ctx = state
@@ -65,6 +87,6 @@ impl FromRequestParts<AppState> for ApiActor {
                 .unwrap_or("");
             check_csrf(&ctx.session.csrf_token, given)?;
         }
-        Ok(ApiActor(ctx.actor(ip)))
+        Ok(ctx.actor(ip))
     }
 }

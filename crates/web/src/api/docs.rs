@@ -30,7 +30,7 @@ use utoipa::{Modify, OpenApi};
         mailbox_settings::cancel_plan, mailbox_settings::keep_plan,
         tariffs::list_tariffs, tariffs::get_tariff, tariffs::put_tariff,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &RateLimited),
     security(("api_key" = []), ("session" = []))
 )]
 pub struct ApiDoc;
@@ -53,6 +53,49 @@ impl Modify for Security {
                 "session",
                 SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("courrier_session"))),
             );
+        }
+    }
+}
+
+/// Every authenticated operation may answer 429 when the organisation's
+/// request budget is spent.
+struct RateLimited;
+
+impl Modify for RateLimited {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{Object, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, header::Header};
+        let mut retry_after = Header::new(Object::with_type(Type::Integer));
+        retry_after.description = Some("seconds to wait before the next request".into());
+        let response = ResponseBuilder::new()
+            .description(
+                "`rate_limited`: the organisation sent more API requests than its rate allows \
+                 (per minute, with a burst); wait `Retry-After` seconds",
+            )
+            .header("Retry-After", retry_after)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("429".into())
+                    .or_insert_with(|| response.clone().into());
+            }
         }
     }
 }
@@ -109,6 +152,14 @@ mod tests {
             assert!(json["paths"][path].is_object(), "missing {path}");
         }
         assert!(json["components"]["schemas"]["ErrorBody"].is_object());
+        let limited = &json["paths"]["/api/v1/letters"]["post"]["responses"]["429"];
+        assert!(limited["headers"]["Retry-After"].is_object(), "{limited}");
+        assert!(
+            limited["description"]
+                .as_str()
+                .unwrap()
+                .contains("rate_limited")
+        );
         assert!(json["components"]["securitySchemes"]["api_key"].is_object());
     }
 }

@@ -13,11 +13,10 @@
 //! so a retry never makes a second letter or a second charge.
 
 use crate::AppState;
-use crate::api::ApiActor;
 use crate::api::auth::credential_scope;
 use crate::error::ApiError;
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -53,10 +52,11 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     let Some(scope) = credential_scope(req.headers()) else {
         return next.run(req).await; // unauthenticated: the handler answers 401
     };
-    let (mut parts, body) = req.into_parts();
+    let (parts, body) = req.into_parts();
     // The scope names a credential without checking it: authenticate before a
     // stored answer (which may hold a secret) can be replayed.
-    if let Err(e) = ApiActor::from_request_parts(&mut parts, &st).await {
+    // (Without taking from the organisation's rate budget: the handler does.)
+    if let Err(e) = super::auth::authenticate(&parts, &st).await {
         return e.into_response();
     }
     // Uploads (letters, quotes) may be larger; an oversized body is drained so

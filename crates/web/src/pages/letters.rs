@@ -472,6 +472,14 @@ struct HistoryRow {
     note: String,
 }
 
+/// A rectangle on the preview, each value a percentage of the page.
+struct WindowRect {
+    x: String,
+    y: String,
+    width: String,
+    height: String,
+}
+
 #[derive(Template)]
 #[template(path = "letters_detail.html")]
 struct DetailPage {
@@ -498,7 +506,9 @@ struct DetailPage {
     note: String,
     history: Vec<HistoryRow>,
     preview: bool,
-    window_style: String,
+    /// The address window on the preview, in percent of the page: x, y,
+    /// width, height (an SVG rectangle: no style attribute under the CSP).
+    window: WindowRect,
     can_edit: bool,
     can_submit: bool,
     can_cancel: bool,
@@ -581,13 +591,12 @@ async fn detail_view(
     let l = chrome.l;
     let letter = view.letter;
     let pct = |mm: f32, of: f32| mm / of * 100.0;
-    let window_style = format!(
-        "left:{:.2}%;top:{:.2}%;width:{:.2}%;height:{:.2}%",
-        pct(window.left_mm, A4_WIDTH_MM),
-        pct(window.top_mm, A4_HEIGHT_MM),
-        pct(window.width_mm, A4_WIDTH_MM),
-        pct(window.height_mm, A4_HEIGHT_MM)
-    );
+    let window_rect = WindowRect {
+        x: format!("{:.2}%", pct(window.left_mm, A4_WIDTH_MM)),
+        y: format!("{:.2}%", pct(window.top_mm, A4_HEIGHT_MM)),
+        width: format!("{:.2}%", pct(window.width_mm, A4_WIDTH_MM)),
+        height: format!("{:.2}%", pct(window.height_mm, A4_HEIGHT_MM)),
+    };
     let fact = |key: &str, value: String| Fact {
         label: l.t(key).to_string(),
         value,
@@ -652,7 +661,7 @@ async fn detail_view(
             })
             .collect(),
         preview: letter.document.is_some(),
-        window_style,
+        window: window_rect,
         can_edit: draft && send,
         can_submit: draft && send,
         can_cancel: letter.status.can_cancel() && send,

@@ -28,6 +28,23 @@ use courrier_domain::{Permission, Timestamp};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
+        .route(
+            "/static/app.js",
+            get(|| async { script(include_str!("../../static/app.js")) }),
+        )
+        .route(
+            "/static/api-docs.js",
+            get(|| async { script(include_str!("../../static/api-docs.js")) }),
+        )
+        .route(
+            "/static/api-docs.css",
+            get(|| async {
+                static_file(
+                    "text/css; charset=utf-8",
+                    include_str!("../../static/api-docs.css"),
+                )
+            }),
+        )
         .route("/login", get(auth::login_page).post(auth::login))
         .route(
             "/login/2fa",
@@ -192,12 +209,25 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn stylesheet() -> Response {
+    static_file(
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    )
+}
+
+/// Scripts are files served by Courrier: the Content-Security-Policy allows
+/// no inline script.
+fn script(body: &'static str) -> Response {
+    static_file("text/javascript; charset=utf-8", body)
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/app.css"),
+        body,
     )
         .into_response()
 }

@@ -398,7 +398,15 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
                     preview_pdf,
                     chrome,
                 };
-                render(&page)
+                let mut res = render(&page);
+                if page.preview_pdf.is_some() {
+                    // The preview PDF is embedded as a data: URL in an <object>.
+                    res.headers_mut().insert(
+                        axum::http::header::CONTENT_SECURITY_POLICY,
+                        axum::http::HeaderValue::from_static(crate::protect::PREVIEW_PDF_POLICY),
+                    );
+                }
+                res
             }
             Err(e) if matches!(e, AppError::Forbidden(_) | AppError::Internal(_)) => fail(&s, e),
             Err(e) => {
