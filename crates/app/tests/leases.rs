@@ -114,7 +114,7 @@ async fn answer(State(g): State<Gate>) -> StatusCode {
 async fn dev_env(backend: Backend) -> Env {
     let mut env = Env::new(backend).await;
     let mut settings = Settings::new(PUBLIC_URL);
-    settings.webhooks_allow_local = true;
+    settings.webhooks_allow_private = true;
     let clock: Arc<dyn Clock> = env.clock.clone();
     env.app = App::new(
         env.db.store.clone(),
