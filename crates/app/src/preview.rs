@@ -139,11 +139,20 @@ mod tests {
         );
     }
 
+    /// Under `CI=true` a missing tool fails the test instead of skipping it.
+    fn ci() -> bool {
+        std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+    }
+
     #[tokio::test]
     async fn renders_a_sample_letter_when_pdftoppm_is_installed() {
         let which = std::process::Command::new("pdftoppm").arg("-v").output();
-        if which.is_err() {
-            eprintln!("SKIPPED: pdftoppm is not installed");
+        if let Err(e) = which {
+            assert!(
+                !ci(),
+                "CI=true and pdftoppm cannot be started ({e}): apt-get install -y poppler-utils"
+            );
+            eprintln!("SKIPPED: pdftoppm is not installed (apt-get install -y poppler-utils)");
             return;
         }
         let pdf = courrier_documents::sample::letters_pdf(

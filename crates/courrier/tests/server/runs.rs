@@ -1,7 +1,8 @@
 //! Bulk runs over HTTP, on both backends: a bulk PDF as raw bytes and as a
 //! web form, a mail merge as multipart, progress and per-letter results in
 //! the API and on the pages (which refresh themselves while a run goes on),
-//! refusals at start, and other organisations' runs answering 404.
+//! refusals at start, a hostile spreadsheet refused with the server still up,
+//! and other organisations' runs answering 404.
 
 use crate::support::*;
 use courrier_documents::sample::{SampleLetter, letters_pdf};
@@ -10,7 +11,8 @@ use reqwest::Method;
 
 on_both_backends!(
     runs_over_the_api_and_the_pages,
-    runs_of_another_org_answer_404
+    runs_of_another_org_answer_404,
+    a_spreadsheet_bomb_is_refused_and_the_server_stays_up
 );
 
 fn bulk_pdf() -> Vec<u8> {
@@ -252,4 +254,42 @@ async fn runs_of_another_org_answer_404(backend: Backend) {
     assert_eq!(browser.get(&format!("/runs/{id}")).await.status, 404);
     assert!(!browser.get("/runs").await.body.contains("invoices.pdf"));
     srv.stop().await;
+}
+
+/// A 5 KB XLSX with a value at XFD1048576 (the last cell of a sheet): read
+/// into a grid it would need billions of cells. The preview and a merge run
+/// refuse it by its columns, and the server goes on answering.
+async fn a_spreadsheet_bomb_is_refused_and_the_server_stays_up(backend: Backend) {
+    let srv = Server::start(backend).await;
+    let (api, _) = keys(&srv).await;
+    let bomb = include_bytes!("../../../../tests/hostile/rows/xfd1048576.xlsx");
+    for (path, fields) in [
+        ("/api/v1/runs/preview", &[("rows", "2")][..]),
+        ("/api/v1/runs", &[("kind", "merge")][..]),
+    ] {
+        let (ct, body) = multipart(fields, bomb, "addresses.xlsx");
+        let res = api
+            .send(
+                api.request(Method::POST, path)
+                    .header("content-type", ct)
+                    .body(body),
+            )
+            .await;
+        assert_eq!(
+            (res.status, res.code()),
+            (422, "rows.too_many_columns".to_string()),
+            "{path}: {}",
+            res.body
+        );
+        assert_eq!(res.json()["field"], "rows", "{}", res.body);
+    }
+    let anon = srv.anonymous_api();
+    assert_eq!(anon.get("/healthz").await.status, 200);
+    assert!(
+        api.get("/api/v1/runs").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "no run was stored"
+    );
 }
