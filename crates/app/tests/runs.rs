@@ -576,7 +576,7 @@ async fn template_bombs_are_refused_at_start_in_previews_and_per_letter(backend:
     // fine, the preview is refused as a whole, and a run refuses that
     // row's letter alone.
     let template = format!(
-        "#if sys.inputs.at(\"name\", default: \"\") == \"Hans Muster\" {{ (\"x\" * 100000000000) }}\n{}",
+        "// Reads sys.inputs.name, sys.inputs.street, sys.inputs.postcode, sys.inputs.city, sys.inputs.body\n{}\n#if sys.inputs.at(\"name\", default: \"\") == \"Hans Muster\" {{ (\"x\" * 100000000000) }}\n",
         courrier_app::runs::DEFAULT_TEMPLATE
     );
     let spec = MergeSpec {
