@@ -464,14 +464,31 @@ fn http_client(allow_private: bool) -> Result<&'static reqwest::Client> {
     Ok(cell.get_or_init(|| client))
 }
 
+/// The causes of a transport error, outermost first. An `io::Error`
+/// wrapping another error hides it from `source()` (it skips to the inner
+/// error's own source), so its inner error is visited too.
+fn causes(e: &reqwest::Error) -> Vec<&(dyn std::error::Error + 'static)> {
+    let mut out = Vec::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(s) = next {
+        out.push(s);
+        next = match s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => s.source(),
+        };
+    }
+    out
+}
+
 /// A transport error with its causes, in one line, for the server log.
 fn describe(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
+    for s in causes(e) {
         text.push_str(": ");
         text.push_str(&s.to_string());
-        source = s.source();
     }
     text
 }
@@ -481,8 +498,7 @@ pub fn classify(e: &reqwest::Error) -> DeliveryError {
     if e.is_timeout() {
         return DeliveryError::Timeout;
     }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
+    for s in causes(e) {
         if s.is::<PrivateAddressRefused>() {
             return DeliveryError::PrivateAddress;
         }
@@ -492,16 +508,15 @@ pub fn classify(e: &reqwest::Error) -> DeliveryError {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::TimedOut => return DeliveryError::Timeout,
-                // What rustls' handshake failures arrive as.
+                // What rustls' handshake and certificate failures arrive as.
                 std::io::ErrorKind::InvalidData => return DeliveryError::Tls,
                 _ => {}
             }
         }
         let text = s.to_string().to_ascii_lowercase();
-        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+        if text.contains("certificate") || text.contains("tls handshake") {
             return DeliveryError::Tls;
         }
-        source = s.source();
     }
     DeliveryError::Refused
 }
@@ -702,11 +717,17 @@ impl App {
             return Ok(Attempt::Done);
         }
         let now = self.now();
-        // A literal address never meets the resolver: check it here.
-        let literal = reqwest::Url::parse(&hook.url)
-            .ok()
-            .and_then(|u| u.host_str().map(host_reach));
-        if literal.is_some_and(|r| !r.allowed(self.settings.webhooks_allow_private)) {
+        // A literal address never meets the resolver: check it here. Names,
+        // `localhost` included, are checked by the resolver.
+        let literal = reqwest::Url::parse(&hook.url).ok().and_then(|u| {
+            u.host_str().and_then(|h| {
+                h.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .ok()
+            })
+        });
+        if literal.is_some_and(|ip| !reach(ip).allowed(self.settings.webhooks_allow_private)) {
             tracing::warn!(delivery = %d.id, url = %hook.url, "webhook endpoint on an internal address refused");
             self.store
                 .record_webhook_attempt(

@@ -59,6 +59,7 @@ on_both_backends!(
     missed_digest_is_sent_late_exactly_once,
     scan_from_several_photos_is_one_pdf_read_by_ocr,
     scans_past_the_retention_are_shredded_and_no_longer_found,
+    new_mail_and_its_webhook_event_commit_together,
 );
 
 const DUPONT: [&str; 3] = [
@@ -867,5 +868,82 @@ async fn scans_past_the_retention_are_shredded_and_no_longer_found(backend: Back
     w.env.advance(400 * 86_400);
     assert_eq!(scans_shredded_now(&w).await, 0);
     assert!(scan_readable(&w, kept).await);
+    w.env.close().await;
+}
+
+async fn new_mail_and_its_webhook_event_commit_together(backend: Backend) {
+    let w = world(backend).await;
+    let env = &w.env;
+    // A public endpoint: no job runs here, so nothing is sent anywhere.
+    env.app
+        .create_webhook(
+            &w.customer.actor,
+            "https://erp.example.com/courrier",
+            &[courrier_app::webhooks::MAIL_RECEIVED.to_string()],
+            "",
+        )
+        .await
+        .unwrap();
+    let log = || async {
+        env.app
+            .list_webhook_deliveries(&w.customer.actor, None, None, 100)
+            .await
+            .unwrap()
+            .items
+    };
+
+    // When the event cannot be written, the item is not written either.
+    exec_sql(
+        &env.db,
+        "ALTER TABLE webhook_deliveries RENAME TO webhook_deliveries_away",
+    )
+    .await;
+    let failed = env
+        .app
+        .log_item(
+            &w.clerk,
+            w.location.id,
+            piece(Recipient::Member(w.member.id), "Swisscom", None),
+        )
+        .await;
+    exec_sql(
+        &env.db,
+        "ALTER TABLE webhook_deliveries_away RENAME TO webhook_deliveries",
+    )
+    .await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(
+        env.app
+            .intake_today(&w.clerk, w.location.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the item rolled back with its event"
+    );
+    assert!(log().await.is_empty());
+
+    // The item commits with its event: it is there without any further call.
+    let item = w.log("Swisscom", None).await;
+    let deliveries = log().await;
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(
+        deliveries[0].event_type,
+        courrier_app::webhooks::MAIL_RECEIVED
+    );
+    let body: serde_json::Value = serde_json::from_str(&deliveries[0].payload).unwrap();
+    assert_eq!(body["data"]["item"], item.to_string());
+    assert_eq!(body["data"]["mailbox"], w.mailbox.id.to_string());
+    assert_eq!(body["data"]["sender"], "Swisscom");
+    let jobs: Vec<String> = env
+        .app
+        .store
+        .list_jobs(courrier_store::JobState::Queued, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == "webhook.deliver")
+        .map(|j| j.payload)
+        .collect();
+    assert_eq!(jobs, [deliveries[0].id.to_string()]);
     w.env.close().await;
 }
