@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Courrier API", description = "Business letters, paper and digital. Authenticate with `Authorization: Bearer cour_…`. Errors are `{code, message, field?}` with stable codes. Lists use cursor paging. POST accepts `Idempotency-Key`."),
+    info(title = "Courrier API", description = "Business letters, paper and digital. Authenticate with `Authorization: Bearer cour_…`. Errors are `{code, message, field?}` with stable codes. Lists use cursor paging. POST accepts `Idempotency-Key` (1 to 255 characters, per API key or session, kept 24 hours): a repeat of the same request (method, path, query, content type and body) gets the first answer with `Idempotent-Replayed: true`, even a server error once the change was made; while the first request still runs a repeat gets 409 `idempotency.in_progress` with `Retry-After`; another request with the same key gets 409 `idempotency.key_reused`; 409 `idempotency.answer_lost` means the change was made but the server stopped before answering."),
     paths(
         users::me, users::list_users, users::get_user, users::update_user, users::remove_user,
         users::invite, users::revoke_invitation,
