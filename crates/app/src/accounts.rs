@@ -122,6 +122,7 @@ impl App {
         let scope = actor.scope(Permission::UsersManage)?;
         let org = self.store.org(scope.org()).await?;
         let role = Role::parse_for(org.kind, role.trim())?;
+        actor.may_grant(role)?;
         let email = EmailAddress::parse(email)?;
         if self.store.user_by_email(&email).await?.is_some() {
             return Err(AppError::Conflict("user.email_taken"));
@@ -222,18 +223,33 @@ impl App {
         Ok(self.store.user_in_org(&scope, id).await?)
     }
 
+    /// Gives a person another role. The actor must hold every permission of
+    /// the new role and of the person's current one (no one changes someone
+    /// above them); keys and invitations the person handed out beyond the new
+    /// role are revoked with the change.
     pub async fn change_role(&self, actor: &Actor, id: UserId, role: &str) -> Result<UserRecord> {
         let scope = actor.scope(Permission::UsersManage)?;
+        // Another organisation's person is not found, whatever the role asked.
+        let current = self.store.user_in_org(&scope, id).await?;
         let role = Role::parse_for(actor.org_kind, role.trim())?;
+        actor.may_act_on(current.role)?;
+        actor.may_grant(role)?;
         self.store
-            .set_user_role(&scope, id, role, self.now())
+            .set_user_role(&scope, id, Some(current.role), role, self.now())
             .await?;
         Ok(self.store.user_in_org(&scope, id).await?)
     }
 
+    /// Removes a person who is not above the actor; the keys they created and
+    /// the invitations they sent are revoked with them.
     pub async fn remove_user(&self, actor: &Actor, id: UserId) -> Result<()> {
         let scope = actor.scope(Permission::UsersManage)?;
-        Ok(self.store.remove_user(&scope, id, self.now()).await?)
+        let current = self.store.user_in_org(&scope, id).await?;
+        actor.may_act_on(current.role)?;
+        Ok(self
+            .store
+            .remove_user(&scope, id, Some(current.role), self.now())
+            .await?)
     }
 
     pub async fn set_require_2fa(&self, actor: &Actor, on: bool) -> Result<()> {

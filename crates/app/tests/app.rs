@@ -62,6 +62,8 @@ on_both_backends!(
     documents_encrypted_at_rest_and_shredded,
     audit_chain_detects_tampering,
     password_reset,
+    no_one_grants_more_than_they_hold,
+    removal_and_demotion_revoke_what_the_person_handed_out,
 );
 
 const FROM: &str = "Courrier <noreply@courrier.test>";
@@ -1845,5 +1847,202 @@ async fn password_reset(backend: Backend) {
         .login(&org.admin_email, "a brand new password", None)
         .await
         .unwrap();
+    env.close().await;
+}
+
+// ----- privilege escalation -----
+
+async fn no_one_grants_more_than_they_hold(backend: Backend) {
+    let env = Env::new(backend).await;
+    let mc = env
+        .org_of_kind("mc", OrgKind::MailCenter, Role::Owner)
+        .await;
+    let (manager, manager_actor) = env.person(&mc, "nadia@mc.test", Role::Manager).await;
+    let (clerk, _) = env.person(&mc, "tom@mc.test", Role::Clerk).await;
+
+    // A manager makes neither themselves nor anyone else owner.
+    for target in [manager, clerk] {
+        assert_eq!(
+            invalid_code(env.app.change_role(&manager_actor, target, "owner").await),
+            "role.above_actor"
+        );
+    }
+    assert_eq!(
+        invalid_code(
+            env.app
+                .invite(&manager_actor, "boss@mc.test", "owner")
+                .await
+        ),
+        "role.above_actor"
+    );
+    // Nor demotes or removes the owner above them.
+    assert_eq!(
+        invalid_code(env.app.change_role(&manager_actor, mc.admin, "clerk").await),
+        "user.above_actor"
+    );
+    assert_eq!(
+        invalid_code(env.app.remove_user(&manager_actor, mc.admin).await),
+        "user.above_actor"
+    );
+    assert_eq!(
+        env.app.get_user(&mc.actor, mc.admin).await.unwrap().role,
+        Role::Owner
+    );
+    assert_eq!(
+        env.app.get_user(&mc.actor, manager).await.unwrap().role,
+        Role::Manager
+    );
+    // What the manager holds, they may give.
+    env.app
+        .invite(&manager_actor, "clerk2@mc.test", "clerk")
+        .await
+        .unwrap();
+    env.app
+        .change_role(&manager_actor, clerk, "manager")
+        .await
+        .unwrap();
+    assert_eq!(
+        outbox_len(&env).await,
+        1,
+        "refused invitations send nothing"
+    );
+
+    // A key holding only users.manage invites no one above it, so it never
+    // reads an admin's invitation link.
+    let org = env.org("acme").await;
+    let (_, key) = env
+        .app
+        .create_api_key(&org.actor, "people", &[Permission::UsersManage])
+        .await
+        .unwrap();
+    let key_actor = env.app.authenticate_api_key(&key, None).await.unwrap();
+    for role in ["admin", "approver", "member"] {
+        assert_eq!(
+            invalid_code(env.app.invite(&key_actor, "x@acme.test", role).await),
+            "role.above_actor",
+            "{role}"
+        );
+    }
+    let (mia, _) = env.person(&org, "mia@acme.test", Role::Member).await;
+    assert_eq!(
+        invalid_code(env.app.change_role(&key_actor, mia, "admin").await),
+        "user.above_actor"
+    );
+    assert!(
+        env.app
+            .list_invitations(&org.actor)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no invitation was written"
+    );
+    // A key holding everything an approver holds may invite approvers.
+    let mut perms = Role::Approver.permissions().to_vec();
+    perms.push(Permission::UsersManage);
+    let (_, key) = env
+        .app
+        .create_api_key(&org.actor, "hiring", &perms)
+        .await
+        .unwrap();
+    let key_actor = env.app.authenticate_api_key(&key, None).await.unwrap();
+    env.app
+        .invite(&key_actor, "ap@acme.test", "approver")
+        .await
+        .unwrap();
+    assert_eq!(
+        invalid_code(env.app.invite(&key_actor, "ad@acme.test", "admin").await),
+        "role.above_actor"
+    );
+    env.close().await;
+}
+
+async fn removal_and_demotion_revoke_what_the_person_handed_out(backend: Backend) {
+    let env = Env::new(backend).await;
+    let org = env.org("acme").await;
+    let (carol, carol_actor) = env.person(&org, "carol@acme.test", Role::Admin).await;
+    let (dave, dave_actor) = env.person(&org, "dave@acme.test", Role::Admin).await;
+
+    // Carol's keys: one within a member's permissions, one above them, and a
+    // key that key created.
+    let (_, small) = env
+        .app
+        .create_api_key(&carol_actor, "send", &[Permission::LettersSend])
+        .await
+        .unwrap();
+    let (_, big) = env
+        .app
+        .create_api_key(
+            &carol_actor,
+            "admin",
+            &[Permission::ApiKeysManage, Permission::UsersManage],
+        )
+        .await
+        .unwrap();
+    let big_actor = env.app.authenticate_api_key(&big, None).await.unwrap();
+    let (_, child) = env
+        .app
+        .create_api_key(&big_actor, "child", &[Permission::ApiKeysManage])
+        .await
+        .unwrap();
+    let (carol_inv, _) = env
+        .app
+        .invite(&carol_actor, "new-admin@acme.test", "admin")
+        .await
+        .unwrap();
+    let (_, dave_key) = env
+        .app
+        .create_api_key(&dave_actor, "dave", &[Permission::AuditRead])
+        .await
+        .unwrap();
+    for k in [&small, &big, &child, &dave_key] {
+        env.app.authenticate_api_key(k, None).await.unwrap();
+    }
+
+    // Demoted to member: the keys above a member stop working (with the key
+    // the admin key made), the key within stays; her admin invitation closes.
+    env.app
+        .change_role(&org.actor, carol, "member")
+        .await
+        .unwrap();
+    for k in [&big, &child] {
+        assert!(matches!(
+            env.app.authenticate_api_key(k, None).await,
+            Err(AppError::Unauthenticated)
+        ));
+    }
+    env.app.authenticate_api_key(&small, None).await.unwrap();
+    assert!(
+        !env.app
+            .list_invitations(&org.actor)
+            .await
+            .unwrap()
+            .iter()
+            .any(|i| i.id == carol_inv),
+        "the invitation for a role above her new one is revoked"
+    );
+
+    // Removed: every key dave created stops working; others' keys stay.
+    env.app.remove_user(&org.actor, dave).await.unwrap();
+    assert!(matches!(
+        env.app.authenticate_api_key(&dave_key, None).await,
+        Err(AppError::Unauthenticated)
+    ));
+    env.app.authenticate_api_key(&small, None).await.unwrap();
+    env.app.remove_user(&org.actor, carol).await.unwrap();
+    assert!(matches!(
+        env.app.authenticate_api_key(&small, None).await,
+        Err(AppError::Unauthenticated)
+    ));
+
+    // Each revocation is in the audit chain.
+    let audit = env.app.audit_page(&org.actor, None, 100).await.unwrap();
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "apikey.revoked")
+            .count(),
+        4
+    );
     env.close().await;
 }

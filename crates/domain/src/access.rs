@@ -346,6 +346,43 @@ impl Actor {
         }
     }
 
+    /// Whether the actor holds every permission of `perms`.
+    pub fn holds_all(&self, perms: &[Permission]) -> bool {
+        perms.iter().all(|p| self.can(*p))
+    }
+
+    /// An actor may give (invite with, promote to) only a role whose
+    /// permissions it holds itself: no one hands out more than they have.
+    pub fn may_grant(&self, role: Role) -> Result<(), Invalid> {
+        match role.permissions().iter().find(|p| !self.can(**p)) {
+            None => Ok(()),
+            Some(p) => Err(Invalid::new(
+                "role",
+                "role.above_actor",
+                format!(
+                    "the role '{role}' holds '{}', which you do not hold; only someone who holds it can give it",
+                    p.as_str()
+                ),
+            )),
+        }
+    }
+
+    /// An actor may change or remove only a person whose role it could give:
+    /// someone holding a permission the actor lacks is above it.
+    pub fn may_act_on(&self, current: Role) -> Result<(), Invalid> {
+        match current.permissions().iter().find(|p| !self.can(**p)) {
+            None => Ok(()),
+            Some(p) => Err(Invalid::new(
+                "id",
+                "user.above_actor",
+                format!(
+                    "this person is '{current}' and holds '{}', which you do not hold; only someone who holds it can change or remove them",
+                    p.as_str()
+                ),
+            )),
+        }
+    }
+
     /// The only way to obtain a scope for tenant data on behalf of a caller.
     pub fn scope(&self, p: Permission) -> Result<OrgScope, Forbidden> {
         if self.can(p) {
@@ -433,6 +470,50 @@ mod tests {
             a.scope(Permission::UsersManage).unwrap_err(),
             Forbidden(Permission::UsersManage)
         );
+    }
+
+    fn person(kind: OrgKind, role: Role) -> Actor {
+        Actor::user(UserId::random(), OrgId::random(), kind, role, None)
+    }
+
+    #[test]
+    fn a_manager_cannot_make_anyone_owner() {
+        let manager = person(OrgKind::MailCenter, Role::Manager);
+        let e = manager.may_grant(Role::Owner).unwrap_err();
+        assert_eq!((e.code, e.field), ("role.above_actor", "role"));
+        assert!(manager.may_grant(Role::Manager).is_ok());
+        assert!(manager.may_grant(Role::Clerk).is_ok());
+        assert_eq!(
+            manager.may_act_on(Role::Owner).unwrap_err().code,
+            "user.above_actor"
+        );
+        assert!(manager.may_act_on(Role::Clerk).is_ok());
+        let owner = person(OrgKind::MailCenter, Role::Owner);
+        for r in Role::for_kind(OrgKind::MailCenter) {
+            assert!(owner.may_grant(*r).is_ok(), "owner gives {r}");
+            assert!(owner.may_act_on(*r).is_ok(), "owner acts on {r}");
+        }
+        let admin = person(OrgKind::Customer, Role::Admin);
+        for r in Role::for_kind(OrgKind::Customer) {
+            assert!(admin.may_grant(*r).is_ok(), "admin gives {r}");
+        }
+    }
+
+    #[test]
+    fn a_key_gives_only_what_it_holds() {
+        let key = Actor::api_key(
+            ApiKeyId::random(),
+            OrgId::random(),
+            OrgKind::Customer,
+            vec![Permission::UsersManage],
+            None,
+        );
+        for r in Role::for_kind(OrgKind::Customer) {
+            assert_eq!(key.may_grant(*r).unwrap_err().code, "role.above_actor");
+            assert_eq!(key.may_act_on(*r).unwrap_err().code, "user.above_actor");
+        }
+        assert!(key.holds_all(&[Permission::UsersManage]));
+        assert!(!key.holds_all(&[Permission::UsersManage, Permission::AuditRead]));
     }
 
     #[test]

@@ -153,11 +153,18 @@ impl Store {
         Ok(paged(items, limit, |u| u.email.to_string()))
     }
 
-    /// Changes a role; refuses to leave the organisation without anyone who manages users.
+    /// Changes a role; refuses to leave the organisation without anyone who
+    /// manages users. `from` is the role the caller checked the change
+    /// against: a person whose role changed meanwhile is refused
+    /// (`user.role_changed`). In the same transaction, the API keys the
+    /// person created that hold a permission the new role lacks are revoked,
+    /// with the keys those keys created, and so are the invitations they sent
+    /// for a role above the new one.
     pub async fn set_user_role(
         &self,
         scope: &OrgScope,
         id: UserId,
+        from: Option<Role>,
         role: Role,
         now: Timestamp,
     ) -> Result<()> {
@@ -165,6 +172,11 @@ impl Store {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             let user = crate::users::lock_member!(tx, d, scope, id);
+            if from.is_some_and(|f| f != user.role) {
+                return Err(StoreError::Refused {
+                    what: "user.role_changed",
+                });
+            }
             if user.role.manages_users() && !role.manages_users() {
                 crate::users::ensure_other_manager!(tx, d, scope, id);
             }
@@ -175,16 +187,31 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             audit_scope_in_tx!(tx, d, scope, &event, now);
+            crate::users::revoke_grants_of!(tx, d, scope, id, Some(role.permissions()), now);
             tx.commit().await?;
         });
         Ok(())
     }
 
     /// Removes a person and ends their sessions; the last user manager stays.
-    pub async fn remove_user(&self, scope: &OrgScope, id: UserId, now: Timestamp) -> Result<()> {
+    /// `from` as in [`Store::set_user_role`]. In the same transaction, every
+    /// API key the person created is revoked (with the keys those keys
+    /// created), and so are the invitations they sent that are still open.
+    pub async fn remove_user(
+        &self,
+        scope: &OrgScope,
+        id: UserId,
+        from: Option<Role>,
+        now: Timestamp,
+    ) -> Result<()> {
         on_pool!(self, |p, d| {
             let mut tx = p.begin().await?;
             let user = crate::users::lock_member!(tx, d, scope, id);
+            if from.is_some_and(|f| f != user.role) {
+                return Err(StoreError::Refused {
+                    what: "user.role_changed",
+                });
+            }
             if user.role.manages_users() {
                 crate::users::ensure_other_manager!(tx, d, scope, id);
             }
@@ -195,6 +222,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             audit_scope_in_tx!(tx, d, scope, &event, now);
+            crate::users::revoke_grants_of!(tx, d, scope, id, None, now);
             tx.commit().await?;
         });
         Ok(())
@@ -444,3 +472,79 @@ macro_rules! ensure_other_manager {
     }};
 }
 pub(crate) use ensure_other_manager;
+
+/// Revokes, inside a transaction, what a person handed out: the API keys
+/// they created and the open invitations they sent, except, when `keep` is
+/// the person's new permissions, those that stay within them. A revoked
+/// key's own keys and invitations go with it, down the chain. Each
+/// revocation is audited.
+macro_rules! revoke_grants_of {
+    ($tx:expr, $d:expr, $scope:expr, $user:expr, $keep:expr, $now:expr) => {{
+        let keep: Option<&[courrier_domain::Permission]> = $keep;
+        let now: courrier_domain::Timestamp = $now;
+        let mut creators: Vec<(String, Option<&[courrier_domain::Permission]>)> =
+            vec![(format!("user:{}", $user), keep)];
+        while let Some((creator, keep)) = creators.pop() {
+            let keys: Vec<(String, String)> = sqlx::query_as(
+                "SELECT id, permissions FROM api_keys \
+                 WHERE org_id = $1 AND created_by = $2 AND revoked_at IS NULL ORDER BY id",
+            )
+            .bind($scope.org().to_string())
+            .bind(creator.clone())
+            .fetch_all(&mut *$tx)
+            .await?;
+            for (key, perms) in keys {
+                let perms = courrier_domain::Permission::parse_list(&perms)
+                    .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+                if keep.is_some_and(|k| perms.iter().all(|p| k.contains(p))) {
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now.millis())
+                .bind(key.clone())
+                .bind($scope.org().to_string())
+                .execute(&mut *$tx)
+                .await?;
+                let event = courrier_domain::audit::AuditEvent::new(
+                    "apikey.revoked",
+                    key.clone(),
+                    format!("{creator} no longer holds its permissions"),
+                );
+                $crate::audit::audit_scope_in_tx!($tx, $d, $scope, &event, now);
+                creators.push((format!("apikey:{key}"), None));
+            }
+            let invitations: Vec<(String, String)> = sqlx::query_as(
+                "SELECT id, role FROM invitations WHERE org_id = $1 AND invited_by = $2 \
+                 AND accepted_at IS NULL AND revoked_at IS NULL ORDER BY id",
+            )
+            .bind($scope.org().to_string())
+            .bind(creator.clone())
+            .fetch_all(&mut *$tx)
+            .await?;
+            for (invitation, role) in invitations {
+                let role = courrier_domain::Role::parse(&role)
+                    .map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+                if keep.is_some_and(|k| role.permissions().iter().all(|p| k.contains(p))) {
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now.millis())
+                .bind(invitation.clone())
+                .bind($scope.org().to_string())
+                .execute(&mut *$tx)
+                .await?;
+                let event = courrier_domain::audit::AuditEvent::new(
+                    "user.invitation_revoked",
+                    invitation,
+                    format!("{creator} no longer holds the role's permissions"),
+                );
+                $crate::audit::audit_scope_in_tx!($tx, $d, $scope, &event, now);
+            }
+        }
+    }};
+}
+pub(crate) use revoke_grants_of;

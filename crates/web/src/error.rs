@@ -144,6 +144,7 @@ pub fn conflict_message(code: &str) -> String {
     match code {
         "user.email_taken" => "someone already uses this e-mail address".into(),
         "user.last_manager" => "the organisation needs at least one person who manages users; give that role to someone else first".into(),
+        "user.role_changed" => "this person's role changed meanwhile; read it again and retry".into(),
         "auth.2fa_required_by_org" => "your organisation requires two-factor authentication, so it cannot be turned off".into(),
         "auth.2fa_already_enabled" => "two-factor authentication is already on".into(),
         "auth.reset_link_invalid" => "this reset link is used, expired or wrong; ask for a new one".into(),

@@ -397,6 +397,26 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Ce rôle n'existe pas pour votre type d'organisation.",
     ),
     (
+        "users.above_you",
+        "Holds permissions you do not hold.",
+        "A des permissions que vous n'avez pas.",
+    ),
+    (
+        "err.role.above_actor",
+        "This role holds permissions you do not hold; only someone who holds them can give it.",
+        "Ce rôle donne des permissions que vous n'avez pas ; seule une personne qui les a peut le donner.",
+    ),
+    (
+        "err.user.above_actor",
+        "This person holds permissions you do not hold; only someone who holds them can change or remove them.",
+        "Cette personne a des permissions que vous n'avez pas ; seule une personne qui les a peut la modifier ou la retirer.",
+    ),
+    (
+        "err.user.role_changed",
+        "This person's role changed meanwhile. Reload the page and try again.",
+        "Le rôle de cette personne a changé entre-temps. Rechargez la page et réessayez.",
+    ),
+    (
         "err.permission.none",
         "Choose at least one permission.",
         "Choisissez au moins une permission.",

@@ -12,10 +12,12 @@ mod i18n;
 mod ops;
 mod pages;
 mod protect;
+mod routes;
 mod session;
 mod state;
 mod upload;
 
+pub use routes::RouteEntry;
 pub use state::{
     AppState, DEFAULT_API_RATE_BURST, DEFAULT_API_RATE_PER_MINUTE, WebSettings,
     parse_trusted_proxies,
@@ -32,12 +34,26 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest request body accepted by default (uploads get their own limits).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+/// Every method and path template the application serves, from the same
+/// table that builds its router, in order.
+pub fn route_list() -> Vec<RouteEntry> {
+    let mut list = Vec::new();
+    for routes in [pages::routes(), api::routes(), ops::routes()] {
+        list.extend(routes.into_parts().1);
+    }
+    list.sort();
+    list
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    let (pages, _) = pages::routes().into_parts();
+    let (api, _) = api::routes().into_parts();
+    let (ops, _) = ops::routes().into_parts();
     Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes(state.clone()))
-        .merge(ops::routes())
+        .merge(pages)
+        .nest("/api/v1", api::router(state.clone(), api))
+        .merge(ops)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_metrics))
         .layer(axum::middleware::from_fn_with_state(

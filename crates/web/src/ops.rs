@@ -1,19 +1,17 @@
 //! Operational endpoints and request metrics.
 
 use crate::AppState;
-use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use courrier_app::tokens::constant_time_eq;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
+pub(crate) fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new("")
+        .get("/healthz", healthz)
+        .get("/readyz", readyz)
+        .get("/metrics", metrics_text)
 }
 
 /// The process is up.

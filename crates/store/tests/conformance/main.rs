@@ -446,10 +446,10 @@ conformance!(users_tenancy, |store: Store| async move {
     assert_not_found(store.user_in_org(&scope_b, admin_a.id).await);
     assert_not_found(
         store
-            .set_user_role(&scope_b, member_a.id, Role::Approver, at(3))
+            .set_user_role(&scope_b, member_a.id, None, Role::Approver, at(3))
             .await,
     );
-    assert_not_found(store.remove_user(&scope_b, member_a.id, at(3)).await);
+    assert_not_found(store.remove_user(&scope_b, member_a.id, None, at(3)).await);
     assert_not_found(store.set_password(&scope_b, member_a.id, "x", at(3)).await);
     assert_not_found(
         store
@@ -488,13 +488,13 @@ conformance!(users_roles_and_last_manager, |store: Store| async move {
     new_user(&store, &other, "admin@other.ch", Role::Admin).await;
 
     store
-        .set_user_role(&scope, member.id, Role::Approver, at(2))
+        .set_user_role(&scope, member.id, None, Role::Approver, at(2))
         .await
         .unwrap();
     assert_eq!(store.user(member.id).await.unwrap().role, Role::Approver);
 
     let demote = store
-        .set_user_role(&scope, admin.id, Role::Member, at(3))
+        .set_user_role(&scope, admin.id, None, Role::Member, at(3))
         .await;
     assert!(
         matches!(
@@ -505,7 +505,7 @@ conformance!(users_roles_and_last_manager, |store: Store| async move {
         ),
         "{demote:?}"
     );
-    let remove = store.remove_user(&scope, admin.id, at(3)).await;
+    let remove = store.remove_user(&scope, admin.id, None, at(3)).await;
     assert!(
         matches!(
             remove,
@@ -523,27 +523,30 @@ conformance!(users_roles_and_last_manager, |store: Store| async move {
 
     // A manager keeping a managing role is fine even when alone.
     store
-        .set_user_role(&scope, admin.id, Role::Admin, at(4))
+        .set_user_role(&scope, admin.id, None, Role::Admin, at(4))
         .await
         .unwrap();
 
     // With a second administrator, the first may step down and then leave.
     store
-        .set_user_role(&scope, member.id, Role::Admin, at(5))
+        .set_user_role(&scope, member.id, None, Role::Admin, at(5))
         .await
         .unwrap();
     store
-        .set_user_role(&scope, admin.id, Role::Member, at(6))
+        .set_user_role(&scope, admin.id, None, Role::Member, at(6))
         .await
         .unwrap();
     assert_eq!(store.user(admin.id).await.unwrap().role, Role::Member);
-    store.remove_user(&scope, admin.id, at(7)).await.unwrap();
+    store
+        .remove_user(&scope, admin.id, None, at(7))
+        .await
+        .unwrap();
     assert_not_found(store.user(admin.id).await);
-    assert_not_found(store.remove_user(&scope, admin.id, at(8)).await);
+    assert_not_found(store.remove_user(&scope, admin.id, None, at(8)).await);
 
     // The remaining administrator is now the last one.
     let demote = store
-        .set_user_role(&scope, member.id, Role::Approver, at(9))
+        .set_user_role(&scope, member.id, None, Role::Approver, at(9))
         .await;
     assert!(
         matches!(
@@ -583,7 +586,9 @@ conformance!(
                 .map(|id| {
                     let (store, scope) = (store.clone(), scope.clone());
                     tokio::spawn(async move {
-                        store.set_user_role(&scope, id, Role::Member, at(5)).await
+                        store
+                            .set_user_role(&scope, id, None, Role::Member, at(5))
+                            .await
                     })
                 })
                 .collect();
@@ -609,6 +614,39 @@ conformance!(
             assert_eq!(managers, 1, "round {round}: one administrator is left");
             chain_actions(&store, org).await;
         }
+    }
+);
+
+conformance!(
+    users_role_changed_meanwhile_is_refused,
+    |store: Store| async move {
+        let (_, scope) = new_org(&store, "Muster AG").await;
+        new_user(&store, &scope, "admin@example.ch", Role::Admin).await;
+        let person = new_user(&store, &scope, "person@example.ch", Role::Member).await;
+        // Someone made the person an admin after the caller read "member".
+        store
+            .set_user_role(&scope, person.id, Some(Role::Member), Role::Admin, at(2))
+            .await
+            .unwrap();
+        for r in [
+            store
+                .set_user_role(&scope, person.id, Some(Role::Member), Role::Approver, at(3))
+                .await,
+            store
+                .remove_user(&scope, person.id, Some(Role::Member), at(3))
+                .await,
+        ] {
+            assert!(
+                matches!(
+                    r,
+                    Err(StoreError::Refused {
+                        what: "user.role_changed"
+                    })
+                ),
+                "{r:?}"
+            );
+        }
+        assert_eq!(store.user(person.id).await.unwrap().role, Role::Admin);
     }
 );
 
@@ -874,7 +912,10 @@ conformance!(sessions_lifecycle, |store: Store| async move {
         .create_session(&session("bert", bert.id, at(3600)))
         .await
         .unwrap();
-    store.remove_user(&scope, bert.id, at(10)).await.unwrap();
+    store
+        .remove_user(&scope, bert.id, None, at(10))
+        .await
+        .unwrap();
     assert!(store.session("bert", at(100)).await.unwrap().is_none());
 });
 

@@ -21,107 +21,67 @@ pub use auth::ApiActor;
 
 use crate::AppState;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 
-pub fn routes(state: AppState) -> Router<AppState> {
-    Router::<AppState>::new()
-        .route("/me", get(users::me))
-        .route("/users", get(users::list_users))
-        .route(
-            "/users/{id}",
-            get(users::get_user)
-                .patch(users::update_user)
-                .delete(users::remove_user),
-        )
-        .route("/invitations", axum::routing::post(users::invite))
-        .route("/invitations/{id}", delete(users::revoke_invitation))
-        .route("/api-keys", get(keys::list_keys).post(keys::create_key))
-        .route("/api-keys/{id}", delete(keys::revoke_key))
-        .route(
-            "/letters",
-            get(letters::list_letters)
-                .post(letters::create_letter)
-                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
-        )
-        .route(
-            "/quotes",
-            post(letters::quote).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
-        )
-        .route(
-            "/letters/{id}",
-            get(letters::get_letter).patch(letters::update_letter),
-        )
-        .route("/letters/{id}/submit", post(letters::submit_letter))
-        .route("/letters/{id}/approve", post(letters::approve_letter))
-        .route("/letters/{id}/reject", post(letters::reject_letter))
-        .route("/letters/{id}/cancel", post(letters::cancel_letter))
-        .route("/letters/{id}/document", get(letters::document))
-        .route(
-            "/webhooks",
-            get(webhooks::list_webhooks).post(webhooks::create_webhook),
-        )
-        .route("/webhooks/deliveries", get(webhooks::list_deliveries))
-        .route("/webhooks/{id}", delete(webhooks::disable_webhook))
-        .route(
-            "/report-schedules",
-            get(reports::list_schedules).post(reports::create_schedule),
-        )
-        .route("/report-schedules/{id}", delete(reports::disable_schedule))
-        .route(
-            "/reports",
-            get(reports::list_reports).post(reports::create_report),
-        )
-        .route("/reports/{id}", get(reports::get_report))
-        .route(
-            "/runs",
-            get(runs::list_runs)
-                .post(runs::create_run)
-                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
-        )
-        .route(
-            "/runs/preview",
-            post(runs::preview_merge)
-                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
-        )
-        .route("/runs/{id}", get(runs::get_run))
-        .route("/mail", get(mailbox::list_mail))
-        .route("/mail/actions", post(mailbox::request_actions))
-        .route("/mail/{id}", get(mailbox::get_mail))
-        .route(
-            "/center/tasks/{id}/scan",
-            post(mailbox::complete_scan)
-                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
-        )
-        .route(
-            "/deliveries",
-            post(mailbox::deliver).layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
-        )
-        .route(
-            "/mailbox/members/{id}/documents",
-            get(signup::list_documents)
-                .post(signup::upload_document)
-                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES)),
-        )
-        .route(
-            "/mailbox/retention",
-            get(mailbox_settings::get_retention).put(mailbox_settings::put_retention),
-        )
-        .route(
-            "/mailbox/{id}/plan/cancel",
-            post(mailbox_settings::cancel_plan),
-        )
-        .route("/mailbox/{id}/plan/keep", post(mailbox_settings::keep_plan))
-        .route("/audit", get(orgs::audit))
-        .route("/orgs", get(orgs::list_orgs))
-        .route("/tariffs", get(tariffs::list_tariffs))
-        .route(
-            "/tariffs/{country}",
-            get(tariffs::get_tariff).put(tariffs::put_tariff),
-        )
-        .route("/openapi.json", get(docs::openapi_json))
-        .route("/docs", get(docs::docs_page))
+pub(crate) fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new("/api/v1")
+        .get("/me", users::me)
+        .get("/users", users::list_users)
+        .get("/users/{id}", users::get_user)
+        .patch("/users/{id}", users::update_user)
+        .delete("/users/{id}", users::remove_user)
+        .post("/invitations", users::invite)
+        .delete("/invitations/{id}", users::revoke_invitation)
+        .get("/api-keys", keys::list_keys)
+        .post("/api-keys", keys::create_key)
+        .delete("/api-keys/{id}", keys::revoke_key)
+        .get("/letters", letters::list_letters)
+        .upload("/letters", letters::create_letter)
+        .upload("/quotes", letters::quote)
+        .get("/letters/{id}", letters::get_letter)
+        .patch("/letters/{id}", letters::update_letter)
+        .post("/letters/{id}/submit", letters::submit_letter)
+        .post("/letters/{id}/approve", letters::approve_letter)
+        .post("/letters/{id}/reject", letters::reject_letter)
+        .post("/letters/{id}/cancel", letters::cancel_letter)
+        .get("/letters/{id}/document", letters::document)
+        .get("/webhooks", webhooks::list_webhooks)
+        .post("/webhooks", webhooks::create_webhook)
+        .get("/webhooks/deliveries", webhooks::list_deliveries)
+        .delete("/webhooks/{id}", webhooks::disable_webhook)
+        .get("/report-schedules", reports::list_schedules)
+        .post("/report-schedules", reports::create_schedule)
+        .delete("/report-schedules/{id}", reports::disable_schedule)
+        .get("/reports", reports::list_reports)
+        .post("/reports", reports::create_report)
+        .get("/reports/{id}", reports::get_report)
+        .get("/runs", runs::list_runs)
+        .upload("/runs", runs::create_run)
+        .upload("/runs/preview", runs::preview_merge)
+        .get("/runs/{id}", runs::get_run)
+        .get("/mail", mailbox::list_mail)
+        .post("/mail/actions", mailbox::request_actions)
+        .get("/mail/{id}", mailbox::get_mail)
+        .upload("/center/tasks/{id}/scan", mailbox::complete_scan)
+        .upload("/deliveries", mailbox::deliver)
+        .get("/mailbox/members/{id}/documents", signup::list_documents)
+        .upload("/mailbox/members/{id}/documents", signup::upload_document)
+        .get("/mailbox/retention", mailbox_settings::get_retention)
+        .put("/mailbox/retention", mailbox_settings::put_retention)
+        .post("/mailbox/{id}/plan/cancel", mailbox_settings::cancel_plan)
+        .post("/mailbox/{id}/plan/keep", mailbox_settings::keep_plan)
+        .get("/audit", orgs::audit)
+        .get("/orgs", orgs::list_orgs)
+        .get("/tariffs", tariffs::list_tariffs)
+        .get("/tariffs/{country}", tariffs::get_tariff)
+        .put("/tariffs/{country}", tariffs::put_tariff)
+        .get("/openapi.json", docs::openapi_json)
+        .get("/docs", docs::docs_page)
+}
+
+/// The API's router: its routes, the idempotency middleware and a JSON 404.
+pub(crate) fn router(state: AppState, routes: Router<AppState>) -> Router<AppState> {
+    routes
         .layer(axum::middleware::from_fn_with_state(
             state,
             idempotency::layer,

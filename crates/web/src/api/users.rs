@@ -210,7 +210,7 @@ pub async fn invite(
         Json(InvitationOut {
             id: id.to_string(),
             email: body.email.trim().to_lowercase(),
-            role: body.role,
+            role: body.role.trim().to_string(),
             link,
         }),
     ))

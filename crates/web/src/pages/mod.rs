@@ -15,197 +15,139 @@ mod signup;
 mod tariffs;
 mod webhooks;
 
-use crate::AppState;
 use crate::i18n::L;
 use crate::session::{FORM_COOKIE, SignedIn, Visitor, set_cookie};
 use askama::Template;
-use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use courrier_domain::{Permission, Timestamp};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/static/app.css", get(stylesheet))
-        .route(
-            "/static/app.js",
-            get(|| async { script(include_str!("../../static/app.js")) }),
-        )
-        .route(
-            "/static/api-docs.js",
-            get(|| async { script(include_str!("../../static/api-docs.js")) }),
-        )
-        .route(
-            "/static/api-docs.css",
-            get(|| async {
-                static_file(
-                    "text/css; charset=utf-8",
-                    include_str!("../../static/api-docs.css"),
-                )
-            }),
-        )
-        .route("/login", get(auth::login_page).post(auth::login))
-        .route(
-            "/login/2fa",
-            get(auth::second_factor_page).post(auth::second_factor),
-        )
-        .route("/logout", post(auth::logout))
-        .route("/lang", post(auth::switch_language))
-        .route(
-            "/password-reset",
-            get(auth::reset_request_page).post(auth::reset_request),
-        )
-        .route(
-            "/password-reset/{token}",
-            get(auth::reset_page).post(auth::reset),
-        )
-        .route(
-            "/invitations/{token}",
-            get(auth::invitation_page).post(auth::accept_invitation),
-        )
-        .route("/", get(org::dashboard))
-        .route("/org/users", get(org::users_page))
-        .route("/org/invitations", post(org::invite))
-        .route("/org/invitations/{id}/revoke", post(org::revoke_invitation))
-        .route("/org/users/{id}/role", post(org::change_role))
-        .route("/org/users/{id}/remove", post(org::remove_user))
-        .route("/org/api-keys", get(org::keys_page).post(org::create_key))
-        .route("/org/api-keys/{id}/revoke", post(org::revoke_key))
-        .route("/org/audit", get(org::audit_page))
-        .route("/org/settings/2fa", post(account::set_org_2fa))
-        .route("/account", get(account::account_page))
-        .route("/account/password", post(account::change_password))
-        .route(
-            "/account/2fa",
-            get(account::enrol_page).post(account::confirm_enrol),
-        )
-        .route("/account/2fa/disable", post(account::disable_2fa))
-        .route("/letters", get(letters::list_page))
-        .route(
-            "/letters/new",
-            get(letters::new_page).post(letters::upload).layer(
-                axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES),
-            ),
-        )
-        .route("/runs", get(runs::list_page))
-        .route(
-            "/runs/new",
-            get(runs::new_page)
-                .post(runs::start)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::upload::UPLOAD_BODY_BYTES,
-                )),
-        )
-        .route("/runs/{id}", get(runs::detail_page))
-        .route("/letters/approvals", get(letters::approvals_page))
-        .route("/letters/{id}", get(letters::detail_page))
-        .route("/letters/{id}/preview.png", get(letters::preview))
-        .route("/letters/{id}/document.pdf", get(letters::document))
-        .route("/letters/{id}/edit", post(letters::edit))
-        .route("/letters/{id}/submit", post(letters::submit))
-        .route("/letters/{id}/approve", post(letters::approve))
-        .route("/letters/{id}/reject", post(letters::reject))
-        .route("/letters/{id}/cancel", post(letters::cancel))
-        .route(
-            "/org/letters",
-            get(letters::settings_page).post(letters::save_settings),
-        )
-        .route(
-            "/org/webhooks",
-            get(webhooks::webhooks_page).post(webhooks::create_webhook),
-        )
-        .route(
-            "/org/webhooks/{id}/disable",
-            post(webhooks::disable_webhook),
-        )
-        .route("/org/webhooks/{id}/rotate", post(webhooks::rotate_secret))
-        .route(
-            "/org/reports",
-            get(reports::reports_page).post(reports::schedule_report),
-        )
-        .route("/org/reports/generate", post(reports::generate_report))
-        .route(
+pub(crate) fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new("")
+        .get("/static/app.css", stylesheet)
+        .get("/static/app.js", || async {
+            script(include_str!("../../static/app.js"))
+        })
+        .get("/static/api-docs.js", || async {
+            script(include_str!("../../static/api-docs.js"))
+        })
+        .get("/static/api-docs.css", || async {
+            static_file(
+                "text/css; charset=utf-8",
+                include_str!("../../static/api-docs.css"),
+            )
+        })
+        .get("/login", auth::login_page)
+        .post("/login", auth::login)
+        .get("/login/2fa", auth::second_factor_page)
+        .post("/login/2fa", auth::second_factor)
+        .post("/logout", auth::logout)
+        .post("/lang", auth::switch_language)
+        .get("/password-reset", auth::reset_request_page)
+        .post("/password-reset", auth::reset_request)
+        .get("/password-reset/{token}", auth::reset_page)
+        .post("/password-reset/{token}", auth::reset)
+        .get("/invitations/{token}", auth::invitation_page)
+        .post("/invitations/{token}", auth::accept_invitation)
+        .get("/", org::dashboard)
+        .get("/org/users", org::users_page)
+        .post("/org/invitations", org::invite)
+        .post("/org/invitations/{id}/revoke", org::revoke_invitation)
+        .post("/org/users/{id}/role", org::change_role)
+        .post("/org/users/{id}/remove", org::remove_user)
+        .get("/org/api-keys", org::keys_page)
+        .post("/org/api-keys", org::create_key)
+        .post("/org/api-keys/{id}/revoke", org::revoke_key)
+        .get("/org/audit", org::audit_page)
+        .post("/org/settings/2fa", account::set_org_2fa)
+        .get("/account", account::account_page)
+        .post("/account/password", account::change_password)
+        .get("/account/2fa", account::enrol_page)
+        .post("/account/2fa", account::confirm_enrol)
+        .post("/account/2fa/disable", account::disable_2fa)
+        .get("/letters", letters::list_page)
+        .get("/letters/new", letters::new_page)
+        .upload("/letters/new", letters::upload)
+        .get("/runs", runs::list_page)
+        .get("/runs/new", runs::new_page)
+        .upload("/runs/new", runs::start)
+        .get("/runs/{id}", runs::detail_page)
+        .get("/letters/approvals", letters::approvals_page)
+        .get("/letters/{id}", letters::detail_page)
+        .get("/letters/{id}/preview.png", letters::preview)
+        .get("/letters/{id}/document.pdf", letters::document)
+        .post("/letters/{id}/edit", letters::edit)
+        .post("/letters/{id}/submit", letters::submit)
+        .post("/letters/{id}/approve", letters::approve)
+        .post("/letters/{id}/reject", letters::reject)
+        .post("/letters/{id}/cancel", letters::cancel)
+        .get("/org/letters", letters::settings_page)
+        .post("/org/letters", letters::save_settings)
+        .get("/org/webhooks", webhooks::webhooks_page)
+        .post("/org/webhooks", webhooks::create_webhook)
+        .post("/org/webhooks/{id}/disable", webhooks::disable_webhook)
+        .post("/org/webhooks/{id}/rotate", webhooks::rotate_secret)
+        .get("/org/reports", reports::reports_page)
+        .post("/org/reports", reports::schedule_report)
+        .post("/org/reports/generate", reports::generate_report)
+        .post(
             "/org/reports/schedules/{id}/disable",
-            post(reports::disable_schedule),
+            reports::disable_schedule,
         )
-        .route("/reports/{file}", get(reports::download))
-        .route("/admin/orgs", get(admin::admin_page))
-        .route("/admin/jobs/{id}/requeue", post(admin::requeue_job))
-        .route("/admin/reviews", get(platform_reviews::queue_page))
-        .route("/admin/reviews/{id}", post(platform_reviews::decide))
-        .route("/admin/tariffs", get(tariffs::list_page))
-        .route(
-            "/admin/tariffs/{country}",
-            get(tariffs::edit_page).post(tariffs::save),
-        )
-        .route("/mail", get(mailbox::list_page))
-        .route("/mail/actions", post(mailbox::bulk_action))
-        .route(
-            "/mail/setup",
-            get(mailbox::setup_page).post(mailbox::open_mailbox),
-        )
-        .route("/mail/setup/{id}/verify", post(mailbox::verify_code))
-        .route("/mail/setup/{id}/address", post(mailbox::change_address))
-        .route("/mail/setup/{id}/notify", post(mailbox::set_notify))
-        .route("/mail/setup/retention", post(mailbox::set_scan_retention))
-        .route("/mail/{id}", get(mailbox::detail_page))
-        .route("/mail/{id}/envelope", get(mailbox::envelope))
-        .route("/mail/{id}/scan.pdf", get(mailbox::scan))
-        .route("/mail/{id}/action", post(mailbox::item_action))
-        .route("/mail/{id}/annotate", post(mailbox::annotate))
-        .route("/mailbox/items/{id}", get(mailbox::legacy_link))
-        .route("/center", get(center::dashboard))
-        .route("/center/count", post(center::record_count))
-        .route(
-            "/center/intake",
-            get(center::intake_page).post(center::log_item).layer(
-                axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_BYTES),
-            ),
-        )
-        .route("/center/items/{id}/envelope", get(center::envelope))
-        .route("/center/tasks", get(center::tasks_page))
-        .route(
-            "/center/tasks/{id}/complete",
-            post(center::complete_task).layer(axum::extract::DefaultBodyLimit::max(
-                crate::upload::UPLOAD_BODY_BYTES,
-            )),
-        )
-        .route("/center/reviews", get(center::reviews_page))
-        .route("/center/reviews/{id}", post(center::review_member))
-        .route("/signup", get(signup::list_page))
-        .route(
-            "/signup/{location}",
-            get(signup::form_page).post(signup::sign_up),
-        )
-        .route(
-            "/signup/activate/{token}",
-            get(signup::activate_page).post(signup::activate),
-        )
-        .route("/mail/onboarding", get(signup::onboarding_page))
-        .route("/mail/onboarding/members", post(signup::add_member))
-        .route("/mail/onboarding/plan", post(signup::change_plan))
-        .route("/mail/onboarding/again", post(signup::sign_up_again))
-        .route(
+        .get("/reports/{file}", reports::download)
+        .get("/admin/orgs", admin::admin_page)
+        .post("/admin/jobs/{id}/requeue", admin::requeue_job)
+        .get("/admin/reviews", platform_reviews::queue_page)
+        .post("/admin/reviews/{id}", platform_reviews::decide)
+        .get("/admin/tariffs", tariffs::list_page)
+        .get("/admin/tariffs/{country}", tariffs::edit_page)
+        .post("/admin/tariffs/{country}", tariffs::save)
+        .get("/mail", mailbox::list_page)
+        .post("/mail/actions", mailbox::bulk_action)
+        .get("/mail/setup", mailbox::setup_page)
+        .post("/mail/setup", mailbox::open_mailbox)
+        .post("/mail/setup/{id}/verify", mailbox::verify_code)
+        .post("/mail/setup/{id}/address", mailbox::change_address)
+        .post("/mail/setup/{id}/notify", mailbox::set_notify)
+        .post("/mail/setup/retention", mailbox::set_scan_retention)
+        .get("/mail/{id}", mailbox::detail_page)
+        .get("/mail/{id}/envelope", mailbox::envelope)
+        .get("/mail/{id}/scan.pdf", mailbox::scan)
+        .post("/mail/{id}/action", mailbox::item_action)
+        .post("/mail/{id}/annotate", mailbox::annotate)
+        .get("/mailbox/items/{id}", mailbox::legacy_link)
+        .get("/center", center::dashboard)
+        .post("/center/count", center::record_count)
+        .get("/center/intake", center::intake_page)
+        .upload("/center/intake", center::log_item)
+        .get("/center/items/{id}/envelope", center::envelope)
+        .get("/center/tasks", center::tasks_page)
+        .upload("/center/tasks/{id}/complete", center::complete_task)
+        .get("/center/reviews", center::reviews_page)
+        .post("/center/reviews/{id}", center::review_member)
+        .get("/signup", signup::list_page)
+        .get("/signup/{location}", signup::form_page)
+        .post("/signup/{location}", signup::sign_up)
+        .get("/signup/activate/{token}", signup::activate_page)
+        .post("/signup/activate/{token}", signup::activate)
+        .get("/mail/onboarding", signup::onboarding_page)
+        .post("/mail/onboarding/members", signup::add_member)
+        .post("/mail/onboarding/plan", signup::change_plan)
+        .post("/mail/onboarding/again", signup::sign_up_again)
+        .upload(
             "/mail/onboarding/members/{id}/documents",
-            post(signup::upload_document).layer(axum::extract::DefaultBodyLimit::max(
-                crate::upload::UPLOAD_BODY_BYTES,
-            )),
+            signup::upload_document,
         )
-        .route(
+        .post(
             "/mail/onboarding/members/{id}/submit",
-            post(signup::submit_member),
+            signup::submit_member,
         )
-        .route("/member-documents/{id}", get(signup::document_file))
-        .route("/reviews/members/{id}", get(signup::review_page))
-        .route(
-            "/center/plans",
-            get(signup::plans_page).post(signup::set_plan),
-        )
-        .route(
-            "/center/pickups",
-            get(center::pickups_page).post(center::create_pickup),
-        )
+        .get("/member-documents/{id}", signup::document_file)
+        .get("/reviews/members/{id}", signup::review_page)
+        .get("/center/plans", signup::plans_page)
+        .post("/center/plans", signup::set_plan)
+        .get("/center/pickups", center::pickups_page)
+        .post("/center/pickups", center::create_pickup)
 }
 
 async fn stylesheet() -> Response {

@@ -76,6 +76,8 @@ struct UserRow {
     email: String,
     role: &'static str,
     totp: bool,
+    /// Whether the viewer may change or remove this person (not above them).
+    editable: bool,
 }
 
 impl UserRow {
@@ -125,6 +127,7 @@ async fn users_view(
         invitation_link: link,
         roles: Role::for_kind(s.ctx.org.kind)
             .iter()
+            .filter(|r| s.actor.may_grant(**r).is_ok())
             .map(|r| r.as_str())
             .collect(),
         users: page
@@ -136,6 +139,7 @@ async fn users_view(
                 email: u.email.to_string(),
                 role: u.role.as_str(),
                 totp: u.totp_enabled,
+                editable: s.actor.may_act_on(u.role).is_ok(),
             })
             .collect(),
         invitations: invitations
