@@ -9,10 +9,12 @@
 //! ```
 
 pub mod mapping;
+#[cfg(feature = "render")]
 pub mod render;
 pub mod rows;
 
 pub use mapping::{Field, MappedRow, Mapping, Validated, default_fields, fields_from_template};
+#[cfg(feature = "render")]
 pub use render::{DEFAULT_TEMPLATE, Renderer, Template, TemplateError};
 pub use rows::{
     Format, Limits, Parsed, Row, RowError, Table, TextEncoding, read_csv, read_rows,
