@@ -117,7 +117,8 @@ impl PostalAddress {
                 "the address in the window uses a font whose characters cannot be decoded: export the PDF again with fonts embedded as Unicode, or give the address separately",
             ));
         }
-        while lines.len() > 2 && lines.first().is_some_and(|l| is_endorsement(l)) {
+        // An endorsement is never the recipient, however few lines follow it.
+        while lines.len() > 1 && lines.first().is_some_and(|l| is_endorsement(l)) {
             lines.remove(0);
         }
         if lines.len() < 2 {

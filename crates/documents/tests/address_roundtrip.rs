@@ -114,6 +114,24 @@ fn fuzz_found_addresses_read_back_as_printed() {
     }
 }
 
+/// Found by the `address_parse` fuzz target: "PP" (the Swiss P.P.
+/// endorsement) over a locality was read as the recipient when alone, but
+/// dropped as an endorsement once the printed address had a country line.
+#[test]
+fn an_endorsement_is_never_the_recipient() {
+    let sender = CountryCode::parse("DE").unwrap();
+    for lines in [
+        &["P.P.", "8000 Zürich", "SCHWEIZ"][..],
+        &["PP", "8000 M"][..],
+    ] {
+        let err = PostalAddress::from_window_lines(lines, sender).unwrap_err();
+        assert!(
+            ["address.unreadable", "address.recipient_missing"].contains(&err.code),
+            "{lines:?}: {err:?}"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

@@ -68,3 +68,40 @@ fn compose_round_trip(input: &[u8]) {
 fn compose_with_a_letterhead_whose_resources_are_a_stream() {
     compose_round_trip(include_bytes!("fuzz/compose-resources-stream.bin"));
 }
+
+/// A damaged letter whose page tree lists an object typed /XRef: readers
+/// skip it, but lopdf's writer leaves it out, so the composed letter had a
+/// dangling kid that read as a third page without a size and failed intake.
+/// Such kids are now dropped, and pages written as /Page (compose, split).
+#[test]
+fn compose_a_letter_whose_page_tree_lists_an_xref_object() {
+    compose_round_trip(include_bytes!("fuzz/compose-page-typed-xref.bin"));
+}
+
+/// A scanned PDF whose page tree lists a page that cannot be read: the
+/// combined scan had one page fewer than the file, without a word. It is now
+/// refused with the number of pages that could not be read.
+#[test]
+fn a_scan_pdf_with_an_unreadable_page_is_refused_not_shortened() {
+    use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
+    let bytes = include_bytes!("fuzz/scan-unreadable-page.bin");
+    let parts = [ScanPart {
+        name: "scan.pdf",
+        bytes,
+    }];
+    let err = combine_scan(&parts, &ScanLimits::default()).unwrap_err();
+    assert_eq!(err.code, "mail.scan_file_invalid");
+    assert!(
+        err.message.contains("1 of its 3 pages could not be read"),
+        "{}",
+        err.message
+    );
+}
+
+/// A damaged letter whose page object is a stream: intake reads its
+/// dictionary, but the letterhead could not be laid under it ("a letter
+/// page is damaged"). The page is now written as a dictionary.
+#[test]
+fn compose_a_letter_whose_page_is_a_stream() {
+    compose_round_trip(include_bytes!("fuzz/compose-page-is-a-stream.bin"));
+}
