@@ -117,7 +117,8 @@ impl PostalAddress {
                 "the address in the window uses a font whose characters cannot be decoded: export the PDF again with fonts embedded as Unicode, or give the address separately",
             ));
         }
-        while lines.len() > 2 && lines.first().is_some_and(|l| is_endorsement(l)) {
+        // An endorsement is never the recipient, however few lines follow it.
+        while lines.len() > 1 && lines.first().is_some_and(|l| is_endorsement(l)) {
             lines.remove(0);
         }
         if lines.len() < 2 {
@@ -202,15 +203,23 @@ impl PostalAddress {
         self.country
     }
 
-    /// The lines to print: names, streets, "postcode locality", and the
-    /// country in capitals when it is not the sender's.
+    /// The lines to print: names, streets, "postcode locality" (in the
+    /// United Kingdom the town, then a British postcode on a line of its own), and
+    /// the country in capitals when it is not the sender's.
     pub fn to_lines(&self, sender_country: CountryCode) -> Vec<String> {
         let mut lines = self.name_lines.clone();
         lines.extend(self.street_lines.iter().cloned());
-        lines.push(match &self.postcode {
-            Some(postcode) => format!("{postcode} {}", self.locality),
-            None => self.locality.clone(),
-        });
+        match &self.postcode {
+            Some(postcode)
+                if self.country.as_str() == "GB"
+                    && uk_postcode(postcode).as_deref() == Some(postcode.as_str()) =>
+            {
+                lines.push(self.locality.clone());
+                lines.push(postcode.clone());
+            }
+            Some(postcode) => lines.push(format!("{postcode} {}", self.locality)),
+            None => lines.push(self.locality.clone()),
+        }
         if self.country != sender_country {
             lines.push(self.country.address_name().to_string());
         }

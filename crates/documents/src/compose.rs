@@ -152,6 +152,19 @@ pub fn compose(
 ) -> Result<Document, Finding> {
     let mut out = letter.clone();
     let letter_pages: Vec<ObjectId> = out.page_iter().collect();
+    // Pages are written as /Page whatever a damaged file called them: lopdf's
+    // writer leaves out objects typed /XRef, /ObjStm or /Linearized.
+    drop_foreign_kids(&mut out);
+    for &page in &letter_pages {
+        // A damaged file's page may be a stream: readers use its dictionary.
+        if let Some(Object::Stream(stream)) = out.objects.get(&page) {
+            let dict = stream.dict.clone();
+            out.objects.insert(page, Object::Dictionary(dict));
+        }
+        if let Ok(dict) = out.get_dictionary_mut(page) {
+            dict.set("Type", "Page");
+        }
+    }
     let Some(&first) = letter_pages.first() else {
         return Err(broken("the letter has no pages"));
     };
@@ -175,6 +188,44 @@ pub fn compose(
         append_kids(&mut out, root, &added)?;
     }
     Ok(out)
+}
+
+/// Drops the page tree's kids that are neither pages nor page tree nodes
+/// (a damaged file's /Kids entry typed /XRef, say). Readers skip them, but
+/// lopdf's writer leaves out objects typed /XRef, /ObjStm or /Linearized, and
+/// the dangling kid would then read as a page of its own.
+fn drop_foreign_kids(doc: &mut Document) {
+    let Some(root) = pages_root(doc) else {
+        return;
+    };
+    let mut todo = vec![root];
+    let mut seen = HashSet::new();
+    while let Some(node) = todo.pop() {
+        if !seen.insert(node) {
+            continue;
+        }
+        let Some(Object::Array(kids)) = dict_of(doc, node).and_then(|d| d.get(b"Kids").ok()) else {
+            continue;
+        };
+        let mut keep = Vec::with_capacity(kids.len());
+        for kid in kids {
+            let typed = kid.as_reference().ok().and_then(|id| {
+                let kind = doc.get_dictionary(id).ok()?.get_type().ok()?;
+                Some((id, kind == b"Pages", kind == b"Page"))
+            });
+            match typed {
+                Some((id, true, _)) => {
+                    todo.push(id);
+                    keep.push(kid.clone());
+                }
+                Some((_, false, false)) => {}
+                _ => keep.push(kid.clone()),
+            }
+        }
+        if let Ok(node) = doc.get_dictionary_mut(node) {
+            node.set("Kids", keep);
+        }
+    }
 }
 
 /// The root of the page tree (the catalog's /Pages).
@@ -248,6 +299,7 @@ fn import_pages(
             }
         }
         copy.set("Parent", root);
+        copy.set("Type", "Page");
         ids.push(dest.add_object(copy));
     }
     importer.drain(dest);

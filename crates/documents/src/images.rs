@@ -234,6 +234,18 @@ fn append_pdf(
         .ok_or_else(|| file_invalid(part.name, "its pages could not be read"))?;
     copy.renumber_objects_with(out.max_id.saturating_add(1));
     let pages: Vec<ObjectId> = copy.page_iter().collect();
+    // A page the tree lists but that cannot be read is refused, never left
+    // out of the scan without a word.
+    if pages.len() != tree.page_count() {
+        return Err(file_invalid(
+            part.name,
+            format!(
+                "{} of its {} pages could not be read; scan it again",
+                tree.page_count().saturating_sub(pages.len()),
+                tree.page_count()
+            ),
+        ));
+    }
     let catalog = copy
         .trailer
         .get(b"Root")

@@ -90,7 +90,9 @@ pub(crate) fn dict_of(doc: &Document, id: ObjectId) -> Option<&Dictionary> {
 
 /// An attribute of a page, inherited from its /Parent chain when the page
 /// does not carry it (PDF 32000-1, 7.7.3.4: Resources, MediaBox, CropBox,
-/// Rotate).
+/// Rotate). None of them can be a stream: a damaged file's stream there is
+/// no value, and copying it (resolved) into another object would write a
+/// stream inside a dictionary, which no reader can parse.
 pub(crate) fn inherited<'a>(
     doc: &'a Document,
     page: &'a Dictionary,
@@ -99,7 +101,7 @@ pub(crate) fn inherited<'a>(
     let mut node = page;
     for _ in 0..MAX_TREE_DEPTH {
         if let Some(value) = get(doc, node, key) {
-            return Some(value);
+            return (!matches!(value, Object::Stream(_))).then_some(value);
         }
         node = get_dict(doc, node, b"Parent")?;
     }

@@ -82,6 +82,9 @@ impl PageTree {
                 }
             }
             copy.set("Parent", pages_id);
+            // A page is written as a /Page whatever a damaged file called it
+            // (lopdf's writer leaves out objects typed /XRef or /ObjStm).
+            copy.set("Type", "Page");
             copier.copied.insert(page_id, Object::Dictionary(copy));
             kids.push(Object::Reference(page_id));
         }

@@ -62,6 +62,76 @@ fn address() -> impl Strategy<Value = (PostalAddress, CountryCode)> {
         })
 }
 
+/// Found by the `address_parse` fuzz target: a British address was printed
+/// as "SW1A 2AA London", which is not how the United Kingdom writes it and
+/// did not read back as the same address.
+#[test]
+fn a_british_address_prints_town_then_postcode_and_reads_back() {
+    let lines = [
+        "Mr John Smith",
+        "10 Downing Street",
+        "London",
+        "SW1A 2AA",
+        "ROYAUME-UNI",
+    ];
+    let sender = CountryCode::parse("CH").unwrap();
+    let address = PostalAddress::from_window_lines(&lines, sender).unwrap();
+    assert_eq!(address.postcode(), Some("SW1A 2AA"));
+    assert_eq!(address.locality(), "London");
+    let printed = address.to_lines(sender);
+    assert_eq!(printed, lines);
+    assert_eq!(
+        PostalAddress::from_window_lines(&printed, sender),
+        Ok(address)
+    );
+}
+
+/// Inputs of the `address_parse` fuzz target: whatever is read, printed
+/// and read again is the same address.
+#[test]
+fn fuzz_found_addresses_read_back_as_printed() {
+    let cases: [&[&str]; 2] = [
+        // A British address whose "postcode" is not a British postcode stays
+        // on one line with the town.
+        &["reet", "London", "SW1A 2onAA", "ROYAUME-UNI"],
+        &[
+            "Mr John Smith",
+            "10 Downing Street",
+            "London",
+            "SW1A 2AA",
+            "ROYAUME-UNI",
+        ],
+    ];
+    let sender = CountryCode::parse("CH").unwrap();
+    for lines in cases {
+        let address = PostalAddress::from_window_lines(lines, sender).unwrap();
+        let printed = address.to_lines(sender);
+        assert_eq!(
+            PostalAddress::from_window_lines(&printed, sender),
+            Ok(address),
+            "{lines:?} printed as {printed:?}"
+        );
+    }
+}
+
+/// Found by the `address_parse` fuzz target: "PP" (the Swiss P.P.
+/// endorsement) over a locality was read as the recipient when alone, but
+/// dropped as an endorsement once the printed address had a country line.
+#[test]
+fn an_endorsement_is_never_the_recipient() {
+    let sender = CountryCode::parse("DE").unwrap();
+    for lines in [
+        &["P.P.", "8000 Zürich", "SCHWEIZ"][..],
+        &["PP", "8000 M"][..],
+    ] {
+        let err = PostalAddress::from_window_lines(lines, sender).unwrap_err();
+        assert!(
+            ["address.unreadable", "address.recipient_missing"].contains(&err.code),
+            "{lines:?}: {err:?}"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

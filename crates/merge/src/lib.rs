@@ -9,11 +9,14 @@
 //! ```
 
 pub mod mapping;
+#[cfg(feature = "render")]
 pub mod render;
 pub mod rows;
+#[cfg(feature = "render")]
 pub mod worker;
 
 pub use mapping::{Field, MappedRow, Mapping, Validated, default_fields, fields_from_template};
+#[cfg(feature = "render")]
 pub use render::{DEFAULT_TEMPLATE, Renderer, Template, TemplateError, Today};
 pub use rows::{
     Format, Limits, Parsed, Row, RowError, Table, TextEncoding, read_csv, read_rows,
