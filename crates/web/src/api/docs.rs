@@ -97,6 +97,11 @@ impl Modify for RateLimited {
                     .responses
                     .entry("429".into())
                     .or_insert_with(|| response.clone().into());
+            }
+        }
+    }
+}
+
 /// The error answers every operation can give because of the layers in
 /// front of its handler (authentication, permissions, query and body
 /// parsing, body limits, `Idempotency-Key`), added where an operation does not
