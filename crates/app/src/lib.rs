@@ -27,6 +27,7 @@ pub mod tariffs;
 pub mod tokens;
 pub mod vault;
 pub mod webhooks;
+pub mod workers;
 
 pub use error::AppError;
 
@@ -52,6 +53,12 @@ pub struct Settings {
     /// (a plain `http://` public URL) and for tests; off in production, where
     /// endpoints must be public `https://` addresses.
     pub webhooks_allow_local: bool,
+    /// Documents worked on at once (PDF reading, composing, combining
+    /// scans); see [`workers::DocumentWorkers`]. Default: the machine's cores.
+    pub document_threads: usize,
+    /// Time budget of one document's work, in seconds (waiting for a place
+    /// included). Default 10.
+    pub document_seconds: u64,
 }
 
 impl Settings {
@@ -62,6 +69,8 @@ impl Settings {
             max_login_failures: 5,
             throttle_window_secs: 15 * 60,
             webhooks_allow_local: public_url.trim().starts_with("http://"),
+            document_threads: workers::DocumentWorkers::default_threads(),
+            document_seconds: 10,
         }
     }
 }
@@ -76,6 +85,8 @@ pub struct App {
     /// Scans uploads; see [`App::check_upload`].
     pub scanner: scan::VirusScanner,
     pub settings: Settings,
+    /// Where every CPU-heavy document work runs.
+    pub document_workers: workers::DocumentWorkers,
 }
 
 impl std::fmt::Debug for App {
@@ -100,7 +111,12 @@ impl App {
         settings: Settings,
     ) -> Arc<App> {
         scanner.log_setting();
+        let document_workers = workers::DocumentWorkers::new(
+            settings.document_threads,
+            std::time::Duration::from_secs(settings.document_seconds),
+        );
         Arc::new(App {
+            document_workers,
             store,
             blobs,
             master,

@@ -492,6 +492,18 @@ impl App {
             )
             .into());
         }
+        // Read once now, so that a file the run could not use is refused
+        // at once instead of failing in the background.
+        let copy = pdf.to_vec();
+        self.document_workers
+            .run(copy.len(), move || {
+                let doc = courrier_documents::load_pdf(&copy, &limits)
+                    .map_err(|f| Invalid::new("file", f.code, f.message))?;
+                courrier_documents::check_content(&doc)
+                    .map_err(|f| Invalid::new("file", f.code, f.message))?;
+                Ok(())
+            })
+            .await?;
         self.check_upload(pdf).await?;
         let code = method.code();
         let bundle = Bundle {
@@ -619,34 +631,38 @@ impl App {
         let renderer = self.renderer(&ctx);
         let (input, created_by, now) = (input.clone(), scope.actor().to_string(), self.now());
         let rows: Vec<_> = mapped.rows.into_iter().take(n.clamp(1, 20)).collect();
-        tokio::task::spawn_blocking(move || {
-            rows.into_iter()
-                .map(|(row, values, errors)| {
-                    let outcome = if errors.is_empty() {
-                        merge_letter(
-                            &renderer,
-                            &template,
-                            &values,
+        let input_bytes = rows.len().saturating_mul(64 * 1024);
+        // Rendering takes longer than reading: six times the budget.
+        let time = self.document_workers.time().saturating_mul(6);
+        self.document_workers
+            .run_within(input_bytes, time, move || {
+                Ok(rows
+                    .into_iter()
+                    .map(|(row, values, errors)| {
+                        let outcome = if errors.is_empty() {
+                            merge_letter(
+                                &renderer,
+                                &template,
+                                &values,
+                                row,
+                                &ctx,
+                                &input,
+                                &created_by,
+                                now,
+                            )
+                            .map(|(letter, pdf)| MergePreviewLetter { pdf, letter })
+                        } else {
+                            Err(errors)
+                        };
+                        MergePreviewRow {
                             row,
-                            &ctx,
-                            &input,
-                            &created_by,
-                            now,
-                        )
-                        .map(|(letter, pdf)| MergePreviewLetter { pdf, letter })
-                    } else {
-                        Err(errors)
-                    };
-                    MergePreviewRow {
-                        row,
-                        values,
-                        outcome,
-                    }
-                })
-                .collect()
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("merge preview: {e}")))
+                            values,
+                            outcome,
+                        }
+                    })
+                    .collect())
+            })
+            .await
     }
 
     pub async fn runs(

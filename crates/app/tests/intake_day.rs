@@ -141,7 +141,7 @@ async fn world(backend: Backend) -> World {
             IdentityDocumentKind::RegisterExtract,
             DocumentSide::Single,
             "extract.pdf",
-            b"%PDF-1.4 register extract",
+            &identity_pdf(),
         )
         .await
         .unwrap();
@@ -868,4 +868,17 @@ async fn scans_past_the_retention_are_shredded_and_no_longer_found(backend: Back
     assert_eq!(scans_shredded_now(&w).await, 0);
     assert!(scan_readable(&w, kept).await);
     w.env.close().await;
+}
+
+/// A one-page PDF standing for an identity document (identity documents are
+/// read at upload: a PDF must be a real one).
+fn identity_pdf() -> Vec<u8> {
+    courrier_documents::sample::letters_pdf(
+        &[courrier_documents::sample::SampleLetter {
+            address: vec!["Register extract".into()],
+            pages: 1,
+            reference: "ID".into(),
+        }],
+        &["Test"],
+    )
 }
