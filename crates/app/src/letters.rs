@@ -228,17 +228,25 @@ impl App {
         let settings = self.store.letter_settings(org.id).await?;
         let (table, _, _) = self.carrier_site(&Country::parse(&org.country)?).await?;
         let ctx = crate::intake::IntakeContext::new(org.id, &org.country, &settings, table)?;
-        let doc =
-            courrier_documents::load_pdf(pdf, &ctx.limits).map_err(|f| findings_error(vec![f]))?;
-        crate::intake::check_letter(
-            &ctx,
-            &doc,
-            None,
-            input,
-            created_by,
-            self.now(),
-            crate::intake::PageOffset::default(),
-        )
+        let parts_bytes: usize = input.background.iter().map(|b| b.pdf.len()).sum::<usize>()
+            + input.attachments.iter().map(|a| a.pdf.len()).sum::<usize>();
+        let (pdf, input) = (pdf.to_vec(), input.clone());
+        let (created_by, now) = (created_by.to_string(), self.now());
+        self.document_workers
+            .run(pdf.len().saturating_add(parts_bytes), move || {
+                let doc = courrier_documents::load_pdf(&pdf, &ctx.limits)
+                    .map_err(|f| findings_error(vec![f]))?;
+                crate::intake::check_letter(
+                    &ctx,
+                    &doc,
+                    None,
+                    &input,
+                    &created_by,
+                    now,
+                    crate::intake::PageOffset::default(),
+                )
+            })
+            .await
     }
 
     /// Takes a PDF letter: scans, checks and prices it, stores the document
@@ -318,7 +326,10 @@ impl App {
         let org = self.store.org(scope.org()).await?;
         let composed = current.background.is_some() || !current.attachments.is_empty();
         let (pdf, input) = if composed {
-            decompose_letter(&current, &pdf, input)?
+            let (record, owned) = (current.clone(), input.clone());
+            self.document_workers
+                .run(pdf.len(), move || decompose_letter(&record, &pdf, &owned))
+                .await?
         } else {
             (pdf, input.clone())
         };

@@ -28,6 +28,7 @@ pub mod tariffs;
 pub mod tokens;
 pub mod vault;
 pub mod webhooks;
+pub mod workers;
 
 pub use error::AppError;
 
@@ -58,6 +59,12 @@ pub struct Settings {
     /// `https://` addresses. On for a development instance and for tests.
     /// Link-local (cloud metadata) and other special addresses stay refused.
     pub webhooks_allow_private: bool,
+    /// Documents worked on at once (PDF reading, composing, combining
+    /// scans); see [`workers::DocumentWorkers`]. Default: the machine's cores.
+    pub document_threads: usize,
+    /// Time budget of one document's work, in seconds (waiting for a place
+    /// included). Default 10.
+    pub document_seconds: u64,
 }
 
 impl Settings {
@@ -69,6 +76,8 @@ impl Settings {
             throttle_window_secs: 15 * 60,
             render: render::RenderSettings::default(),
             webhooks_allow_private: false,
+            document_threads: workers::DocumentWorkers::default_threads(),
+            document_seconds: 10,
         }
     }
 }
@@ -85,6 +94,8 @@ pub struct App {
     /// Renders templates in worker processes (from `settings.render`).
     pub renders: Arc<render::RenderPool>,
     pub settings: Settings,
+    /// Where every CPU-heavy document work runs.
+    pub document_workers: workers::DocumentWorkers,
 }
 
 impl std::fmt::Debug for App {
@@ -109,7 +120,12 @@ impl App {
         settings: Settings,
     ) -> Arc<App> {
         scanner.log_setting();
+        let document_workers = workers::DocumentWorkers::new(
+            settings.document_threads,
+            std::time::Duration::from_secs(settings.document_seconds),
+        );
         Arc::new(App {
+            document_workers,
             store,
             blobs,
             master,

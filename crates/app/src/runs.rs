@@ -510,6 +510,18 @@ impl App {
             )
             .into());
         }
+        // Read once now, so that a file the run could not use is refused
+        // at once instead of failing in the background.
+        let copy = pdf.to_vec();
+        self.document_workers
+            .run(copy.len(), move || {
+                let doc = courrier_documents::load_pdf(&copy, &limits)
+                    .map_err(|f| Invalid::new("file", f.code, f.message))?;
+                courrier_documents::check_content(&doc)
+                    .map_err(|f| Invalid::new("file", f.code, f.message))?;
+                Ok(())
+            })
+            .await?;
         self.check_upload(pdf).await?;
         let code = method.code();
         let bundle = Bundle {
@@ -650,23 +662,24 @@ impl App {
             };
             rendered.push((row, values, pdf));
         }
-        tokio::task::spawn_blocking(move || {
-            rendered
-                .into_iter()
-                .map(|(row, values, pdf)| {
-                    let outcome = pdf
-                        .and_then(|pdf| check_merged(pdf, row, &ctx, &input, &created_by, now))
-                        .map(|(letter, pdf)| MergePreviewLetter { pdf, letter });
-                    MergePreviewRow {
-                        row,
-                        values,
-                        outcome,
-                    }
-                })
-                .collect()
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("merge preview: {e}")))
+        let input_bytes = rendered.len().saturating_mul(64 * 1024);
+        self.document_workers
+            .run(input_bytes, move || {
+                Ok(rendered
+                    .into_iter()
+                    .map(|(row, values, pdf)| {
+                        let outcome = pdf
+                            .and_then(|pdf| check_merged(pdf, row, &ctx, &input, &created_by, now))
+                            .map(|(letter, pdf)| MergePreviewLetter { pdf, letter });
+                        MergePreviewRow {
+                            row,
+                            values,
+                            outcome,
+                        }
+                    })
+                    .collect())
+            })
+            .await
     }
 
     pub async fn runs(

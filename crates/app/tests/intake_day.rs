@@ -142,7 +142,7 @@ async fn world(backend: Backend) -> World {
             IdentityDocumentKind::RegisterExtract,
             DocumentSide::Single,
             "extract.pdf",
-            b"%PDF-1.4 register extract",
+            &identity_pdf(),
         )
         .await
         .unwrap();
@@ -946,4 +946,17 @@ async fn new_mail_and_its_webhook_event_commit_together(backend: Backend) {
         .collect();
     assert_eq!(jobs, [deliveries[0].id.to_string()]);
     w.env.close().await;
+}
+
+/// A one-page PDF standing for an identity document (identity documents are
+/// read at upload: a PDF must be a real one).
+fn identity_pdf() -> Vec<u8> {
+    courrier_documents::sample::letters_pdf(
+        &[courrier_documents::sample::SampleLetter {
+            address: vec!["Register extract".into()],
+            pages: 1,
+            reference: "ID".into(),
+        }],
+        &["Test"],
+    )
 }

@@ -104,7 +104,8 @@ fn date(s: &str) -> jiff::civil::Date {
 }
 
 fn jpeg() -> Vec<u8> {
-    b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 an envelope".to_vec()
+    // The headers of a 1×1 JPEG: what an identity document upload reads.
+    b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xC0\x00\x0B\x08\x00\x01\x00\x01\x01\x01\x11\x00\xFF\xD9".to_vec()
 }
 
 /// The platform's own actor, to read the letters it sent.
@@ -234,7 +235,7 @@ async fn approved_member(
             courrier_domain::mailbox::IdentityDocumentKind::RegisterExtract,
             courrier_domain::mailbox::DocumentSide::Single,
             "extract.pdf",
-            b"%PDF-1.4 register extract",
+            &identity_pdf(),
         )
         .await
         .unwrap();
@@ -1875,4 +1876,17 @@ async fn paper_original_is_posted_and_billed_once(backend: Backend) {
             .count(),
         1
     );
+}
+
+/// A one-page PDF standing for an identity document (identity documents are
+/// read at upload: a PDF must be a real one).
+fn identity_pdf() -> Vec<u8> {
+    courrier_documents::sample::letters_pdf(
+        &[courrier_documents::sample::SampleLetter {
+            address: vec!["Register extract".into()],
+            pages: 1,
+            reference: "ID".into(),
+        }],
+        &["Test"],
+    )
 }

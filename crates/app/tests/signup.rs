@@ -75,8 +75,22 @@ fn code_of<T: std::fmt::Debug>(r: Result<T, AppError>) -> String {
     }
 }
 
+/// The headers of a 1×1 JPEG: what the upload reads of a photo.
 fn jpeg() -> Vec<u8> {
-    b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 a passport".to_vec()
+    b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xC0\x00\x0B\x08\x00\x01\x00\x01\x01\x01\x11\x00\xFF\xD9".to_vec()
+}
+
+/// A one-page PDF standing for an identity document (identity documents are
+/// read at upload: a PDF must be a real one).
+fn identity_pdf() -> Vec<u8> {
+    courrier_documents::sample::letters_pdf(
+        &[courrier_documents::sample::SampleLetter {
+            address: vec!["Register extract".into()],
+            pages: 1,
+            reference: "ID".into(),
+        }],
+        &["Test"],
+    )
 }
 
 /// A platform, a mail center with a priced location and a clerk.
@@ -494,7 +508,7 @@ async fn submitting_needs_a_document(backend: Backend) {
             .unwrap()
             .is_empty()
     );
-    upload(K::RegisterExtract, S::Single, b"%PDF-1.4 register".to_vec())
+    upload(K::RegisterExtract, S::Single, identity_pdf())
         .await
         .unwrap();
     let m = app

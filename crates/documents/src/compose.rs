@@ -151,7 +151,7 @@ pub fn compose(
     sides: Sides,
 ) -> Result<Document, Finding> {
     let mut out = letter.clone();
-    let letter_pages: Vec<ObjectId> = out.page_iter().collect();
+    let letter_pages: Vec<ObjectId> = crate::page_tree::page_ids(&out)?;
     // Pages are written as /Page whatever a damaged file called them: lopdf's
     // writer leaves out objects typed /XRef, /ObjStm or /Linearized.
     drop_foreign_kids(&mut out);
@@ -282,7 +282,8 @@ fn import_pages(
 ) -> Result<Vec<ObjectId>, Finding> {
     let mut importer = Importer::new(src);
     let mut ids = Vec::new();
-    for page_id in src.page_iter() {
+    for page_id in crate::page_tree::page_ids(src)? {
+        crate::budget::check()?;
         let page = dict_of(src, page_id).ok_or_else(|| broken("an attachment page is damaged"))?;
         let mut copy = Dictionary::new();
         for (key, value) in page.iter() {
@@ -318,7 +319,10 @@ struct Importer<'a> {
 
 impl<'a> Importer<'a> {
     fn new(src: &'a Document) -> Self {
-        let mut tree: HashSet<ObjectId> = src.page_iter().collect();
+        let mut tree: HashSet<ObjectId> = crate::page_tree::page_ids(src)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let mut stack: Vec<ObjectId> = tree.iter().copied().collect();
         // The intermediate nodes: every /Parent up from a page.
         while let Some(id) = stack.pop() {
@@ -382,7 +386,7 @@ impl<'a> Importer<'a> {
 
 /// Imports page 1 of `bg` as a Form XObject and draws it under `targets`.
 fn lay_background(out: &mut Document, bg: &Document, targets: &[ObjectId]) -> Result<(), Finding> {
-    let Some(bg_page) = bg.page_iter().next() else {
+    let Some(bg_page) = crate::page_tree::page_ids(bg)?.first().copied() else {
         return Err(broken("the letterhead has no pages"));
     };
     let bg_geometry =
@@ -391,6 +395,7 @@ fn lay_background(out: &mut Document, bg: &Document, targets: &[ObjectId]) -> Re
     let content = bg
         .get_page_content_with_limit(bg_page, IntakeLimits::default().max_decompressed_bytes)
         .map_err(|_| broken("the letterhead's content is too large"))?;
+    crate::budget::charge(content.len())?;
     let media = inherited(bg, page, b"MediaBox")
         .cloned()
         .ok_or_else(|| broken("the letterhead has no MediaBox"))?;

@@ -139,7 +139,8 @@ impl Font {
         let to_unicode = get(doc, font, b"ToUnicode").and_then(|o| match o {
             Object::Stream(s) => s
                 .get_plain_content_with_limit(max_stream.min(MAX_CMAP_BYTES))
-                .ok(),
+                .ok()
+                .filter(|bytes| crate::budget::charge(bytes.len()).is_ok()),
             _ => None,
         });
         let to_unicode = to_unicode.map(|bytes| CMap::parse(&bytes));

@@ -18,6 +18,7 @@
 //! `mail.scan_file_invalid`, naming the file; sizes beyond [`ScanLimits`]
 //! are `mail.scan_too_large`.
 
+use crate::budget;
 use crate::finding::Finding;
 use crate::inspect::{IntakeLimits, load_pdf};
 use crate::split::PageTree;
@@ -44,8 +45,8 @@ pub struct ScanLimits {
     pub max_total_bytes: usize,
     /// Files in one scan. Default 100.
     pub max_files: usize,
-    /// Pixels of one decoded PNG. Default 50 million (a 200 dpi A4 page is
-    /// under 4 million).
+    /// Pixels of one PNG or JPEG image. Default 50 million (a 200 dpi A4
+    /// page is under 4 million).
     pub max_png_pixels: u64,
 }
 
@@ -163,10 +164,23 @@ pub fn combine_scan(parts: &[ScanPart<'_>], limits: &ScanLimits) -> Result<Combi
     let pages_id = out.new_object_id();
     let mut kids: Vec<ObjectId> = Vec::new();
     for part in parts {
+        budget::check()?;
         match ScanFileKind::of(part.bytes) {
             Some(ScanFileKind::Pdf) => append_pdf(&mut out, pages_id, part, limits, &mut kids)?,
             Some(ScanFileKind::Jpeg) => {
                 let jpeg = read_jpeg(part.bytes).map_err(|why| file_invalid(part.name, why))?;
+                // Embedded as is, but every viewer, the printer and OCR decode it.
+                if u64::from(jpeg.width) * u64::from(jpeg.height) > limits.max_png_pixels {
+                    return Err(file_invalid(
+                        part.name,
+                        format!(
+                            "the JPEG image has {} × {} pixels; the limit is {} million",
+                            jpeg.width,
+                            jpeg.height,
+                            limits.max_png_pixels / 1_000_000
+                        ),
+                    ));
+                }
                 let image = jpeg_xobject(&jpeg, part.bytes);
                 kids.push(image_page(&mut out, pages_id, image, &jpeg.placement()));
             }
@@ -225,6 +239,8 @@ fn append_pdf(
         ..IntakeLimits::default()
     };
     let doc = load_pdf(part.bytes, &intake).map_err(|f| file_invalid(part.name, f.message))?;
+    // A page shown twice, a looping page tree, active content.
+    crate::inspect::check_content(&doc).map_err(|f| file_invalid(part.name, f.message))?;
     let tree = PageTree::new(&doc);
     if tree.page_count() == 0 {
         return Err(file_invalid(part.name, "the PDF has no pages"));
@@ -233,7 +249,7 @@ fn append_pdf(
         .extract(&doc, 0, tree.page_count().saturating_sub(1))
         .ok_or_else(|| file_invalid(part.name, "its pages could not be read"))?;
     copy.renumber_objects_with(out.max_id.saturating_add(1));
-    let pages: Vec<ObjectId> = copy.page_iter().collect();
+    let pages: Vec<ObjectId> = crate::page_tree::page_ids(&copy)?;
     // A page the tree lists but that cannot be read is refused, never left
     // out of the scan without a word.
     if pages.len() != tree.page_count() {
@@ -529,6 +545,7 @@ fn png_xobject(bytes: &[u8], limits: &ScanLimits) -> Result<PngImage, String> {
     let size = reader
         .output_buffer_size()
         .ok_or("the PNG image is too large to decode")?;
+    budget::charge(size).map_err(|f| f.message)?;
     let mut buf = vec![0u8; size];
     let frame = reader
         .next_frame(&mut buf)

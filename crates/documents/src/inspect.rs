@@ -7,13 +7,17 @@
 //! parsing twice. [`inspect_pdf`] does both.
 //!
 //! Codes: `pdf.too_large`, `pdf.unreadable`, `pdf.encrypted`, `pdf.no_pages`,
-//! `pdf.not_a4`, `pdf.javascript`, `pdf.launch_action`, `pdf.embedded_files`,
+//! `pdf.page_reused`, `pdf.page_tree_invalid` (see [`crate::page_tree`]),
+//! `pdf.too_much_data`, `pdf.too_slow` (see [`crate::budget`]), `pdf.not_a4`, `pdf.javascript`, `pdf.launch_action`, `pdf.embedded_files`,
 //! `pdf.xfa` (errors); `pdf.font_not_embedded`, `pdf.owner_password`,
 //! `pdf.repaired` (warnings).
 
+use crate::budget::{self, Budget};
 use crate::finding::Finding;
 use crate::objects::{get_dict, get_name};
 use crate::page::{A4_HEIGHT_PT, A4_WIDTH_PT, page_geometry, pt_to_mm};
+use crate::page_tree::page_ids;
+use lopdf::xref::XrefRecovery;
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -45,6 +49,28 @@ pub struct IntakeLimits {
     /// Largest size one stream may decompress to while loading or reading
     /// text (a guard against decompression bombs). Default 64 MiB.
     pub max_decompressed_bytes: usize,
+    /// Largest size all the streams of one document may decompress to
+    /// together. Default 256 MiB; see [`IntakeLimits::document_budget`].
+    pub max_document_bytes: usize,
+    /// How many times its own size a document may decompress to in all.
+    /// Default 100: text, fonts and object streams shrink 3 to 10 times;
+    /// images stay compressed.
+    pub max_expansion: usize,
+}
+
+/// The decompressed bytes any document may use, however small the file.
+const MIN_DOCUMENT_BUDGET: usize = 16 * 1024 * 1024;
+
+impl IntakeLimits {
+    /// The decompressed bytes all the streams of a document of `file_bytes`
+    /// may use together: [`Self::max_expansion`] times its size, at least
+    /// 16 MiB, at most [`Self::max_document_bytes`].
+    pub fn document_budget(&self, file_bytes: usize) -> usize {
+        file_bytes
+            .saturating_mul(self.max_expansion)
+            .max(MIN_DOCUMENT_BUDGET)
+            .min(self.max_document_bytes)
+    }
 }
 
 impl Default for IntakeLimits {
@@ -53,6 +79,8 @@ impl Default for IntakeLimits {
             max_bytes: 50 * 1024 * 1024,
             a4_tolerance_pt: 2.0,
             max_decompressed_bytes: 64 * 1024 * 1024,
+            max_document_bytes: 256 * 1024 * 1024,
+            max_expansion: 100,
         }
     }
 }
@@ -104,11 +132,49 @@ pub fn load_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<Document, Finding
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(unreadable("it does not start like a PDF"));
     }
-    let options = LoadOptions {
-        max_decompressed_size: Some(limits.max_decompressed_bytes),
-        ..LoadOptions::default()
+    // Object streams are decompressed while loading: the filter charges them
+    // to the document's budget (the entered one, or one for this load).
+    let budget =
+        Budget::current().unwrap_or_else(|| Budget::new(limits.document_budget(bytes.len())));
+    let _entered = budget.enter();
+    budget.check()?;
+    let per_stream = limits.max_decompressed_bytes;
+    let load = |force_reconstruct: bool| {
+        Document::load_mem_with_options(
+            bytes,
+            LoadOptions {
+                max_decompressed_size: Some(per_stream),
+                filter: Some(charge_object_streams),
+                force_reconstruct,
+                ..LoadOptions::default()
+            },
+        )
     };
-    match Document::load_mem_with_options(bytes, options) {
+    let loaded = load(false);
+    budget.check()?;
+    // A filtered load does not rebuild a file whose cross-reference table
+    // reads but leads to no page tree; do it as an unfiltered load would.
+    let loaded = match loaded {
+        Ok(doc)
+            if doc.xref_recovery != Some(XrefRecovery::Reconstructed)
+                && !doc.was_encrypted()
+                && !doc.trailer.has(b"Encrypt")
+                && !has_page_tree(&doc) =>
+        {
+            match load(true) {
+                Ok(rebuilt)
+                    if rebuilt.xref_recovery == Some(XrefRecovery::Reconstructed)
+                        && has_page_tree(&rebuilt) =>
+                {
+                    budget.check()?;
+                    Ok(rebuilt)
+                }
+                _ => Ok(doc),
+            }
+        }
+        other => other,
+    };
+    match loaded {
         Ok(doc) if doc.is_encrypted() => Err(encrypted()),
         Ok(doc) => Ok(doc),
         Err(lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)) => Err(encrypted()),
@@ -117,6 +183,55 @@ pub fn load_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<Document, Finding
         ),
         Err(e) => Err(unreadable(&e.to_string())),
     }
+}
+
+fn has_page_tree(doc: &Document) -> bool {
+    doc.catalog()
+        .and_then(|catalog| catalog.get(b"Pages"))
+        .and_then(Object::as_reference)
+        .and_then(|root| doc.get_dictionary(root))
+        .and_then(|root| root.get_deref(b"Kids", doc))
+        .and_then(Object::as_array)
+        .is_ok()
+}
+
+/// lopdf's load filter (a plain function, so the budget comes from the
+/// thread): decompresses each object stream against what is left of the
+/// budget and hands it on decompressed, so it is inflated once. Once the
+/// budget is spent or the time is up, every object is dropped: the load ends
+/// quickly and [`load_pdf`] reports the budget's refusal.
+fn charge_object_streams(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    let Some(budget) = Budget::current() else {
+        return Some((id, object.clone()));
+    };
+    if budget.check().is_err() {
+        return None;
+    }
+    let Object::Stream(stream) = object else {
+        return Some((id, object.clone()));
+    };
+    if stream.dict.has_type(b"ObjStm") && stream.dict.has(b"Filter") {
+        match stream.get_plain_content_with_limit(budget.remaining()) {
+            Ok(content) => {
+                if budget.charge(content.len()).is_err() {
+                    return None;
+                }
+                stream.dict.remove(b"DecodeParms");
+                stream.set_plain_content(content);
+            }
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                ..
+            })) => {
+                budget.exhaust();
+                return None;
+            }
+            // lopdf reports (or skips) a stream it cannot decode itself.
+            Err(_) => {}
+        }
+    }
+    // lopdf keeps the object it passed in; what is returned is only used for
+    // the members of object streams, which are never streams.
+    Some((id, Object::Null))
 }
 
 fn megabytes(bytes: usize) -> f64 {
@@ -144,7 +259,12 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
     if doc.is_encrypted() {
         return Err(vec![encrypted()]);
     }
-    let pages = doc.get_pages();
+    let pages: BTreeMap<u32, ObjectId> = page_ids(doc)
+        .map_err(|f| vec![f])?
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| (u32::try_from(i + 1).unwrap_or(u32::MAX), id))
+        .collect();
     if pages.is_empty() {
         return Err(vec![Finding::error(
             "pdf.no_pages",
@@ -156,6 +276,7 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
     let mut warnings = Vec::new();
     let mut infos = Vec::with_capacity(pages.len());
     for (&number, &id) in &pages {
+        budget::check().map_err(|f| vec![f])?;
         let Some(geometry) = page_geometry(doc, id) else {
             errors.push(
                 Finding::error(
@@ -194,7 +315,7 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
         ));
     }
 
-    let content = scan_objects(doc, &pages);
+    let content = scan_objects(doc, &pages).map_err(|f| vec![f])?;
     errors.extend(content.errors.into_values());
     warnings.extend(content.warnings.into_values());
 
@@ -207,6 +328,43 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
     } else {
         errors.extend(warnings);
         Err(errors)
+    }
+}
+
+/// The checks any PDF taken in must pass, whatever its page size (a scan, a
+/// digital delivery, an identity document): readable without a password, a
+/// page tree that counts one way ([`page_ids`]), pages with a size, no
+/// active content, embedded files or XFA. Returns the number of pages.
+pub fn check_content(doc: &Document) -> Result<usize, Finding> {
+    if doc.is_encrypted() {
+        return Err(encrypted());
+    }
+    let ids = page_ids(doc)?;
+    if ids.is_empty() {
+        return Err(Finding::error(
+            "pdf.no_pages",
+            "the PDF has no pages (or its page tree is damaged): export it again",
+        ));
+    }
+    let mut pages = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if i % 64 == 0 {
+            budget::check()?;
+        }
+        if page_geometry(doc, *id).is_none() {
+            return Err(Finding::error(
+                "pdf.unreadable",
+                format!("page {number} has no readable page size (MediaBox), the file seems damaged: export it again"),
+            )
+            .on_page(number));
+        }
+        pages.insert(number, *id);
+    }
+    let found = scan_objects(doc, &pages)?;
+    match found.errors.into_values().next() {
+        Some(error) => Err(error),
+        None => Ok(ids.len()),
     }
 }
 
@@ -256,12 +414,20 @@ enum Item<'a> {
 /// it was reached from, and looks at each dictionary: actions, name trees,
 /// file specifications, forms and fonts. Unreachable objects cannot run or
 /// print, so they are not looked at.
-fn scan_objects(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> ContentFindings {
+fn scan_objects(
+    doc: &Document,
+    pages: &BTreeMap<u32, ObjectId>,
+) -> Result<ContentFindings, Finding> {
     let page_of: HashMap<ObjectId, u32> = pages.iter().map(|(n, id)| (*id, *n)).collect();
     let mut seen: HashSet<ObjectId> = HashSet::new();
     let mut found = ContentFindings::default();
     let mut stack = vec![Item::Dict(&doc.trailer, None)];
+    let mut looked = 0usize;
     while let Some(item) = stack.pop() {
+        looked += 1;
+        if looked.is_multiple_of(1024) {
+            budget::check()?;
+        }
         let (dict, page) = match item {
             Item::Dict(dict, page) => (dict, page),
             Item::Object(object, page) => match object {
@@ -291,7 +457,7 @@ fn scan_objects(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> ContentFindi
             }
         }
     }
-    found
+    Ok(found)
 }
 
 fn check_dict(doc: &Document, dict: &Dictionary, page: Option<u32>, found: &mut ContentFindings) {

@@ -21,7 +21,8 @@ pub struct PageTree {
 
 impl PageTree {
     pub fn new(doc: &Document) -> Self {
-        let pages: Vec<ObjectId> = doc.page_iter().collect();
+        // A tree the intake refuses (a page shown twice, a loop) has no pages here.
+        let pages: Vec<ObjectId> = crate::page_tree::page_ids(doc).unwrap_or_default();
         let mut nodes: HashSet<ObjectId> = pages.iter().copied().collect();
         for (id, object) in &doc.objects {
             if let Object::Dictionary(d) = object

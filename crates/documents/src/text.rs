@@ -153,7 +153,9 @@ impl<'a> TextReader<'a> {
 
     fn page_ids(&mut self) -> &[ObjectId] {
         let doc = self.doc;
-        self.pages.get_or_insert_with(|| doc.page_iter().collect())
+        // A tree the intake refuses (a page shown twice, a loop) has no pages here.
+        self.pages
+            .get_or_insert_with(|| crate::page_tree::page_ids(doc).unwrap_or_default())
     }
 
     /// The page object of a 0-based page index.
@@ -184,10 +186,19 @@ impl<'a> TextReader<'a> {
         let geometry =
             page_geometry(self.doc, page_id).ok_or_else(|| unreadable("no page size"))?;
         let page = dict_of(self.doc, page_id).ok_or_else(|| unreadable("not a page"))?;
+        crate::budget::check()?;
+        let limit = crate::budget::limit(self.max_content_bytes);
         let content = self
             .doc
-            .get_page_content_with_limit(page_id, self.max_content_bytes)
-            .map_err(|_| unreadable("its content is too large"))?;
+            .get_page_content_with_limit(page_id, limit)
+            .map_err(|_| {
+                if limit < self.max_content_bytes {
+                    crate::budget::spent()
+                } else {
+                    unreadable("its content is too large")
+                }
+            })?;
+        crate::budget::charge(content.len())?;
         let resources = inherited(self.doc, page, b"Resources").and_then(|r| match r {
             Object::Dictionary(d) => Some(d),
             _ => None,
@@ -203,6 +214,8 @@ impl<'a> TextReader<'a> {
             operations: 0,
         };
         interpreter.run(&content, resources, origin);
+        // The interpreter stops early when the time ran out; say so.
+        crate::budget::check()?;
         Ok(PageText {
             page: number,
             geometry,
@@ -278,6 +291,9 @@ impl<'a> Interpreter<'_, 'a> {
             let Ok(op) = operation else { break };
             self.operations += 1;
             if self.runs.len() >= MAX_RUNS || self.operations > MAX_OPERATIONS {
+                break;
+            }
+            if self.operations.is_multiple_of(4096) && crate::budget::check().is_err() {
                 break;
             }
             let operands = op.operands.as_slice();
@@ -406,6 +422,9 @@ impl<'a> Interpreter<'_, 'a> {
                 else {
                     return;
                 };
+                if crate::budget::charge(bytes.len()).is_err() {
+                    return;
+                }
                 let content = Arc::new(bytes);
                 self.form_content.insert(*id, Arc::clone(&content));
                 content

@@ -117,14 +117,23 @@ impl App {
         pdf: &[u8],
         reference: &str,
     ) -> Result<DeliveryOutcome> {
-        let doc = courrier_documents::load_pdf(pdf, &IntakeLimits::default())
-            .map_err(|f| invalid("file", "mail.pdf_invalid", f.to_invalid().message))?;
-        let pages = doc.get_pages().len();
-        if pages == 0 {
-            return Err(invalid("file", "mail.pdf_invalid", "the PDF has no pages"));
-        }
+        let bytes = pdf.to_vec();
+        let (pages, text) = self
+            .document_workers
+            .run(bytes.len(), move || {
+                let doc = courrier_documents::load_pdf(&bytes, &IntakeLimits::default())
+                    .map_err(|f| invalid("file", "mail.pdf_invalid", f.to_invalid().message))?;
+                let pages = match courrier_documents::check_content(&doc) {
+                    Ok(pages) => pages,
+                    Err(f) if f.code == "pdf.no_pages" => {
+                        return Err(invalid("file", "mail.pdf_invalid", "the PDF has no pages"));
+                    }
+                    Err(f) => return Err(invalid("file", f.code, f.message)),
+                };
+                Ok((pages, pdf_text(&doc)))
+            })
+            .await?;
         self.check_upload(pdf).await?;
-        let text = pdf_text(&doc);
         let sender_org = self.store.org(sender.org()).await?;
         let label = format!("{} of org {}", sender.actor(), sender_org.id);
         let recipient = OrgScope::system(mailbox.org, &label);

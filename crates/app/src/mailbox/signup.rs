@@ -204,6 +204,23 @@ fn document_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Reads an identity document as its reviewer's viewer will: a PDF must
+/// pass the checks of any PDF taken in (no active content, a page tree that
+/// counts one way, ...), a photo must decode within the scan limits.
+fn check_identity_file(bytes: &[u8]) -> Result<()> {
+    use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
+    let refused = |message: String| invalid("file", "signup.document_invalid", message);
+    if bytes.starts_with(b"%PDF-") {
+        let doc = courrier_documents::load_pdf(bytes, &courrier_documents::IntakeLimits::default())
+            .map_err(|f| refused(f.message))?;
+        courrier_documents::check_content(&doc).map_err(|f| refused(f.message))?;
+        return Ok(());
+    }
+    combine_scan(&[ScanPart { name: "", bytes }], &ScanLimits::default())
+        .map(|_| ())
+        .map_err(|f| refused(f.message))
+}
+
 /// A file name to show: its last path part, printable, at most 120 characters.
 fn clean_file_name(raw: &str) -> String {
     raw.rsplit(['/', '\\'])
@@ -670,6 +687,10 @@ impl App {
                 "upload a PDF, JPEG or PNG file",
             )
         })?;
+        let copy = bytes.to_vec();
+        self.document_workers
+            .run(copy.len(), move || check_identity_file(&copy))
+            .await?;
         self.check_upload(bytes).await?;
         let document = self.store_document(&scope, bytes, content_type).await?;
         let record = MemberDocumentRecord {

@@ -7,6 +7,7 @@
 
 use super::{invalid, vat_bp};
 use crate::jobs::JobKind;
+use crate::workers::DocumentWorkers;
 use crate::{App, AppError, Result};
 use courrier_documents::IntakeLimits;
 use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
@@ -68,32 +69,33 @@ pub struct ScanFile {
 /// (up to the total limit, as a single upload always was), anything else
 /// combined into one PDF. A file that is not a PDF, JPEG or
 /// PNG, or sizes beyond the limits, refuse the whole scan, naming the file.
-async fn scan_from_files(files: Vec<ScanFile>) -> Result<Vec<u8>> {
-    if let [only] = files.as_slice()
-        && (scan_kind(&only.bytes).is_ok_and(|(t, _)| t == "application/pdf" || t == "image/tiff"))
-        && only.bytes.len() <= ScanLimits::default().max_total_bytes
-    {
-        return Ok(files
-            .into_iter()
-            .next()
-            .map(|f| f.bytes)
-            .unwrap_or_default());
-    }
-    let combined = tokio::task::spawn_blocking(move || {
-        let parts: Vec<ScanPart<'_>> = files
-            .iter()
-            .map(|f| ScanPart {
-                name: &f.name,
-                bytes: &f.bytes,
-            })
-            .collect();
-        combine_scan(&parts, &ScanLimits::default())
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("combining a scan: {e}")))?;
-    combined
-        .map(|c| c.pdf)
-        .map_err(|f| invalid("file", f.code, f.message))
+async fn scan_from_files(workers: &DocumentWorkers, files: Vec<ScanFile>) -> Result<Vec<u8>> {
+    let total: usize = files.iter().map(|f| f.bytes.len()).sum();
+    workers
+        .run(total, move || {
+            if let [only] = files.as_slice()
+                && (scan_kind(&only.bytes)
+                    .is_ok_and(|(t, _)| t == "application/pdf" || t == "image/tiff"))
+                && only.bytes.len() <= ScanLimits::default().max_total_bytes
+            {
+                return Ok(files
+                    .into_iter()
+                    .next()
+                    .map(|f| f.bytes)
+                    .unwrap_or_default());
+            }
+            let parts: Vec<ScanPart<'_>> = files
+                .iter()
+                .map(|f| ScanPart {
+                    name: &f.name,
+                    bytes: &f.bytes,
+                })
+                .collect();
+            combine_scan(&parts, &ScanLimits::default())
+                .map(|c| c.pdf)
+                .map_err(|f| invalid("file", f.code, f.message))
+        })
+        .await
 }
 
 /// A scan upload checked: its content type and page count.
@@ -102,10 +104,13 @@ fn scan_kind(bytes: &[u8]) -> Result<(&'static str, Option<i32>)> {
     if head.windows(5).any(|w| w == b"%PDF-") {
         let doc = courrier_documents::load_pdf(bytes, &IntakeLimits::default())
             .map_err(|f| invalid("scan", "mail.scan_invalid", f.to_invalid().message))?;
-        let pages = doc.get_pages().len();
-        if pages == 0 {
-            return Err(invalid("scan", "mail.scan_invalid", "the PDF has no pages"));
-        }
+        let pages = match courrier_documents::check_content(&doc) {
+            Ok(pages) => pages,
+            Err(f) if f.code == "pdf.no_pages" => {
+                return Err(invalid("scan", "mail.scan_invalid", "the PDF has no pages"));
+            }
+            Err(f) => return Err(invalid("scan", "mail.scan_invalid", f.message)),
+        };
         return Ok((
             "application/pdf",
             Some(i32::try_from(pages).unwrap_or(i32::MAX)),
@@ -217,14 +222,18 @@ impl App {
                 for f in &files {
                     self.check_upload(&f.bytes).await?;
                 }
-                Completion::Scan(scan_from_files(files).await?)
+                Completion::Scan(scan_from_files(&self.document_workers, files).await?)
             }
             other => other,
         };
         let mut stored_scan: Option<uuid::Uuid> = None;
         let done = match (task.action, completion) {
             (ActionKind::Scan, Completion::Scan(bytes)) => {
-                let (content_type, pages) = scan_kind(&bytes)?;
+                let copy = bytes.clone();
+                let (content_type, pages) = self
+                    .document_workers
+                    .run(copy.len(), move || scan_kind(&copy))
+                    .await?;
                 self.check_upload(&bytes).await?;
                 let document = self
                     .store_document(

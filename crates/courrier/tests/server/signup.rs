@@ -14,6 +14,21 @@ on_both_backends!(public_sign_up_with_csrf_and_onboarding);
 
 const BOUNDARY: &str = "courrier-signup-3b9e";
 
+/// The headers of a 1×1 JPEG: what an identity document upload reads.
+const PASSPORT_JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xC0\x00\x0B\x08\x00\x01\x00\x01\x01\x01\x11\x00\xFF\xD9";
+
+/// A one-page PDF (identity documents are read at upload).
+fn utility_bill() -> Vec<u8> {
+    courrier_documents::sample::letters_pdf(
+        &[courrier_documents::sample::SampleLetter {
+            address: vec!["Utility bill".into()],
+            pages: 1,
+            reference: "BILL".into(),
+        }],
+        &["Test"],
+    )
+}
+
 fn multipart(fields: &[(&str, &str)], file: (&[u8], &str)) -> (String, Vec<u8>) {
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -181,7 +196,7 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
             ("kind", "passport"),
             ("side", "single"),
         ],
-        (b"\xFF\xD8\xFF\xE0 a passport photo", "passport.jpg"),
+        (PASSPORT_JPEG, "passport.jpg"),
     );
     let upload = format!("/mail/onboarding/members/{member}/documents");
     let res = Resp::read(
@@ -216,7 +231,7 @@ async fn public_sign_up_with_csrf_and_onboarding(backend: Backend) {
     assert_eq!(listed.json()[0]["file_name"], "passport.jpg");
     let (ct, body) = multipart(
         &[("kind", "other"), ("side", "single")],
-        (b"%PDF-1.4 a utility bill", "bill.pdf"),
+        (&utility_bill(), "bill.pdf"),
     );
     let created = Resp::read(
         customer
