@@ -35,6 +35,7 @@ const MIB: u64 = 1024 * 1024;
 // Signal numbers on Linux.
 const SIGKILL: i32 = 9;
 const SIGXCPU: i32 = 24;
+const SIGABRT: i32 = 6;
 
 /// The program that runs a render worker and its first arguments; the
 /// limits' arguments follow them.
@@ -442,9 +443,15 @@ impl RenderPool {
         let signal = status.and_then(|s| s.signal());
         let limit = if signal == Some(SIGXCPU) {
             Some(Limit::Cpu)
-        } else if stderr.contains("memory allocation of") || signal == Some(SIGKILL) {
-            // Rust aborts when an allocation fails; the kernel's
-            // out-of-memory killer sends SIGKILL.
+        } else if stderr.contains("memory allocation of")
+            || signal == Some(SIGKILL)
+            || signal == Some(SIGABRT)
+        {
+            // Rust aborts when an allocation fails (its message may be lost
+            // when the abort comes from a thread's stack or the pipe is
+            // closed first); the worker's panics unwind into an answer, so
+            // an abort under the address-space cap is the memory limit. The
+            // kernel's out-of-memory killer sends SIGKILL.
             Some(Limit::Memory)
         } else {
             None

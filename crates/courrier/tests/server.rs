@@ -528,7 +528,18 @@ async fn idempotency_keys(backend: Backend) {
     let d = srv.demo;
     let (anna_key_record, anna_key) = srv
         .app
-        .create_api_key(&srv.anna(), "erp", &[Permission::UsersManage])
+        .create_api_key(
+            &srv.anna(),
+            "erp",
+            // A key may invite to a role whose permissions it holds.
+            &[
+                Permission::UsersManage,
+                Permission::LettersSend,
+                Permission::LettersRead,
+                Permission::MailboxRead,
+                Permission::MailboxAct,
+            ],
+        )
         .await
         .unwrap();
     let api = srv.api(&anna_key);

@@ -46,7 +46,18 @@ fn compose_round_trip(input: &[u8]) {
     };
     let limits = IntakeLimits::default();
     let letter = load_pdf(letter, &limits).unwrap();
-    let report = inspect_document(&letter, &limits).unwrap();
+    let report = match inspect_document(&letter, &limits) {
+        Ok(report) => report,
+        // A letter refused at intake is never composed (the target's rule);
+        // the page walk now refuses some damaged trees before composing.
+        Err(findings) => {
+            assert!(
+                findings.iter().any(|f| f.code.starts_with("pdf.")),
+                "{findings:?}"
+            );
+            return;
+        }
+    };
     let background = load_part(parts[1], &limits, PartKind::Background, "").unwrap();
     let mut composed = compose(&letter, Some((&background.doc, scope)), &[], sides).unwrap();
     let reloaded = load_pdf(&to_bytes(&mut composed), &limits).unwrap();
@@ -91,11 +102,9 @@ fn a_scan_pdf_with_an_unreadable_page_is_refused_not_shortened() {
     }];
     let err = combine_scan(&parts, &ScanLimits::default()).unwrap_err();
     assert_eq!(err.code, "mail.scan_file_invalid");
-    assert!(
-        err.message.contains("1 of its 3 pages could not be read"),
-        "{}",
-        err.message
-    );
+    // Refused, naming the file, whichever check of its pages meets the
+    // damage first (the page walk or the page count).
+    assert!(err.message.contains("scan.pdf"), "{}", err.message);
 }
 
 /// A damaged letter whose page object is a stream: intake reads its
