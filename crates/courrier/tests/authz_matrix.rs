@@ -413,7 +413,7 @@ impl World {
                     .call(
                         Method::POST,
                         "/api/v1/webhooks",
-                        Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]})),
+                        Some(json!({"url": "https://erp.example.com/hook", "events": ["*"]})),
                     )
                     .await;
                 assert_eq!(res.status, 201, "webhook: {}", res.body);

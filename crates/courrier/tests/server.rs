@@ -622,7 +622,19 @@ async fn idempotency_keys(backend: Backend) {
 
     // Keys belong to the credential: another organisation's key with the same
     // key and body runs its own request and never sees Helvetia's answer.
-    let dupont = srv.api(&srv.key(&srv.marie(), &[Permission::UsersManage]).await);
+    let dupont = srv.api(
+        &srv.key(
+            &srv.marie(),
+            &[
+                Permission::UsersManage,
+                Permission::LettersSend,
+                Permission::LettersRead,
+                Permission::MailboxRead,
+                Permission::MailboxAct,
+            ],
+        )
+        .await,
+    );
     let res = dupont
         .send(
             dupont
