@@ -16,6 +16,8 @@ fuzz_target!(|data: &[u8]| {
         max_rows: 500,
         max_bytes: 1024 * 1024,
         max_columns: 50,
+        max_unpacked_bytes: 8 * 1024 * 1024,
+        max_cells: 25_000,
     };
     let Ok(parsed) = read_rows(data, &limits) else {
         return;
