@@ -12,6 +12,7 @@
 )]
 
 #[path = "app/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_app::AppError;
@@ -23,28 +24,6 @@ use courrier_domain::{ActorKind, Locale, OrgKind, Permission, Role, Timestamp, U
 use courrier_store::{EmailState, JobRecord, JobState};
 use std::path::Path;
 use support::*;
-
-/// Generates `mod sqlite` and `mod postgres`, each with one test per body.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     smtp_delivery_through_a_real_server,

@@ -44,9 +44,7 @@ fn pdf_like() -> Vec<u8> {
 }
 
 fn ci() -> bool {
-    std::env::var("CI")
-        .map(|v| v == "true" || v == "1")
-        .unwrap_or(false)
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// `clamd` on PATH, or where Debian puts it (/usr/sbin is not on every PATH).

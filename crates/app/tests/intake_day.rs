@@ -15,6 +15,7 @@
 
 #[allow(dead_code)] // the shared harness has helpers these tests do not use
 #[path = "app/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_app::AppError;
@@ -31,27 +32,6 @@ use courrier_store::{
 use std::path::Path;
 use std::process::Command;
 use support::*;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     carrier_count_against_inserted_and_late_inserts,
@@ -587,7 +567,7 @@ fn ocr_available() -> bool {
             .unwrap_or(false)
     };
     let available = runs("tesseract", "--version") && runs("pdftoppm", "-v");
-    if !available && std::env::var("CI").is_ok_and(|v| v == "true") {
+    if !available && in_ci() {
         panic!("tesseract and poppler-utils are required in CI");
     }
     available

@@ -17,6 +17,7 @@
 
 #[allow(dead_code)] // the shared harness has helpers these tests do not use
 #[path = "app/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_app::AppError;
@@ -41,27 +42,6 @@ use courrier_store::{
     TaskState, UsageKind,
 };
 use support::*;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     verification_by_post_suspension_and_reverification,
@@ -544,11 +524,8 @@ fn ocr_available() -> bool {
             .is_ok()
     };
     let available = runs("tesseract", "--version") && runs("pdftoppm", "-v");
-    let ci = std::env::var("CI")
-        .map(|v| v == "true" || v == "1")
-        .unwrap_or(false);
     assert!(
-        available || !ci,
+        available || !in_ci(),
         "tesseract and poppler-utils are required in CI (apt-get install -y tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-eng poppler-utils)"
     );
     if !available {

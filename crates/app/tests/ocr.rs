@@ -28,9 +28,7 @@ use std::sync::Mutex;
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn ci() -> bool {
-    std::env::var("CI")
-        .map(|v| v == "true" || v == "1")
-        .unwrap_or(false)
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// The engine, or `None` (test skipped) when OCR is not installed outside CI.

@@ -11,6 +11,7 @@
 
 #[path = "app/support.rs"]
 #[allow(dead_code)]
+#[macro_use]
 mod support;
 
 use courrier_app::AppError;
@@ -23,27 +24,6 @@ use courrier_domain::RunId;
 use courrier_domain::letters::LetterStatus;
 use courrier_store::{LetterFilter, RunState};
 use support::*;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     split_by_pages_refuses_the_bad_letter_only,

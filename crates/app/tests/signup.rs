@@ -18,6 +18,7 @@
 
 #[allow(dead_code)] // the shared harness has helpers these tests do not use
 #[path = "app/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_app::AppError;
@@ -29,27 +30,6 @@ use courrier_domain::mailbox::{
 use courrier_domain::{Actor, Locale, LocationId, MailboxId, OrgKind, Role, UserId};
 use courrier_store::{LocationRecord, MemberKind, SignupEmailKind, UsageKind};
 use support::*;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     sign_up_review_and_first_plan_line,

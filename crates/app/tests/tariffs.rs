@@ -14,6 +14,7 @@
 
 #[allow(dead_code)] // the shared harness has helpers these tests do not use
 #[path = "app/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_app::AppError;
@@ -27,27 +28,6 @@ use courrier_domain::letters::{LetterStatus, vat_of};
 use courrier_domain::{Actor, Currency, OrgKind, OrgScope, Permission, Role};
 use courrier_store::{LetterFilter, RunState, SEED_AUTHOR};
 use support::*;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     raised_price_reaches_new_quotes_and_spares_old_letters,

@@ -14,6 +14,7 @@
 
 #[allow(dead_code)] // the shared harness has helpers these tests do not use
 #[path = "app/support.rs"]
+#[macro_use]
 mod support;
 
 use axum::Router;
@@ -38,28 +39,6 @@ use courrier_store::{
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use support::*;
-
-/// Generates `mod sqlite` and `mod postgres`, each with one test per body.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     signed_delivery_retried_after_backoff,

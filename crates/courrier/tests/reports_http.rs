@@ -14,33 +14,13 @@
 
 #[allow(dead_code)] // the shared harness has helpers these tests do not use
 #[path = "server/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_domain::Permission;
 use reqwest::Method;
 use serde_json::json;
 use support::*;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(reports_api_and_tenancy, reports_page_and_downloads);
 

@@ -15,6 +15,7 @@
 )]
 
 #[path = "server/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_app::mail::Letter;
@@ -27,28 +28,6 @@ use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 use support::*;
-
-/// Generates `mod sqlite` and `mod postgres`, each with one test per body.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     cross_tenant_ids_answer_404,

@@ -13,6 +13,7 @@
 
 #[allow(dead_code)] // the shared harness has helpers these tests do not use
 #[path = "server/support.rs"]
+#[macro_use]
 mod support;
 
 use courrier_app::webhooks::LETTER_DELIVERED;
@@ -21,27 +22,6 @@ use courrier_store::{DeliveryError, DeliveryState};
 use reqwest::Method;
 use serde_json::json;
 use support::*;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(webhooks_api, webhooks_page);
 

@@ -12,7 +12,6 @@
 mod common;
 
 use common::*;
-use courrier_documents::lopdf::{Object, Stream, dictionary};
 use courrier_documents::sample::{SampleLetter, letters_pdf};
 use std::path::{Path, PathBuf};
 
@@ -91,32 +90,7 @@ fn pdfs() -> Vec<(&'static str, Vec<u8>)> {
     let mut cid = Vec::new();
     doc.save_to(&mut cid).unwrap();
 
-    // A form XObject, an action, inherited boxes, rotation.
-    let mut pdf = Pdf::new();
-    let f1 = pdf.helvetica();
-    let form = pdf.doc.add_object(Stream::new(
-        dictionary! {
-            "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
-            "Matrix" => vec![1.into(), 0.into(), 0.into(), 1.into(), 60.into(), 640.into()],
-            "Resources" => dictionary! { "Font" => dictionary! { "F1" => f1 } },
-        },
-        helvetica_lines(0.0, 0.0, &["Hans Muster", "3000 Bern"]).into_bytes(),
-    ));
-    let page = dictionary! {
-        "Type" => "Page",
-        "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form }, "Font" => dictionary! { "F1" => f1 } },
-        "AA" => dictionary! { "O" => dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("x") } },
-    };
-    pdf.page_dict(
-        page,
-        b"q /Fm1 Do Q BT /F1 9 Tf 3 Tr 10 TL 50 50 Td (a) ' 1 2 (b) \" ET",
-    );
-    pdf.pages_entry(
-        "MediaBox",
-        Object::Array(vec![0.into(), 0.into(), 841.89.into(), 595.276.into()]),
-    );
-    pdf.pages_entry("Rotate", Object::Integer(90));
-    let rotated = pdf.bytes();
+    let rotated = form_rotated_with_action();
 
     // A font that is not embedded (a warning, not a refusal).
     let mut pdf = Pdf::new();

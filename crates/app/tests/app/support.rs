@@ -338,11 +338,8 @@ impl SmtpServer {
     /// `CI=true` a missing aiosmtpd fails the test.
     pub async fn start() -> Option<SmtpServer> {
         let Some(python) = SmtpServer::python() else {
-            let ci = std::env::var("CI")
-                .map(|v| v == "true" || v == "1")
-                .unwrap_or(false);
             assert!(
-                !ci,
+                !in_ci(),
                 "python3-aiosmtpd is required for the SMTP test in CI (apt-get install -y python3-aiosmtpd)"
             );
             eprintln!(
@@ -596,4 +593,34 @@ impl Env {
             location,
         }
     }
+}
+
+/// Runs each named `async fn(Backend)` of the including test file as one test
+/// on SQLite (`mod sqlite`) and one on PostgreSQL (`mod postgres`).
+#[allow(unused_macros)] // not every test binary that shares this harness uses it
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Whether the tests run in CI (`CI=true` or `CI=1`), where a missing tool or
+/// service fails the test instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }

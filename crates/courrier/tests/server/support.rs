@@ -548,9 +548,7 @@ impl Drop for ChildGuard {
 
 /// Whether the tests run in CI, where a missing service is a failure.
 pub fn in_ci() -> bool {
-    std::env::var("CI")
-        .map(|v| v == "true" || v == "1")
-        .unwrap_or(false)
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// `python3 -m aiosmtpd` storing what it receives in a maildir; killed on drop.
@@ -675,4 +673,28 @@ pub fn test_settings(public_url: &str) -> Settings {
         },
         ..Settings::new(public_url)
     }
+}
+
+/// Runs each named `async fn(Backend)` of the including test file as one test
+/// on SQLite (`mod sqlite`) and one on PostgreSQL (`mod postgres`).
+#[allow(unused_macros)] // not every test binary that shares this harness uses it
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
 }
