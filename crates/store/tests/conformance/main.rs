@@ -2346,3 +2346,6 @@ mod signup;
 
 // Idempotency keys: owners, leases, effects marked in their transaction, expiry.
 mod idempotency;
+
+// Both migration sets describe one schema.
+mod schema;
