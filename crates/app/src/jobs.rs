@@ -296,11 +296,26 @@ impl Worker {
                             .await?;
                         Ok(Outcome::Done { next: None })
                     }
-                    Err(
-                        e @ (MailError::NotConfigured
-                        | MailError::Config(_)
-                        | MailError::Rejected(_)),
-                    ) => {
+                    Err(MailError::NotConfigured) => {
+                        // Not a failure of this message: it stays unsent in
+                        // the outbox, where the platform page shows it whole.
+                        static SAID: std::sync::Once = std::sync::Once::new();
+                        SAID.call_once(|| {
+                            tracing::info!(
+                                "SMTP is not configured (smtp_url, COURRIER_SMTP_URL): e-mails stay unsent in the outbox, listed with their text on the platform page /admin/orgs"
+                            );
+                        });
+                        app.store
+                            .record_email_attempt(
+                                *email,
+                                EmailState::Pending,
+                                Some(&MailError::NotConfigured.to_string()),
+                                app.now(),
+                            )
+                            .await?;
+                        Ok(Outcome::Done { next: None })
+                    }
+                    Err(e @ (MailError::Config(_) | MailError::Rejected(_))) => {
                         app.store
                             .record_email_attempt(
                                 *email,

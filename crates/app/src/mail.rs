@@ -1,7 +1,8 @@
 //! E-mail: messages are written in the recipient's language, stored in the
 //! outbox with their delivery job, and sent over SMTP by that job, with
-//! retries. Without SMTP configured, delivery fails visibly in the outbox
-//! instead of pretending to succeed.
+//! retries. Without SMTP configured, a message stays unsent in the outbox
+//! (state pending, its error naming the setting), where the platform page
+//! shows it with its text; nothing pretends it was sent.
 
 use crate::jobs::JobKind;
 use crate::{App, Result};
@@ -17,7 +18,7 @@ pub enum Mailer {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: Mailbox,
     },
-    /// No SMTP server configured: every delivery fails with this explanation.
+    /// No SMTP server configured: messages stay unsent in the outbox.
     NotConfigured,
 }
 

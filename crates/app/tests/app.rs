@@ -28,7 +28,7 @@ use support::*;
 on_both_backends!(
     smtp_delivery_through_a_real_server,
     email_retries_with_backoff_then_dead_letter,
-    email_without_smtp_fails_at_once,
+    email_without_smtp_stays_in_the_outbox,
     expired_lease_is_taken_over,
     recurring_cleanup_job,
     login_and_throttling,
@@ -266,7 +266,7 @@ async fn email_retries_with_backoff_then_dead_letter(backend: Backend) {
     env.close().await;
 }
 
-async fn email_without_smtp_fails_at_once(backend: Backend) {
+async fn email_without_smtp_stays_in_the_outbox(backend: Backend) {
     let env = Env::with_mailer(backend, Mailer::NotConfigured).await;
     let org = env.org("acme").await;
     let (_, link) = env
@@ -278,23 +278,29 @@ async fn email_without_smtp_fails_at_once(backend: Backend) {
 
     assert_eq!(run_due_jobs_once(&env.app).await.unwrap(), 1);
     let email = env.app.store.email(email_id).await.unwrap();
-    assert_eq!(email.state, EmailState::Failed);
+    assert_eq!(
+        email.state,
+        EmailState::Pending,
+        "unsent, kept in the outbox"
+    );
+    assert_eq!(email.sent_at, None);
     assert_eq!(email.attempts, 1);
     let error = email.last_error.unwrap_or_default();
     assert!(
         error.contains("smtp_url"),
-        "the error names the setting: {error}"
+        "the outbox names the setting: {error}"
     );
+    assert!(email.body_text.contains(&link), "the outbox keeps the text");
 
-    let dead = jobs_in(&env, JobState::Dead, "email.deliver").await;
-    assert_eq!(dead.len(), 1);
-    assert_eq!(dead[0].attempts, 1, "no retries without SMTP");
+    // Not a dead job (nothing for the platform admin to requeue), and no retries.
     assert!(
-        dead[0]
-            .last_error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("smtp_url")
+        jobs_in(&env, JobState::Dead, "email.deliver")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        jobs_in(&env, JobState::Done, "email.deliver").await.len(),
+        1
     );
     assert!(
         jobs_in(&env, JobState::Queued, "email.deliver")

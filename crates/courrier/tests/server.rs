@@ -1216,6 +1216,68 @@ async fn cli_audit_verify_detects_tampering() {
     assert!(out.stderr.contains("do not verify"), "{}", out.stderr);
 }
 
+/// The README's first command on a fresh folder: the demo's e-mails (sign-up
+/// activation, invitations) stay in the outbox without SMTP, and the log has
+/// no ERROR line, only one note that SMTP is not configured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_demo_start_logs_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = ChildGuard::spawn(
+        "demo",
+        courrier()
+            .env("COURRIER_LOG", "info")
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["serve", "--demo", "--listen"])
+            .arg(format!("127.0.0.1:{port}")),
+        dir.path(),
+    );
+    server.wait_ready(&base).await;
+    let url = format!("sqlite://{}", data.join("courrier.sqlite3").display());
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let (emails, waiting): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM emails), \
+             (SELECT COUNT(*) FROM jobs WHERE kind = 'email.deliver' AND state <> 'done')",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if emails > 0 && waiting == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{emails} e-mails, {waiting} delivery jobs not done after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (unsent,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM emails WHERE state = 'pending' AND last_error LIKE '%smtp_url%'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(unsent > 0, "the demo's e-mails wait in the outbox");
+    sqlx::Connection::close(conn).await.unwrap();
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        !log.contains("ERROR"),
+        "the first start logs an error:\n{log}"
+    );
+    assert_eq!(
+        log.matches("SMTP is not configured").count(),
+        1,
+        "said once:\n{log}"
+    );
+}
+
 #[test]
 fn cli_configuration_errors_name_the_culprit() {
     let dir = tempfile::tempdir().unwrap();

@@ -33,6 +33,8 @@ struct EmailRow {
     subject: String,
     state: &'static str,
     error: String,
+    /// The plain-text body: without SMTP the outbox is where a message is read.
+    text: String,
 }
 
 #[derive(Template)]
@@ -104,6 +106,7 @@ pub async fn admin_page(
                 subject: m.subject,
                 state: m.state.as_str(),
                 error: m.last_error.unwrap_or_default(),
+                text: m.body_text,
             })
             .collect(),
         chrome,
