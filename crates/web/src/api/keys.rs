@@ -1,6 +1,6 @@
 //! API keys over the API.
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -80,8 +80,10 @@ pub async fn list_keys(
 pub async fn create_key(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<KeyIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<KeyCreated>)> {
+    super::need(&actor, Permission::ApiKeysManage)?;
+    let body: KeyIn = body.parse().await?;
     let permissions =
         Permission::parse_list(&body.permissions.join(",")).map_err(AppError::from)?;
     let (record, secret) = st

@@ -3,7 +3,7 @@
 //! made on demand, and the CSV itself (UTF-8 with a byte-order mark, `;`
 //! between fields, see `courrier_app::reports`).
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -117,8 +117,10 @@ pub async fn list_schedules(
 pub async fn create_schedule(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<ReportScheduleIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<ReportScheduleOut>)> {
+    super::need(&actor, courrier_domain::Permission::OrgSettings)?;
+    let body: ReportScheduleIn = body.parse().await?;
     let schedule = st
         .app
         .schedule_report(&actor, &body.frequency, &body.email)
@@ -163,8 +165,10 @@ pub async fn list_reports(
 pub async fn create_report(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<ReportIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<ReportOut>)> {
+    super::need(&actor, courrier_domain::Permission::OrgSettings)?;
+    let body: ReportIn = body.parse().await?;
     let view = st.app.generate_report(&actor, &body.from, &body.to).await?;
     Ok((StatusCode::CREATED, Json(report_out(&st, view))))
 }

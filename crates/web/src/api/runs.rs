@@ -373,6 +373,7 @@ pub async fn create_run(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<RunOut>)> {
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let request = RunRequest::read(query, req).await?;
     let run = request.start(&st, &actor).await?;
     Ok((StatusCode::ACCEPTED, Json(run.into())))
@@ -460,6 +461,7 @@ pub async fn preview_merge(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<Json<Vec<PreviewRowOut>>> {
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let request = RunRequest::read(query, req).await?;
     let input = request.input()?;
     let rows = st

@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery log over the API (permission
 //! `org.settings`). The signing secret is returned once, on creation.
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -126,8 +126,10 @@ pub async fn list_webhooks(
 pub async fn create_webhook(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<WebhookIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
+    super::need(&actor, courrier_domain::Permission::OrgSettings)?;
+    let body: WebhookIn = body.parse().await?;
     let (record, secret) = st
         .app
         .create_webhook(&actor, &body.url, &body.events, &body.description)
