@@ -75,7 +75,7 @@ pub async fn list_keys(
 }
 
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = KeyIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = KeyCreated), (status = 422, body = ErrorBody)))]
 pub async fn create_key(
     State(st): State<AppState>,

@@ -540,7 +540,7 @@ async fn read_upload(
 /// sheets and the price, and the stored PDF is the composed one.
 /// Every problem is reported at once: 422 with `errors`.
 #[utoipa::path(post, path = "/api/v1/letters", tag = "letters", params(LetterOptions,
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same letter; other body: 409")),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same letter, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     request_body(content(
         (Vec<u8> = "application/pdf"),
         (LetterUploadForm = "multipart/form-data"),

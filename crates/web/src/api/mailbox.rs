@@ -431,7 +431,7 @@ pub fn action_results(
 /// A3, …) is forwarded to the mailbox address instead, with the reason and
 /// the 2.50 fee.
 #[utoipa::path(post, path = "/api/v1/mail/actions", tag = "mailbox", request_body = ActionsIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 200, body = ActionsOut), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn request_actions(
     State(st): State<AppState>,
@@ -513,7 +513,7 @@ pub struct DeliveryOut {
 /// otherwise the same PDF is printed and posted (it must then pass the
 /// letter checks, e.g. the address window).
 #[utoipa::path(post, path = "/api/v1/deliveries", tag = "mailbox", params(DeliveryIn,
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same delivery; other body: 409")),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same delivery, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     request_body(content(
         (Vec<u8> = "application/pdf"),
         (DeliveryIn = "multipart/form-data"),

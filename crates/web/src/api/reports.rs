@@ -112,7 +112,7 @@ pub async fn list_schedules(
 /// Schedule a CSV of the sent letters, e-mailed as a link once each day,
 /// ISO week or calendar month is over (in the organisation's time zone).
 #[utoipa::path(post, path = "/api/v1/report-schedules", tag = "reports", request_body = ReportScheduleIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = ReportScheduleOut), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_schedule(
     State(st): State<AppState>,
@@ -160,7 +160,7 @@ pub async fn list_reports(
 /// Make a report now of the letters submitted from `from` to `to` (both
 /// days included, in the organisation's time zone).
 #[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = ReportIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = ReportOut), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_report(
     State(st): State<AppState>,

@@ -360,7 +360,7 @@ impl RunRequest {
 /// (default letter when absent) and optional `mapping`. The answer comes at
 /// once (202); follow the run with `GET /api/v1/runs/{id}`.
 #[utoipa::path(post, path = "/api/v1/runs", tag = "runs", params(RunIn,
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same run; other body: 409")),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same run, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     request_body(content(
         (Vec<u8> = "application/pdf"),
         (RunIn = "multipart/form-data"),

@@ -222,7 +222,7 @@ pub struct InvitationOut {
 
 /// Invites someone by e-mail. Send `Idempotency-Key` to make retries safe.
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "users", request_body = InvitationIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = InvitationOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn invite(
     State(st): State<AppState>,

@@ -121,7 +121,7 @@ pub async fn list_webhooks(
 }
 
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = WebhookCreated), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_webhook(
     State(st): State<AppState>,
