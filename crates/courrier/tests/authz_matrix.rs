@@ -24,8 +24,9 @@
 //!
 //! Seeded for the first customer: a letter, a report, a run, the demo
 //! mailbox with its member, identity document and mail, an open scan task
-//! of the first mail center on that mail, another item it scanned, and a
-//! dead job for the platform.
+//! of the first mail center on that mail, another item it scanned, a plan
+//! (a second mailbox signed up for at that center), and a dead job for the
+//! platform.
 //!
 //! `AUTHZ_MATRIX_PRINT=1` prints the observed table instead of failing, to
 //! review a new route's row before writing it down (`=status`: the status
@@ -360,8 +361,8 @@ impl World {
 
     /// The objects that are read, not used up: a letter, a report, the demo
     /// mailbox with its member, identity document and mail, a run, an open
-    /// scan task, a scanned item; and a dead job, which the platform's
-    /// requeue uses up.
+    /// scan task, a scanned item, a plan; and a dead job, which the
+    /// platform's requeue uses up.
     async fn seed(&mut self) {
         let api = self.srv.api(&self.seed_key);
         let pdf = letters_pdf(
@@ -511,6 +512,28 @@ impl World {
             .await
             .unwrap();
         self.fixed.insert("scanned", scanned);
+
+        // A plan of the customer at the first center's location (a second
+        // mailbox, signed up for again), to cancel and keep.
+        let marie = Actor::user(
+            self.srv.demo.marie,
+            self.customer.a,
+            OrgKind::Customer,
+            Role::Admin,
+            None,
+        );
+        let plan = self
+            .srv
+            .app
+            .sign_up_again(
+                &marie,
+                location,
+                courrier_domain::mailbox::Plan::Monthly,
+                true,
+            )
+            .await
+            .unwrap();
+        self.fixed.insert("plan", plan.mailbox.to_string());
 
         // A dead job, for the platform to requeue.
         let now = self.srv.app.now();
