@@ -487,6 +487,14 @@ impl App {
         self.move_letter(&scope, id, LetterEvent::Approve, "").await
     }
 
+    /// Refuses a caller without `letters.approve`, and a letter not of its
+    /// organisation as not found: checked before reading what it sent.
+    pub async fn letter_for_approval(&self, actor: &Actor, id: LetterId) -> Result<()> {
+        let scope = actor.scope(Permission::LettersApprove)?;
+        self.store.letter(&scope, id).await?;
+        Ok(())
+    }
+
     /// Sends a letter back to its author as a draft, with the reason.
     pub async fn reject_letter(
         &self,
@@ -495,6 +503,8 @@ impl App {
         reason: &str,
     ) -> Result<LetterRecord> {
         let scope = actor.scope(Permission::LettersApprove)?;
+        // Another organisation's letter is not found, whatever the reason.
+        self.store.letter(&scope, id).await?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Invalid::new(

@@ -15,8 +15,22 @@
 //! the sign-in page), `nf` (404), `-` (not applicable). Anything else (500,
 //! 429, 405) fails the test whatever the table says.
 //!
+//! Authorization comes before the body: every `no` or `nf` answer is asked
+//! again with an empty body (JSON `[]`, a form holding only the CSRF token),
+//! which must give the same answer, so a route that validates its body before
+//! checking the caller fails. The table also keeps rules of its own
+//! ([`check_rules`]): a caller holding none of a row's permissions is `no`,
+//! and another organisation's id is `nf`.
+//!
+//! Seeded for the first customer: a letter, a report, a run, the demo
+//! mailbox with its member, identity document and mail, an open scan task
+//! of the first mail center on that mail, another item it scanned, a plan
+//! (a second mailbox signed up for at that center), and a dead job for the
+//! platform.
+//!
 //! `AUTHZ_MATRIX_PRINT=1` prints the observed table instead of failing, to
-//! review a new route's row before writing it down.
+//! review a new route's row before writing it down (`=status`: the status
+//! codes instead of the classes).
 //!
 //! SQLite only: authorization does not depend on the backend.
 
@@ -105,6 +119,66 @@ fn parse_table() -> Vec<Row> {
         });
     }
     rows
+}
+
+/// The permissions of a row's `perm` cell: `-` none, else names joined by
+/// `|`, any one of which lets a caller in.
+fn perms_of(cell: &str) -> Vec<Permission> {
+    if cell == "-" {
+        return Vec::new();
+    }
+    cell.split('|')
+        .map(|name| {
+            *Permission::ALL
+                .iter()
+                .find(|p| p.as_str() == name)
+                .unwrap_or_else(|| panic!("authz_matrix.txt: '{name}' is no permission"))
+        })
+        .collect()
+}
+
+/// Id kinds that belong to no organisation: anyone may name them.
+const PUBLIC_IDS: [&str; 4] = ["token", "location", "country", "random"];
+
+/// Rules every row keeps, whatever was observed: a caller without the
+/// route's permission is refused (never let past it to a 404 or a
+/// validation answer), and another organisation's id is not found.
+fn check_rules(rows: &[Row]) -> Vec<String> {
+    let mut broken = Vec::new();
+    for row in rows {
+        let perms = perms_of(&row.perm);
+        let name = format!("{} {}", row.method, row.path);
+        if !perms.is_empty() {
+            if !["no", "-"].contains(&row.expected[8].as_str()) {
+                broken.push(format!(
+                    "{name}: a key without {} must be refused (no)",
+                    row.perm
+                ));
+            }
+            for (i, (col, role)) in ROLE_COLUMNS.iter().enumerate() {
+                let cell = row.expected[i + 1].as_str();
+                if !perms.iter().any(|p| role.permissions().contains(p))
+                    && !["no", "-"].contains(&cell)
+                {
+                    broken.push(format!(
+                        "{name}: {col} holds none of {} and must be refused (no), not {cell}",
+                        row.perm
+                    ));
+                }
+            }
+        }
+        let other = row.expected[9].as_str();
+        if !["nf", "-"].contains(&other)
+            && !PUBLIC_IDS.contains(&row.id.as_str())
+            && row.expected[0] != "ok"
+        {
+            broken.push(format!(
+                "{name}: another organisation's {} must be not found (nf), not {other}",
+                row.id
+            ));
+        }
+    }
+    broken
 }
 
 fn classify(res: &Resp) -> String {
@@ -286,7 +360,9 @@ impl World {
     }
 
     /// The objects that are read, not used up: a letter, a report, the demo
-    /// mailbox with its member, identity document and mail.
+    /// mailbox with its member, identity document and mail, a run, an open
+    /// scan task, a scanned item, a plan; and a dead job, which the
+    /// platform's requeue uses up.
     async fn seed(&mut self) {
         let api = self.srv.api(&self.seed_key);
         let pdf = letters_pdf(
@@ -346,6 +422,152 @@ impl World {
         self.fixed.insert("document", doc.to_string());
         let location = store.list_locations(Some(self.center.a)).await.unwrap()[0].id;
         self.fixed.insert("location", location.to_string());
+
+        // A run of the letter above, split by address (queued: no worker runs here).
+        let pdf = letters_pdf(
+            &[SampleLetter {
+                address: vec![
+                    "Helvetia Fiduciaire SA".into(),
+                    "Avenue de la Gare 1".into(),
+                    "1003 Lausanne".into(),
+                ],
+                pages: 1,
+                reference: "R-1".into(),
+            }],
+            &["Boulangerie Dupont SàRL", "Rue de Bourg 12, 1003 Lausanne"],
+        );
+        let res = api
+            .send(
+                api.request(Method::POST, "/api/v1/runs")
+                    .header("content-type", "application/pdf")
+                    .body(pdf),
+            )
+            .await;
+        assert_eq!(res.status, 202, "seed run: {}", res.body);
+        self.fixed
+            .insert("run", res.json()["id"].as_str().unwrap().into());
+
+        // An open scan task of the first mail center, on the customer's mail.
+        let mail = self.fixed["mail"].clone();
+        let res = api
+            .call(
+                Method::POST,
+                "/api/v1/mail/actions",
+                Some(json!({"items": [mail], "action": "scan"})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "seed task: {}", res.body);
+        let customer = Actor::system("test", self.customer.a, OrgKind::Customer);
+        let item: courrier_domain::MailItemId = mail.parse().unwrap();
+        let view = self.srv.app.mail_item(&customer, item).await.unwrap();
+        let task = view
+            .tasks
+            .iter()
+            .find(|t| t.state == courrier_store::TaskState::Open)
+            .unwrap_or_else(|| panic!("no open task on the seeded mail: {:?}", res.body));
+        assert_eq!(task.location, location, "the task is the first center's");
+        self.fixed.insert("task", task.id.to_string());
+
+        // Another mail item of the customer, scanned by the first mail center.
+        let res = api.get("/api/v1/mail").await;
+        let scanned = res.json()["items"][1]["id"].as_str().unwrap().to_string();
+        let res = api
+            .call(
+                Method::POST,
+                "/api/v1/mail/actions",
+                Some(json!({"items": [scanned], "action": "scan"})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "seed scan request: {}", res.body);
+        let item: courrier_domain::MailItemId = scanned.parse().unwrap();
+        let view = self.srv.app.mail_item(&customer, item).await.unwrap();
+        let scan_task = view
+            .tasks
+            .iter()
+            .find(|t| t.state == courrier_store::TaskState::Open)
+            .unwrap_or_else(|| panic!("no open task on the second mail: {}", res.body))
+            .id;
+        let center = Actor::system("test", self.center.a, OrgKind::MailCenter);
+        let scan = letters_pdf(
+            &[SampleLetter {
+                address: vec!["Boulangerie Dupont SàRL".into(), "1003 Lausanne".into()],
+                pages: 1,
+                reference: "S-1".into(),
+            }],
+            &[
+                "Helvetia Fiduciaire SA",
+                "Avenue de la Gare 1, 1003 Lausanne",
+            ],
+        );
+        self.srv
+            .app
+            .complete_scan_task_files(
+                &center,
+                scan_task,
+                vec![courrier_app::mailbox::ScanFile {
+                    name: "scan.pdf".into(),
+                    bytes: scan,
+                }],
+            )
+            .await
+            .unwrap();
+        self.fixed.insert("scanned", scanned);
+
+        // A plan of the customer at the first center's location (a second
+        // mailbox, signed up for again), to cancel and keep.
+        let marie = Actor::user(
+            self.srv.demo.marie,
+            self.customer.a,
+            OrgKind::Customer,
+            Role::Admin,
+            None,
+        );
+        let plan = self
+            .srv
+            .app
+            .sign_up_again(
+                &marie,
+                location,
+                courrier_domain::mailbox::Plan::Monthly,
+                true,
+            )
+            .await
+            .unwrap();
+        self.fixed.insert("plan", plan.mailbox.to_string());
+
+        // A dead job, for the platform to requeue.
+        let now = self.srv.app.now();
+        let job = store
+            .enqueue_job(
+                &courrier_store::NewJob {
+                    kind: "matrix.dead".into(),
+                    payload: "{}".into(),
+                    unique_key: None,
+                    run_at: courrier_domain::Timestamp::from_millis(0),
+                    max_attempts: 1,
+                },
+                now,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let claimed = store
+            .claim_job(
+                "matrix",
+                now,
+                courrier_domain::Timestamp::from_millis(now.millis() + 60_000),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.id, job, "the seeded job is the most overdue");
+        assert!(
+            store
+                .fail_job(job, "matrix", now, "matrix", None)
+                .await
+                .unwrap()
+        );
+        self.fixed.insert("job", job.to_string());
     }
 
     /// The value of a path's `{…}` for a caller in `org` (of kind `kind`).
@@ -434,7 +656,7 @@ impl World {
             }
             "country" => "CH".into(),
             // Kinds not seeded: a well-formed id that exists nowhere.
-            "token" | "run" | "task" | "job" | "random" => uuid::Uuid::new_v4().to_string(),
+            "token" | "random" => uuid::Uuid::new_v4().to_string(),
             other => self
                 .fixed
                 .get(other)
@@ -447,11 +669,12 @@ impl World {
         if let Some(k) = self.keys.get(&(org, perm.to_string())) {
             return k.clone();
         }
+        let lacking = perms_of(perm);
         let perms: Vec<Permission> = top_role(kind)
             .permissions()
             .iter()
             .copied()
-            .filter(|p| p.as_str() != perm)
+            .filter(|p| !lacking.contains(p))
             .collect();
         let actor = Actor::system("test", org, kind);
         let key = self
@@ -468,6 +691,13 @@ impl World {
     /// Sends one request; `caller` None is anonymous (with a sign-in form's
     /// cookie and token, as a browser has).
     async fn call(&self, row: &Row, path: &str, caller: &Caller) -> Resp {
+        self.send(row, path, caller, false).await
+    }
+
+    /// Sends one request; `stripped` sends the body's kind with nothing in
+    /// it (JSON `[]`, a form or multipart form holding only the CSRF token),
+    /// which no route accepts.
+    async fn send(&self, row: &Row, path: &str, caller: &Caller, stripped: bool) -> Resp {
         let method = Method::from_bytes(row.method.as_bytes()).unwrap();
         let api = path.starts_with("/api/");
         let mut req = caller
@@ -481,6 +711,7 @@ impl World {
         }
         // `j`, `f`, `m`, optionally followed by `:` and a JSON body or form fields.
         let (kind, given) = row.body.split_once(':').unwrap_or((row.body.as_str(), ""));
+        let given = if stripped { "" } else { given };
         let mut fields: Vec<(String, String)> =
             serde_urlencoded::from_str(given).unwrap_or_default();
         fields.push(("csrf_token".into(), caller.csrf.clone()));
@@ -495,7 +726,9 @@ impl World {
                 req.header("content-type", ct).body(body)
             }
             "j" => {
-                let body: serde_json::Value = if given.is_empty() {
+                let body: serde_json::Value = if stripped {
+                    json!([])
+                } else if given.is_empty() {
                     json!({})
                 } else {
                     serde_json::from_str(given).unwrap()
@@ -554,6 +787,12 @@ fn fill(path: &str, id: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_route_as_every_caller() {
     let rows = parse_table();
+    let broken = check_rules(&rows);
+    assert!(
+        broken.is_empty() || std::env::var("AUTHZ_MATRIX_PRINT").is_ok(),
+        "authz_matrix.txt breaks its rules:\n{}",
+        broken.join("\n")
+    );
 
     // The table and the router list the same routes.
     let served: BTreeSet<(String, String)> = courrier_web::route_list()
@@ -572,6 +811,8 @@ async fn every_route_as_every_caller() {
     let unlisted: Vec<_> = served.difference(&listed).collect();
     let gone: Vec<_> = listed.difference(&served).collect();
     let print = std::env::var("AUTHZ_MATRIX_PRINT").is_ok();
+    // `AUTHZ_MATRIX_PRINT=status` prints the status codes instead of the classes.
+    let status_cells = std::env::var("AUTHZ_MATRIX_PRINT").is_ok_and(|v| v == "status");
     assert!(
         print || (unlisted.is_empty() && gone.is_empty()),
         "routes served without a row in authz_matrix.txt: {unlisted:?}\nrows for routes not served: {gone:?}"
@@ -598,10 +839,11 @@ async fn every_route_as_every_caller() {
     }
 
     let mut failures = Vec::new();
-    let mut observed: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut observed: BTreeMap<(String, String), (Vec<String>, Vec<String>)> = BTreeMap::new();
     let mut requests = 0;
     for row in &rows {
         let mut got = vec!["-".to_string(); CALLERS.len()];
+        let mut raw = vec!["-".to_string(); CALLERS.len()];
         // The first role allowed in, whose organisation owns the ids (as
         // the table says; when printing, as observed).
         let mut first_ok = ROLE_COLUMNS
@@ -680,7 +922,24 @@ async fn every_route_as_every_caller() {
             let path = fill(&row.path, &id);
             let res = world.call(row, &path, &caller).await;
             requests += 1;
-            let class = classify(&res);
+            let mut class = classify(&res);
+            // A refusal or a 404 comes before the body is looked at: the
+            // same caller sending a body no route accepts gets the same answer.
+            if ["no", "nf"].contains(&class.as_str()) && row.body != "-" && row.path != "/logout" {
+                let again = world.send(row, &path, &caller, true).await;
+                requests += 1;
+                let class2 = classify(&again);
+                if class2 != class {
+                    failures.push(format!(
+                        "{} {} as {name}: {class} with its body, but {class2} with an empty one ({} {})",
+                        row.method,
+                        row.path,
+                        again.status,
+                        again.body.chars().take(160).collect::<String>().replace('\n', " ")
+                    ));
+                    class = class2;
+                }
+            }
             if !print && &class != want {
                 failures.push(format!(
                     "{} {} as {name}: expected {want}, got {class} ({} {})",
@@ -695,16 +954,22 @@ async fn every_route_as_every_caller() {
                 ));
             }
             got[col] = class;
+            raw[col] = res.status.to_string();
         }
-        observed.insert((row.method.clone(), row.path.clone()), got);
+        observed.insert((row.method.clone(), row.path.clone()), (got, raw));
     }
     if print {
         for (method, path) in &served {
             let row = rows.iter().find(|r| &r.method == method && &r.path == path);
-            let got = observed
+            let (got, raw) = observed
                 .get(&(method.clone(), path.clone()))
                 .cloned()
-                .unwrap_or_else(|| vec!["?".into(); CALLERS.len()]);
+                .unwrap_or_else(|| {
+                    (
+                        vec!["?".into(); CALLERS.len()],
+                        vec!["?".into(); CALLERS.len()],
+                    )
+                });
             let (perm, id, body) = row
                 .map(|r| (r.perm.as_str(), r.id.as_str(), r.body.as_str()))
                 .unwrap_or(("?", "?", "?"));
@@ -726,7 +991,10 @@ async fn every_route_as_every_caller() {
                 .collect();
             println!(
                 "{method:<7}{path:<48}{perm:<19}{id:<11}{body:<3} {}  # fits {}",
-                got.iter().map(|c| format!("{c:<4}")).collect::<String>(),
+                if status_cells { &raw } else { &got }
+                    .iter()
+                    .map(|c| format!("{c:<4} "))
+                    .collect::<String>(),
                 if allowed.is_empty() || fits.len() > 3 {
                     "?".to_string()
                 } else {

@@ -152,6 +152,8 @@ impl App {
         mode: &str,
     ) -> Result<NotifyMode> {
         let scope = actor.scope(Permission::MailboxAct)?;
+        // Another organisation's mailbox is not found, whatever the mode.
+        self.store.mailbox(&scope, mailbox).await?;
         let mode = NotifyMode::parse(mode.trim()).ok_or_else(|| {
             invalid(
                 "notify",

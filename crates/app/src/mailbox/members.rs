@@ -150,6 +150,18 @@ impl App {
         })
     }
 
+    /// A member the actor may review (its customer, the mail center of its
+    /// location, the platform); another's is `NotFound`. Checked before the
+    /// decision is read.
+    pub async fn member_for_review(
+        &self,
+        actor: &Actor,
+        member: uuid::Uuid,
+    ) -> Result<MemberRecord> {
+        let (scope, access, _) = self.reviewer(actor)?;
+        Ok(self.store.member(&scope, access, member).await?)
+    }
+
     /// A review decision on a member, checked by the domain's review rules:
     /// the platform pre-approves (or rejects), the mail center approves,
     /// sends back or rejects, the customer resubmits. Every decision but a

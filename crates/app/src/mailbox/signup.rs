@@ -644,6 +644,20 @@ impl App {
 
     // ----- identity documents -----
 
+    /// Refuses a caller without `mailbox.act`, and a member not of its
+    /// organisation as `NotFound`: checked before an upload is read.
+    pub async fn member_for_upload(&self, actor: &Actor, member: uuid::Uuid) -> Result<()> {
+        let scope = actor.scope(Permission::MailboxAct)?;
+        let member = self
+            .store
+            .member(&scope, MemberAccess::Tenant, member)
+            .await?;
+        if member.org != scope.org() {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Uploads an identity document for one of the actor's members
     /// (`mailbox.act`); see the module documentation for the checks.
     pub async fn upload_member_document(
@@ -923,8 +937,9 @@ impl App {
     /// is `plan.already_cancelled`.
     pub async fn cancel_plan(&self, actor: &Actor, mailbox: MailboxId) -> Result<SignupRecord> {
         let scope = actor.scope(Permission::OrgSettings)?;
-        self.require_kind(actor, OrgKind::Customer)?;
+        // Another organisation's mailbox is not found, whatever its kind.
         let signup = self.own_signup(&scope, mailbox).await?;
+        self.require_kind(actor, OrgKind::Customer)?;
         if signup.plan_ends_at.is_some() {
             return Err(AppError::Conflict("plan.already_cancelled"));
         }
@@ -961,8 +976,9 @@ impl App {
     /// `plan.ended` once the end has come.
     pub async fn keep_plan(&self, actor: &Actor, mailbox: MailboxId) -> Result<SignupRecord> {
         let scope = actor.scope(Permission::OrgSettings)?;
-        self.require_kind(actor, OrgKind::Customer)?;
+        // Another organisation's mailbox is not found, whatever its kind.
         let signup = self.own_signup(&scope, mailbox).await?;
+        self.require_kind(actor, OrgKind::Customer)?;
         let now = self.now();
         match signup.plan_ends_at {
             None => Err(AppError::Conflict("plan.not_cancelled")),

@@ -181,6 +181,15 @@ impl App {
             .await
     }
 
+    /// A task of one of the actor's locations (`mailcenter.operate`); another
+    /// organisation's is `NotFound`. Checked before a completion is read.
+    pub async fn operated_task(&self, actor: &Actor, task: TaskId) -> Result<TaskRecord> {
+        let scope = actor.scope(Permission::MailCenterOperate)?;
+        let task = self.store.task(&scope, task).await?;
+        self.store.own_location(&scope, task.location).await?;
+        Ok(task)
+    }
+
     /// Completes an open task of one of the actor's locations
     /// (`mailcenter.operate`). The completion must fit the task
     /// (`mail.completion_mismatch`); a task done already is

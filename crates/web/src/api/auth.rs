@@ -90,3 +90,13 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Actor, ApiE
         Ok(ctx.actor(ip))
     }
 }
+
+/// Refuses (403) a caller lacking `p`. Handlers call it before reading the
+/// body, so a caller without the permission is refused, not told what is
+/// wrong with what it sent.
+pub fn need(actor: &Actor, p: courrier_domain::Permission) -> Result<(), ApiError> {
+    actor
+        .scope(p)
+        .map(|_| ())
+        .map_err(|e| ApiError::from(AppError::from(e)))
+}

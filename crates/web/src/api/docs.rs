@@ -109,6 +109,9 @@ impl Modify for RateLimited {
 /// it may receive.
 struct SharedErrors;
 
+/// What the idempotency layer answers with 409 (see `idempotency::layer`).
+const IDEMPOTENCY_409: &str = "`idempotency.key_reused`: this Idempotency-Key was used with another request (method, path, query, content type or body); `idempotency.in_progress`: the request with this key still runs (with Retry-After); `idempotency.answer_lost`: it was carried out but not answered; `idempotency.lease_lost`: another request with this key took over, nothing was changed";
+
 impl SharedErrors {
     fn add(op: &mut Operation, status: &str, description: &str) {
         op.responses
@@ -170,11 +173,17 @@ impl SharedErrors {
                 "400",
                 "`idempotency.key_invalid`: Idempotency-Key is not 1 to 255 characters",
             );
-            Self::add(
-                op,
-                "409",
-                "`idempotency.key_reused` (another request with this Idempotency-Key) or `idempotency.in_progress`",
-            );
+            Self::add(op, "409", IDEMPOTENCY_409);
+            // An operation documenting its own 409 answers these too.
+            if let Some(RefOr::T(r)) = op.responses.responses.get_mut("409")
+                && !r.description.contains("idempotency.key_reused")
+            {
+                r.description = if r.description.trim().is_empty() {
+                    IDEMPOTENCY_409.to_string()
+                } else {
+                    format!("{}; {IDEMPOTENCY_409}", r.description.trim_end_matches('.'))
+                };
+            }
         }
         if body || post {
             Self::add(op, "413", "`request.too_large`: the body is over the limit");
@@ -292,6 +301,11 @@ mod tests {
                 }
                 if method == "post" {
                     assert!(has("409") && has("422"), "{method} {path}: 409/422");
+                    let text = responses["409"]["description"].as_str().unwrap_or("");
+                    assert!(
+                        text.contains("idempotency.key_reused"),
+                        "{method} {path}: its 409 names idempotency.key_reused: {text}"
+                    );
                 }
                 let query = op["parameters"]
                     .as_array()

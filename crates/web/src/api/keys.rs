@@ -1,6 +1,6 @@
 //! API keys over the API.
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -75,13 +75,15 @@ pub async fn list_keys(
 }
 
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = KeyIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = KeyCreated), (status = 422, body = ErrorBody)))]
 pub async fn create_key(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<KeyIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<KeyCreated>)> {
+    super::need(&actor, Permission::ApiKeysManage)?;
+    let body: KeyIn = body.parse().await?;
     let permissions =
         Permission::parse_list(&body.permissions.join(",")).map_err(AppError::from)?;
     let (record, secret) = st

@@ -2,7 +2,7 @@
 //! without storing, list with filters, detail with history, change a
 //! draft's options, the status actions, and the document.
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorItem};
@@ -540,7 +540,7 @@ async fn read_upload(
 /// sheets and the price, and the stored PDF is the composed one.
 /// Every problem is reported at once: 422 with `errors`.
 #[utoipa::path(post, path = "/api/v1/letters", tag = "letters", params(LetterOptions,
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same letter; other body: 409")),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same letter, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     request_body(content(
         (Vec<u8> = "application/pdf"),
         (LetterUploadForm = "multipart/form-data"),
@@ -553,6 +553,7 @@ pub async fn create_letter(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<LetterOut>)> {
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let (pdf, options, files) = read_upload(query, req).await?;
     let input = letter_input_with_files(&options, &files)?;
     let prepared = st
@@ -575,6 +576,7 @@ pub async fn quote(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<Json<QuoteOut>> {
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let (pdf, options, files) = read_upload(query, req).await?;
     let input = letter_input_with_files(&options, &files)?;
     let prepared = st.app.quote_letter(&actor, &pdf, &input).await?;
@@ -756,10 +758,12 @@ pub async fn update_letter(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
-    JsonBody(patch): JsonBody<LetterPatch>,
+    patch: LaterJson,
 ) -> ApiResult<Json<LetterOut>> {
     let id: LetterId = parse_path_id(&id)?;
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let current = st.app.letter(&actor, id).await?.letter;
+    let patch: LetterPatch = patch.parse().await?;
     let mut o = current_options(&current);
     let keep = |slot: &mut Option<String>, v: Option<String>| {
         if v.is_some() {
@@ -821,9 +825,12 @@ pub async fn reject_letter(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<RejectIn>,
+    body: LaterJson,
 ) -> ApiResult<Json<LetterOut>> {
     let id: LetterId = parse_path_id(&id)?;
+    // Refused, or another organisation's letter not found, whatever the body.
+    st.app.letter_for_approval(&actor, id).await?;
+    let body: RejectIn = body.parse().await?;
     Ok(Json(
         st.app.reject_letter(&actor, id, &body.reason).await?.into(),
     ))

@@ -6,7 +6,7 @@
 //! another organisation is 404 like an unknown one.
 
 use super::letters::{MoneyOut, nonempty, parse_period};
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -431,13 +431,15 @@ pub fn action_results(
 /// A3, …) is forwarded to the mailbox address instead, with the reason and
 /// the 2.50 fee.
 #[utoipa::path(post, path = "/api/v1/mail/actions", tag = "mailbox", request_body = ActionsIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 200, body = ActionsOut), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn request_actions(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<ActionsIn>,
+    body: LaterJson,
 ) -> ApiResult<Json<ActionsOut>> {
+    super::need(&actor, courrier_domain::Permission::MailboxAct)?;
+    let body: ActionsIn = body.parse().await?;
     let action = action_from(&body.action, &body.address, body.country.as_deref())?;
     Ok(Json(ActionsOut {
         results: run_actions(&st, &actor, &body.items, &action).await?,
@@ -511,7 +513,7 @@ pub struct DeliveryOut {
 /// otherwise the same PDF is printed and posted (it must then pass the
 /// letter checks, e.g. the address window).
 #[utoipa::path(post, path = "/api/v1/deliveries", tag = "mailbox", params(DeliveryIn,
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same delivery; other body: 409")),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same delivery, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     request_body(content(
         (Vec<u8> = "application/pdf"),
         (DeliveryIn = "multipart/form-data"),
@@ -524,6 +526,7 @@ pub async fn deliver(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<DeliveryOut>)> {
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let mut input: DeliveryIn =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(bad_query)?;
     let content_type = req
@@ -662,6 +665,8 @@ pub async fn complete_scan(
     req: Request,
 ) -> ApiResult<Json<TaskOut>> {
     let task: courrier_domain::TaskId = parse_path_id(&id)?;
+    // Refused or not found before the upload is read.
+    st.app.operated_task(&actor, task).await?;
     let (parts, body) = read_request(req).await?;
     if !is_multipart(&parts) {
         return Err(ApiError::new(

@@ -4,7 +4,7 @@
 //! until then (`POST /mailbox/{id}/plan/cancel` and `…/plan/keep`). Another
 //! organisation's mailbox is 404 like an unknown one.
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -43,8 +43,10 @@ pub async fn get_retention(
 pub async fn put_retention(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<RetentionJson>,
+    body: LaterJson,
 ) -> ApiResult<Json<RetentionJson>> {
+    super::need(&actor, courrier_domain::Permission::OrgSettings)?;
+    let body: RetentionJson = body.parse().await?;
     Ok(Json(RetentionJson {
         scan_days: st.app.set_scan_retention(&actor, body.scan_days).await?,
     }))

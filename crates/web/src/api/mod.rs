@@ -17,7 +17,7 @@ mod tariffs;
 mod users;
 mod webhooks;
 
-pub use auth::ApiActor;
+pub use auth::{ApiActor, need};
 
 use crate::AppState;
 use axum::Router;

@@ -3,7 +3,7 @@
 //! made on demand, and the CSV itself (UTF-8 with a byte-order mark, `;`
 //! between fields, see `courrier_app::reports`).
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -112,13 +112,15 @@ pub async fn list_schedules(
 /// Schedule a CSV of the sent letters, e-mailed as a link once each day,
 /// ISO week or calendar month is over (in the organisation's time zone).
 #[utoipa::path(post, path = "/api/v1/report-schedules", tag = "reports", request_body = ReportScheduleIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = ReportScheduleOut), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_schedule(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<ReportScheduleIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<ReportScheduleOut>)> {
+    super::need(&actor, courrier_domain::Permission::OrgSettings)?;
+    let body: ReportScheduleIn = body.parse().await?;
     let schedule = st
         .app
         .schedule_report(&actor, &body.frequency, &body.email)
@@ -158,13 +160,15 @@ pub async fn list_reports(
 /// Make a report now of the letters submitted from `from` to `to` (both
 /// days included, in the organisation's time zone).
 #[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = ReportIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = ReportOut), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_report(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<ReportIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<ReportOut>)> {
+    super::need(&actor, courrier_domain::Permission::OrgSettings)?;
+    let body: ReportIn = body.parse().await?;
     let view = st.app.generate_report(&actor, &body.from, &body.to).await?;
     Ok((StatusCode::CREATED, Json(report_out(&st, view))))
 }

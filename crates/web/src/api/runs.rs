@@ -360,7 +360,7 @@ impl RunRequest {
 /// (default letter when absent) and optional `mapping`. The answer comes at
 /// once (202); follow the run with `GET /api/v1/runs/{id}`.
 #[utoipa::path(post, path = "/api/v1/runs", tag = "runs", params(RunIn,
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same run; other body: 409")),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same run, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     request_body(content(
         (Vec<u8> = "application/pdf"),
         (RunIn = "multipart/form-data"),
@@ -373,6 +373,7 @@ pub async fn create_run(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<RunOut>)> {
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let request = RunRequest::read(query, req).await?;
     let run = request.start(&st, &actor).await?;
     Ok((StatusCode::ACCEPTED, Json(run.into())))
@@ -460,6 +461,7 @@ pub async fn preview_merge(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> ApiResult<Json<Vec<PreviewRowOut>>> {
+    super::need(&actor, courrier_domain::Permission::LettersSend)?;
     let request = RunRequest::read(query, req).await?;
     let input = request.input()?;
     let rows = st

@@ -97,6 +97,8 @@ pub async fn upload_document(
     req: Request,
 ) -> ApiResult<(StatusCode, Json<MemberDocumentOut>)> {
     let member: uuid::Uuid = parse_path_id(&id)?;
+    // Refused, or another organisation's member not found, before the upload is read.
+    st.app.member_for_upload(&actor, member).await?;
     let (parts, body) = read_request(req).await?;
     if !is_multipart(&parts) {
         return Err(ApiError::new(

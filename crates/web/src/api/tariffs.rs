@@ -4,7 +4,7 @@
 //! (810 = 8.1 %). A save names the `version` it is based on: another version
 //! saved meanwhile answers 409 `tariff.changed` and nothing is saved.
 
-use super::users::JsonBody;
+use super::users::LaterJson;
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -144,8 +144,10 @@ pub async fn put_tariff(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(country): Path<String>,
-    JsonBody(body): JsonBody<TariffIn>,
+    body: LaterJson,
 ) -> ApiResult<Json<TariffOut>> {
+    super::need(&actor, courrier_domain::Permission::PlatformAdmin)?;
+    let body: TariffIn = body.parse().await?;
     let edit = TariffEdit {
         carrier: body.carrier,
         steps: body

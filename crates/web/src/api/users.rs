@@ -37,6 +37,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A JSON body not read yet: the handler checks who calls (permission, and
+/// the object named in the path within the caller's organisation) first,
+/// then [`LaterJson::parse`]s it. An extractor that parses runs before the
+/// handler's body, so a refused caller would be told about the body instead
+/// of being refused.
+pub struct LaterJson(Request);
+
+impl<S: Send + Sync> FromRequest<S> for LaterJson {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(LaterJson(req))
+    }
+}
+
+impl LaterJson {
+    /// Reads and parses the body, with [`JsonBody`]'s answers.
+    pub async fn parse<T: DeserializeOwned>(self) -> ApiResult<T> {
+        Ok(JsonBody::<T>::from_request(self.0, &()).await?.0)
+    }
+}
+
 pub fn parse_path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
     raw.parse::<T>()
         .map_err(|_| ApiError::from(AppError::NotFound))
@@ -160,9 +182,12 @@ pub async fn update_user(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<UserPatch>,
+    body: LaterJson,
 ) -> ApiResult<Json<UserOut>> {
     let id: UserId = parse_path_id(&id)?;
+    // Another organisation's person is 404 whatever the body.
+    st.app.get_user(&actor, id).await?;
+    let body: UserPatch = body.parse().await?;
     Ok(Json(
         st.app.change_role(&actor, id, &body.role).await?.into(),
     ))
@@ -197,13 +222,15 @@ pub struct InvitationOut {
 
 /// Invites someone by e-mail. Send `Idempotency-Key` to make retries safe.
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "users", request_body = InvitationIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = InvitationOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn invite(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<InvitationIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<InvitationOut>)> {
+    super::need(&actor, courrier_domain::Permission::UsersManage)?;
+    let body: InvitationIn = body.parse().await?;
     let (id, link) = st.app.invite(&actor, &body.email, &body.role).await?;
     Ok((
         StatusCode::CREATED,

@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery log over the API (permission
 //! `org.settings`). The signing secret is returned once, on creation.
 
-use super::users::{JsonBody, parse_path_id};
+use super::users::{LaterJson, parse_path_id};
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -121,13 +121,15 @@ pub async fn list_webhooks(
 }
 
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer; other body: 409")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same request again with this key: the same answer, with Idempotent-Replayed: true; another request (method, path, query, content type or body) with this key: 409 idempotency.key_reused")),
     responses((status = 201, body = WebhookCreated), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create_webhook(
     State(st): State<AppState>,
     ApiActor(actor): ApiActor,
-    JsonBody(body): JsonBody<WebhookIn>,
+    body: LaterJson,
 ) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
+    super::need(&actor, courrier_domain::Permission::OrgSettings)?;
+    let body: WebhookIn = body.parse().await?;
     let (record, secret) = st
         .app
         .create_webhook(&actor, &body.url, &body.events, &body.description)

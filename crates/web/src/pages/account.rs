@@ -213,6 +213,9 @@ pub async fn enrol_page(State(st): State<AppState>, v: Visitor) -> Response {
 
 #[derive(Deserialize)]
 pub struct CodeForm {
+    // Defaulted, so a caller without a session is sent to sign in rather
+    // than told about the form.
+    #[serde(default)]
     code: String,
     #[serde(default)]
     csrf_token: String,

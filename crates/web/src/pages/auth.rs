@@ -120,6 +120,9 @@ pub async fn second_factor_page(v: Visitor) -> Response {
 
 #[derive(Deserialize)]
 pub struct CodeForm {
+    // Defaulted, so a caller without a session is sent to sign in rather
+    // than told about the form.
+    #[serde(default)]
     code: String,
     #[serde(default)]
     csrf_token: String,

@@ -777,6 +777,11 @@ pub async fn complete_task(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
+    // Refused before the upload is read; another organisation's task is
+    // not found before the form is looked at.
+    if !s.actor.can(Permission::MailCenterOperate) {
+        return fail(&s, AppError::Forbidden(Permission::MailCenterOperate));
+    }
     let mut form = match scan_form(req).await {
         Ok(f) => f,
         Err(e) => return error_page(Chrome::signed_in(&s, "center", "/center"), e.status, &e),
@@ -787,6 +792,9 @@ pub async fn complete_task(
     let Ok(task) = id.parse::<TaskId>() else {
         return fail(&s, AppError::NotFound);
     };
+    if let Err(e) = st.app.operated_task(&s.actor, task).await {
+        return fail(&s, e);
+    }
     let loc = match location(&st, &s, form.field("location")).await {
         Ok(l) => l,
         Err(e) => return fail(&s, e),
@@ -904,6 +912,10 @@ pub async fn review_member(
     let Ok(member) = id.parse::<uuid::Uuid>() else {
         return fail(&s, AppError::NotFound);
     };
+    // Another organisation's member is not found, whatever the form says.
+    if let Err(e) = st.app.member_for_review(&s.actor, member).await {
+        return fail(&s, e);
+    }
     let loc = match location(&st, &s, Some(&field(&f, "location"))).await {
         Ok(l) => l,
         Err(e) => return fail(&s, e),

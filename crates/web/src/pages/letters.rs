@@ -404,6 +404,10 @@ pub async fn new_page(s: SignedIn) -> Response {
 /// The upload form: checks, prices and stores the letter as a draft, then
 /// shows it; a refusal shows the form again with every problem.
 pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Response {
+    // Refused before the upload is read.
+    if !s.actor.can(Permission::LettersSend) {
+        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+    }
     let none = LetterOptions::default();
     let (parts, body) = match read_request(req).await {
         Ok(x) => x,
@@ -954,6 +958,10 @@ pub async fn settings_page(
 
 /// The settings form repeats `approval` (one per person ticked), so it is read as pairs.
 pub async fn save_settings(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
+    // Refused before the form is read.
+    if !s.actor.can(Permission::OrgSettings) {
+        return fail(&s, AppError::Forbidden(Permission::OrgSettings));
+    }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
     let field = |name: &str| {
         pairs

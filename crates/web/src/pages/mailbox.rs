@@ -673,6 +673,13 @@ pub async fn item_action(
         Ok(id) => id,
         Err(e) => return fail(&s, e),
     };
+    // Refused, or another organisation's item not found, before the form is read.
+    if !s.actor.can(Permission::MailboxAct) {
+        return fail(&s, AppError::Forbidden(Permission::MailboxAct));
+    }
+    if let Err(e) = st.app.mail_item(&s.actor, id).await {
+        return fail(&s, e);
+    }
     let l = L(s.locale);
     let address: Vec<String> = field(&f, "address").lines().map(str::to_string).collect();
     let country = field(&f, "country");

@@ -308,6 +308,10 @@ pub async fn new_page(s: SignedIn) -> Response {
 /// Both forms of the new-run page post here: a bulk PDF to split, or a
 /// merge to start or to preview (`action=preview`).
 pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Response {
+    // Refused before the upload is read.
+    if !s.actor.can(Permission::LettersSend) {
+        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+    }
     let none = |_: &str| None;
     let (parts, body) = match read_request(req).await {
         Ok(x) => x,

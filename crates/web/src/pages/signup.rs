@@ -562,6 +562,16 @@ pub async fn upload_document(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
+    // Refused before the upload is read; another organisation's member is
+    // not found before the form is looked at.
+    if !s.actor.can(Permission::MailboxAct) {
+        return fail(
+            &s,
+            "mail",
+            ONBOARDING,
+            AppError::Forbidden(Permission::MailboxAct),
+        );
+    }
     let form = match multipart_form(req).await {
         Ok(f) => f,
         Err(e) => return error_page(Chrome::signed_in(&s, "mail", ONBOARDING), e.status, &e),
@@ -572,6 +582,9 @@ pub async fn upload_document(
     let Ok(member) = id.parse::<uuid::Uuid>() else {
         return fail(&s, "mail", ONBOARDING, AppError::NotFound);
     };
+    if let Err(e) = st.app.member_for_upload(&s.actor, member).await {
+        return fail(&s, "mail", ONBOARDING, e);
+    }
     let parsed = IdentityDocumentKind::parse(form.field("kind").unwrap_or(""))
         .and_then(|k| DocumentSide::parse(form.field("side").unwrap_or("")).map(|side| (k, side)));
     let result = match parsed {
