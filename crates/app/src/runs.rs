@@ -310,6 +310,23 @@ fn row_invalid(e: &courrier_merge::RowError) -> Invalid {
     Invalid::new("row", e.code, format!("row {}: {}", e.row, e.message))
 }
 
+impl App {
+    /// [`merge_rows`] on the document workers, within their time: reading
+    /// a spreadsheet is CPU work like reading a PDF, kept off the threads
+    /// that answer requests.
+    async fn merge_rows_on_workers(
+        &self,
+        rows: &[u8],
+        fields: &[Field],
+        spec: &MergeSpec,
+    ) -> Result<MergeRows> {
+        let (bytes, fields, mapping) = (rows.to_vec(), fields.to_vec(), spec.mapping.clone());
+        self.document_workers
+            .run(bytes.len(), move || merge_rows(&bytes, &fields, &mapping))
+            .await
+    }
+}
+
 /// Reads and maps a rows file; whole-file problems (unreadable, no column
 /// for a required field, an override naming an unknown column) are errors.
 fn merge_rows(
@@ -608,7 +625,7 @@ impl App {
             .into());
         }
         let (template, fields) = template_and_fields(spec.template.as_deref());
-        let mapped = merge_rows(rows, &fields, &spec.mapping)?;
+        let mapped = self.merge_rows_on_workers(rows, &fields, spec).await?;
         let sample = mapped
             .rows
             .iter()
@@ -646,7 +663,7 @@ impl App {
             .into());
         }
         let (template, fields) = template_and_fields(spec.template.as_deref());
-        let mapped = merge_rows(rows, &fields, &spec.mapping)?;
+        let mapped = self.merge_rows_on_workers(rows, &fields, spec).await?;
         let (input, created_by, now) = (input.clone(), scope.actor().to_string(), self.now());
         let template = Template::new(template);
         let today = self.template_today(&ctx.tz);
@@ -1003,7 +1020,16 @@ fn produce(
         }
         RunKind::Merge => {
             let (_, fields) = template_and_fields(bundle.merge.template.as_deref());
-            let rows = match merge_rows(&bundle.file, &fields, &bundle.merge.mapping) {
+            let mut read = None;
+            let rows = match steps.run(&mut || {
+                read = Some(merge_rows(&bundle.file, &fields, &bundle.merge.mapping));
+            }) {
+                Err(refusal) => Err(AppError::Invalid(refusal.to_invalid())),
+                Ok(()) => read.unwrap_or_else(|| {
+                    Err(AppError::Internal("the run's rows were not read".into()))
+                }),
+            };
+            let rows = match rows {
                 Ok(rows) => rows,
                 Err(e) => {
                     send(RunMsg::Fatal(reasons_of(e)));
