@@ -413,6 +413,29 @@ pub fn check_piece(
     }
 }
 
+/// Where each step of a pass over a file runs: reading the file, finding
+/// where its letters start, then each letter. A bulk run gives each step a
+/// place on the document workers and a budget of its own
+/// ([`crate::workers::DocumentWorkers::run_here`]), so a slow or hostile
+/// letter fails alone and no run holds more than one place at a time; the
+/// benchmark runs the steps as they come ([`AsTheyCome`]).
+pub trait Steps: Sync {
+    /// Runs `work`; refused (`pdf.too_slow`, `pdf.too_much_data`) when no
+    /// place came in time or the step's budget ran out.
+    fn run(&self, work: &mut dyn FnMut()) -> Result<(), Finding>;
+}
+
+/// Steps run on the calling thread, without a budget of their own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AsTheyCome;
+
+impl Steps for AsTheyCome {
+    fn run(&self, work: &mut dyn FnMut()) -> Result<(), Finding> {
+        work();
+        Ok(())
+    }
+}
+
 /// Splits a loaded file and checks every letter, on `options.threads`
 /// threads. `on_total` hears the number of pieces once they are known;
 /// `skip(seq)` leaves out pieces already handled (a retried run);
@@ -429,23 +452,64 @@ pub fn process_file(
     skip: &(dyn Fn(usize) -> bool + Sync),
     on_piece: &(dyn Fn(PieceResult) -> bool + Sync),
 ) {
+    // Steps run as they come are never refused.
+    let _ = process_file_in(
+        &AsTheyCome,
+        doc,
+        ctx,
+        splitter,
+        input,
+        options,
+        on_total,
+        skip,
+        on_piece,
+    );
+}
+
+/// [`process_file`] with each step run by `steps`: finding where letters
+/// start is one step (refused: the whole file is, before `on_total`), each
+/// letter another (refused: that letter is, with the step's reason, and
+/// the others go on).
+#[allow(clippy::too_many_arguments)]
+pub fn process_file_in(
+    steps: &dyn Steps,
+    doc: &Document,
+    ctx: &IntakeContext,
+    splitter: &Splitter,
+    input: &LetterInput,
+    options: &PassOptions,
+    on_total: impl FnOnce(usize),
+    skip: &(dyn Fn(usize) -> bool + Sync),
+    on_piece: &(dyn Fn(PieceResult) -> bool + Sync),
+) -> Result<(), Vec<Invalid>> {
     let tree = PageTree::new(doc);
     let page_count = tree.page_count();
     let threads = options.threads.clamp(1, 64);
-    // 1. Where letters start, the pages shared out between threads.
+    // 1. Where letters start, the pages shared out between threads (which
+    // work within the step's budget).
     let chunk = page_count.div_ceil(threads).max(1);
-    let mut starts: Vec<Start> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = (t * chunk).min(page_count)..((t + 1) * chunk).min(page_count);
-                s.spawn(move || find_starts(&mut TextReader::new(doc), range, splitter, ctx))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let mut starts: Vec<Start> = Vec::new();
+    steps
+        .run(&mut || {
+            let budget = courrier_documents::Budget::current();
+            starts = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let range = (t * chunk).min(page_count)..((t + 1) * chunk).min(page_count);
+                        let budget = budget.clone();
+                        s.spawn(move || {
+                            let _entered = budget.as_ref().map(courrier_documents::Budget::enter);
+                            find_starts(&mut TextReader::new(doc), range, splitter, ctx)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+        })
+        .map_err(|f| vec![f.to_invalid()])?;
     starts.sort_by_key(|s| s.page);
     let pieces = pieces(page_count, starts);
     on_total(pieces.len());
@@ -465,8 +529,36 @@ pub fn process_file(
                     if skip(seq) {
                         continue;
                     }
-                    let result =
-                        check_piece(doc, tree, &mut reader, piece, seq, ctx, input, options);
+                    let mut checked = None;
+                    let ran = steps.run(&mut || {
+                        checked = Some(check_piece(
+                            doc,
+                            tree,
+                            &mut reader,
+                            piece,
+                            seq,
+                            ctx,
+                            input,
+                            options,
+                        ));
+                    });
+                    let result = match (ran, checked) {
+                        (Ok(()), Some(result)) => result,
+                        (Err(refusal), _) => PieceResult {
+                            seq,
+                            source: piece.source(),
+                            outcome: Err(vec![refusal.to_invalid()]),
+                        },
+                        (Ok(()), None) => PieceResult {
+                            seq,
+                            source: piece.source(),
+                            outcome: Err(vec![Invalid::new(
+                                "document",
+                                "letter.refused",
+                                "the letter was not checked",
+                            )]),
+                        },
+                    };
                     if !on_piece(result) {
                         stop.store(true, std::sync::atomic::Ordering::Relaxed);
                         return;
@@ -475,6 +567,7 @@ pub fn process_file(
             });
         }
     });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,14 +18,16 @@
 //! instead of being created a second time.
 
 use crate::bulk::{
-    PassOptions, PieceResult, SplitMethod, Splitter, process_file, reasons_of, reasons_text,
-    whole_file_problems,
+    PassOptions, PieceResult, SplitMethod, Splitter, Steps, process_file_in, reasons_of,
+    reasons_text, whole_file_problems,
 };
 use crate::intake::{IntakeContext, PageOffset, check_letter_with};
 use crate::jobs::JobKind;
 use crate::letters::{LetterInput, PreparedLetter};
 use crate::render::{RenderPool, TOO_EXPENSIVE};
+use crate::workers::DocumentWorkers;
 use crate::{App, AppError, Result};
+use courrier_documents::Finding;
 use courrier_domain::letters::{Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides};
 use courrier_domain::{
     Actor, ActorKind, Invalid, JobId, LetterId, OrgId, OrgScope, Permission, Role, RunId,
@@ -306,6 +308,23 @@ struct MergeRows {
 
 fn row_invalid(e: &courrier_merge::RowError) -> Invalid {
     Invalid::new("row", e.code, format!("row {}: {}", e.row, e.message))
+}
+
+impl App {
+    /// [`merge_rows`] on the document workers, within their time: reading
+    /// a spreadsheet is CPU work like reading a PDF, kept off the threads
+    /// that answer requests.
+    async fn merge_rows_on_workers(
+        &self,
+        rows: &[u8],
+        fields: &[Field],
+        spec: &MergeSpec,
+    ) -> Result<MergeRows> {
+        let (bytes, fields, mapping) = (rows.to_vec(), fields.to_vec(), spec.mapping.clone());
+        self.document_workers
+            .run(bytes.len(), move || merge_rows(&bytes, &fields, &mapping))
+            .await
+    }
 }
 
 /// Reads and maps a rows file; whole-file problems (unreadable, no column
@@ -606,7 +625,7 @@ impl App {
             .into());
         }
         let (template, fields) = template_and_fields(spec.template.as_deref());
-        let mapped = merge_rows(rows, &fields, &spec.mapping)?;
+        let mapped = self.merge_rows_on_workers(rows, &fields, spec).await?;
         let sample = mapped
             .rows
             .iter()
@@ -644,7 +663,7 @@ impl App {
             .into());
         }
         let (template, fields) = template_and_fields(spec.template.as_deref());
-        let mapped = merge_rows(rows, &fields, &spec.mapping)?;
+        let mapped = self.merge_rows_on_workers(rows, &fields, spec).await?;
         let (input, created_by, now) = (input.clone(), scope.actor().to_string(), self.now());
         let template = Template::new(template);
         let today = self.template_today(&ctx.tz);
@@ -759,8 +778,15 @@ impl App {
             today: self.template_today(&ctx.tz),
         };
         let submit = bundle.submit;
+        // Each step's document work waits for a place on the document
+        // workers and keeps to its own budget; this thread only drives them.
+        let steps = RunSteps {
+            workers: self.document_workers.clone(),
+            runtime: renderer.runtime.clone(),
+            input_bytes: bundle.file.len(),
+        };
         let worker = tokio::task::spawn_blocking(move || {
-            produce(&bundle, &ctx, &options, &done, &renderer, &tx)
+            produce(&bundle, &ctx, &options, &done, &renderer, &steps, &tx)
         });
         let mut total = 0usize;
         let mut recorded = 0usize;
@@ -897,14 +923,32 @@ impl App {
     }
 }
 
+/// The steps of a run's document work (reading the file, finding where
+/// letters start, each letter): each on the document workers, within the
+/// budget of one document ([`DocumentWorkers::run_here`]).
+struct RunSteps {
+    workers: DocumentWorkers,
+    runtime: tokio::runtime::Handle,
+    input_bytes: usize,
+}
+
+impl Steps for RunSteps {
+    fn run(&self, work: &mut dyn FnMut()) -> Result<(), Finding> {
+        self.workers.run_here(&self.runtime, self.input_bytes, work)
+    }
+}
+
 /// The blocking half of a run: reads the file and checks each letter,
-/// sending results to the recording half as they come.
+/// sending results to the recording half as they come. A step past its
+/// budget fails the run when it is reading the file or finding where
+/// letters start, and only its letter (or row) otherwise.
 fn produce(
     bundle: &Bundle,
     ctx: &IntakeContext,
     options: &PassOptions,
     done: &HashSet<usize>,
     renderer: &RowRenderer,
+    steps: &dyn Steps,
     tx: &tokio::sync::mpsc::Sender<RunMsg>,
 ) {
     let send = |msg: RunMsg| tx.blocking_send(msg).is_ok();
@@ -925,19 +969,40 @@ fn produce(
                     return;
                 }
             };
-            let doc = match courrier_documents::load_pdf(&bundle.file, &ctx.limits) {
-                Ok(doc) => doc,
-                Err(f) => {
-                    send(RunMsg::Fatal(vec![f.to_invalid()]));
+            let mut loaded = None;
+            let read = steps.run(&mut || {
+                loaded = Some(
+                    courrier_documents::load_pdf(&bundle.file, &ctx.limits)
+                        .map_err(|f| vec![f.to_invalid()])
+                        .and_then(|doc| {
+                            let problems = whole_file_problems(&doc, ctx);
+                            if problems.is_empty() {
+                                Ok(doc)
+                            } else {
+                                Err(problems)
+                            }
+                        }),
+                );
+            });
+            let doc = match (read, loaded) {
+                (Ok(()), Some(Ok(doc))) => doc,
+                (Ok(()), Some(Err(problems))) => {
+                    send(RunMsg::Fatal(problems));
+                    return;
+                }
+                (Err(refusal), _) => {
+                    send(RunMsg::Fatal(vec![refusal.to_invalid()]));
+                    return;
+                }
+                (Ok(()), None) => {
+                    send(RunMsg::Abort(AppError::Internal(
+                        "the run's file was not read".into(),
+                    )));
                     return;
                 }
             };
-            let problems = whole_file_problems(&doc, ctx);
-            if !problems.is_empty() {
-                send(RunMsg::Fatal(problems));
-                return;
-            }
-            process_file(
+            let split = process_file_in(
+                steps,
                 &doc,
                 ctx,
                 &splitter,
@@ -949,10 +1014,22 @@ fn produce(
                 &|seq| done.contains(&seq),
                 &|result| send(RunMsg::Item(Box::new(result))),
             );
+            if let Err(reasons) = split {
+                send(RunMsg::Fatal(reasons));
+            }
         }
         RunKind::Merge => {
             let (_, fields) = template_and_fields(bundle.merge.template.as_deref());
-            let rows = match merge_rows(&bundle.file, &fields, &bundle.merge.mapping) {
+            let mut read = None;
+            let rows = match steps.run(&mut || {
+                read = Some(merge_rows(&bundle.file, &fields, &bundle.merge.mapping));
+            }) {
+                Err(refusal) => Err(AppError::Invalid(refusal.to_invalid())),
+                Ok(()) => read.unwrap_or_else(|| {
+                    Err(AppError::Internal("the run's rows were not read".into()))
+                }),
+            };
+            let rows = match rows {
                 Ok(rows) => rows,
                 Err(e) => {
                     send(RunMsg::Fatal(reasons_of(e)));
@@ -976,14 +1053,31 @@ fn produce(
                         }
                     };
                     pdf.and_then(|pdf| {
-                        check_merged(
-                            pdf,
-                            *row,
-                            ctx,
-                            &bundle.input,
-                            &options.created_by,
-                            options.now,
-                        )
+                        let (mut pdf, mut checked) = (Some(pdf), None);
+                        steps
+                            .run(&mut || {
+                                checked = pdf.take().map(|pdf| {
+                                    check_merged(
+                                        pdf,
+                                        *row,
+                                        ctx,
+                                        &bundle.input,
+                                        &options.created_by,
+                                        options.now,
+                                    )
+                                });
+                            })
+                            .map_err(|refusal| at_row(*row, vec![refusal.to_invalid()]))?;
+                        checked.unwrap_or_else(|| {
+                            Err(at_row(
+                                *row,
+                                vec![Invalid::new(
+                                    "document",
+                                    "letter.refused",
+                                    "the letter was not checked",
+                                )],
+                            ))
+                        })
                     })
                     .map(|(prepared, pdf)| (prepared, Some(pdf)))
                 } else {

@@ -12,7 +12,7 @@
 //! answer (`pdf.too_slow`, 422) when the time is up, without waiting for it.
 
 use crate::{AppError, Result};
-use courrier_documents::{Budget, IntakeLimits};
+use courrier_documents::{Budget, Finding, IntakeLimits};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -92,6 +92,35 @@ impl DocumentWorkers {
     }
 }
 
+impl DocumentWorkers {
+    /// For work already on a blocking thread (a background run's): waits
+    /// for a place (on `runtime`), then runs `work` on this thread within
+    /// the time and the bytes budget of a document of `input_bytes`. The
+    /// time counts from the call, waiting included. Nothing answers for the
+    /// work at the deadline: it stops itself at its next check, and what it
+    /// made is then dropped for the budget's refusal (`pdf.too_slow`,
+    /// `pdf.too_much_data`).
+    pub fn run_here<T>(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        input_bytes: usize,
+        work: impl FnOnce() -> T,
+    ) -> std::result::Result<T, Finding> {
+        let time = self.time;
+        let budget = Budget::with_time(IntakeLimits::default().document_budget(input_bytes), time);
+        let permits = self.permits.clone();
+        let place = runtime
+            .block_on(async move { tokio::time::timeout(time, permits.acquire_owned()).await });
+        let Ok(Ok(_permit)) = place else {
+            return Err(courrier_documents::budget::too_slow(time));
+        };
+        let _entered = budget.enter();
+        let made = work();
+        budget.check()?;
+        Ok(made)
+    }
+}
+
 fn too_slow(time: Duration) -> AppError {
     AppError::Invalid(courrier_documents::budget::too_slow(time).to_invalid())
 }
@@ -99,7 +128,6 @@ fn too_slow(time: Duration) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use courrier_documents::Finding;
 
     fn finding_error(finding: &Finding) -> AppError {
         AppError::Invalid(finding.to_invalid())
@@ -148,5 +176,36 @@ mod tests {
         // The place is given back once the first work really ended.
         let workers = DocumentWorkers::new(1, Duration::from_secs(5));
         assert_eq!(workers.run(0, || Ok(3)).await.ok(), Some(3));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_run_here_takes_a_place_and_stops_at_its_deadline() {
+        let workers = DocumentWorkers::new(1, Duration::from_millis(200));
+        let runtime = tokio::runtime::Handle::current();
+        let (w, r) = (workers.clone(), runtime.clone());
+        let slow = tokio::task::spawn_blocking(move || {
+            w.run_here(&r, 0, || {
+                while courrier_documents::budget::check().is_ok() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        });
+        let started = std::time::Instant::now();
+        let refused = slow.await.unwrap().unwrap_err();
+        assert_eq!(refused.code, "pdf.too_slow");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        // While a place is held, others wait, and waiting counts.
+        let held = workers.permits.clone().acquire_owned().await.unwrap();
+        let (w, r) = (workers.clone(), runtime.clone());
+        let waited = tokio::task::spawn_blocking(move || w.run_here(&r, 0, || 1))
+            .await
+            .unwrap();
+        assert_eq!(waited.unwrap_err().code, "pdf.too_slow");
+        drop(held);
+        let (w, r) = (workers.clone(), runtime);
+        let done = tokio::task::spawn_blocking(move || w.run_here(&r, 0, || 2))
+            .await
+            .unwrap();
+        assert_eq!(done.ok(), Some(2));
     }
 }

@@ -36,6 +36,8 @@ on_both_backends!(
     merge_preview_renders_the_first_rows,
     template_bombs_are_refused_at_start_in_previews_and_per_letter,
     runs_of_another_organisation_are_not_found,
+    a_letter_past_its_budget_is_refused_alone,
+    a_run_whose_file_cannot_be_read_in_time_fails_as_too_slow,
 );
 
 const SENDER: [&str; 2] = [
@@ -632,5 +634,118 @@ async fn runs_of_another_organisation_are_not_found(backend: Backend) {
             .len(),
         1
     );
+    env.close().await;
+}
+
+/// `pdf` with a second content stream on page `page` (0-based) that unpacks
+/// to `bytes` spaces: harmless to draw, costly to read.
+fn with_heavy_page(pdf: &[u8], page: usize, bytes: usize) -> Vec<u8> {
+    use courrier_documents::lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::load_mem(pdf).unwrap();
+    let page_id = doc.page_iter().nth(page).unwrap();
+    let mut heavy = Stream::new(dictionary! {}, vec![b' '; bytes]);
+    heavy.compress().unwrap();
+    assert!(heavy.content.len() < bytes / 100);
+    let heavy = doc.add_object(heavy);
+    let page = doc.get_object_mut(page_id).unwrap().as_dict_mut().unwrap();
+    let contents = match page.get(b"Contents").unwrap().clone() {
+        Object::Array(mut list) => {
+            list.push(Object::Reference(heavy));
+            list
+        }
+        one => vec![one, Object::Reference(heavy)],
+    };
+    page.set("Contents", Object::Array(contents));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// Each letter of a run is read within a budget of its own (on the document
+/// workers): the one whose page unpacks to more than a document may is
+/// refused with the budget's code, the others are made.
+async fn a_letter_past_its_budget_is_refused_alone(backend: Backend) {
+    let env = Env::new(backend).await;
+    let org = env.org("alpha").await;
+    let mut letters = four_letters(2);
+    letters[2] = letter(
+        "Garage du Lac SA",
+        "Route du Lac 3",
+        "1800 Vevey",
+        2,
+        "REF-3",
+    );
+    let pdf = with_heavy_page(&letters_pdf(&letters, &SENDER), 2, 24 * 1024 * 1024);
+    let run = env
+        .app
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "invoices.pdf",
+            SplitMethod::Pages(2),
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
+    finish(&env).await;
+    let v = view(&env, &org, run.id).await;
+    assert_eq!(v.run.state, RunState::Done, "{}", v.run.error);
+    assert_eq!(
+        (v.run.total, v.run.accepted, v.run.refused),
+        (4, 3, 1),
+        "{:?}",
+        v.items
+    );
+    let heavy = &v.items[1];
+    assert!(!heavy.accepted);
+    assert!(
+        heavy.reasons.starts_with("pdf.too_much_data"),
+        "{}",
+        heavy.reasons
+    );
+    assert!(v.items[0].accepted && v.items[2].accepted && v.items[3].accepted);
+    env.close().await;
+}
+
+/// A run's file is read on the document workers within the time budget
+/// (`document_seconds`): past it, the run fails with `pdf.too_slow`
+/// instead of holding a thread.
+async fn a_run_whose_file_cannot_be_read_in_time_fails_as_too_slow(backend: Backend) {
+    let env = Env::new(backend).await;
+    let org = env.org("alpha").await;
+    let pdf = letters_pdf(&four_letters(2), &SENDER);
+    let run = env
+        .app
+        .start_split_run(
+            &org.actor,
+            &pdf,
+            "invoices.pdf",
+            SplitMethod::Pages(2),
+            LetterInput::default(),
+            false,
+        )
+        .await
+        .unwrap();
+    // The same data, served by an instance whose documents get no time.
+    let mut settings = test_settings(&format!("{PUBLIC_URL}/"));
+    settings.document_seconds = 0;
+    let hurried = courrier_app::App::new(
+        env.db.store.clone(),
+        courrier_store::blob::BlobStore::open(env.blob_path().to_str().unwrap()).unwrap(),
+        env.master.clone(),
+        env.clock.clone() as std::sync::Arc<dyn courrier_domain::Clock>,
+        courrier_app::mail::Mailer::NotConfigured,
+        courrier_app::scan::VirusScanner::Disabled,
+        settings,
+    );
+    let started = std::time::Instant::now();
+    hurried.process_run(org.id, run.id, None).await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let v = view(&env, &org, run.id).await;
+    assert_eq!(v.run.state, RunState::Failed);
+    assert!(v.run.error.contains("pdf.too_slow"), "{}", v.run.error);
+    assert!(v.items.is_empty());
+    drop(hurried);
     env.close().await;
 }

@@ -53,6 +53,12 @@ pub struct Config {
     pub api_rate_limit: Option<u32>,
     /// API requests an organisation may send at once (default 300).
     pub api_rate_burst: Option<u32>,
+    /// Documents worked on at once (reading PDFs, composing, splitting,
+    /// combining scans); default: the machine's cores.
+    pub document_threads: Option<usize>,
+    /// Time budget of one document's work, in seconds, waiting for a place
+    /// included (default 10); past it, `pdf.too_slow`.
+    pub document_seconds: Option<u64>,
 }
 
 /// Environment variables read as configuration, with their keys.
@@ -77,6 +83,8 @@ const ENV_KEYS: &[&str] = &[
     "METRICS_TOKEN",
     "API_RATE_LIMIT",
     "API_RATE_BURST",
+    "DOCUMENT_THREADS",
+    "DOCUMENT_SECONDS",
 ];
 /// `COURRIER_*` variables with other meanings.
 /// `API_KEY` and `SERVER` are the API client's (`courrier send`).
@@ -124,6 +132,8 @@ impl fmt::Debug for Config {
             )
             .field("api_rate_limit", &self.api_rate_limit)
             .field("api_rate_burst", &self.api_rate_burst)
+            .field("document_threads", &self.document_threads)
+            .field("document_seconds", &self.document_seconds)
             .finish()
     }
 }
@@ -224,6 +234,14 @@ impl Config {
                             .with_context(|| format!("{name} must be a number"))?,
                     )
                 }
+                "DOCUMENT_THREADS" => {
+                    cfg.document_threads = Some(
+                        value
+                            .parse()
+                            .with_context(|| format!("{name} must be a number"))?,
+                    )
+                }
+                "DOCUMENT_SECONDS" => cfg.document_seconds = Some(number(&value)?),
                 _ => cfg.log_format = v,
             }
         }
@@ -291,6 +309,25 @@ impl Config {
                 None => defaults.max_workers,
             },
         })
+    }
+
+    /// The use cases' settings: public address, webhooks, template renders
+    /// and the document workers. A zero is an error.
+    pub fn app_settings(&self) -> anyhow::Result<courrier_app::Settings> {
+        let mut settings = courrier_app::Settings::new(&self.public_url());
+        settings.webhooks_allow_private = self.webhooks_allow_private.unwrap_or(false);
+        settings.render = self.render()?;
+        match self.document_threads {
+            Some(0) => bail!("document_threads must be more than 0"),
+            Some(n) => settings.document_threads = n,
+            None => {}
+        }
+        match self.document_seconds {
+            Some(0) => bail!("document_seconds must be more than 0"),
+            Some(n) => settings.document_seconds = n,
+            None => {}
+        }
+        Ok(settings)
     }
 
     /// The HTTP layer's settings; an unreadable proxy address is an error.
@@ -366,6 +403,37 @@ mod tests {
         assert!(zero.render().is_err());
         let err = Config::load(None, env(&[("COURRIER_LISTN", "x")])).unwrap_err();
         assert!(err.to_string().contains("COURRIER_LISTN"));
+    }
+
+    #[test]
+    fn document_workers_from_file_and_environment() {
+        let defaults = Config::default().app_settings().unwrap();
+        assert_eq!(defaults.document_seconds, 10);
+        assert_eq!(
+            defaults.document_threads,
+            courrier_app::workers::DocumentWorkers::default_threads()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "document_threads = 3\ndocument_seconds = 4\n").unwrap();
+        let file = Config::load(Some(&path), env(&[])).unwrap();
+        let s = file.app_settings().unwrap();
+        assert_eq!((s.document_threads, s.document_seconds), (3, 4));
+        let both = Config::load(
+            Some(&path),
+            env(&[
+                ("COURRIER_DOCUMENT_THREADS", "5"),
+                ("COURRIER_DOCUMENT_SECONDS", "30"),
+            ]),
+        )
+        .unwrap();
+        let s = both.app_settings().unwrap();
+        assert_eq!((s.document_threads, s.document_seconds), (5, 30));
+        assert!(Config::load(None, env(&[("COURRIER_DOCUMENT_SECONDS", "soon")])).is_err());
+        for zero in ["COURRIER_DOCUMENT_THREADS", "COURRIER_DOCUMENT_SECONDS"] {
+            let c = Config::load(None, env(&[(zero, "0")])).unwrap();
+            assert!(c.app_settings().is_err(), "{zero}=0");
+        }
     }
 
     #[test]

@@ -12,12 +12,12 @@ mod send;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use config::Config;
+use courrier_app::App;
 use courrier_app::accounts::NewOrg;
 use courrier_app::jobs::{Worker, ensure_recurring_jobs};
 use courrier_app::mail::Mailer;
 use courrier_app::scan::VirusScanner;
 use courrier_app::vault::SecretKey;
-use courrier_app::{App, Settings};
 use courrier_domain::{
     Currency, EmailAddress, OrgId, OrgKind, OrgScope, Permission, Role, SystemClock,
 };
@@ -322,9 +322,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
     let scanner =
         VirusScanner::from_config(cfg.clamd.as_deref()).context("clamd (COURRIER_CLAMD)")?;
     let master = master_key(cfg)?;
-    let mut settings = Settings::new(&cfg.public_url());
-    settings.webhooks_allow_private = cfg.webhooks_allow_private.unwrap_or(false);
-    settings.render = cfg.render()?;
+    let settings = cfg.app_settings()?;
     if settings.webhooks_allow_private {
         tracing::warn!(
             "webhooks_allow_private is on: webhook endpoints on this machine and private networks are accepted (development only)"

@@ -138,7 +138,20 @@ pub fn load_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<Document, Finding
         Budget::current().unwrap_or_else(|| Budget::new(limits.document_budget(bytes.len())));
     let _entered = budget.enter();
     budget.check()?;
-    let per_stream = limits.max_decompressed_bytes;
+    // lopdf decrypts an encrypted document (one that opens without a
+    // password) outside the load filter, decompressing the object streams
+    // its cross-reference names with only the per-stream limit. So before
+    // loading one, half of what is left of the budget is charged to it and
+    // shared out between all the streams it could hold: whatever it holds,
+    // its load unpacks no more than that.
+    let encrypted_load = names_encryption(bytes);
+    let per_stream = if encrypted_load {
+        let share = encrypted_stream_share(bytes, budget.remaining());
+        budget.charge(share.saturating_mul(stream_keywords(bytes)))?;
+        share.min(limits.max_decompressed_bytes)
+    } else {
+        limits.max_decompressed_bytes
+    };
     let load = |force_reconstruct: bool| {
         Document::load_mem_with_options(
             bytes,
@@ -178,11 +191,70 @@ pub fn load_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<Document, Finding
         Ok(doc) if doc.is_encrypted() => Err(encrypted()),
         Ok(doc) => Ok(doc),
         Err(lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)) => Err(encrypted()),
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }))
+            if encrypted_load =>
+        {
+            budget.exhaust();
+            Err(budget.too_much_data())
+        }
         Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => Err(
             unreadable("one of its streams decompresses to more than the allowed size"),
         ),
         Err(e) => Err(unreadable(&e.to_string())),
     }
+}
+
+/// Whether the file names `/Encrypt` anywhere (lopdf loads a document
+/// whose trailer does as an encrypted one). Names are read as a PDF parser
+/// reads them, `#xx` escapes included, so a spelling such as `/Encr#79pt`
+/// is found too.
+fn names_encryption(bytes: &[u8]) -> bool {
+    const DELIMITERS: &[u8] = b"()<>[]{}/%";
+    let mut i = 0;
+    while let Some(at) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'/'))
+    {
+        let mut name = Vec::with_capacity(8);
+        let mut j = i + at + 1;
+        while let Some(&b) = bytes.get(j) {
+            if b.is_ascii_whitespace() || b == 0 || DELIMITERS.contains(&b) || name.len() > 8 {
+                break;
+            }
+            let hex = bytes
+                .get(j + 1..j + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (b, hex) {
+                (b'#', Some(decoded)) => {
+                    name.push(decoded);
+                    j += 3;
+                }
+                _ => {
+                    name.push(b);
+                    j += 1;
+                }
+            }
+        }
+        if name == b"Encrypt" {
+            return true;
+        }
+        i = j.max(i + at + 1);
+    }
+    false
+}
+
+/// How many streams a file could hold, at most: each needs its own
+/// `stream` keyword (counted with the `endstream` ones, which only makes
+/// the bound safer).
+fn stream_keywords(bytes: &[u8]) -> usize {
+    bytes.windows(6).filter(|w| *w == b"stream").count().max(1)
+}
+
+/// What one stream of an encrypted file may unpack to while it loads: half
+/// of `remaining`, shared between all the streams it could hold.
+fn encrypted_stream_share(bytes: &[u8], remaining: usize) -> usize {
+    (remaining / 2 / stream_keywords(bytes)).max(1)
 }
 
 fn has_page_tree(doc: &Document) -> bool {
@@ -555,5 +627,23 @@ mod tests {
         assert_eq!(strip_subset_prefix(b"ABCDEF+Helvetica"), b"Helvetica");
         assert_eq!(strip_subset_prefix(b"Helvetica"), b"Helvetica");
         assert_eq!(strip_subset_prefix(b"abcdef+X"), b"abcdef+X");
+    }
+
+    #[test]
+    fn encryption_is_found_however_its_name_is_spelt() {
+        assert!(names_encryption(b"trailer << /Size 3 /Encrypt 5 0 R >>"));
+        assert!(names_encryption(b"<</Encr#79pt 5 0 R/Root 1 0 R>>"));
+        assert!(names_encryption(b"<</#45#6E#63#72#79#70#74[]>>"));
+        assert!(!names_encryption(
+            b"<< /EncryptMetadata false /Encrypted 1 >>"
+        ));
+        assert!(!names_encryption(b"(Encrypt) /Encryp /ncrypt"));
+        assert!(!names_encryption(b"/"));
+        // Each stream of an encrypted file gets an equal share of half of
+        // what is left.
+        let two = b"1 0 obj <<>> stream x endstream";
+        assert_eq!(stream_keywords(two), 2);
+        assert_eq!(encrypted_stream_share(two, 1000), 250);
+        assert_eq!(encrypted_stream_share(b"", 0), 1);
     }
 }

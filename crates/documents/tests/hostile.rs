@@ -676,3 +676,137 @@ fn work_past_its_time_budget_stops_with_a_code() {
     let refusal = load_pdf(&bytes, &IntakeLimits::default()).unwrap_err();
     assert_eq!(refusal.code, "pdf.too_slow");
 }
+
+/// A document encrypted with an owner password only (it opens without one,
+/// and lopdf then decrypts it while loading) with an update whose
+/// cross-reference stream puts one object in each of `count` object streams
+/// of `each` bytes once unpacked: lopdf decompresses those outside the load
+/// filter. (lopdf's writer leaves object streams out, so the update is
+/// written here, each stream encrypted with the document's key.)
+fn encrypted_object_stream_bomb(count: usize, each: usize) -> Vec<u8> {
+    use courrier_documents::lopdf::encryption::encrypt_object;
+    let mut doc = one_page().document();
+    doc.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::string_literal(b"0123456789abcdef"),
+            Object::string_literal(b"fedcba9876543210"),
+        ]),
+    );
+    let filter: Arc<dyn CryptFilter> = Arc::new(Aes128CryptFilter);
+    let state = EncryptionState::try_from(EncryptionVersion::V4 {
+        document: &doc,
+        encrypt_metadata: true,
+        crypt_filters: BTreeMap::from([(b"StdCF".to_vec(), filter)]),
+        stream_filter: b"StdCF".to_vec(),
+        string_filter: b"StdCF".to_vec(),
+        owner_password: "owner",
+        user_password: "",
+        permissions: Permissions::all(),
+    })
+    .unwrap();
+    doc.encrypt(&state).unwrap();
+    let mut out = save(&mut doc);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let prev: usize = text
+        .rsplit("startxref")
+        .next()
+        .and_then(|tail| tail.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let trailer_ref = |key: &[u8]| doc.trailer.get(key).unwrap().as_reference().unwrap();
+    let (root, encrypt) = (trailer_ref(b"Root"), trailer_ref(b"Encrypt"));
+    let outer = deflate(&deflate(&vec![b' '; each]));
+    let first = doc.max_id + 1;
+    let count32 = u32::try_from(count).unwrap();
+    // Containers first..first+count, their members after, then the
+    // cross-reference stream.
+    let mut rows = Vec::new();
+    let row = |rows: &mut Vec<u8>, kind: u8, a: u32, b: u16| {
+        rows.push(kind);
+        rows.extend_from_slice(&a.to_be_bytes());
+        rows.extend_from_slice(&b.to_be_bytes());
+    };
+    for i in 0..count32 {
+        let id = (first + i, 0);
+        let mut stream = Object::Stream(Stream::new(dictionary! {}, outer.clone()));
+        encrypt_object(&state, id, &mut stream).unwrap();
+        let content = &stream.as_stream().unwrap().content;
+        row(&mut rows, 1, u32::try_from(out.len()).unwrap(), 0);
+        out.extend_from_slice(
+            format!(
+                "{} 0 obj\n<< /Type /ObjStm /N 1 /First 0 /Filter [/FlateDecode /FlateDecode] /Length {} >>\nstream\n",
+                id.0,
+                content.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(content);
+        out.extend_from_slice(b"\nendstream\nendobj\n");
+    }
+    for i in 0..count32 {
+        row(&mut rows, 2, first + i, 0);
+    }
+    let xref_id = first + 2 * count32;
+    let offset = out.len();
+    row(&mut rows, 1, u32::try_from(offset).unwrap(), 0);
+    out.extend_from_slice(
+        format!(
+            "{xref_id} 0 obj\n<< /Type /XRef /Size {} /W [1 4 2] /Index [{first} {}] /Prev {prev} /Root {} 0 R /Encrypt {} 0 R /ID [<30313233343536373839616263646566> <66656463626139383736353433323130>] /Length {} >>\nstream\n",
+            xref_id + 1,
+            2 * count + 1,
+            root.0,
+            encrypt.0,
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&rows);
+    out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{offset}\n%%EOF\n").as_bytes());
+    out
+}
+
+#[test]
+fn an_encrypted_document_counts_its_object_streams_against_the_document_budget() {
+    let limits = IntakeLimits::default();
+    // Twelve object streams of 4 MiB each: each is far under the per-stream
+    // limit (64 MiB), all together three times the budget of a small file.
+    let bomb = encrypted_object_stream_bomb(12, 4 * 1024 * 1024);
+    assert!(bomb.len() < 200 * 1024, "{}", bomb.len());
+    let started = std::time::Instant::now();
+    let refusal = load_pdf(&bomb, &limits).unwrap_err();
+    assert_eq!(refusal.code, "pdf.too_much_data", "{refusal:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // With a budget that covers it, it is read (and decrypted).
+    let big = Budget::new(1024 * 1024 * 1024);
+    {
+        let _entered = big.enter();
+        let doc = load_pdf(&bomb, &limits).unwrap();
+        assert!(doc.was_encrypted());
+    }
+    // A small encrypted document that opens without a password still loads
+    // within the default budget.
+    let mut small = one_page().document();
+    small.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::string_literal(b"0123456789abcdef"),
+            Object::string_literal(b"fedcba9876543210"),
+        ]),
+    );
+    let filter: Arc<dyn CryptFilter> = Arc::new(Aes128CryptFilter);
+    let state = EncryptionState::try_from(EncryptionVersion::V4 {
+        document: &small,
+        encrypt_metadata: true,
+        crypt_filters: BTreeMap::from([(b"StdCF".to_vec(), filter)]),
+        stream_filter: b"StdCF".to_vec(),
+        string_filter: b"StdCF".to_vec(),
+        owner_password: "owner",
+        user_password: "",
+        permissions: Permissions::all(),
+    })
+    .unwrap();
+    small.encrypt(&state).unwrap();
+    let bytes = save(&mut small);
+    assert!(load_pdf(&bytes, &limits).unwrap().was_encrypted());
+}

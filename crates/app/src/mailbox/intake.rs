@@ -188,6 +188,30 @@ impl App {
                         "the envelope photo is larger than 15 MB",
                     ));
                 }
+                // Read as a scan's photo is, within the same limits (pixels,
+                // decoded size) and on the document workers: a photo that
+                // cannot be shown is refused now, not left to the viewer.
+                let copy = bytes.clone();
+                self.document_workers
+                    .run(copy.len(), move || {
+                        use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
+                        combine_scan(
+                            &[ScanPart {
+                                name: "",
+                                bytes: &copy,
+                            }],
+                            &ScanLimits::default(),
+                        )
+                        .map(|_| ())
+                        .map_err(|f| {
+                            invalid(
+                                "envelope",
+                                "mail.envelope_invalid",
+                                format!("the envelope photo cannot be read: {}", f.message),
+                            )
+                        })
+                    })
+                    .await?;
                 self.check_upload(bytes).await?;
                 Some(
                     self.store_document(

@@ -114,6 +114,12 @@ pub(super) fn inspect(bytes: &[u8], limits: &Limits) -> Result<Kind, Invalid> {
         }
         let name = file.name().map_err(unreadable)?.to_ascii_lowercase();
         let left = max.saturating_sub(total);
+        // A part that says it is larger than what is left is refused before
+        // it is inflated (a smaller size it declares is not trusted: the
+        // reading below stops at the limit whatever it says).
+        if file.size() > left {
+            return Err(unpacked_too_large(limits));
+        }
         // One byte more than allowed tells "too large" from "just fits".
         let mut part = Counted {
             inner: file.take(left.saturating_add(1)),

@@ -12,7 +12,7 @@
 use super::mailbox::{
     Choice, ItemRow, action_label, error_text, field, file_response, item_row, pairs, state_label,
 };
-use super::{Chrome, error_page, fmt_ts, local_day, render};
+use super::{Chrome, Problem, error_page, fmt_ts, local_day, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
@@ -362,7 +362,7 @@ struct IntakePage {
     kinds: Vec<Choice>,
     formats: Vec<Choice>,
     contents: Vec<Choice>,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
     flash: Option<(bool, String, String)>,
     items: Vec<ItemRow>,
     /// Today at the location, the default day of receipt.
@@ -374,7 +374,7 @@ async fn intake_view(
     s: &SignedIn,
     loc: &LocationRecord,
     q: &str,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
     flash: Option<(bool, String, String)>,
     status: StatusCode,
 ) -> Response {
@@ -564,7 +564,7 @@ pub async fn log_item(State(st): State<AppState>, s: SignedIn, req: Request) -> 
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            intake_view(&st, &s, &loc, "", vec![l.error(&e)], None, status).await
+            intake_view(&st, &s, &loc, "", vec![Problem::of(&l, &e)], None, status).await
         }
     }
 }
@@ -611,7 +611,7 @@ struct TasksPage {
     site: Site,
     rows: Vec<QueueRow>,
     all: bool,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
     done: Option<String>,
 }
 
@@ -620,7 +620,7 @@ async fn tasks_view(
     s: &SignedIn,
     loc: &LocationRecord,
     all: bool,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
     done: Option<String>,
     status: StatusCode,
 ) -> Response {
@@ -822,7 +822,16 @@ pub async fn complete_task(
             let e = ApiError::from(e);
             let status = e.status;
             let l = L(s.locale);
-            tasks_view(&st, &s, &loc, false, vec![l.error(&e)], None, status).await
+            tasks_view(
+                &st,
+                &s,
+                &loc,
+                false,
+                vec![Problem::of(&l, &e)],
+                None,
+                status,
+            )
+            .await
         }
     }
 }

@@ -302,6 +302,23 @@ pub struct MessagePage {
     pub link_label: String,
 }
 
+/// One problem shown at the top of a form: its code (shown, and in
+/// `data-code` for scripts and tests) and its text in the page's language.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub code: String,
+    pub text: String,
+}
+
+impl Problem {
+    pub fn of(l: &L, e: &crate::error::ApiError) -> Problem {
+        Problem {
+            code: e.body.code.clone(),
+            text: l.error(e),
+        }
+    }
+}
+
 /// A page that explains an error and offers a way on.
 pub fn error_page(chrome: Chrome, status: StatusCode, e: &crate::error::ApiError) -> Response {
     let l = chrome.l;

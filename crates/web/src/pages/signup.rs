@@ -9,7 +9,8 @@
 //! (`/center/plans`).
 
 use super::{
-    Chrome, MessagePage, error_page, expected_form_token, fmt_ts, local_day, render, with_cookie,
+    Chrome, MessagePage, Problem, error_page, expected_form_token, fmt_ts, local_day, render,
+    with_cookie,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -446,7 +447,7 @@ fn member_rows_of(l: L, members: &[MemberFile]) -> Vec<MemberRow> {
 struct OnboardingPage {
     chrome: Chrome,
     signups: Vec<SignupBlock>,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
     flash: Option<String>,
     can_act: bool,
     /// May cancel or keep the plan (`org.settings`).
@@ -456,7 +457,7 @@ struct OnboardingPage {
 async fn onboarding_view(
     st: &AppState,
     s: &SignedIn,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
     flash: Option<String>,
     status: StatusCode,
 ) -> Response {
@@ -515,7 +516,7 @@ async fn onboarding_outcome<T>(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            onboarding_view(st, s, vec![l.error(&e)], None, status).await
+            onboarding_view(st, s, vec![Problem::of(&l, &e)], None, status).await
         }
     }
 }
