@@ -165,6 +165,9 @@ pub fn compose(
             dict.set("Type", "Page");
         }
     }
+    if let [page] = letter_pages.as_slice() {
+        give_page_a_tree(&mut out, *page);
+    }
     let Some(&first) = letter_pages.first() else {
         return Err(broken("the letter has no pages"));
     };
@@ -228,6 +231,24 @@ fn drop_foreign_kids(doc: &mut Document) {
     }
 }
 
+/// A letter whose catalog's /Pages is its one page (intake reads it as one
+/// page, as viewers do) gets a page tree node above it, so a blank page and
+/// attachments can be added after it.
+fn give_page_a_tree(doc: &mut Document, page: ObjectId) {
+    if pages_root(doc) != Some(page) {
+        return;
+    }
+    let node = doc.add_object(dictionary! {
+        "Type" => "Pages", "Kids" => vec![Object::Reference(page)], "Count" => 1,
+    });
+    if let Ok(dict) = doc.get_dictionary_mut(page) {
+        dict.set("Parent", node);
+    }
+    if let Ok(catalog) = doc.catalog_mut() {
+        catalog.set("Pages", node);
+    }
+}
+
 /// The root of the page tree (the catalog's /Pages).
 fn pages_root(doc: &Document) -> Option<ObjectId> {
     match doc.catalog().ok()?.get(b"Pages").ok()? {
@@ -236,24 +257,22 @@ fn pages_root(doc: &Document) -> Option<ObjectId> {
     }
 }
 
+/// Appends pages to the root's /Kids (an indirect array is made direct) and
+/// sets its /Count to the pages of the tree, counted by the page walk (the
+/// root's own /Count may be indirect or absent).
 fn append_kids(doc: &mut Document, root: ObjectId, added: &[ObjectId]) -> Result<(), Finding> {
+    let pages = crate::page_tree::page_ids(doc)?.len();
+    let mut kids = match dict_of(doc, root).and_then(|node| get(doc, node, b"Kids")) {
+        Some(Object::Array(kids)) => kids.clone(),
+        _ => return Err(broken("the page tree root has no /Kids")),
+    };
     let node = doc
         .get_dictionary_mut(root)
         .map_err(|_| broken("the page tree root is not a dictionary"))?;
-    let mut kids = match node.get(b"Kids") {
-        Ok(Object::Array(kids)) => kids.clone(),
-        _ => return Err(broken("the page tree root has no direct /Kids")),
-    };
-    let count = match node.get(b"Count") {
-        Ok(Object::Integer(n)) => *n,
-        _ => i64::try_from(kids.len()).unwrap_or(i64::MAX),
-    };
     kids.extend(added.iter().map(|id| Object::Reference(*id)));
     node.set("Kids", kids);
-    node.set(
-        "Count",
-        count.saturating_add(i64::try_from(added.len()).unwrap_or(i64::MAX)),
-    );
+    let count = pages.saturating_add(added.len());
+    node.set("Count", i64::try_from(count).unwrap_or(i64::MAX));
     Ok(())
 }
 
