@@ -50,6 +50,9 @@ pub const BACKGROUND_PAGES_IGNORED: &str = "letter.background_pages_ignored";
 const MARKER_KEY: &str = "CourrierBackground";
 const XOBJECT_NAME: &str = "CourrierBg";
 
+/// The page attributes a page may take from its /Parent chain.
+const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
+
 /// What a part of a letter is, for its error code and messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartKind {
@@ -161,7 +164,23 @@ pub fn compose(
             let dict = stream.dict.clone();
             out.objects.insert(page, Object::Dictionary(dict));
         }
+        // Inherited attributes are copied onto the page, as for imported
+        // pages: a damaged file's /Parent may be an object the writer leaves
+        // out (typed /XRef, say), and the page would lose its size.
+        let mut own: Vec<(&[u8], Object)> = Vec::new();
+        if let Some(dict) = dict_of(&out, page) {
+            for key in INHERITED {
+                if !dict.has(key)
+                    && let Some(value) = inherited(&out, dict, key)
+                {
+                    own.push((key, value.clone()));
+                }
+            }
+        }
         if let Ok(dict) = out.get_dictionary_mut(page) {
+            for (key, value) in own {
+                dict.set(key.to_vec(), value);
+            }
             dict.set("Type", "Page");
         }
     }
@@ -310,7 +329,7 @@ fn import_pages(
                 copy.set(key.clone(), importer.object(dest, value));
             }
         }
-        for key in [&b"Resources"[..], b"MediaBox", b"CropBox", b"Rotate"] {
+        for key in INHERITED {
             if !copy.has(key)
                 && let Some(value) = inherited(src, page, key)
             {

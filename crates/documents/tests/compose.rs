@@ -302,3 +302,51 @@ fn a_letter_whose_root_kids_and_count_are_indirect_takes_attachments() {
         pages + 1
     );
 }
+
+/// A damaged letter whose page 2 takes its MediaBox and Resources from a
+/// /Parent typed /XRef (not the node it is listed in): intake reads them, but
+/// lopdf's writer leaves out objects typed /XRef, so the composed letter's
+/// page 2 had no size. The composer now copies inherited attributes onto the
+/// letter's pages, as it does for imported ones.
+#[test]
+fn a_letter_page_inheriting_from_a_parent_typed_xref_keeps_its_size() {
+    let limits = IntakeLimits::default();
+    let mut doc = letter();
+    let pages: Vec<_> = doc.get_pages().into_values().collect();
+    let root = doc
+        .catalog()
+        .unwrap()
+        .get(b"Pages")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let node = doc.get_dictionary(root).unwrap().clone();
+    let media = node.get(b"MediaBox").unwrap().clone();
+    let resources = node.get(b"Resources").unwrap().clone();
+    let odd = doc.add_object(dictionary! {
+        "Type" => "XRefZ", "MediaBox" => media.clone(), "Resources" => resources.clone(),
+    });
+    for (i, &page) in pages.iter().enumerate() {
+        let dict = doc.get_dictionary_mut(page).unwrap();
+        if i == 1 {
+            dict.set("Parent", odd);
+        } else {
+            dict.set("MediaBox", media.clone());
+            dict.set("Resources", resources.clone());
+        }
+    }
+    let root = doc.get_dictionary_mut(root).unwrap();
+    root.remove(b"MediaBox");
+    root.remove(b"Resources");
+    // lopdf's writer would leave an object typed /XRef out: it is typed so
+    // in the written bytes (same length, so the offsets hold).
+    let mut bytes = to_bytes(&mut doc);
+    let at = bytes.windows(6).position(|w| w == b"/XRefZ").unwrap();
+    bytes[at..at + 6].copy_from_slice(b"/XRef ");
+    let letter = load_pdf(&bytes, &limits).unwrap();
+    assert_eq!(inspect_document(&letter, &limits).unwrap().page_count, 3);
+    let mut composed = compose(&letter, None, &[], Sides::Simplex).unwrap();
+    let again = load_pdf(&to_bytes(&mut composed), &limits).unwrap();
+    assert_eq!(inspect_document(&again, &limits).unwrap().page_count, 3);
+    assert_eq!(text_of(&again, 1), text_of(&letter, 1));
+}
