@@ -32,7 +32,7 @@
 
 use crate::finding::Finding;
 use crate::inspect::{IntakeLimits, inspect_document, load_pdf};
-use crate::objects::{dict_of, get, get_dict, inherited, resolve};
+use crate::objects::{dict_of, get, get_dict, get_name, inherited, resolve};
 use crate::page::{A4_HEIGHT_PT, A4_WIDTH_PT, PageGeometry, Rect, page_geometry};
 use courrier_domain::letters::{BackgroundScope, Sides};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
@@ -231,9 +231,13 @@ fn drop_foreign_kids(doc: &mut Document) {
         };
         let mut keep = Vec::with_capacity(kids.len());
         for kid in kids {
+            // Told apart as the page walk does (`page_tree::page_ids`); a
+            // stream's dictionary counts (a kid may be an /XRef stream).
             let typed = kid.as_reference().ok().and_then(|id| {
-                let kind = doc.get_dictionary(id).ok()?.get_type().ok()?;
-                Some((id, kind == b"Pages", kind == b"Page"))
+                let dict = dict_of(doc, id)?;
+                let kind = get_name(doc, dict, b"Type");
+                let is_node = kind == Some(b"Pages") || (kind.is_none() && dict.has(b"Kids"));
+                Some((id, is_node, matches!(kind, None | Some(b"Page"))))
             });
             match typed {
                 Some((id, true, _)) => {
