@@ -289,6 +289,11 @@ fn append_kids(doc: &mut Document, root: ObjectId, added: &[ObjectId]) -> Result
         Some(Object::Array(kids)) => kids.clone(),
         _ => return Err(broken("the page tree root has no /Kids")),
     };
+    // A damaged file's root may be a stream: readers use its dictionary.
+    if let Some(Object::Stream(stream)) = doc.objects.get(&root) {
+        let dict = stream.dict.clone();
+        doc.objects.insert(root, Object::Dictionary(dict));
+    }
     let node = doc
         .get_dictionary_mut(root)
         .map_err(|_| broken("the page tree root is not a dictionary"))?;

@@ -266,3 +266,14 @@ fn compose_a_letter_whose_page_tree_lists_its_xref_stream() {
     assert_eq!(intake_of_letter(input).unwrap(), 2);
     assert!(compose_as_the_fuzz_target_does(input));
 }
+
+/// A damaged letter whose page tree root is a stream (the page walk reads
+/// its dictionary): it composed, but the composed letter did not come apart
+/// again, as the letterhead's page could not be added to a stream ("the page
+/// tree root is not a dictionary"). The root is now written as a dictionary
+/// when pages are added to it.
+#[test]
+fn compose_a_letter_whose_page_tree_root_is_a_stream() {
+    let input = include_bytes!("fuzz/compose-page-tree-root-is-a-stream.bin");
+    assert!(compose_as_the_fuzz_target_does(input));
+}
