@@ -32,7 +32,7 @@
 
 use crate::finding::Finding;
 use crate::inspect::{IntakeLimits, inspect_document, load_pdf};
-use crate::objects::{dict_of, get, get_dict, inherited, resolve};
+use crate::objects::{dict_of, get, get_dict, get_name, inherited, resolve};
 use crate::page::{A4_HEIGHT_PT, A4_WIDTH_PT, PageGeometry, Rect, page_geometry};
 use courrier_domain::letters::{BackgroundScope, Sides};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
@@ -49,6 +49,9 @@ pub const BACKGROUND_PAGES_IGNORED: &str = "letter.background_pages_ignored";
 /// value is the XObject's resource name. Readers ignore unknown keys.
 const MARKER_KEY: &str = "CourrierBackground";
 const XOBJECT_NAME: &str = "CourrierBg";
+
+/// The page attributes a page may take from its /Parent chain.
+const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
 
 /// What a part of a letter is, for its error code and messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,9 +164,28 @@ pub fn compose(
             let dict = stream.dict.clone();
             out.objects.insert(page, Object::Dictionary(dict));
         }
+        // Inherited attributes are copied onto the page, as for imported
+        // pages: a damaged file's /Parent may be an object the writer leaves
+        // out (typed /XRef, say), and the page would lose its size.
+        let mut own: Vec<(&[u8], Object)> = Vec::new();
+        if let Some(dict) = dict_of(&out, page) {
+            for key in INHERITED {
+                if !dict.has(key)
+                    && let Some(value) = inherited(&out, dict, key)
+                {
+                    own.push((key, value.clone()));
+                }
+            }
+        }
         if let Ok(dict) = out.get_dictionary_mut(page) {
+            for (key, value) in own {
+                dict.set(key.to_vec(), value);
+            }
             dict.set("Type", "Page");
         }
+    }
+    if let [page] = letter_pages.as_slice() {
+        give_page_a_tree(&mut out, *page);
     }
     let Some(&first) = letter_pages.first() else {
         return Err(broken("the letter has no pages"));
@@ -209,9 +231,13 @@ fn drop_foreign_kids(doc: &mut Document) {
         };
         let mut keep = Vec::with_capacity(kids.len());
         for kid in kids {
+            // Told apart as the page walk does (`page_tree::page_ids`); a
+            // stream's dictionary counts (a kid may be an /XRef stream).
             let typed = kid.as_reference().ok().and_then(|id| {
-                let kind = doc.get_dictionary(id).ok()?.get_type().ok()?;
-                Some((id, kind == b"Pages", kind == b"Page"))
+                let dict = dict_of(doc, id)?;
+                let kind = get_name(doc, dict, b"Type");
+                let is_node = kind == Some(b"Pages") || (kind.is_none() && dict.has(b"Kids"));
+                Some((id, is_node, matches!(kind, None | Some(b"Page"))))
             });
             match typed {
                 Some((id, true, _)) => {
@@ -228,6 +254,24 @@ fn drop_foreign_kids(doc: &mut Document) {
     }
 }
 
+/// A letter whose catalog's /Pages is its one page (intake reads it as one
+/// page, as viewers do) gets a page tree node above it, so a blank page and
+/// attachments can be added after it.
+fn give_page_a_tree(doc: &mut Document, page: ObjectId) {
+    if pages_root(doc) != Some(page) {
+        return;
+    }
+    let node = doc.add_object(dictionary! {
+        "Type" => "Pages", "Kids" => vec![Object::Reference(page)], "Count" => 1,
+    });
+    if let Ok(dict) = doc.get_dictionary_mut(page) {
+        dict.set("Parent", node);
+    }
+    if let Ok(catalog) = doc.catalog_mut() {
+        catalog.set("Pages", node);
+    }
+}
+
 /// The root of the page tree (the catalog's /Pages).
 fn pages_root(doc: &Document) -> Option<ObjectId> {
     match doc.catalog().ok()?.get(b"Pages").ok()? {
@@ -236,24 +280,27 @@ fn pages_root(doc: &Document) -> Option<ObjectId> {
     }
 }
 
+/// Appends pages to the root's /Kids (an indirect array is made direct) and
+/// sets its /Count to the pages of the tree, counted by the page walk (the
+/// root's own /Count may be indirect or absent).
 fn append_kids(doc: &mut Document, root: ObjectId, added: &[ObjectId]) -> Result<(), Finding> {
+    let pages = crate::page_tree::page_ids(doc)?.len();
+    let mut kids = match dict_of(doc, root).and_then(|node| get(doc, node, b"Kids")) {
+        Some(Object::Array(kids)) => kids.clone(),
+        _ => return Err(broken("the page tree root has no /Kids")),
+    };
+    // A damaged file's root may be a stream: readers use its dictionary.
+    if let Some(Object::Stream(stream)) = doc.objects.get(&root) {
+        let dict = stream.dict.clone();
+        doc.objects.insert(root, Object::Dictionary(dict));
+    }
     let node = doc
         .get_dictionary_mut(root)
         .map_err(|_| broken("the page tree root is not a dictionary"))?;
-    let mut kids = match node.get(b"Kids") {
-        Ok(Object::Array(kids)) => kids.clone(),
-        _ => return Err(broken("the page tree root has no direct /Kids")),
-    };
-    let count = match node.get(b"Count") {
-        Ok(Object::Integer(n)) => *n,
-        _ => i64::try_from(kids.len()).unwrap_or(i64::MAX),
-    };
     kids.extend(added.iter().map(|id| Object::Reference(*id)));
     node.set("Kids", kids);
-    node.set(
-        "Count",
-        count.saturating_add(i64::try_from(added.len()).unwrap_or(i64::MAX)),
-    );
+    let count = pages.saturating_add(added.len());
+    node.set("Count", i64::try_from(count).unwrap_or(i64::MAX));
     Ok(())
 }
 
@@ -291,7 +338,7 @@ fn import_pages(
                 copy.set(key.clone(), importer.object(dest, value));
             }
         }
-        for key in [&b"Resources"[..], b"MediaBox", b"CropBox", b"Rotate"] {
+        for key in INHERITED {
             if !copy.has(key)
                 && let Some(value) = inherited(src, page, key)
             {

@@ -189,7 +189,10 @@ pub fn load_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<Document, Finding
     };
     match loaded {
         Ok(doc) if doc.is_encrypted() => Err(encrypted()),
-        Ok(doc) => Ok(doc),
+        Ok(mut doc) => {
+            drop_object_zero(&mut doc);
+            Ok(doc)
+        }
         Err(lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)) => Err(encrypted()),
         Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }))
             if encrypted_load =>
@@ -255,6 +258,18 @@ fn stream_keywords(bytes: &[u8]) -> usize {
 /// of `remaining`, shared between all the streams it could hold.
 fn encrypted_stream_share(bytes: &[u8], remaining: usize) -> usize {
     (remaining / 2 / stream_keywords(bytes)).max(1)
+}
+
+/// Drops what a damaged file holds as object number 0. Object numbers are
+/// positive (PDF 32000-1, 7.3.10) and entry 0 of every cross-reference table
+/// is the head of the free list, so no reader reaches a `0 0 obj` through
+/// the table and no written copy keeps it (lopdf writes it, then marks it
+/// free). lopdf's repair of a broken table takes it for an object, so a
+/// letter whose page tree root was `0 0 R` passed intake with one page and
+/// its composed copy, written and read again, had none. Dropped here, the
+/// document intake checks is the one every later copy holds.
+fn drop_object_zero(doc: &mut Document) {
+    doc.objects.retain(|&(number, _), _| number != 0);
 }
 
 fn has_page_tree(doc: &Document) -> bool {

@@ -202,3 +202,151 @@ fn a_letterhead_that_is_not_a4_is_refused() {
     assert_eq!(errors[0].code, BACKGROUND_INVALID);
     assert!(errors[0].message.contains("pdf.not_a4"));
 }
+
+/// A letter whose catalog's /Pages is its page itself (seen in the wild,
+/// read by intake as one page) takes a letterhead and attachments; the
+/// composed letter has a page tree and comes apart again.
+#[test]
+fn a_letter_whose_page_tree_root_is_its_page_composes() {
+    let limits = IntakeLimits::default();
+    let mut doc = load_pdf(&to_bytes(&mut coupon()), &limits).unwrap();
+    let page = doc.get_pages()[&1];
+    let old_root = doc
+        .catalog()
+        .unwrap()
+        .get(b"Pages")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let media = doc
+        .get_dictionary(old_root)
+        .unwrap()
+        .get(b"MediaBox")
+        .cloned();
+    let resources = doc
+        .get_dictionary(old_root)
+        .unwrap()
+        .get(b"Resources")
+        .cloned();
+    let dict = doc.get_dictionary_mut(page).unwrap();
+    dict.remove(b"Parent");
+    if let Ok(media) = media {
+        dict.set("MediaBox", media);
+    }
+    if let Ok(resources) = resources {
+        dict.set("Resources", resources);
+    }
+    doc.catalog_mut().unwrap().set("Pages", page);
+    doc.objects.remove(&old_root);
+    let letter = load_pdf(&to_bytes(&mut doc), &limits).unwrap();
+    assert_eq!(inspect_document(&letter, &limits).unwrap().page_count, 1);
+    let background = load_part(&letterhead(), &limits, PartKind::Background, "").unwrap();
+    let attachment = coupon();
+    let mut composed = compose(
+        &letter,
+        Some((&background.doc, BackgroundScope::AllPages)),
+        &[&attachment, &attachment],
+        Sides::Duplex,
+    )
+    .unwrap();
+    let again = load_pdf(&to_bytes(&mut composed), &limits).unwrap();
+    assert_eq!(inspect_document(&again, &limits).unwrap().page_count, 4);
+    let apart = decompose(&again, 1, &[1, 1], Sides::Duplex).unwrap();
+    assert!(apart.background.is_some());
+    assert_eq!(apart.attachments.len(), 2);
+}
+
+/// A letter whose page tree root holds its /Kids and /Count indirectly,
+/// over an intermediate node: the attachments are appended and the root's
+/// /Count is the tree's page count (it was the root's kid count).
+#[test]
+fn a_letter_whose_root_kids_and_count_are_indirect_takes_attachments() {
+    let limits = IntakeLimits::default();
+    let mut doc = letter();
+    let pages = doc.get_pages().len();
+    let root = doc
+        .catalog()
+        .unwrap()
+        .get(b"Pages")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let kids = doc
+        .get_dictionary(root)
+        .unwrap()
+        .get(b"Kids")
+        .unwrap()
+        .clone();
+    let middle = doc.add_object(dictionary! {
+        "Type" => "Pages", "Parent" => root, "Kids" => kids.clone(), "Count" => pages as i64,
+    });
+    for kid in kids.as_array().unwrap() {
+        let page = kid.as_reference().unwrap();
+        doc.get_dictionary_mut(page).unwrap().set("Parent", middle);
+    }
+    let kids = doc.add_object(vec![Object::Reference(middle)]);
+    let count = doc.add_object(pages as i64);
+    let node = doc.get_dictionary_mut(root).unwrap();
+    node.set("Kids", kids);
+    node.set("Count", count);
+    let letter = load_pdf(&to_bytes(&mut doc), &limits).unwrap();
+    assert_eq!(
+        inspect_document(&letter, &limits).unwrap().page_count as usize,
+        pages
+    );
+    let attachment = coupon();
+    let mut composed = compose(&letter, None, &[&attachment], Sides::Simplex).unwrap();
+    let again = load_pdf(&to_bytes(&mut composed), &limits).unwrap();
+    assert_eq!(
+        inspect_document(&again, &limits).unwrap().page_count as usize,
+        pages + 1
+    );
+}
+
+/// A damaged letter whose page 2 takes its MediaBox and Resources from a
+/// /Parent typed /XRef (not the node it is listed in): intake reads them, but
+/// lopdf's writer leaves out objects typed /XRef, so the composed letter's
+/// page 2 had no size. The composer now copies inherited attributes onto the
+/// letter's pages, as it does for imported ones.
+#[test]
+fn a_letter_page_inheriting_from_a_parent_typed_xref_keeps_its_size() {
+    let limits = IntakeLimits::default();
+    let mut doc = letter();
+    let pages: Vec<_> = doc.get_pages().into_values().collect();
+    let root = doc
+        .catalog()
+        .unwrap()
+        .get(b"Pages")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let node = doc.get_dictionary(root).unwrap().clone();
+    let media = node.get(b"MediaBox").unwrap().clone();
+    let resources = node.get(b"Resources").unwrap().clone();
+    let odd = doc.add_object(dictionary! {
+        "Type" => "XRefZ", "MediaBox" => media.clone(), "Resources" => resources.clone(),
+    });
+    for (i, &page) in pages.iter().enumerate() {
+        let dict = doc.get_dictionary_mut(page).unwrap();
+        if i == 1 {
+            dict.set("Parent", odd);
+        } else {
+            dict.set("MediaBox", media.clone());
+            dict.set("Resources", resources.clone());
+        }
+    }
+    let root = doc.get_dictionary_mut(root).unwrap();
+    root.remove(b"MediaBox");
+    root.remove(b"Resources");
+    // lopdf's writer would leave an object typed /XRef out: it is typed so
+    // in the written bytes (same length, so the offsets hold).
+    let mut bytes = to_bytes(&mut doc);
+    let at = bytes.windows(6).position(|w| w == b"/XRefZ").unwrap();
+    bytes[at..at + 6].copy_from_slice(b"/XRef ");
+    let letter = load_pdf(&bytes, &limits).unwrap();
+    assert_eq!(inspect_document(&letter, &limits).unwrap().page_count, 3);
+    let mut composed = compose(&letter, None, &[], Sides::Simplex).unwrap();
+    let again = load_pdf(&to_bytes(&mut composed), &limits).unwrap();
+    assert_eq!(inspect_document(&again, &limits).unwrap().page_count, 3);
+    assert_eq!(text_of(&again, 1), text_of(&letter, 1));
+}
