@@ -139,3 +139,9 @@ pub fn text_args(locale: Locale, key: &str, args: &[(&str, Arg<'_>)]) -> Option<
             .into_owned(),
     )
 }
+
+/// The words of a key with its arguments, or the key itself when it has
+/// none (a test makes sure every key asked for by name exists).
+pub fn words(locale: Locale, key: &str, args: &[(&str, Arg<'_>)]) -> String {
+    text_args(locale, key, args).unwrap_or_else(|| key.to_string())
+}

@@ -1,5 +1,5 @@
 //! The catalogues are complete: every language has the same messages, every
-//! key the web layer asks for exists, and every error code it can show has
+//! key the web layer and the e-mails ask for exists, and every error code it can show has
 //! words in every language.
 
 #![allow(clippy::panic)]
@@ -162,6 +162,26 @@ fn every_key_the_web_uses_exists() {
     }
     assert!(
         seen > 500,
+        "only {seen} calls found: did the call shape change?"
+    );
+}
+
+/// Every key the use cases ask for by name: the e-mails of `courrier-app`.
+#[test]
+fn every_key_the_app_uses_exists() {
+    let call = regex::Regex::new(r#"\bwords\(\s*[a-z_.]+,\s*"([^"]+)""#).expect("regex");
+    let mut files = Vec::new();
+    files_under(&crates_dir().join("app/src"), &mut files);
+    let mut seen = 0;
+    for path in files {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        for key in call.captures_iter(&source).filter_map(|c| c.get(1)) {
+            assert_everywhere(key.as_str(), &path);
+            seen += 1;
+        }
+    }
+    assert!(
+        seen > 30,
         "only {seen} calls found: did the call shape change?"
     );
 }
