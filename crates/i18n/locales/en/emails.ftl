@@ -62,3 +62,46 @@ email-decision-sent_back = The documents of { $member } need another look
 email-decision-rejected = { $member } was not accepted
 email-decision-note = Note from the reviewer: { $note }
 email-decision-button = Open my sign-up
+
+## The daily digest of new mail
+email-digest-subject = Your mail of { $day }: { $count ->
+    [one] { $count } new item
+   *[other] { $count } new items
+}
+email-digest-line1 = { $count ->
+    [one] { $count } new item
+   *[other] { $count } new items
+} arrived in your Courrier mailbox ({ $place }) by { $day }, { $hour }:00:
+email-digest-received = received
+email-digest-kind_letter = letter
+email-digest-kind_large_envelope = large envelope
+email-digest-kind_parcel = parcel
+email-digest-late = This summary is late: it could not be sent on { $day } at { $hour }:00. Mail received since then will be in the next one.
+email-digest-button = Open the mailbox
+
+## A scheduled report is ready
+email-report-daily = daily
+email-report-weekly = weekly
+email-report-monthly = monthly
+email-report-subject = Your { $frequency } report of sent letters ({ $first } to { $last })
+email-report-line1 = The { $frequency } report of the letters { $org } sent from { $first } to { $last } is ready.
+email-report-line2 = Sign in to Courrier to download it as a CSV file that opens in Excel. The link works for the people of { $org } who manage its settings.
+email-report-line3 = You receive this message because this report was scheduled in Courrier; an administrator can stop it on the Reports page.
+email-report-button = Download the report
+
+## Webhook deliveries give up
+email-webhook_failure-subject = Webhook deliveries to { $url } are failing
+email-webhook_failure-line1 = Courrier could not deliver a { $event_type } event to your webhook endpoint { $url } after { $attempts } attempts. The last attempt ended with: { $reason }.
+email-webhook_failure-line2 = Check that the endpoint is reachable from the internet, answers with a 2xx status within { $timeout } seconds, and checks the Courrier-Signature header with the endpoint's current secret.
+email-webhook_failure-line3 = The delivery log shows every attempt. New events are still sent to this endpoint; disable it in Courrier, or have it answer 410 Gone, to stop them. You get at most one such message per endpoint a day.
+email-webhook_failure-button = Open the delivery log
+email-webhook_failure-reason_timeout = no answer in time
+email-webhook_failure-reason_dns = the endpoint's name does not resolve
+email-webhook_failure-reason_private_address = the endpoint's address is on a private network, where Courrier does not deliver
+email-webhook_failure-reason_refused = the connection was refused or closed
+email-webhook_failure-reason_tls = the secure connection (TLS) failed
+email-webhook_failure-reason_http_3xx = a redirect, which Courrier does not follow; register the final address
+email-webhook_failure-reason_http_4xx = a client error answered by the endpoint
+email-webhook_failure-reason_http_5xx = a server error at the endpoint
+email-webhook_failure-reason_endpoint_disabled = the endpoint was disabled before delivery
+email-webhook_failure-reason_internal = Courrier could not send it

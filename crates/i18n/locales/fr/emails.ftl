@@ -61,3 +61,46 @@ email-decision-sent_back = Les documents de { $member } doivent être revus
 email-decision-rejected = { $member } n'a pas été accepté
 email-decision-note = Note de la personne qui a examiné : { $note }
 email-decision-button = Ouvrir mon inscription
+
+## Le résumé quotidien du nouveau courrier
+email-digest-subject = Votre courrier du { $day } : { $count ->
+    [one] { $count } nouveau courrier
+   *[other] { $count } nouveaux courriers
+}
+email-digest-line1 = { $count ->
+    [one] { $count } nouveau courrier
+   *[other] { $count } nouveaux courriers
+} dans votre boîte aux lettres Courrier ({ $place }) jusqu'au { $day }, { $hour } h :
+email-digest-received = reçu le
+email-digest-kind_letter = lettre
+email-digest-kind_large_envelope = grande enveloppe
+email-digest-kind_parcel = colis
+email-digest-late = Ce résumé arrive en retard : il n'a pas pu partir le { $day } à { $hour } h. Le courrier reçu depuis figurera dans le prochain.
+email-digest-button = Ouvrir la boîte aux lettres
+
+## Un rapport programmé est prêt
+email-report-daily = quotidien
+email-report-weekly = hebdomadaire
+email-report-monthly = mensuel
+email-report-subject = Votre rapport { $frequency } des lettres envoyées (du { $first } au { $last })
+email-report-line1 = Le rapport { $frequency } des lettres envoyées par { $org } du { $first } au { $last } est prêt.
+email-report-line2 = Connectez-vous à Courrier pour le télécharger en fichier CSV, qui s'ouvre dans Excel. Le lien fonctionne pour les personnes de { $org } qui gèrent ses réglages.
+email-report-line3 = Vous recevez ce message parce que ce rapport a été programmé dans Courrier ; un administrateur peut l'arrêter sur la page Rapports.
+email-report-button = Télécharger le rapport
+
+## Les envois webhook abandonnent
+email-webhook_failure-subject = Les envois webhook vers { $url } échouent
+email-webhook_failure-line1 = Courrier n'a pas pu remettre un événement { $event_type } à votre point de terminaison webhook { $url } après { $attempts } tentatives. La dernière tentative s'est terminée par : { $reason }.
+email-webhook_failure-line2 = Vérifiez que le point de terminaison est joignable depuis internet, répond par un statut 2xx en moins de { $timeout } secondes et vérifie l'en-tête Courrier-Signature avec le secret actuel du point de terminaison.
+email-webhook_failure-line3 = Le journal des envois montre chaque tentative. Les nouveaux événements sont toujours envoyés à ce point de terminaison ; désactivez-le dans Courrier, ou faites-le répondre 410 Gone, pour les arrêter. Vous recevez au plus un tel message par point de terminaison et par jour.
+email-webhook_failure-button = Ouvrir le journal des envois
+email-webhook_failure-reason_timeout = pas de réponse à temps
+email-webhook_failure-reason_dns = le nom du point de terminaison ne se résout pas
+email-webhook_failure-reason_private_address = l'adresse du point de terminaison est sur un réseau privé, où Courrier ne livre pas
+email-webhook_failure-reason_refused = la connexion a été refusée ou fermée
+email-webhook_failure-reason_tls = la connexion sécurisée (TLS) a échoué
+email-webhook_failure-reason_http_3xx = une redirection, que Courrier ne suit pas ; enregistrez l'adresse finale
+email-webhook_failure-reason_http_4xx = une erreur client répondue par le point de terminaison
+email-webhook_failure-reason_http_5xx = une erreur serveur du point de terminaison
+email-webhook_failure-reason_endpoint_disabled = le point de terminaison a été désactivé avant l'envoi
+email-webhook_failure-reason_internal = Courrier n'a pas pu l'envoyer
