@@ -7,6 +7,7 @@
 use crate::jobs::JobKind;
 use crate::{App, Result};
 use courrier_domain::{EmailAddress, Locale};
+use courrier_i18n::{Arg, words};
 use courrier_store::{EmailRecord, EmailState};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -123,28 +124,20 @@ pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &st
 }
 
 pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, link: &str) -> Letter {
-    match locale {
-        Locale::En => compose(
-            format!("You are invited to {org_name} on Courrier"),
-            &[
-                format!("{inviter} invites you to join {org_name} on Courrier as {role}."),
-                "The link below is valid for 7 days.".into(),
-            ],
-            link,
-            "Accept the invitation",
-        ),
-        Locale::Fr => compose(
-            format!("Invitation à rejoindre {org_name} sur Courrier"),
-            &[
-                format!(
-                    "{inviter} vous invite à rejoindre {org_name} sur Courrier avec le rôle {role}."
-                ),
-                "Le lien ci-dessous est valable 7 jours.".into(),
-            ],
-            link,
-            "Accepter l'invitation",
-        ),
-    }
+    let args = [
+        ("org", Arg::Text(org_name)),
+        ("inviter", Arg::Text(inviter)),
+        ("role", Arg::Text(role)),
+    ];
+    compose(
+        words(locale, "email.invitation.subject", &args),
+        &[
+            words(locale, "email.invitation.line1", &args),
+            words(locale, "email.invitation.line2", &[]),
+        ],
+        link,
+        &words(locale, "email.invitation.button", &[]),
+    )
 }
 
 pub fn approval_request(locale: Locale, recipient: &str, reference: &str, link: &str) -> Letter {
@@ -153,26 +146,19 @@ pub fn approval_request(locale: Locale, recipient: &str, reference: &str, link: 
     } else {
         format!(" ({reference})")
     };
-    match locale {
-        Locale::En => compose(
-            format!("A letter to {recipient} waits for your approval"),
-            &[
-                format!("A colleague submitted a letter to {recipient}{reference}. It is printed only once someone approves it."),
-                "Open it to check the document, then approve it or send it back with a reason.".into(),
-            ],
-            link,
-            "Review the letter",
-        ),
-        Locale::Fr => compose(
-            format!("Une lettre à {recipient} attend votre approbation"),
-            &[
-                format!("Un collègue a soumis une lettre à {recipient}{reference}. Elle ne sera imprimée qu'après approbation."),
-                "Ouvrez-la pour vérifier le document, puis approuvez-la ou renvoyez-la avec un motif.".into(),
-            ],
-            link,
-            "Examiner la lettre",
-        ),
-    }
+    let args = [
+        ("recipient", Arg::Text(recipient)),
+        ("reference", Arg::Text(&reference)),
+    ];
+    compose(
+        words(locale, "email.approval.subject", &args),
+        &[
+            words(locale, "email.approval.line1", &args),
+            words(locale, "email.approval.line2", &[]),
+        ],
+        link,
+        &words(locale, "email.approval.button", &[]),
+    )
 }
 
 /// A letter reached its end: delivered, returned or failed.
@@ -195,73 +181,40 @@ pub fn letter_outcome(
     } else {
         format!(" {note}")
     };
-    match locale {
-        Locale::En => {
-            let (subject, line) = match status {
-                S::Delivered => (
-                    format!("Your letter to {recipient} was delivered"),
-                    format!("Your letter to {recipient}{reference} was delivered."),
-                ),
-                S::Returned => (
-                    format!("Your letter to {recipient} came back"),
-                    format!(
-                        "Your letter to {recipient}{reference} was returned to the sender.{note} Check the address and send it again."
-                    ),
-                ),
-                _ => (
-                    format!("Your letter to {recipient} could not be sent"),
-                    format!(
-                        "Your letter to {recipient}{reference} failed.{note} It is not billed; check it and send it again."
-                    ),
-                ),
-            };
-            compose(subject, &[line], link, "Open the letter")
-        }
-        Locale::Fr => {
-            let (subject, line) = match status {
-                S::Delivered => (
-                    format!("Votre lettre à {recipient} a été distribuée"),
-                    format!("Votre lettre à {recipient}{reference} a été distribuée."),
-                ),
-                S::Returned => (
-                    format!("Votre lettre à {recipient} est revenue"),
-                    format!(
-                        "Votre lettre à {recipient}{reference} a été retournée à l'expéditeur.{note} Vérifiez l'adresse et renvoyez-la."
-                    ),
-                ),
-                _ => (
-                    format!("Votre lettre à {recipient} n'a pas pu être envoyée"),
-                    format!(
-                        "L'envoi de votre lettre à {recipient}{reference} a échoué.{note} Elle n'est pas facturée ; vérifiez-la et renvoyez-la."
-                    ),
-                ),
-            };
-            compose(subject, &[line], link, "Ouvrir la lettre")
-        }
-    }
+    let args = [
+        ("recipient", Arg::Text(recipient)),
+        ("reference", Arg::Text(&reference)),
+        ("note", Arg::Text(&note)),
+    ];
+    let (subject, line) = match status {
+        S::Delivered => (
+            "email.letter_delivered.subject",
+            "email.letter_delivered.line1",
+        ),
+        S::Returned => (
+            "email.letter_returned.subject",
+            "email.letter_returned.line1",
+        ),
+        _ => ("email.letter_failed.subject", "email.letter_failed.line1"),
+    };
+    compose(
+        words(locale, subject, &args),
+        &[words(locale, line, &args)],
+        link,
+        &words(locale, "email.letter_outcome.button", &[]),
+    )
 }
 
 pub fn password_reset(locale: Locale, link: &str) -> Letter {
-    match locale {
-        Locale::En => compose(
-            "Reset your Courrier password".into(),
-            &[
-                "Someone asked to reset the password of your Courrier account.".into(),
-                "If it was you, choose a new password with the link below within one hour. Otherwise ignore this message.".into(),
-            ],
-            link,
-            "Choose a new password",
-        ),
-        Locale::Fr => compose(
-            "Réinitialiser votre mot de passe Courrier".into(),
-            &[
-                "Une réinitialisation du mot de passe de votre compte Courrier a été demandée.".into(),
-                "Si c'était vous, choisissez un nouveau mot de passe avec le lien ci-dessous dans l'heure. Sinon, ignorez ce message.".into(),
-            ],
-            link,
-            "Choisir un nouveau mot de passe",
-        ),
-    }
+    compose(
+        words(locale, "email.password_reset.subject", &[]),
+        &[
+            words(locale, "email.password_reset.line1", &[]),
+            words(locale, "email.password_reset.line2", &[]),
+        ],
+        link,
+        &words(locale, "email.password_reset.button", &[]),
+    )
 }
 
 impl App {

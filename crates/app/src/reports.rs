@@ -37,6 +37,7 @@ use crate::{App, AppError, Result};
 use courrier_domain::{
     Actor, EmailAddress, Invalid, Locale, OrgScope, Permission, Timestamp, UserId,
 };
+use courrier_i18n::{Arg, words};
 use courrier_store::{
     EmailRecord, EmailState, LetterRecord, OrgRecord, PERIOD_CHUNK, Page, ReportDelivery,
     ReportFrequency, ReportRecord, ReportScheduleRecord, StoreError,
@@ -324,15 +325,13 @@ fn push_letter(out: &mut String, l: &LetterRecord, tz: &TimeZone, decimal: char)
 
 // ----- the e-mail -----
 
-fn frequency_word(locale: Locale, f: ReportFrequency) -> &'static str {
-    match (locale, f) {
-        (Locale::En, ReportFrequency::Daily) => "daily",
-        (Locale::En, ReportFrequency::Weekly) => "weekly",
-        (Locale::En, ReportFrequency::Monthly) => "monthly",
-        (Locale::Fr, ReportFrequency::Daily) => "quotidien",
-        (Locale::Fr, ReportFrequency::Weekly) => "hebdomadaire",
-        (Locale::Fr, ReportFrequency::Monthly) => "mensuel",
-    }
+fn frequency_word(locale: Locale, f: ReportFrequency) -> String {
+    let key = match f {
+        ReportFrequency::Daily => "email.report.daily",
+        ReportFrequency::Weekly => "email.report.weekly",
+        ReportFrequency::Monthly => "email.report.monthly",
+    };
+    words(locale, key, &[])
 }
 
 fn day_text(locale: Locale, d: Date) -> String {
@@ -354,36 +353,22 @@ pub fn report_ready(
 ) -> Letter {
     let word = frequency_word(locale, frequency);
     let (first, last) = (day_text(locale, first_day), day_text(locale, last_day));
-    match locale {
-        Locale::En => compose(
-            format!("Your {word} report of sent letters ({first} to {last})"),
-            &[
-                format!(
-                    "The {word} report of the letters {org_name} sent from {first} to {last} is ready."
-                ),
-                format!(
-                    "Sign in to Courrier to download it as a CSV file that opens in Excel. The link works for the people of {org_name} who manage its settings."
-                ),
-                "You receive this message because this report was scheduled in Courrier; an administrator can stop it on the Reports page.".into(),
-            ],
-            link,
-            "Download the report",
-        ),
-        Locale::Fr => compose(
-            format!("Votre rapport {word} des lettres envoyées (du {first} au {last})"),
-            &[
-                format!(
-                    "Le rapport {word} des lettres envoyées par {org_name} du {first} au {last} est prêt."
-                ),
-                format!(
-                    "Connectez-vous à Courrier pour le télécharger en fichier CSV, qui s'ouvre dans Excel. Le lien fonctionne pour les personnes de {org_name} qui gèrent ses réglages."
-                ),
-                "Vous recevez ce message parce que ce rapport a été programmé dans Courrier ; un administrateur peut l'arrêter sur la page Rapports.".into(),
-            ],
-            link,
-            "Télécharger le rapport",
-        ),
-    }
+    let args = [
+        ("frequency", Arg::Text(&word)),
+        ("org", Arg::Text(org_name)),
+        ("first", Arg::Text(&first)),
+        ("last", Arg::Text(&last)),
+    ];
+    compose(
+        words(locale, "email.report.subject", &args),
+        &[
+            words(locale, "email.report.line1", &args),
+            words(locale, "email.report.line2", &args),
+            words(locale, "email.report.line3", &[]),
+        ],
+        link,
+        &words(locale, "email.report.button", &[]),
+    )
 }
 
 impl App {

@@ -40,6 +40,7 @@ use crate::mail::{Letter, compose};
 use crate::tokens::{constant_time_eq, random_token};
 use crate::{App, AppError, Result};
 use courrier_domain::{Actor, Invalid, Locale, OrgId, OrgScope, Permission, Timestamp};
+use courrier_i18n::{Arg, words};
 use courrier_store::{
     ALL_EVENTS, DeliveryError, DeliveryState, Outbox, Page, UserRecord, WebhookDeliveryRecord,
     WebhookEvent, WebhookRecord,
@@ -877,52 +878,8 @@ impl App {
 /// A delivery error class in words, with the HTTP status when one came.
 pub fn error_words(locale: Locale, error: DeliveryError, status: Option<i32>) -> String {
     let status = status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
-    let (en, fr) = match error {
-        DeliveryError::Timeout => ("no answer in time", "pas de réponse à temps"),
-        DeliveryError::Dns => (
-            "the endpoint's name does not resolve",
-            "le nom du point de terminaison ne se résout pas",
-        ),
-        DeliveryError::PrivateAddress => (
-            "the endpoint's address is on a private network, where Courrier does not deliver",
-            "l'adresse du point de terminaison est sur un réseau privé, où Courrier ne livre pas",
-        ),
-        DeliveryError::Refused => (
-            "the connection was refused or closed",
-            "la connexion a été refusée ou fermée",
-        ),
-        DeliveryError::Tls => (
-            "the secure connection (TLS) failed",
-            "la connexion sécurisée (TLS) a échoué",
-        ),
-        DeliveryError::Http3xx => (
-            "a redirect, which Courrier does not follow; register the final address",
-            "une redirection, que Courrier ne suit pas ; enregistrez l'adresse finale",
-        ),
-        DeliveryError::Http4xx => (
-            "a client error answered by the endpoint",
-            "une erreur client répondue par le point de terminaison",
-        ),
-        DeliveryError::Http5xx => (
-            "a server error at the endpoint",
-            "une erreur serveur du point de terminaison",
-        ),
-        DeliveryError::EndpointDisabled => (
-            "the endpoint was disabled before delivery",
-            "le point de terminaison a été désactivé avant l'envoi",
-        ),
-        DeliveryError::Internal => (
-            "Courrier could not send it",
-            "Courrier n'a pas pu l'envoyer",
-        ),
-    };
-    format!(
-        "{status}{}",
-        match locale {
-            Locale::En => en,
-            Locale::Fr => fr,
-        }
-    )
+    let key = format!("email.webhook_failure.reason_{}", error.as_str());
+    format!("{status}{}", words(locale, &key, &[]))
 }
 
 /// The e-mail to administrators when deliveries to an endpoint give up.
@@ -934,36 +891,26 @@ pub fn failure_letter(
     reason: &str,
     link: &str,
 ) -> Letter {
-    match locale {
-        Locale::En => compose(
-            format!("Webhook deliveries to {url} are failing"),
-            &[
-                format!(
-                    "Courrier could not deliver a {event_type} event to your webhook endpoint {url} after {attempts} attempts. The last attempt ended with: {reason}."
-                ),
-                format!(
-                    "Check that the endpoint is reachable from the internet, answers with a 2xx status within {DELIVERY_TIMEOUT_SECS} seconds, and checks the Courrier-Signature header with the endpoint's current secret."
-                ),
-                "The delivery log shows every attempt. New events are still sent to this endpoint; disable it in Courrier, or have it answer 410 Gone, to stop them. You get at most one such message per endpoint a day.".into(),
-            ],
-            link,
-            "Open the delivery log",
+    let args = [
+        ("url", Arg::Text(url)),
+        ("event_type", Arg::Text(event_type)),
+        ("attempts", Arg::from(attempts)),
+        ("reason", Arg::Text(reason)),
+        (
+            "timeout",
+            Arg::Number(i64::try_from(DELIVERY_TIMEOUT_SECS).unwrap_or(i64::MAX)),
         ),
-        Locale::Fr => compose(
-            format!("Les envois webhook vers {url} échouent"),
-            &[
-                format!(
-                    "Courrier n'a pas pu remettre un événement {event_type} à votre point de terminaison webhook {url} après {attempts} tentatives. La dernière tentative s'est terminée par : {reason}."
-                ),
-                format!(
-                    "Vérifiez que le point de terminaison est joignable depuis internet, répond par un statut 2xx en moins de {DELIVERY_TIMEOUT_SECS} secondes et vérifie l'en-tête Courrier-Signature avec le secret actuel du point de terminaison."
-                ),
-                "Le journal des envois montre chaque tentative. Les nouveaux événements sont toujours envoyés à ce point de terminaison ; désactivez-le dans Courrier, ou faites-le répondre 410 Gone, pour les arrêter. Vous recevez au plus un tel message par point de terminaison et par jour.".into(),
-            ],
-            link,
-            "Ouvrir le journal des envois",
-        ),
-    }
+    ];
+    compose(
+        words(locale, "email.webhook_failure.subject", &args),
+        &[
+            words(locale, "email.webhook_failure.line1", &args),
+            words(locale, "email.webhook_failure.line2", &args),
+            words(locale, "email.webhook_failure.line3", &[]),
+        ],
+        link,
+        &words(locale, "email.webhook_failure.button", &[]),
+    )
 }
 
 #[cfg(test)]
@@ -1118,6 +1065,16 @@ mod tests {
             error_words(Locale::Fr, DeliveryError::Timeout, None),
             "pas de réponse à temps"
         );
+        for e in DeliveryError::ALL {
+            for locale in Locale::ALL {
+                assert!(
+                    !error_words(locale, e, None).starts_with("email."),
+                    "{} has no {} words",
+                    e.as_str(),
+                    locale.as_str()
+                );
+            }
+        }
     }
 
     #[test]

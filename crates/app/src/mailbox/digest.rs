@@ -29,6 +29,7 @@ use super::invalid;
 use crate::mail::{Letter, compose};
 use crate::{App, AppError, Result};
 use courrier_domain::{Actor, Locale, MailboxId, OrgScope, Permission, Timestamp};
+use courrier_i18n::{Arg, words};
 use courrier_store::{DayItem, DigestMailbox, DigestRecord, NotifyMode, StoreError};
 
 /// Local hour the digest is sent at.
@@ -47,20 +48,18 @@ const PAGE: u32 = 200;
 /// One line of a digest.
 struct DigestLine {
     sender: String,
-    kind: &'static str,
+    kind: String,
     received_on: String,
     link: String,
 }
 
-fn kind_label(locale: Locale, kind: &str) -> &'static str {
-    match (locale, kind) {
-        (Locale::En, "large_envelope") => "large envelope",
-        (Locale::En, "parcel") => "parcel",
-        (Locale::En, _) => "letter",
-        (Locale::Fr, "large_envelope") => "grande enveloppe",
-        (Locale::Fr, "parcel") => "colis",
-        (Locale::Fr, _) => "lettre",
-    }
+fn kind_label(locale: Locale, kind: &str) -> String {
+    let key = match kind {
+        "large_envelope" => "email.digest.kind_large_envelope",
+        "parcel" => "email.digest.kind_parcel",
+        _ => "email.digest.kind_letter",
+    };
+    words(locale, key, &[])
 }
 
 /// A digest sent more than this after its hour says it is late.
@@ -77,63 +76,29 @@ fn digest_email(
     late: bool,
 ) -> Letter {
     let n = lines.len();
-    let items = |received: &str| -> Vec<String> {
-        lines
-            .iter()
-            .map(|l| {
-                format!(
-                    "• {} — {} — {received} {} — {}",
-                    l.sender, l.kind, l.received_on, l.link
-                )
-            })
-            .collect()
-    };
-    match locale {
-        Locale::En => {
-            let mut paras = vec![format!(
-                "{n} new item{} arrived in your Courrier mailbox ({place}) by {day}, {DIGEST_HOUR}:00:",
-                if n == 1 { "" } else { "s" }
-            )];
-            paras.extend(items("received"));
-            if late {
-                paras.push(format!(
-                    "This summary is late: it could not be sent on {day} at {DIGEST_HOUR}:00. Mail received since then will be in the next one."
-                ));
-            }
-            compose(
-                format!(
-                    "Your mail of {day}: {n} new item{}",
-                    if n == 1 { "" } else { "s" }
-                ),
-                &paras,
-                link,
-                "Open the mailbox",
-            )
-        }
-        Locale::Fr => {
-            let mut paras = vec![format!(
-                "{n} nouveau{} courrier{} dans votre boîte aux lettres Courrier ({place}) jusqu'au {day}, {DIGEST_HOUR} h :",
-                if n == 1 { "" } else { "x" },
-                if n == 1 { "" } else { "s" }
-            )];
-            paras.extend(items("reçu le"));
-            if late {
-                paras.push(format!(
-                    "Ce résumé arrive en retard : il n'a pas pu partir le {day} à {DIGEST_HOUR} h. Le courrier reçu depuis figurera dans le prochain."
-                ));
-            }
-            compose(
-                format!(
-                    "Votre courrier du {day} : {n} nouveau{} courrier{}",
-                    if n == 1 { "" } else { "x" },
-                    if n == 1 { "" } else { "s" }
-                ),
-                &paras,
-                link,
-                "Ouvrir la boîte aux lettres",
-            )
-        }
+    let received = words(locale, "email.digest.received", &[]);
+    let args = [
+        ("count", Arg::from(n)),
+        ("place", Arg::Text(place)),
+        ("day", Arg::Text(day)),
+        ("hour", Arg::Number(i64::from(DIGEST_HOUR))),
+    ];
+    let mut paras = vec![words(locale, "email.digest.line1", &args)];
+    paras.extend(lines.iter().map(|l| {
+        format!(
+            "• {} — {} — {received} {} — {}",
+            l.sender, l.kind, l.received_on, l.link
+        )
+    }));
+    if late {
+        paras.push(words(locale, "email.digest.late", &args));
     }
+    compose(
+        words(locale, "email.digest.subject", &args),
+        &paras,
+        link,
+        &words(locale, "email.digest.button", &[]),
+    )
 }
 
 impl App {
@@ -312,5 +277,71 @@ impl App {
             }),
             link: format!("{}/mail/{}", self.settings.public_url, d.item.id),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(kind: &str, locale: Locale) -> DigestLine {
+        DigestLine {
+            sender: "ACME SA".into(),
+            kind: kind_label(locale, kind),
+            received_on: "2026-03-02".into(),
+            link: "https://c.test/mail/1".into(),
+        }
+    }
+
+    /// One item or several, in both languages, on time or late.
+    #[test]
+    fn digest_words() {
+        let one = digest_email(
+            Locale::En,
+            "Lausanne",
+            "2026-03-02",
+            &[line("parcel", Locale::En)],
+            "https://c.test/mail",
+            false,
+        );
+        assert_eq!(one.subject, "Your mail of 2026-03-02: 1 new item");
+        assert!(one.text.starts_with(
+            "1 new item arrived in your Courrier mailbox (Lausanne) by 2026-03-02, 18:00:\n\n\
+             • ACME SA — parcel — received 2026-03-02 — https://c.test/mail/1\n\n"
+        ));
+        let two = digest_email(
+            Locale::Fr,
+            "Lausanne",
+            "02.03.2026",
+            &[
+                line("letter", Locale::Fr),
+                line("large_envelope", Locale::Fr),
+            ],
+            "https://c.test/mail",
+            true,
+        );
+        assert_eq!(
+            two.subject,
+            "Votre courrier du 02.03.2026 : 2 nouveaux courriers"
+        );
+        assert!(two.text.starts_with(
+            "2 nouveaux courriers dans votre boîte aux lettres Courrier (Lausanne) jusqu'au 02.03.2026, 18 h :\n\n\
+             • ACME SA — lettre — reçu le 2026-03-02 — https://c.test/mail/1\n\n\
+             • ACME SA — grande enveloppe — reçu le"
+        ));
+        assert!(
+            two.text.contains(
+                "Ce résumé arrive en retard : il n'a pas pu partir le 02.03.2026 à 18 h."
+            )
+        );
+        let fr_one = digest_email(
+            Locale::Fr,
+            "L",
+            "d",
+            &[line("letter", Locale::Fr)],
+            "x",
+            false,
+        );
+        assert_eq!(fr_one.subject, "Votre courrier du d : 1 nouveau courrier");
     }
 }

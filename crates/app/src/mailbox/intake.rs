@@ -14,6 +14,7 @@ use courrier_domain::mailbox::{
     first_matching_rule,
 };
 use courrier_domain::{Actor, Locale, LocationId, MailItemId, OrgScope, Permission};
+use courrier_i18n::{Arg, words};
 use courrier_store::{MailItemRecord, OcrProgress, OcrState, Outbox};
 
 /// Largest envelope photo accepted.
@@ -73,26 +74,16 @@ fn is_image(bytes: &[u8]) -> Option<&'static str> {
 /// The e-mail announcing new mail.
 pub(crate) fn new_mail_email(locale: Locale, sender: &str, place: &str, link: &str) -> Letter {
     let sender = if sender.is_empty() { "?" } else { sender };
-    match locale {
-        Locale::En => compose(
-            format!("New mail from {sender}"),
-            &[
-                format!("A new letter from {sender} arrived in your Courrier mailbox ({place})."),
-                "Open it to see the envelope and choose what to do: scan, forward, shred or keep it for pickup.".into(),
-            ],
-            link,
-            "Open the mailbox",
-        ),
-        Locale::Fr => compose(
-            format!("Nouveau courrier de {sender}"),
-            &[
-                format!("Un nouveau courrier de {sender} est arrivé dans votre boîte aux lettres Courrier ({place})."),
-                "Ouvrez-le pour voir l'enveloppe et choisir la suite : scanner, réexpédier, détruire ou garder pour retrait.".into(),
-            ],
-            link,
-            "Ouvrir la boîte aux lettres",
-        ),
-    }
+    let args = [("sender", Arg::Text(sender)), ("place", Arg::Text(place))];
+    compose(
+        words(locale, "email.new_mail.subject", &args),
+        &[
+            words(locale, "email.new_mail.line1", &args),
+            words(locale, "email.new_mail.line2", &[]),
+        ],
+        link,
+        &words(locale, "email.new_mail.button", &[]),
+    )
 }
 
 impl App {

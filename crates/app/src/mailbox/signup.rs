@@ -49,6 +49,7 @@ use courrier_domain::{
     Actor, EmailAddress, Locale, LocationId, MailboxId, Money, OrgKind, OrgScope, Permission, Role,
     Timestamp, UserId,
 };
+use courrier_i18n::{Arg, words};
 use courrier_store::{
     EmailRecord, EmailState, LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess,
     MemberDocumentRecord, MemberKind, MemberRecord, MemberReviewRecord, NewSignupAccount,
@@ -233,122 +234,66 @@ fn clean_file_name(raw: &str) -> String {
 }
 
 fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> Letter {
-    match locale {
-        Locale::En => compose(
-            format!("Activate your Courrier mailbox at {place}"),
-            &[
-                format!("Thank you for signing up {company} for a mailbox at {place}."),
-                format!(
-                    "Choose your password with the link below (valid {ACTIVATION_DAYS} days), then add the people and companies who may receive mail there and upload their identity documents."
-                ),
-            ],
-            link,
-            "Choose a password",
-        ),
-        Locale::Fr => compose(
-            format!("Activez votre boîte aux lettres Courrier à {place}"),
-            &[
-                format!("Merci d'avoir inscrit {company} pour une boîte aux lettres à {place}."),
-                format!(
-                    "Choisissez votre mot de passe avec le lien ci-dessous (valable {ACTIVATION_DAYS} jours), puis ajoutez les personnes et entreprises qui peuvent y recevoir du courrier et téléversez leurs pièces d'identité."
-                ),
-            ],
-            link,
-            "Choisir un mot de passe",
-        ),
-    }
+    let args = [
+        ("company", Arg::Text(company)),
+        ("place", Arg::Text(place)),
+        ("days", Arg::Number(ACTIVATION_DAYS)),
+    ];
+    compose(
+        words(locale, "email.activation.subject", &args),
+        &[
+            words(locale, "email.activation.line1", &args),
+            words(locale, "email.activation.line2", &args),
+        ],
+        link,
+        &words(locale, "email.activation.button", &[]),
+    )
 }
 
 fn address_in_use_email(locale: Locale, link: &str) -> Letter {
-    match locale {
-        Locale::En => compose(
-            "Someone tried to sign up with your address".into(),
-            &[
-                "A new Courrier mailbox was requested with this e-mail address, which already belongs to an account. Nothing was created.".into(),
-                "If it was you, sign in with your account (or choose a new password from the sign-in page) and open a mailbox from there. Otherwise ignore this message.".into(),
-            ],
-            link,
-            "Sign in",
-        ),
-        Locale::Fr => compose(
-            "Tentative d'inscription avec votre adresse".into(),
-            &[
-                "Une nouvelle boîte aux lettres Courrier a été demandée avec cette adresse e-mail, qui appartient déjà à un compte. Rien n'a été créé.".into(),
-                "Si c'était vous, connectez-vous avec votre compte (ou choisissez un nouveau mot de passe depuis la page de connexion). Sinon, ignorez ce message.".into(),
-            ],
-            link,
-            "Se connecter",
-        ),
-    }
+    compose(
+        words(locale, "email.address_in_use.subject", &[]),
+        &[
+            words(locale, "email.address_in_use.line1", &[]),
+            words(locale, "email.address_in_use.line2", &[]),
+        ],
+        link,
+        &words(locale, "email.address_in_use.button", &[]),
+    )
 }
 
 /// The weekly reminder to finish a sign-up.
 pub fn reminder_email(locale: Locale, place: &str, sent_back: bool, no: u32, link: &str) -> Letter {
-    match locale {
-        Locale::En => compose(
-            format!("Reminder {no} of 4: finish your mailbox at {place}"),
-            &[
-                if sent_back {
-                    format!(
-                        "The mail center at {place} sent documents back for review. Upload what is missing and submit again so your mail can be received."
-                    )
-                } else {
-                    format!(
-                        "Your mailbox at {place} is waiting: add the people and companies who may receive mail, upload their identity documents and submit them."
-                    )
-                },
-                "Approval takes up to 48 hours once documents are submitted.".into(),
-            ],
-            link,
-            "Finish my sign-up",
-        ),
-        Locale::Fr => compose(
-            format!("Rappel {no} sur 4 : terminez votre boîte aux lettres à {place}"),
-            &[
-                if sent_back {
-                    format!(
-                        "Le centre de courrier de {place} a renvoyé des documents pour examen. Téléversez ce qui manque et soumettez-les à nouveau pour que votre courrier puisse être reçu."
-                    )
-                } else {
-                    format!(
-                        "Votre boîte aux lettres à {place} vous attend : ajoutez les personnes et entreprises qui peuvent recevoir du courrier, téléversez leurs pièces d'identité et soumettez-les."
-                    )
-                },
-                "L'approbation prend jusqu'à 48 heures une fois les documents soumis.".into(),
-            ],
-            link,
-            "Terminer mon inscription",
-        ),
-    }
+    let args = [("place", Arg::Text(place)), ("no", Arg::from(no))];
+    let first = if sent_back {
+        "email.reminder.sent_back"
+    } else {
+        "email.reminder.waiting"
+    };
+    compose(
+        words(locale, "email.reminder.subject", &args),
+        &[
+            words(locale, first, &args),
+            words(locale, "email.reminder.line2", &[]),
+        ],
+        link,
+        &words(locale, "email.reminder.button", &[]),
+    )
 }
 
 /// The confirmation of a cancelled plan: the mailbox closes on `ends_on`
 /// (the location's date).
 fn plan_cancelled_email(locale: Locale, place: &str, ends_on: &str, link: &str) -> Letter {
-    match locale {
-        Locale::En => compose(
-            format!("Your mailbox at {place} closes on {ends_on}"),
-            &[
-                format!(
-                    "Your plan at {place} is cancelled. Nothing more is billed; the mailbox receives mail until {ends_on}, and mail arriving after that is refused."
-                ),
-                "Changed your mind? Keep the plan before that date.".into(),
-            ],
-            link,
-            "Keep my plan",
-        ),
-        Locale::Fr => compose(
-            format!("Votre boîte aux lettres à {place} ferme le {ends_on}"),
-            &[
-                format!(
-                    "Votre abonnement à {place} est résilié. Rien de plus n'est facturé ; la boîte aux lettres reçoit du courrier jusqu'au {ends_on}, le courrier arrivé ensuite est refusé."
-                ),
-                "Vous avez changé d'avis ? Gardez l'abonnement avant cette date.".into(),
-            ],
-            link,
-            "Garder mon abonnement",
-        ),
-    }
+    let args = [("place", Arg::Text(place)), ("ends_on", Arg::Text(ends_on))];
+    compose(
+        words(locale, "email.plan_cancelled.subject", &args),
+        &[
+            words(locale, "email.plan_cancelled.line1", &args),
+            words(locale, "email.plan_cancelled.line2", &[]),
+        ],
+        link,
+        &words(locale, "email.plan_cancelled.button", &[]),
+    )
 }
 
 fn decision_email(
@@ -358,38 +303,22 @@ fn decision_email(
     note: &str,
     link: &str,
 ) -> Option<Letter> {
-    let (en, fr) = match event {
-        ReviewEvent::Approve => (
-            format!("{member} is approved: mail can be received"),
-            format!("{member} est approuvé : le courrier peut être reçu"),
-        ),
-        ReviewEvent::SendBack => (
-            format!("The documents of {member} need another look"),
-            format!("Les documents de {member} doivent être revus"),
-        ),
-        ReviewEvent::Reject => (
-            format!("{member} was not accepted"),
-            format!("{member} n'a pas été accepté"),
-        ),
+    let key = match event {
+        ReviewEvent::Approve => "email.decision.approved",
+        ReviewEvent::SendBack => "email.decision.sent_back",
+        ReviewEvent::Reject => "email.decision.rejected",
         _ => return None,
     };
-    Some(match locale {
-        Locale::En => compose(
-            en.clone(),
-            &[format!("{en}."), format!("Note from the reviewer: {note}")],
-            link,
-            "Open my sign-up",
-        ),
-        Locale::Fr => compose(
-            fr.clone(),
-            &[
-                format!("{fr}."),
-                format!("Note de la personne qui a examiné : {note}"),
-            ],
-            link,
-            "Ouvrir mon inscription",
-        ),
-    })
+    let subject = words(locale, key, &[("member", Arg::Text(member))]);
+    Some(compose(
+        subject.clone(),
+        &[
+            format!("{subject}."),
+            words(locale, "email.decision.note", &[("note", Arg::Text(note))]),
+        ],
+        link,
+        &words(locale, "email.decision.button", &[]),
+    ))
 }
 
 impl App {

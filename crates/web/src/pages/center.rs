@@ -547,7 +547,7 @@ pub async fn log_item(State(st): State<AppState>, s: SignedIn, req: Request) -> 
                     match outcome.automatic {
                         Some(Ok(_)) => {
                             text.push_str(" · ");
-                            text.push_str(l.t("intake.rule_ran"));
+                            text.push_str(&l.t("intake.rule_ran"));
                         }
                         Some(Err(e)) => {
                             text.push_str(" · ");

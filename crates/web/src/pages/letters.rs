@@ -539,20 +539,18 @@ fn composition(l: L, letter: &LetterRecord) -> String {
             .attachments
             .iter()
             .map(|a| {
-                let page = if a.pages == 1 {
-                    "letter.page_one"
-                } else {
-                    "letter.page_many"
-                };
-                format!("{}, {} {}", a.name, a.pages, l.t(page))
+                format!(
+                    "{}, {}",
+                    a.name,
+                    l.t_args("letter.page_count", &[("count", a.pages.into())])
+                )
             })
             .collect();
-        let noun = if n == 1 {
-            "letter.attachment_one"
-        } else {
-            "letter.attachment_many"
-        };
-        parts.push(format!("{n} {} ({})", l.t(noun), files.join("; ")));
+        parts.push(format!(
+            "{} ({})",
+            l.t_args("letter.attachment_count", &[("count", n.into())]),
+            files.join("; ")
+        ));
     }
     parts.join(", ")
 }
