@@ -4,6 +4,7 @@
 //! its history event, audit entry and webhook events in one transaction.
 
 use crate::audit::audit_scope_in_tx;
+use crate::row::RowExt;
 use crate::users::{paged, parse_id};
 use crate::webhooks::outbox_in_tx;
 use crate::{Outbox, Page, Result, Store, StoreError, on_pool};
@@ -211,112 +212,90 @@ pub struct RunItemRecord {
     pub reasons: String,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+use crate::row::corrupt;
 
 const LETTER_COLS: &str = "id, org_id, created_by, reference, run_id, status, document_id, pages, sheets, envelope, colour, \
     sides, paper, product, registered, recipient_lines, recipient_name, recipient_postcode, recipient_locality, \
     recipient_country, return_address, weight_grams, currency, price_net, price_vat, price_total, posting_date, \
     expected_delivery, note, created_at, updated_at, submitted_at, printed_at, background_scope, attachments";
 
-macro_rules! letter_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let opt_ts = |v: Option<i64>| v.map(Timestamp::from_millis);
-        LetterRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            created_by: r.try_get("created_by")?,
-            reference: r.try_get("reference")?,
-            run: r
-                .try_get::<Option<String>, _>("run_id")?
-                .map(parse_id)
-                .transpose()?,
-            status: LetterStatus::parse(&r.try_get::<String, _>("status")?).map_err(corrupt)?,
-            document: r
-                .try_get::<Option<String>, _>("document_id")?
-                .map(parse_id)
-                .transpose()?,
-            pages: r.try_get("pages")?,
-            sheets: r.try_get("sheets")?,
-            background: background_from_text(r.try_get("background_scope")?)?,
-            attachments: attachments_from_text(&r.try_get::<String, _>("attachments")?)?,
-            envelope: Envelope::parse(&r.try_get::<String, _>("envelope")?).map_err(corrupt)?,
-            colour: Colour::parse(&r.try_get::<String, _>("colour")?).map_err(corrupt)?,
-            sides: Sides::parse(&r.try_get::<String, _>("sides")?).map_err(corrupt)?,
-            paper: Paper::parse(&r.try_get::<String, _>("paper")?).map_err(corrupt)?,
-            product: Product::parse(&r.try_get::<String, _>("product")?).map_err(corrupt)?,
-            registered: Registered::parse(&r.try_get::<String, _>("registered")?)
-                .map_err(corrupt)?,
-            recipient: RecipientRecord {
-                lines: r
-                    .try_get::<String, _>("recipient_lines")?
-                    .lines()
-                    .map(str::to_string)
-                    .collect(),
-                name: r.try_get("recipient_name")?,
-                postcode: r.try_get("recipient_postcode")?,
-                locality: r.try_get("recipient_locality")?,
-                country: Country::parse(&r.try_get::<String, _>("recipient_country")?)
-                    .map_err(corrupt)?,
-            },
-            return_address: r.try_get("return_address")?,
-            weight_grams: r.try_get("weight_grams")?,
-            currency: Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-            price_net: r.try_get("price_net")?,
-            price_vat: r.try_get("price_vat")?,
-            price_total: r.try_get("price_total")?,
-            posting_date: r.try_get("posting_date")?,
-            expected_delivery: r.try_get("expected_delivery")?,
-            note: r.try_get("note")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
-            submitted_at: opt_ts(r.try_get("submitted_at")?),
-            printed_at: opt_ts(r.try_get("printed_at")?),
-        }
-    }};
+pub(crate) fn letter_from_row(r: &impl RowExt) -> Result<LetterRecord> {
+    Ok(LetterRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        created_by: r.col("created_by")?,
+        reference: r.col("reference")?,
+        run: r.opt_id("run_id")?,
+        status: r.parsed("status", LetterStatus::parse)?,
+        document: r.opt_id("document_id")?,
+        pages: r.col("pages")?,
+        sheets: r.col("sheets")?,
+        background: background_from_text(r.col("background_scope")?)?,
+        attachments: attachments_from_text(&r.text("attachments")?)?,
+        envelope: r.parsed("envelope", Envelope::parse)?,
+        colour: r.parsed("colour", Colour::parse)?,
+        sides: r.parsed("sides", Sides::parse)?,
+        paper: r.parsed("paper", Paper::parse)?,
+        product: r.parsed("product", Product::parse)?,
+        registered: r.parsed("registered", Registered::parse)?,
+        recipient: RecipientRecord {
+            lines: r
+                .text("recipient_lines")?
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            name: r.col("recipient_name")?,
+            postcode: r.col("recipient_postcode")?,
+            locality: r.col("recipient_locality")?,
+            country: r.parsed("recipient_country", Country::parse)?,
+        },
+        return_address: r.col("return_address")?,
+        weight_grams: r.col("weight_grams")?,
+        currency: r.parsed("currency", Currency::parse)?,
+        price_net: r.col("price_net")?,
+        price_vat: r.col("price_vat")?,
+        price_total: r.col("price_total")?,
+        posting_date: r.col("posting_date")?,
+        expected_delivery: r.col("expected_delivery")?,
+        note: r.col("note")?,
+        created_at: r.ts("created_at")?,
+        updated_at: r.ts("updated_at")?,
+        submitted_at: r.opt_ts("submitted_at")?,
+        printed_at: r.opt_ts("printed_at")?,
+    })
 }
 
 const RUN_COLS: &str = "id, org_id, kind, state, method, source_name, source_document_id, total, processed, accepted, \
     refused, error, created_by, created_at, finished_at";
 
-macro_rules! run_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        RunRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            kind: match r.try_get::<String, _>("kind")?.as_str() {
-                "split" => RunKind::Split,
-                "merge" => RunKind::Merge,
-                other => return Err(corrupt(format!("run kind '{other}'"))),
-            },
-            state: match r.try_get::<String, _>("state")?.as_str() {
-                "queued" => RunState::Queued,
-                "running" => RunState::Running,
-                "done" => RunState::Done,
-                "failed" => RunState::Failed,
-                other => return Err(corrupt(format!("run state '{other}'"))),
-            },
-            method: r.try_get("method")?,
-            source_name: r.try_get("source_name")?,
-            source_document: r
-                .try_get::<Option<String>, _>("source_document_id")?
-                .map(parse_id)
-                .transpose()?,
-            total: r.try_get("total")?,
-            processed: r.try_get("processed")?,
-            accepted: r.try_get("accepted")?,
-            refused: r.try_get("refused")?,
-            error: r.try_get("error")?,
-            created_by: r.try_get("created_by")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            finished_at: r
-                .try_get::<Option<i64>, _>("finished_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn run_from_row(r: &impl RowExt) -> Result<RunRecord> {
+    Ok(RunRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        kind: match r.text("kind")?.as_str() {
+            "split" => RunKind::Split,
+            "merge" => RunKind::Merge,
+            other => return Err(corrupt(format!("run kind '{other}'"))),
+        },
+        state: match r.text("state")?.as_str() {
+            "queued" => RunState::Queued,
+            "running" => RunState::Running,
+            "done" => RunState::Done,
+            "failed" => RunState::Failed,
+            other => return Err(corrupt(format!("run state '{other}'"))),
+        },
+        method: r.col("method")?,
+        source_name: r.col("source_name")?,
+        source_document: r.opt_id("source_document_id")?,
+        total: r.col("total")?,
+        processed: r.col("processed")?,
+        accepted: r.col("accepted")?,
+        refused: r.col("refused")?,
+        error: r.col("error")?,
+        created_by: r.col("created_by")?,
+        created_at: r.ts("created_at")?,
+        finished_at: r.opt_ts("finished_at")?,
+    })
 }
 
 /// Inserts a letter and its first history event inside `$tx`.
@@ -411,7 +390,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(letter_from_row!(r))
+            letter_from_row(&r)
         })
     }
 
@@ -455,7 +434,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(letter_from_row!(r));
+                items.push(letter_from_row(&r)?);
             }
         });
         Ok(paged(items, limit, |l| {
@@ -781,7 +760,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(run_from_row!(r))
+            run_from_row(&r)
         })
     }
 
@@ -809,7 +788,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(run_from_row!(r));
+                items.push(run_from_row(&r)?);
             }
         });
         Ok(paged(items, limit, |r| r.created_at.millis().to_string()))
@@ -947,7 +926,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(letter_from_row!(r));
+                items.push(letter_from_row(&r)?);
             }
         });
         Ok(items)

@@ -22,6 +22,7 @@
 
 use crate::audit::audit_scope_in_tx;
 use crate::mailbox::corrupt;
+use crate::row::RowExt;
 use crate::users::parse_id;
 use crate::webhooks::outbox_in_tx;
 use crate::{Db, Outbox, Page, Result, Store, StoreError, on_pool};
@@ -350,67 +351,59 @@ pub(crate) fn opt_id<T: std::str::FromStr>(v: Option<String>) -> Result<Option<T
     v.map(parse_id).transpose()
 }
 
-macro_rules! item_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let sender: String = r.try_get("sender")?;
-        let weight = r
-            .try_get::<Option<i32>, _>("weight_grams")?
-            .map(|g| Grams::new(u32::try_from(g).unwrap_or(0)).map_err(corrupt))
-            .transpose()?;
-        $crate::mail_items::MailItemRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: opt_id(r.try_get("org_id")?)?,
-            mailbox: opt_id(r.try_get("mailbox_id")?)?,
-            location: opt_id(r.try_get("location_id")?)?,
-            member: opt_id(r.try_get("member_id")?)?,
-            recipient_name: r.try_get("recipient_name")?,
-            sender_org: opt_id(r.try_get("sender_org_id")?)?,
-            reference: r.try_get("reference")?,
-            item: MailItem {
-                origin: Origin::parse(&r.try_get::<String, _>("origin")?).map_err(corrupt)?,
-                kind: ItemKind::parse(&r.try_get::<String, _>("kind")?).map_err(corrupt)?,
-                format: ItemFormat::parse(&r.try_get::<String, _>("format")?).map_err(corrupt)?,
-                weight,
-                registered: r.try_get("registered")?,
-                contains_object: r.try_get("contains_object")?,
-                contents: ContentFlags::parse_csv(&r.try_get::<String, _>("content_flags")?)
-                    .map_err(corrupt)?,
-                advertising: r.try_get("advertising")?,
-                sender: if sender.is_empty() {
-                    None
-                } else {
-                    Some(sender)
-                },
+pub(crate) fn item_from_row(r: &impl RowExt) -> Result<MailItemRecord> {
+    let sender: String = r.col("sender")?;
+    let weight = r
+        .col::<Option<i32>>("weight_grams")?
+        .map(|g| Grams::new(u32::try_from(g).unwrap_or(0)).map_err(corrupt))
+        .transpose()?;
+    Ok(crate::mail_items::MailItemRecord {
+        id: r.id("id")?,
+        org: r.opt_id("org_id")?,
+        mailbox: r.opt_id("mailbox_id")?,
+        location: r.opt_id("location_id")?,
+        member: r.opt_id("member_id")?,
+        recipient_name: r.col("recipient_name")?,
+        sender_org: r.opt_id("sender_org_id")?,
+        reference: r.col("reference")?,
+        item: MailItem {
+            origin: r.parsed("origin", Origin::parse)?,
+            kind: r.parsed("kind", ItemKind::parse)?,
+            format: r.parsed("format", ItemFormat::parse)?,
+            weight,
+            registered: r.flag("registered")?,
+            contains_object: r.flag("contains_object")?,
+            contents: r.parsed("content_flags", ContentFlags::parse_csv)?,
+            advertising: r.flag("advertising")?,
+            sender: if sender.is_empty() {
+                None
+            } else {
+                Some(sender)
             },
-            state: ItemState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?,
-            received_at: Timestamp::from_millis(r.try_get("received_at")?),
-            envelope_document: opt_id(r.try_get("envelope_document_id")?)?,
-            scan_document: opt_id(r.try_get("scan_document_id")?)?,
-            digital_document: opt_id(r.try_get("digital_document_id")?)?,
-            pages: r.try_get("pages")?,
-            tags: r
-                .try_get::<String, _>("tags")?
-                .split(',')
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect(),
-            note: r.try_get("note")?,
-            handled_at: r
-                .try_get::<Option<i64>, _>("handled_at")?
-                .map(Timestamp::from_millis),
-            ocr: $crate::mail_items::OcrProgress {
-                state: OcrState::parse(&r.try_get::<String, _>("ocr_state")?)
-                    .ok_or_else(|| corrupt("ocr state"))?,
-                pages_done: r.try_get("ocr_pages_done")?,
-                pages_total: r.try_get("ocr_pages_total")?,
-                error: r.try_get("ocr_error")?,
-            },
-            updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
-        }
-    }};
+        },
+        state: r.parsed("state", ItemState::parse)?,
+        received_at: r.ts("received_at")?,
+        envelope_document: r.opt_id("envelope_document_id")?,
+        scan_document: r.opt_id("scan_document_id")?,
+        digital_document: r.opt_id("digital_document_id")?,
+        pages: r.col("pages")?,
+        tags: r
+            .text("tags")?
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        note: r.col("note")?,
+        handled_at: r.opt_ts("handled_at")?,
+        ocr: crate::mail_items::OcrProgress {
+            state: OcrState::parse(&r.text("ocr_state")?).ok_or_else(|| corrupt("ocr state"))?,
+            pages_done: r.col("ocr_pages_done")?,
+            pages_total: r.col("ocr_pages_total")?,
+            error: r.col("ocr_error")?,
+        },
+        updated_at: r.ts("updated_at")?,
+    })
 }
-pub(crate) use item_from_row;
 
 /// Appends a custody event for item `$item` (a `String` id) in `$tx`.
 macro_rules! custody_in_tx {
@@ -594,7 +587,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(item_from_row!(r))
+            item_from_row(&r)
         })
     }
 
@@ -623,7 +616,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(item_from_row!(r))
+            item_from_row(&r)
         })
     }
 
@@ -915,7 +908,7 @@ impl Store {
                 .await?;
                 for r in rows {
                     hits.push(SearchHit {
-                        item: item_from_row!(r),
+                        item: item_from_row(&r)?,
                         snippet: Vec::new(),
                     });
                 }
@@ -1255,7 +1248,7 @@ impl Store {
             for r in rows {
                 let snip: Option<String> = r.try_get("snip")?;
                 let hit = SearchHit {
-                    item: item_from_row!(r),
+                    item: item_from_row(&r)?,
                     snippet: snippet_spans(snip.as_deref().unwrap_or("")),
                 };
                 found.insert(hit.item.id.to_string(), hit);
@@ -1303,7 +1296,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(item_from_row!(r));
+                out.push(item_from_row(&r)?);
             }
         });
         Ok(out)
@@ -1330,7 +1323,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(item_from_row!(r));
+                out.push(item_from_row(&r)?);
             }
         });
         Ok(out)

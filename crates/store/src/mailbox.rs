@@ -14,8 +14,8 @@
 use crate::audit::audit_scope_in_tx;
 use crate::emails::insert_email;
 use crate::jobs::insert_job;
+use crate::row::RowExt;
 use crate::signup::{SignupEmail, link_signup_email};
-use crate::users::parse_id;
 use crate::{Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::Country;
@@ -23,9 +23,7 @@ use courrier_domain::mailbox::{CodeChallenge, CodeDigest, CustomerReview, Mailbo
 use courrier_domain::{LetterId, LocationId, MailboxId, OrgId, OrgScope, Timestamp};
 use sqlx::Row;
 
-pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
+pub(crate) use crate::row::corrupt;
 
 /// Address lines folded for matching a digital delivery to a mailbox:
 /// lower case, blanks collapsed, empty lines dropped, lines joined by `|`.
@@ -223,109 +221,87 @@ pub struct RuleRecord {
 
 const LOCATION_COLS: &str = "id, org_id, name, address, country, time_zone, created_at";
 
-macro_rules! location_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        LocationRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            name: r.try_get("name")?,
-            address: split_lines(&r.try_get::<String, _>("address")?),
-            country: Country::parse(&r.try_get::<String, _>("country")?).map_err(corrupt)?,
-            time_zone: r.try_get("time_zone")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-        }
-    }};
+pub(crate) fn location_from_row(r: &impl RowExt) -> Result<LocationRecord> {
+    Ok(LocationRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        name: r.col("name")?,
+        address: split_lines(&r.text("address")?),
+        country: r.parsed("country", Country::parse)?,
+        time_zone: r.col("time_zone")?,
+        created_at: r.ts("created_at")?,
+    })
 }
 
 pub(crate) const MAILBOX_COLS: &str = "m.id, m.org_id, m.location_id, m.state, m.address_lines, m.country, \
     m.activation_date, m.code_digest, m.code_issued_at, m.code_attempts, m.code_locked_until, m.code_expires_at, \
     m.code_used_at, m.verification_letter_id, m.created_at, m.verified_at, m.updated_at, m.version";
 
-macro_rules! mailbox_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let opt_ts = |v: Option<i64>| v.map(Timestamp::from_millis);
-        let digest: Option<String> = r.try_get("code_digest")?;
-        let used_at = opt_ts(r.try_get("code_used_at")?);
-        let challenge = match (digest, r.try_get::<Option<i64>, _>("code_issued_at")?) {
-            (Some(d), Some(issued)) => Some(CodeChallenge {
-                digest: CodeDigest::from_hex(&d).map_err(corrupt)?,
-                issued_at: Timestamp::from_millis(issued),
-                wrong_tries: u32::try_from(r.try_get::<i32, _>("code_attempts")?).unwrap_or(0),
-                locked_until: opt_ts(r.try_get("code_locked_until")?),
-                used: used_at.is_some(),
-            }),
-            _ => None,
-        };
-        MailboxRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            location: r
-                .try_get::<Option<String>, _>("location_id")?
-                .map(parse_id)
-                .transpose()?,
-            state: MailboxState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?,
-            address: split_lines(&r.try_get::<String, _>("address_lines")?),
-            country: Country::parse(&r.try_get::<String, _>("country")?).map_err(corrupt)?,
-            activation_date: r.try_get("activation_date")?,
-            challenge,
-            code_expires_at: opt_ts(r.try_get("code_expires_at")?),
-            code_used_at: used_at,
-            verification_letter: r
-                .try_get::<Option<String>, _>("verification_letter_id")?
-                .map(parse_id)
-                .transpose()?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            verified_at: opt_ts(r.try_get("verified_at")?),
-            updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
-            version: r.try_get("version")?,
-        }
-    }};
+pub(crate) fn mailbox_from_row(r: &impl RowExt) -> Result<MailboxRecord> {
+    let digest: Option<String> = r.col("code_digest")?;
+    let used_at = r.opt_ts("code_used_at")?;
+    let challenge = match (digest, r.col::<Option<i64>>("code_issued_at")?) {
+        (Some(d), Some(issued)) => Some(CodeChallenge {
+            digest: CodeDigest::from_hex(&d).map_err(corrupt)?,
+            issued_at: Timestamp::from_millis(issued),
+            wrong_tries: u32::try_from(r.col::<i32>("code_attempts")?).unwrap_or(0),
+            locked_until: r.opt_ts("code_locked_until")?,
+            used: used_at.is_some(),
+        }),
+        _ => None,
+    };
+    Ok(MailboxRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        location: r.opt_id("location_id")?,
+        state: r.parsed("state", MailboxState::parse)?,
+        address: split_lines(&r.text("address_lines")?),
+        country: r.parsed("country", Country::parse)?,
+        activation_date: r.col("activation_date")?,
+        challenge,
+        code_expires_at: r.opt_ts("code_expires_at")?,
+        code_used_at: used_at,
+        verification_letter: r.opt_id("verification_letter_id")?,
+        created_at: r.ts("created_at")?,
+        verified_at: r.opt_ts("verified_at")?,
+        updated_at: r.ts("updated_at")?,
+        version: r.col("version")?,
+    })
 }
 
 const MEMBER_COLS: &str = "mm.id, mm.mailbox_id, mm.org_id, mm.location_id, mm.name, mm.kind, mm.review, mm.notes, \
     mm.pre_approved_at, mm.created_at, mm.updated_at";
 
-macro_rules! member_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        MemberRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            mailbox: parse_id(r.try_get::<String, _>("mailbox_id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            location: parse_id(r.try_get::<String, _>("location_id")?)?,
-            name: r.try_get("name")?,
-            kind: MemberKind::parse(&r.try_get::<String, _>("kind")?)
-                .ok_or_else(|| corrupt("member kind"))?,
-            review: CustomerReview::parse(&r.try_get::<String, _>("review")?).map_err(corrupt)?,
-            notes: r.try_get("notes")?,
-            pre_approved_at: r
-                .try_get::<Option<i64>, _>("pre_approved_at")?
-                .map(Timestamp::from_millis),
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
-        }
-    }};
+pub(crate) fn member_from_row(r: &impl RowExt) -> Result<MemberRecord> {
+    Ok(MemberRecord {
+        id: r.id("id")?,
+        mailbox: r.id("mailbox_id")?,
+        org: r.id("org_id")?,
+        location: r.id("location_id")?,
+        name: r.col("name")?,
+        kind: MemberKind::parse(&r.text("kind")?).ok_or_else(|| corrupt("member kind"))?,
+        review: r.parsed("review", CustomerReview::parse)?,
+        notes: r.col("notes")?,
+        pre_approved_at: r.opt_ts("pre_approved_at")?,
+        created_at: r.ts("created_at")?,
+        updated_at: r.ts("updated_at")?,
+    })
 }
 
 const RULE_COLS: &str =
     "id, mailbox_id, org_id, position, condition, action, exceptions, created_at";
 
-macro_rules! rule_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        RuleRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            mailbox: parse_id(r.try_get::<String, _>("mailbox_id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            position: r.try_get("position")?,
-            condition: r.try_get("condition")?,
-            action: r.try_get("action")?,
-            exceptions: split_lines(&r.try_get::<String, _>("exceptions")?),
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-        }
-    }};
+pub(crate) fn rule_from_row(r: &impl RowExt) -> Result<RuleRecord> {
+    Ok(RuleRecord {
+        id: r.id("id")?,
+        mailbox: r.id("mailbox_id")?,
+        org: r.id("org_id")?,
+        position: r.col("position")?,
+        condition: r.col("condition")?,
+        action: r.col("action")?,
+        exceptions: split_lines(&r.text("exceptions")?),
+        created_at: r.ts("created_at")?,
+    })
 }
 
 /// Rows of the table aliased `alias` (with `org_id` and `location_id`)
@@ -443,7 +419,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(location_from_row!(r))
+            location_from_row(&r)
         })
     }
 
@@ -467,7 +443,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(location_from_row!(r));
+                out.push(location_from_row(&r)?);
             }
         });
         Ok(out)
@@ -502,7 +478,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(mailbox_from_row!(r))
+            mailbox_from_row(&r)
         })
     }
 
@@ -518,7 +494,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(mailbox_from_row!(r));
+                out.push(mailbox_from_row(&r)?);
             }
         });
         Ok(out)
@@ -599,7 +575,7 @@ impl Store {
             .fetch_optional(p)
             .await?;
             match r {
-                Some(r) => Ok(Some(mailbox_from_row!(r))),
+                Some(r) => Ok(Some(mailbox_from_row(&r)?)),
                 None => Ok(None),
             }
         })
@@ -625,7 +601,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                found.push(mailbox_from_row!(r));
+                found.push(mailbox_from_row(&r)?);
             }
         });
         // Two organisations at one address: the letter goes on paper.
@@ -650,7 +626,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(mailbox_from_row!(r));
+                out.push(mailbox_from_row(&r)?);
             }
         });
         Ok(out)
@@ -737,7 +713,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(member_from_row!(r))
+            member_from_row(&r)
         })
     }
 
@@ -766,7 +742,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(member_from_row!(r));
+                out.push(member_from_row(&r)?);
             }
         });
         Ok(out)
@@ -909,7 +885,7 @@ impl Store {
             .await?;
             for r in rows {
                 out.push(LocationRecipient {
-                    member: member_from_row!(r),
+                    member: member_from_row(&r)?,
                     mailbox_state: MailboxState::parse(&r.try_get::<String, _>("mailbox_state")?)
                         .map_err(corrupt)?,
                 });
@@ -938,7 +914,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
             Ok(LocationRecipient {
-                member: member_from_row!(r),
+                member: member_from_row(&r)?,
                 mailbox_state: MailboxState::parse(&r.try_get::<String, _>("mailbox_state")?)
                     .map_err(corrupt)?,
             })
@@ -1010,7 +986,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(rule_from_row!(r));
+                out.push(rule_from_row(&r)?);
             }
         });
         Ok(out)

@@ -15,6 +15,7 @@ use crate::emails::insert_email;
 use crate::jobs::insert_job;
 use crate::mailbox::{corrupt, insert_mailbox};
 use crate::orgs::insert_org;
+use crate::row::RowExt;
 use crate::users::{insert_user, parse_id};
 use crate::{
     EmailRecord, EmailState, MailboxRecord, MemberAccess, NewJob, OrgRecord, Result, Store,
@@ -157,57 +158,41 @@ const SIGNUP_COLS: &str = "s.mailbox_id, s.org_id, s.location_id, s.plan, s.pric
     s.contact_name, s.contact_email, s.locale, s.terms_accepted_at, s.created_at, s.plan_started_at, s.plan_next_at, \
     s.plan_ends_at";
 
-macro_rules! signup_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        SignupRecord {
-            mailbox: parse_id(r.try_get::<String, _>("mailbox_id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            location: parse_id(r.try_get::<String, _>("location_id")?)?,
-            plan: Plan::parse(&r.try_get::<String, _>("plan")?).map_err(corrupt)?,
-            price: Money::new(
-                r.try_get("price_minor")?,
-                Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-            ),
-            contact_name: r.try_get("contact_name")?,
-            contact_email: EmailAddress::parse(&r.try_get::<String, _>("contact_email")?)
-                .map_err(corrupt)?,
-            locale: r.try_get("locale")?,
-            terms_accepted_at: Timestamp::from_millis(r.try_get("terms_accepted_at")?),
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            plan_started_at: r
-                .try_get::<Option<i64>, _>("plan_started_at")?
-                .map(Timestamp::from_millis),
-            plan_next_at: r
-                .try_get::<Option<i64>, _>("plan_next_at")?
-                .map(Timestamp::from_millis),
-            plan_ends_at: r
-                .try_get::<Option<i64>, _>("plan_ends_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn signup_from_row(r: &impl RowExt) -> Result<SignupRecord> {
+    Ok(SignupRecord {
+        mailbox: r.id("mailbox_id")?,
+        org: r.id("org_id")?,
+        location: r.id("location_id")?,
+        plan: r.parsed("plan", Plan::parse)?,
+        price: r.money("price_minor", "currency")?,
+        contact_name: r.col("contact_name")?,
+        contact_email: r.parsed("contact_email", EmailAddress::parse)?,
+        locale: r.col("locale")?,
+        terms_accepted_at: r.ts("terms_accepted_at")?,
+        created_at: r.ts("created_at")?,
+        plan_started_at: r.opt_ts("plan_started_at")?,
+        plan_next_at: r.opt_ts("plan_next_at")?,
+        plan_ends_at: r.opt_ts("plan_ends_at")?,
+    })
 }
 
 const DOC_COLS: &str = "id, member_id, org_id, document_id, kind, side, file_name, content_type, size_bytes, \
     uploaded_by, created_at";
 
-macro_rules! member_document_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        MemberDocumentRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            member: parse_id(r.try_get::<String, _>("member_id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            document: parse_id(r.try_get::<String, _>("document_id")?)?,
-            kind: IdentityDocumentKind::parse(&r.try_get::<String, _>("kind")?).map_err(corrupt)?,
-            side: DocumentSide::parse(&r.try_get::<String, _>("side")?).map_err(corrupt)?,
-            file_name: r.try_get("file_name")?,
-            content_type: r.try_get("content_type")?,
-            size_bytes: r.try_get("size_bytes")?,
-            uploaded_by: r.try_get("uploaded_by")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-        }
-    }};
+pub(crate) fn member_document_from_row(r: &impl RowExt) -> Result<MemberDocumentRecord> {
+    Ok(MemberDocumentRecord {
+        id: r.id("id")?,
+        member: r.id("member_id")?,
+        org: r.id("org_id")?,
+        document: r.id("document_id")?,
+        kind: r.parsed("kind", IdentityDocumentKind::parse)?,
+        side: r.parsed("side", DocumentSide::parse)?,
+        file_name: r.col("file_name")?,
+        content_type: r.col("content_type")?,
+        size_bytes: r.col("size_bytes")?,
+        uploaded_by: r.col("uploaded_by")?,
+        created_at: r.ts("created_at")?,
+    })
 }
 
 /// Sign-ups (alias `s`) visible to the organisation bound at `$n`.
@@ -532,7 +517,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(signup_from_row!(r))
+            signup_from_row(&r)
         })
     }
 
@@ -547,7 +532,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(signup_from_row!(r));
+                out.push(signup_from_row(&r)?);
             }
         });
         Ok(out)
@@ -563,7 +548,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(signup_from_row!(r))
+            signup_from_row(&r)
         })
     }
 
@@ -638,7 +623,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(member_document_from_row!(r));
+                out.push(member_document_from_row(&r)?);
             }
         });
         Ok(out)
@@ -659,7 +644,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            member_document_from_row!(r)
+            member_document_from_row(&r)?
         });
         self.member(scope, access, doc.member).await?;
         Ok(doc)
@@ -787,7 +772,7 @@ impl Store {
             .await?;
             for r in rows {
                 out.push(ReminderCandidate {
-                    signup: signup_from_row!(r),
+                    signup: signup_from_row(&r)?,
                     submitted: r.try_get::<i64, _>("submitted")? > 0,
                     sent_back_at: r
                         .try_get::<Option<i64>, _>("sent_back_at")?
@@ -832,7 +817,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(signup_from_row!(r));
+                out.push(signup_from_row(&r)?);
             }
         });
         Ok(out)
@@ -860,7 +845,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push((signup_from_row!(r), r.try_get("customer")?));
+                out.push((signup_from_row(&r)?, r.try_get("customer")?));
             }
         });
         Ok(out)
@@ -881,7 +866,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(signup_from_row!(r));
+                out.push(signup_from_row(&r)?);
             }
         });
         Ok(out)

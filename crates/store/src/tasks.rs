@@ -16,13 +16,12 @@ use crate::mail_items::{
     opt_id,
 };
 use crate::mailbox::{corrupt, split_lines};
+use crate::row::RowExt;
 use crate::users::parse_id;
 use crate::{NewJob, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::Country;
-use courrier_domain::mailbox::{
-    ActionKind, ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailItem, Origin, is_overdue,
-};
+use courrier_domain::mailbox::{ActionKind, ItemState, is_overdue};
 use courrier_domain::{
     Currency, LocationId, MailItemId, Money, OrgId, OrgScope, PickupId, TaskId, Timestamp,
 };
@@ -201,39 +200,30 @@ const TASK_COLS: &str = "t.id, t.location_id, t.item_id, t.org_id, t.action, t.s
     t.requested_by, t.due_at, t.done_at, t.done_by, t.fee_minor, t.currency, t.note, t.forward_address, \
     t.forward_country, t.bundle";
 
-macro_rules! task_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let country: String = r.try_get("forward_country")?;
-        TaskRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            location: parse_id(r.try_get::<String, _>("location_id")?)?,
-            item: parse_id(r.try_get::<String, _>("item_id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            action: ActionKind::parse(&r.try_get::<String, _>("action")?).map_err(corrupt)?,
-            state: TaskState::parse(&r.try_get::<String, _>("state")?)
-                .ok_or_else(|| corrupt("task state"))?,
-            requested_at: Timestamp::from_millis(r.try_get("requested_at")?),
-            requested_by: r.try_get("requested_by")?,
-            due_at: Timestamp::from_millis(r.try_get("due_at")?),
-            done_at: r
-                .try_get::<Option<i64>, _>("done_at")?
-                .map(Timestamp::from_millis),
-            done_by: r.try_get("done_by")?,
-            fee: Money::new(
-                r.try_get("fee_minor")?,
-                Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-            ),
-            note: r.try_get("note")?,
-            forward_address: split_lines(&r.try_get::<String, _>("forward_address")?),
-            forward_country: if country.is_empty() {
-                None
-            } else {
-                Some(Country::parse(&country).map_err(corrupt)?)
-            },
-            bundle: r.try_get("bundle")?,
-        }
-    }};
+pub(crate) fn task_from_row(r: &impl RowExt) -> Result<TaskRecord> {
+    let country: String = r.col("forward_country")?;
+    Ok(TaskRecord {
+        id: r.id("id")?,
+        location: r.id("location_id")?,
+        item: r.id("item_id")?,
+        org: r.id("org_id")?,
+        action: r.parsed("action", ActionKind::parse)?,
+        state: TaskState::parse(&r.text("state")?).ok_or_else(|| corrupt("task state"))?,
+        requested_at: r.ts("requested_at")?,
+        requested_by: r.col("requested_by")?,
+        due_at: r.ts("due_at")?,
+        done_at: r.opt_ts("done_at")?,
+        done_by: r.col("done_by")?,
+        fee: r.money("fee_minor", "currency")?,
+        note: r.col("note")?,
+        forward_address: split_lines(&r.text("forward_address")?),
+        forward_country: if country.is_empty() {
+            None
+        } else {
+            Some(Country::parse(&country).map_err(corrupt)?)
+        },
+        bundle: r.col("bundle")?,
+    })
 }
 
 pub(crate) const USAGE_COLS: &str = "id, org_id, kind, item_id, task_id, pickup_id, amount_minor, currency, vat_bp, \
@@ -349,7 +339,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(task_from_row!(r))
+            task_from_row(&r)
         })
     }
 
@@ -366,7 +356,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(task_from_row!(r));
+                out.push(task_from_row(&r)?);
             }
         });
         Ok(out)
@@ -400,7 +390,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                tasks.push(task_from_row!(r));
+                tasks.push(task_from_row(&r)?);
             }
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {ITEM_COLS} FROM mail_items i WHERE i.id IN (SELECT t.item_id FROM tasks t WHERE {filter_sql} \
@@ -414,7 +404,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                let item: MailItemRecord = item_from_row!(r);
+                let item: MailItemRecord = item_from_row(&r)?;
                 items.insert(item.id, item);
             }
         });
