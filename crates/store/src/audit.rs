@@ -4,10 +4,10 @@
 //! same transaction marks the effect of the API request being handled under
 //! an idempotency key (see `crate::idempotency`).
 
+use crate::row::RowExt;
 use crate::{Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::{AuditEntry, AuditEvent};
 use courrier_domain::{OrgId, OrgScope, Timestamp};
-use sqlx::Row;
 
 /// Appends `$event` for `$org` inside transaction `$tx`, locking the org row
 /// (PostgreSQL) so concurrent appends serialise on the chain head.
@@ -83,22 +83,19 @@ macro_rules! audit_scope_in_tx {
 }
 pub(crate) use audit_scope_in_tx;
 
-macro_rules! entry_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        AuditEntry {
-            org: crate::users::parse_id(r.try_get::<String, _>("org_id")?)?,
-            seq: r.try_get("seq")?,
-            at: Timestamp::from_millis(r.try_get("at")?),
-            actor: r.try_get("actor")?,
-            ip: r.try_get("ip")?,
-            action: r.try_get("action")?,
-            target: r.try_get("target")?,
-            detail: r.try_get("detail")?,
-            prev_hash: r.try_get("prev_hash")?,
-            hash: r.try_get("hash")?,
-        }
-    }};
+pub(crate) fn entry_from_row(r: &impl RowExt) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        org: r.id("org_id")?,
+        seq: r.col("seq")?,
+        at: r.ts("at")?,
+        actor: r.col("actor")?,
+        ip: r.col("ip")?,
+        action: r.col("action")?,
+        target: r.col("target")?,
+        detail: r.col("detail")?,
+        prev_hash: r.col("prev_hash")?,
+        hash: r.col("hash")?,
+    })
 }
 
 const ENTRY_COLS: &str = "org_id, seq, at, actor, ip, action, target, detail, prev_hash, hash";
@@ -144,7 +141,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(entry_from_row!(r));
+                items.push(entry_from_row(&r)?);
             }
         });
         let next_cursor = if items.len() as i64 > limit {
@@ -173,7 +170,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(entry_from_row!(r));
+                items.push(entry_from_row(&r)?);
             }
         });
         Ok((items, head))

@@ -2,6 +2,7 @@
 //! and API keys. Tokens and secrets arrive here already hashed.
 
 use crate::audit::{append_in_tx, audit_scope_in_tx};
+use crate::row::RowExt;
 use crate::users::{insert_user, paged, parse_id};
 use crate::{
     ApiKeyRecord, InvitationRecord, Page, Result, SessionRecord, Store, StoreError, UserRecord,
@@ -13,51 +14,38 @@ use courrier_domain::{
 };
 use sqlx::Row;
 
-fn opt_ts(v: Option<i64>) -> Option<Timestamp> {
-    v.map(Timestamp::from_millis)
-}
-
 const INVITATION_COLS: &str = "id, org_id, email, role, token_hash, invited_by, created_at, expires_at, accepted_at, revoked_at";
 
-macro_rules! invitation_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        InvitationRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            email: EmailAddress::parse(&r.try_get::<String, _>("email")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            role: Role::parse(&r.try_get::<String, _>("role")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            token_hash: r.try_get("token_hash")?,
-            invited_by: r.try_get("invited_by")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            expires_at: Timestamp::from_millis(r.try_get("expires_at")?),
-            accepted_at: opt_ts(r.try_get("accepted_at")?),
-            revoked_at: opt_ts(r.try_get("revoked_at")?),
-        }
-    }};
+pub(crate) fn invitation_from_row(r: &impl RowExt) -> Result<InvitationRecord> {
+    Ok(InvitationRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        email: r.parsed("email", EmailAddress::parse)?,
+        role: r.parsed("role", Role::parse)?,
+        token_hash: r.col("token_hash")?,
+        invited_by: r.col("invited_by")?,
+        created_at: r.ts("created_at")?,
+        expires_at: r.ts("expires_at")?,
+        accepted_at: r.opt_ts("accepted_at")?,
+        revoked_at: r.opt_ts("revoked_at")?,
+    })
 }
 
 const API_KEY_COLS: &str = "id, org_id, name, prefix, secret_hash, permissions, created_by, created_at, last_used_at, revoked_at";
 
-macro_rules! api_key_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        ApiKeyRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            name: r.try_get("name")?,
-            prefix: r.try_get("prefix")?,
-            secret_hash: r.try_get("secret_hash")?,
-            permissions: Permission::parse_list(&r.try_get::<String, _>("permissions")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            created_by: r.try_get("created_by")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            last_used_at: opt_ts(r.try_get("last_used_at")?),
-            revoked_at: opt_ts(r.try_get("revoked_at")?),
-        }
-    }};
+pub(crate) fn api_key_from_row(r: &impl RowExt) -> Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        name: r.col("name")?,
+        prefix: r.col("prefix")?,
+        secret_hash: r.col("secret_hash")?,
+        permissions: r.parsed("permissions", Permission::parse_list)?,
+        created_by: r.col("created_by")?,
+        created_at: r.ts("created_at")?,
+        last_used_at: r.opt_ts("last_used_at")?,
+        revoked_at: r.opt_ts("revoked_at")?,
+    })
 }
 
 /// Stores a password-reset (or activation) token hash through `$exec`
@@ -303,7 +291,7 @@ impl Store {
             .fetch_optional(p)
             .await?;
             match row {
-                Some(r) => Ok(Some(invitation_from_row!(r))),
+                Some(r) => Ok(Some(invitation_from_row(&r)?)),
                 None => Ok(None),
             }
         })
@@ -325,7 +313,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(invitation_from_row!(r));
+                out.push(invitation_from_row(&r)?);
             }
         });
         Ok(out)
@@ -468,7 +456,7 @@ impl Store {
             .fetch_optional(p)
             .await?;
             match row {
-                Some(r) => Ok(Some(api_key_from_row!(r))),
+                Some(r) => Ok(Some(api_key_from_row(&r)?)),
                 None => Ok(None),
             }
         })
@@ -503,7 +491,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(api_key_from_row!(r));
+                items.push(api_key_from_row(&r)?);
             }
         });
         Ok(paged(items, limit, |k| k.id.to_string()))

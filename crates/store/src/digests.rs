@@ -8,14 +8,11 @@ use crate::audit::audit_scope_in_tx;
 use crate::emails::insert_email;
 use crate::intake_counts::{DayItem, check_day};
 use crate::jobs::insert_job;
-use crate::mail_items::{ITEM_COLS, OcrState, item_from_row, opt_id};
+use crate::mail_items::{ITEM_COLS, item_from_row};
 use crate::mailbox::corrupt;
 use crate::users::parse_id;
 use crate::{EmailRecord, NewJob, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
-use courrier_domain::mailbox::{
-    ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailItem, Origin,
-};
 use courrier_domain::{MailboxId, OrgId, OrgScope, Timestamp};
 use sqlx::Row;
 
@@ -186,7 +183,7 @@ impl Store {
             for r in rows {
                 out.push(DayItem {
                     received_on: r.try_get("received_on")?,
-                    item: item_from_row!(r),
+                    item: item_from_row(&r)?,
                 });
             }
         });

@@ -2,32 +2,25 @@
 //! it, in one transaction, so a message is never lost between the two.
 
 use crate::jobs::insert_job;
-use crate::users::parse_id;
+use crate::row::RowExt;
 use crate::{EmailRecord, EmailState, NewJob, Result, Store, StoreError, on_pool};
 use courrier_domain::{EmailAddress, Timestamp};
-use sqlx::Row;
 
 const EMAIL_COLS: &str = "id, to_address, subject, body_text, body_html, state, attempts, last_error, created_at, sent_at";
 
-macro_rules! email_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        EmailRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            to: EmailAddress::parse(&r.try_get::<String, _>("to_address")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            subject: r.try_get("subject")?,
-            body_text: r.try_get("body_text")?,
-            body_html: r.try_get("body_html")?,
-            state: EmailState::parse(&r.try_get::<String, _>("state")?)?,
-            attempts: r.try_get("attempts")?,
-            last_error: r.try_get("last_error")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            sent_at: r
-                .try_get::<Option<i64>, _>("sent_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn email_from_row(r: &impl RowExt) -> Result<EmailRecord> {
+    Ok(EmailRecord {
+        id: r.id("id")?,
+        to: r.parsed("to_address", EmailAddress::parse)?,
+        subject: r.col("subject")?,
+        body_text: r.col("body_text")?,
+        body_html: r.col("body_html")?,
+        state: EmailState::parse(&r.text("state")?)?,
+        attempts: r.col("attempts")?,
+        last_error: r.col("last_error")?,
+        created_at: r.ts("created_at")?,
+        sent_at: r.opt_ts("sent_at")?,
+    })
 }
 
 /// Inserts a pending message into the outbox through `$exec`; the caller
@@ -77,7 +70,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(email_from_row!(r))
+            email_from_row(&r)
         })
     }
 
@@ -115,7 +108,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(email_from_row!(r));
+                out.push(email_from_row(&r)?);
             }
         });
         Ok(out)

@@ -11,14 +11,10 @@
 //! computes and checks them (the store keeps no time zone rules).
 
 use crate::audit::audit_scope_in_tx;
-use crate::mail_items::{ITEM_COLS, MailItemRecord, OcrState, item_from_row, opt_id};
-use crate::mailbox::corrupt;
+use crate::mail_items::{ITEM_COLS, MailItemRecord, item_from_row};
 use crate::users::parse_id;
 use crate::{Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
-use courrier_domain::mailbox::{
-    ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailItem, Origin,
-};
 use courrier_domain::{LocationId, OrgScope, Timestamp};
 use sqlx::Row;
 
@@ -178,7 +174,7 @@ impl Store {
             for r in rows {
                 out.push(DayItem {
                     received_on: r.try_get("received_on")?,
-                    item: item_from_row!(r),
+                    item: item_from_row(&r)?,
                 });
             }
         });

@@ -4,37 +4,29 @@
 //! lease has expired. Completing checks that the lease is still held, so a job
 //! that was taken over cannot be completed twice.
 
-use crate::users::parse_id;
+use crate::row::RowExt;
 use crate::{JobRecord, JobState, NewJob, Result, Store, StoreError, on_pool};
 use courrier_domain::{JobId, Timestamp};
-use sqlx::Row;
 
 const JOB_COLS: &str = "id, kind, payload, unique_key, state, run_at, attempts, max_attempts, lease_until, \
                         locked_by, last_error, created_at, finished_at";
 
-macro_rules! job_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        JobRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            kind: r.try_get("kind")?,
-            payload: r.try_get("payload")?,
-            unique_key: r.try_get("unique_key")?,
-            state: JobState::parse(&r.try_get::<String, _>("state")?)?,
-            run_at: Timestamp::from_millis(r.try_get("run_at")?),
-            attempts: r.try_get("attempts")?,
-            max_attempts: r.try_get("max_attempts")?,
-            lease_until: r
-                .try_get::<Option<i64>, _>("lease_until")?
-                .map(Timestamp::from_millis),
-            locked_by: r.try_get("locked_by")?,
-            last_error: r.try_get("last_error")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            finished_at: r
-                .try_get::<Option<i64>, _>("finished_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn job_from_row(r: &impl RowExt) -> Result<JobRecord> {
+    Ok(JobRecord {
+        id: r.id("id")?,
+        kind: r.col("kind")?,
+        payload: r.col("payload")?,
+        unique_key: r.col("unique_key")?,
+        state: JobState::parse(&r.text("state")?)?,
+        run_at: r.ts("run_at")?,
+        attempts: r.col("attempts")?,
+        max_attempts: r.col("max_attempts")?,
+        lease_until: r.opt_ts("lease_until")?,
+        locked_by: r.col("locked_by")?,
+        last_error: r.col("last_error")?,
+        created_at: r.ts("created_at")?,
+        finished_at: r.opt_ts("finished_at")?,
+    })
 }
 
 macro_rules! insert_job {
@@ -81,7 +73,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(job_from_row!(r));
+                out.push(job_from_row(&r)?);
             }
         });
         Ok(out)
@@ -110,7 +102,7 @@ impl Store {
             .fetch_optional(p)
             .await?;
             match row {
-                Some(r) => Ok(Some(job_from_row!(r))),
+                Some(r) => Ok(Some(job_from_row(&r)?)),
                 None => Ok(None),
             }
         })
@@ -223,7 +215,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(job_from_row!(r))
+            job_from_row(&r)
         })
     }
 
@@ -239,7 +231,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(job_from_row!(r));
+                out.push(job_from_row(&r)?);
             }
         });
         Ok(out)

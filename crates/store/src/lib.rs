@@ -8,6 +8,7 @@
 pub mod blob;
 mod migrate;
 mod records;
+mod row;
 #[allow(clippy::panic)] // test support: a missing database must fail the test loudly
 pub mod testing;
 
@@ -152,6 +153,13 @@ pub(crate) enum Db {
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool and `$d` to its dialect.
+///
+/// Rows are read inside `$body` through ordinary functions over
+/// [`row::RowExt`]. The few helper macros left in the modules (`*_in_tx`,
+/// `insert_*`, …) run statements on `$body`'s backend-specific transaction:
+/// as functions they would need to be generic over `sqlx::Database` with
+/// higher-ranked `Executor`/`Encode` bounds for every statement, which is
+/// what `on_pool!` exists to avoid (see ARCHITECTURE.md, Decisions).
 macro_rules! on_pool {
     ($self:expr, |$p:ident, $d:ident| $body:expr) => {
         match &$self.db {

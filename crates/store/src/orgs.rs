@@ -1,30 +1,25 @@
 //! Organisations: customers, mail centers and the platform itself.
 
 use crate::audit::audit_scope_in_tx;
+use crate::row::RowExt;
 use crate::users::parse_id;
 use crate::{OrgRecord, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::{Currency, OrgId, OrgKind, OrgScope, Timestamp};
-use sqlx::Row;
 
 const ORG_COLS: &str = "id, name, kind, country, currency, require_2fa, wrapped_key, created_at";
 
-macro_rules! org_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        OrgRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            name: r.try_get("name")?,
-            kind: OrgKind::parse(&r.try_get::<String, _>("kind")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            country: r.try_get("country")?,
-            currency: Currency::parse(&r.try_get::<String, _>("currency")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            require_2fa: r.try_get("require_2fa")?,
-            wrapped_key: r.try_get("wrapped_key")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-        }
-    }};
+pub(crate) fn org_from_row(r: &impl RowExt) -> Result<OrgRecord> {
+    Ok(OrgRecord {
+        id: r.id("id")?,
+        name: r.col("name")?,
+        kind: r.parsed("kind", OrgKind::parse)?,
+        country: r.col("country")?,
+        currency: r.parsed("currency", Currency::parse)?,
+        require_2fa: r.flag("require_2fa")?,
+        wrapped_key: r.bytes("wrapped_key")?,
+        created_at: r.ts("created_at")?,
+    })
 }
 
 /// Inserts an organisation inside transaction `$tx` and starts its audit
@@ -81,7 +76,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(org_from_row!(r))
+            org_from_row(&r)
         })
     }
 
@@ -98,7 +93,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(org_from_row!(r));
+                items.push(org_from_row(&r)?);
             }
         });
         Ok(crate::users::paged(items, limit, |o| o.id.to_string()))

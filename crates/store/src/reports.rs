@@ -9,11 +9,11 @@
 use crate::audit::audit_scope_in_tx;
 use crate::emails::insert_email;
 use crate::jobs::insert_job;
-use crate::users::{paged, parse_id};
+use crate::row::RowExt;
+use crate::users::paged;
 use crate::{EmailRecord, NewJob, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::{EmailAddress, OrgId, OrgScope, Timestamp};
-use sqlx::Row;
 
 /// How often a schedule sends its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,44 +99,32 @@ const SCHEDULE_COLS: &str =
 const REPORT_COLS: &str =
     "id, org_id, schedule_id, period_from, period_to, document_id, rows, created_at";
 
-macro_rules! schedule_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let frequency: String = r.try_get("frequency")?;
-        ReportScheduleRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            frequency: ReportFrequency::parse(&frequency)
-                .ok_or_else(|| StoreError::Corrupt(format!("report frequency '{frequency}'")))?,
-            recipient: EmailAddress::parse(&r.try_get::<String, _>("recipient_email")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            next_run_at: Timestamp::from_millis(r.try_get("next_run_at")?),
-            created_by: r.try_get("created_by")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            disabled_at: r
-                .try_get::<Option<i64>, _>("disabled_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn schedule_from_row(r: &impl RowExt) -> Result<ReportScheduleRecord> {
+    let frequency: String = r.col("frequency")?;
+    Ok(ReportScheduleRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        frequency: ReportFrequency::parse(&frequency)
+            .ok_or_else(|| StoreError::Corrupt(format!("report frequency '{frequency}'")))?,
+        recipient: r.parsed("recipient_email", EmailAddress::parse)?,
+        next_run_at: r.ts("next_run_at")?,
+        created_by: r.col("created_by")?,
+        created_at: r.ts("created_at")?,
+        disabled_at: r.opt_ts("disabled_at")?,
+    })
 }
 
-macro_rules! report_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        ReportRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            schedule: r
-                .try_get::<Option<String>, _>("schedule_id")?
-                .map(parse_id)
-                .transpose()?,
-            period_from: Timestamp::from_millis(r.try_get("period_from")?),
-            period_to: Timestamp::from_millis(r.try_get("period_to")?),
-            document: parse_id(r.try_get::<String, _>("document_id")?)?,
-            rows: r.try_get("rows")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-        }
-    }};
+pub(crate) fn report_from_row(r: &impl RowExt) -> Result<ReportRecord> {
+    Ok(ReportRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        schedule: r.opt_id("schedule_id")?,
+        period_from: r.ts("period_from")?,
+        period_to: r.ts("period_to")?,
+        document: r.id("document_id")?,
+        rows: r.col("rows")?,
+        created_at: r.ts("created_at")?,
+    })
 }
 
 /// Inserts a report and its audit entry inside `$tx`; a second report of the
@@ -248,7 +236,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(schedule_from_row!(r))
+            schedule_from_row(&r)
         })
     }
 
@@ -267,7 +255,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(schedule_from_row!(r));
+                out.push(schedule_from_row(&r)?);
             }
         });
         Ok(out)
@@ -322,7 +310,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(schedule_from_row!(r));
+                out.push(schedule_from_row(&r)?);
             }
         });
         Ok(out)
@@ -420,7 +408,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(report_from_row!(r))
+            report_from_row(&r)
         })
     }
 
@@ -442,7 +430,7 @@ impl Store {
             .fetch_optional(p)
             .await?;
             match r {
-                Some(r) => Ok(Some(report_from_row!(r))),
+                Some(r) => Ok(Some(report_from_row(&r)?)),
                 None => Ok(None),
             }
         })
@@ -472,7 +460,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(report_from_row!(r));
+                items.push(report_from_row(&r)?);
             }
         });
         Ok(paged(items, limit, |r| {

@@ -11,6 +11,7 @@
 
 use crate::audit::audit_scope_in_tx;
 use crate::mailbox::corrupt;
+use crate::row::RowExt;
 use crate::{Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::{Country, ServiceFees, TariffTable, WeightStep};
@@ -50,42 +51,36 @@ const HEAD_COLS: &str = "country, carrier, currency, per_letter, per_sheet_bw, p
 
 const STEP_COLS: &str = "s.version, s.up_to_grams, s.priority, s.standard, s.international_europe, s.international_world";
 
-macro_rules! head_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        Head {
-            country: Country::parse(&r.try_get::<String, _>("country")?).map_err(corrupt)?,
-            carrier: r.try_get("carrier")?,
-            currency: Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-            fees: ServiceFees {
-                per_letter: r.try_get("per_letter")?,
-                per_sheet_bw: r.try_get("per_sheet_bw")?,
-                per_sheet_colour: r.try_get("per_sheet_colour")?,
-                registered: r.try_get("registered")?,
-                acknowledgement_of_receipt: r.try_get("acknowledgement_of_receipt")?,
-            },
-            vat_rate_bp: u32::try_from(r.try_get::<i64, _>("vat_rate_bp")?).map_err(corrupt)?,
-            version: r.try_get("version")?,
-            updated_by: r.try_get("updated_by")?,
-            updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
-        }
-    }};
+fn head_from_row(r: &impl RowExt) -> Result<Head> {
+    Ok(Head {
+        country: r.parsed("country", Country::parse)?,
+        carrier: r.col("carrier")?,
+        currency: r.parsed("currency", Currency::parse)?,
+        fees: ServiceFees {
+            per_letter: r.col("per_letter")?,
+            per_sheet_bw: r.col("per_sheet_bw")?,
+            per_sheet_colour: r.col("per_sheet_colour")?,
+            registered: r.col("registered")?,
+            acknowledgement_of_receipt: r.col("acknowledgement_of_receipt")?,
+        },
+        vat_rate_bp: u32::try_from(r.int("vat_rate_bp")?).map_err(corrupt)?,
+        version: r.col("version")?,
+        updated_by: r.col("updated_by")?,
+        updated_at: r.ts("updated_at")?,
+    })
 }
 
 /// `(version, step)` from a row of `tariff_steps`.
-macro_rules! step_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let version: i64 = r.try_get("version")?;
-        let step = WeightStep {
-            up_to_grams: u32::try_from(r.try_get::<i64, _>("up_to_grams")?).map_err(corrupt)?,
-            priority: r.try_get("priority")?,
-            standard: r.try_get("standard")?,
-            international_europe: r.try_get("international_europe")?,
-            international_world: r.try_get("international_world")?,
-        };
-        (version, step)
-    }};
+fn step_from_row(r: &impl RowExt) -> Result<(i64, WeightStep)> {
+    let version = r.int("version")?;
+    let step = WeightStep {
+        up_to_grams: u32::try_from(r.int("up_to_grams")?).map_err(corrupt)?,
+        priority: r.col("priority")?,
+        standard: r.col("standard")?,
+        international_europe: r.col("international_europe")?,
+        international_world: r.col("international_world")?,
+    };
+    Ok((version, step))
 }
 
 /// A stored table goes through the domain's checks again: a row edited
@@ -216,7 +211,7 @@ impl Store {
             .fetch_all(p)
             .await?
             {
-                heads.push(head_from_row!(r));
+                heads.push(head_from_row(&r)?);
             }
             // The steps of each current version; a version's steps never
             // change, so reading them apart from the heads is consistent.
@@ -229,7 +224,7 @@ impl Store {
             .await?
             {
                 let country: String = r.try_get("country")?;
-                let (_, step) = step_from_row!(r);
+                let (_, step) = step_from_row(&r)?;
                 steps.entry(country).or_default().push(step);
             }
         });
@@ -253,7 +248,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            let head = head_from_row!(head);
+            let head = head_from_row(&head)?;
             let mut steps = Vec::new();
             for r in sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {STEP_COLS} FROM tariff_steps s WHERE s.country = $1 AND s.version = $2 \
@@ -264,7 +259,7 @@ impl Store {
             .fetch_all(p)
             .await?
             {
-                steps.push(step_from_row!(r).1);
+                steps.push(step_from_row(&r)?.1);
             }
             assemble(head, steps)
         })
@@ -287,7 +282,7 @@ impl Store {
             .fetch_all(p)
             .await?
             {
-                heads.push(head_from_row!(r));
+                heads.push(head_from_row(&r)?);
             }
             let oldest = heads.last().map_or(i64::MAX, |h| h.version);
             for r in sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -299,7 +294,7 @@ impl Store {
             .fetch_all(p)
             .await?
             {
-                let (version, step) = step_from_row!(r);
+                let (version, step) = step_from_row(&r)?;
                 steps.entry(version).or_default().push(step);
             }
         });

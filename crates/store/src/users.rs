@@ -1,16 +1,12 @@
 //! People and their roles inside one organisation, with their second factor.
 
 use crate::audit::audit_scope_in_tx;
+use crate::row::RowExt;
 use crate::{Page, Result, Store, StoreError, UserRecord, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::{EmailAddress, OrgScope, Role, Timestamp, UserId};
-use sqlx::Row;
-use std::str::FromStr;
 
-pub(crate) fn parse_id<T: FromStr>(s: String) -> Result<T> {
-    s.parse::<T>()
-        .map_err(|_| StoreError::Corrupt(format!("identifier '{s}'")))
-}
+pub(crate) use crate::row::parse_id;
 
 /// Cuts a fetched `limit + 1` rows into a page and its cursor.
 pub(crate) fn paged<T>(mut items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Page<T> {
@@ -40,26 +36,20 @@ pub(crate) fn parse_time_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
 
 pub(crate) const USER_COLS: &str = "id, org_id, email, display_name, password_hash, role, locale, totp_secret, totp_enabled, created_at";
 
-macro_rules! user_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        UserRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            email: EmailAddress::parse(&r.try_get::<String, _>("email")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            display_name: r.try_get("display_name")?,
-            password_hash: r.try_get("password_hash")?,
-            role: Role::parse(&r.try_get::<String, _>("role")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            locale: r.try_get("locale")?,
-            totp_secret: r.try_get("totp_secret")?,
-            totp_enabled: r.try_get("totp_enabled")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-        }
-    }};
+pub(crate) fn user_from_row(r: &impl RowExt) -> Result<UserRecord> {
+    Ok(UserRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        email: r.parsed("email", EmailAddress::parse)?,
+        display_name: r.col("display_name")?,
+        password_hash: r.col("password_hash")?,
+        role: r.parsed("role", Role::parse)?,
+        locale: r.col("locale")?,
+        totp_secret: r.col("totp_secret")?,
+        totp_enabled: r.flag("totp_enabled")?,
+        created_at: r.ts("created_at")?,
+    })
 }
-pub(crate) use user_from_row;
 
 impl Store {
     /// Adds a person to the scope's organisation (the record's `org` is ignored).
@@ -93,7 +83,7 @@ impl Store {
             .fetch_optional(p)
             .await?;
             match row {
-                Some(r) => Ok(Some(user_from_row!(r))),
+                Some(r) => Ok(Some(user_from_row(&r)?)),
                 None => Ok(None),
             }
         })
@@ -109,7 +99,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(user_from_row!(r))
+            user_from_row(&r)
         })
     }
 
@@ -124,7 +114,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(user_from_row!(r))
+            user_from_row(&r)
         })
     }
 
@@ -147,7 +137,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(user_from_row!(r));
+                items.push(user_from_row(&r)?);
             }
         });
         Ok(paged(items, limit, |u| u.email.to_string()))
@@ -436,7 +426,7 @@ macro_rules! lock_member {
         .fetch_optional(&mut *$tx)
         .await?
         .ok_or($crate::StoreError::NotFound)?;
-        $crate::users::user_from_row!(r)
+        $crate::users::user_from_row(&r)?
     }};
 }
 pub(crate) use lock_member;

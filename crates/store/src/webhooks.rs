@@ -11,7 +11,8 @@
 //! transport error.
 
 use crate::audit::audit_scope_in_tx;
-use crate::users::{paged, parse_id};
+use crate::row::RowExt;
+use crate::users::paged;
 use crate::{NewJob, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::{OrgId, OrgScope, Timestamp};
@@ -304,48 +305,38 @@ fn parse_events(s: &str) -> Vec<String> {
         .collect()
 }
 
-macro_rules! webhook_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        WebhookRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            url: r.try_get("url")?,
-            secret_sealed: r.try_get("secret_sealed")?,
-            events: parse_events(&r.try_get::<String, _>("events")?),
-            description: r.try_get("description")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            disabled_at: r
-                .try_get::<Option<i64>, _>("disabled_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn webhook_from_row(r: &impl RowExt) -> Result<WebhookRecord> {
+    Ok(WebhookRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        url: r.col("url")?,
+        secret_sealed: r.col("secret_sealed")?,
+        events: parse_events(&r.text("events")?),
+        description: r.col("description")?,
+        created_at: r.ts("created_at")?,
+        disabled_at: r.opt_ts("disabled_at")?,
+    })
 }
 
-macro_rules! delivery_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        WebhookDeliveryRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            webhook: parse_id(r.try_get::<String, _>("webhook_id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            event_type: r.try_get("event_type")?,
-            event_id: r.try_get("event_id")?,
-            payload: r.try_get("payload")?,
-            state: DeliveryState::parse(&r.try_get::<String, _>("state")?)?,
-            attempts: r.try_get("attempts")?,
-            last_status: r.try_get("last_status")?,
-            last_error: r
-                .try_get::<Option<String>, _>("last_error")?
-                .as_deref()
-                .map(DeliveryError::parse)
-                .transpose()?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            delivered_at: r
-                .try_get::<Option<i64>, _>("delivered_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn delivery_from_row(r: &impl RowExt) -> Result<WebhookDeliveryRecord> {
+    Ok(WebhookDeliveryRecord {
+        id: r.id("id")?,
+        webhook: r.id("webhook_id")?,
+        org: r.id("org_id")?,
+        event_type: r.col("event_type")?,
+        event_id: r.col("event_id")?,
+        payload: r.col("payload")?,
+        state: DeliveryState::parse(&r.text("state")?)?,
+        attempts: r.col("attempts")?,
+        last_status: r.col("last_status")?,
+        last_error: r
+            .col::<Option<String>>("last_error")?
+            .as_deref()
+            .map(DeliveryError::parse)
+            .transpose()?,
+        created_at: r.ts("created_at")?,
+        delivered_at: r.opt_ts("delivered_at")?,
+    })
 }
 
 impl Store {
@@ -415,7 +406,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(webhook_from_row!(r))
+            webhook_from_row(&r)
         })
     }
 
@@ -430,7 +421,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(webhook_from_row!(r));
+                out.push(webhook_from_row(&r)?);
             }
         });
         Ok(out)
@@ -553,7 +544,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(delivery_from_row!(r))
+            delivery_from_row(&r)
         })
     }
 
@@ -636,7 +627,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(delivery_from_row!(r));
+                items.push(delivery_from_row(&r)?);
             }
         });
         Ok(paged(items, limit, |d| {

@@ -8,25 +8,28 @@
 //! is completed, and billed, exactly once. Usage lines are unique per task
 //! (or pickup) and kind. A pickup hands over several items in one
 //! transaction.
+//!
+//! Here: the tasks; [`usage`] the usage lines, [`pickups`] the pickups.
+
+mod pickups;
+mod usage;
+
+pub use pickups::PickupRecord;
+pub(crate) use usage::{USAGE_COLS, insert_usage};
+pub use usage::{UsageKind, UsageLineRecord};
 
 use crate::audit::audit_scope_in_tx;
 use crate::jobs::insert_job;
 use crate::mail_items::{
     ITEM_COLS, MailItemRecord, OcrState, custody_in_tx, item_from_row, item_missing_or_moved,
-    opt_id,
 };
 use crate::mailbox::{corrupt, split_lines};
-use crate::users::parse_id;
+use crate::row::RowExt;
 use crate::{NewJob, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::Country;
-use courrier_domain::mailbox::{
-    ActionKind, ContentFlags, Grams, ItemFormat, ItemKind, ItemState, MailItem, Origin, is_overdue,
-};
-use courrier_domain::{
-    Currency, LocationId, MailItemId, Money, OrgId, OrgScope, PickupId, TaskId, Timestamp,
-};
-use sqlx::Row;
+use courrier_domain::mailbox::{ActionKind, ItemState, is_overdue};
+use courrier_domain::{LocationId, MailItemId, Money, OrgId, OrgScope, TaskId, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskState {
@@ -101,60 +104,6 @@ pub struct TaskFilter {
     pub due_before: Option<Timestamp>,
 }
 
-/// What a usage line bills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UsageKind {
-    Scan,
-    Forward,
-    PaperOriginal,
-    PickupFee,
-    Plan,
-    Postage,
-}
-
-impl UsageKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            UsageKind::Scan => "scan",
-            UsageKind::Forward => "forward",
-            UsageKind::PaperOriginal => "paper_original",
-            UsageKind::PickupFee => "pickup_fee",
-            UsageKind::Plan => "plan",
-            UsageKind::Postage => "postage",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "scan" => UsageKind::Scan,
-            "forward" => UsageKind::Forward,
-            "paper_original" => UsageKind::PaperOriginal,
-            "pickup_fee" => UsageKind::PickupFee,
-            "plan" => UsageKind::Plan,
-            "postage" => UsageKind::Postage,
-            _ => return None,
-        })
-    }
-}
-
-/// A priced billable act, to be invoiced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageLineRecord {
-    pub id: uuid::Uuid,
-    /// Who pays.
-    pub org: OrgId,
-    pub kind: UsageKind,
-    pub item: Option<MailItemId>,
-    pub task: Option<TaskId>,
-    pub pickup: Option<PickupId>,
-    /// Net amount.
-    pub amount: Money,
-    /// VAT rate in basis points (810 = 8.1 %).
-    pub vat_bp: u32,
-    pub created_at: Timestamp,
-    pub description: String,
-}
-
 /// The scan stored when a scan task is completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanUpload {
@@ -179,89 +128,35 @@ pub struct TaskCompletion {
     pub note: String,
 }
 
-/// A hand-over at the counter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PickupRecord {
-    pub id: PickupId,
-    pub location: LocationId,
-    /// The customer whose mail is handed over.
-    pub org: OrgId,
-    /// The kind of identity document shown (passport, identity card, …).
-    pub id_document_type: String,
-    /// The last digits of its number, never the whole number.
-    pub id_last_digits: String,
-    /// Audit label of the clerk who checked it.
-    pub checked_by: String,
-    pub fees: Money,
-    pub created_at: Timestamp,
-    pub items: Vec<MailItemId>,
-}
-
 const TASK_COLS: &str = "t.id, t.location_id, t.item_id, t.org_id, t.action, t.state, t.requested_at, \
     t.requested_by, t.due_at, t.done_at, t.done_by, t.fee_minor, t.currency, t.note, t.forward_address, \
     t.forward_country, t.bundle";
 
-macro_rules! task_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let country: String = r.try_get("forward_country")?;
-        TaskRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            location: parse_id(r.try_get::<String, _>("location_id")?)?,
-            item: parse_id(r.try_get::<String, _>("item_id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            action: ActionKind::parse(&r.try_get::<String, _>("action")?).map_err(corrupt)?,
-            state: TaskState::parse(&r.try_get::<String, _>("state")?)
-                .ok_or_else(|| corrupt("task state"))?,
-            requested_at: Timestamp::from_millis(r.try_get("requested_at")?),
-            requested_by: r.try_get("requested_by")?,
-            due_at: Timestamp::from_millis(r.try_get("due_at")?),
-            done_at: r
-                .try_get::<Option<i64>, _>("done_at")?
-                .map(Timestamp::from_millis),
-            done_by: r.try_get("done_by")?,
-            fee: Money::new(
-                r.try_get("fee_minor")?,
-                Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-            ),
-            note: r.try_get("note")?,
-            forward_address: split_lines(&r.try_get::<String, _>("forward_address")?),
-            forward_country: if country.is_empty() {
-                None
-            } else {
-                Some(Country::parse(&country).map_err(corrupt)?)
-            },
-            bundle: r.try_get("bundle")?,
-        }
-    }};
+pub(crate) fn task_from_row(r: &impl RowExt) -> Result<TaskRecord> {
+    let country: String = r.col("forward_country")?;
+    Ok(TaskRecord {
+        id: r.id("id")?,
+        location: r.id("location_id")?,
+        item: r.id("item_id")?,
+        org: r.id("org_id")?,
+        action: r.parsed("action", ActionKind::parse)?,
+        state: TaskState::parse(&r.text("state")?).ok_or_else(|| corrupt("task state"))?,
+        requested_at: r.ts("requested_at")?,
+        requested_by: r.col("requested_by")?,
+        due_at: r.ts("due_at")?,
+        done_at: r.opt_ts("done_at")?,
+        done_by: r.col("done_by")?,
+        fee: r.money("fee_minor", "currency")?,
+        note: r.col("note")?,
+        forward_address: split_lines(&r.text("forward_address")?),
+        forward_country: if country.is_empty() {
+            None
+        } else {
+            Some(Country::parse(&country).map_err(corrupt)?)
+        },
+        bundle: r.col("bundle")?,
+    })
 }
-
-pub(crate) const USAGE_COLS: &str = "id, org_id, kind, item_id, task_id, pickup_id, amount_minor, currency, vat_bp, \
-    created_at, description";
-
-macro_rules! insert_usage {
-    ($tx:expr, $u:expr) => {{
-        let u: &UsageLineRecord = $u;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO usage_lines ({USAGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        )))
-        .bind(u.id.to_string())
-        .bind(u.org.to_string())
-        .bind(u.kind.as_str())
-        .bind(u.item.map(|i| i.to_string()))
-        .bind(u.task.map(|i| i.to_string()))
-        .bind(u.pickup.map(|i| i.to_string()))
-        .bind(u.amount.minor())
-        .bind(u.amount.currency().to_string())
-        .bind(i32::try_from(u.vat_bp).unwrap_or(i32::MAX))
-        .bind(u.created_at.millis())
-        .bind(u.description.clone())
-        .execute(&mut *$tx)
-        .await
-        .map_err(|e| StoreError::unique(e, "usage.already_billed"))?;
-    }};
-}
-pub(crate) use insert_usage;
 
 /// Tasks visible to the organisation bound at `$n`: the customer's and those
 /// at the mail center's locations.
@@ -349,7 +244,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(task_from_row!(r))
+            task_from_row(&r)
         })
     }
 
@@ -366,7 +261,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                out.push(task_from_row!(r));
+                out.push(task_from_row(&r)?);
             }
         });
         Ok(out)
@@ -400,7 +295,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                tasks.push(task_from_row!(r));
+                tasks.push(task_from_row(&r)?);
             }
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {ITEM_COLS} FROM mail_items i WHERE i.id IN (SELECT t.item_id FROM tasks t WHERE {filter_sql} \
@@ -414,7 +309,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                let item: MailItemRecord = item_from_row!(r);
+                let item: MailItemRecord = item_from_row(&r)?;
                 items.insert(item.id, item);
             }
         });
@@ -531,222 +426,5 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
-    }
-
-    /// Records a usage line on its own (a monthly plan, postage).
-    pub async fn add_usage_line(
-        &self,
-        scope: &OrgScope,
-        line: &UsageLineRecord,
-        now: Timestamp,
-    ) -> Result<()> {
-        let audit = AuditEvent::new(
-            &format!("usage.{}", line.kind.as_str()),
-            line.id.to_string(),
-            format!("{} for {}", line.amount, line.org),
-        );
-        on_pool!(self, |p, d| {
-            let mut tx = p.begin().await?;
-            insert_usage!(tx, line);
-            audit_scope_in_tx!(tx, d, scope, &audit, now);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// The usage lines billed to the scope's organisation, created in
-    /// `[from, before)`, oldest first (at most 5000).
-    pub async fn usage_lines(
-        &self,
-        scope: &OrgScope,
-        from: Timestamp,
-        before: Timestamp,
-    ) -> Result<Vec<UsageLineRecord>> {
-        let mut out = Vec::new();
-        on_pool!(self, |p, d| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {USAGE_COLS} FROM usage_lines WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 \
-                 ORDER BY created_at, id LIMIT 5000"
-            )))
-            .bind(scope.org().to_string())
-            .bind(from.millis())
-            .bind(before.millis())
-            .fetch_all(p)
-            .await?;
-            for r in rows {
-                out.push(UsageLineRecord {
-                    id: parse_id(r.try_get::<String, _>("id")?)?,
-                    org: parse_id(r.try_get::<String, _>("org_id")?)?,
-                    kind: UsageKind::parse(&r.try_get::<String, _>("kind")?)
-                        .ok_or_else(|| corrupt("usage kind"))?,
-                    item: opt_id(r.try_get("item_id")?)?,
-                    task: opt_id(r.try_get("task_id")?)?,
-                    pickup: opt_id(r.try_get("pickup_id")?)?,
-                    amount: Money::new(
-                        r.try_get("amount_minor")?,
-                        Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-                    ),
-                    vat_bp: u32::try_from(r.try_get::<i32, _>("vat_bp")?).unwrap_or(0),
-                    created_at: Timestamp::from_millis(r.try_get("created_at")?),
-                    description: r.try_get("description")?,
-                });
-            }
-        });
-        Ok(out)
-    }
-
-    /// Hands items over at the counter of a location of the scope's mail
-    /// center, in one transaction: the pickup with its ID check, each item
-    /// moved from its `from` state to picked up (it must belong to the
-    /// pickup's customer and location) with a `picked_up` custody event,
-    /// open hold tasks closed, and the fees as a usage line.
-    pub async fn create_pickup(
-        &self,
-        scope: &OrgScope,
-        pickup: &PickupRecord,
-        items: &[(MailItemId, ItemState)],
-        fee_line: Option<&UsageLineRecord>,
-        now: Timestamp,
-    ) -> Result<()> {
-        let audit = AuditEvent::new(
-            "pickup.created",
-            pickup.id.to_string(),
-            format!(
-                "{} items for {}, {} …{} checked",
-                items.len(),
-                pickup.org,
-                pickup.id_document_type,
-                pickup.id_last_digits
-            ),
-        );
-        let detail = format!(
-            "pickup {}: {} …{} checked by {}",
-            pickup.id, pickup.id_document_type, pickup.id_last_digits, pickup.checked_by
-        );
-        on_pool!(self, |p, d| {
-            let mut tx = p.begin().await?;
-            let own: Option<String> =
-                sqlx::query_scalar("SELECT id FROM locations WHERE id = $1 AND org_id = $2")
-                    .bind(pickup.location.to_string())
-                    .bind(scope.org().to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if own.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query(
-                "INSERT INTO pickups (id, location_id, org_id, id_document_type, id_last_digits, checked_by, \
-                 fees_minor, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(pickup.id.to_string())
-            .bind(pickup.location.to_string())
-            .bind(pickup.org.to_string())
-            .bind(pickup.id_document_type.clone())
-            .bind(pickup.id_last_digits.clone())
-            .bind(pickup.checked_by.clone())
-            .bind(pickup.fees.minor())
-            .bind(pickup.fees.currency().to_string())
-            .bind(pickup.created_at.millis())
-            .execute(&mut *tx)
-            .await?;
-            for (item, from) in items {
-                let n = sqlx::query(
-                    "UPDATE mail_items SET state = 'picked_up', updated_at = $1 \
-                     WHERE id = $2 AND state = $3 AND org_id = $4 AND location_id = $5",
-                )
-                .bind(now.millis())
-                .bind(item.to_string())
-                .bind(from.as_str())
-                .bind(pickup.org.to_string())
-                .bind(pickup.location.to_string())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if n == 0 {
-                    let exists: Option<String> = sqlx::query_scalar(
-                        "SELECT id FROM mail_items WHERE id = $1 AND org_id = $2 AND location_id = $3",
-                    )
-                    .bind(item.to_string())
-                    .bind(pickup.org.to_string())
-                    .bind(pickup.location.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    return Err(match exists {
-                        Some(_) => StoreError::Conflict {
-                            what: "item.state_changed",
-                        },
-                        None => StoreError::NotFound,
-                    });
-                }
-                sqlx::query("INSERT INTO pickup_items (pickup_id, item_id) VALUES ($1, $2)")
-                    .bind(pickup.id.to_string())
-                    .bind(item.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| StoreError::unique(e, "item.picked_up"))?;
-                custody_in_tx!(
-                    tx,
-                    item.to_string(),
-                    now,
-                    "picked_up",
-                    scope.actor(),
-                    detail
-                );
-                sqlx::query(
-                    "UPDATE tasks SET state = 'done', done_at = $1, done_by = $2, note = 'picked up' \
-                     WHERE item_id = $3 AND state = 'open' AND action = 'hold_for_pickup'",
-                )
-                .bind(now.millis())
-                .bind(scope.actor().to_string())
-                .bind(item.to_string())
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some(line) = fee_line {
-                insert_usage!(tx, line);
-            }
-            audit_scope_in_tx!(tx, d, scope, &audit, now);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// A pickup visible to the scope (its customer or its mail center).
-    pub async fn pickup(&self, scope: &OrgScope, id: PickupId) -> Result<PickupRecord> {
-        on_pool!(self, |p, d| {
-            let r = sqlx::query(
-                "SELECT id, location_id, org_id, id_document_type, id_last_digits, checked_by, fees_minor, currency, \
-                 created_at FROM pickups t WHERE t.id = $1 \
-                 AND (t.org_id = $2 OR t.location_id IN (SELECT id FROM locations WHERE org_id = $2))",
-            )
-            .bind(id.to_string())
-            .bind(scope.org().to_string())
-            .fetch_optional(p)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-            let items: Vec<String> = sqlx::query_scalar(
-                "SELECT item_id FROM pickup_items WHERE pickup_id = $1 ORDER BY item_id",
-            )
-            .bind(id.to_string())
-            .fetch_all(p)
-            .await?;
-            Ok(PickupRecord {
-                id: parse_id(r.try_get::<String, _>("id")?)?,
-                location: parse_id(r.try_get::<String, _>("location_id")?)?,
-                org: parse_id(r.try_get::<String, _>("org_id")?)?,
-                id_document_type: r.try_get("id_document_type")?,
-                id_last_digits: r.try_get("id_last_digits")?,
-                checked_by: r.try_get("checked_by")?,
-                fees: Money::new(
-                    r.try_get("fees_minor")?,
-                    Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-                ),
-                created_at: Timestamp::from_millis(r.try_get("created_at")?),
-                items: items
-                    .into_iter()
-                    .map(parse_id)
-                    .collect::<Result<Vec<MailItemId>>>()?,
-            })
-        })
     }
 }

@@ -2,8 +2,21 @@
 //! its status history, the organisation's letter settings, and bulk runs.
 //! A status change is a compare-and-set on the current status, written with
 //! its history event, audit entry and webhook events in one transaction.
+//!
+//! Here: the letter and its history; [`settings`] the organisation's letter
+//! settings, [`runs`] bulk runs, [`period`] the letters of a period.
+
+mod period;
+mod runs;
+mod settings;
+
+pub use period::PERIOD_CHUNK;
+pub use runs::{RunItemRecord, RunKind, RunRecord, RunState};
+pub use settings::LetterSettings;
 
 use crate::audit::audit_scope_in_tx;
+use crate::row::RowExt;
+use crate::row::corrupt;
 use crate::users::{paged, parse_id};
 use crate::webhooks::outbox_in_tx;
 use crate::{Outbox, Page, Result, Store, StoreError, on_pool};
@@ -128,195 +141,55 @@ pub struct LetterFilter {
     pub run: Option<RunId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LetterSettings {
-    pub approval_required_for: Vec<courrier_domain::UserId>,
-    pub retention_days: i32,
-    pub purge_after_print: bool,
-    pub window_standard: String,
-    pub return_address: String,
-}
-
-impl Default for LetterSettings {
-    fn default() -> Self {
-        Self {
-            approval_required_for: Vec::new(),
-            retention_days: 60,
-            purge_after_print: false,
-            window_standard: "swiss_left".into(),
-            return_address: String::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunKind {
-    Split,
-    Merge,
-}
-
-impl RunKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunKind::Split => "split",
-            RunKind::Merge => "merge",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-impl RunState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Queued => "queued",
-            RunState::Running => "running",
-            RunState::Done => "done",
-            RunState::Failed => "failed",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct RunRecord {
-    pub id: RunId,
-    pub org: OrgId,
-    pub kind: RunKind,
-    pub state: RunState,
-    pub method: String,
-    pub source_name: String,
-    pub source_document: Option<uuid::Uuid>,
-    pub total: i32,
-    pub processed: i32,
-    pub accepted: i32,
-    pub refused: i32,
-    pub error: String,
-    pub created_by: String,
-    pub created_at: Timestamp,
-    pub finished_at: Option<Timestamp>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunItemRecord {
-    pub seq: i32,
-    pub source: String,
-    pub accepted: bool,
-    pub letter: Option<LetterId>,
-    pub reasons: String,
-}
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 const LETTER_COLS: &str = "id, org_id, created_by, reference, run_id, status, document_id, pages, sheets, envelope, colour, \
     sides, paper, product, registered, recipient_lines, recipient_name, recipient_postcode, recipient_locality, \
     recipient_country, return_address, weight_grams, currency, price_net, price_vat, price_total, posting_date, \
     expected_delivery, note, created_at, updated_at, submitted_at, printed_at, background_scope, attachments";
 
-macro_rules! letter_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        let opt_ts = |v: Option<i64>| v.map(Timestamp::from_millis);
-        LetterRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            created_by: r.try_get("created_by")?,
-            reference: r.try_get("reference")?,
-            run: r
-                .try_get::<Option<String>, _>("run_id")?
-                .map(parse_id)
-                .transpose()?,
-            status: LetterStatus::parse(&r.try_get::<String, _>("status")?).map_err(corrupt)?,
-            document: r
-                .try_get::<Option<String>, _>("document_id")?
-                .map(parse_id)
-                .transpose()?,
-            pages: r.try_get("pages")?,
-            sheets: r.try_get("sheets")?,
-            background: background_from_text(r.try_get("background_scope")?)?,
-            attachments: attachments_from_text(&r.try_get::<String, _>("attachments")?)?,
-            envelope: Envelope::parse(&r.try_get::<String, _>("envelope")?).map_err(corrupt)?,
-            colour: Colour::parse(&r.try_get::<String, _>("colour")?).map_err(corrupt)?,
-            sides: Sides::parse(&r.try_get::<String, _>("sides")?).map_err(corrupt)?,
-            paper: Paper::parse(&r.try_get::<String, _>("paper")?).map_err(corrupt)?,
-            product: Product::parse(&r.try_get::<String, _>("product")?).map_err(corrupt)?,
-            registered: Registered::parse(&r.try_get::<String, _>("registered")?)
-                .map_err(corrupt)?,
-            recipient: RecipientRecord {
-                lines: r
-                    .try_get::<String, _>("recipient_lines")?
-                    .lines()
-                    .map(str::to_string)
-                    .collect(),
-                name: r.try_get("recipient_name")?,
-                postcode: r.try_get("recipient_postcode")?,
-                locality: r.try_get("recipient_locality")?,
-                country: Country::parse(&r.try_get::<String, _>("recipient_country")?)
-                    .map_err(corrupt)?,
-            },
-            return_address: r.try_get("return_address")?,
-            weight_grams: r.try_get("weight_grams")?,
-            currency: Currency::parse(&r.try_get::<String, _>("currency")?).map_err(corrupt)?,
-            price_net: r.try_get("price_net")?,
-            price_vat: r.try_get("price_vat")?,
-            price_total: r.try_get("price_total")?,
-            posting_date: r.try_get("posting_date")?,
-            expected_delivery: r.try_get("expected_delivery")?,
-            note: r.try_get("note")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
-            submitted_at: opt_ts(r.try_get("submitted_at")?),
-            printed_at: opt_ts(r.try_get("printed_at")?),
-        }
-    }};
-}
-
-const RUN_COLS: &str = "id, org_id, kind, state, method, source_name, source_document_id, total, processed, accepted, \
-    refused, error, created_by, created_at, finished_at";
-
-macro_rules! run_from_row {
-    ($r:expr) => {{
-        let r = &$r;
-        RunRecord {
-            id: parse_id(r.try_get::<String, _>("id")?)?,
-            org: parse_id(r.try_get::<String, _>("org_id")?)?,
-            kind: match r.try_get::<String, _>("kind")?.as_str() {
-                "split" => RunKind::Split,
-                "merge" => RunKind::Merge,
-                other => return Err(corrupt(format!("run kind '{other}'"))),
-            },
-            state: match r.try_get::<String, _>("state")?.as_str() {
-                "queued" => RunState::Queued,
-                "running" => RunState::Running,
-                "done" => RunState::Done,
-                "failed" => RunState::Failed,
-                other => return Err(corrupt(format!("run state '{other}'"))),
-            },
-            method: r.try_get("method")?,
-            source_name: r.try_get("source_name")?,
-            source_document: r
-                .try_get::<Option<String>, _>("source_document_id")?
-                .map(parse_id)
-                .transpose()?,
-            total: r.try_get("total")?,
-            processed: r.try_get("processed")?,
-            accepted: r.try_get("accepted")?,
-            refused: r.try_get("refused")?,
-            error: r.try_get("error")?,
-            created_by: r.try_get("created_by")?,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
-            finished_at: r
-                .try_get::<Option<i64>, _>("finished_at")?
-                .map(Timestamp::from_millis),
-        }
-    }};
+pub(crate) fn letter_from_row(r: &impl RowExt) -> Result<LetterRecord> {
+    Ok(LetterRecord {
+        id: r.id("id")?,
+        org: r.id("org_id")?,
+        created_by: r.col("created_by")?,
+        reference: r.col("reference")?,
+        run: r.opt_id("run_id")?,
+        status: r.parsed("status", LetterStatus::parse)?,
+        document: r.opt_id("document_id")?,
+        pages: r.col("pages")?,
+        sheets: r.col("sheets")?,
+        background: background_from_text(r.col("background_scope")?)?,
+        attachments: attachments_from_text(&r.text("attachments")?)?,
+        envelope: r.parsed("envelope", Envelope::parse)?,
+        colour: r.parsed("colour", Colour::parse)?,
+        sides: r.parsed("sides", Sides::parse)?,
+        paper: r.parsed("paper", Paper::parse)?,
+        product: r.parsed("product", Product::parse)?,
+        registered: r.parsed("registered", Registered::parse)?,
+        recipient: RecipientRecord {
+            lines: r
+                .text("recipient_lines")?
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            name: r.col("recipient_name")?,
+            postcode: r.col("recipient_postcode")?,
+            locality: r.col("recipient_locality")?,
+            country: r.parsed("recipient_country", Country::parse)?,
+        },
+        return_address: r.col("return_address")?,
+        weight_grams: r.col("weight_grams")?,
+        currency: r.parsed("currency", Currency::parse)?,
+        price_net: r.col("price_net")?,
+        price_vat: r.col("price_vat")?,
+        price_total: r.col("price_total")?,
+        posting_date: r.col("posting_date")?,
+        expected_delivery: r.col("expected_delivery")?,
+        note: r.col("note")?,
+        created_at: r.ts("created_at")?,
+        updated_at: r.ts("updated_at")?,
+        submitted_at: r.opt_ts("submitted_at")?,
+        printed_at: r.opt_ts("printed_at")?,
+    })
 }
 
 /// Inserts a letter and its first history event inside `$tx`.
@@ -411,7 +284,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(StoreError::NotFound)?;
-            Ok(letter_from_row!(r))
+            letter_from_row(&r)
         })
     }
 
@@ -455,7 +328,7 @@ impl Store {
             .fetch_all(p)
             .await?;
             for r in rows {
-                items.push(letter_from_row!(r));
+                items.push(letter_from_row(&r)?);
             }
         });
         Ok(paged(items, limit, |l| {
@@ -656,300 +529,5 @@ impl Store {
             }
         });
         Ok(out)
-    }
-
-    pub async fn letter_settings(&self, org: OrgId) -> Result<LetterSettings> {
-        on_pool!(self, |p, d| {
-            let row = sqlx::query(
-                "SELECT approval_required_for, retention_days, purge_after_print, window_standard, return_address \
-                 FROM letter_settings WHERE org_id = $1",
-            )
-            .bind(org.to_string())
-            .fetch_optional(p)
-            .await?;
-            let Some(r) = row else {
-                return Ok(LetterSettings::default());
-            };
-            Ok(LetterSettings {
-                approval_required_for: r
-                    .try_get::<String, _>("approval_required_for")?
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(|s| parse_id(s.to_string()))
-                    .collect::<Result<_>>()?,
-                retention_days: r.try_get("retention_days")?,
-                purge_after_print: r.try_get("purge_after_print")?,
-                window_standard: r.try_get("window_standard")?,
-                return_address: r.try_get("return_address")?,
-            })
-        })
-    }
-
-    pub async fn set_letter_settings(
-        &self,
-        scope: &OrgScope,
-        s: &LetterSettings,
-        now: Timestamp,
-    ) -> Result<()> {
-        let event = AuditEvent::new(
-            "org.letter_settings",
-            scope.org().to_string(),
-            format!(
-                "retention {} days, purge after print {}, {} users need approval",
-                s.retention_days,
-                s.purge_after_print,
-                s.approval_required_for.len()
-            ),
-        );
-        let approvals = s
-            .approval_required_for
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        on_pool!(self, |p, d| {
-            let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO letter_settings (org_id, approval_required_for, retention_days, purge_after_print, window_standard, return_address, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (org_id) DO UPDATE SET approval_required_for = $2, retention_days = $3, purge_after_print = $4, \
-                 window_standard = $5, return_address = $6, updated_at = $7",
-            )
-            .bind(scope.org().to_string())
-            .bind(approvals)
-            .bind(s.retention_days)
-            .bind(s.purge_after_print)
-            .bind(s.window_standard.clone())
-            .bind(s.return_address.clone())
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await?;
-            audit_scope_in_tx!(tx, d, scope, &event, now);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    // ----- runs -----
-
-    pub async fn create_run(
-        &self,
-        scope: &OrgScope,
-        run: &RunRecord,
-        now: Timestamp,
-    ) -> Result<()> {
-        let event = AuditEvent::new(
-            &format!("run.{}", run.kind.as_str()),
-            run.id.to_string(),
-            format!("{} ({})", run.source_name, run.method),
-        );
-        on_pool!(self, |p, d| {
-            let mut tx = p.begin().await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO runs ({RUN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-            )))
-            .bind(run.id.to_string())
-            .bind(scope.org().to_string())
-            .bind(run.kind.as_str())
-            .bind(run.state.as_str())
-            .bind(run.method.clone())
-            .bind(run.source_name.clone())
-            .bind(run.source_document.map(|d| d.to_string()))
-            .bind(run.total)
-            .bind(run.processed)
-            .bind(run.accepted)
-            .bind(run.refused)
-            .bind(run.error.clone())
-            .bind(scope.actor().to_string())
-            .bind(run.created_at.millis())
-            .bind(run.finished_at.map(|t| t.millis()))
-            .execute(&mut *tx)
-            .await?;
-            audit_scope_in_tx!(tx, d, scope, &event, now);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    pub async fn run(&self, scope: &OrgScope, id: RunId) -> Result<RunRecord> {
-        on_pool!(self, |p, d| {
-            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {RUN_COLS} FROM runs WHERE id = $1 AND org_id = $2"
-            )))
-            .bind(id.to_string())
-            .bind(scope.org().to_string())
-            .fetch_optional(p)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-            Ok(run_from_row!(r))
-        })
-    }
-
-    pub async fn list_runs(
-        &self,
-        scope: &OrgScope,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<RunRecord>> {
-        let limit = i64::from(limit.clamp(1, 200));
-        let before = match cursor {
-            Some(c) => c.parse::<i64>().map_err(|_| StoreError::Refused {
-                what: "cursor.invalid",
-            })?,
-            None => i64::MAX,
-        };
-        let mut items = Vec::new();
-        on_pool!(self, |p, d| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {RUN_COLS} FROM runs WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3"
-            )))
-            .bind(scope.org().to_string())
-            .bind(before)
-            .bind(limit + 1)
-            .fetch_all(p)
-            .await?;
-            for r in rows {
-                items.push(run_from_row!(r));
-            }
-        });
-        Ok(paged(items, limit, |r| r.created_at.millis().to_string()))
-    }
-
-    /// Records the outcome of one letter of a run and advances its counters,
-    /// in one transaction: progress never disagrees with the items.
-    pub async fn record_run_item(
-        &self,
-        scope: &OrgScope,
-        run: RunId,
-        item: &RunItemRecord,
-        total: i32,
-    ) -> Result<()> {
-        on_pool!(self, |p, d| {
-            let mut tx = p.begin().await?;
-            // The run must be the scope's before anything is written about it.
-            let n = sqlx::query(
-                "UPDATE runs SET state = 'running', total = $1, processed = processed + 1, \
-                 accepted = accepted + $2, refused = refused + $3 WHERE id = $4 AND org_id = $5",
-            )
-            .bind(total)
-            .bind(i32::from(item.accepted))
-            .bind(i32::from(!item.accepted))
-            .bind(run.to_string())
-            .bind(scope.org().to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query(
-                "INSERT INTO run_items (run_id, seq, source, outcome, letter_id, reasons) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(run.to_string())
-            .bind(item.seq)
-            .bind(item.source.clone())
-            .bind(if item.accepted { "accepted" } else { "refused" })
-            .bind(item.letter.map(|l| l.to_string()))
-            .bind(item.reasons.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::unique(e, "run.item_recorded"))?;
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    pub async fn finish_run(
-        &self,
-        scope: &OrgScope,
-        run: RunId,
-        state: RunState,
-        error: &str,
-        now: Timestamp,
-    ) -> Result<()> {
-        on_pool!(self, |p, d| {
-            sqlx::query("UPDATE runs SET state = $1, error = $2, finished_at = $3 WHERE id = $4 AND org_id = $5")
-                .bind(state.as_str())
-                .bind(error.to_string())
-                .bind(now.millis())
-                .bind(run.to_string())
-                .bind(scope.org().to_string())
-                .execute(p)
-                .await?;
-        });
-        Ok(())
-    }
-
-    pub async fn run_items(&self, scope: &OrgScope, run: RunId) -> Result<Vec<RunItemRecord>> {
-        let mut out = Vec::new();
-        on_pool!(self, |p, d| {
-            let rows = sqlx::query(
-                "SELECT i.seq, i.source, i.outcome, i.letter_id, i.reasons FROM run_items i JOIN runs r ON r.id = i.run_id \
-                 WHERE i.run_id = $1 AND r.org_id = $2 ORDER BY i.seq",
-            )
-            .bind(run.to_string())
-            .bind(scope.org().to_string())
-            .fetch_all(p)
-            .await?;
-            for r in rows {
-                out.push(RunItemRecord {
-                    seq: r.try_get("seq")?,
-                    source: r.try_get("source")?,
-                    accepted: r.try_get::<String, _>("outcome")? == "accepted",
-                    letter: r
-                        .try_get::<Option<String>, _>("letter_id")?
-                        .map(parse_id)
-                        .transpose()?,
-                    reasons: r.try_get("reasons")?,
-                });
-            }
-        });
-        Ok(out)
-    }
-}
-
-/// The most letters [`Store::letters_in_period`] returns per call.
-pub const PERIOD_CHUNK: u32 = 1000;
-
-impl Store {
-    /// The organisation's letters submitted in `[from, to)`, in every status
-    /// but draft (a letter sent back by its approver keeps its submission time
-    /// but was not sent), oldest submission first. Reads one chunk of at most
-    /// `limit` (≤ [`PERIOD_CHUNK`]) letters: pass the `(submitted_at, id)` of
-    /// the last letter of a chunk as `after` to read the next one.
-    pub async fn letters_in_period(
-        &self,
-        scope: &OrgScope,
-        from: Timestamp,
-        to: Timestamp,
-        after: Option<(Timestamp, LetterId)>,
-        limit: u32,
-    ) -> Result<Vec<LetterRecord>> {
-        let limit = i64::from(limit.clamp(1, PERIOD_CHUNK));
-        let (after_at, after_id) = match after {
-            Some((at, id)) => (at.millis(), id.to_string()),
-            None => (i64::MIN, String::new()),
-        };
-        let mut items = Vec::new();
-        on_pool!(self, |p, d| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {LETTER_COLS} FROM letters WHERE org_id = $1 \
-                 AND submitted_at >= $2 AND submitted_at < $3 AND status <> 'draft' \
-                 AND (submitted_at > $4 OR (submitted_at = $4 AND id > $5)) \
-                 ORDER BY submitted_at, id LIMIT $6"
-            )))
-            .bind(scope.org().to_string())
-            .bind(from.millis())
-            .bind(to.millis())
-            .bind(after_at)
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(p)
-            .await?;
-            for r in rows {
-                items.push(letter_from_row!(r));
-            }
-        });
-        Ok(items)
     }
 }
