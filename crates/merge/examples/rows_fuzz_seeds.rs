@@ -1,6 +1,6 @@
 //! Writes the seed corpus of the `rows` fuzz target (`fuzz/corpus/rows/`):
 //! CSV in the encodings and delimiters we read, an XLSX and an ODS.
-//! `cargo run -p courrier-merge --example fuzz_seeds -- fuzz/corpus`.
+//! `cargo run -p courrier-merge --example rows_fuzz_seeds -- fuzz/corpus`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
