@@ -314,3 +314,13 @@ impl App {
         }
     }
 }
+impl App {
+    /// The recurring digest job, every [`DIGEST_EVERY_SECS`].
+    pub(crate) async fn mailbox_digests_job(&self, now: Timestamp) -> Result<crate::jobs::Outcome> {
+        let n = self.send_mailbox_digests(now).await?;
+        tracing::debug!(digests = n, "daily digests sent");
+        Ok(crate::jobs::Outcome::Done {
+            next: Some(now.plus_seconds(DIGEST_EVERY_SECS)),
+        })
+    }
+}

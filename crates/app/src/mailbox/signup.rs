@@ -35,7 +35,6 @@
 //! one address is [`AppError::Throttled`].
 
 use super::{UPKEEP_BATCH, clean_name, invalid, vat_bp};
-use crate::jobs::JobKind;
 use crate::mail::{Letter, compose};
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
@@ -638,7 +637,7 @@ impl App {
         SignupEmail {
             link,
             email,
-            delivery: JobKind::DeliverEmail { email: id }.to_job(now),
+            delivery: crate::mail::delivery_job(id, now),
         }
     }
 
