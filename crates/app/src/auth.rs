@@ -456,7 +456,7 @@ impl App {
         } else {
             Locale::from_tag(&user.locale)
         };
-        self.queue_email(&email, crate::mail::password_reset(locale, &link))
+        self.queue_email(&email, crate::email::password_reset(locale, &link))
             .await?;
         Ok(())
     }

@@ -426,7 +426,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let link = format!("{}/letters/{}", self.settings.public_url, letter.id);
-        let text = crate::mail::letter_outcome(
+        let text = crate::email::letter_outcome(
             Locale::from_tag(&user.locale),
             letter.status,
             &letter.recipient.name,
@@ -466,7 +466,7 @@ impl App {
                 .iter()
                 .filter(|u| u.role.permissions().contains(&Permission::LettersApprove))
             {
-                let text = crate::mail::approval_request(
+                let text = crate::email::approval_request(
                     Locale::from_tag(&u.locale),
                     &letter.recipient.name,
                     &letter.reference,

@@ -31,8 +31,8 @@
 //!   report is unique per schedule and period, so a retried job never sends
 //!   twice.
 
+use crate::email::{EmailMessage, compose};
 use crate::jobs::Outcome;
-use crate::mail::{Letter, compose};
 use crate::{App, AppError, Result};
 use courrier_domain::{
     Actor, EmailAddress, Invalid, Locale, OrgScope, Permission, Timestamp, UserId,
@@ -351,7 +351,7 @@ pub fn report_ready(
     first_day: Date,
     last_day: Date,
     link: &str,
-) -> Letter {
+) -> EmailMessage {
     let word = frequency_word(locale, frequency);
     let (first, last) = (day_text(locale, first_day), day_text(locale, last_day));
     match locale {
@@ -673,7 +673,7 @@ impl App {
             created_at: now,
             sent_at: None,
         };
-        let job = crate::mail::delivery_job(email.id, now);
+        let job = crate::email::delivery_job(email.id, now);
         let delivery = ReportDelivery {
             email: &email,
             job: &job,

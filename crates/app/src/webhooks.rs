@@ -35,8 +35,8 @@
 //! - **Receiving**: customers check the header with [`verify_signature`]
 //!   (the reference implementation of the scheme).
 
+use crate::email::{EmailMessage, compose};
 use crate::jobs::{JobKind, Outcome};
-use crate::mail::{Letter, compose};
 use crate::tokens::{constant_time_eq, random_token};
 use crate::{App, AppError, Result};
 use courrier_domain::{Actor, Invalid, Locale, OrgId, OrgScope, Permission, Timestamp};
@@ -933,7 +933,7 @@ pub fn failure_letter(
     attempts: i32,
     reason: &str,
     link: &str,
-) -> Letter {
+) -> EmailMessage {
     match locale {
         Locale::En => compose(
             format!("Webhook deliveries to {url} are failing"),

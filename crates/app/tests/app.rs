@@ -17,10 +17,10 @@ mod support;
 
 use courrier_app::AppError;
 use courrier_app::auth::SessionStage;
+use courrier_app::email::Mailer;
 use courrier_app::jobs::{
     JobKind, LEASE_SECS, backoff_secs, ensure_recurring_jobs, run_due_jobs_once,
 };
-use courrier_app::mail::Mailer;
 use courrier_domain::audit::ChainBreak;
 use courrier_domain::{ActorKind, Locale, OrgKind, Permission, Role, Timestamp, UserId};
 use courrier_store::{EmailState, JobRecord, JobState};

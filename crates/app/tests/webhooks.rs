@@ -21,9 +21,9 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use courrier_app::email::Mailer;
 use courrier_app::jobs::{JobKind, backoff_secs, run_due_jobs_once};
 use courrier_app::letters::LetterInput;
-use courrier_app::mail::Mailer;
 use courrier_app::webhooks::{
     DEFAULT_TOLERANCE_SECS, LETTER_DELIVERED, LETTER_STATUS_CHANGED, MAIL_RECEIVED, MAX_ATTEMPTS,
     SignatureError, verify_signature,

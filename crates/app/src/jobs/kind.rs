@@ -25,7 +25,7 @@ pub const DEFAULT_ATTEMPTS: i32 = 3;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload")]
 pub enum JobKind {
-    /// Send one message of the outbox (see `crate::mail`).
+    /// Send one message of the outbox (see `crate::email`).
     #[serde(rename = "email.deliver")]
     DeliverEmail {
         #[serde(with = "text")]

@@ -26,7 +26,7 @@
 
 use super::intake_day::local_date;
 use super::invalid;
-use crate::mail::{Letter, compose};
+use crate::email::{EmailMessage, compose};
 use crate::{App, AppError, Result};
 use courrier_domain::{Actor, Locale, MailboxId, OrgScope, Permission, Timestamp};
 use courrier_store::{DayItem, DigestMailbox, DigestRecord, NotifyMode, StoreError};
@@ -75,7 +75,7 @@ fn digest_email(
     lines: &[DigestLine],
     link: &str,
     late: bool,
-) -> Letter {
+) -> EmailMessage {
     let n = lines.len();
     let items = |received: &str| -> Vec<String> {
         lines

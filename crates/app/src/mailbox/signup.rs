@@ -35,7 +35,7 @@
 //! one address is [`AppError::Throttled`].
 
 use super::{UPKEEP_BATCH, clean_name, invalid, vat_bp};
-use crate::mail::{Letter, compose};
+use crate::email::{EmailMessage, compose};
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
 use courrier_domain::audit::AuditEvent;
@@ -231,7 +231,7 @@ fn clean_file_name(raw: &str) -> String {
         .collect()
 }
 
-fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> Letter {
+fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> EmailMessage {
     match locale {
         Locale::En => compose(
             format!("Activate your Courrier mailbox at {place}"),
@@ -258,7 +258,7 @@ fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> L
     }
 }
 
-fn address_in_use_email(locale: Locale, link: &str) -> Letter {
+fn address_in_use_email(locale: Locale, link: &str) -> EmailMessage {
     match locale {
         Locale::En => compose(
             "Someone tried to sign up with your address".into(),
@@ -282,7 +282,13 @@ fn address_in_use_email(locale: Locale, link: &str) -> Letter {
 }
 
 /// The weekly reminder to finish a sign-up.
-pub fn reminder_email(locale: Locale, place: &str, sent_back: bool, no: u32, link: &str) -> Letter {
+pub fn reminder_email(
+    locale: Locale,
+    place: &str,
+    sent_back: bool,
+    no: u32,
+    link: &str,
+) -> EmailMessage {
     match locale {
         Locale::En => compose(
             format!("Reminder {no} of 4: finish your mailbox at {place}"),
@@ -323,7 +329,7 @@ pub fn reminder_email(locale: Locale, place: &str, sent_back: bool, no: u32, lin
 
 /// The confirmation of a cancelled plan: the mailbox closes on `ends_on`
 /// (the location's date).
-fn plan_cancelled_email(locale: Locale, place: &str, ends_on: &str, link: &str) -> Letter {
+fn plan_cancelled_email(locale: Locale, place: &str, ends_on: &str, link: &str) -> EmailMessage {
     match locale {
         Locale::En => compose(
             format!("Your mailbox at {place} closes on {ends_on}"),
@@ -356,7 +362,7 @@ fn decision_email(
     event: ReviewEvent,
     note: &str,
     link: &str,
-) -> Option<Letter> {
+) -> Option<EmailMessage> {
     let (en, fr) = match event {
         ReviewEvent::Approve => (
             format!("{member} is approved: mail can be received"),
@@ -604,9 +610,9 @@ impl App {
         &self,
         link: SignupEmailLink,
         to: &EmailAddress,
-        letter: Letter,
+        message: EmailMessage,
     ) -> Result<bool> {
-        let m = self.signup_email(link, to, letter);
+        let m = self.signup_email(link, to, message);
         Ok(self
             .store
             .queue_signup_email(&m.link, &m.email, &m.delivery, self.now())
@@ -618,16 +624,16 @@ impl App {
         &self,
         link: SignupEmailLink,
         to: &EmailAddress,
-        letter: Letter,
+        message: EmailMessage,
     ) -> SignupEmail {
         let now = self.now();
         let id = uuid::Uuid::new_v4();
         let email = EmailRecord {
             id,
             to: to.clone(),
-            subject: letter.subject,
-            body_text: letter.text,
-            body_html: letter.html,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: message.html,
             state: EmailState::Pending,
             attempts: 0,
             last_error: None,
@@ -637,7 +643,7 @@ impl App {
         SignupEmail {
             link,
             email,
-            delivery: crate::mail::delivery_job(id, now),
+            delivery: crate::email::delivery_job(id, now),
         }
     }
 

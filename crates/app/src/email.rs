@@ -89,7 +89,7 @@ impl Mailer {
 
 /// A message ready for the outbox.
 #[derive(Debug, Clone)]
-pub struct Letter {
+pub struct EmailMessage {
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -102,7 +102,7 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &str) -> Letter {
+pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &str) -> EmailMessage {
     let text = format!("{}\n\n{link}\n", lines.join("\n\n"));
     let paras: String = lines
         .iter()
@@ -115,14 +115,20 @@ pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &st
         html_escape(link),
         html_escape(button)
     );
-    Letter {
+    EmailMessage {
         subject,
         text,
         html,
     }
 }
 
-pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, link: &str) -> Letter {
+pub fn invitation(
+    locale: Locale,
+    org_name: &str,
+    inviter: &str,
+    role: &str,
+    link: &str,
+) -> EmailMessage {
     match locale {
         Locale::En => compose(
             format!("You are invited to {org_name} on Courrier"),
@@ -147,7 +153,12 @@ pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, lin
     }
 }
 
-pub fn approval_request(locale: Locale, recipient: &str, reference: &str, link: &str) -> Letter {
+pub fn approval_request(
+    locale: Locale,
+    recipient: &str,
+    reference: &str,
+    link: &str,
+) -> EmailMessage {
     let reference = if reference.is_empty() {
         String::new()
     } else {
@@ -183,7 +194,7 @@ pub fn letter_outcome(
     reference: &str,
     note: &str,
     link: &str,
-) -> Letter {
+) -> EmailMessage {
     use courrier_domain::letters::LetterStatus as S;
     let reference = if reference.is_empty() {
         String::new()
@@ -241,7 +252,7 @@ pub fn letter_outcome(
     }
 }
 
-pub fn password_reset(locale: Locale, link: &str) -> Letter {
+pub fn password_reset(locale: Locale, link: &str) -> EmailMessage {
     match locale {
         Locale::En => compose(
             "Reset your Courrier password".into(),
@@ -270,16 +281,16 @@ impl App {
     pub(crate) fn outbox_email(
         &self,
         to: &EmailAddress,
-        letter: Letter,
+        message: EmailMessage,
         now: courrier_domain::Timestamp,
     ) -> (EmailRecord, courrier_store::NewJob) {
         let id = uuid::Uuid::new_v4();
         let record = EmailRecord {
             id,
             to: to.clone(),
-            subject: letter.subject,
-            body_text: letter.text,
-            body_html: letter.html,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: message.html,
             state: EmailState::Pending,
             attempts: 0,
             last_error: None,
@@ -290,15 +301,19 @@ impl App {
     }
 
     /// Puts a message in the outbox; its delivery job sends it.
-    pub async fn queue_email(&self, to: &EmailAddress, letter: Letter) -> Result<uuid::Uuid> {
+    pub async fn queue_email(
+        &self,
+        to: &EmailAddress,
+        message: EmailMessage,
+    ) -> Result<uuid::Uuid> {
         let now = self.now();
         let id = uuid::Uuid::new_v4();
         let record = EmailRecord {
             id,
             to: to.clone(),
-            subject: letter.subject,
-            body_text: letter.text,
-            body_html: letter.html,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: message.html,
             state: EmailState::Pending,
             attempts: 0,
             last_error: None,
