@@ -152,7 +152,7 @@ impl App {
         let link = format!("{}/invitations/{token}", self.settings.public_url);
         self.queue_email(
             &email,
-            crate::mail::invitation(locale, &org.name, &inviter, role.as_str(), &link),
+            crate::email::invitation(locale, &org.name, &inviter, role.as_str(), &link),
         )
         .await?;
         Ok((inv.id, link))

@@ -456,7 +456,7 @@ impl App {
         } else {
             Locale::from_tag(&user.locale)
         };
-        self.queue_email(&email, crate::mail::password_reset(locale, &link))
+        self.queue_email(&email, crate::email::password_reset(locale, &link))
             .await?;
         Ok(())
     }
@@ -496,6 +496,35 @@ impl App {
 
 fn normalise_recovery(code: &str) -> String {
     code.trim().to_lowercase()
+}
+
+/// How often expired sign-in state is pruned.
+const CLEANUP_EVERY_SECS: i64 = 3600;
+
+impl App {
+    /// The recurring job: deletes expired sessions, failed logins older than
+    /// a day and idempotency keys past their 24 hours.
+    pub(crate) async fn cleanup_sign_in_state_job(
+        &self,
+        now: Timestamp,
+    ) -> Result<crate::jobs::Outcome> {
+        let n = self
+            .store
+            .prune_sign_in_state(now, now.plus_seconds(-86_400))
+            .await?;
+        let keys = self
+            .store
+            .prune_idempotency_keys(now.plus_seconds(-courrier_store::IDEMPOTENCY_TTL_SECS))
+            .await?;
+        tracing::info!(
+            rows = n,
+            idempotency_keys = keys,
+            "pruned expired sessions, old failed logins and idempotency keys past 24 hours"
+        );
+        Ok(crate::jobs::Outcome::Done {
+            next: Some(now.plus_seconds(CLEANUP_EVERY_SECS)),
+        })
+    }
 }
 
 #[cfg(test)]

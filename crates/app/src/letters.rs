@@ -426,7 +426,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let link = format!("{}/letters/{}", self.settings.public_url, letter.id);
-        let text = crate::mail::letter_outcome(
+        let text = crate::email::letter_outcome(
             Locale::from_tag(&user.locale),
             letter.status,
             &letter.recipient.name,
@@ -466,7 +466,7 @@ impl App {
                 .iter()
                 .filter(|u| u.role.permissions().contains(&Permission::LettersApprove))
             {
-                let text = crate::mail::approval_request(
+                let text = crate::email::approval_request(
                     Locale::from_tag(&u.locale),
                     &letter.recipient.name,
                     &letter.reference,
@@ -558,7 +558,7 @@ impl App {
     /// Crypto-shreds the documents of letters past their retention; the
     /// letters, their history and prices stay. Returns how many were purged.
     pub async fn purge_letter_documents(&self, now: Timestamp) -> Result<usize> {
-        let due = self.store.letters_due_for_purge(now, 500).await?;
+        let due = self.store.letters_due_for_purge(now, PURGE_BATCH).await?;
         for (org, letter, document) in &due {
             let scope = OrgScope::system(*org, "system:retention");
             self.shred_document(&scope, *document).await?;
@@ -689,5 +689,25 @@ impl App {
             }
         }
         Ok(names)
+    }
+}
+/// Letters whose documents one retention run purges at most.
+const PURGE_BATCH: u32 = 500;
+/// Retention runs every 10 minutes, so "12 hours after printing" is kept to the quarter hour.
+const PURGE_EVERY_SECS: i64 = 600;
+
+impl App {
+    /// The recurring retention job: again right away after a full batch.
+    pub(crate) async fn purge_letter_documents_job(
+        &self,
+        now: Timestamp,
+    ) -> Result<crate::jobs::Outcome> {
+        let n = self.purge_letter_documents(now).await?;
+        let next = if n >= PURGE_BATCH as usize {
+            now
+        } else {
+            now.plus_seconds(PURGE_EVERY_SECS)
+        };
+        Ok(crate::jobs::Outcome::Done { next: Some(next) })
     }
 }

@@ -10,11 +10,11 @@ pub mod auth;
 pub mod bulk;
 pub mod demo;
 pub mod documents;
+pub mod email;
 pub mod error;
 pub mod intake;
 pub mod jobs;
 pub mod letters;
-pub mod mail;
 pub mod mailbox;
 mod mailbox_views;
 pub mod ocr;
@@ -88,7 +88,7 @@ pub struct App {
     pub blobs: BlobStore,
     master: SecretKey,
     pub clock: Arc<dyn Clock>,
-    pub mailer: mail::Mailer,
+    pub mailer: email::Mailer,
     /// Scans uploads; see [`App::check_upload`].
     pub scanner: scan::VirusScanner,
     /// Renders templates in worker processes (from `settings.render`).
@@ -115,7 +115,7 @@ impl App {
         blobs: BlobStore,
         master: SecretKey,
         clock: Arc<dyn Clock>,
-        mailer: mail::Mailer,
+        mailer: email::Mailer,
         scanner: scan::VirusScanner,
         settings: Settings,
     ) -> Arc<App> {

@@ -83,7 +83,7 @@ pub use signup::{
 };
 pub use tasks::{Completion, ScanFile, TaskView};
 pub use upkeep::MailboxUpkeep;
-pub(crate) use upkeep::{OcrRun, UPKEEP_BATCH};
+pub(crate) use upkeep::UPKEEP_BATCH;
 
 use crate::{App, AppError, Result};
 use courrier_domain::letters::{BusinessCalendar, Country, vat_rate_bp};

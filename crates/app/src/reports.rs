@@ -31,8 +31,8 @@
 //!   report is unique per schedule and period, so a retried job never sends
 //!   twice.
 
-use crate::jobs::JobKind;
-use crate::mail::{Letter, compose};
+use crate::email::{EmailMessage, compose};
+use crate::jobs::Outcome;
 use crate::{App, AppError, Result};
 use courrier_domain::{
     Actor, EmailAddress, Invalid, Locale, OrgScope, Permission, Timestamp, UserId,
@@ -350,7 +350,7 @@ pub fn report_ready(
     first_day: Date,
     last_day: Date,
     link: &str,
-) -> Letter {
+) -> EmailMessage {
     let word = frequency_word(locale, frequency);
     let (first, last) = (day_text(locale, first_day), day_text(locale, last_day));
     let args = [
@@ -658,7 +658,7 @@ impl App {
             created_at: now,
             sent_at: None,
         };
-        let job = JobKind::DeliverEmail { email: email.id }.to_job(now);
+        let job = crate::email::delivery_job(email.id, now);
         let delivery = ReportDelivery {
             email: &email,
             job: &job,
@@ -724,6 +724,20 @@ fn view(report: ReportRecord, tz: &TimeZone) -> Result<ReportView> {
         first_day,
         last_day,
     })
+}
+
+impl App {
+    /// The recurring job: sends the due reports, again right away after a
+    /// full batch, else in [`SEND_EVERY_SECS`].
+    pub(crate) async fn scheduled_reports_job(&self, now: Timestamp) -> Result<Outcome> {
+        let n = self.send_scheduled_reports(now).await?;
+        let next = if n >= DUE_BATCH as usize {
+            now
+        } else {
+            now.plus_seconds(SEND_EVERY_SECS)
+        };
+        Ok(Outcome::Done { next: Some(next) })
+    }
 }
 
 #[cfg(test)]

@@ -1095,6 +1095,24 @@ fn produce(
     }
 }
 
+impl App {
+    /// The job of a run: processes it under the job's lease.
+    pub(crate) async fn process_run_job(
+        &self,
+        org: OrgId,
+        run: RunId,
+        job: JobId,
+        worker: &str,
+    ) -> Result<crate::jobs::Outcome> {
+        let lease = RunLease {
+            job,
+            worker: worker.to_string(),
+        };
+        self.process_run(org, run, Some(lease)).await?;
+        Ok(crate::jobs::Outcome::Done { next: None })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

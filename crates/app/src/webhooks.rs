@@ -35,8 +35,8 @@
 //! - **Receiving**: customers check the header with [`verify_signature`]
 //!   (the reference implementation of the scheme).
 
-use crate::jobs::JobKind;
-use crate::mail::{Letter, compose};
+use crate::email::{EmailMessage, compose};
+use crate::jobs::{JobKind, Outcome};
 use crate::tokens::{constant_time_eq, random_token};
 use crate::{App, AppError, Result};
 use courrier_domain::{Actor, Invalid, Locale, OrgId, OrgScope, Permission, Timestamp};
@@ -65,7 +65,7 @@ pub const SECRET_PREFIX: &str = "whsec_";
 /// Active endpoints an organisation may have at once.
 pub const MAX_ACTIVE_WEBHOOKS: i64 = 16;
 /// Attempts per delivery before it is marked failed.
-pub const MAX_ATTEMPTS: i32 = 10;
+pub const MAX_ATTEMPTS: i32 = crate::jobs::kind::DELIVER_WEBHOOK_ATTEMPTS;
 /// How long an endpoint has to answer.
 pub const DELIVERY_TIMEOUT_SECS: u64 = 10;
 /// The tolerance we recommend to receivers for [`verify_signature`].
@@ -890,7 +890,7 @@ pub fn failure_letter(
     attempts: i32,
     reason: &str,
     link: &str,
-) -> Letter {
+) -> EmailMessage {
     let args = [
         ("url", Arg::Text(url)),
         ("event_type", Arg::Text(event_type)),
@@ -911,6 +911,17 @@ pub fn failure_letter(
         link,
         &words(locale, "email.webhook_failure.button", &[]),
     )
+}
+
+impl App {
+    /// The delivery job: one attempt at a delivery.
+    pub(crate) async fn deliver_webhook_job(&self, delivery: uuid::Uuid) -> Result<Outcome> {
+        Ok(match self.attempt_webhook_delivery(delivery).await? {
+            Attempt::Done => Outcome::Done { next: None },
+            Attempt::Retry(e) => Outcome::Retry(e),
+            Attempt::GiveUp(e) => Outcome::Dead(e),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -17,8 +17,10 @@ mod support;
 
 use courrier_app::AppError;
 use courrier_app::auth::SessionStage;
-use courrier_app::jobs::{LEASE_SECS, backoff_secs, ensure_recurring_jobs, run_due_jobs_once};
-use courrier_app::mail::Mailer;
+use courrier_app::email::Mailer;
+use courrier_app::jobs::{
+    JobKind, LEASE_SECS, backoff_secs, ensure_recurring_jobs, run_due_jobs_once,
+};
 use courrier_domain::audit::ChainBreak;
 use courrier_domain::{ActorKind, Locale, OrgKind, Permission, Role, Timestamp, UserId};
 use courrier_store::{EmailState, JobRecord, JobState};
@@ -163,7 +165,10 @@ async fn smtp_delivery_through_a_real_server(backend: Backend) {
     assert_eq!(email.last_error, None);
     let done = jobs_in(&env, JobState::Done, "email.deliver").await;
     assert_eq!(done.len(), 1);
-    assert_eq!(done[0].payload, email_id.to_string());
+    assert_eq!(
+        JobKind::parse(&done[0].kind, &done[0].payload).unwrap(),
+        JobKind::DeliverEmail { email: email_id }
+    );
     assert_eq!(done[0].attempts, 1);
 
     // Nothing is sent twice.
@@ -195,7 +200,10 @@ async fn email_retries_with_backoff_then_dead_letter(backend: Backend) {
     let queued = jobs_in(&env, JobState::Queued, "email.deliver").await;
     assert_eq!(queued.len(), 1);
     let job_id = queued[0].id;
-    assert_eq!(queued[0].payload, email_id.to_string());
+    assert_eq!(
+        JobKind::parse(&queued[0].kind, &queued[0].payload).unwrap(),
+        JobKind::DeliverEmail { email: email_id }
+    );
     let max = queued[0].max_attempts;
     assert_eq!(max, 8);
 
@@ -1746,7 +1754,8 @@ async fn password_reset(backend: Backend) {
     assert_eq!(email.state, EmailState::Pending);
     let queued = jobs_in(&env, JobState::Queued, "email.deliver").await;
     assert!(
-        queued.iter().any(|j| j.payload == email.id.to_string()),
+        queued.iter().any(|j| JobKind::parse(&j.kind, &j.payload)
+            == Ok(JobKind::DeliverEmail { email: email.id })),
         "delivery job queued"
     );
     let prefix = format!("{PUBLIC_URL}/password-reset/");

@@ -14,7 +14,7 @@
     clippy::indexing_slicing
 )]
 
-use courrier_app::mail::Mailer;
+use courrier_app::email::Mailer;
 use courrier_app::scan::{ClamdAddress, ScanError, ScanVerdict, VirusScanner};
 use courrier_app::vault::SecretKey;
 use courrier_app::{App, AppError, Settings};

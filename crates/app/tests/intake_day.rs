@@ -19,7 +19,7 @@
 mod support;
 
 use courrier_app::AppError;
-use courrier_app::jobs::run_due_jobs_once;
+use courrier_app::jobs::{JobKind, run_due_jobs_once};
 use courrier_app::mailbox::{IntakeInput, ItemFile, Recipient, ScanFile};
 use courrier_documents::sample::{SampleLetter, letters_pdf};
 use courrier_domain::mailbox::{
@@ -914,17 +914,19 @@ async fn new_mail_and_its_webhook_event_commit_together(backend: Backend) {
     assert_eq!(body["data"]["item"], item.to_string());
     assert_eq!(body["data"]["mailbox"], w.mailbox.id.to_string());
     assert_eq!(body["data"]["sender"], "Swisscom");
-    let jobs: Vec<String> = env
+    let jobs: Vec<uuid::Uuid> = env
         .app
         .store
         .list_jobs(courrier_store::JobState::Queued, 100)
         .await
         .unwrap()
         .into_iter()
-        .filter(|j| j.kind == "webhook.deliver")
-        .map(|j| j.payload)
+        .filter_map(|j| match JobKind::parse(&j.kind, &j.payload) {
+            Ok(JobKind::DeliverWebhook { delivery }) => Some(delivery),
+            _ => None,
+        })
         .collect();
-    assert_eq!(jobs, [deliveries[0].id.to_string()]);
+    assert_eq!(jobs, [deliveries[0].id]);
     w.env.close().await;
 }
 

@@ -735,7 +735,7 @@ async fn a_run_whose_file_cannot_be_read_in_time_fails_as_too_slow(backend: Back
         courrier_store::blob::BlobStore::open(env.blob_path().to_str().unwrap()).unwrap(),
         env.master.clone(),
         env.clock.clone() as std::sync::Arc<dyn courrier_domain::Clock>,
-        courrier_app::mail::Mailer::NotConfigured,
+        courrier_app::email::Mailer::NotConfigured,
         courrier_app::scan::VirusScanner::Disabled,
         settings,
     );

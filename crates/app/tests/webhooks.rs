@@ -21,9 +21,9 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use courrier_app::jobs::{backoff_secs, run_due_jobs_once};
+use courrier_app::email::Mailer;
+use courrier_app::jobs::{JobKind, backoff_secs, run_due_jobs_once};
 use courrier_app::letters::LetterInput;
-use courrier_app::mail::Mailer;
 use courrier_app::webhooks::{
     DEFAULT_TOLERANCE_SECS, LETTER_DELIVERED, LETTER_STATUS_CHANGED, MAIL_RECEIVED, MAX_ATTEMPTS,
     SignatureError, verify_signature,
@@ -287,7 +287,10 @@ async fn signed_delivery_retried_after_backoff(backend: Backend) {
         .into_iter()
         .find(|j| j.kind == "webhook.deliver")
         .expect("the delivery job is done");
-    assert_eq!(job.payload, delivery.to_string());
+    assert_eq!(
+        JobKind::parse(&job.kind, &job.payload).unwrap(),
+        JobKind::DeliverWebhook { delivery }
+    );
     assert_eq!(job.max_attempts, MAX_ATTEMPTS);
 
     for r in &got {
@@ -866,8 +869,10 @@ async fn queued_delivery_jobs(env: &Env) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|j| j.kind == "webhook.deliver")
-        .map(|j| j.payload)
+        .filter_map(|j| match JobKind::parse(&j.kind, &j.payload) {
+            Ok(JobKind::DeliverWebhook { delivery }) => Some(delivery.to_string()),
+            _ => None,
+        })
         .collect();
     jobs.sort();
     jobs

@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand};
 use config::Config;
 use courrier_app::App;
 use courrier_app::accounts::NewOrg;
+use courrier_app::email::Mailer;
 use courrier_app::jobs::{Worker, ensure_recurring_jobs};
-use courrier_app::mail::Mailer;
 use courrier_app::scan::VirusScanner;
 use courrier_app::vault::SecretKey;
 use courrier_domain::{

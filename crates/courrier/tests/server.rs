@@ -18,7 +18,7 @@
 #[macro_use]
 mod support;
 
-use courrier_app::mail::Letter;
+use courrier_app::email::EmailMessage;
 use courrier_app::vault::SecretKey;
 use courrier_domain::{EmailAddress, Permission, Role};
 use courrier_store::testing::TestDb;
@@ -1353,7 +1353,7 @@ async fn postgres_exactly_once_jobs_across_two_processes() {
             let mut ids = Vec::new();
             for i in range {
                 let to = EmailAddress::parse(&format!("r{i}@example.test")).unwrap();
-                let letter = Letter {
+                let letter = EmailMessage {
                     subject: format!("Message {i}"),
                     text: format!("Body {i}"),
                     html: format!("<p>Body {i}</p>"),

@@ -26,7 +26,7 @@
 
 use super::intake_day::local_date;
 use super::invalid;
-use crate::mail::{Letter, compose};
+use crate::email::{EmailMessage, compose};
 use crate::{App, AppError, Result};
 use courrier_domain::{Actor, Locale, MailboxId, OrgScope, Permission, Timestamp};
 use courrier_i18n::{Arg, words};
@@ -74,7 +74,7 @@ fn digest_email(
     lines: &[DigestLine],
     link: &str,
     late: bool,
-) -> Letter {
+) -> EmailMessage {
     let n = lines.len();
     let received = words(locale, "email.digest.received", &[]);
     let args = [
@@ -277,6 +277,16 @@ impl App {
             }),
             link: format!("{}/mail/{}", self.settings.public_url, d.item.id),
         }
+    }
+}
+impl App {
+    /// The recurring digest job, every [`DIGEST_EVERY_SECS`].
+    pub(crate) async fn mailbox_digests_job(&self, now: Timestamp) -> Result<crate::jobs::Outcome> {
+        let n = self.send_mailbox_digests(now).await?;
+        tracing::debug!(digests = n, "daily digests sent");
+        Ok(crate::jobs::Outcome::Done {
+            next: Some(now.plus_seconds(DIGEST_EVERY_SECS)),
+        })
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::actions::Requested;
 use super::invalid;
-use crate::mail::{Letter, compose};
+use crate::email::{EmailMessage, compose};
 use crate::{App, AppError, Result};
 use courrier_domain::mailbox::{
     ContentFlags, CustomerReview, Grams, ItemFormat, ItemKind, ItemState, MailItem, Rule,
@@ -72,7 +72,12 @@ fn is_image(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// The e-mail announcing new mail.
-pub(crate) fn new_mail_email(locale: Locale, sender: &str, place: &str, link: &str) -> Letter {
+pub(crate) fn new_mail_email(
+    locale: Locale,
+    sender: &str,
+    place: &str,
+    link: &str,
+) -> EmailMessage {
     let sender = if sender.is_empty() { "?" } else { sender };
     let args = [("sender", Arg::Text(sender)), ("place", Arg::Text(place))];
     compose(

@@ -35,8 +35,7 @@
 //! one address is [`AppError::Throttled`].
 
 use super::{UPKEEP_BATCH, clean_name, invalid, vat_bp};
-use crate::jobs::JobKind;
-use crate::mail::{Letter, compose};
+use crate::email::{EmailMessage, compose};
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
 use courrier_domain::audit::AuditEvent;
@@ -233,7 +232,7 @@ fn clean_file_name(raw: &str) -> String {
         .collect()
 }
 
-fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> Letter {
+fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> EmailMessage {
     let args = [
         ("company", Arg::Text(company)),
         ("place", Arg::Text(place)),
@@ -250,7 +249,7 @@ fn activation_email(locale: Locale, company: &str, place: &str, link: &str) -> L
     )
 }
 
-fn address_in_use_email(locale: Locale, link: &str) -> Letter {
+fn address_in_use_email(locale: Locale, link: &str) -> EmailMessage {
     compose(
         words(locale, "email.address_in_use.subject", &[]),
         &[
@@ -263,7 +262,13 @@ fn address_in_use_email(locale: Locale, link: &str) -> Letter {
 }
 
 /// The weekly reminder to finish a sign-up.
-pub fn reminder_email(locale: Locale, place: &str, sent_back: bool, no: u32, link: &str) -> Letter {
+pub fn reminder_email(
+    locale: Locale,
+    place: &str,
+    sent_back: bool,
+    no: u32,
+    link: &str,
+) -> EmailMessage {
     let args = [("place", Arg::Text(place)), ("no", Arg::from(no))];
     let first = if sent_back {
         "email.reminder.sent_back"
@@ -283,7 +288,7 @@ pub fn reminder_email(locale: Locale, place: &str, sent_back: bool, no: u32, lin
 
 /// The confirmation of a cancelled plan: the mailbox closes on `ends_on`
 /// (the location's date).
-fn plan_cancelled_email(locale: Locale, place: &str, ends_on: &str, link: &str) -> Letter {
+fn plan_cancelled_email(locale: Locale, place: &str, ends_on: &str, link: &str) -> EmailMessage {
     let args = [("place", Arg::Text(place)), ("ends_on", Arg::Text(ends_on))];
     compose(
         words(locale, "email.plan_cancelled.subject", &args),
@@ -302,7 +307,7 @@ fn decision_email(
     event: ReviewEvent,
     note: &str,
     link: &str,
-) -> Option<Letter> {
+) -> Option<EmailMessage> {
     let key = match event {
         ReviewEvent::Approve => "email.decision.approved",
         ReviewEvent::SendBack => "email.decision.sent_back",
@@ -534,9 +539,9 @@ impl App {
         &self,
         link: SignupEmailLink,
         to: &EmailAddress,
-        letter: Letter,
+        message: EmailMessage,
     ) -> Result<bool> {
-        let m = self.signup_email(link, to, letter);
+        let m = self.signup_email(link, to, message);
         Ok(self
             .store
             .queue_signup_email(&m.link, &m.email, &m.delivery, self.now())
@@ -548,16 +553,16 @@ impl App {
         &self,
         link: SignupEmailLink,
         to: &EmailAddress,
-        letter: Letter,
+        message: EmailMessage,
     ) -> SignupEmail {
         let now = self.now();
         let id = uuid::Uuid::new_v4();
         let email = EmailRecord {
             id,
             to: to.clone(),
-            subject: letter.subject,
-            body_text: letter.text,
-            body_html: letter.html,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: message.html,
             state: EmailState::Pending,
             attempts: 0,
             last_error: None,
@@ -567,7 +572,7 @@ impl App {
         SignupEmail {
             link,
             email,
-            delivery: JobKind::DeliverEmail { email: id }.to_job(now),
+            delivery: crate::email::delivery_job(id, now),
         }
     }
 

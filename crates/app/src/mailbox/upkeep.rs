@@ -307,3 +307,36 @@ impl App {
         Ok(n)
     }
 }
+/// How often the upkeep runs when it has no backlog.
+const UPKEEP_EVERY_SECS: i64 = 600;
+
+impl App {
+    /// The OCR job of an item.
+    pub(crate) async fn ocr_job(&self, item: MailItemId) -> Result<crate::jobs::Outcome> {
+        Ok(match self.run_ocr(item).await? {
+            OcrRun::Done => crate::jobs::Outcome::Done { next: None },
+            OcrRun::Failed(e) => crate::jobs::Outcome::Dead(e),
+        })
+    }
+
+    /// The recurring upkeep job: [`App::mailbox_upkeep`] and
+    /// [`App::signup_upkeep`], again right away while either has a backlog.
+    pub(crate) async fn mailbox_upkeep_job(&self, now: Timestamp) -> Result<crate::jobs::Outcome> {
+        let mailboxes = self.mailbox_upkeep(now).await?;
+        let signups = self.signup_upkeep(now).await?;
+        if signups.billed + signups.reminded + signups.closed > 0 {
+            tracing::info!(
+                billed = signups.billed,
+                reminded = signups.reminded,
+                closed = signups.closed,
+                "sign-up upkeep"
+            );
+        }
+        let next = if mailboxes.more() || signups.more {
+            now
+        } else {
+            now.plus_seconds(UPKEEP_EVERY_SECS)
+        };
+        Ok(crate::jobs::Outcome::Done { next: Some(next) })
+    }
+}

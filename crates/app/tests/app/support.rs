@@ -4,7 +4,7 @@
 
 use courrier_app::accounts::NewOrg;
 use courrier_app::auth::SessionContext;
-use courrier_app::mail::Mailer;
+use courrier_app::email::Mailer;
 use courrier_app::vault::SecretKey;
 use courrier_app::{App, AppError, Settings};
 use courrier_domain::{

@@ -4,7 +4,7 @@
 //! browser; `courrier` child processes and an SMTP server for the CLI and
 //! multi-process tests.
 
-use courrier_app::mail::Mailer;
+use courrier_app::email::Mailer;
 use courrier_app::vault::SecretKey;
 use courrier_app::{App, Settings};
 use courrier_domain::{

@@ -268,7 +268,7 @@ mod tests {
             courrier_store::blob::BlobStore::open(blobs.to_str().unwrap()).unwrap(),
             courrier_app::vault::SecretKey::random(),
             clock,
-            courrier_app::mail::Mailer::NotConfigured,
+            courrier_app::email::Mailer::NotConfigured,
             courrier_app::scan::VirusScanner::Disabled,
             Settings::new("http://localhost:8080/"),
         );

@@ -4,11 +4,11 @@
 //! (state pending, its error naming the setting), where the platform page
 //! shows it with its text; nothing pretends it was sent.
 
-use crate::jobs::JobKind;
+use crate::jobs::{JobKind, Outcome};
 use crate::{App, Result};
 use courrier_domain::{EmailAddress, Locale};
 use courrier_i18n::{Arg, words};
-use courrier_store::{EmailRecord, EmailState};
+use courrier_store::{EmailRecord, EmailState, NewJob};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -90,7 +90,7 @@ impl Mailer {
 
 /// A message ready for the outbox.
 #[derive(Debug, Clone)]
-pub struct Letter {
+pub struct EmailMessage {
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -103,7 +103,7 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &str) -> Letter {
+pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &str) -> EmailMessage {
     let text = format!("{}\n\n{link}\n", lines.join("\n\n"));
     let paras: String = lines
         .iter()
@@ -116,14 +116,20 @@ pub(crate) fn compose(subject: String, lines: &[String], link: &str, button: &st
         html_escape(link),
         html_escape(button)
     );
-    Letter {
+    EmailMessage {
         subject,
         text,
         html,
     }
 }
 
-pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, link: &str) -> Letter {
+pub fn invitation(
+    locale: Locale,
+    org_name: &str,
+    inviter: &str,
+    role: &str,
+    link: &str,
+) -> EmailMessage {
     let args = [
         ("org", Arg::Text(org_name)),
         ("inviter", Arg::Text(inviter)),
@@ -140,7 +146,12 @@ pub fn invitation(locale: Locale, org_name: &str, inviter: &str, role: &str, lin
     )
 }
 
-pub fn approval_request(locale: Locale, recipient: &str, reference: &str, link: &str) -> Letter {
+pub fn approval_request(
+    locale: Locale,
+    recipient: &str,
+    reference: &str,
+    link: &str,
+) -> EmailMessage {
     let reference = if reference.is_empty() {
         String::new()
     } else {
@@ -169,7 +180,7 @@ pub fn letter_outcome(
     reference: &str,
     note: &str,
     link: &str,
-) -> Letter {
+) -> EmailMessage {
     use courrier_domain::letters::LetterStatus as S;
     let reference = if reference.is_empty() {
         String::new()
@@ -205,7 +216,7 @@ pub fn letter_outcome(
     )
 }
 
-pub fn password_reset(locale: Locale, link: &str) -> Letter {
+pub fn password_reset(locale: Locale, link: &str) -> EmailMessage {
     compose(
         words(locale, "email.password_reset.subject", &[]),
         &[
@@ -223,35 +234,39 @@ impl App {
     pub(crate) fn outbox_email(
         &self,
         to: &EmailAddress,
-        letter: Letter,
+        message: EmailMessage,
         now: courrier_domain::Timestamp,
     ) -> (EmailRecord, courrier_store::NewJob) {
         let id = uuid::Uuid::new_v4();
         let record = EmailRecord {
             id,
             to: to.clone(),
-            subject: letter.subject,
-            body_text: letter.text,
-            body_html: letter.html,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: message.html,
             state: EmailState::Pending,
             attempts: 0,
             last_error: None,
             created_at: now,
             sent_at: None,
         };
-        (record, JobKind::DeliverEmail { email: id }.to_job(now))
+        (record, delivery_job(id, now))
     }
 
     /// Puts a message in the outbox; its delivery job sends it.
-    pub async fn queue_email(&self, to: &EmailAddress, letter: Letter) -> Result<uuid::Uuid> {
+    pub async fn queue_email(
+        &self,
+        to: &EmailAddress,
+        message: EmailMessage,
+    ) -> Result<uuid::Uuid> {
         let now = self.now();
         let id = uuid::Uuid::new_v4();
         let record = EmailRecord {
             id,
             to: to.clone(),
-            subject: letter.subject,
-            body_text: letter.text,
-            body_html: letter.html,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: message.html,
             state: EmailState::Pending,
             attempts: 0,
             last_error: None,
@@ -259,13 +274,92 @@ impl App {
             sent_at: None,
         };
         self.store
-            .enqueue_email(
-                &record,
-                &JobKind::DeliverEmail { email: id }.to_job(now),
-                now,
-            )
+            .enqueue_email(&record, &delivery_job(id, now), now)
             .await?;
         Ok(id)
+    }
+}
+
+/// The job that sends the outbox message `email`, due at `at`.
+pub(crate) fn delivery_job(email: uuid::Uuid, at: courrier_domain::Timestamp) -> NewJob {
+    JobKind::DeliverEmail { email }.to_job(at)
+}
+
+impl App {
+    /// The delivery job of one outbox message: sends it unless it is no
+    /// longer pending; `last_attempt` records a temporary failure as final.
+    pub(crate) async fn deliver_email_job(
+        &self,
+        email: uuid::Uuid,
+        last_attempt: bool,
+    ) -> Result<Outcome> {
+        let record = self.store.email(email).await?;
+        if record.state != EmailState::Pending {
+            return Ok(Outcome::Done { next: None });
+        }
+        match self.mailer.send(&record).await {
+            Ok(()) => {
+                self.store
+                    .record_email_attempt(email, EmailState::Sent, None, self.now())
+                    .await?;
+                Ok(Outcome::Done { next: None })
+            }
+            Err(MailError::NotConfigured) => {
+                // Not a failure of this message: it stays unsent in
+                // the outbox, where the platform page shows it whole.
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    tracing::info!(
+                        "SMTP is not configured (smtp_url, COURRIER_SMTP_URL): e-mails stay unsent in the outbox, listed with their text on the platform page /admin/orgs"
+                    );
+                });
+                self.store
+                    .record_email_attempt(
+                        email,
+                        EmailState::Pending,
+                        Some(&MailError::NotConfigured.to_string()),
+                        self.now(),
+                    )
+                    .await?;
+                Ok(Outcome::Done { next: None })
+            }
+            Err(e @ (MailError::Config(_) | MailError::Rejected(_))) => {
+                self.store
+                    .record_email_attempt(
+                        email,
+                        EmailState::Failed,
+                        Some(&e.to_string()),
+                        self.now(),
+                    )
+                    .await?;
+                Ok(Outcome::Dead(e.to_string()))
+            }
+            Err(e) => {
+                // The last attempt's failure is final; recording it as
+                // pending would make the give-up count a phantom attempt.
+                let state = if last_attempt {
+                    EmailState::Failed
+                } else {
+                    EmailState::Pending
+                };
+                self.store
+                    .record_email_attempt(email, state, Some(&e.to_string()), self.now())
+                    .await?;
+                Ok(Outcome::Retry(e.to_string()))
+            }
+        }
+    }
+
+    /// Marks a message failed when its delivery job gives up.
+    pub(crate) async fn email_delivery_gave_up(&self, email: uuid::Uuid) -> Result<()> {
+        let rec = self.store.email(email).await?;
+        if rec.state == EmailState::Pending {
+            let err = rec.last_error.unwrap_or_else(|| "gave up".into());
+            self.store
+                .record_email_attempt(email, EmailState::Failed, Some(&err), self.now())
+                .await?;
+        }
+        Ok(())
     }
 }
 
