@@ -230,7 +230,8 @@ pub fn password_reset(locale: Locale, link: &str) -> EmailMessage {
 
 impl App {
     /// A pending message and its delivery job, for a use case that writes
-    /// them in its own transaction (the daily digest).
+    /// them in its own transaction (digests, reports, sign-ups) or for
+    /// [`App::queue_email`].
     pub(crate) fn outbox_email(
         &self,
         to: &EmailAddress,
@@ -260,23 +261,9 @@ impl App {
         message: EmailMessage,
     ) -> Result<uuid::Uuid> {
         let now = self.now();
-        let id = uuid::Uuid::new_v4();
-        let record = EmailRecord {
-            id,
-            to: to.clone(),
-            subject: message.subject,
-            body_text: message.text,
-            body_html: message.html,
-            state: EmailState::Pending,
-            attempts: 0,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        };
-        self.store
-            .enqueue_email(&record, &delivery_job(id, now), now)
-            .await?;
-        Ok(id)
+        let (record, job) = self.outbox_email(to, message, now);
+        self.store.enqueue_email(&record, &job, now).await?;
+        Ok(record.id)
     }
 }
 

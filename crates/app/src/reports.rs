@@ -39,8 +39,8 @@ use courrier_domain::{
 };
 use courrier_i18n::{Arg, words};
 use courrier_store::{
-    EmailRecord, EmailState, LetterRecord, OrgRecord, PERIOD_CHUNK, Page, ReportDelivery,
-    ReportFrequency, ReportRecord, ReportScheduleRecord, StoreError,
+    LetterRecord, OrgRecord, PERIOD_CHUNK, Page, ReportDelivery, ReportFrequency, ReportRecord,
+    ReportScheduleRecord, StoreError,
 };
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -646,19 +646,7 @@ impl App {
             period.last_day,
             &self.report_link(report.id),
         );
-        let email = EmailRecord {
-            id: uuid::Uuid::new_v4(),
-            to: schedule.recipient.clone(),
-            subject: text.subject,
-            body_text: text.text,
-            body_html: text.html,
-            state: EmailState::Pending,
-            attempts: 0,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        };
-        let job = crate::email::delivery_job(email.id, now);
+        let (email, job) = self.outbox_email(&schedule.recipient, text, now);
         let delivery = ReportDelivery {
             email: &email,
             job: &job,

@@ -50,10 +50,10 @@ use courrier_domain::{
 };
 use courrier_i18n::{Arg, words};
 use courrier_store::{
-    EmailRecord, EmailState, LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess,
-    MemberDocumentRecord, MemberKind, MemberRecord, MemberReviewRecord, NewSignupAccount,
-    ReminderCandidate, SignupEmail, SignupEmailKind, SignupEmailLink, SignupEmailRecord,
-    SignupRecord, StoreError, UsageKind, UsageLineRecord, UserRecord,
+    LocationPlanRecord, LocationRecord, MailboxRecord, MemberAccess, MemberDocumentRecord,
+    MemberKind, MemberRecord, MemberReviewRecord, NewSignupAccount, ReminderCandidate, SignupEmail,
+    SignupEmailKind, SignupEmailLink, SignupEmailRecord, SignupRecord, StoreError, UsageKind,
+    UsageLineRecord, UserRecord,
 };
 
 /// A new location mailbox of `org` at the offer's location, active at
@@ -555,24 +555,11 @@ impl App {
         to: &EmailAddress,
         message: EmailMessage,
     ) -> SignupEmail {
-        let now = self.now();
-        let id = uuid::Uuid::new_v4();
-        let email = EmailRecord {
-            id,
-            to: to.clone(),
-            subject: message.subject,
-            body_text: message.text,
-            body_html: message.html,
-            state: EmailState::Pending,
-            attempts: 0,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        };
+        let (email, delivery) = self.outbox_email(to, message, self.now());
         SignupEmail {
             link,
             email,
-            delivery: crate::email::delivery_job(id, now),
+            delivery,
         }
     }
 
