@@ -17,15 +17,10 @@ mod common;
 
 use common::*;
 use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
-use courrier_documents::lopdf::encryption::crypt_filters::{Aes128CryptFilter, CryptFilter};
-use courrier_documents::lopdf::{
-    Document, EncryptionState, EncryptionVersion, Object, ObjectId, Permissions, Stream, dictionary,
-};
+use courrier_documents::lopdf::{Document, Object, ObjectId, Stream, dictionary};
 use courrier_documents::{Budget, IntakeLimits, inspect_pdf, load_pdf, page_ids};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 fn corpus_dir() -> PathBuf {
@@ -269,26 +264,7 @@ fn xfa() -> Vec<u8> {
 
 fn encrypted() -> Vec<u8> {
     let mut doc = one_page().document();
-    doc.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::string_literal(b"0123456789abcdef"),
-            Object::string_literal(b"fedcba9876543210"),
-        ]),
-    );
-    let filter: Arc<dyn CryptFilter> = Arc::new(Aes128CryptFilter);
-    let state = EncryptionState::try_from(EncryptionVersion::V4 {
-        document: &doc,
-        encrypt_metadata: true,
-        crypt_filters: BTreeMap::from([(b"StdCF".to_vec(), filter)]),
-        stream_filter: b"StdCF".to_vec(),
-        string_filter: b"StdCF".to_vec(),
-        owner_password: "owner",
-        user_password: "user",
-        permissions: Permissions::all(),
-    })
-    .unwrap();
-    doc.encrypt(&state).unwrap();
+    encrypt_aes128(&mut doc, "user");
     save(&mut doc)
 }
 
@@ -686,26 +662,7 @@ fn work_past_its_time_budget_stops_with_a_code() {
 fn encrypted_object_stream_bomb(count: usize, each: usize) -> Vec<u8> {
     use courrier_documents::lopdf::encryption::encrypt_object;
     let mut doc = one_page().document();
-    doc.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::string_literal(b"0123456789abcdef"),
-            Object::string_literal(b"fedcba9876543210"),
-        ]),
-    );
-    let filter: Arc<dyn CryptFilter> = Arc::new(Aes128CryptFilter);
-    let state = EncryptionState::try_from(EncryptionVersion::V4 {
-        document: &doc,
-        encrypt_metadata: true,
-        crypt_filters: BTreeMap::from([(b"StdCF".to_vec(), filter)]),
-        stream_filter: b"StdCF".to_vec(),
-        string_filter: b"StdCF".to_vec(),
-        owner_password: "owner",
-        user_password: "",
-        permissions: Permissions::all(),
-    })
-    .unwrap();
-    doc.encrypt(&state).unwrap();
+    let state = encrypt_aes128(&mut doc, "");
     let mut out = save(&mut doc);
     let text = String::from_utf8_lossy(&out).into_owned();
     let prev: usize = text
@@ -787,26 +744,7 @@ fn an_encrypted_document_counts_its_object_streams_against_the_document_budget()
     // A small encrypted document that opens without a password still loads
     // within the default budget.
     let mut small = one_page().document();
-    small.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::string_literal(b"0123456789abcdef"),
-            Object::string_literal(b"fedcba9876543210"),
-        ]),
-    );
-    let filter: Arc<dyn CryptFilter> = Arc::new(Aes128CryptFilter);
-    let state = EncryptionState::try_from(EncryptionVersion::V4 {
-        document: &small,
-        encrypt_metadata: true,
-        crypt_filters: BTreeMap::from([(b"StdCF".to_vec(), filter)]),
-        stream_filter: b"StdCF".to_vec(),
-        string_filter: b"StdCF".to_vec(),
-        owner_password: "owner",
-        user_password: "",
-        permissions: Permissions::all(),
-    })
-    .unwrap();
-    small.encrypt(&state).unwrap();
+    encrypt_aes128(&mut small, "");
     let bytes = save(&mut small);
     assert!(load_pdf(&bytes, &limits).unwrap().was_encrypted());
 }

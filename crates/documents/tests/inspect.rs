@@ -9,13 +9,8 @@
 mod common;
 
 use common::*;
-use courrier_documents::lopdf::{
-    self, Document, EncryptionState, EncryptionVersion, Object, Permissions, Stream, dictionary,
-    encryption::crypt_filters::{Aes128CryptFilter, CryptFilter},
-};
+use courrier_documents::lopdf::{self, Document, Object, Stream, dictionary};
 use courrier_documents::{Finding, IntakeLimits, Severity, inspect_pdf};
-use std::collections::BTreeMap;
-use std::sync::Arc;
 
 fn limits() -> IntakeLimits {
     IntakeLimits::default()
@@ -172,26 +167,7 @@ fn encrypted(user_password: &str) -> Vec<u8> {
         &[("F1", f1)],
     );
     let mut doc = pdf.document();
-    doc.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::string_literal(b"0123456789abcdef"),
-            Object::string_literal(b"fedcba9876543210"),
-        ]),
-    );
-    let filter: Arc<dyn CryptFilter> = Arc::new(Aes128CryptFilter);
-    let state = EncryptionState::try_from(EncryptionVersion::V4 {
-        document: &doc,
-        encrypt_metadata: true,
-        crypt_filters: BTreeMap::from([(b"StdCF".to_vec(), filter)]),
-        stream_filter: b"StdCF".to_vec(),
-        string_filter: b"StdCF".to_vec(),
-        owner_password: "owner",
-        user_password,
-        permissions: Permissions::all(),
-    })
-    .unwrap();
-    doc.encrypt(&state).unwrap();
+    encrypt_aes128(&mut doc, user_password);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
     out

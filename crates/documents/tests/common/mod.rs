@@ -315,3 +315,32 @@ pub fn form_rotated_with_action() -> Vec<u8> {
     pdf.pages_entry("Rotate", Object::Integer(90));
     pdf.bytes()
 }
+
+/// Encrypts `doc` with AES-128 (security handler V4), owner password
+/// "owner" and the given user password ("" opens without one); the state
+/// encrypts objects written after it.
+pub fn encrypt_aes128(doc: &mut Document, user_password: &str) -> lopdf::EncryptionState {
+    use lopdf::encryption::crypt_filters::{Aes128CryptFilter, CryptFilter};
+    use lopdf::encryption::{EncryptionState, EncryptionVersion, Permissions};
+    doc.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::string_literal(b"0123456789abcdef"),
+            Object::string_literal(b"fedcba9876543210"),
+        ]),
+    );
+    let filter: std::sync::Arc<dyn CryptFilter> = std::sync::Arc::new(Aes128CryptFilter);
+    let state = EncryptionState::try_from(EncryptionVersion::V4 {
+        document: doc,
+        encrypt_metadata: true,
+        crypt_filters: std::collections::BTreeMap::from([(b"StdCF".to_vec(), filter)]),
+        stream_filter: b"StdCF".to_vec(),
+        string_filter: b"StdCF".to_vec(),
+        owner_password: "owner",
+        user_password,
+        permissions: Permissions::all(),
+    })
+    .unwrap();
+    doc.encrypt(&state).unwrap();
+    state
+}
