@@ -197,18 +197,9 @@ fn classify(res: &Resp) -> String {
     }
 }
 
-const BOUNDARY: &str = "courrier-matrix-5a0c";
 
 fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+    multipart_form(fields, &[])
 }
 
 /// One caller: a cookie-keeping client, maybe a session's CSRF token, maybe a key.

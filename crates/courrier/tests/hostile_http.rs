@@ -28,7 +28,6 @@ use support::*;
 
 const OLIVIER: &str = "olivier.blanc@mc-lausanne.test";
 const TOM: &str = "tom.schmid@mc-lausanne.test";
-const BOUNDARY: &str = "courrier-hostile-7c1e";
 const EXTENSIONS: &[&str] = &["pdf", "jpg", "jpeg", "png", "csv", "xlsx", "ods", "xls"];
 
 /// Every file of `tests/hostile/*/` with a known extension: (folder/name, bytes).
@@ -66,28 +65,7 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 }
 
 fn multipart(fields: &[(&str, &str)], name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    multipart_parts(fields, &[("file", name, bytes)])
-}
-
-/// The fields, then file parts (part name, file name, bytes).
-fn multipart_parts(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (part, name, bytes) in files {
-        let file_name = name.rsplit('/').next().unwrap_or(name);
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+    multipart_form(fields, &[("file", name, bytes)])
 }
 
 /// A good one-page letter to Dupont, to carry a hostile letterhead or
@@ -250,7 +228,7 @@ async fn every_hostile_file_is_refused_by_every_upload_endpoint() {
         };
         // A good letter with the hostile file in another part.
         let with_letter = |api: &Api, path: &str, fields: &[(&str, &str)], part: &str| {
-            let (ct, body) = multipart_parts(
+            let (ct, body) = multipart_form(
                 fields,
                 &[("file", "letter.pdf", &letter), (part, &name, &bytes)],
             );
@@ -410,7 +388,7 @@ async fn post_page(b: &Browser, form: &PageForm, name: &str, bytes: &[u8]) -> Re
         files.push(("file", "letter.pdf", &letter));
     }
     files.push((form.part, name, bytes));
-    let (ct, body) = multipart_parts(&fields, &files);
+    let (ct, body) = multipart_form(&fields, &files);
     Resp::read(
         b.client
             .post(b.url(&form.path))

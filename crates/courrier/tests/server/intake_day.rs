@@ -25,7 +25,6 @@ async fn retention(who: &Browser, csrf: &str, days: &str) -> Resp {
 
 const TOM: &str = "tom.schmid@mc-lausanne.test";
 const OLIVIER: &str = "olivier.blanc@mc-lausanne.test";
-const BOUNDARY: &str = "courrier-intake-day-3f2a";
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -38,22 +37,8 @@ const PNG: &[u8] = &[
 
 /// A form with several `file` parts (file name, bytes), in order.
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (name, bytes) in files {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+    let parts: Vec<(&str, &str, &[u8])> = files.iter().map(|(n, b)| ("file", *n, *b)).collect();
+    multipart_form(fields, &parts)
 }
 
 fn scan_pdf() -> Vec<u8> {

@@ -24,7 +24,6 @@ on_both_backends!(
 
 const TOM: &str = "tom.schmid@mc-lausanne.test";
 const OLIVIER: &str = "olivier.blanc@mc-lausanne.test";
-const BOUNDARY: &str = "courrier-mail-7c1d";
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -36,22 +35,10 @@ const PNG: &[u8] = &[
 ];
 
 fn multipart(fields: &[(&str, &str)], file: Option<(&[u8], &str)>) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
+    match file {
+        Some((bytes, name)) => multipart_form(fields, &[("file", name, bytes)]),
+        None => multipart_form(fields, &[]),
     }
-    if let Some((bytes, name)) = file {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 async fn post_multipart(

@@ -12,7 +12,6 @@ use crate::support::*;
 
 on_both_backends!(public_sign_up_with_csrf_and_onboarding);
 
-const BOUNDARY: &str = "courrier-signup-3b9e";
 
 /// The headers of a 1×1 JPEG: what an identity document upload reads.
 const PASSPORT_JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xC0\x00\x0B\x08\x00\x01\x00\x01\x01\x01\x11\x00\xFF\xD9";
@@ -29,21 +28,8 @@ fn utility_bill() -> Vec<u8> {
     )
 }
 
-fn multipart(fields: &[(&str, &str)], file: (&[u8], &str)) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    let (bytes, name) = file;
-    body.extend_from_slice(
-        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+fn multipart(fields: &[(&str, &str)], (bytes, name): (&[u8], &str)) -> (String, Vec<u8>) {
+    multipart_form(fields, &[("file", name, bytes)])
 }
 
 /// Posts a form of owned field values.
