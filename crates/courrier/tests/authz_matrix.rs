@@ -197,7 +197,6 @@ fn classify(res: &Resp) -> String {
     }
 }
 
-
 fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     multipart_form(fields, &[])
 }

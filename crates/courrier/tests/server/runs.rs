@@ -34,7 +34,6 @@ fn bulk_pdf() -> Vec<u8> {
     )
 }
 
-
 fn multipart(fields: &[(&str, &str)], file: &[u8], file_name: &str) -> (String, Vec<u8>) {
     multipart_form(fields, &[("file", file_name, file)])
 }

@@ -12,7 +12,6 @@ use crate::support::*;
 
 on_both_backends!(public_sign_up_with_csrf_and_onboarding);
 
-
 /// The headers of a 1×1 JPEG: what an identity document upload reads.
 const PASSPORT_JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xC0\x00\x0B\x08\x00\x01\x00\x01\x01\x01\x11\x00\xFF\xD9";
 
