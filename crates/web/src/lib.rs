@@ -16,6 +16,7 @@ mod routes;
 mod session;
 mod state;
 mod upload;
+mod when;
 
 pub use routes::RouteEntry;
 pub use state::{

@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::when::When;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -124,6 +125,12 @@ impl SignedIn {
     }
     pub fn check_csrf(&self, given: &str) -> Result<(), ApiError> {
         check_csrf(&self.ctx.session.csrf_token, given)
+    }
+    /// This person's clock: their organisation's time zone, their language.
+    pub fn when(&self) -> When {
+        let tz = courrier_app::reports::org_time_zone(&self.ctx.org.country)
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        When::from_zone(tz, self.locale)
     }
 }
 
