@@ -40,11 +40,16 @@ impl When {
     }
 
     fn date(&self, z: &jiff::Zoned) -> String {
-        let month = usize::try_from(z.month() - 1).unwrap_or(0);
-        match self.locale {
-            Locale::Fr => format!("{} {} {}", z.day(), MONTHS_FR[month], z.year()),
-            Locale::En => format!("{} {} {}", z.day(), MONTHS_EN[month], z.year()),
-        }
+        let months = match self.locale {
+            Locale::Fr => &MONTHS_FR,
+            Locale::En => &MONTHS_EN,
+        };
+        let month = usize::try_from(z.month() - 1)
+            .ok()
+            .and_then(|m| months.get(m))
+            .copied()
+            .unwrap_or("");
+        format!("{} {} {}", z.day(), month, z.year())
     }
 
     /// A date and time: "7 déc. 2026, 05:11 CET".
