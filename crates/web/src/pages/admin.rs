@@ -1,6 +1,6 @@
 //! The platform admin's page: organisations, dead-letter jobs, the outbox.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::session::SignedIn;
@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::AppError;
 use courrier_domain::JobId;
 use serde::Deserialize;
+
+const ADMIN: Screen = Screen::new("admin", "/admin/orgs");
 
 struct OrgRow {
     name: String,
@@ -54,11 +56,6 @@ pub struct AdminQuery {
     requeued: Option<String>,
 }
 
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "admin", "/admin/orgs"), e.status, &e)
-}
-
 pub async fn admin_page(
     State(st): State<AppState>,
     s: SignedIn,
@@ -66,14 +63,14 @@ pub async fn admin_page(
 ) -> Response {
     let orgs = match st.app.list_orgs(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(o) => o,
-        Err(e) => return fail(&s, e),
+        Err(e) => return ADMIN.fail(&s, e),
     };
     let (dead, emails) = match (
         st.app.dead_jobs(&s.actor, 100).await,
         st.app.recent_emails(&s.actor, 50).await,
     ) {
         (Ok(d), Ok(m)) => (d, m),
-        (Err(e), _) | (_, Err(e)) => return fail(&s, e),
+        (Err(e), _) | (_, Err(e)) => return ADMIN.fail(&s, e),
     };
     let chrome = Chrome::signed_in(&s, "admin", "/admin/orgs");
     let page = AdminPage {
@@ -134,10 +131,10 @@ pub async fn requeue_job(
         );
     }
     let Ok(id) = id.parse::<JobId>() else {
-        return fail(&s, AppError::NotFound);
+        return ADMIN.fail(&s, AppError::NotFound);
     };
     match st.app.requeue_job(&s.actor, id).await {
         Ok(()) => Redirect::to("/admin/orgs?requeued=1").into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => ADMIN.fail(&s, e),
     }
 }

@@ -12,7 +12,7 @@
 use super::mailbox::{
     Choice, ItemRow, action_label, error_text, field, file_response, item_row, pairs, state_label,
 };
-use super::{Chrome, Problem, error_page, fmt_ts, local_day, render};
+use super::{Screen, is_page_error, Chrome, Problem, error_page, fmt_ts, local_day, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
@@ -36,6 +36,8 @@ use courrier_domain::{
 use courrier_store::{LocationRecord, TaskFilter, TaskState};
 use serde::Deserialize;
 
+const CENTER: Screen = Screen::new("center", "/center");
+
 /// When a member reached the mail center's review: its pre-approval (the
 /// 48 h run from there).
 fn review_since(m: &courrier_store::MemberRecord) -> Timestamp {
@@ -44,29 +46,6 @@ fn review_since(m: &courrier_store::MemberRecord) -> Timestamp {
 
 /// How far back the pickup counter looks for a customer's items.
 const PICKUP_LOOKBACK_SECS: i64 = 90 * 86_400;
-
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "center", "/center"), e.status, &e)
-}
-
-fn csrf_refused(s: &SignedIn, e: &ApiError) -> Response {
-    error_page(
-        Chrome::signed_in(s, "center", "/center"),
-        StatusCode::FORBIDDEN,
-        e,
-    )
-}
-
-fn is_page_error(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::NotFound
-            | AppError::Forbidden(_)
-            | AppError::Unauthenticated
-            | AppError::Internal(_)
-    )
-}
 
 fn invalid(field: &'static str, code: &'static str, message: &str) -> AppError {
     AppError::Invalid(Invalid::new(field, code, message))
@@ -213,7 +192,7 @@ pub async fn dashboard(
 ) -> Response {
     let loc = match location(&st, &s, q.location.as_deref()).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     dashboard_view(&st, &s, &loc, Vec::new(), StatusCode::OK).await
 }
@@ -242,7 +221,7 @@ async fn dashboard_view(
     .await;
     let (items, day, end, queue, reviews, ending): (_, IntakeDay, _, _, _, _) = match result {
         Ok(x) => x,
-        Err(e) => return fail(s, e),
+        Err(e) => return CENTER.fail(s, e),
     };
     let now = st.app.now();
     let gap = day.not_inserted().unwrap_or(0);
@@ -315,11 +294,11 @@ async fn dashboard_view(
 pub async fn record_count(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return CENTER.forbidden(&s, &e);
     }
     let loc = match location(&st, &s, Some(&field(&f, "location"))).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     let result = match field(&f, "pieces").trim().parse::<i64>() {
         Ok(n) => st.app.record_carrier_count(&s.actor, loc.id, n).await,
@@ -331,7 +310,7 @@ pub async fn record_count(State(st): State<AppState>, s: SignedIn, body: String)
     };
     match result {
         Ok(_) => Redirect::to(&format!("/center?location={}", loc.id)).into_response(),
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => CENTER.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
@@ -382,15 +361,15 @@ async fn intake_view(
     let name = Some(q.trim()).filter(|n| !n.is_empty());
     let recipients = match st.app.location_recipients(&s.actor, loc.id, name).await {
         Ok(r) => r,
-        Err(e) => return fail(s, e),
+        Err(e) => return CENTER.fail(s, e),
     };
     let items = match st.app.intake_today(&s.actor, loc.id).await {
         Ok(i) => i,
-        Err(e) => return fail(s, e),
+        Err(e) => return CENTER.fail(s, e),
     };
     let today = match st.app.intake_day(&s.actor, loc.id).await {
         Ok(d) => d.day,
-        Err(e) => return fail(s, e),
+        Err(e) => return CENTER.fail(s, e),
     };
     let page = IntakePage {
         today,
@@ -456,7 +435,7 @@ pub async fn intake_page(
 ) -> Response {
     let loc = match location(&st, &s, q.location.as_deref()).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     intake_view(
         &st,
@@ -526,11 +505,11 @@ pub async fn log_item(State(st): State<AppState>, s: SignedIn, req: Request) -> 
         Err(e) => return error_page(Chrome::signed_in(&s, "center", "/center"), e.status, &e),
     };
     if let Err(e) = s.check_csrf(form.field("csrf_token").unwrap_or("")) {
-        return csrf_refused(&s, &e);
+        return CENTER.forbidden(&s, &e);
     }
     let loc = match location(&st, &s, form.field("location")).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     let l = L(s.locale);
     let result = match intake_input(&form) {
@@ -560,7 +539,7 @@ pub async fn log_item(State(st): State<AppState>, s: SignedIn, req: Request) -> 
             };
             intake_view(&st, &s, &loc, "", Vec::new(), Some(flash), StatusCode::OK).await
         }
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => CENTER.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
@@ -572,7 +551,7 @@ pub async fn log_item(State(st): State<AppState>, s: SignedIn, req: Request) -> 
 /// The envelope photo for the operator's lists.
 pub async fn envelope(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<MailItemId>() else {
-        return fail(&s, AppError::NotFound);
+        return CENTER.fail(&s, AppError::NotFound);
     };
     match st
         .app
@@ -580,7 +559,7 @@ pub async fn envelope(State(st): State<AppState>, s: SignedIn, Path(id): Path<St
         .await
     {
         Ok((doc, bytes)) => file_response(&doc.content_type, bytes),
-        Err(e) => fail(&s, e),
+        Err(e) => CENTER.fail(&s, e),
     }
 }
 
@@ -631,7 +610,7 @@ async fn tasks_view(
     };
     let queue = match st.app.task_queue(&s.actor, loc.id, &filter).await {
         Ok(q) => q,
-        Err(e) => return fail(s, e),
+        Err(e) => return CENTER.fail(s, e),
     };
     let rows = queue
         .into_iter()
@@ -683,7 +662,7 @@ pub async fn tasks_page(
 ) -> Response {
     let loc = match location(&st, &s, q.location.as_deref()).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     let done = q
         .done
@@ -780,24 +759,24 @@ pub async fn complete_task(
     // Refused before the upload is read; another organisation's task is
     // not found before the form is looked at.
     if !s.actor.can(Permission::MailCenterOperate) {
-        return fail(&s, AppError::Forbidden(Permission::MailCenterOperate));
+        return CENTER.fail(&s, AppError::Forbidden(Permission::MailCenterOperate));
     }
     let mut form = match scan_form(req).await {
         Ok(f) => f,
         Err(e) => return error_page(Chrome::signed_in(&s, "center", "/center"), e.status, &e),
     };
     if let Err(e) = s.check_csrf(form.field("csrf_token").unwrap_or("")) {
-        return csrf_refused(&s, &e);
+        return CENTER.forbidden(&s, &e);
     }
     let Ok(task) = id.parse::<TaskId>() else {
-        return fail(&s, AppError::NotFound);
+        return CENTER.fail(&s, AppError::NotFound);
     };
     if let Err(e) = st.app.operated_task(&s.actor, task).await {
-        return fail(&s, e);
+        return CENTER.fail(&s, e);
     }
     let loc = match location(&st, &s, form.field("location")).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     let chosen = if form.field("completion").map(str::trim) == Some("scan") {
         Ok(Completion::ScanFiles(form.scan_files()))
@@ -817,7 +796,7 @@ pub async fn complete_task(
     match result {
         Ok(t) => Redirect::to(&format!("/center/tasks?location={}&done={}", loc.id, t.id))
             .into_response(),
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => CENTER.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
@@ -869,7 +848,7 @@ async fn reviews_view(
     let l = L(s.locale);
     let members = match st.app.members_to_review(&s.actor, Some(loc.id)).await {
         Ok(m) => m,
-        Err(e) => return fail(s, e),
+        Err(e) => return CENTER.fail(s, e),
     };
     let now = st.app.now();
     let page = ReviewsPage {
@@ -903,7 +882,7 @@ pub async fn reviews_page(
 ) -> Response {
     let loc = match location(&st, &s, q.location.as_deref()).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     reviews_view(&st, &s, &loc, Vec::new(), None, StatusCode::OK).await
 }
@@ -916,18 +895,18 @@ pub async fn review_member(
 ) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return CENTER.forbidden(&s, &e);
     }
     let Ok(member) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return CENTER.fail(&s, AppError::NotFound);
     };
     // Another organisation's member is not found, whatever the form says.
     if let Err(e) = st.app.member_for_review(&s.actor, member).await {
-        return fail(&s, e);
+        return CENTER.fail(&s, e);
     }
     let loc = match location(&st, &s, Some(&field(&f, "location"))).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     let l = L(s.locale);
     let event = match field(&f, "event").as_str() {
@@ -956,7 +935,7 @@ pub async fn review_member(
             );
             reviews_view(&st, &s, &loc, Vec::new(), Some(text), StatusCode::OK).await
         }
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => CENTER.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
@@ -1005,7 +984,7 @@ async fn pickups_view(
     let l = L(s.locale);
     let recipients = match st.app.location_recipients(&s.actor, loc.id, None).await {
         Ok(r) => r,
-        Err(e) => return fail(s, e),
+        Err(e) => return CENTER.fail(s, e),
     };
     let mut customers: Vec<CustomerChoice> = Vec::new();
     for r in &recipients {
@@ -1046,7 +1025,7 @@ async fn pickups_view(
                     })
                     .collect();
             }
-            Err(e) => return fail(s, e),
+            Err(e) => return CENTER.fail(s, e),
         }
     }
     let page = PickupsPage {
@@ -1068,7 +1047,7 @@ pub async fn pickups_page(
 ) -> Response {
     let loc = match location(&st, &s, q.location.as_deref()).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     let customer = match q
         .customer
@@ -1078,7 +1057,7 @@ pub async fn pickups_page(
     {
         Some(raw) => match raw.parse::<OrgId>() {
             Ok(c) => Some(c),
-            Err(_) => return fail(&s, AppError::NotFound),
+            Err(_) => return CENTER.fail(&s, AppError::NotFound),
         },
         None => None,
     };
@@ -1088,21 +1067,21 @@ pub async fn pickups_page(
 pub async fn create_pickup(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return CENTER.forbidden(&s, &e);
     }
     let loc = match location(&st, &s, Some(&field(&f, "location"))).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, e),
+        Err(e) => return CENTER.fail(&s, e),
     };
     let Ok(customer) = field(&f, "customer").trim().parse::<OrgId>() else {
-        return fail(&s, AppError::NotFound);
+        return CENTER.fail(&s, AppError::NotFound);
     };
     let l = L(s.locale);
     let mut items = Vec::new();
     for (_, v) in f.iter().filter(|(k, _)| k == "item") {
         match v.trim().parse::<MailItemId>() {
             Ok(id) => items.push(id),
-            Err(_) => return fail(&s, AppError::NotFound),
+            Err(_) => return CENTER.fail(&s, AppError::NotFound),
         }
     }
     let result = match parse_amount(&field(&f, "fees")) {
@@ -1148,7 +1127,7 @@ pub async fn create_pickup(State(st): State<AppState>, s: SignedIn, body: String
             )
             .await
         }
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => CENTER.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;

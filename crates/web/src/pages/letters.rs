@@ -3,7 +3,7 @@
 //! the quote, the history and the actions, the approvals inbox, and the
 //! organisation's letter settings. Every form works without JavaScript.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, is_page_error, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::api::letters::{
     LetterOptions, current_options, letter_filter, letter_input, letter_input_with_files,
@@ -24,33 +24,11 @@ use courrier_store::{LetterRecord, LetterSettings};
 use serde::Deserialize;
 use std::collections::HashMap;
 
+const LETTERS: Screen = Screen::new("letters", "/letters");
+
 /// A4 in millimetres: the window overlay is placed in percent of these.
 const A4_WIDTH_MM: f32 = 210.0;
 const A4_HEIGHT_MM: f32 = 297.0;
-
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "letters", "/letters"), e.status, &e)
-}
-
-fn csrf_refused(s: &SignedIn, e: &ApiError) -> Response {
-    error_page(
-        Chrome::signed_in(s, "letters", "/letters"),
-        StatusCode::FORBIDDEN,
-        e,
-    )
-}
-
-/// Errors that have no place on a form: the page answers with them alone.
-fn is_page_error(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::NotFound
-            | AppError::Forbidden(_)
-            | AppError::Unauthenticated
-            | AppError::Internal(_)
-    )
-}
 
 /// One problem as a person reads it: its code and the message in their language.
 struct Problem {
@@ -325,7 +303,7 @@ pub async fn list_page(
             });
             render(&page)
         }
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => LETTERS.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             page.problems = problems(l, problems_of(&e));
@@ -361,7 +339,7 @@ pub async fn approvals_page(
             });
             render(&page)
         }
-        Err(e) => fail(&s, e),
+        Err(e) => LETTERS.fail(&s, e),
     }
 }
 
@@ -396,7 +374,7 @@ fn new_view(
 
 pub async fn new_page(s: SignedIn) -> Response {
     if !s.actor.can(Permission::LettersSend) {
-        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+        return LETTERS.fail(&s, AppError::Forbidden(Permission::LettersSend));
     }
     new_view(&s, &LetterOptions::default(), Vec::new(), StatusCode::OK)
 }
@@ -406,7 +384,7 @@ pub async fn new_page(s: SignedIn) -> Response {
 pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Response {
     // Refused before the upload is read.
     if !s.actor.can(Permission::LettersSend) {
-        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+        return LETTERS.fail(&s, AppError::Forbidden(Permission::LettersSend));
     }
     let none = LetterOptions::default();
     let (parts, body) = match read_request(req).await {
@@ -426,7 +404,7 @@ pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Re
         Err(e) => return new_view(&s, &none, problems_of(&e), e.status),
     };
     if let Err(e) = s.check_csrf(form.field("csrf_token").unwrap_or("")) {
-        return csrf_refused(&s, &e);
+        return LETTERS.forbidden(&s, &e);
     }
     let mut options = options_from(|name| form.field(name).map(str::to_string));
     // The form always sends its letterhead choice; without a letterhead
@@ -453,7 +431,7 @@ pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Re
     };
     match result {
         Ok(p) => Redirect::to(&format!("/letters/{}", p.record.id)).into_response(),
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => LETTERS.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             new_view(&s, &options, problems_of(&e), e.status)
@@ -579,14 +557,14 @@ async fn detail_view(
 ) -> Response {
     let view = match st.app.letter(&s.actor, id).await {
         Ok(v) => v,
-        Err(e) => return fail(s, e),
+        Err(e) => return LETTERS.fail(s, e),
     };
     let (names, window) = match (
         st.app.letter_people(&s.actor).await,
         st.app.letter_window(&s.actor).await,
     ) {
         (Ok(n), Ok(w)) => (n, w),
-        (Err(e), _) | (_, Err(e)) => return fail(s, e),
+        (Err(e), _) | (_, Err(e)) => return LETTERS.fail(s, e),
     };
     let path = format!("/letters/{id}");
     let chrome = Chrome::signed_in(s, "letters", &path);
@@ -682,7 +660,7 @@ pub async fn detail_page(
     Path(id): Path<String>,
 ) -> Response {
     let Some(id) = parse_id(&id) else {
-        return fail(&s, AppError::NotFound);
+        return LETTERS.fail(&s, AppError::NotFound);
     };
     detail_view(&st, &s, id, Vec::new(), StatusCode::OK, None).await
 }
@@ -690,7 +668,7 @@ pub async fn detail_page(
 /// Page 1 as a picture; never cached, it shows the letter's content.
 pub async fn preview(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>) -> Response {
     let Some(id) = parse_id(&id) else {
-        return fail(&s, AppError::NotFound);
+        return LETTERS.fail(&s, AppError::NotFound);
     };
     match st.app.letter_preview_png(&s.actor, id).await {
         Ok(png) => {
@@ -703,17 +681,17 @@ pub async fn preview(State(st): State<AppState>, s: SignedIn, Path(id): Path<Str
             );
             res
         }
-        Err(e) => fail(&s, e),
+        Err(e) => LETTERS.fail(&s, e),
     }
 }
 
 pub async fn document(State(st): State<AppState>, s: SignedIn, Path(id): Path<String>) -> Response {
     let Some(id) = parse_id(&id) else {
-        return fail(&s, AppError::NotFound);
+        return LETTERS.fail(&s, AppError::NotFound);
     };
     match st.app.letter_pdf(&s.actor, id).await {
         Ok(pdf) => pdf_response(id, pdf),
-        Err(e) => fail(&s, e),
+        Err(e) => LETTERS.fail(&s, e),
     }
 }
 
@@ -746,14 +724,14 @@ pub async fn edit(
     axum::Form(f): axum::Form<EditForm>,
 ) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return csrf_refused(&s, &e);
+        return LETTERS.forbidden(&s, &e);
     }
     let Some(id) = parse_id(&id) else {
-        return fail(&s, AppError::NotFound);
+        return LETTERS.fail(&s, AppError::NotFound);
     };
     let current = match st.app.letter(&s.actor, id).await {
         Ok(v) => v.letter,
-        Err(e) => return fail(&s, e),
+        Err(e) => return LETTERS.fail(&s, e),
     };
     let mut options = options_from(|name| match name {
         "envelope" => f.envelope.clone(),
@@ -782,7 +760,7 @@ async fn after_action(
 ) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/letters/{id}")).into_response(),
-        Err(e) if is_page_error(&e) => fail(s, e),
+        Err(e) if is_page_error(&e) => LETTERS.fail(s, e),
         Err(e) => {
             let e = ApiError::from(e);
             detail_view(st, s, id, problems_of(&e), e.status, edited).await
@@ -800,10 +778,10 @@ enum Action {
 
 async fn act(st: AppState, s: SignedIn, id: String, f: ActionForm, action: Action) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return csrf_refused(&s, &e);
+        return LETTERS.forbidden(&s, &e);
     }
     let Some(id) = parse_id(&id) else {
-        return fail(&s, AppError::NotFound);
+        return LETTERS.fail(&s, AppError::NotFound);
     };
     let app = &st.app;
     let result = match action {
@@ -893,7 +871,7 @@ async fn settings_view(
     loop {
         let page = match st.app.list_users(&s.actor, cursor.as_deref(), 200).await {
             Ok(p) => p,
-            Err(e) => return fail(s, e),
+            Err(e) => return LETTERS.fail(s, e),
         };
         people.extend(page.items.into_iter().map(|u| PersonRow {
             id: u.id.to_string(),
@@ -950,7 +928,7 @@ pub async fn settings_page(
             )
             .await
         }
-        Err(e) => fail(&s, e),
+        Err(e) => LETTERS.fail(&s, e),
     }
 }
 
@@ -958,7 +936,7 @@ pub async fn settings_page(
 pub async fn save_settings(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     // Refused before the form is read.
     if !s.actor.can(Permission::OrgSettings) {
-        return fail(&s, AppError::Forbidden(Permission::OrgSettings));
+        return LETTERS.fail(&s, AppError::Forbidden(Permission::OrgSettings));
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
     let field = |name: &str| {
@@ -969,7 +947,7 @@ pub async fn save_settings(State(st): State<AppState>, s: SignedIn, body: String
             .unwrap_or_default()
     };
     if let Err(e) = s.check_csrf(&field("csrf_token")) {
-        return csrf_refused(&s, &e);
+        return LETTERS.forbidden(&s, &e);
     }
     let mut errors = Vec::new();
     let approval_required_for: Vec<UserId> = pairs
@@ -1020,7 +998,7 @@ pub async fn save_settings(State(st): State<AppState>, s: SignedIn, body: String
     }
     match st.app.set_letter_settings(&s.actor, &settings).await {
         Ok(()) => Redirect::to("/org/letters?saved=1").into_response(),
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => LETTERS.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             settings_view(

@@ -8,7 +8,7 @@
 //! JavaScript. The envelope and scan files are served decrypted with
 //! `Cache-Control: private, no-store`.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, is_page_error, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::api::letters::problems_of;
 use crate::api::mailbox::{ActionResultOut, action_from, item_filter, run_actions};
@@ -27,26 +27,7 @@ use courrier_store::{MailItemRecord, SearchHit, SearchOrder};
 use serde::Deserialize;
 
 const PATH: &str = "/mail";
-
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "mail", PATH), e.status, &e)
-}
-
-fn csrf_refused(s: &SignedIn, e: &ApiError) -> Response {
-    error_page(Chrome::signed_in(s, "mail", PATH), StatusCode::FORBIDDEN, e)
-}
-
-/// Errors that have no place on a form: the page answers with them alone.
-fn is_page_error(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::NotFound
-            | AppError::Forbidden(_)
-            | AppError::Unauthenticated
-            | AppError::Internal(_)
-    )
-}
+const MAIL: Screen = Screen::new("mail", PATH);
 
 /// The form's fields as pairs (a bulk form repeats `item`).
 pub(super) fn pairs(body: &str) -> Vec<(String, String)> {
@@ -336,7 +317,7 @@ async fn list_view(
             p.items.into_iter().map(|h| hit_row(l, h)).collect(),
             p.next_cursor,
         ),
-        Err(e) if is_page_error(&e) => return fail(s, e),
+        Err(e) if is_page_error(&e) => return MAIL.fail(s, e),
         Err(e) => {
             let e = ApiError::from(e);
             status = e.status;
@@ -420,7 +401,7 @@ pub async fn list_page(
 pub async fn bulk_action(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let items: Vec<String> = f
         .iter()
@@ -447,7 +428,7 @@ pub async fn bulk_action(State(st): State<AppState>, s: SignedIn, body: String) 
     };
     match result {
         Ok(results) => list_view(&st, &s, &q, outcome_rows(l, results), Vec::new()).await,
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => MAIL.fail(&s, e),
         Err(e) => list_view(&st, &s, &q, Vec::new(), vec![error_text(l, e)]).await,
     }
 }
@@ -523,7 +504,7 @@ async fn detail_view(
 ) -> Response {
     let view = match st.app.mail_item(&s.actor, id).await {
         Ok(v) => v,
-        Err(e) => return fail(s, e),
+        Err(e) => return MAIL.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "mail", &format!("{PATH}/{id}"));
     let l = chrome.l;
@@ -646,7 +627,7 @@ pub async fn detail_page(
 ) -> Response {
     match parse_item(&id) {
         Ok(id) => detail_view(&st, &s, id, Vec::new(), Vec::new()).await,
-        Err(e) => fail(&s, e),
+        Err(e) => MAIL.fail(&s, e),
     }
 }
 
@@ -667,18 +648,18 @@ pub async fn item_action(
 ) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let id = match parse_item(&id) {
         Ok(id) => id,
-        Err(e) => return fail(&s, e),
+        Err(e) => return MAIL.fail(&s, e),
     };
     // Refused, or another organisation's item not found, before the form is read.
     if !s.actor.can(Permission::MailboxAct) {
-        return fail(&s, AppError::Forbidden(Permission::MailboxAct));
+        return MAIL.fail(&s, AppError::Forbidden(Permission::MailboxAct));
     }
     if let Err(e) = st.app.mail_item(&s.actor, id).await {
-        return fail(&s, e);
+        return MAIL.fail(&s, e);
     }
     let l = L(s.locale);
     let address: Vec<String> = field(&f, "address").lines().map(str::to_string).collect();
@@ -693,11 +674,11 @@ pub async fn item_action(
                 .iter()
                 .any(|r| r.error.as_ref().is_some_and(|e| e.code == "not_found"))
             {
-                return fail(&s, AppError::NotFound);
+                return MAIL.fail(&s, AppError::NotFound);
             }
             detail_view(&st, &s, id, outcome_rows(l, results), Vec::new()).await
         }
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => MAIL.fail(&s, e),
         Err(e) => detail_view(&st, &s, id, Vec::new(), vec![error_text(l, e)]).await,
     }
 }
@@ -711,11 +692,11 @@ pub async fn annotate(
 ) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let id = match parse_item(&id) {
         Ok(id) => id,
-        Err(e) => return fail(&s, e),
+        Err(e) => return MAIL.fail(&s, e),
     };
     let tags: Vec<String> = field(&f, "tags")
         .split(',')
@@ -728,7 +709,7 @@ pub async fn annotate(
         .await
     {
         Ok(_) => Redirect::to(&format!("{PATH}/{id}")).into_response(),
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => MAIL.fail(&s, e),
         Err(e) => {
             let l = L(s.locale);
             detail_view(&st, &s, id, Vec::new(), vec![error_text(l, e)]).await
@@ -759,7 +740,7 @@ pub(super) fn file_response(content_type: &str, bytes: Vec<u8>) -> Response {
 async fn serve_file(st: &AppState, s: &SignedIn, raw: &str, envelope: bool) -> Response {
     let id = match parse_item(raw) {
         Ok(id) => id,
-        Err(e) => return fail(s, e),
+        Err(e) => return MAIL.fail(s, e),
     };
     let found = if envelope {
         st.app
@@ -774,7 +755,7 @@ async fn serve_file(st: &AppState, s: &SignedIn, raw: &str, envelope: bool) -> R
     };
     match found {
         Ok((doc, bytes)) => file_response(&doc.content_type, bytes),
-        Err(e) => fail(s, e),
+        Err(e) => MAIL.fail(s, e),
     }
 }
 
@@ -828,18 +809,18 @@ async fn setup_view(
 ) -> Response {
     let boxes = match st.app.mailboxes(&s.actor).await {
         Ok(b) => b,
-        Err(e) => return fail(s, e),
+        Err(e) => return MAIL.fail(s, e),
     };
     let mut notify = Vec::with_capacity(boxes.len());
     for b in &boxes {
         match st.app.mailbox_notify(&s.actor, b.id).await {
             Ok(m) => notify.push(m.as_str()),
-            Err(e) => return fail(s, e),
+            Err(e) => return MAIL.fail(s, e),
         }
     }
     let scan_days = match st.app.scan_retention(&s.actor).await {
         Ok(d) => d.map(|d| d.to_string()).unwrap_or_default(),
-        Err(e) => return fail(s, e),
+        Err(e) => return MAIL.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "mail", "/mail/setup");
     let l = chrome.l;
@@ -898,7 +879,7 @@ async fn setup_view(
 pub async fn set_scan_retention(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let text = field(&f, "scan_days");
     let days = match text.trim() {
@@ -938,7 +919,7 @@ async fn setup_result<T>(
     let l = L(s.locale);
     match result {
         Ok(_) => setup_view(st, s, Vec::new(), Some(l.t(ok_key).into()), StatusCode::OK).await,
-        Err(e) if is_page_error(&e) => fail(s, e),
+        Err(e) if is_page_error(&e) => MAIL.fail(s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
@@ -951,7 +932,7 @@ async fn setup_result<T>(
 pub async fn open_mailbox(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let result = match field(&f, "activation_date")
         .trim()
@@ -984,7 +965,7 @@ pub async fn verify_code(
 ) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let result = match parse_mailbox(&id) {
         Ok(id) => {
@@ -1006,7 +987,7 @@ pub async fn change_address(
 ) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let result = match parse_mailbox(&id) {
         Ok(id) => {
@@ -1029,7 +1010,7 @@ pub async fn set_notify(
 ) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, &e);
+        return MAIL.forbidden(&s, &e);
     }
     let result = match parse_mailbox(&id) {
         Ok(id) => {

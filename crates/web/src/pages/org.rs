@@ -1,7 +1,7 @@
 //! The organisation's pages: home, users and roles, invitations, API keys,
 //! and the audit log.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::session::SignedIn;
@@ -14,6 +14,8 @@ use courrier_app::AppError;
 use courrier_domain::{ApiKeyId, InvitationId, Permission, Role, UserId};
 use serde::Deserialize;
 
+const ORG: Screen = Screen::new("", "/");
+
 #[derive(Deserialize, Default)]
 pub struct CursorQuery {
     cursor: Option<String>,
@@ -25,14 +27,8 @@ pub struct CsrfForm {
     csrf_token: String,
 }
 
-/// Renders an error for a signed-in person with the right status.
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "", "/"), e.status, &e)
-}
-
 fn not_found(s: &SignedIn) -> Response {
-    fail(s, AppError::NotFound)
+    ORG.fail(s, AppError::NotFound)
 }
 
 #[derive(Template)]
@@ -114,11 +110,11 @@ async fn users_view(
 ) -> Response {
     let page = match st.app.list_users(&s.actor, cursor, 50).await {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return ORG.fail(s, e),
     };
     let invitations = match st.app.list_invitations(&s.actor).await {
         Ok(i) => i,
-        Err(e) => return fail(s, e),
+        Err(e) => return ORG.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "users", "/org/users");
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
@@ -211,7 +207,7 @@ pub async fn revoke_invitation(
     };
     match st.app.revoke_invitation(&s.actor, id).await {
         Ok(()) => Redirect::to("/org/users").into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => ORG.fail(&s, e),
     }
 }
 
@@ -299,7 +295,7 @@ async fn keys_view(
 ) -> Response {
     let page = match st.app.list_api_keys(&s.actor, cursor, 50).await {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return ORG.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "keys", "/org/api-keys");
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
@@ -389,7 +385,7 @@ pub async fn revoke_key(
     };
     match st.app.revoke_api_key(&s.actor, id).await {
         Ok(()) => Redirect::to("/org/api-keys").into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => ORG.fail(&s, e),
     }
 }
 
@@ -421,7 +417,7 @@ pub async fn audit_page(
         st.app.actor_names(&s.actor).await,
     ) {
         (Ok(p), Ok(n)) => (p, n),
-        (Err(e), _) | (_, Err(e)) => return fail(&s, e),
+        (Err(e), _) | (_, Err(e)) => return ORG.fail(&s, e),
     };
     let page = AuditPage {
         entries: page

@@ -12,7 +12,7 @@
 //! when the member reached the queue (its last submission or send-back).
 
 use super::mailbox::{field, pairs};
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, is_page_error, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
@@ -27,6 +27,7 @@ use courrier_domain::{Invalid, LocationId, OrgId, Permission};
 use std::collections::HashMap;
 
 const PATH: &str = "/admin/reviews";
+const REVIEWS: Screen = Screen::new("admin", PATH);
 /// Organisations read per page while naming the customers of the queue.
 const ORG_PAGE: u32 = 200;
 
@@ -34,28 +35,13 @@ fn chrome(s: &SignedIn) -> Chrome {
     Chrome::signed_in(s, "admin", PATH)
 }
 
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(chrome(s), e.status, &e)
-}
-
 /// The queue is the platform's: anyone else is refused before anything is
 /// read (a customer would otherwise see their own sent-back members).
 fn refuse_non_platform(s: &SignedIn) -> Option<Response> {
     match s.actor.scope(Permission::PlatformAdmin) {
         Ok(_) => None,
-        Err(e) => Some(fail(s, AppError::from(e))),
+        Err(e) => Some(REVIEWS.fail(s, AppError::from(e))),
     }
-}
-
-fn is_page_error(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::NotFound
-            | AppError::Forbidden(_)
-            | AppError::Unauthenticated
-            | AppError::Internal(_)
-    )
 }
 
 /// A refused decision as the admin reads it: the message in their
@@ -127,24 +113,24 @@ async fn queue_view(
     let l = L(s.locale);
     let mut members = match st.app.members_to_review(&s.actor, None).await {
         Ok(m) => m,
-        Err(e) => return fail(s, e),
+        Err(e) => return REVIEWS.fail(s, e),
     };
     members.sort_by_key(|m| (m.updated_at.millis(), m.id));
     let orgs: Vec<OrgId> = members.iter().map(|m| m.org).collect();
     let names = match org_names(st, s, &orgs).await {
         Ok(n) => n,
-        Err(e) => return fail(s, e),
+        Err(e) => return REVIEWS.fail(s, e),
     };
     let locations: HashMap<LocationId, String> = match st.app.locations().await {
         Ok(list) => list.into_iter().map(|loc| (loc.id, loc.name)).collect(),
-        Err(e) => return fail(s, e),
+        Err(e) => return REVIEWS.fail(s, e),
     };
     let now = st.app.now();
     let mut rows = Vec::with_capacity(members.len());
     for m in members {
         let documents = match st.app.member_file(&s.actor, m.id).await {
             Ok(f) => f.documents.len(),
-            Err(e) => return fail(s, e),
+            Err(e) => return REVIEWS.fail(s, e),
         };
         rows.push(QueueRow {
             id: m.id.to_string(),
@@ -193,7 +179,7 @@ pub async fn decide(
         return refused;
     }
     let Ok(member) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return REVIEWS.fail(&s, AppError::NotFound);
     };
     let l = L(s.locale);
     let refused = |e: ApiError| Problem {
@@ -226,7 +212,7 @@ pub async fn decide(
             );
             queue_view(&st, &s, Vec::new(), Some(text), StatusCode::OK).await
         }
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => REVIEWS.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;

@@ -4,7 +4,7 @@
 //! `GET /reports/<id>.csv` serves a report's CSV to signed-in people of its
 //! organisation (the link the e-mails carry); anyone else gets a 404.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::api::reports::csv_response;
 use crate::error::ApiError;
@@ -19,6 +19,7 @@ use courrier_store::ReportFrequency;
 use serde::Deserialize;
 
 const PATH: &str = "/org/reports";
+const REPORTS: Screen = Screen::new("reports", PATH);
 
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
@@ -50,19 +51,6 @@ pub struct GenerateForm {
     from: String,
     #[serde(default)]
     to: String,
-}
-
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "reports", PATH), e.status, &e)
-}
-
-fn forbidden(s: &SignedIn, e: &ApiError) -> Response {
-    error_page(
-        Chrome::signed_in(s, "reports", PATH),
-        StatusCode::FORBIDDEN,
-        e,
-    )
 }
 
 struct Choice {
@@ -123,11 +111,11 @@ async fn view(
 ) -> Response {
     let schedules = match st.app.list_report_schedules(&s.actor).await {
         Ok(list) => list,
-        Err(e) => return fail(s, e),
+        Err(e) => return REPORTS.fail(s, e),
     };
     let reports = match st.app.list_reports(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return REPORTS.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "reports", PATH);
     let l = chrome.l;
@@ -203,7 +191,7 @@ pub async fn schedule_report(
     Form(f): Form<ScheduleForm>,
 ) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
+        return REPORTS.forbidden(&s, &e);
     }
     match st
         .app
@@ -212,7 +200,7 @@ pub async fn schedule_report(
     {
         Ok(_) => Redirect::to("/org/reports?scheduled=1").into_response(),
         Err(e @ (AppError::Forbidden(_) | AppError::NotFound | AppError::Internal(_))) => {
-            fail(&s, e)
+            REPORTS.fail(&s, e)
         }
         Err(e) => {
             let entered = Entered {
@@ -232,14 +220,14 @@ pub async fn disable_schedule(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
+        return REPORTS.forbidden(&s, &e);
     }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return REPORTS.fail(&s, AppError::NotFound);
     };
     match st.app.disable_report_schedule(&s.actor, id).await {
         Ok(()) => Redirect::to(PATH).into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => REPORTS.fail(&s, e),
     }
 }
 
@@ -251,12 +239,12 @@ pub async fn generate_report(
     Form(f): Form<GenerateForm>,
 ) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
+        return REPORTS.forbidden(&s, &e);
     }
     match st.app.generate_report(&s.actor, &f.from, &f.to).await {
         Ok(v) => Redirect::to(&format!("/reports/{}.csv", v.report.id)).into_response(),
         Err(e @ (AppError::Forbidden(_) | AppError::NotFound | AppError::Internal(_))) => {
-            fail(&s, e)
+            REPORTS.fail(&s, e)
         }
         Err(e) => {
             let entered = Entered {
@@ -279,10 +267,10 @@ pub async fn download(
         .strip_suffix(".csv")
         .and_then(|id| id.parse::<uuid::Uuid>().ok())
     else {
-        return fail(&s, AppError::NotFound);
+        return REPORTS.fail(&s, AppError::NotFound);
     };
     match st.app.report_csv(&s.actor, id).await {
         Ok(f) => csv_response(f),
-        Err(e) => fail(&s, e),
+        Err(e) => REPORTS.fail(&s, e),
     }
 }

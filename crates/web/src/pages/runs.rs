@@ -3,7 +3,7 @@
 //! file and a preview of the first letters), and a run's page, which
 //! refreshes itself while the run goes on (no JavaScript needed).
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::api::letters::{money_text, problems_of};
 use crate::api::runs::{RunRequest, reasons_of};
@@ -22,10 +22,7 @@ use courrier_domain::{Permission, RunId};
 use courrier_store::{RunRecord, RunState};
 use serde::Deserialize;
 
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "letters", "/runs"), e.status, &e)
-}
+const RUNS: Screen = Screen::new("letters", "/runs");
 
 struct Problem {
     code: String,
@@ -122,7 +119,7 @@ pub async fn list_page(
     let l = chrome.l;
     let page = match st.app.runs(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(p) => p,
-        Err(e) => return fail(&s, e),
+        Err(e) => return RUNS.fail(&s, e),
     };
     let rows: Vec<RunRow> = page.items.into_iter().map(|r| run_row(l, r)).collect();
     let page = ListPage {
@@ -300,7 +297,7 @@ fn new_view(
 
 pub async fn new_page(s: SignedIn) -> Response {
     if !s.actor.can(Permission::LettersSend) {
-        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+        return RUNS.fail(&s, AppError::Forbidden(Permission::LettersSend));
     }
     new_view(&s, &|_| None, "", Vec::new(), StatusCode::OK)
 }
@@ -310,7 +307,7 @@ pub async fn new_page(s: SignedIn) -> Response {
 pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Response {
     // Refused before the upload is read.
     if !s.actor.can(Permission::LettersSend) {
-        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+        return RUNS.fail(&s, AppError::Forbidden(Permission::LettersSend));
     }
     let none = |_: &str| None;
     let (parts, body) = match read_request(req).await {
@@ -412,7 +409,7 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
                 }
                 res
             }
-            Err(e) if matches!(e, AppError::Forbidden(_) | AppError::Internal(_)) => fail(&s, e),
+            Err(e) if matches!(e, AppError::Forbidden(_) | AppError::Internal(_)) => RUNS.fail(&s, e),
             Err(e) => {
                 let e = ApiError::from(e);
                 new_view(&s, &field, active, problems_of(&e), e.status)
@@ -427,7 +424,7 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
                 AppError::Forbidden(_) | AppError::Internal(_) | AppError::NotFound
             ) =>
         {
-            fail(&s, e)
+            RUNS.fail(&s, e)
         }
         Err(e) => {
             let e = ApiError::from(e);
@@ -459,11 +456,11 @@ pub async fn detail_page(
     Path(id): Path<String>,
 ) -> Response {
     let Ok(id) = id.parse::<RunId>() else {
-        return fail(&s, AppError::NotFound);
+        return RUNS.fail(&s, AppError::NotFound);
     };
     let view = match st.app.run(&s.actor, id).await {
         Ok(v) => v,
-        Err(e) => return fail(&s, e),
+        Err(e) => return RUNS.fail(&s, e),
     };
     let chrome = Chrome::signed_in(&s, "letters", &format!("/runs/{id}"));
     let l = chrome.l;

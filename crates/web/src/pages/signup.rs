@@ -9,7 +9,7 @@
 //! (`/center/plans`).
 
 use super::{
-    Chrome, MessagePage, Problem, error_page, expected_form_token, fmt_ts, local_day, render,
+    Chrome, Screen, fail_in, MessagePage, Problem, error_page, expected_form_token, fmt_ts, local_day, render,
     with_cookie,
 };
 use crate::AppState;
@@ -31,19 +31,8 @@ use courrier_store::{LocationRecord, MemberKind};
 use serde::Deserialize;
 
 const ONBOARDING: &str = "/mail/onboarding";
-
-fn fail(s: &SignedIn, current: &'static str, path: &str, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, current, path), e.status, &e)
-}
-
-fn csrf_refused(s: &SignedIn, current: &'static str, path: &str, e: &ApiError) -> Response {
-    error_page(
-        Chrome::signed_in(s, current, path),
-        StatusCode::FORBIDDEN,
-        e,
-    )
-}
+const ONBOARDING_SCREEN: Screen = Screen::new("mail", ONBOARDING);
+const PLANS: Screen = Screen::new("center", "/center/plans");
 
 fn pairs(body: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str(body).unwrap_or_default()
@@ -464,7 +453,7 @@ async fn onboarding_view(
     let l = L(s.locale);
     let views = match st.app.my_signups(&s.actor).await {
         Ok(v) => v,
-        Err(e) => return fail(s, "mail", ONBOARDING, e),
+        Err(e) => return ONBOARDING_SCREEN.fail(s, e),
     };
     let money = s.actor.can(Permission::MoneyView);
     let now = st.app.now();
@@ -511,7 +500,7 @@ async fn onboarding_outcome<T>(
     match result {
         Ok(_) => onboarding_view(st, s, Vec::new(), Some(l.t(done).into()), StatusCode::OK).await,
         Err(e @ (AppError::NotFound | AppError::Forbidden(_) | AppError::Internal(_))) => {
-            fail(s, "mail", ONBOARDING, e)
+            ONBOARDING_SCREEN.fail(s, e)
         }
         Err(e) => {
             let e = ApiError::from(e);
@@ -524,14 +513,14 @@ async fn onboarding_outcome<T>(
 pub async fn add_member(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, "mail", ONBOARDING, &e);
+        return ONBOARDING_SCREEN.forbidden(&s, &e);
     }
     let ids = (
         field(&f, "mailbox").parse::<MailboxId>(),
         field(&f, "location").parse::<LocationId>(),
     );
     let (Ok(mailbox), Ok(location)) = ids else {
-        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+        return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     let kind = if field(&f, "kind") == "company" {
         MemberKind::Company
@@ -566,25 +555,20 @@ pub async fn upload_document(
     // Refused before the upload is read; another organisation's member is
     // not found before the form is looked at.
     if !s.actor.can(Permission::MailboxAct) {
-        return fail(
-            &s,
-            "mail",
-            ONBOARDING,
-            AppError::Forbidden(Permission::MailboxAct),
-        );
+        return ONBOARDING_SCREEN.fail(&s, AppError::Forbidden(Permission::MailboxAct));
     }
     let form = match multipart_form(req).await {
         Ok(f) => f,
         Err(e) => return error_page(Chrome::signed_in(&s, "mail", ONBOARDING), e.status, &e),
     };
     if let Err(e) = s.check_csrf(form.field("csrf_token").unwrap_or("")) {
-        return csrf_refused(&s, "mail", ONBOARDING, &e);
+        return ONBOARDING_SCREEN.forbidden(&s, &e);
     }
     let Ok(member) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+        return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     if let Err(e) = st.app.member_for_upload(&s.actor, member).await {
-        return fail(&s, "mail", ONBOARDING, e);
+        return ONBOARDING_SCREEN.fail(&s, e);
     }
     let parsed = IdentityDocumentKind::parse(form.field("kind").unwrap_or(""))
         .and_then(|k| DocumentSide::parse(form.field("side").unwrap_or("")).map(|side| (k, side)));
@@ -614,10 +598,10 @@ pub async fn submit_member(
 ) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, "mail", ONBOARDING, &e);
+        return ONBOARDING_SCREEN.forbidden(&s, &e);
     }
     let Ok(member) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+        return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     let result = st.app.submit_mailbox_member(&s.actor, member).await;
     onboarding_outcome(&st, &s, result, "onboarding.submitted").await
@@ -629,10 +613,10 @@ pub async fn submit_member(
 pub async fn change_plan(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, "mail", ONBOARDING, &e);
+        return ONBOARDING_SCREEN.forbidden(&s, &e);
     }
     let Ok(mailbox) = field(&f, "mailbox").parse::<MailboxId>() else {
-        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+        return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     match field(&f, "action").as_str() {
         "cancel" if field(&f, "confirm") == "yes" => {
@@ -668,10 +652,10 @@ pub async fn change_plan(State(st): State<AppState>, s: SignedIn, body: String) 
 pub async fn sign_up_again(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, "mail", ONBOARDING, &e);
+        return ONBOARDING_SCREEN.forbidden(&s, &e);
     }
     let Ok(location) = field(&f, "location").parse::<LocationId>() else {
-        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+        return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     let result = match Plan::parse(&field(&f, "plan")) {
         Ok(plan) => {
@@ -691,7 +675,7 @@ pub async fn document_file(
     Path(id): Path<String>,
 ) -> Response {
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, "mail", ONBOARDING, AppError::NotFound);
+        return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     match st.app.member_document_file(&s.actor, id).await {
         Ok((doc, bytes)) => {
@@ -714,7 +698,7 @@ pub async fn document_file(
             );
             res
         }
-        Err(e) => fail(&s, "mail", ONBOARDING, e),
+        Err(e) => ONBOARDING_SCREEN.fail(&s, e),
     }
 }
 
@@ -743,12 +727,12 @@ pub async fn review_page(
         "center"
     };
     let Ok(member) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, current, &path, AppError::NotFound);
+        return fail_in(Chrome::signed_in(&s, current, &path), AppError::NotFound);
     };
     let l = L(s.locale);
     let file = match st.app.member_file(&s.actor, member).await {
         Ok(f) => f,
-        Err(e) => return fail(&s, current, &path, e),
+        Err(e) => return fail_in(Chrome::signed_in(&s, current, &path), e),
     };
     // A member of a sign-up shows its customer's whole history; another
     // member (of a company mailbox) its own review.
@@ -765,7 +749,7 @@ pub async fn review_page(
                     .to_string(),
                 history_rows(l, &view.history),
             ),
-            Err(e) => return fail(&s, current, &path, e),
+            Err(e) => return fail_in(Chrome::signed_in(&s, current, &path), e),
         },
         Err(AppError::NotFound) => match st.app.member_history(&s.actor, member).await {
             Ok(records) => {
@@ -783,15 +767,15 @@ pub async fn review_page(
                     history_rows(l, &entries),
                 )
             }
-            Err(e) => return fail(&s, current, &path, e),
+            Err(e) => return fail_in(Chrome::signed_in(&s, current, &path), e),
         },
-        Err(e) => return fail(&s, current, &path, e),
+        Err(e) => return fail_in(Chrome::signed_in(&s, current, &path), e),
     };
     let Some(row) = member_rows_of(l, std::slice::from_ref(&file))
         .into_iter()
         .next()
     else {
-        return fail(&s, current, &path, AppError::NotFound);
+        return fail_in(Chrome::signed_in(&s, current, &path), AppError::NotFound);
     };
     let page = ReviewPage {
         member: row,
@@ -850,13 +834,13 @@ async fn plans_view(
     let path = "/center/plans";
     let locations = match st.app.own_locations(&s.actor).await {
         Ok(l) => l,
-        Err(e) => return fail(s, "center", path, e),
+        Err(e) => return fail_in(Chrome::signed_in(s, "center", path), e),
     };
     let mut rows = Vec::new();
     for loc in &locations {
         let plan = match st.app.location_plan(&s.actor, loc.id).await {
             Ok(p) => p,
-            Err(e) => return fail(s, "center", path, e),
+            Err(e) => return fail_in(Chrome::signed_in(s, "center", path), e),
         };
         rows.push(PlanRow {
             id: loc.id.to_string(),
@@ -875,10 +859,8 @@ async fn plans_view(
         .and_then(|id| locations.iter().find(|l| l.id.to_string() == id))
         .or(locations.first());
     let Some(current) = current else {
-        return fail(
-            s,
-            "center",
-            path,
+        return fail_in(
+            Chrome::signed_in(s, "center", path),
             AppError::Refused("mail.location_invalid"),
         );
     };
@@ -915,11 +897,11 @@ pub async fn plans_page(
 pub async fn set_plan(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
     let f = pairs(&body);
     if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return csrf_refused(&s, "center", "/center/plans", &e);
+        return PLANS.forbidden(&s, &e);
     }
     let raw = field(&f, "location");
     let Ok(location) = raw.parse::<LocationId>() else {
-        return fail(&s, "center", "/center/plans", AppError::NotFound);
+        return PLANS.fail(&s, AppError::NotFound);
     };
     let l = L(s.locale);
     let result = match (
@@ -942,7 +924,7 @@ pub async fn set_plan(State(st): State<AppState>, s: SignedIn, body: String) -> 
             .await
         }
         Err(e @ (AppError::NotFound | AppError::Forbidden(_) | AppError::Internal(_))) => {
-            fail(&s, "center", "/center/plans", e)
+            PLANS.fail(&s, e)
         }
         Err(e) => {
             let e = ApiError::from(e);

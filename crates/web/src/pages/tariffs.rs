@@ -6,7 +6,7 @@
 //! error next to its field; a save based on a version someone replaced
 //! meanwhile says so and keeps the typed values.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, fail_in, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
@@ -127,15 +127,10 @@ fn chrome(s: &SignedIn, path: &str) -> Chrome {
     Chrome::signed_in(s, "admin", path)
 }
 
-fn fail(s: &SignedIn, path: &str, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(chrome(s, path), e.status, &e)
-}
-
 pub async fn list_page(State(st): State<AppState>, s: SignedIn) -> Response {
     let list = match st.app.tariffs(&s.actor).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, "/admin/tariffs", e),
+        Err(e) => return fail_in(chrome(&s, "/admin/tariffs"), e),
     };
     let page = TariffsPage {
         carriers: list
@@ -419,12 +414,12 @@ async fn load(
         .app
         .tariff(&s.actor, country)
         .await
-        .map_err(|e| fail(s, &path, e))?;
+        .map_err(|e| fail_in(chrome(s, &path), e))?;
     let history = st
         .app
         .tariff_history(&s.actor, country)
         .await
-        .map_err(|e| fail(s, &path, e))?;
+        .map_err(|e| fail_in(chrome(s, &path), e))?;
     Ok((current, history))
 }
 
@@ -565,6 +560,6 @@ pub async fn save(
             let errors = vec![(field_of(&i).to_string(), problem(l, i.code, &i.message))];
             refused(typed, StatusCode::UNPROCESSABLE_ENTITY, errors, None)
         }
-        Err(e) => fail(&s, &format!("/admin/tariffs/{country}"), e),
+        Err(e) => fail_in(chrome(&s, &format!("/admin/tariffs/{country}")), e),
     }
 }

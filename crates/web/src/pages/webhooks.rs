@@ -2,7 +2,7 @@
 //! endpoint and see its signing secret once, disable it or give it a new
 //! secret, and read the delivery log, for all endpoints or one.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Screen, Chrome, error_page, fmt_ts, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::session::SignedIn;
@@ -17,6 +17,7 @@ use courrier_store::DeliveryState;
 use serde::Deserialize;
 
 const PATH: &str = "/org/webhooks";
+const WEBHOOKS: Screen = Screen::new("webhooks", PATH);
 
 #[derive(Deserialize, Default)]
 pub struct LogQuery {
@@ -28,19 +29,6 @@ pub struct LogQuery {
 pub struct CsrfForm {
     #[serde(default)]
     csrf_token: String,
-}
-
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "webhooks", PATH), e.status, &e)
-}
-
-fn forbidden(s: &SignedIn, e: &ApiError) -> Response {
-    error_page(
-        Chrome::signed_in(s, "webhooks", PATH),
-        StatusCode::FORBIDDEN,
-        e,
-    )
 }
 
 /// A new secret to show once, with the endpoint it belongs to.
@@ -96,12 +84,12 @@ async fn view(
         None | Some("") => None,
         Some(raw) => match raw.parse::<uuid::Uuid>() {
             Ok(id) => Some(id),
-            Err(_) => return fail(s, AppError::NotFound),
+            Err(_) => return WEBHOOKS.fail(s, AppError::NotFound),
         },
     };
     let hooks = match st.app.list_webhooks(&s.actor).await {
         Ok(h) => h,
-        Err(e) => return fail(s, e),
+        Err(e) => return WEBHOOKS.fail(s, e),
     };
     let log = match st
         .app
@@ -109,7 +97,7 @@ async fn view(
         .await
     {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return WEBHOOKS.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "webhooks", PATH);
     let l = chrome.l;
@@ -191,7 +179,7 @@ pub async fn create_webhook(State(st): State<AppState>, s: SignedIn, body: Strin
             .unwrap_or_default()
     };
     if let Err(e) = s.check_csrf(&field("csrf_token")) {
-        return forbidden(&s, &e);
+        return WEBHOOKS.forbidden(&s, &e);
     }
     let events: Vec<String> = pairs
         .iter()
@@ -211,7 +199,7 @@ pub async fn create_webhook(State(st): State<AppState>, s: SignedIn, body: Strin
             };
             view(&st, &s, &q, None, Some(shown)).await
         }
-        Err(e @ AppError::Forbidden(_)) => fail(&s, e),
+        Err(e @ AppError::Forbidden(_)) => WEBHOOKS.fail(&s, e),
         Err(e) => view(&st, &s, &q, Some(e.into()), None).await,
     }
 }
@@ -223,14 +211,14 @@ pub async fn disable_webhook(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
+        return WEBHOOKS.forbidden(&s, &e);
     }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return WEBHOOKS.fail(&s, AppError::NotFound);
     };
     match st.app.disable_webhook(&s.actor, id).await {
         Ok(()) => Redirect::to(PATH).into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => WEBHOOKS.fail(&s, e),
     }
 }
 
@@ -241,10 +229,10 @@ pub async fn rotate_secret(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
+        return WEBHOOKS.forbidden(&s, &e);
     }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return WEBHOOKS.fail(&s, AppError::NotFound);
     };
     match st.app.rotate_webhook_secret(&s.actor, id).await {
         Ok(secret) => {
@@ -254,11 +242,11 @@ pub async fn rotate_secret(
                     .find(|h| h.id == id)
                     .map(|h| h.url)
                     .unwrap_or_default(),
-                Err(e) => return fail(&s, e),
+                Err(e) => return WEBHOOKS.fail(&s, e),
             };
             let shown = NewSecret { url, secret };
             view(&st, &s, &LogQuery::default(), None, Some(shown)).await
         }
-        Err(e) => fail(&s, e),
+        Err(e) => WEBHOOKS.fail(&s, e),
     }
 }
