@@ -1,19 +1,16 @@
 //! The platform admin's page: organisations, dead-letter jobs, the outbox.
 
-use super::{Screen, Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, render};
 use crate::AppState;
-use crate::error::ApiError;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::AppError;
 use courrier_domain::JobId;
 use serde::Deserialize;
 
-const ADMIN: Screen = Screen::new("admin", "/admin/orgs");
+pub(super) const ADMIN: Screen = Screen::new("admin", "/admin/orgs");
 
 struct OrgRow {
     name: String,
@@ -61,6 +58,7 @@ pub async fn admin_page(
     s: SignedIn,
     Query(q): Query<AdminQuery>,
 ) -> Response {
+    let when = s.when();
     let orgs = match st.app.list_orgs(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(o) => o,
         Err(e) => return ADMIN.fail(&s, e),
@@ -83,7 +81,7 @@ pub async fn admin_page(
                 kind: o.kind.as_str(),
                 country: o.country,
                 require_2fa: o.require_2fa,
-                created: fmt_ts(o.created_at),
+                created: when.at(o.created_at),
             })
             .collect(),
         next_cursor: orgs.next_cursor,
@@ -111,25 +109,12 @@ pub async fn admin_page(
     render(&page)
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 pub async fn requeue_job(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "admin", "/admin/orgs"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     let Ok(id) = id.parse::<JobId>() else {
         return ADMIN.fail(&s, AppError::NotFound);
     };

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 pub use plumbing::*;
 
 pub(crate) fn routes() -> crate::routes::Routes {
-    crate::routes::Routes::new("")
+    let r = crate::routes::Routes::new("")
         .get("/static/app.css", stylesheet)
         .get("/static/app.js", || async {
             script(include_str!("../../static/app.js"))
@@ -64,24 +64,10 @@ pub(crate) fn routes() -> crate::routes::Routes {
         .get("/account/2fa", account::enrol_page)
         .post("/account/2fa", account::confirm_enrol)
         .post("/account/2fa/disable", account::disable_2fa)
-        .get("/letters", letters::list_page)
-        .get("/letters/new", letters::new_page)
-        .upload("/letters/new", letters::upload)
         .get("/runs", runs::list_page)
         .get("/runs/new", runs::new_page)
         .upload("/runs/new", runs::start)
         .get("/runs/{id}", runs::detail_page)
-        .get("/letters/approvals", letters::approvals_page)
-        .get("/letters/{id}", letters::detail_page)
-        .get("/letters/{id}/preview.png", letters::preview)
-        .get("/letters/{id}/document.pdf", letters::document)
-        .post("/letters/{id}/edit", letters::edit)
-        .post("/letters/{id}/submit", letters::submit)
-        .post("/letters/{id}/approve", letters::approve)
-        .post("/letters/{id}/reject", letters::reject)
-        .post("/letters/{id}/cancel", letters::cancel)
-        .get("/org/letters", letters::settings_page)
-        .post("/org/letters", letters::save_settings)
         .get("/org/webhooks", webhooks::webhooks_page)
         .post("/org/webhooks", webhooks::create_webhook)
         .post("/org/webhooks/{id}/disable", webhooks::disable_webhook)
@@ -100,53 +86,11 @@ pub(crate) fn routes() -> crate::routes::Routes {
         .post("/admin/reviews/{id}", platform_reviews::decide)
         .get("/admin/tariffs", tariffs::list_page)
         .get("/admin/tariffs/{country}", tariffs::edit_page)
-        .post("/admin/tariffs/{country}", tariffs::save)
-        .get("/mail", mailbox::list_page)
-        .post("/mail/actions", mailbox::bulk_action)
-        .get("/mail/setup", mailbox::setup_page)
-        .post("/mail/setup", mailbox::open_mailbox)
-        .post("/mail/setup/{id}/verify", mailbox::verify_code)
-        .post("/mail/setup/{id}/address", mailbox::change_address)
-        .post("/mail/setup/{id}/notify", mailbox::set_notify)
-        .post("/mail/setup/retention", mailbox::set_scan_retention)
-        .get("/mail/{id}", mailbox::detail_page)
-        .get("/mail/{id}/envelope", mailbox::envelope)
-        .get("/mail/{id}/scan.pdf", mailbox::scan)
-        .post("/mail/{id}/action", mailbox::item_action)
-        .post("/mail/{id}/annotate", mailbox::annotate)
-        .get("/mailbox/items/{id}", mailbox::legacy_link)
-        .get("/center", center::dashboard)
-        .post("/center/count", center::record_count)
-        .get("/center/intake", center::intake_page)
-        .upload("/center/intake", center::log_item)
-        .get("/center/items/{id}/envelope", center::envelope)
-        .get("/center/tasks", center::tasks_page)
-        .upload("/center/tasks/{id}/complete", center::complete_task)
-        .get("/center/reviews", center::reviews_page)
-        .post("/center/reviews/{id}", center::review_member)
-        .get("/signup", signup::list_page)
-        .get("/signup/{location}", signup::form_page)
-        .post("/signup/{location}", signup::sign_up)
-        .get("/signup/activate/{token}", signup::activate_page)
-        .post("/signup/activate/{token}", signup::activate)
-        .get("/mail/onboarding", signup::onboarding_page)
-        .post("/mail/onboarding/members", signup::add_member)
-        .post("/mail/onboarding/plan", signup::change_plan)
-        .post("/mail/onboarding/again", signup::sign_up_again)
-        .upload(
-            "/mail/onboarding/members/{id}/documents",
-            signup::upload_document,
-        )
-        .post(
-            "/mail/onboarding/members/{id}/submit",
-            signup::submit_member,
-        )
-        .get("/member-documents/{id}", signup::document_file)
-        .get("/reviews/members/{id}", signup::review_page)
-        .get("/center/plans", signup::plans_page)
-        .post("/center/plans", signup::set_plan)
-        .get("/center/pickups", center::pickups_page)
-        .post("/center/pickups", center::create_pickup)
+        .post("/admin/tariffs/{country}", tariffs::save);
+    let r = letters::routes(r);
+    let r = mailbox::routes(r);
+    let r = center::routes(r);
+    signup::routes(r)
 }
 
 async fn stylesheet() -> Response {
@@ -172,4 +116,3 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
     )
         .into_response()
 }
-

@@ -11,12 +11,11 @@
 //! center's approvals ([`is_approval_overdue`]), counted from
 //! when the member reached the queue (its last submission or send-back).
 
-use super::mailbox::{field, pairs};
-use super::{Screen, is_page_error, Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, is_page_error, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn, field};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -27,7 +26,7 @@ use courrier_domain::{Invalid, LocationId, OrgId, Permission};
 use std::collections::HashMap;
 
 const PATH: &str = "/admin/reviews";
-const REVIEWS: Screen = Screen::new("admin", PATH);
+pub(super) const REVIEWS: Screen = Screen::new("admin", PATH);
 /// Organisations read per page while naming the customers of the queue.
 const ORG_PAGE: u32 = 200;
 
@@ -110,6 +109,7 @@ async fn queue_view(
     flash: Option<String>,
     status: StatusCode,
 ) -> Response {
+    let when = s.when();
     let l = L(s.locale);
     let mut members = match st.app.members_to_review(&s.actor, None).await {
         Ok(m) => m,
@@ -138,7 +138,7 @@ async fn queue_view(
             customer: names.get(&m.org).cloned().unwrap_or_default(),
             location: locations.get(&m.location).cloned().unwrap_or_default(),
             review: l.t(&format!("review.{}", m.review.as_str())).to_string(),
-            since: fmt_ts(m.updated_at),
+            since: when.at(m.updated_at),
             late: is_approval_overdue(m.updated_at, now),
             documents,
             notes: m.notes,
@@ -169,12 +169,8 @@ pub async fn decide(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    body: String,
+    CsrfForm(f): CsrfForm<Fields>,
 ) -> Response {
-    let f = pairs(&body);
-    if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return error_page(chrome(&s), StatusCode::FORBIDDEN, &e);
-    }
     if let Some(refused) = refuse_non_platform(&s) {
         return refused;
     }

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use courrier_app::AppError;
-use courrier_domain::{Permission, Timestamp};
+use courrier_domain::Permission;
 
 /// The signed-in person as the navigation shows them.
 pub struct NavUser {
@@ -82,14 +82,6 @@ impl Chrome {
     }
 }
 
-/// The token a visitor's form must carry.
-pub fn expected_form_token(v: &Visitor) -> String {
-    match &v.ctx {
-        Some(ctx) => ctx.session.csrf_token.clone(),
-        None => v.form_token.clone().unwrap_or_default(),
-    }
-}
-
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
@@ -109,24 +101,6 @@ pub fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     res
-}
-
-/// The date of `t` at a location (its time zone), as the e-mails give it;
-/// the UTC time if the zone is unknown.
-pub fn local_day(t: Timestamp, time_zone: &str) -> String {
-    match (
-        jiff::Timestamp::from_millisecond(t.millis()),
-        jiff::tz::TimeZone::get(time_zone),
-    ) {
-        (Ok(ts), Ok(tz)) => tz.to_datetime(ts).date().to_string(),
-        _ => fmt_ts(t),
-    }
-}
-
-pub fn fmt_ts(t: Timestamp) -> String {
-    jiff::Timestamp::from_millisecond(t.millis())
-        .map(|ts| ts.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|_| "—".into())
 }
 
 #[derive(Template)]
@@ -218,4 +192,69 @@ pub fn is_page_error(e: &AppError) -> bool {
             | AppError::Unauthenticated
             | AppError::Internal(_)
     )
+}
+
+/// The screen whose frame shows the refusal of a form posted to `path` by a
+/// signed-in person; `None` for the forms of visitors (signing in, the
+/// language, a password reset, an invitation, signing up, enrolling a
+/// second factor), shown in a visitor's frame.
+fn screen_of(path: &str) -> Option<Screen> {
+    use super::*;
+    let under = |p: &str| path == p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'));
+    let visitors = [
+        "/login",
+        "/logout",
+        "/lang",
+        "/password-reset",
+        "/invitations",
+        "/signup",
+    ];
+    if visitors.iter().any(|p| under(p)) || path == "/account/2fa" {
+        return None;
+    }
+    Some(match path {
+        _ if under("/org/invitations") || under("/org/users") => org::USERS,
+        _ if under("/org/api-keys") => org::KEYS,
+        _ if under("/org/settings") || under("/account") => account::ACCOUNT,
+        _ if under("/org/letters") || under("/letters") => letters::LETTERS,
+        _ if under("/runs") => runs::RUNS_NEW,
+        _ if under("/org/webhooks") => webhooks::WEBHOOKS,
+        _ if under("/org/reports") => reports::REPORTS,
+        _ if under("/admin/reviews") => platform_reviews::REVIEWS,
+        _ if under("/admin/tariffs") => tariffs::TARIFFS,
+        _ if under("/admin") => admin::ADMIN,
+        _ if under("/mail/onboarding") => signup::ONBOARDING_SCREEN,
+        _ if under("/mail") => mailbox::MAIL,
+        _ if under("/center/plans") => signup::PLANS,
+        _ if under("/center") => center::CENTER,
+        _ => Screen::new("", "/"),
+    })
+}
+
+/// The path a visitor's frame names for a refused form posted to `path`.
+fn visitor_path(path: &str) -> &'static str {
+    [
+        "/login/2fa",
+        "/login",
+        "/password-reset",
+        "/signup",
+        "/account/2fa",
+    ]
+    .into_iter()
+    .find(|p| path == *p || path.starts_with(&format!("{p}/")))
+    .unwrap_or("/")
+}
+
+/// The answer to a page form whose token does not match (see
+/// [`crate::session::CsrfForm`]): 403 with the error page, in the frame of
+/// the form's screen, or a visitor's frame (setting the form cookie when
+/// the visitor has none yet).
+pub fn csrf_refused(v: &Visitor, path: &str, e: &ApiError) -> Response {
+    match (screen_of(path), v.signed_in()) {
+        (Some(screen), Some(s)) => screen.forbidden(&s, e),
+        _ => {
+            let (chrome, cookie) = Chrome::visitor(v, visitor_path(path));
+            with_cookie(error_page(chrome, StatusCode::FORBIDDEN, e), cookie)
+        }
+    }
 }

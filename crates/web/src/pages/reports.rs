@@ -4,13 +4,12 @@
 //! `GET /reports/<id>.csv` serves a report's CSV to signed-in people of its
 //! organisation (the link the e-mails carry); anyone else gets a 404.
 
-use super::{Screen, Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, render};
 use crate::AppState;
 use crate::api::reports::csv_response;
 use crate::error::ApiError;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,7 +18,7 @@ use courrier_store::ReportFrequency;
 use serde::Deserialize;
 
 const PATH: &str = "/org/reports";
-const REPORTS: Screen = Screen::new("reports", PATH);
+pub(super) const REPORTS: Screen = Screen::new("reports", PATH);
 
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
@@ -28,15 +27,7 @@ pub struct PageQuery {
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-#[derive(Deserialize)]
 pub struct ScheduleForm {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     frequency: String,
     #[serde(default)]
@@ -45,8 +36,6 @@ pub struct ScheduleForm {
 
 #[derive(Deserialize)]
 pub struct GenerateForm {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
@@ -109,6 +98,7 @@ async fn view(
     error: Option<ApiError>,
     entered: Entered,
 ) -> Response {
+    let when = s.when();
     let schedules = match st.app.list_report_schedules(&s.actor).await {
         Ok(list) => list,
         Err(e) => return REPORTS.fail(s, e),
@@ -154,8 +144,8 @@ async fn view(
                 id: r.id.to_string(),
                 frequency: l.t(freq_key(r.frequency)).to_string(),
                 recipient: r.recipient.to_string(),
-                next_run: fmt_ts(r.next_run_at),
-                created: fmt_ts(r.created_at),
+                next_run: when.at(r.next_run_at),
+                created: when.at(r.created_at),
                 disabled: r.disabled_at.is_some(),
             })
             .collect(),
@@ -168,7 +158,7 @@ async fn view(
                 last_day: v.last_day.to_string(),
                 rows: v.report.rows,
                 scheduled: v.report.schedule.is_some(),
-                created: fmt_ts(v.report.created_at),
+                created: when.at(v.report.created_at),
             })
             .collect(),
         next_cursor: reports.next_cursor,
@@ -188,11 +178,8 @@ pub async fn reports_page(
 pub async fn schedule_report(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<ScheduleForm>,
+    CsrfForm(f): CsrfForm<ScheduleForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return REPORTS.forbidden(&s, &e);
-    }
     match st
         .app
         .schedule_report(&s.actor, &f.frequency, &f.email)
@@ -217,11 +204,8 @@ pub async fn disable_schedule(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return REPORTS.forbidden(&s, &e);
-    }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
         return REPORTS.fail(&s, AppError::NotFound);
     };
@@ -236,11 +220,8 @@ pub async fn disable_schedule(
 pub async fn generate_report(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<GenerateForm>,
+    CsrfForm(f): CsrfForm<GenerateForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return REPORTS.forbidden(&s, &e);
-    }
     match st.app.generate_report(&s.actor, &f.from, &f.to).await {
         Ok(v) => Redirect::to(&format!("/reports/{}.csv", v.report.id)).into_response(),
         Err(e @ (AppError::Forbidden(_) | AppError::NotFound | AppError::Internal(_))) => {
