@@ -380,6 +380,7 @@ mod tests {
 
     #[test]
     fn dates_and_filters() {
+        use crate::api::extract::parse_when;
         let day = parse_when("2026-01-01", "from", false).unwrap();
         assert_eq!(day.millis(), 1_767_225_600_000);
         assert_eq!(

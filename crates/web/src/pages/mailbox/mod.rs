@@ -137,7 +137,7 @@ fn hit_row(l: L, when: &When, h: SearchHit) -> ItemRow {
             mark: s.highlighted,
         })
         .collect();
-    item_row(l, &when, h.item, snippet)
+    item_row(l, when, h.item, snippet)
 }
 
 /// A choice in a select.
