@@ -292,10 +292,11 @@ impl MultipartKind for crate::upload::ScanForm {
 
 /// A `multipart/form-data` page form (an upload) whose token matches, as
 /// [`CsrfForm`] checks it: from the `x-csrf-token` header, checked before
-/// the body is read, else from the form's `csrf_token` part, checked once
-/// the body is read and before the handler runs. A body that cannot be read
-/// (too large, not multipart, malformed) is handed to the handler as the
-/// error, which it shows as its form shows problems.
+/// the body is read; else from the form's `csrf_token` part, checked before
+/// any file part is read when it comes first (as the pages' forms send it),
+/// else once the form is read; always before the handler runs. A body that
+/// cannot be read (too large, not multipart, malformed) is handed to the
+/// handler as the error, which it shows as its form shows problems.
 pub struct CsrfMultipart<F = crate::upload::UploadForm>(pub Result<F, ApiError>);
 
 impl<F: MultipartKind> FromRequest<AppState> for CsrfMultipart<F> {
@@ -326,6 +327,14 @@ impl<F: MultipartKind> FromRequest<AppState> for CsrfMultipart<F> {
                 "send the form as multipart/form-data",
             ))));
         }
+        // A token sent before the files (as the pages' forms send it) is
+        // checked before any file part is read.
+        if header_token.is_none()
+            && let Some(given) = leading_token(&parts, &body).await
+            && check_csrf(v.form_token(), &given).is_err()
+        {
+            return Err(refuse(&v, &path));
+        }
         let form = match F::parse(parts, body).await {
             Ok(f) => f,
             Err(e) => return Ok(CsrfMultipart(Err(e))),
@@ -337,6 +346,28 @@ impl<F: MultipartKind> FromRequest<AppState> for CsrfMultipart<F> {
         }
         Ok(CsrfMultipart(Ok(form)))
     }
+}
+
+/// The `csrf_token` part of a multipart body if it comes before any file
+/// part; the parts after it are not read.
+async fn leading_token(parts: &Parts, body: &Bytes) -> Option<String> {
+    let mut req = axum::http::Request::builder().method(parts.method.clone());
+    if let Some(ct) = parts.headers.get(header::CONTENT_TYPE) {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    let req = req.body(Body::from(body.clone())).ok()?;
+    let mut multipart = axum::extract::Multipart::from_request(req, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.file_name().is_some() {
+            return None;
+        }
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 pub fn urlencode(s: &str) -> String {
