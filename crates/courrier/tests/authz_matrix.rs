@@ -1134,3 +1134,84 @@ async fn no_escalation_over_http() {
     }
     srv.stop().await;
 }
+
+/// Every page form (a POST outside the API) refuses a forged form token
+/// before anything else: sent by a caller the table lets in, with its body,
+/// it answers 403. The routes come from `courrier_web::route_list`, so a new
+/// page form without the check fails here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_page_form_refuses_a_forged_token() {
+    let rows = parse_table();
+    let world = World::new().await;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for route in courrier_web::route_list() {
+        if route.method != "POST" || route.path.starts_with("/api/") {
+            continue;
+        }
+        let row = rows
+            .iter()
+            .find(|r| r.method == route.method && r.path == route.path)
+            .unwrap_or_else(|| panic!("no row for POST {}", route.path));
+        // The first role let in, else one told "not found" (past the
+        // sign-in, so the token is what refuses it), else an anonymous
+        // visitor.
+        let first = |class: &str| {
+            ROLE_COLUMNS
+                .iter()
+                .enumerate()
+                .find(|(i, _)| row.expected[i + 1] == class)
+                .map(|(_, (_, r))| *r)
+        };
+        let role = first("ok").or_else(|| first("nf"));
+        let (mut caller, org, kind) = match role {
+            Some(role) => {
+                let kind = kind_of(role);
+                let c = if row.path == "/logout" {
+                    world.fresh_session(role).await
+                } else {
+                    let s = &world.sessions[&(role, true)];
+                    Caller {
+                        client: s.client.clone(),
+                        csrf: s.csrf.clone(),
+                        key: None,
+                    }
+                };
+                (c, world.pair(kind).a, kind)
+            }
+            None => (
+                world.anonymous().await,
+                world.pair(OrgKind::Customer).a,
+                OrgKind::Customer,
+            ),
+        };
+        caller.csrf = "forged".into();
+        let id = if row.path.contains('{') {
+            world.id_for(&row.id, org, kind).await
+        } else {
+            String::new()
+        };
+        let path = fill(&row.path, &id);
+        let res = world.call(row, &path, &caller).await;
+        checked += 1;
+        if res.status != 403 {
+            failures.push(format!(
+                "POST {} with a forged token: {} ({})",
+                row.path,
+                res.status,
+                res.body
+                    .chars()
+                    .take(160)
+                    .collect::<String>()
+                    .replace('\n', " ")
+            ));
+        }
+    }
+    assert!(checked > 40, "only {checked} page forms");
+    assert!(
+        failures.is_empty(),
+        "page forms taking a forged token:\n{}",
+        failures.join("\n")
+    );
+    world.srv.stop().await;
+}

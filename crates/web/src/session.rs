@@ -2,17 +2,24 @@
 //! A session cookie holds a random token whose hash is stored; every form
 //! carries the session's CSRF token (or, before sign-in, a double-submit
 //! cookie), and a POST without the matching token is refused.
+//!
+//! Page forms are read through [`CsrfForm`] (URL-encoded) and
+//! [`CsrfMultipart`] (uploads): they refuse a form whose `csrf_token` does
+//! not match before the handler runs, with the 403 page of the form's screen
+//! ([`crate::pages::csrf_refused`]). The check lives here alone.
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::when::When;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::auth::{SessionContext, SessionStage};
 use courrier_app::tokens::constant_time_eq;
 use courrier_domain::{Actor, Locale};
+use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "courrier_session";
@@ -51,6 +58,11 @@ pub fn client_ip(parts: &Parts) -> Option<String> {
     }
 }
 
+/// The form field every page form carries its token in.
+pub const CSRF_FIELD: &str = "csrf_token";
+/// The header an upload may carry its token in instead.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 pub fn check_csrf(expected: &str, given: &str) -> Result<(), ApiError> {
     if !expected.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()) {
         Ok(())
@@ -58,6 +70,11 @@ pub fn check_csrf(expected: &str, given: &str) -> Result<(), ApiError> {
         Err(ApiError::csrf())
     }
 }
+
+/// The session loaded for a request, kept so that a second extractor (a
+/// form's token check after `SignedIn`) does not load it again.
+#[derive(Clone)]
+struct LoadedSession(Option<SessionContext>);
 
 /// Anyone browsing, signed in or not.
 pub struct Visitor {
@@ -79,13 +96,21 @@ impl FromRequestParts<AppState> for Visitor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, SESSION_COOKIE);
-        let ctx = match &token {
-            Some(t) => state
-                .app
-                .session(t)
-                .await
-                .map_err(|e| ApiError::from(e).into_response())?,
-            None => None,
+        let ctx = match parts.extensions.get::<LoadedSession>() {
+            // Loaded by an extractor before this one.
+            Some(LoadedSession(ctx)) => ctx.clone(),
+            None => {
+                let ctx = match &token {
+                    Some(t) => state
+                        .app
+                        .session(t)
+                        .await
+                        .map_err(|e| ApiError::from(e).into_response())?,
+                    None => None,
+                };
+                parts.extensions.insert(LoadedSession(ctx.clone()));
+                ctx
+            }
         };
         let locale = match &ctx {
             Some(c) => c.locale(),
@@ -111,6 +136,27 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
+impl Visitor {
+    /// The token this visitor's forms must carry: the session's, or before
+    /// sign-in the double-submit cookie's.
+    pub fn form_token(&self) -> &str {
+        match &self.ctx {
+            Some(ctx) => &ctx.session.csrf_token,
+            None => self.form_token.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// This visitor as a person fully signed in, if they are.
+    pub fn signed_in(&self) -> Option<SignedIn> {
+        let ctx = self.ctx.as_ref()?;
+        (ctx.stage() == SessionStage::Complete).then(|| SignedIn {
+            actor: ctx.actor(self.ip.clone()),
+            ctx: ctx.clone(),
+            locale: self.locale,
+        })
+    }
+}
+
 /// A person fully signed in (second factor done, enrolled where required).
 /// Pages that take it redirect everyone else to the right step.
 pub struct SignedIn {
@@ -122,9 +168,6 @@ pub struct SignedIn {
 impl SignedIn {
     pub fn csrf(&self) -> &str {
         &self.ctx.session.csrf_token
-    }
-    pub fn check_csrf(&self, given: &str) -> Result<(), ApiError> {
-        check_csrf(&self.ctx.session.csrf_token, given)
     }
     /// This person's clock: their organisation's time zone, their language.
     pub fn when(&self) -> When {
@@ -163,6 +206,168 @@ impl FromRequestParts<AppState> for SignedIn {
             }
         }
     }
+}
+
+/// The answer to a form whose token does not match.
+fn refuse(v: &Visitor, path: &str) -> Response {
+    crate::pages::csrf_refused(v, path, &ApiError::csrf())
+}
+
+/// A URL-encoded page form whose `csrf_token` matches the visitor's form
+/// token (the session's, or before sign-in the double-submit cookie's). A
+/// form without it is refused with the 403 page of its screen before the
+/// handler runs; then the body is read into `T` as [`Form`] reads it.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let v = Visitor::from_request_parts(&mut parts, state).await?;
+        let path = parts.uri.path().to_string();
+        let (method, uri) = (parts.method.clone(), parts.uri.clone());
+        let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let sent: Fields = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let given = field(&sent, CSRF_FIELD);
+        if check_csrf(v.form_token(), &given).is_err() {
+            return Err(refuse(&v, &path));
+        }
+        let mut again = axum::http::Request::builder().method(method).uri(uri);
+        if let Some(ct) = content_type {
+            again = again.header(header::CONTENT_TYPE, ct);
+        }
+        let again = again
+            .body(Body::from(bytes))
+            .map_err(|_| ApiError::csrf().into_response())?;
+        let Form(t) = Form::<T>::from_request(again, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(CsrfForm(t))
+    }
+}
+
+/// A form whose fields a page reads by name, in order, as sent.
+pub type Fields = Vec<(String, String)>;
+
+/// The last value of the field `name`, or "".
+pub fn field(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// A multipart form kind a page reads (a letter or document upload, a scan).
+pub trait MultipartKind: Sized + Send {
+    fn parse(
+        parts: Parts,
+        body: Bytes,
+    ) -> impl std::future::Future<Output = Result<Self, ApiError>> + Send;
+    fn field(&self, name: &str) -> Option<&str>;
+}
+
+impl MultipartKind for crate::upload::UploadForm {
+    async fn parse(parts: Parts, body: Bytes) -> Result<Self, ApiError> {
+        crate::upload::parse_multipart(parts, body).await
+    }
+    fn field(&self, name: &str) -> Option<&str> {
+        crate::upload::UploadForm::field(self, name)
+    }
+}
+
+impl MultipartKind for crate::upload::ScanForm {
+    async fn parse(parts: Parts, body: Bytes) -> Result<Self, ApiError> {
+        crate::upload::parse_scan_multipart(parts, body).await
+    }
+    fn field(&self, name: &str) -> Option<&str> {
+        crate::upload::ScanForm::field(self, name)
+    }
+}
+
+/// A `multipart/form-data` page form (an upload) whose token matches, as
+/// [`CsrfForm`] checks it: from the `x-csrf-token` header, checked before
+/// the body is read; else from the form's `csrf_token` part, checked before
+/// any file part is read when it comes first (as the pages' forms send it),
+/// else once the form is read; always before the handler runs. A body that
+/// cannot be read (too large, not multipart, malformed) is handed to the
+/// handler as the error, which it shows as its form shows problems.
+pub struct CsrfMultipart<F = crate::upload::UploadForm>(pub Result<F, ApiError>);
+
+impl<F: MultipartKind> FromRequest<AppState> for CsrfMultipart<F> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let v = Visitor::from_request_parts(&mut parts, state).await?;
+        let path = parts.uri.path().to_string();
+        let header_token = parts
+            .headers
+            .get(CSRF_HEADER)
+            .map(|h| h.to_str().unwrap_or("").to_string());
+        if let Some(given) = &header_token
+            && check_csrf(v.form_token(), given).is_err()
+        {
+            return Err(refuse(&v, &path));
+        }
+        let (parts, body) =
+            match crate::upload::read_request(Request::from_parts(parts, body)).await {
+                Ok(x) => x,
+                Err(e) => return Ok(CsrfMultipart(Err(e))),
+            };
+        if !crate::upload::is_multipart(&parts) {
+            return Ok(CsrfMultipart(Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "request.unsupported_media_type",
+                "send the form as multipart/form-data",
+            ))));
+        }
+        // A token sent before the files (as the pages' forms send it) is
+        // checked before any file part is read.
+        if header_token.is_none()
+            && let Some(given) = leading_token(&parts, &body).await
+            && check_csrf(v.form_token(), &given).is_err()
+        {
+            return Err(refuse(&v, &path));
+        }
+        let form = match F::parse(parts, body).await {
+            Ok(f) => f,
+            Err(e) => return Ok(CsrfMultipart(Err(e))),
+        };
+        if header_token.is_none()
+            && check_csrf(v.form_token(), form.field(CSRF_FIELD).unwrap_or("")).is_err()
+        {
+            return Err(refuse(&v, &path));
+        }
+        Ok(CsrfMultipart(Ok(form)))
+    }
+}
+
+/// The `csrf_token` part of a multipart body if it comes before any file
+/// part; the parts after it are not read.
+async fn leading_token(parts: &Parts, body: &Bytes) -> Option<String> {
+    let mut req = axum::http::Request::builder().method(parts.method.clone());
+    if let Some(ct) = parts.headers.get(header::CONTENT_TYPE) {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    let req = req.body(Body::from(body.clone())).ok()?;
+    let mut multipart = axum::extract::Multipart::from_request(req, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.file_name().is_some() {
+            return None;
+        }
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -1,6 +1,6 @@
 //! API keys over the API.
 
-use super::users::{LaterJson, parse_path_id};
+use super::extract::{LaterJson, parse_path_id};
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};

@@ -4,7 +4,7 @@
 //! until then (`POST /mailbox/{id}/plan/cancel` and `…/plan/keep`). Another
 //! organisation's mailbox is 404 like an unknown one.
 
-use super::users::{LaterJson, parse_path_id};
+use super::extract::{LaterJson, parse_path_id};
 use super::{ApiActor, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};

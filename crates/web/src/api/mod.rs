@@ -4,6 +4,7 @@
 
 mod auth;
 mod docs;
+pub mod extract;
 mod idempotency;
 mod keys;
 pub mod letters;

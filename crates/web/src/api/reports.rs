@@ -3,7 +3,7 @@
 //! made on demand, and the CSV itself (UTF-8 with a byte-order mark, `;`
 //! between fields, see `courrier_app::reports`).
 
-use super::users::{LaterJson, parse_path_id};
+use super::extract::{LaterJson, parse_path_id};
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};

@@ -2,8 +2,8 @@
 //! of a template and a rows file), follow its progress, read each letter's
 //! outcome; and preview the first letters of a merge.
 
+use super::extract::{bad_query, parse_path_id};
 use super::letters::{LetterOptions, MoneyOut, letter_input};
-use super::users::parse_path_id;
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -189,14 +189,6 @@ pub fn options_of(field: impl Fn(&str) -> Option<String>) -> LetterOptions {
         submit: field("submit"),
         background_scope: None,
     }
-}
-
-fn bad_query(e: serde_urlencoded::de::Error) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "request.query_invalid",
-        format!("the query string is not valid: {e}"),
-    )
 }
 
 /// A run request, read from a multipart form or raw PDF bytes.

@@ -4,7 +4,7 @@
 //! list them too. A member of another organisation is 404 like an unknown
 //! one.
 
-use super::users::parse_path_id;
+use super::extract::parse_path_id;
 use super::{ApiActor, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};

@@ -4,7 +4,7 @@
 //! (810 = 8.1 %). A save names the `version` it is based on: another version
 //! saved meanwhile answers 409 `tariff.changed` and nothing is saved.
 
-use super::users::LaterJson;
+use super::extract::LaterJson;
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};

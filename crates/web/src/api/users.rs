@@ -1,68 +1,17 @@
 //! People, roles and invitations over the API.
 
+use super::extract::{LaterJson, parse_path_id};
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use courrier_app::AppError;
 use courrier_domain::{InvitationId, UserId};
 use courrier_store::{OrgRecord, UserRecord};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// A JSON body whose parse errors answer with our error format.
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(JsonBody(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.not_json",
-                "send the body as JSON with 'Content-Type: application/json'",
-            )),
-            Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "request.malformed",
-                format!("the JSON body is not valid: {}", e.body_text()),
-            )),
-        }
-    }
-}
-
-/// A JSON body not read yet: the handler checks who calls (permission, and
-/// the object named in the path within the caller's organisation) first,
-/// then [`LaterJson::parse`]s it. An extractor that parses runs before the
-/// handler's body, so a refused caller would be told about the body instead
-/// of being refused.
-pub struct LaterJson(Request);
-
-impl<S: Send + Sync> FromRequest<S> for LaterJson {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(LaterJson(req))
-    }
-}
-
-impl LaterJson {
-    /// Reads and parses the body, with [`JsonBody`]'s answers.
-    pub async fn parse<T: DeserializeOwned>(self) -> ApiResult<T> {
-        Ok(JsonBody::<T>::from_request(self.0, &()).await?.0)
-    }
-}
-
-pub fn parse_path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
-    raw.parse::<T>()
-        .map_err(|_| ApiError::from(AppError::NotFound))
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserOut {

@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery log over the API (permission
 //! `org.settings`). The signing secret is returned once, on creation.
 
-use super::users::{LaterJson, parse_path_id};
+use super::extract::{LaterJson, parse_path_id};
 use super::{ApiActor, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};

@@ -1,18 +1,19 @@
 //! A person's own account: password, language, two-step verification; and
 //! the organisation's 2FA policy for those allowed to set it.
 
-use super::{Chrome, error_page, render};
+use super::{Chrome, Screen, error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::session::{SignedIn, Visitor, check_csrf};
+use crate::session::{CsrfForm, SignedIn, Visitor};
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::auth::{SessionContext, SessionStage};
 use courrier_domain::Permission;
 use serde::Deserialize;
+
+pub(super) const ACCOUNT: Screen = Screen::new("account", "/account");
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -65,22 +66,13 @@ pub async fn account_page(State(st): State<AppState>, s: SignedIn) -> Response {
 pub struct PasswordChange {
     current_password: String,
     new_password: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn change_password(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<PasswordChange>,
+    CsrfForm(f): CsrfForm<PasswordChange>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "account", "/account"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     match st
         .app
         .change_password(&s.ctx, &f.current_password, &f.new_password)
@@ -95,22 +87,13 @@ pub async fn change_password(
 #[derive(Deserialize)]
 pub struct DisableForm {
     password: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn disable_2fa(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<DisableForm>,
+    CsrfForm(f): CsrfForm<DisableForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "account", "/account"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     match st.app.disable_totp(&s.ctx, &f.password).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => account_view(&st, &s, Some(e.into()), None).await,
@@ -120,22 +103,13 @@ pub async fn disable_2fa(
 #[derive(Deserialize)]
 pub struct PolicyForm {
     require_2fa: Option<String>,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn set_org_2fa(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<PolicyForm>,
+    CsrfForm(f): CsrfForm<PolicyForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "account", "/account"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     match st
         .app
         .set_require_2fa(&s.actor, f.require_2fa.is_some())
@@ -217,23 +191,18 @@ pub struct CodeForm {
     // than told about the form.
     #[serde(default)]
     code: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn confirm_enrol(
     State(st): State<AppState>,
     v: Visitor,
-    Form(f): Form<CodeForm>,
+    CsrfForm(f): CsrfForm<CodeForm>,
 ) -> Response {
     let ctx = match enrolling(&v) {
         Ok(c) => c,
         Err(r) => return r,
     };
     let (chrome, _) = Chrome::visitor(&v, "/account/2fa");
-    if let Err(e) = check_csrf(&ctx.session.csrf_token, &f.csrf_token) {
-        return error_page(chrome, StatusCode::FORBIDDEN, &e);
-    }
     match st.app.confirm_totp_enrolment(ctx, &f.code).await {
         Ok(codes) => render(&EnrolPage {
             required: false,

@@ -1,17 +1,16 @@
 //! The platform admin's page: organisations, dead-letter jobs, the outbox.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, render};
 use crate::AppState;
-use crate::error::ApiError;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::AppError;
 use courrier_domain::JobId;
 use serde::Deserialize;
+
+pub(super) const ADMIN: Screen = Screen::new("admin", "/admin/orgs");
 
 struct OrgRow {
     name: String,
@@ -54,26 +53,22 @@ pub struct AdminQuery {
     requeued: Option<String>,
 }
 
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "admin", "/admin/orgs"), e.status, &e)
-}
-
 pub async fn admin_page(
     State(st): State<AppState>,
     s: SignedIn,
     Query(q): Query<AdminQuery>,
 ) -> Response {
+    let when = s.when();
     let orgs = match st.app.list_orgs(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(o) => o,
-        Err(e) => return fail(&s, e),
+        Err(e) => return ADMIN.fail(&s, e),
     };
     let (dead, emails) = match (
         st.app.dead_jobs(&s.actor, 100).await,
         st.app.recent_emails(&s.actor, 50).await,
     ) {
         (Ok(d), Ok(m)) => (d, m),
-        (Err(e), _) | (_, Err(e)) => return fail(&s, e),
+        (Err(e), _) | (_, Err(e)) => return ADMIN.fail(&s, e),
     };
     let chrome = Chrome::signed_in(&s, "admin", "/admin/orgs");
     let page = AdminPage {
@@ -86,7 +81,7 @@ pub async fn admin_page(
                 kind: o.kind.as_str(),
                 country: o.country,
                 require_2fa: o.require_2fa,
-                created: fmt_ts(o.created_at),
+                created: when.at(o.created_at),
             })
             .collect(),
         next_cursor: orgs.next_cursor,
@@ -114,30 +109,17 @@ pub async fn admin_page(
     render(&page)
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 pub async fn requeue_job(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "admin", "/admin/orgs"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     let Ok(id) = id.parse::<JobId>() else {
-        return fail(&s, AppError::NotFound);
+        return ADMIN.fail(&s, AppError::NotFound);
     };
     match st.app.requeue_job(&s.actor, id).await {
         Ok(()) => Redirect::to("/admin/orgs?requeued=1").into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => ADMIN.fail(&s, e),
     }
 }

@@ -1,12 +1,13 @@
 //! Signing in and out, the second factor, language, password reset and
 //! accepting an invitation.
 
-use super::{Chrome, MessagePage, error_page, expected_form_token, render, with_cookie};
+use super::{Chrome, MessagePage, render, with_cookie};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::session::{LOCALE_COOKIE, SESSION_COOKIE, Visitor, check_csrf, safe_next, set_cookie};
+use crate::session::{
+    CsrfForm, Fields, LOCALE_COOKIE, SESSION_COOKIE, Visitor, safe_next, set_cookie,
+};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -51,16 +52,15 @@ pub async fn login_page(v: Visitor, Query(q): Query<NextQuery>) -> Response {
 pub struct LoginForm {
     email: String,
     password: String,
-    #[serde(default)]
-    csrf_token: String,
     next: Option<String>,
 }
 
-pub async fn login(State(s): State<AppState>, v: Visitor, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(s): State<AppState>,
+    v: Visitor,
+    CsrfForm(f): CsrfForm<LoginForm>,
+) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/login");
-    if let Err(e) = check_csrf(&expected_form_token(&v), &f.csrf_token) {
-        return with_cookie(error_page(chrome, StatusCode::FORBIDDEN, &e), cookie);
-    }
     match s.app.login(&f.email, &f.password, v.ip.as_deref()).await {
         Ok(session) => {
             if let Some(old) = &v.token {
@@ -124,22 +124,17 @@ pub struct CodeForm {
     // than told about the form.
     #[serde(default)]
     code: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn second_factor(
     State(s): State<AppState>,
     v: Visitor,
-    Form(f): Form<CodeForm>,
+    CsrfForm(f): CsrfForm<CodeForm>,
 ) -> Response {
     let Some(ctx) = &v.ctx else {
         return Redirect::to("/login").into_response();
     };
     let (chrome, cookie) = Chrome::visitor(&v, "/login/2fa");
-    if let Err(e) = check_csrf(&ctx.session.csrf_token, &f.csrf_token) {
-        return error_page(chrome, StatusCode::FORBIDDEN, &e);
-    }
     match s.app.verify_second_factor(ctx, &f.code).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
@@ -154,21 +149,16 @@ pub async fn second_factor(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-pub async fn logout(State(s): State<AppState>, v: Visitor, Form(f): Form<CsrfOnly>) -> Response {
-    if let (Some(ctx), Some(token)) = (&v.ctx, &v.token) {
-        if check_csrf(&ctx.session.csrf_token, &f.csrf_token).is_err() {
-            let (chrome, _) = Chrome::visitor(&v, "/");
-            return error_page(chrome, StatusCode::FORBIDDEN, &ApiError::csrf());
-        }
-        if let Err(e) = s.app.logout(token).await {
-            return ApiError::from(e).into_response();
-        }
+pub async fn logout(
+    State(s): State<AppState>,
+    v: Visitor,
+    CsrfForm(_): CsrfForm<Fields>,
+) -> Response {
+    if let Some(token) = &v.token
+        && v.ctx.is_some()
+        && let Err(e) = s.app.logout(token).await
+    {
+        return ApiError::from(e).into_response();
     }
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut().append(
@@ -181,8 +171,6 @@ pub async fn logout(State(s): State<AppState>, v: Visitor, Form(f): Form<CsrfOnl
 #[derive(Deserialize)]
 pub struct LangForm {
     locale: String,
-    #[serde(default)]
-    csrf_token: String,
     back: Option<String>,
 }
 
@@ -190,12 +178,8 @@ pub struct LangForm {
 pub async fn switch_language(
     State(s): State<AppState>,
     v: Visitor,
-    Form(f): Form<LangForm>,
+    CsrfForm(f): CsrfForm<LangForm>,
 ) -> Response {
-    if check_csrf(&expected_form_token(&v), &f.csrf_token).is_err() {
-        let (chrome, _) = Chrome::visitor(&v, "/");
-        return error_page(chrome, StatusCode::FORBIDDEN, &ApiError::csrf());
-    }
     let locale = Locale::from_tag(&f.locale);
     if let Some(ctx) = &v.ctx
         && let Err(e) = s.app.set_locale(ctx, locale).await
@@ -240,19 +224,14 @@ pub async fn reset_request_page(v: Visitor) -> Response {
 #[derive(Deserialize)]
 pub struct EmailForm {
     email: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn reset_request(
     State(s): State<AppState>,
     v: Visitor,
-    Form(f): Form<EmailForm>,
+    CsrfForm(f): CsrfForm<EmailForm>,
 ) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/password-reset");
-    if let Err(e) = check_csrf(&expected_form_token(&v), &f.csrf_token) {
-        return error_page(chrome, StatusCode::FORBIDDEN, &e);
-    }
     let page = match s.app.request_password_reset(&f.email, v.locale).await {
         Ok(()) => ResetPage {
             notice: Some(chrome.l.t("reset.sent").into()),
@@ -286,20 +265,15 @@ pub async fn reset_page(v: Visitor) -> Response {
 #[derive(Deserialize)]
 pub struct PasswordForm {
     password: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn reset(
     State(s): State<AppState>,
     v: Visitor,
     Path(token): Path<String>,
-    Form(f): Form<PasswordForm>,
+    CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/password-reset");
-    if let Err(e) = check_csrf(&expected_form_token(&v), &f.csrf_token) {
-        return error_page(chrome, StatusCode::FORBIDDEN, &e);
-    }
     match s.app.reset_password(&token, &f.password).await {
         Ok(_) => {
             let page = LoginPage {
@@ -371,20 +345,15 @@ pub async fn invitation_page(
 pub struct AcceptForm {
     name: String,
     password: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn accept_invitation(
     State(s): State<AppState>,
     v: Visitor,
     Path(token): Path<String>,
-    Form(f): Form<AcceptForm>,
+    CsrfForm(f): CsrfForm<AcceptForm>,
 ) -> Response {
     let (chrome, cookie) = Chrome::visitor(&v, "/");
-    if let Err(e) = check_csrf(&expected_form_token(&v), &f.csrf_token) {
-        return error_page(chrome, StatusCode::FORBIDDEN, &e);
-    }
     let Ok(view) = s.app.invitation(&token).await else {
         return invitation_gone(chrome);
     };

@@ -1,12 +1,11 @@
 //! The organisation's pages: home, users and roles, invitations, API keys,
 //! and the audit log.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, render};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,25 +13,18 @@ use courrier_app::AppError;
 use courrier_domain::{ApiKeyId, InvitationId, Permission, Role, UserId};
 use serde::Deserialize;
 
+pub(super) const USERS: Screen = Screen::new("users", "/org/users");
+pub(super) const KEYS: Screen = Screen::new("keys", "/org/api-keys");
+
+const ORG: Screen = Screen::new("", "/");
+
 #[derive(Deserialize, Default)]
 pub struct CursorQuery {
     cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-/// Renders an error for a signed-in person with the right status.
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "", "/"), e.status, &e)
-}
-
 fn not_found(s: &SignedIn) -> Response {
-    fail(s, AppError::NotFound)
+    ORG.fail(s, AppError::NotFound)
 }
 
 #[derive(Template)]
@@ -112,13 +104,14 @@ async fn users_view(
     error: Option<ApiError>,
     link: Option<String>,
 ) -> Response {
+    let when = s.when();
     let page = match st.app.list_users(&s.actor, cursor, 50).await {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return ORG.fail(s, e),
     };
     let invitations = match st.app.list_invitations(&s.actor).await {
         Ok(i) => i,
-        Err(e) => return fail(s, e),
+        Err(e) => return ORG.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "users", "/org/users");
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
@@ -148,7 +141,7 @@ async fn users_view(
                 id: i.id.to_string(),
                 email: i.email.to_string(),
                 role: i.role.as_str(),
-                expires: fmt_ts(i.expires_at),
+                expires: when.at(i.expires_at),
             })
             .collect(),
         next_cursor: page.next_cursor,
@@ -171,22 +164,13 @@ pub struct InviteForm {
     email: String,
     #[serde(default)]
     role: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn invite(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<InviteForm>,
+    CsrfForm(f): CsrfForm<InviteForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "users", "/org/users"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     match st.app.invite(&s.actor, &f.email, &f.role).await {
         Ok((_, link)) => users_view(&st, &s, None, None, Some(link)).await,
         Err(e) => users_view(&st, &s, None, Some(e.into()), None).await,
@@ -197,21 +181,14 @@ pub async fn revoke_invitation(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "users", "/org/users"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     let Ok(id) = id.parse::<InvitationId>() else {
         return not_found(&s);
     };
     match st.app.revoke_invitation(&s.actor, id).await {
         Ok(()) => Redirect::to("/org/users").into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => ORG.fail(&s, e),
     }
 }
 
@@ -219,23 +196,14 @@ pub async fn revoke_invitation(
 pub struct RoleForm {
     #[serde(default)]
     role: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn change_role(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<RoleForm>,
+    CsrfForm(f): CsrfForm<RoleForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "users", "/org/users"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     let Ok(id) = id.parse::<UserId>() else {
         return not_found(&s);
     };
@@ -250,15 +218,8 @@ pub async fn remove_user(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "users", "/org/users"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     let Ok(id) = id.parse::<UserId>() else {
         return not_found(&s);
     };
@@ -297,9 +258,10 @@ async fn keys_view(
     error: Option<ApiError>,
     new_key: Option<String>,
 ) -> Response {
+    let when = s.when();
     let page = match st.app.list_api_keys(&s.actor, cursor, 50).await {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return ORG.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "keys", "/org/api-keys");
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
@@ -315,8 +277,11 @@ async fn keys_view(
                 name: k.name,
                 prefix: k.prefix,
                 permissions: Permission::join(&k.permissions),
-                created: fmt_ts(k.created_at),
-                last_used: k.last_used_at.map(fmt_ts).unwrap_or_else(|| "—".into()),
+                created: when.at(k.created_at),
+                last_used: k
+                    .last_used_at
+                    .map(|t| when.at(t))
+                    .unwrap_or_else(|| "—".into()),
                 revoked: k.revoked_at.is_some(),
             })
             .collect(),
@@ -335,8 +300,11 @@ pub async fn keys_page(
 }
 
 /// The key form repeats `permission`, which a struct cannot hold, so it is read as pairs.
-pub async fn create_key(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+pub async fn create_key(
+    State(st): State<AppState>,
+    s: SignedIn,
+    CsrfForm(pairs): CsrfForm<Fields>,
+) -> Response {
     let field = |name: &str| {
         pairs
             .iter()
@@ -344,13 +312,6 @@ pub async fn create_key(State(st): State<AppState>, s: SignedIn, body: String) -
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if let Err(e) = s.check_csrf(&field("csrf_token")) {
-        return error_page(
-            Chrome::signed_in(&s, "keys", "/org/api-keys"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     let wanted = pairs
         .iter()
         .filter(|(k, _)| k == "permission")
@@ -375,21 +336,14 @@ pub async fn revoke_key(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return error_page(
-            Chrome::signed_in(&s, "keys", "/org/api-keys"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     let Ok(id) = id.parse::<ApiKeyId>() else {
         return not_found(&s);
     };
     match st.app.revoke_api_key(&s.actor, id).await {
         Ok(()) => Redirect::to("/org/api-keys").into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => ORG.fail(&s, e),
     }
 }
 
@@ -416,12 +370,13 @@ pub async fn audit_page(
     s: SignedIn,
     Query(q): Query<CursorQuery>,
 ) -> Response {
+    let when = s.when();
     let (page, names) = match (
         st.app.audit_page(&s.actor, q.cursor.as_deref(), 50).await,
         st.app.actor_names(&s.actor).await,
     ) {
         (Ok(p), Ok(n)) => (p, n),
-        (Err(e), _) | (_, Err(e)) => return fail(&s, e),
+        (Err(e), _) | (_, Err(e)) => return ORG.fail(&s, e),
     };
     let page = AuditPage {
         entries: page
@@ -429,7 +384,7 @@ pub async fn audit_page(
             .into_iter()
             .map(|e| AuditRow {
                 seq: e.seq,
-                at: fmt_ts(e.at),
+                at: when.at(e.at),
                 actor: names.get(&e.actor).cloned().unwrap_or(e.actor),
                 action: e.action,
                 detail: e.detail,

@@ -11,12 +11,11 @@
 //! center's approvals ([`is_approval_overdue`]), counted from
 //! when the member reached the queue (its last submission or send-back).
 
-use super::mailbox::{field, pairs};
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, is_page_error, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn, field};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -27,6 +26,7 @@ use courrier_domain::{Invalid, LocationId, OrgId, Permission};
 use std::collections::HashMap;
 
 const PATH: &str = "/admin/reviews";
+pub(super) const REVIEWS: Screen = Screen::new("admin", PATH);
 /// Organisations read per page while naming the customers of the queue.
 const ORG_PAGE: u32 = 200;
 
@@ -34,28 +34,13 @@ fn chrome(s: &SignedIn) -> Chrome {
     Chrome::signed_in(s, "admin", PATH)
 }
 
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(chrome(s), e.status, &e)
-}
-
 /// The queue is the platform's: anyone else is refused before anything is
 /// read (a customer would otherwise see their own sent-back members).
 fn refuse_non_platform(s: &SignedIn) -> Option<Response> {
     match s.actor.scope(Permission::PlatformAdmin) {
         Ok(_) => None,
-        Err(e) => Some(fail(s, AppError::from(e))),
+        Err(e) => Some(REVIEWS.fail(s, AppError::from(e))),
     }
-}
-
-fn is_page_error(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::NotFound
-            | AppError::Forbidden(_)
-            | AppError::Unauthenticated
-            | AppError::Internal(_)
-    )
 }
 
 /// A refused decision as the admin reads it: the message in their
@@ -124,27 +109,28 @@ async fn queue_view(
     flash: Option<String>,
     status: StatusCode,
 ) -> Response {
+    let when = s.when();
     let l = L(s.locale);
     let mut members = match st.app.members_to_review(&s.actor, None).await {
         Ok(m) => m,
-        Err(e) => return fail(s, e),
+        Err(e) => return REVIEWS.fail(s, e),
     };
     members.sort_by_key(|m| (m.updated_at.millis(), m.id));
     let orgs: Vec<OrgId> = members.iter().map(|m| m.org).collect();
     let names = match org_names(st, s, &orgs).await {
         Ok(n) => n,
-        Err(e) => return fail(s, e),
+        Err(e) => return REVIEWS.fail(s, e),
     };
     let locations: HashMap<LocationId, String> = match st.app.locations().await {
         Ok(list) => list.into_iter().map(|loc| (loc.id, loc.name)).collect(),
-        Err(e) => return fail(s, e),
+        Err(e) => return REVIEWS.fail(s, e),
     };
     let now = st.app.now();
     let mut rows = Vec::with_capacity(members.len());
     for m in members {
         let documents = match st.app.member_file(&s.actor, m.id).await {
             Ok(f) => f.documents.len(),
-            Err(e) => return fail(s, e),
+            Err(e) => return REVIEWS.fail(s, e),
         };
         rows.push(QueueRow {
             id: m.id.to_string(),
@@ -152,7 +138,7 @@ async fn queue_view(
             customer: names.get(&m.org).cloned().unwrap_or_default(),
             location: locations.get(&m.location).cloned().unwrap_or_default(),
             review: l.t(&format!("review.{}", m.review.as_str())).to_string(),
-            since: fmt_ts(m.updated_at),
+            since: when.at(m.updated_at),
             late: is_approval_overdue(m.updated_at, now),
             documents,
             notes: m.notes,
@@ -183,17 +169,13 @@ pub async fn decide(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    body: String,
+    CsrfForm(f): CsrfForm<Fields>,
 ) -> Response {
-    let f = pairs(&body);
-    if let Err(e) = s.check_csrf(&field(&f, "csrf_token")) {
-        return error_page(chrome(&s), StatusCode::FORBIDDEN, &e);
-    }
     if let Some(refused) = refuse_non_platform(&s) {
         return refused;
     }
     let Ok(member) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return REVIEWS.fail(&s, AppError::NotFound);
     };
     let l = L(s.locale);
     let refused = |e: ApiError| Problem {
@@ -226,7 +208,7 @@ pub async fn decide(
             );
             queue_view(&st, &s, Vec::new(), Some(text), StatusCode::OK).await
         }
-        Err(e) if is_page_error(&e) => fail(&s, e),
+        Err(e) if is_page_error(&e) => REVIEWS.fail(&s, e),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;

@@ -4,13 +4,12 @@
 //! `GET /reports/<id>.csv` serves a report's CSV to signed-in people of its
 //! organisation (the link the e-mails carry); anyone else gets a 404.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, render};
 use crate::AppState;
 use crate::api::reports::csv_response;
 use crate::error::ApiError;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,6 +18,7 @@ use courrier_store::ReportFrequency;
 use serde::Deserialize;
 
 const PATH: &str = "/org/reports";
+pub(super) const REPORTS: Screen = Screen::new("reports", PATH);
 
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
@@ -27,15 +27,7 @@ pub struct PageQuery {
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-#[derive(Deserialize)]
 pub struct ScheduleForm {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     frequency: String,
     #[serde(default)]
@@ -45,24 +37,9 @@ pub struct ScheduleForm {
 #[derive(Deserialize)]
 pub struct GenerateForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
-}
-
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "reports", PATH), e.status, &e)
-}
-
-fn forbidden(s: &SignedIn, e: &ApiError) -> Response {
-    error_page(
-        Chrome::signed_in(s, "reports", PATH),
-        StatusCode::FORBIDDEN,
-        e,
-    )
 }
 
 struct Choice {
@@ -121,13 +98,14 @@ async fn view(
     error: Option<ApiError>,
     entered: Entered,
 ) -> Response {
+    let when = s.when();
     let schedules = match st.app.list_report_schedules(&s.actor).await {
         Ok(list) => list,
-        Err(e) => return fail(s, e),
+        Err(e) => return REPORTS.fail(s, e),
     };
     let reports = match st.app.list_reports(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return REPORTS.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "reports", PATH);
     let l = chrome.l;
@@ -166,8 +144,8 @@ async fn view(
                 id: r.id.to_string(),
                 frequency: l.t(freq_key(r.frequency)).to_string(),
                 recipient: r.recipient.to_string(),
-                next_run: fmt_ts(r.next_run_at),
-                created: fmt_ts(r.created_at),
+                next_run: when.at(r.next_run_at),
+                created: when.at(r.created_at),
                 disabled: r.disabled_at.is_some(),
             })
             .collect(),
@@ -180,7 +158,7 @@ async fn view(
                 last_day: v.last_day.to_string(),
                 rows: v.report.rows,
                 scheduled: v.report.schedule.is_some(),
-                created: fmt_ts(v.report.created_at),
+                created: when.at(v.report.created_at),
             })
             .collect(),
         next_cursor: reports.next_cursor,
@@ -200,11 +178,8 @@ pub async fn reports_page(
 pub async fn schedule_report(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<ScheduleForm>,
+    CsrfForm(f): CsrfForm<ScheduleForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
-    }
     match st
         .app
         .schedule_report(&s.actor, &f.frequency, &f.email)
@@ -212,7 +187,7 @@ pub async fn schedule_report(
     {
         Ok(_) => Redirect::to("/org/reports?scheduled=1").into_response(),
         Err(e @ (AppError::Forbidden(_) | AppError::NotFound | AppError::Internal(_))) => {
-            fail(&s, e)
+            REPORTS.fail(&s, e)
         }
         Err(e) => {
             let entered = Entered {
@@ -229,17 +204,14 @@ pub async fn disable_schedule(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
-    }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return REPORTS.fail(&s, AppError::NotFound);
     };
     match st.app.disable_report_schedule(&s.actor, id).await {
         Ok(()) => Redirect::to(PATH).into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => REPORTS.fail(&s, e),
     }
 }
 
@@ -248,15 +220,12 @@ pub async fn disable_schedule(
 pub async fn generate_report(
     State(st): State<AppState>,
     s: SignedIn,
-    Form(f): Form<GenerateForm>,
+    CsrfForm(f): CsrfForm<GenerateForm>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
-    }
     match st.app.generate_report(&s.actor, &f.from, &f.to).await {
         Ok(v) => Redirect::to(&format!("/reports/{}.csv", v.report.id)).into_response(),
         Err(e @ (AppError::Forbidden(_) | AppError::NotFound | AppError::Internal(_))) => {
-            fail(&s, e)
+            REPORTS.fail(&s, e)
         }
         Err(e) => {
             let entered = Entered {
@@ -279,10 +248,10 @@ pub async fn download(
         .strip_suffix(".csv")
         .and_then(|id| id.parse::<uuid::Uuid>().ok())
     else {
-        return fail(&s, AppError::NotFound);
+        return REPORTS.fail(&s, AppError::NotFound);
     };
     match st.app.report_csv(&s.actor, id).await {
         Ok(f) => csv_response(f),
-        Err(e) => fail(&s, e),
+        Err(e) => REPORTS.fail(&s, e),
     }
 }

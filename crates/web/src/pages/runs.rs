@@ -3,16 +3,16 @@
 //! file and a preview of the first letters), and a run's page, which
 //! refreshes itself while the run goes on (no JavaScript needed).
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, render};
 use crate::AppState;
 use crate::api::letters::{money_text, problems_of};
 use crate::api::runs::{RunRequest, reasons_of};
 use crate::error::{ApiError, ErrorItem};
 use crate::i18n::L;
-use crate::session::SignedIn;
-use crate::upload::{is_multipart, parse_multipart, read_request};
+use crate::session::{CsrfMultipart, SignedIn};
+use crate::when::When;
 use askama::Template;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::AppError;
@@ -22,10 +22,10 @@ use courrier_domain::{Permission, RunId};
 use courrier_store::{RunRecord, RunState};
 use serde::Deserialize;
 
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "letters", "/runs"), e.status, &e)
-}
+/// The new-run page, whose form refusals are shown in its frame.
+pub(super) const RUNS_NEW: Screen = Screen::new("letters", "/runs/new");
+
+const RUNS: Screen = Screen::new("letters", "/runs");
 
 struct Problem {
     code: String,
@@ -63,7 +63,7 @@ struct RunRow {
     running: bool,
 }
 
-fn run_row(l: L, r: RunRecord) -> RunRow {
+fn run_row(l: L, when: &When, r: RunRecord) -> RunRow {
     let percent = if r.total > 0 {
         (i64::from(r.processed) * 100 / i64::from(r.total)).clamp(0, 100)
     } else {
@@ -91,8 +91,8 @@ fn run_row(l: L, r: RunRecord) -> RunRow {
         accepted: r.accepted,
         refused: r.refused,
         percent,
-        created: fmt_ts(r.created_at),
-        finished: r.finished_at.map(fmt_ts).unwrap_or_default(),
+        created: when.at(r.created_at),
+        finished: r.finished_at.map(|t| when.at(t)).unwrap_or_default(),
         error: r.error,
         running: matches!(r.state, RunState::Queued | RunState::Running),
     }
@@ -118,13 +118,18 @@ pub async fn list_page(
     s: SignedIn,
     Query(q): Query<CursorQuery>,
 ) -> Response {
+    let when = s.when();
     let chrome = Chrome::signed_in(&s, "letters", "/runs");
     let l = chrome.l;
     let page = match st.app.runs(&s.actor, q.cursor.as_deref(), 50).await {
         Ok(p) => p,
-        Err(e) => return fail(&s, e),
+        Err(e) => return RUNS.fail(&s, e),
     };
-    let rows: Vec<RunRow> = page.items.into_iter().map(|r| run_row(l, r)).collect();
+    let rows: Vec<RunRow> = page
+        .items
+        .into_iter()
+        .map(|r| run_row(l, &when, r))
+        .collect();
     let page = ListPage {
         refresh: rows.iter().any(|r| r.running),
         rows,
@@ -300,42 +305,27 @@ fn new_view(
 
 pub async fn new_page(s: SignedIn) -> Response {
     if !s.actor.can(Permission::LettersSend) {
-        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+        return RUNS.fail(&s, AppError::Forbidden(Permission::LettersSend));
     }
     new_view(&s, &|_| None, "", Vec::new(), StatusCode::OK)
 }
 
 /// Both forms of the new-run page post here: a bulk PDF to split, or a
 /// merge to start or to preview (`action=preview`).
-pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Response {
-    // Refused before the upload is read.
+pub async fn start(
+    State(st): State<AppState>,
+    s: SignedIn,
+    CsrfMultipart(form): CsrfMultipart,
+) -> Response {
+    // Refused before the upload is used.
     if !s.actor.can(Permission::LettersSend) {
-        return fail(&s, AppError::Forbidden(Permission::LettersSend));
+        return RUNS.fail(&s, AppError::Forbidden(Permission::LettersSend));
     }
     let none = |_: &str| None;
-    let (parts, body) = match read_request(req).await {
-        Ok(x) => x,
-        Err(e) => return new_view(&s, &none, "", problems_of(&e), e.status),
-    };
-    if !is_multipart(&parts) {
-        let e = ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
-            "send the form as multipart/form-data",
-        );
-        return new_view(&s, &none, "", problems_of(&e), e.status);
-    }
-    let form = match parse_multipart(parts, body).await {
+    let form = match form {
         Ok(f) => f,
         Err(e) => return new_view(&s, &none, "", problems_of(&e), e.status),
     };
-    if let Err(e) = s.check_csrf(form.field("csrf_token").unwrap_or("")) {
-        return error_page(
-            Chrome::signed_in(&s, "letters", "/runs/new"),
-            StatusCode::FORBIDDEN,
-            &e,
-        );
-    }
     // The split method comes from the form's radio buttons and inputs.
     let mut fields: Vec<(String, String)> = form.fields.clone();
     let get = |name: &str| form.field(name).map(str::to_string);
@@ -412,7 +402,9 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
                 }
                 res
             }
-            Err(e) if matches!(e, AppError::Forbidden(_) | AppError::Internal(_)) => fail(&s, e),
+            Err(e) if matches!(e, AppError::Forbidden(_) | AppError::Internal(_)) => {
+                RUNS.fail(&s, e)
+            }
             Err(e) => {
                 let e = ApiError::from(e);
                 new_view(&s, &field, active, problems_of(&e), e.status)
@@ -427,7 +419,7 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
                 AppError::Forbidden(_) | AppError::Internal(_) | AppError::NotFound
             ) =>
         {
-            fail(&s, e)
+            RUNS.fail(&s, e)
         }
         Err(e) => {
             let e = ApiError::from(e);
@@ -458,16 +450,17 @@ pub async fn detail_page(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> Response {
+    let when = s.when();
     let Ok(id) = id.parse::<RunId>() else {
-        return fail(&s, AppError::NotFound);
+        return RUNS.fail(&s, AppError::NotFound);
     };
     let view = match st.app.run(&s.actor, id).await {
         Ok(v) => v,
-        Err(e) => return fail(&s, e),
+        Err(e) => return RUNS.fail(&s, e),
     };
     let chrome = Chrome::signed_in(&s, "letters", &format!("/runs/{id}"));
     let l = chrome.l;
-    let run = run_row(l, view.run);
+    let run = run_row(l, &when, view.run);
     let items = view
         .items
         .into_iter()

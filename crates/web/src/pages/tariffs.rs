@@ -6,11 +6,11 @@
 //! error next to its field; a save based on a version someone replaced
 //! meanwhile says so and keeps the typed values.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, fail_in, render};
 use crate::AppState;
-use crate::error::ApiError;
 use crate::i18n::L;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn};
+use crate::when::When;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -21,6 +21,8 @@ use courrier_domain::letters::{ServiceFees, WeightStep, parse_price, parse_vat_p
 use courrier_domain::{Invalid, Locale};
 use courrier_store::TariffRecord;
 use serde::Deserialize;
+
+pub(super) const TARIFFS: Screen = Screen::new("admin", "/admin/tariffs");
 
 /// More rows than this in one form are not read (a carrier has a handful).
 const MAX_ROWS: usize = 60;
@@ -127,15 +129,11 @@ fn chrome(s: &SignedIn, path: &str) -> Chrome {
     Chrome::signed_in(s, "admin", path)
 }
 
-fn fail(s: &SignedIn, path: &str, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(chrome(s, path), e.status, &e)
-}
-
 pub async fn list_page(State(st): State<AppState>, s: SignedIn) -> Response {
+    let when = s.when();
     let list = match st.app.tariffs(&s.actor).await {
         Ok(l) => l,
-        Err(e) => return fail(&s, "/admin/tariffs", e),
+        Err(e) => return fail_in(chrome(&s, "/admin/tariffs"), e),
     };
     let page = TariffsPage {
         carriers: list
@@ -146,7 +144,7 @@ pub async fn list_page(State(st): State<AppState>, s: SignedIn) -> Response {
                 currency: t.table.currency().to_string(),
                 vat: percent(t.table.vat_rate_bp()),
                 version: t.version,
-                updated: fmt_ts(t.updated_at),
+                updated: when.at(t.updated_at),
                 updated_by: t.updated_by,
             })
             .collect(),
@@ -292,6 +290,7 @@ fn tariff_page(
     version: i64,
     outcome: Outcome,
 ) -> Response {
+    let when = s.when();
     let country = current.table.country().to_string();
     let path = format!("/admin/tariffs/{country}");
     let chrome = chrome(s, &path);
@@ -361,17 +360,17 @@ fn tariff_page(
         fees_error,
         fees,
         vat,
-        history: history.iter().map(history_row).collect(),
+        history: history.iter().map(|t| history_row(&when, t)).collect(),
         chrome,
     };
     (outcome.status, render(&page)).into_response()
 }
 
-fn history_row(t: &TariffRecord) -> HistoryRow {
+fn history_row(when: &When, t: &TariffRecord) -> HistoryRow {
     let f = t.table.fees();
     HistoryRow {
         version: t.version,
-        updated: fmt_ts(t.updated_at),
+        updated: when.at(t.updated_at),
         updated_by: t.updated_by.clone(),
         carrier: t.table.carrier().to_string(),
         vat: percent(t.table.vat_rate_bp()),
@@ -419,12 +418,12 @@ async fn load(
         .app
         .tariff(&s.actor, country)
         .await
-        .map_err(|e| fail(s, &path, e))?;
+        .map_err(|e| fail_in(chrome(s, &path), e))?;
     let history = st
         .app
         .tariff_history(&s.actor, country)
         .await
-        .map_err(|e| fail(s, &path, e))?;
+        .map_err(|e| fail_in(chrome(s, &path), e))?;
     Ok((current, history))
 }
 
@@ -467,9 +466,8 @@ pub async fn save(
     State(st): State<AppState>,
     s: SignedIn,
     Path(country): Path<String>,
-    body: String,
+    CsrfForm(pairs): CsrfForm<Fields>,
 ) -> Response {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
     let field = |name: &str| {
         pairs
             .iter()
@@ -477,9 +475,6 @@ pub async fn save(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if let Err(e) = s.check_csrf(&field("csrf_token")) {
-        return error_page(chrome(&s, "/admin/tariffs"), StatusCode::FORBIDDEN, &e);
-    }
     let (current, history) = match load(&st, &s, &country).await {
         Ok(v) => v,
         Err(page) => return page,
@@ -565,6 +560,6 @@ pub async fn save(
             let errors = vec![(field_of(&i).to_string(), problem(l, i.code, &i.message))];
             refused(typed, StatusCode::UNPROCESSABLE_ENTITY, errors, None)
         }
-        Err(e) => fail(&s, &format!("/admin/tariffs/{country}"), e),
+        Err(e) => fail_in(chrome(&s, &format!("/admin/tariffs/{country}")), e),
     }
 }

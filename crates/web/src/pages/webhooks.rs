@@ -2,12 +2,11 @@
 //! endpoint and see its signing secret once, disable it or give it a new
 //! secret, and read the delivery log, for all endpoints or one.
 
-use super::{Chrome, error_page, fmt_ts, render};
+use super::{Chrome, Screen, render};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::session::SignedIn;
+use crate::session::{CsrfForm, Fields, SignedIn};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,30 +16,12 @@ use courrier_store::DeliveryState;
 use serde::Deserialize;
 
 const PATH: &str = "/org/webhooks";
+pub(super) const WEBHOOKS: Screen = Screen::new("webhooks", PATH);
 
 #[derive(Deserialize, Default)]
 pub struct LogQuery {
     webhook: Option<String>,
     cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-fn fail(s: &SignedIn, e: AppError) -> Response {
-    let e = ApiError::from(e);
-    error_page(Chrome::signed_in(s, "webhooks", PATH), e.status, &e)
-}
-
-fn forbidden(s: &SignedIn, e: &ApiError) -> Response {
-    error_page(
-        Chrome::signed_in(s, "webhooks", PATH),
-        StatusCode::FORBIDDEN,
-        e,
-    )
 }
 
 /// A new secret to show once, with the endpoint it belongs to.
@@ -92,16 +73,17 @@ async fn view(
     error: Option<ApiError>,
     new_secret: Option<NewSecret>,
 ) -> Response {
+    let when = s.when();
     let webhook = match q.webhook.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => match raw.parse::<uuid::Uuid>() {
             Ok(id) => Some(id),
-            Err(_) => return fail(s, AppError::NotFound),
+            Err(_) => return WEBHOOKS.fail(s, AppError::NotFound),
         },
     };
     let hooks = match st.app.list_webhooks(&s.actor).await {
         Ok(h) => h,
-        Err(e) => return fail(s, e),
+        Err(e) => return WEBHOOKS.fail(s, e),
     };
     let log = match st
         .app
@@ -109,7 +91,7 @@ async fn view(
         .await
     {
         Ok(p) => p,
-        Err(e) => return fail(s, e),
+        Err(e) => return WEBHOOKS.fail(s, e),
     };
     let chrome = Chrome::signed_in(s, "webhooks", PATH);
     let l = chrome.l;
@@ -130,7 +112,7 @@ async fn view(
                 DeliveryState::Failed => ("webhooks.state_failed", "bad"),
             };
             DeliveryRow {
-                at: fmt_ts(d.created_at),
+                at: when.at(d.created_at),
                 event: d.event_type,
                 event_id: d.event_id,
                 endpoint: url_of(d.webhook),
@@ -161,7 +143,7 @@ async fn view(
                 url: h.url,
                 events: h.events.join(", "),
                 description: h.description,
-                created: fmt_ts(h.created_at),
+                created: when.at(h.created_at),
                 disabled: h.disabled_at.is_some(),
             })
             .collect(),
@@ -181,8 +163,11 @@ pub async fn webhooks_page(
 }
 
 /// The form repeats `event`, which a struct cannot hold, so it is read as pairs.
-pub async fn create_webhook(State(st): State<AppState>, s: SignedIn, body: String) -> Response {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+pub async fn create_webhook(
+    State(st): State<AppState>,
+    s: SignedIn,
+    CsrfForm(pairs): CsrfForm<Fields>,
+) -> Response {
     let field = |name: &str| {
         pairs
             .iter()
@@ -190,9 +175,6 @@ pub async fn create_webhook(State(st): State<AppState>, s: SignedIn, body: Strin
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if let Err(e) = s.check_csrf(&field("csrf_token")) {
-        return forbidden(&s, &e);
-    }
     let events: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "event")
@@ -211,7 +193,7 @@ pub async fn create_webhook(State(st): State<AppState>, s: SignedIn, body: Strin
             };
             view(&st, &s, &q, None, Some(shown)).await
         }
-        Err(e @ AppError::Forbidden(_)) => fail(&s, e),
+        Err(e @ AppError::Forbidden(_)) => WEBHOOKS.fail(&s, e),
         Err(e) => view(&st, &s, &q, Some(e.into()), None).await,
     }
 }
@@ -220,17 +202,14 @@ pub async fn disable_webhook(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
-    }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return WEBHOOKS.fail(&s, AppError::NotFound);
     };
     match st.app.disable_webhook(&s.actor, id).await {
         Ok(()) => Redirect::to(PATH).into_response(),
-        Err(e) => fail(&s, e),
+        Err(e) => WEBHOOKS.fail(&s, e),
     }
 }
 
@@ -238,13 +217,10 @@ pub async fn rotate_secret(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    if let Err(e) = s.check_csrf(&f.csrf_token) {
-        return forbidden(&s, &e);
-    }
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return fail(&s, AppError::NotFound);
+        return WEBHOOKS.fail(&s, AppError::NotFound);
     };
     match st.app.rotate_webhook_secret(&s.actor, id).await {
         Ok(secret) => {
@@ -254,11 +230,11 @@ pub async fn rotate_secret(
                     .find(|h| h.id == id)
                     .map(|h| h.url)
                     .unwrap_or_default(),
-                Err(e) => return fail(&s, e),
+                Err(e) => return WEBHOOKS.fail(&s, e),
             };
             let shown = NewSecret { url, secret };
             view(&st, &s, &LogQuery::default(), None, Some(shown)).await
         }
-        Err(e) => fail(&s, e),
+        Err(e) => WEBHOOKS.fail(&s, e),
     }
 }
