@@ -1215,3 +1215,61 @@ async fn every_page_form_refuses_a_forged_token() {
     );
     world.srv.stop().await;
 }
+
+/// An upload form refuses a sender without its permission before the
+/// upload arrives: the request announces 10 MB, sends its form token and
+/// stops; the 403 must come back while the rest is still unsent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upload_its_sender_may_not_make_is_refused_before_its_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let world = World::new().await;
+    let task = world
+        .id_for("task", world.center.a, OrgKind::MailCenter)
+        .await;
+    let member = world
+        .id_for("member", world.customer.a, OrgKind::Customer)
+        .await;
+    let cases = [
+        ("/letters/new".to_string(), "olivier.blanc@mc-lausanne.test"),
+        ("/runs/new".to_string(), "olivier.blanc@mc-lausanne.test"),
+        ("/center/intake".to_string(), "member@dupont.test"),
+        (
+            format!("/center/tasks/{task}/complete"),
+            "member@dupont.test",
+        ),
+        (
+            format!("/mail/onboarding/members/{member}/documents"),
+            "olivier.blanc@mc-lausanne.test",
+        ),
+    ];
+    let app = &world.srv.app;
+    let addr = world.srv.base.trim_start_matches("http://").to_string();
+    for (path, email) in cases {
+        let session = app.login(email, PASSWORD, None).await.unwrap();
+        if session.needs_second_factor {
+            let ctx = app.session(&session.token).await.unwrap().unwrap();
+            let code = app.current_totp_code(ctx.user.id).await.unwrap();
+            app.verify_second_factor(&ctx, &code).await.unwrap();
+        }
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: courrier_session={}\r\n\
+             Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000000\r\n\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{}\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.7\n",
+            session.token, session.csrf_token
+        );
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 64];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut answer))
+            .await
+            .unwrap_or_else(|_| panic!("POST {path} by {email}: no answer before the body"))
+            .unwrap();
+        let line = String::from_utf8_lossy(&answer[..read]).to_string();
+        assert!(
+            line.starts_with("HTTP/1.1 403"),
+            "POST {path} by {email}: {line}"
+        );
+    }
+    world.srv.stop().await;
+}

@@ -6,7 +6,7 @@
 //! Page forms are read through [`CsrfForm`] (URL-encoded) and
 //! [`CsrfMultipart`] (uploads): they refuse a form whose `csrf_token` does
 //! not match before the handler runs, with the 403 page of the form's screen
-//! ([`crate::pages::csrf_refused`]). The check lives here alone.
+//! ([`crate::pages::refused_form`]). The check lives here alone.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -18,8 +18,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use courrier_app::auth::{SessionContext, SessionStage};
 use courrier_app::tokens::constant_time_eq;
-use courrier_domain::{Actor, Locale};
+use courrier_domain::{Actor, Locale, Permission};
 use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "courrier_session";
@@ -210,7 +211,7 @@ impl FromRequestParts<AppState> for SignedIn {
 
 /// The answer to a form whose token does not match.
 fn refuse(v: &Visitor, path: &str) -> Response {
-    crate::pages::csrf_refused(v, path, &ApiError::csrf())
+    crate::pages::refused_form(v, path, &ApiError::csrf())
 }
 
 /// A URL-encoded page form whose `csrf_token` matches the visitor's form
@@ -297,15 +298,54 @@ impl MultipartKind for crate::upload::ScanForm {
 /// else once the form is read; always before the handler runs. A body that
 /// cannot be read (too large, not multipart, malformed) is handed to the
 /// handler as the error, which it shows as its form shows problems.
-pub struct CsrfMultipart<F = crate::upload::UploadForm>(pub Result<F, ApiError>);
+///
+/// The gate `G` names the permission the form needs: a signed-in sender
+/// without it is refused (403, in the screen's frame) before a byte of the
+/// upload is read, so a refused upload costs the server nothing.
+pub struct CsrfMultipart<F = crate::upload::UploadForm, G = AnySender>(
+    pub Result<F, ApiError>,
+    pub PhantomData<G>,
+);
 
-impl<F: MultipartKind> FromRequest<AppState> for CsrfMultipart<F> {
+/// The permission a multipart page form needs before its body is read.
+pub trait UploadGate: Send {
+    const NEEDS: Option<Permission>;
+}
+
+macro_rules! upload_gates {
+    ($($(#[$doc:meta])* $name:ident => $needs:expr;)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl UploadGate for $name {
+            const NEEDS: Option<Permission> = $needs;
+        }
+    )*};
+}
+
+upload_gates! {
+    /// Anyone the screen lets in (the use case checks further).
+    AnySender => None;
+    /// A letter or a run: `letters.send`.
+    LetterSender => Some(Permission::LettersSend);
+    /// Mail-center intake and task completion: `mailcenter.operate`.
+    CenterOperator => Some(Permission::MailCenterOperate);
+    /// A customer's own mailbox documents: `mailbox.act`.
+    MailboxActor => Some(Permission::MailboxAct);
+}
+
+impl<F: MultipartKind, G: UploadGate> FromRequest<AppState> for CsrfMultipart<F, G> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let v = Visitor::from_request_parts(&mut parts, state).await?;
         let path = parts.uri.path().to_string();
+        if let (Some(needed), Some(s)) = (G::NEEDS, v.signed_in())
+            && !s.actor.can(needed)
+        {
+            let e = ApiError::from(courrier_app::AppError::Forbidden(needed));
+            return Err(crate::pages::refused_form(&v, &path, &e));
+        }
         let header_token = parts
             .headers
             .get(CSRF_HEADER)
@@ -318,14 +358,17 @@ impl<F: MultipartKind> FromRequest<AppState> for CsrfMultipart<F> {
         let (parts, body) =
             match crate::upload::read_request(Request::from_parts(parts, body)).await {
                 Ok(x) => x,
-                Err(e) => return Ok(CsrfMultipart(Err(e))),
+                Err(e) => return Ok(CsrfMultipart(Err(e), PhantomData)),
             };
         if !crate::upload::is_multipart(&parts) {
-            return Ok(CsrfMultipart(Err(ApiError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.unsupported_media_type",
-                "send the form as multipart/form-data",
-            ))));
+            return Ok(CsrfMultipart(
+                Err(ApiError::new(
+                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "request.unsupported_media_type",
+                    "send the form as multipart/form-data",
+                )),
+                PhantomData,
+            ));
         }
         // A token sent before the files (as the pages' forms send it) is
         // checked before any file part is read.
@@ -337,14 +380,14 @@ impl<F: MultipartKind> FromRequest<AppState> for CsrfMultipart<F> {
         }
         let form = match F::parse(parts, body).await {
             Ok(f) => f,
-            Err(e) => return Ok(CsrfMultipart(Err(e))),
+            Err(e) => return Ok(CsrfMultipart(Err(e), PhantomData)),
         };
         if header_token.is_none()
             && check_csrf(v.form_token(), form.field(CSRF_FIELD).unwrap_or("")).is_err()
         {
             return Err(refuse(&v, &path));
         }
-        Ok(CsrfMultipart(Ok(form)))
+        Ok(CsrfMultipart(Ok(form), PhantomData))
     }
 }
 

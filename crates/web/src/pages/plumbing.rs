@@ -245,11 +245,12 @@ fn visitor_path(path: &str) -> &'static str {
     .unwrap_or("/")
 }
 
-/// The answer to a page form whose token does not match (see
-/// [`crate::session::CsrfForm`]): 403 with the error page, in the frame of
+/// The answer to a page form refused before its handler runs (a token that
+/// does not match, see [`crate::session::CsrfForm`], or an upload its
+/// sender may not make): 403 with the error page, in the frame of
 /// the form's screen, or a visitor's frame (setting the form cookie when
 /// the visitor has none yet).
-pub fn csrf_refused(v: &Visitor, path: &str, e: &ApiError) -> Response {
+pub fn refused_form(v: &Visitor, path: &str, e: &ApiError) -> Response {
     match (screen_of(path), v.signed_in()) {
         (Some(screen), Some(s)) => screen.forbidden(&s, e),
         _ => {

@@ -9,7 +9,8 @@ use crate::api::letters::{money_text, problems_of};
 use crate::api::runs::{RunRequest, reasons_of};
 use crate::error::{ApiError, ErrorItem};
 use crate::i18n::L;
-use crate::session::{CsrfMultipart, SignedIn};
+use crate::session::{CsrfMultipart, LetterSender, SignedIn};
+use crate::upload::UploadForm;
 use crate::when::When;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -315,12 +316,8 @@ pub async fn new_page(s: SignedIn) -> Response {
 pub async fn start(
     State(st): State<AppState>,
     s: SignedIn,
-    CsrfMultipart(form): CsrfMultipart,
+    CsrfMultipart(form, _): CsrfMultipart<UploadForm, LetterSender>,
 ) -> Response {
-    // Refused before the upload is used.
-    if !s.actor.can(Permission::LettersSend) {
-        return RUNS.fail(&s, AppError::Forbidden(Permission::LettersSend));
-    }
     let none = |_: &str| None;
     let form = match form {
         Ok(f) => f,
@@ -347,7 +344,7 @@ pub async fn start(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let request = match RunRequest::from_form(crate::upload::UploadForm {
+    let request = match RunRequest::from_form(UploadForm {
         file: form.file.clone(),
         file_name: form.file_name.clone(),
         fields: fields.clone(),

@@ -170,7 +170,7 @@ pub(super) fn intake_input(form: &UploadForm) -> Result<IntakeInput, AppError> {
 pub async fn log_item(
     State(st): State<AppState>,
     s: SignedIn,
-    CsrfMultipart(form): CsrfMultipart,
+    CsrfMultipart(form, _): CsrfMultipart<UploadForm, CenterOperator>,
 ) -> Response {
     let form = match form {
         Ok(f) => f,

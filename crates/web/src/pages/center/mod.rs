@@ -16,7 +16,7 @@ use super::{Chrome, Problem, Screen, error_page, is_page_error, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
-use crate::session::{CsrfForm, CsrfMultipart, Fields, SignedIn, field};
+use crate::session::{CenterOperator, CsrfForm, CsrfMultipart, Fields, SignedIn, field};
 use crate::upload::{ScanForm, UploadForm};
 use crate::when::When;
 use askama::Template;

@@ -179,12 +179,8 @@ pub async fn complete_task(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    CsrfMultipart(form): CsrfMultipart<ScanForm>,
+    CsrfMultipart(form, _): CsrfMultipart<ScanForm, CenterOperator>,
 ) -> Response {
-    // Refused before the upload is used.
-    if !s.actor.can(Permission::MailCenterOperate) {
-        return CENTER.fail(&s, AppError::Forbidden(Permission::MailCenterOperate));
-    }
     let mut form = match form {
         Ok(f) => f,
         Err(e) => return error_page(CENTER.chrome(&s), e.status, &e),

@@ -11,7 +11,8 @@ use crate::api::letters::{
 };
 use crate::error::{ApiError, ErrorItem};
 use crate::i18n::L;
-use crate::session::{CsrfForm, CsrfMultipart, Fields, SignedIn};
+use crate::session::{CsrfForm, CsrfMultipart, Fields, LetterSender, SignedIn};
+use crate::upload::UploadForm;
 use crate::when::When;
 use askama::Template;
 use axum::extract::{Path, Query, State};

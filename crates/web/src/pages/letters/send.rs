@@ -41,12 +41,8 @@ pub async fn new_page(s: SignedIn) -> Response {
 pub async fn upload(
     State(st): State<AppState>,
     s: SignedIn,
-    CsrfMultipart(form): CsrfMultipart,
+    CsrfMultipart(form, _): CsrfMultipart<UploadForm, LetterSender>,
 ) -> Response {
-    // Refused before the upload is used.
-    if !s.actor.can(Permission::LettersSend) {
-        return LETTERS.fail(&s, AppError::Forbidden(Permission::LettersSend));
-    }
     let none = LetterOptions::default();
     let form = match form {
         Ok(f) => f,

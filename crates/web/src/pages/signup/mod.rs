@@ -12,7 +12,8 @@ use super::{Chrome, MessagePage, Problem, Screen, error_page, fail_in, render, w
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::L;
-use crate::session::{CsrfForm, CsrfMultipart, Fields, SignedIn, Visitor, field};
+use crate::session::{CsrfForm, CsrfMultipart, Fields, MailboxActor, SignedIn, Visitor, field};
+use crate::upload::UploadForm;
 use crate::when::When;
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -206,12 +206,8 @@ pub async fn upload_document(
     State(st): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    CsrfMultipart(form): CsrfMultipart,
+    CsrfMultipart(form, _): CsrfMultipart<UploadForm, MailboxActor>,
 ) -> Response {
-    // Refused before the upload is used.
-    if !s.actor.can(Permission::MailboxAct) {
-        return ONBOARDING_SCREEN.fail(&s, AppError::Forbidden(Permission::MailboxAct));
-    }
     let form = match form {
         Ok(f) => f,
         Err(e) => return error_page(ONBOARDING_SCREEN.chrome(&s), e.status, &e),
