@@ -41,10 +41,12 @@ impl When {
 
     fn date(&self, z: &jiff::Zoned) -> String {
         let month = usize::try_from(z.month() - 1).unwrap_or(0);
-        match self.locale {
-            Locale::Fr => format!("{} {} {}", z.day(), MONTHS_FR[month], z.year()),
-            Locale::En => format!("{} {} {}", z.day(), MONTHS_EN[month], z.year()),
-        }
+        let names = match self.locale {
+            Locale::Fr => &MONTHS_FR,
+            Locale::En => &MONTHS_EN,
+        };
+        let name = names.get(month).copied().unwrap_or_default();
+        format!("{} {} {}", z.day(), name, z.year())
     }
 
     /// A date and time: "7 déc. 2026, 05:11 CET".
