@@ -409,6 +409,37 @@ describe('courrier in a browser', () => {
       assert.equal(lang, 'fr', `the chosen language should stick: /org/users has html[lang=${lang}]`);
     });
 
+    await step('at 1280 px wide, in French, the navigation holds on one line', page, async () => {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await goto(page, '/');
+      await expectPresent(page, 'html[lang=fr]', 'the page in French');
+      const links = await page.locator('header.top nav a').evaluateAll((as) =>
+        as.map((a) => {
+          const r = a.getBoundingClientRect();
+          const style = getComputedStyle(a);
+          return {
+            text: a.textContent.trim(),
+            top: Math.round(r.top),
+            height: Math.round(r.height),
+            line: Math.round(parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5),
+            padding: Math.round(parseFloat(style.paddingTop) + parseFloat(style.paddingBottom)),
+          };
+        }),
+      );
+      assert.ok(links.length >= 5, `expected the signed-in navigation, found ${JSON.stringify(links)}`);
+      const [first] = links;
+      for (const link of links) {
+        assert.equal(link.height, first.height, `every nav item is one line high like "${first.text}": ${JSON.stringify(link)}`);
+        assert.equal(link.top, first.top, `every nav item is on the first row of the bar: ${JSON.stringify(link)}`);
+        assert.ok(link.height <= link.line + link.padding + 2, `"${link.text}" is taller than one line: ${JSON.stringify(link)}`);
+      }
+      const nav = await page.locator('header.top nav').evaluate((n) => ({ scroll: n.scrollWidth, client: n.clientWidth }));
+      assert.ok(nav.scroll <= nav.client + 1, `the navigation overflows its bar: ${JSON.stringify(nav)}`);
+      const who = await page.locator('header.top .who').boundingBox();
+      assert.ok(who && who.y < first.top + first.height, `the account corner stays on the bar's line: ${JSON.stringify(who)}`);
+      await page.screenshot({ path: join(OUT_DIR, 'nav-fr-1280.png') });
+    });
+
     await step('screenshot of /org/users', page, async () => {
       await page.screenshot({ path: join(OUT_DIR, 'users.png'), fullPage: true });
     });

@@ -30,7 +30,9 @@ command -v node >/dev/null 2>&1 || die "node not found"
 command -v npm >/dev/null 2>&1 || die "npm not found"
 
 # ---------------------------------------------------------------- packages --
-# OCR (crates/app/src/ocr.rs): the tesseract CLI with its four languages; pdftoppm/pdfinfo from poppler-utils.
+# OCR (crates/app/src/ocr.rs): the tesseract CLI with its four languages (pages are drawn in
+# process). poppler-utils is for the tests only: pdftotext checks merged letters' text
+# (crates/merge/tests), pdftoppm makes the JPEG photos of the OCR and scan tests.
 APT_PACKAGES=(chromium python3-aiosmtpd curl clamav-daemon poppler-utils
   tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-eng
   qpdf)

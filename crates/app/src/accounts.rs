@@ -1,5 +1,6 @@
 //! Organisations and their people: creating organisations, adding and
-//! inviting users, changing roles, removing people, the 2FA policy.
+//! inviting users, changing roles, removing people, the 2FA policy, the
+//! organisation's time zone.
 
 use crate::auth::hash_password;
 use crate::tokens::{random_token, token_hash};
@@ -19,6 +20,34 @@ pub struct NewOrg {
     pub kind: OrgKind,
     pub country: String,
     pub currency: Currency,
+}
+
+/// A time zone by its IANA name (`Europe/Zurich`, `UTC`), as jiff knows
+/// it: the name is kept as given, trimmed.
+pub fn parse_time_zone(raw: &str) -> Result<String> {
+    let name = raw.trim();
+    let known = !name.is_empty() && name.len() <= 64 && jiff::tz::TimeZone::get(name).is_ok();
+    if !known {
+        return Err(Invalid::new(
+            "time_zone",
+            "org.time_zone_unknown",
+            format!(
+                "'{}' is not a time zone name like Europe/Zurich",
+                name.chars().take(64).collect::<String>()
+            ),
+        )
+        .into());
+    }
+    Ok(name.to_string())
+}
+
+/// The organisation's time zone, as stored; UTC (and a warning) if the
+/// stored name is no longer known to the time zone database.
+pub fn org_zone(org: &OrgRecord) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(&org.time_zone).unwrap_or_else(|e| {
+        tracing::warn!(org = %org.id, zone = %org.time_zone, error = %e, "unknown organisation time zone, UTC used");
+        jiff::tz::TimeZone::UTC
+    })
 }
 
 fn parse_name(field: &'static str, raw: &str) -> Result<String> {
@@ -64,11 +93,13 @@ impl App {
     pub(crate) fn new_org_record(&self, new: NewOrg) -> Result<OrgRecord> {
         let id = OrgId::random();
         let key = crate::vault::SecretKey::random();
+        let country = parse_country(&new.country)?;
         Ok(OrgRecord {
             id,
             name: parse_name("name", &new.name)?,
             kind: new.kind,
-            country: parse_country(&new.country)?,
+            time_zone: courrier_domain::zone::default_time_zone(&country).to_string(),
+            country,
             currency: new.currency,
             require_2fa: false,
             wrapped_key: self.master.wrap(&key, id.to_string().as_bytes()),
@@ -255,6 +286,18 @@ impl App {
     pub async fn set_require_2fa(&self, actor: &Actor, on: bool) -> Result<()> {
         let scope = actor.scope(Permission::OrgSettings)?;
         Ok(self.store.set_require_2fa(&scope, on, self.now()).await?)
+    }
+
+    /// Sets the organisation's time zone (`org.settings`): an IANA name
+    /// such as `Europe/Zurich`, or `org.time_zone_unknown` on `time_zone`.
+    /// Returns the organisation as it now is.
+    pub async fn set_org_time_zone(&self, actor: &Actor, time_zone: &str) -> Result<OrgRecord> {
+        let scope = actor.scope(Permission::OrgSettings)?;
+        let zone = parse_time_zone(time_zone)?;
+        self.store
+            .set_org_time_zone(&scope, &zone, self.now())
+            .await?;
+        Ok(self.store.org(scope.org()).await?)
     }
 
     /// Every organisation, for the platform admin.

@@ -20,6 +20,7 @@ mod mailbox_views;
 pub mod ocr;
 pub mod platform;
 pub mod preview;
+pub mod raster;
 pub mod render;
 pub mod reports;
 pub mod runs;
@@ -65,6 +66,9 @@ pub struct Settings {
     /// Time budget of one document's work, in seconds (waiting for a place
     /// included). Default 10.
     pub document_seconds: u64,
+    /// The Tesseract program for OCR (the `ocr_tesseract` setting): a name
+    /// looked up on `PATH` (default `tesseract`) or a path.
+    pub ocr_tesseract: std::path::PathBuf,
 }
 
 impl Settings {
@@ -78,6 +82,7 @@ impl Settings {
             webhooks_allow_private: false,
             document_threads: workers::DocumentWorkers::default_threads(),
             document_seconds: 10,
+            ocr_tesseract: "tesseract".into(),
         }
     }
 }
@@ -96,6 +101,8 @@ pub struct App {
     pub settings: Settings,
     /// Where every CPU-heavy document work runs.
     pub document_workers: workers::DocumentWorkers,
+    /// Text recognition of scans, and whether it is installed.
+    pub ocr: ocr::OcrService,
 }
 
 impl std::fmt::Debug for App {
@@ -126,6 +133,7 @@ impl App {
         );
         Arc::new(App {
             document_workers,
+            ocr: ocr::OcrService::new(settings.ocr_tesseract.clone()),
             store,
             blobs,
             master,

@@ -320,6 +320,17 @@ impl App {
         self.store
             .create_location(&scope, &location, self.now())
             .await?;
+        // A mail center's people read times at their site: its first
+        // location gives the organisation its zone, unless the admins chose
+        // one already (a zone other than the country's).
+        let org = self.store.org(scope.org()).await?;
+        let first = self.store.list_locations(Some(scope.org())).await?.len() == 1;
+        let default = courrier_domain::zone::default_time_zone(&org.country);
+        if first && org.time_zone == default && org.time_zone != location.time_zone {
+            self.store
+                .set_org_time_zone(&scope, &location.time_zone, self.now())
+                .await?;
+        }
         Ok(location)
     }
 

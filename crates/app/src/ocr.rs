@@ -1,9 +1,10 @@
 //! OCR of scanned mail, so customers can search their letters.
 //!
-//! A scanned PDF is rasterised page by page at 300 dpi with `pdftoppm`
-//! (poppler-utils) into a private temporary folder, as 8-bit grey TIFF
-//! (PackBits: about 20 times faster to write than PNG, and it carries the
-//! resolution), and each page is recognised by **Tesseract** for the
+//! A scanned PDF is drawn page by page at 300 dpi in process by
+//! [`crate::raster`] (hayro, pure Rust; on a blocking thread holding one of
+//! `max_parallel` places until it ends, within the page timeout), written
+//! as 8-bit grey PNG (fast compression, with its resolution) into a private
+//! temporary folder, and each page is recognised by **Tesseract** for the
 //! configured languages (`fra+deu+ita+eng` by default), page segmentation 1
 //! (automatic, with orientation detection) and the LSTM engine. Images (PNG,
 //! JPEG, TIFF) skip the rasterising.
@@ -38,7 +39,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::process::Command;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 use worker::{Pool, TesseractCommand, Worker, WorkerError};
@@ -49,7 +49,7 @@ pub const DEFAULT_LANGUAGES: [&str; 4] = ["fra", "deu", "ita", "eng"];
 /// Resolution PDF pages are rasterised at.
 pub const RASTER_DPI: u32 = 300;
 
-/// The Debian packages that provide Tesseract for `languages` and pdftoppm.
+/// The Debian packages that provide Tesseract for `languages`.
 pub fn install_hint(languages: &[String]) -> String {
     let mut packages = vec!["tesseract-ocr".to_string()];
     packages.extend(
@@ -57,7 +57,6 @@ pub fn install_hint(languages: &[String]) -> String {
             .iter()
             .map(|l| format!("tesseract-ocr-{}", l.to_lowercase().replace('_', "-"))),
     );
-    packages.push("poppler-utils".into());
     format!("apt-get install {}", packages.join(" "))
 }
 
@@ -75,7 +74,7 @@ pub struct PageOcr {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OcrError {
-    /// Tesseract or pdftoppm is missing, or a language's data is; the message
+    /// Tesseract is missing, or a language's data is; the message
     /// says what to install.
     #[error("OCR is unavailable: {0}")]
     Unavailable(String),
@@ -128,8 +127,6 @@ pub struct OcrConfig {
     pub max_input_bytes: usize,
     /// The `tesseract` program (looked up on `PATH` by default).
     pub tesseract: PathBuf,
-    /// The `pdftoppm` program; `pdfinfo` is looked up next to it.
-    pub pdftoppm: PathBuf,
 }
 
 impl Default for OcrConfig {
@@ -141,8 +138,83 @@ impl Default for OcrConfig {
             idle_timeout: Duration::from_secs(60),
             max_input_bytes: 200 * 1024 * 1024,
             tesseract: PathBuf::from("tesseract"),
-            pdftoppm: PathBuf::from("pdftoppm"),
         }
+    }
+}
+
+/// Whether this server can recognise text, as the platform admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OcrStatus {
+    /// No OCR has run yet in this process.
+    NotChecked,
+    /// Tesseract answered and recognised a document.
+    Ready,
+    /// Tesseract (or a language's data) is missing: scans are kept, their
+    /// text is not recognised, so search by it is off. `reason` says what
+    /// to install (for the operator, never a customer).
+    Unavailable { reason: String },
+}
+
+/// The process's OCR: the engine, created on first use with the configured
+/// Tesseract program, and what the last run showed about it.
+#[derive(Debug)]
+pub struct OcrService {
+    tesseract: PathBuf,
+    engine: std::sync::OnceLock<OcrEngine>,
+    status: std::sync::Mutex<OcrStatus>,
+}
+
+impl OcrService {
+    /// OCR with the `tesseract` program (a name looked up on `PATH`, or a path).
+    pub fn new(tesseract: PathBuf) -> OcrService {
+        OcrService {
+            tesseract,
+            engine: std::sync::OnceLock::new(),
+            status: std::sync::Mutex::new(OcrStatus::NotChecked),
+        }
+    }
+
+    /// The engine, created on first use.
+    pub fn engine(&self) -> Result<&OcrEngine, OcrError> {
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine);
+        }
+        let engine = OcrEngine::new(OcrConfig {
+            tesseract: self.tesseract.clone(),
+            ..OcrConfig::default()
+        })?;
+        Ok(self.engine.get_or_init(|| engine))
+    }
+
+    pub fn status(&self) -> OcrStatus {
+        self.status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(OcrStatus::NotChecked)
+    }
+
+    /// Records that OCR worked.
+    pub fn ready(&self) {
+        if let Ok(mut s) = self.status.lock() {
+            *s = OcrStatus::Ready;
+        }
+    }
+
+    /// Records that OCR is unavailable; the first time (or the first time
+    /// after it worked) says so in the log, at warn, with what to install.
+    pub fn unavailable(&self, reason: &str) {
+        let Ok(mut s) = self.status.lock() else {
+            return;
+        };
+        if !matches!(*s, OcrStatus::Unavailable { .. }) {
+            tracing::warn!(
+                reason,
+                "text recognition is unavailable: scans are kept, search by their text is off"
+            );
+        }
+        *s = OcrStatus::Unavailable {
+            reason: reason.to_string(),
+        };
     }
 }
 
@@ -157,6 +229,9 @@ struct Inner {
     config: OcrConfig,
     tesseract: TesseractCommand,
     permits: Semaphore,
+    /// Places of the pages being drawn: a drawing holds its place until its
+    /// thread ends, even past its timeout (a thread cannot be stopped).
+    drawing: Arc<Semaphore>,
     pool: Arc<Pool>,
     /// Set once [`Inner::check`] succeeded.
     ready: OnceCell<()>,
@@ -201,6 +276,7 @@ impl OcrEngine {
         Ok(OcrEngine {
             inner: Arc::new(Inner {
                 permits: Semaphore::new(config.max_parallel),
+                drawing: Arc::new(Semaphore::new(config.max_parallel)),
                 tesseract,
                 pool: Arc::new(Pool::default()),
                 ready: OnceCell::new(),
@@ -219,8 +295,8 @@ impl OcrEngine {
         self.inner.config.max_parallel
     }
 
-    /// Checks that Tesseract, its data for every configured language, and
-    /// pdftoppm are installed. `Unavailable` says what to install. The first
+    /// Checks that Tesseract and its data for every configured language are
+    /// installed. `Unavailable` says what to install. The first
     /// OCR call of an engine checks too, once it succeeded (a missing second
     /// language would otherwise be skipped by Tesseract with only a warning).
     pub async fn check(&self) -> Result<(), OcrError> {
@@ -244,12 +320,11 @@ impl OcrEngine {
         }
         self.inner.ensure_ready().await?;
         let dir = private_dir()?;
-        let input = dir.path().join("input.pdf");
-        tokio::fs::write(&input, pdf).await?;
+        let input: Arc<[u8]> = Arc::from(pdf);
         let result = self
             .inner
             .clone()
-            .pdf_pages(&input, dir.path(), progress)
+            .pdf_pages(input, dir.path(), progress)
             .await;
         remove_dir(dir);
         let kind = if result.is_ok() { "ok" } else { "failed" };
@@ -333,16 +408,6 @@ impl Inner {
                 missing.join(", ")
             )));
         }
-        for program in [config.pdftoppm.clone(), self.pdfinfo()] {
-            let mut cmd = Command::new(&program);
-            cmd.arg("-v").kill_on_drop(true);
-            if let Err(e) = cmd.output().await {
-                return Err(OcrError::Unavailable(format!(
-                    "{} could not run ({e}): {hint}",
-                    program.display()
-                )));
-            }
-        }
         Ok(())
     }
 
@@ -373,34 +438,22 @@ impl Inner {
             .map_err(|_| OcrError::Internal("the OCR engine is shutting down".into()))
     }
 
-    fn pdfinfo(&self) -> PathBuf {
-        self.config.pdftoppm.with_file_name("pdfinfo")
-    }
-
-    fn poppler_missing(&self, program: &Path, e: &std::io::Error) -> OcrError {
-        OcrError::Unavailable(format!(
-            "{} could not run ({e}): {}",
-            program.display(),
-            install_hint(&self.config.languages)
-        ))
-    }
-
     /// Counts, rasterises and recognises the pages of `input`.
     async fn pdf_pages(
         self: Arc<Self>,
-        input: &Path,
+        input: Arc<[u8]>,
         dir: &Path,
         progress: impl Fn(usize, usize),
     ) -> Result<Vec<PageOcr>, OcrError> {
-        let total = self.page_count(input).await?;
+        let total = self.page_count(input.clone()).await?;
         let total_usize = usize::try_from(total).unwrap_or(usize::MAX);
         progress(0, total_usize);
         let mut tasks = JoinSet::new();
         for page in 1..=total {
             let inner = self.clone();
-            let input = input.to_path_buf();
+            let input = input.clone();
             let dir = dir.to_path_buf();
-            tasks.spawn(async move { inner.pdf_page(&input, &dir, page).await });
+            tasks.spawn(async move { inner.pdf_page(input, &dir, page).await });
         }
         let mut pages = Vec::with_capacity(total_usize);
         let mut failure = None;
@@ -430,36 +483,24 @@ impl Inner {
         Ok(pages)
     }
 
-    /// The number of pages, as poppler sees it (`pdfinfo`).
-    async fn page_count(&self, input: &Path) -> Result<u32, OcrError> {
-        let pdfinfo = self.pdfinfo();
-        let mut cmd = Command::new(&pdfinfo);
-        cmd.arg(input).stdin(Stdio::null()).kill_on_drop(true);
-        let output = tokio::time::timeout(self.config.page_timeout, cmd.output())
+    /// The number of pages, as the renderer sees it.
+    async fn page_count(&self, input: Arc<[u8]>) -> Result<u32, OcrError> {
+        let count = self
+            .draw(move || crate::raster::page_count(&input))
             .await
-            .map_err(|_| OcrError::InvalidPdf("reading the PDF took too long".into()))?
-            .map_err(|e| self.poppler_missing(&pdfinfo, &e))?;
-        if !output.status.success() {
-            return Err(OcrError::InvalidPdf(first_error_line(&output.stderr)));
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let pages = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("Pages:"))
-            .and_then(|n| n.trim().parse::<u32>().ok())
-            .ok_or_else(|| OcrError::InvalidPdf("its page count could not be read".into()))?;
-        if pages == 0 {
-            return Err(OcrError::InvalidPdf("it has no pages".into()));
-        }
-        Ok(pages)
+            .map_err(|e| match e {
+                Drawing::Late => OcrError::InvalidPdf("reading the PDF took too long".into()),
+                Drawing::Failed(e) => OcrError::InvalidPdf(e.to_string()),
+                Drawing::Stopped(e) => e,
+            })?;
+        u32::try_from(count).map_err(|_| OcrError::InvalidPdf("too many pages".into()))
     }
 
-    /// Rasterises one page and recognises it, holding one permit.
-    async fn pdf_page(&self, input: &Path, dir: &Path, page: u32) -> Result<PageOcr, OcrError> {
+    /// Draws one page and recognises it, holding one permit.
+    async fn pdf_page(&self, input: Arc<[u8]>, dir: &Path, page: u32) -> Result<PageOcr, OcrError> {
         let _permit = self.permit().await?;
-        let base = dir.join(format!("page-{page}"));
-        let image = base.with_extension("tif");
-        let result = match self.rasterise(input, &base, page).await {
+        let image = dir.join(format!("page-{page}.png"));
+        let result = match self.rasterise(input, &image, page).await {
             Ok(()) => self.recognize(&image, page).await,
             Err(e) => Err(e),
         };
@@ -468,37 +509,57 @@ impl Inner {
         result
     }
 
-    /// `pdftoppm` one page to `<base>.tif`: 300 dpi, grey, PackBits.
-    async fn rasterise(&self, input: &Path, base: &Path, page: u32) -> Result<(), OcrError> {
-        let page_arg = page.to_string();
-        let dpi = RASTER_DPI.to_string();
-        let mut cmd = Command::new(&self.config.pdftoppm);
-        cmd.args(["-r", &dpi, "-gray", "-tiff", "-tiffcompression", "packbits"])
-            .args(["-f", &page_arg, "-l", &page_arg, "-singlefile"])
-            .arg(input)
-            .arg(base)
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        let output = tokio::time::timeout(self.config.page_timeout, cmd.output())
+    /// Draws page `page` at [`RASTER_DPI`] in grey into the PNG `image`.
+    async fn rasterise(&self, input: Arc<[u8]>, image: &Path, page: u32) -> Result<(), OcrError> {
+        let number = usize::try_from(page).unwrap_or(usize::MAX);
+        let png = self
+            .draw(move || {
+                crate::raster::render_grey(&input, number, RASTER_DPI as f32)
+                    .and_then(|grey| grey.to_png())
+            })
             .await
-            .map_err(|_| OcrError::Page {
-                page,
-                reason: format!(
-                    "rasterising took longer than {} s",
-                    self.config.page_timeout.as_secs()
-                ),
-            })?
-            .map_err(|e| self.poppler_missing(&self.config.pdftoppm, &e))?;
-        if !output.status.success() {
-            return Err(OcrError::Page {
-                page,
-                reason: format!(
-                    "could not be rasterised: {}",
-                    first_error_line(&output.stderr)
-                ),
-            });
-        }
+            .map_err(|e| match e {
+                Drawing::Late => OcrError::Page {
+                    page,
+                    reason: format!(
+                        "drawing took longer than {} s",
+                        self.config.page_timeout.as_secs()
+                    ),
+                },
+                Drawing::Failed(e) => OcrError::Page {
+                    page,
+                    reason: format!("could not be drawn: {e}"),
+                },
+                Drawing::Stopped(e) => e,
+            })?;
+        write_private(image, &png).await?;
         Ok(())
+    }
+
+    /// Runs `work` on a blocking thread that holds a drawing place until it
+    /// ends, and waits for it at most the page timeout.
+    async fn draw<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, crate::raster::RasterError> + Send + 'static,
+    ) -> Result<T, Drawing> {
+        let timeout = self.config.page_timeout;
+        let place = tokio::time::timeout(timeout, self.drawing.clone().acquire_owned())
+            .await
+            .map_err(|_| Drawing::Late)?
+            .map_err(|_| {
+                Drawing::Stopped(OcrError::Internal("the OCR engine is shutting down".into()))
+            })?;
+        let handle = tokio::task::spawn_blocking(move || {
+            let _place = place;
+            work()
+        });
+        match tokio::time::timeout(timeout, handle).await {
+            Err(_) => Err(Drawing::Late),
+            Ok(Err(e)) => Err(Drawing::Stopped(OcrError::Internal(format!(
+                "drawing a page failed: {e}"
+            )))),
+            Ok(Ok(result)) => result.map_err(Drawing::Failed),
+        }
     }
 
     /// Recognises one single-page image with a pooled Tesseract process. A
@@ -610,6 +671,29 @@ impl Inner {
     }
 }
 
+/// Why drawing a page gave nothing.
+enum Drawing {
+    /// Past the page timeout.
+    Late,
+    /// The renderer refused the file.
+    Failed(crate::raster::RasterError),
+    /// The engine or the thread stopped.
+    Stopped(OcrError),
+}
+
+/// Writes `bytes` to a new file only this user can read.
+async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut f = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .await?;
+    f.write_all(bytes).await?;
+    f.flush().await
+}
+
 /// How one attempt on a page ended.
 enum Attempt {
     /// The Tesseract process stopped: another process may succeed.
@@ -630,7 +714,7 @@ fn remove_dir(dir: tempfile::TempDir) {
 }
 
 /// The first line of a tool's standard error that says something, for a
-/// message (poppler's lines are about the file's structure, never its text).
+/// message (Tesseract's lines are about the run, never the page's text).
 fn first_error_line(stderr: &[u8]) -> String {
     let stderr = String::from_utf8_lossy(stderr);
     let line = stderr
@@ -770,7 +854,7 @@ mod tests {
         assert_eq!(engine.idle_workers(), 0);
         assert_eq!(
             install_hint(&["fra".into(), "chi_sim".into()]),
-            "apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-chi-sim poppler-utils"
+            "apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-chi-sim"
         );
     }
 

@@ -1,16 +1,16 @@
 //! A picture of a letter's first page, for the detail page: the decrypted PDF
-//! is written to a private temporary folder (0700, the file 0600), rendered
-//! with poppler's `pdftoppm` at 50 dpi, and the folder is removed whatever
-//! happens. Nothing unencrypted is kept or cached. Also where the address
-//! window falls on the page, so the page can draw it over the picture.
+//! is drawn in memory at 50 dpi by [`crate::raster`] (hayro, in process), on
+//! the document workers within their time budget (`document_seconds`,
+//! `pdf.too_slow`). Nothing unencrypted is written, kept or cached. Also
+//! where the address window falls on the page, so the page can draw it over
+//! the picture.
 
 use crate::{App, AppError, Result};
 use courrier_documents::WindowStandard;
 use courrier_domain::{Actor, LetterId, Permission};
-use std::time::Duration;
 
-/// The renderer may not take longer than this for one page.
-const RENDER_TIMEOUT: Duration = Duration::from_secs(30);
+/// The preview's resolution: an A4 page is 413 × 584 pixels.
+const PREVIEW_DPI: f32 = 50.0;
 
 /// The address window of the organisation's envelopes, in millimetres from
 /// the top-left corner of an A4 page (210 × 297 mm).
@@ -43,10 +43,21 @@ pub fn is_window_standard(name: &str) -> bool {
 }
 
 impl App {
-    /// Page 1 of a letter as a PNG (50 dpi, about 413 × 585 pixels).
+    /// Page 1 of a letter as a PNG (50 dpi, about 413 × 584 pixels).
     pub async fn letter_preview_png(&self, actor: &Actor, id: LetterId) -> Result<Vec<u8>> {
         let pdf = self.letter_pdf(actor, id).await?;
-        render_first_page(&pdf).await
+        self.first_page_png(pdf).await
+    }
+
+    /// Page 1 of `pdf` as a PNG at 50 dpi, drawn on the document workers.
+    pub(crate) async fn first_page_png(&self, pdf: Vec<u8>) -> Result<Vec<u8>> {
+        let size = pdf.len();
+        self.document_workers
+            .run(size, move || {
+                crate::raster::render_png(&pdf, 1, PREVIEW_DPI)
+                    .map_err(|e| AppError::Internal(format!("preview: {e}")))
+            })
+            .await
     }
 
     /// Where the address window is drawn for the actor's organisation.
@@ -55,72 +66,6 @@ impl App {
         let settings = self.store.letter_settings(scope.org()).await?;
         Ok(WindowBox::for_standard(&settings.window_standard))
     }
-}
-
-async fn render_first_page(pdf: &[u8]) -> Result<Vec<u8>> {
-    let internal =
-        |what: &str, e: std::io::Error| AppError::Internal(format!("preview: {what}: {e}"));
-    // tempfile makes the folder 0700; only this process's user can enter it.
-    let dir = tempfile::Builder::new()
-        .prefix("courrier-preview-")
-        .tempdir()
-        .map_err(|e| internal("temporary folder", e))?;
-    let input = dir.path().join("letter.pdf");
-    let output = dir.path().join("page");
-    write_private(&input, pdf)
-        .await
-        .map_err(|e| internal("writing the PDF", e))?;
-    let run = tokio::process::Command::new("pdftoppm")
-        .args(["-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile"])
-        .arg(&input)
-        .arg(&output)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let out = match tokio::time::timeout(RENDER_TIMEOUT, run).await {
-        Err(_) => {
-            return Err(AppError::Internal(
-                "preview: pdftoppm took longer than 30 s".into(),
-            ));
-        }
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(AppError::Internal(
-                "preview: pdftoppm is not installed (apt-get install poppler-utils)".into(),
-            ));
-        }
-        Ok(Err(e)) => return Err(internal("starting pdftoppm", e)),
-        Ok(Ok(out)) => out,
-    };
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(AppError::Internal(format!(
-            "preview: pdftoppm failed ({}): {}",
-            out.status,
-            stderr.trim()
-        )));
-    }
-    let png = tokio::fs::read(output.with_extension("png"))
-        .await
-        .map_err(|e| internal("reading the picture", e))?;
-    // Dropping `dir` removes the PDF and the picture; say so if it cannot.
-    if let Err(e) = dir.close() {
-        tracing::warn!(error = %e, "a preview's temporary folder could not be removed");
-    }
-    Ok(png)
-}
-
-async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use tokio::io::AsyncWriteExt;
-    let mut f = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .await?;
-    f.write_all(bytes).await?;
-    f.flush().await
 }
 
 #[cfg(test)]
@@ -139,22 +84,9 @@ mod tests {
         );
     }
 
-    /// Under `CI=true` a missing tool fails the test instead of skipping it.
-    fn ci() -> bool {
-        std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-    }
-
-    #[tokio::test]
-    async fn renders_a_sample_letter_when_pdftoppm_is_installed() {
-        let which = std::process::Command::new("pdftoppm").arg("-v").output();
-        if let Err(e) = which {
-            assert!(
-                !ci(),
-                "CI=true and pdftoppm cannot be started ({e}): apt-get install -y poppler-utils"
-            );
-            eprintln!("SKIPPED: pdftoppm is not installed (apt-get install -y poppler-utils)");
-            return;
-        }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_letter_preview_is_drawn_in_process() {
+        let workers = crate::workers::DocumentWorkers::new(1, std::time::Duration::from_secs(10));
         let pdf = courrier_documents::sample::letters_pdf(
             &[courrier_documents::sample::SampleLetter {
                 address: vec!["A".into(), "Rue 1".into(), "1003 Lausanne".into()],
@@ -163,8 +95,14 @@ mod tests {
             }],
             &["Sender"],
         );
-        let png = render_first_page(&pdf).await.unwrap();
+        let draw = |pdf: Vec<u8>| {
+            workers.run(pdf.len(), move || {
+                crate::raster::render_png(&pdf, 1, PREVIEW_DPI)
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            })
+        };
+        let png = draw(pdf).await.unwrap();
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
-        assert!(render_first_page(b"not a pdf").await.is_err());
+        assert!(draw(b"not a pdf".to_vec()).await.is_err());
     }
 }

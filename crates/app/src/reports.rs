@@ -31,6 +31,7 @@
 //!   report is unique per schedule and period, so a retried job never sends
 //!   twice.
 
+use crate::accounts::org_zone;
 use crate::email::{EmailMessage, compose};
 use crate::jobs::Outcome;
 use crate::{App, AppError, Result};
@@ -110,18 +111,6 @@ impl ReportView {
 pub struct ReportFile {
     pub filename: String,
     pub bytes: Vec<u8>,
-}
-
-/// The time zone whose days a report of an organisation in `country` counts.
-pub fn org_time_zone(country: &str) -> Result<TimeZone> {
-    let zone = match country.trim().to_ascii_uppercase().as_str() {
-        "CH" | "LI" => "Europe/Zurich",
-        "BE" => "Europe/Brussels",
-        "FR" => "Europe/Paris",
-        "DE" => "Europe/Berlin",
-        _ => return Ok(TimeZone::UTC),
-    };
-    TimeZone::get(zone).map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))
 }
 
 fn internal(e: jiff::Error) -> AppError {
@@ -409,7 +398,7 @@ impl App {
             org: org.id,
             frequency,
             recipient,
-            next_run_at: first_run_at(frequency, now, &org_time_zone(&org.country)?)?,
+            next_run_at: first_run_at(frequency, now, &org_zone(&org))?,
             created_by: scope.actor().to_string(),
             created_at: now,
             disabled_at: None,
@@ -470,7 +459,7 @@ impl App {
             .into());
         }
         let org = self.store.org(scope.org()).await?;
-        let tz = org_time_zone(&org.country)?;
+        let tz = org_zone(&org);
         let from = start_of(first, &tz)?;
         let to = start_of(last.tomorrow().map_err(internal)?, &tz)?;
         let (document, rows) = self.write_report_csv(&scope, &org, &tz, from, to).await?;
@@ -506,7 +495,7 @@ impl App {
         let scope = actor.scope(Permission::OrgSettings)?;
         let page = self.store.list_reports(&scope, cursor, limit).await?;
         let org = self.store.org(scope.org()).await?;
-        let tz = org_time_zone(&org.country)?;
+        let tz = org_zone(&org);
         let items = page
             .items
             .into_iter()
@@ -522,7 +511,7 @@ impl App {
         let scope = actor.scope(Permission::OrgSettings)?;
         let report = self.store.report(&scope, id).await?;
         let org = self.store.org(scope.org()).await?;
-        view(report, &org_time_zone(&org.country)?)
+        view(report, &org_zone(&org))
     }
 
     /// A report's CSV, decrypted.
@@ -611,7 +600,7 @@ impl App {
     ) -> Result<()> {
         let scope = OrgScope::system(schedule.org, SYSTEM_ACTOR);
         let org = self.store.org(schedule.org).await?;
-        let tz = org_time_zone(&org.country)?;
+        let tz = org_zone(&org);
         let period = previous_period(schedule.frequency, now, &tz)?;
         if self
             .store
@@ -734,7 +723,7 @@ mod tests {
     use jiff::civil::date;
 
     fn zurich() -> TimeZone {
-        org_time_zone("ch").unwrap()
+        TimeZone::get("Europe/Zurich").unwrap()
     }
 
     fn at(s: &str, tz: &TimeZone) -> Timestamp {
@@ -789,7 +778,6 @@ mod tests {
             first_run_at(ReportFrequency::Monthly, at("2026-01-15T12:00", &tz), &tz).unwrap(),
             at("2026-02-01T00:00", &tz)
         );
-        assert_eq!(org_time_zone("US").unwrap(), TimeZone::UTC);
     }
 
     #[test]

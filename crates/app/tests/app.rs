@@ -45,6 +45,7 @@ on_both_backends!(
     password_reset,
     no_one_grants_more_than_they_hold,
     removal_and_demotion_revoke_what_the_person_handed_out,
+    organisations_keep_a_time_zone,
 );
 
 const FROM: &str = "Courrier <noreply@courrier.test>";
@@ -2038,5 +2039,66 @@ async fn removal_and_demotion_revoke_what_the_person_handed_out(backend: Backend
             .count(),
         4
     );
+    env.close().await;
+}
+
+// ----- time zone -----
+
+async fn organisations_keep_a_time_zone(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = &env.app;
+    let acme = env.org("acme").await;
+    let store = env.app.store.clone();
+    let zone = |id| {
+        let store = store.clone();
+        async move { store.org(id).await.unwrap().time_zone }
+    };
+    assert_eq!(zone(acme.id).await, "Europe/Zurich", "from the country");
+    assert_eq!(
+        invalid_code(
+            app.set_org_time_zone(&acme.actor, "Mars/Olympus_Mons")
+                .await
+        ),
+        "org.time_zone_unknown"
+    );
+    assert_eq!(
+        invalid_code(app.set_org_time_zone(&acme.actor, "").await),
+        "org.time_zone_unknown"
+    );
+    let org = app
+        .set_org_time_zone(&acme.actor, " Europe/Paris ")
+        .await
+        .unwrap();
+    assert_eq!(org.time_zone, "Europe/Paris");
+    assert_eq!(
+        courrier_app::accounts::org_zone(&org).iana_name(),
+        Some("Europe/Paris")
+    );
+    let (_, member) = env.person(&acme, "member@acme.test", Role::Member).await;
+    assert!(matches!(
+        app.set_org_time_zone(&member, "UTC").await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert_eq!(zone(acme.id).await, "Europe/Paris");
+
+    // A mail center takes its first location's zone; later ones change nothing.
+    let center = env
+        .org_of_kind("berlin", OrgKind::MailCenter, Role::Owner)
+        .await;
+    assert_eq!(zone(center.id).await, "Europe/Zurich");
+    for (name, tz) in [("Berlin Mitte", "Europe/Berlin"), ("Roma", "Europe/Rome")] {
+        app.create_location(
+            &center.actor,
+            courrier_app::mailbox::NewLocation {
+                name: name.into(),
+                address: vec!["Hauptstrasse 1".into(), "8001 Zürich".into()],
+                country: "CH".into(),
+                time_zone: tz.into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(zone(center.id).await, "Europe/Berlin");
     env.close().await;
 }

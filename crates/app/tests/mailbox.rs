@@ -47,6 +47,7 @@ on_both_backends!(
     verification_by_post_suspension_and_reverification,
     wrong_codes_are_throttled,
     intake_scan_ocr_and_search,
+    without_tesseract_an_item_says_ocr_is_unavailable,
     refused_recipients_are_recorded,
     unscannable_items_are_forwarded_instead,
     sla_deadlines_follow_13h_weekends_and_holidays,
@@ -147,7 +148,10 @@ struct World {
 }
 
 async fn world(backend: Backend) -> World {
-    let env = Env::new(backend).await;
+    world_of(Env::new(backend).await).await
+}
+
+async fn world_of(env: Env) -> World {
     let MailCenter {
         platform,
         owner,
@@ -547,6 +551,47 @@ fn scan_pdf() -> Vec<u8> {
             "3048 Worblaufen",
         ],
     )
+}
+
+/// Without Tesseract (here a program that does not exist) a scan is kept,
+/// the item says its text was not recognised because the server has no OCR,
+/// and the platform admin can see it.
+async fn without_tesseract_an_item_says_ocr_is_unavailable(backend: Backend) {
+    let env = Env::with(backend, courrier_app::email::Mailer::NotConfigured, |s| {
+        s.ocr_tesseract = "/nonexistent/tesseract".into();
+    })
+    .await;
+    let w = world_of(env).await;
+    let app = &w.env.app;
+    assert_eq!(app.ocr_status(), courrier_app::ocr::OcrStatus::NotChecked);
+    let item = w.log("Swisscom (Suisse) SA").await;
+    let task = w.task_of(item, &Action::Scan).await;
+    app.complete_scan_task(&w.clerk, task.id, &scan_pdf())
+        .await
+        .unwrap();
+    run_due_jobs_once(app).await.unwrap();
+    let view = app.mail_item(&w.customer.actor, item).await.unwrap();
+    assert_eq!(view.item.ocr.state, OcrState::Failed);
+    assert_eq!(view.item.ocr.error, courrier_store::OCR_UNAVAILABLE);
+    assert!(view.item.ocr.unavailable());
+    assert!(view.text.is_empty());
+    // The scan is kept.
+    let (_, scan) = app
+        .mail_item_file(&w.customer.actor, item, ItemFile::Scan)
+        .await
+        .unwrap();
+    assert_eq!(scan, scan_pdf());
+    match app.ocr_status() {
+        courrier_app::ocr::OcrStatus::Unavailable { reason } => {
+            assert!(reason.contains("/nonexistent/tesseract"), "{reason}")
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    // The OCR job is done with, not retried.
+    run_due_jobs_once(app).await.unwrap();
+    let view = app.mail_item(&w.customer.actor, item).await.unwrap();
+    assert!(view.item.ocr.unavailable());
+    w.env.close().await;
 }
 
 async fn intake_scan_ocr_and_search(backend: Backend) {

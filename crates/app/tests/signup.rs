@@ -903,6 +903,7 @@ async fn a_sign_up_failing_half_way_leaves_nothing(backend: Backend) {
             country: "CH".into(),
             currency: Currency::CHF,
             require_2fa: false,
+            time_zone: "Europe/Zurich".into(),
             wrapped_key: vec![0; 72],
             created_at: now,
         },

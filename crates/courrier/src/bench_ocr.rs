@@ -177,28 +177,17 @@ async fn sample_pngs(dir: &Path, pages: usize) -> anyhow::Result<Vec<PathBuf>> {
             }
         })
         .collect();
-    let pdf = dir.join("letters.pdf");
-    std::fs::write(
-        &pdf,
-        letters_pdf(&letters, &["Courrier SA", "Rue du Marché 3", "1204 Genève"]),
-    )?;
-    let status = Command::new("pdftoppm")
-        .args(["-r", "300", "-png"])
-        .arg(&pdf)
-        .arg(dir.join("page"))
-        .status()
-        .await
-        .context("pdftoppm (apt-get install poppler-utils)")?;
-    if !status.success() {
-        bail!("pdftoppm failed: {status}");
-    }
-    let mut pngs: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
-        .collect();
-    pngs.sort();
-    if pngs.len() != pages {
-        bail!("pdftoppm made {} pages, not {pages}", pngs.len());
+    let pdf = letters_pdf(&letters, &["Courrier SA", "Rue du Marché 3", "1204 Genève"]);
+    std::fs::write(dir.join("letters.pdf"), &pdf)?;
+    // Drawn in process, in grey at 300 dpi, as OCR draws a scanned PDF.
+    let mut pngs = Vec::with_capacity(pages);
+    for page in 1..=pages {
+        let png = courrier_app::raster::render_grey(&pdf, page, 300.0)
+            .and_then(|grey| grey.to_png())
+            .with_context(|| format!("drawing page {page}"))?;
+        let path = dir.join(format!("page-{page:05}.png"));
+        std::fs::write(&path, png)?;
+        pngs.push(path);
     }
     Ok(pngs)
 }
@@ -373,7 +362,7 @@ fn scanned_pdf(pngs: &[PathBuf]) -> anyhow::Result<Vec<u8>> {
     );
     for (png, page) in pngs.iter().zip(&page_ids) {
         let png = std::fs::read(png)?;
-        let image = PngImage::parse(&png).with_context(|| "reading a PNG from pdftoppm")?;
+        let image = PngImage::parse(&png).with_context(|| "reading a page's PNG")?;
         let (content, xobject) = (page + 1, page + 2);
         object(
             &mut out,

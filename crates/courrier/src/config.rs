@@ -59,11 +59,14 @@ pub struct Config {
     /// Time budget of one document's work, in seconds, waiting for a place
     /// included (default 10); past it, `pdf.too_slow`.
     pub document_seconds: Option<u64>,
+    /// The Tesseract program for OCR (default `tesseract` on `PATH`).
+    pub ocr_tesseract: Option<String>,
 }
 
 /// Environment variables read as configuration, with their keys.
 const ENV_KEYS: &[&str] = &[
     "LISTEN",
+    "OCR_TESSERACT",
     "DATA_DIR",
     "DATABASE_URL",
     "BLOB_STORE",
@@ -134,6 +137,7 @@ impl fmt::Debug for Config {
             .field("api_rate_burst", &self.api_rate_burst)
             .field("document_threads", &self.document_threads)
             .field("document_seconds", &self.document_seconds)
+            .field("ocr_tesseract", &self.ocr_tesseract)
             .finish()
     }
 }
@@ -242,6 +246,7 @@ impl Config {
                     )
                 }
                 "DOCUMENT_SECONDS" => cfg.document_seconds = Some(number(&value)?),
+                "OCR_TESSERACT" => cfg.ocr_tesseract = v,
                 _ => cfg.log_format = v,
             }
         }
@@ -326,6 +331,13 @@ impl Config {
             Some(0) => bail!("document_seconds must be more than 0"),
             Some(n) => settings.document_seconds = n,
             None => {}
+        }
+        if let Some(program) = self
+            .ocr_tesseract
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+        {
+            settings.ocr_tesseract = program.trim().into();
         }
         Ok(settings)
     }

@@ -14,6 +14,7 @@ pub mod locale;
 pub mod mailbox;
 pub mod money;
 pub mod password;
+pub mod zone;
 
 pub use access::{Actor, ActorKind, OrgKind, OrgScope, Permission, Role};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};

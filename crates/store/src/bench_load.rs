@@ -84,8 +84,9 @@ impl Store {
         tenants: &[BenchTenant],
         now: Timestamp,
     ) -> Result<()> {
-        let org_sql = "INSERT INTO orgs (id, name, kind, country, currency, require_2fa, wrapped_key, audit_seq, \
-                       audit_head, created_at) VALUES ($1, $2, $3, 'CH', 'CHF', FALSE, $4, 0, 'genesis', $5)";
+        let org_sql = "INSERT INTO orgs (id, name, kind, country, currency, require_2fa, time_zone, wrapped_key, \
+                       audit_seq, audit_head, created_at) \
+                       VALUES ($1, $2, $3, 'CH', 'CHF', FALSE, 'Europe/Zurich', $4, 0, 'genesis', $5)";
         let location_sql = "INSERT INTO locations (id, org_id, name, address, country, time_zone, created_at) \
                             VALUES ($1, $2, $3, 'Bahnhofstrasse 1\n8001 Zürich', 'CH', 'Europe/Zurich', $4)";
         let mailbox_sql = "INSERT INTO mailboxes (id, org_id, location_id, state, address_lines, address_key, \

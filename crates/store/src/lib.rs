@@ -46,8 +46,8 @@ pub use letters::{
     RunKind, RunRecord, RunState,
 };
 pub use mail_items::{
-    ItemEventRecord, ItemFilter, MailItemRecord, OcrProgress, OcrState, SearchHit, SearchOrder,
-    SearchQuery, SearchTerm, SnippetSpan, normalize_tags,
+    ItemEventRecord, ItemFilter, MailItemRecord, OCR_UNAVAILABLE, OcrProgress, OcrState, SearchHit,
+    SearchOrder, SearchQuery, SearchTerm, SnippetSpan, normalize_tags,
 };
 pub use mailbox::{
     LocationRecipient, LocationRecord, MailboxRecord, MemberAccess, MemberKind, MemberRecord,

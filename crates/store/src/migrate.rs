@@ -101,6 +101,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_once_exactly_once.sql"),
         postgres: include_str!("../migrations/postgres/0015_once_exactly_once.sql"),
     },
+    Migration {
+        version: 16,
+        name: "org_time_zone",
+        sqlite: include_str!("../migrations/sqlite/0016_org_time_zone.sql"),
+        postgres: include_str!("../migrations/postgres/0016_org_time_zone.sql"),
+    },
 ];
 
 impl Store {

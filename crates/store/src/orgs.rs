@@ -7,7 +7,8 @@ use crate::{OrgRecord, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::{Currency, OrgId, OrgKind, OrgScope, Timestamp};
 
-const ORG_COLS: &str = "id, name, kind, country, currency, require_2fa, wrapped_key, created_at";
+const ORG_COLS: &str =
+    "id, name, kind, country, currency, require_2fa, time_zone, wrapped_key, created_at";
 
 pub(crate) fn org_from_row(r: &impl RowExt) -> Result<OrgRecord> {
     Ok(OrgRecord {
@@ -17,6 +18,7 @@ pub(crate) fn org_from_row(r: &impl RowExt) -> Result<OrgRecord> {
         country: r.col("country")?,
         currency: r.parsed("currency", Currency::parse)?,
         require_2fa: r.flag("require_2fa")?,
+        time_zone: r.col("time_zone")?,
         wrapped_key: r.bytes("wrapped_key")?,
         created_at: r.ts("created_at")?,
     })
@@ -36,8 +38,8 @@ macro_rules! insert_org {
             format!("{} ({})", org.name, org.kind.as_str()),
         );
         sqlx::query(
-            "INSERT INTO orgs (id, name, kind, country, currency, require_2fa, wrapped_key, audit_seq, audit_head, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
+            "INSERT INTO orgs (id, name, kind, country, currency, require_2fa, time_zone, wrapped_key, audit_seq, audit_head, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)",
         )
         .bind(org.id.to_string())
         .bind(org.name.clone())
@@ -45,6 +47,7 @@ macro_rules! insert_org {
         .bind(org.country.clone())
         .bind(org.currency.to_string())
         .bind(org.require_2fa)
+        .bind(org.time_zone.clone())
         .bind(org.wrapped_key.clone())
         .bind(courrier_domain::audit::GENESIS)
         .bind(org.created_at.millis())
@@ -118,6 +121,28 @@ impl Store {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE orgs SET require_2fa = $1 WHERE id = $2")
                 .bind(on)
+                .bind(scope.org().to_string())
+                .execute(&mut *tx)
+                .await?;
+            audit_scope_in_tx!(tx, d, scope, &event, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Sets the organisation's time zone (an IANA name the caller checked),
+    /// audited as `org.time_zone`.
+    pub async fn set_org_time_zone(
+        &self,
+        scope: &OrgScope,
+        time_zone: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = AuditEvent::new("org.time_zone", scope.org().to_string(), time_zone);
+        on_pool!(self, |p, d| {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE orgs SET time_zone = $1 WHERE id = $2")
+                .bind(time_zone)
                 .bind(scope.org().to_string())
                 .execute(&mut *tx)
                 .await?;

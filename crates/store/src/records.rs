@@ -14,6 +14,9 @@ pub struct OrgRecord {
     pub country: String,
     pub currency: Currency,
     pub require_2fa: bool,
+    /// IANA time zone its people read times in and its reports count days
+    /// in; from the country at creation, editable by its admins.
+    pub time_zone: String,
     pub wrapped_key: Vec<u8>,
     pub created_at: Timestamp,
 }

@@ -170,11 +170,11 @@ impl SignedIn {
     pub fn csrf(&self) -> &str {
         &self.ctx.session.csrf_token
     }
-    /// This person's clock: their organisation's time zone, their language.
+    /// This person's clock: their organisation's stored time zone (a mail
+    /// center's is its location's unless its admins chose another), their
+    /// language.
     pub fn when(&self) -> When {
-        let tz = courrier_app::reports::org_time_zone(&self.ctx.org.country)
-            .unwrap_or(jiff::tz::TimeZone::UTC);
-        When::from_zone(tz, self.locale)
+        When::from_zone(courrier_app::accounts::org_zone(&self.ctx.org), self.locale)
     }
 }
 

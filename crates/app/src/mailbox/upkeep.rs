@@ -11,7 +11,7 @@
 //! (`queued`, `running` with pages done of total, `done`, `failed` with the
 //! reason), and the text is indexed in the same statement that stores it.
 
-use crate::ocr::{OcrConfig, OcrEngine, OcrError};
+use crate::ocr::OcrError;
 use crate::{App, AppError, Result};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::letters::Country;
@@ -20,24 +20,13 @@ use courrier_domain::mailbox::{
     ActionKind, ItemEvent, MailboxEvent, PriceList, RetentionPolicy, mailbox_transition, transition,
 };
 use courrier_domain::{Actor, MailItemId, OrgKind, OrgScope, Permission, Timestamp};
-use courrier_store::OcrState;
-use std::sync::OnceLock;
+use courrier_store::{OCR_UNAVAILABLE, OcrState};
 
 /// Characters of recognised text kept (a PostgreSQL `tsvector` holds at
 /// most 1 MB).
 const MAX_TEXT_CHARS: usize = 500_000;
 /// Items or mailboxes handled per upkeep run; a full batch runs again soon.
 pub(crate) const UPKEEP_BATCH: u32 = 200;
-
-/// The process's OCR engine, created on first use.
-fn ocr_engine() -> Result<&'static OcrEngine> {
-    static ENGINE: OnceLock<OcrEngine> = OnceLock::new();
-    if let Some(engine) = ENGINE.get() {
-        return Ok(engine);
-    }
-    let engine = OcrEngine::new(OcrConfig::default())?;
-    Ok(ENGINE.get_or_init(|| engine))
-}
 
 /// What one run of [`App::mailbox_upkeep`] did; a count at
 /// [`UPKEEP_BATCH`] means more may be due.
@@ -66,12 +55,21 @@ pub(crate) enum OcrRun {
     Done,
     /// Recognition failed for good (the failure is on the item).
     Failed(String),
+    /// The server has no OCR: the item says so, the platform admin was
+    /// told; nothing for the job to retry or give up.
+    Unavailable,
 }
 
 impl App {
+    /// Whether this server recognises text: see [`crate::ocr::OcrStatus`].
+    pub fn ocr_status(&self) -> crate::ocr::OcrStatus {
+        self.ocr.status()
+    }
+
     /// Recognises the scan of an item and stores its text. Unreadable
-    /// scans and a missing Tesseract are recorded on the item as `failed`
-    /// (`Ok(OcrRun::Failed)`); temporary trouble (files, the database) is an
+    /// scans are recorded on the item as `failed` with the reason, a
+    /// missing Tesseract as `failed` with the reason [`OCR_UNAVAILABLE`]
+    /// (`Ok(OcrRun::Failed)`, `Ok(OcrRun::Unavailable)`); temporary trouble (files, the database) is an
     /// error, so the job is tried again.
     pub(crate) async fn run_ocr(&self, id: MailItemId) -> Result<OcrRun> {
         let item = self.store.item_for_job(id).await?;
@@ -88,7 +86,7 @@ impl App {
         let (doc, bytes) = self
             .read_document(&OrgScope::system(org, "system:ocr"), document)
             .await?;
-        let engine = ocr_engine()?;
+        let engine = self.ocr.engine()?;
         let (tx, mut rx) = tokio::sync::watch::channel((0usize, 0usize));
         let store = self.store.clone();
         let clock = self.clock.clone();
@@ -139,7 +137,17 @@ impl App {
                 self.store
                     .set_ocr_text(id, &text, count, self.now())
                     .await?;
+                self.ocr.ready();
                 Ok(OcrRun::Done)
+            }
+            Err(OcrError::Unavailable(detail)) => {
+                // Not the scan's fault: it is kept, the item says why it has
+                // no text, and the platform admin is told once.
+                self.ocr.unavailable(&detail);
+                self.store
+                    .set_ocr_progress(id, OcrState::Failed, 0, 0, OCR_UNAVAILABLE, self.now())
+                    .await?;
+                Ok(OcrRun::Unavailable)
             }
             Err(e @ (OcrError::Io(_) | OcrError::Internal(_))) => Err(AppError::from(e)),
             Err(e) => {
@@ -314,7 +322,7 @@ impl App {
     /// The OCR job of an item.
     pub(crate) async fn ocr_job(&self, item: MailItemId) -> Result<crate::jobs::Outcome> {
         Ok(match self.run_ocr(item).await? {
-            OcrRun::Done => crate::jobs::Outcome::Done { next: None },
+            OcrRun::Done | OcrRun::Unavailable => crate::jobs::Outcome::Done { next: None },
             OcrRun::Failed(e) => crate::jobs::Outcome::Dead(e),
         })
     }

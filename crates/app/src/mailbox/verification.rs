@@ -281,7 +281,7 @@ impl App {
         let grouped = code.grouped();
         let body = format!(
             "Bonjour,\n\nvoici le code qui vérifie l'adresse de la boîte aux lettres Courrier de {name} :\n\n{grouped}\n\n\
-             Saisissez-le dans Courrier (Boîte aux lettres, Vérifier l'adresse) avant le {expiry}. \
+             Saisissez-le dans Courrier (Courrier reçu, Vérifier l'adresse) avant le {expiry}. \
              Il ne sert qu'une fois. Si vous n'avez rien demandé, ignorez cette lettre.\n\n\
              Hello,\n\nthis is the code that verifies the address of the Courrier mailbox of {name}:\n\n{grouped}\n\n\
              Enter it in Courrier (Mailbox, Verify the address) before {expiry}. It can be used once. \

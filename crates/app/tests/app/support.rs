@@ -88,6 +88,11 @@ impl Env {
     }
 
     pub async fn with_mailer(backend: Backend, mailer: Mailer) -> Env {
+        Env::with(backend, mailer, |_| {}).await
+    }
+
+    /// An environment whose settings `change` adjusts.
+    pub async fn with(backend: Backend, mailer: Mailer, change: impl FnOnce(&mut Settings)) -> Env {
         let db = match backend {
             Backend::Sqlite => TestDb::sqlite().await,
             Backend::Postgres => TestDb::postgres().await,
@@ -97,6 +102,8 @@ impl Env {
         let master = SecretKey::random();
         let clock = Arc::new(ManualClock::at(Timestamp::from_millis(T0)));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let mut settings = test_settings(&format!("{PUBLIC_URL}/"));
+        change(&mut settings);
         let app = App::new(
             db.store.clone(),
             blobs,
@@ -104,7 +111,7 @@ impl Env {
             dyn_clock,
             mailer,
             courrier_app::scan::VirusScanner::Disabled,
-            test_settings(&format!("{PUBLIC_URL}/")),
+            settings,
         );
         Env {
             app,

@@ -249,6 +249,34 @@ async fn intake_counts_digest_setting_and_multi_file_scans(backend: Backend) {
         Some(365)
     );
 
+    // ---- the organisation's time zone, from its country, set by its admin ----
+    let me = marie.api(Method::GET, "/api/v1/me", None, None).await;
+    assert_eq!(
+        me.json()["org"]["time_zone"],
+        "Europe/Zurich",
+        "{}",
+        me.body
+    );
+    let zone = |name: &str| serde_json::json!({ "time_zone": name });
+    let res = marie
+        .api(
+            Method::PATCH,
+            "/api/v1/org",
+            Some(&mcsrf),
+            Some(zone("Mars/Base")),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(res.json()["code"], "org.time_zone_unknown");
+    assert_eq!(res.json()["field"], "time_zone");
+    for name in ["Europe/Paris", "Europe/Zurich"] {
+        let res = marie
+            .api(Method::PATCH, "/api/v1/org", Some(&mcsrf), Some(zone(name)))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert_eq!(res.json()["time_zone"], name);
+    }
+
     // ---- a scan of a PDF and a photo through the task form ----
     let (item, task) = scan_task(&srv, 0).await;
     let tcsrf = tom_b.get("/center/tasks").await.csrf();

@@ -205,6 +205,7 @@ err-merge-unknown_field = { $message }
 err-ocr-unavailable = { $message }
 err-ocr-unreadable = { $message }
 err-org-kind_invalid = { $message }
+err-org-time_zone_unknown = { $message }
 err-password-too_long = { $message }
 err-pdf-page_missing = { $message }
 err-pdf-too_large = { $message }

@@ -44,6 +44,7 @@ mail-outcome_forwarded_instead = forwarded instead
 mail-outcome_done = Marked as taken in charge
 mail-outcome_letter = The paper original is printed and posted as letter
 mail-ocr = Text recognition
+ocr-unavailable = Text recognition is not installed on this server; the scan is kept, search by its text is off.
 mail-actions = What to do with it
 mail-no_actions = Nothing more can be asked for this item.
 mail-tags_note = Tags and note

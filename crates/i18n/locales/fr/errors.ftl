@@ -203,6 +203,7 @@ err-merge-unknown_field = Le modèle n'a pas de champ de ce nom.
 err-ocr-unavailable = La reconnaissance de texte n'est pas disponible pour le moment ; réessayez plus tard.
 err-ocr-unreadable = Le texte de ce document n'a pas pu être reconnu.
 err-org-kind_invalid = Ce type d'organisation n'existe pas.
+err-org-time_zone_unknown = Ce fuseau horaire n'existe pas : indiquez un nom comme Europe/Zurich.
 err-password-too_long = Le mot de passe est trop long.
 err-pdf-page_missing = Une page du fichier n'a pas pu être lue.
 err-pdf-too_large = Le fichier est trop volumineux : répartissez-le en plusieurs fichiers.

@@ -44,6 +44,7 @@ mail-outcome_forwarded_instead = réexpédié à la place
 mail-outcome_done = Marqué comme pris en charge
 mail-outcome_letter = L'original papier est imprimé et posté comme lettre
 mail-ocr = Reconnaissance du texte
+ocr-unavailable = La reconnaissance du texte n'est pas installée sur ce serveur ; le scan est conservé, la recherche dans son texte est désactivée.
 mail-actions = Que faire de ce courrier
 mail-no_actions = Plus rien ne peut être demandé pour cet élément.
 mail-tags_note = Étiquettes et note

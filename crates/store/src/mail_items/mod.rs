@@ -31,7 +31,7 @@ mod search;
 
 pub use custody::ItemEventRecord;
 pub(crate) use custody::custody_in_tx;
-pub use ocr::{OcrProgress, OcrState};
+pub use ocr::{OCR_UNAVAILABLE, OcrProgress, OcrState};
 pub(crate) use query::clean_text;
 pub use query::{SearchOrder, SearchQuery, SearchTerm, SnippetSpan};
 pub use search::SearchHit;

@@ -44,8 +44,21 @@ pub struct OcrProgress {
     pub state: OcrState,
     pub pages_done: i32,
     pub pages_total: i32,
-    /// Why it failed, for the operator.
+    /// Why it failed, for the operator; [`OCR_UNAVAILABLE`] when the server
+    /// has no text recognition.
     pub error: String,
+}
+
+/// The reason of a `failed` OCR when the server has no text recognition
+/// installed: the scan is kept, search by its text is off. Also the words'
+/// key (`ocr.unavailable`).
+pub const OCR_UNAVAILABLE: &str = "ocr.unavailable";
+
+impl OcrProgress {
+    /// The text was not recognised because the server has no OCR.
+    pub fn unavailable(&self) -> bool {
+        self.state == OcrState::Failed && self.error == OCR_UNAVAILABLE
+    }
 }
 
 impl Store {

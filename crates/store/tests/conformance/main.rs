@@ -73,6 +73,7 @@ fn org_record(name: &str) -> OrgRecord {
         country: "CH".to_string(),
         currency: Currency::CHF,
         require_2fa: false,
+        time_zone: "Europe/Zurich".into(),
         wrapped_key: vec![1, 2, 3, 4],
         created_at: at(0),
     }
@@ -281,6 +282,7 @@ conformance!(orgs_roundtrip, |store: Store| async move {
     org.currency = Currency::EUR;
     org.country = "DE".to_string();
     org.wrapped_key = vec![0, 255, 7, 42];
+    org.time_zone = "Europe/Berlin".to_string();
     store.create_org(&org, "system:cli").await.unwrap();
 
     let got = store.org(org.id).await.unwrap();
@@ -290,6 +292,7 @@ conformance!(orgs_roundtrip, |store: Store| async move {
     assert_eq!(got.country, "DE");
     assert_eq!(got.currency, Currency::EUR);
     assert!(!got.require_2fa);
+    assert_eq!(got.time_zone, "Europe/Berlin");
     assert_eq!(got.wrapped_key, vec![0, 255, 7, 42]);
     assert_eq!(got.created_at, at(0));
 
@@ -361,6 +364,28 @@ conformance!(orgs_require_2fa, |store: Store| async move {
     assert_eq!(entries[2].detail, "off");
     assert_eq!(entries[1].at, at(5));
     assert_eq!(entries[1].actor, "test");
+});
+
+conformance!(orgs_time_zone, |store: Store| async move {
+    let (org, scope) = new_org(&store, "Muster AG").await;
+    let (other, _) = new_org(&store, "Other AG").await;
+    assert_eq!(store.org(org).await.unwrap().time_zone, "Europe/Zurich");
+    store
+        .set_org_time_zone(&scope, "Europe/Paris", at(5))
+        .await
+        .unwrap();
+    assert_eq!(store.org(org).await.unwrap().time_zone, "Europe/Paris");
+    assert_eq!(
+        store.org(other).await.unwrap().time_zone,
+        "Europe/Zurich",
+        "only the scope's organisation changes"
+    );
+    assert_eq!(
+        chain_actions(&store, org).await,
+        ["org.created", "org.time_zone"]
+    );
+    let (entries, _) = store.audit_chain(org).await.unwrap();
+    assert_eq!(entries[1].detail, "Europe/Paris");
 });
 
 // ----- users -----

@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
         users::me, users::list_users, users::get_user, users::update_user, users::remove_user,
         users::invite, users::revoke_invitation,
         keys::list_keys, keys::create_key, keys::revoke_key,
-        orgs::audit, orgs::list_orgs,
+        orgs::update_org, orgs::audit, orgs::list_orgs,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::disable_webhook, webhooks::list_deliveries,
         letters::create_letter, letters::quote, letters::list_letters, letters::get_letter, letters::update_letter,
         letters::submit_letter, letters::approve_letter, letters::reject_letter, letters::cancel_letter, letters::document,

@@ -71,6 +71,7 @@ pub(crate) fn routes() -> crate::routes::Routes {
         .put("/mailbox/retention", mailbox_settings::put_retention)
         .post("/mailbox/{id}/plan/cancel", mailbox_settings::cancel_plan)
         .post("/mailbox/{id}/plan/keep", mailbox_settings::keep_plan)
+        .patch("/org", orgs::update_org)
         .get("/audit", orgs::audit)
         .get("/orgs", orgs::list_orgs)
         .get("/tariffs", tariffs::list_tariffs)

@@ -46,6 +46,12 @@ pub struct OrgOut {
     pub country: String,
     pub currency: String,
     pub require_2fa: bool,
+    /// IANA time zone the organisation's people read times in and its
+    /// reports count days in (`Europe/Zurich`). Set from the country at
+    /// creation (a mail center's from its first location); its admins may
+    /// change it with `PATCH /api/v1/org`.
+    #[schema(example = "Europe/Zurich")]
+    pub time_zone: String,
     pub created_at: String,
 }
 
@@ -58,6 +64,7 @@ impl From<OrgRecord> for OrgOut {
             country: o.country,
             currency: o.currency.to_string(),
             require_2fa: o.require_2fa,
+            time_zone: o.time_zone,
             created_at: rfc3339(o.created_at),
         }
     }

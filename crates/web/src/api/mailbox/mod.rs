@@ -130,6 +130,10 @@ pub struct MailItemOut {
     pub has_scan: bool,
     /// none, queued, running, done or failed.
     pub ocr_state: String,
+    /// Why the text was not recognised when `ocr_state` is failed:
+    /// `ocr.unavailable` when this server has no text recognition installed
+    /// (the scan is kept; search by its text is off), else absent.
+    pub ocr_reason: Option<String>,
     /// Where the search matched (only with `q`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub snippet: Vec<SnippetOut>,
@@ -165,6 +169,10 @@ impl From<MailItemRecord> for MailItemOut {
             has_envelope: i.envelope_document.is_some(),
             has_scan: i.scan_document.is_some() || i.digital_document.is_some(),
             ocr_state: i.ocr.state.as_str().into(),
+            ocr_reason: i
+                .ocr
+                .unavailable()
+                .then(|| courrier_store::OCR_UNAVAILABLE.to_string()),
             snippet: Vec::new(),
             history: None,
             tasks: None,
