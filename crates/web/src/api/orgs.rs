@@ -1,7 +1,8 @@
 //! The caller's organisation's settings (`PATCH /org`: its time zone), the
 //! audit log and, for the platform admin, all organisations.
 
-use super::users::{LaterJson, OrgOut};
+use super::extract::LaterJson;
+use super::users::OrgOut;
 use super::{ApiActor, PageQuery, Paged, rfc3339};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
