@@ -276,6 +276,46 @@ async fn intake_counts_digest_setting_and_multi_file_scans(backend: Backend) {
         assert_eq!(res.status, 200, "{}", res.body);
         assert_eq!(res.json()["time_zone"], name);
     }
+    // The same from the account page's form; a page shows times in it.
+    let page = marie.get("/account").await;
+    assert!(page.body.contains("id=\"time-zone-form\""), "{}", page.body);
+    let acsrf = page.csrf();
+    let res = marie
+        .post_form(
+            "/org/settings/time-zone",
+            &[("csrf_token", acsrf.as_str()), ("time_zone", "Mars/Base")],
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("role=\"alert\""), "{}", res.body);
+    let res = marie
+        .post_form(
+            "/org/settings/time-zone",
+            &[("csrf_token", acsrf.as_str()), ("time_zone", "Asia/Tokyo")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(
+        marie
+            .get("/account")
+            .await
+            .body
+            .contains("value=\"Asia/Tokyo\"")
+    );
+    assert!(
+        marie.get("/org/audit").await.body.contains(" JST"),
+        "audit times in Tokyo's zone"
+    );
+    let res = marie
+        .post_form(
+            "/org/settings/time-zone",
+            &[
+                ("csrf_token", acsrf.as_str()),
+                ("time_zone", "Europe/Zurich"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
 
     // ---- a scan of a PDF and a photo through the task form ----
     let (item, task) = scan_task(&srv, 0).await;

@@ -2,6 +2,7 @@
 
 admin-title = Platform administration
 admin-lead = Organisations, background jobs that gave up, and outgoing e-mail.
+admin-ocr_missing = Text recognition is not available on this server: scans are kept, but their text is not recognised and search by it is off.
 admin-orgs = Organisations
 admin-kind = Kind
 admin-country = Country

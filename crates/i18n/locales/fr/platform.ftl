@@ -2,6 +2,7 @@
 
 admin-title = Administration de la plateforme
 admin-lead = Organisations, tâches de fond abandonnées et e-mails sortants.
+admin-ocr_missing = La reconnaissance de texte n'est pas disponible sur ce serveur : les scans sont conservés, mais leur texte n'est pas reconnu et la recherche dans ce texte est désactivée.
 admin-orgs = Organisations
 admin-kind = Type
 admin-country = Pays

@@ -27,6 +27,9 @@ struct AccountPage {
     recovery_left: i64,
     org_requires: bool,
     can_settings: bool,
+    /// The organisation's time zone, and every zone one can choose.
+    time_zone: String,
+    zones: Vec<String>,
 }
 
 async fn account_view(
@@ -53,6 +56,14 @@ async fn account_view(
         recovery_left,
         org_requires: s.ctx.org.require_2fa,
         can_settings: s.actor.can(Permission::OrgSettings),
+        time_zone: s.ctx.org.time_zone.clone(),
+        zones: if s.actor.can(Permission::OrgSettings) {
+            let mut z: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+            z.sort();
+            z
+        } else {
+            Vec::new()
+        },
         chrome,
     };
     (status, render(&page)).into_response()
@@ -103,6 +114,27 @@ pub async fn disable_2fa(
 #[derive(Deserialize)]
 pub struct PolicyForm {
     require_2fa: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ZoneForm {
+    // Optional in the form, so a caller without the permission is told so
+    // before the field is looked at.
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// The organisation's time zone, chosen by its admins: every time its
+/// people read, and every report day, is in it.
+pub async fn set_org_time_zone(
+    State(st): State<AppState>,
+    s: SignedIn,
+    CsrfForm(f): CsrfForm<ZoneForm>,
+) -> Response {
+    match st.app.set_org_time_zone(&s.actor, &f.time_zone).await {
+        Ok(_) => Redirect::to("/account").into_response(),
+        Err(e) => account_view(&st, &s, Some(e.into()), None).await,
+    }
 }
 
 pub async fn set_org_2fa(

@@ -45,6 +45,8 @@ struct AdminPage {
     next_cursor: Option<String>,
     dead_jobs: Vec<JobRow>,
     emails: Vec<EmailRow>,
+    /// What is missing for text recognition on this server, if it is.
+    ocr_missing: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +106,10 @@ pub async fn admin_page(
                 text: m.body_text,
             })
             .collect(),
+        ocr_missing: match st.app.ocr_status() {
+            courrier_app::ocr::OcrStatus::Unavailable { reason } => Some(reason),
+            _ => None,
+        },
         chrome,
     };
     render(&page)

@@ -59,6 +59,7 @@ pub(crate) fn routes() -> crate::routes::Routes {
         .post("/org/api-keys/{id}/revoke", org::revoke_key)
         .get("/org/audit", org::audit_page)
         .post("/org/settings/2fa", account::set_org_2fa)
+        .post("/org/settings/time-zone", account::set_org_time_zone)
         .get("/account", account::account_page)
         .post("/account/password", account::change_password)
         .get("/account/2fa", account::enrol_page)

@@ -46,6 +46,8 @@ pub(super) struct DetailPage {
     scan: bool,
     ocr_state: &'static str,
     ocr_progress: String,
+    /// Why there is no text: recognition is not installed here.
+    ocr_note: String,
     text: String,
     tags: String,
     note: String,
@@ -145,6 +147,11 @@ pub(super) async fn detail_view(
         scan: item.scan_document.is_some() || item.digital_document.is_some(),
         ocr_state: item.ocr.state.as_str(),
         ocr_progress: format!("{}/{}", item.ocr.pages_done, item.ocr.pages_total),
+        ocr_note: if item.ocr.unavailable() {
+            l.t("ocr.unavailable").to_string()
+        } else {
+            String::new()
+        },
         text: view.text.clone(),
         tags: item.tags.join(", "),
         note: item.note.clone(),
