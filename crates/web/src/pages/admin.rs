@@ -15,6 +15,7 @@ pub(super) const ADMIN: Screen = Screen::new("admin", "/admin/orgs");
 struct OrgRow {
     name: String,
     kind: &'static str,
+    kind_key: String,
     country: String,
     require_2fa: bool,
     created: String,
@@ -81,6 +82,7 @@ pub async fn admin_page(
             .map(|o| OrgRow {
                 name: o.name,
                 kind: o.kind.as_str(),
+                kind_key: format!("party.{}", o.kind.as_str()),
                 country: o.country,
                 require_2fa: o.require_2fa,
                 created: when.at(o.created_at),

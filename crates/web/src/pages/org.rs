@@ -34,6 +34,8 @@ struct DashboardPage {
     name: String,
     org_name: String,
     org_kind: &'static str,
+    /// The catalogue key of the organisation's kind (`party.customer`, …).
+    org_kind_key: String,
     role: &'static str,
     people: String,
     require_2fa: bool,
@@ -53,6 +55,7 @@ pub async fn dashboard(State(st): State<AppState>, s: SignedIn) -> Response {
         name: s.ctx.user.display_name.clone(),
         org_name: s.ctx.org.name.clone(),
         org_kind: s.ctx.org.kind.as_str(),
+        org_kind_key: format!("party.{}", s.ctx.org.kind.as_str()),
         role: s.ctx.user.role.as_str(),
         people,
         require_2fa: s.ctx.org.require_2fa,
