@@ -156,6 +156,7 @@ describe('courrier in French', () => {
   const courrier = new Courrier(OUT_DIR);
   const english = englishOnly();
   const findings = []; // { who, page, text, key, where }
+  const visits = {}; // who → the pages walked
 
   /**
    * Visits `paths`, then the pages they link to, until `max` pages; records
@@ -181,6 +182,7 @@ describe('courrier in French', () => {
       const landed = new URL(page.url()).pathname;
       if (landed !== path && seen.has(pattern(landed)) && landed !== '/') continue;
       visited += 1;
+      (visits[who] ??= []).push(landed);
       assert.equal(await page.getAttribute('html', 'lang'), 'fr', `${who}: ${path} is not in French (html[lang])`);
       for (const text of new Set(await visibleTexts(page))) {
         for (const msg of english) {
@@ -199,7 +201,7 @@ describe('courrier in French', () => {
   });
 
   after(async () => {
-    writeFileSync(join(OUT_DIR, 'french-walk.json'), JSON.stringify(findings, null, 2));
+    writeFileSync(join(OUT_DIR, 'french-walk.json'), JSON.stringify({ findings, visits }, null, 2));
     await courrier.stop();
   });
 
