@@ -667,54 +667,43 @@ on_both_backends!(
 
 /// Custody events cannot be changed even behind the store's back: the
 /// database refuses updates and deletes.
-mod mailbox_custody_is_append_only {
-    use super::*;
-
-    async fn body(db: &TestDb) {
-        let store = db.store.clone();
-        let (org, _, mb, mc, location) = setup(&store).await;
-        let it = item(org, mb.id, location, "X", 10);
-        store
-            .insert_item(&mc, &it, "received", "", at(10), &Outbox::NONE)
-            .await
-            .unwrap();
-        let update = format!(
-            "UPDATE item_events SET detail = 'forged' WHERE item_id = '{}'",
-            it.id
-        );
-        let delete = format!("DELETE FROM item_events WHERE item_id = '{}'", it.id);
-        for sql in [update, delete] {
-            let err = if db.url.starts_with("sqlite:") {
-                use sqlx::Connection;
-                let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut c)
-                    .await
-                    .unwrap_err()
-            } else {
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut c)
-                    .await
-                    .unwrap_err()
-            };
-            assert!(err.to_string().contains("append-only"), "{err}");
-        }
-        assert_eq!(store.item_events(&mc, it.id).await.unwrap().len(), 1);
-        store.close().await;
+async fn mailbox_custody_is_append_only(backend: Backend) {
+    let db = backend.test_db().await;
+    let store = db.store.clone();
+    let (org, _, mb, mc, location) = setup(&store).await;
+    let it = item(org, mb.id, location, "X", 10);
+    store
+        .insert_item(&mc, &it, "received", "", at(10), &Outbox::NONE)
+        .await
+        .unwrap();
+    let update = format!(
+        "UPDATE item_events SET detail = 'forged' WHERE item_id = '{}'",
+        it.id
+    );
+    let delete = format!("DELETE FROM item_events WHERE item_id = '{}'", it.id);
+    for sql in [update, delete] {
+        let err = if db.url.starts_with("sqlite:") {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap_err()
+        } else {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap_err()
+        };
+        assert!(err.to_string().contains("append-only"), "{err}");
     }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        body(&TestDb::sqlite().await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        body(&TestDb::postgres().await).await;
-    }
+    assert_eq!(store.item_events(&mc, it.id).await.unwrap().len(), 1);
+    store.close().await;
 }
+
+on_both_backends!(mailbox_custody_is_append_only);
 
 on_both_backends!(
     mailbox_tasks_complete_once_and_bill_once,

@@ -12,6 +12,7 @@ use courrier_store::{
     ApiKeyRecord, DocumentRecord, EmailRecord, EmailState, IdempotencyState, InvitationRecord,
     JobState, NewJob, OrgRecord, SessionRecord, Store, StoreError, UserRecord,
 };
+use courrier_testkit::Backend;
 use std::collections::{BTreeSet, HashSet};
 
 // ----- helpers -----

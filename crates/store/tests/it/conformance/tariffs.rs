@@ -226,48 +226,37 @@ on_both_backends!(
 
 /// Saved versions cannot be changed even behind the store's back: the
 /// database refuses updates and deletes of the history.
-mod tariffs_history_is_append_only {
-    use super::*;
-
-    async fn body(db: &TestDb) {
-        let store = db.store.clone();
-        for sql in [
-            "UPDATE tariff_versions SET carrier = 'forged' WHERE country = 'CH'",
-            "DELETE FROM tariff_versions WHERE country = 'CH'",
-            "UPDATE tariff_steps SET priority = 1 WHERE country = 'CH'",
-            "DELETE FROM tariff_steps WHERE country = 'CH'",
-        ] {
-            let err = if db.url.starts_with("sqlite:") {
-                use sqlx::Connection;
-                let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut c)
-                    .await
-                    .unwrap_err()
-            } else {
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut c)
-                    .await
-                    .unwrap_err()
-            };
-            assert!(err.to_string().contains("append-only"), "{sql}: {err}");
-        }
-        assert_eq!(
-            store.tariff(&Country::CH).await.unwrap().table,
-            TariffTable::swiss_post()
-        );
-        store.close().await;
+async fn tariffs_history_is_append_only(backend: Backend) {
+    let db = backend.test_db().await;
+    let store = db.store.clone();
+    for sql in [
+        "UPDATE tariff_versions SET carrier = 'forged' WHERE country = 'CH'",
+        "DELETE FROM tariff_versions WHERE country = 'CH'",
+        "UPDATE tariff_steps SET priority = 1 WHERE country = 'CH'",
+        "DELETE FROM tariff_steps WHERE country = 'CH'",
+    ] {
+        let err = if db.url.starts_with("sqlite:") {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap_err()
+        } else {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap_err()
+        };
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        body(&TestDb::sqlite().await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        body(&TestDb::postgres().await).await;
-    }
+    assert_eq!(
+        store.tariff(&Country::CH).await.unwrap().table,
+        TariffTable::swiss_post()
+    );
+    store.close().await;
 }
+
+on_both_backends!(tariffs_history_is_append_only);
