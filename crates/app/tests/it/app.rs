@@ -1,7 +1,7 @@
 //! App-layer integration tests. Each test body is written once and runs on
-//! both backends: `sqlite::<name>` and `postgres::<name>`, each with a fresh
+//! both backends: `<name>::sqlite` and `<name>::postgres`, each with a fresh
 //! database, its own blob directory, a random master key and a manual clock.
-//! `cargo test -p courrier-app --test app sqlite` runs one backend only.
+//! `cargo test -p courrier-app --test it app::` runs them; a name ending in `::sqlite` or `::postgres` is one backend.
 
 use crate::support::*;
 use courrier_app::AppError;

@@ -3,7 +3,7 @@
 //! a job that runs longer than the lease keeps it and runs once. The long
 //! job is a webhook delivery to a receiver on 127.0.0.1 that answers only
 //! when the test lets it; the clock is the harness's manual clock. Each test
-//! runs on both backends: `cargo test -p courrier-app --test leases sqlite`.
+//! runs on both backends: `cargo test -p courrier-app --test it leases::`.
 
 use crate::support::*;
 use axum::Router;

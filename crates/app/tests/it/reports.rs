@@ -3,7 +3,7 @@
 //! e-mail, even when the job runs again; the CSV opens in European Excel
 //! (BOM, `;`) and is stored encrypted; reports on demand check their dates;
 //! nothing crosses organisations. Each test runs on both backends:
-//! `cargo test -p courrier-app --test reports sqlite` runs one.
+//! `cargo test -p courrier-app --test it reports::` runs them; a name ending in `::sqlite` or `::postgres` is one backend.
 
 use crate::support::*;
 use courrier_app::AppError;

@@ -20,7 +20,6 @@ use std::time::Duration;
 
 /// A 20 g A5 letter from `sender` for `recipient`, received today, no
 /// envelope photo, nothing flagged: what a clerk logs most of the day.
-#[allow(dead_code)] // the `app` test binary logs no mail
 pub fn letter_piece(
     recipient: courrier_app::mailbox::Recipient,
     sender: &str,
@@ -544,9 +543,7 @@ pub fn parse_mail(raw: &str) -> Mail {
 }
 
 /// The mail-center side most mailbox tests start from: a platform, the
-/// Lausanne mail center (owner) with a clerk, and its location. Not every
-/// test crate that includes this harness uses it.
-#[allow(dead_code)]
+/// Lausanne mail center (owner) with a clerk, and its location.
 pub struct MailCenter {
     pub platform: Org,
     pub owner: Org,
@@ -554,7 +551,6 @@ pub struct MailCenter {
     pub location: courrier_store::LocationRecord,
 }
 
-#[allow(dead_code)]
 impl Env {
     pub async fn lausanne_mail_center(&self) -> MailCenter {
         let platform = self

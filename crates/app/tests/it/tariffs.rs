@@ -3,7 +3,7 @@
 //! letter priced before keeps its price; stale and invalid saves change
 //! nothing; only the platform admin may read or change tariffs; a country
 //! without a stored carrier cannot send. Each test runs on both backends:
-//! `cargo test -p courrier-app --test tariffs sqlite` runs one.
+//! `cargo test -p courrier-app --test it tariffs::` runs them; a name ending in `::sqlite` or `::postgres` is one backend.
 
 use crate::support::*;
 use courrier_app::AppError;

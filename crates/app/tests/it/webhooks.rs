@@ -2,7 +2,7 @@
 //! 127.0.0.1 started inside each test, signed, retried after the queue's
 //! backoff (the manual clock is advanced), logged, disabled on `410 Gone`,
 //! and never crossing organisations. Each test runs on both backends:
-//! `cargo test -p courrier-app --test webhooks sqlite` runs one.
+//! `cargo test -p courrier-app --test it webhooks::` runs them; a name ending in `::sqlite` or `::postgres` is one backend.
 
 use crate::support::*;
 use axum::Router;

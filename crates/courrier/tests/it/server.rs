@@ -1,9 +1,9 @@
 //! Integration tests of the server and the `courrier` command. The HTTP tests
 //! run an in-process server on a random port, once on SQLite and once on
-//! PostgreSQL (`sqlite::<name>`, `postgres::<name>`), each with a fresh
+//! PostgreSQL (`<name>::sqlite`, `<name>::postgres`), each with a fresh
 //! database and the demo data; the CLI tests run the built binary; the
 //! multi-process job test runs two `courrier serve` processes on PostgreSQL.
-//! `cargo test -p courrier --test server sqlite` runs one backend only.
+//! `cargo test -p courrier --test it server::` runs them; a name ending in `::sqlite` or `::postgres` is one backend.
 
 use crate::support::*;
 use courrier_app::email::EmailMessage;

@@ -4,7 +4,7 @@
 //! naming one page 200,000 times, a stream bomb split over many streams and
 //! a looping page tree are checked here in full size too.
 //!
-//! `COURRIER_WRITE_HOSTILE=1 cargo test -p courrier-documents --test hostile`
+//! `COURRIER_WRITE_HOSTILE=1 cargo test -p courrier-documents --test it hostile::`
 //! writes the files again after a change to the generator.
 use crate::support::*;
 use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
