@@ -14,7 +14,7 @@ import { describe, test, before, after } from 'node:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Courrier, assert, expectPresent, submitAndWait, submitButtonOf } from './harness.mjs';
+import { Courrier, STEP_TIMEOUT_MS, assert, expectPresent, submitAndWait, submitButtonOf } from './harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const OUT_DIR = join(here, 'screenshots');
