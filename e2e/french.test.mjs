@@ -11,7 +11,7 @@ import { describe, test, before, after } from 'node:test';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Courrier, assert, switchLanguage } from './harness.mjs';
+import { Courrier, assert, submitAndWait, submitButtonOf, switchLanguage } from './harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const LOCALES = join(here, '..', 'crates', 'i18n', 'locales');
@@ -209,6 +209,21 @@ describe('courrier in French', () => {
     assert.ok(english.length > 100, `only ${english.length} English-only messages parsed from ${LOCALES}`);
   });
 
+  test('the check sees English: the login page in English is caught', { timeout: 60_000 }, async () => {
+    const context = await courrier.browser.newContext({ locale: 'en-GB', extraHTTPHeaders: { 'Accept-Language': 'en-GB,en;q=0.9' } });
+    try {
+      const page = await context.newPage();
+      await courrier.step('read the English login page', page, async () => {
+        await courrier.goto(page, '/login');
+        const texts = new Set(await visibleTexts(page));
+        const caught = english.filter((msg) => [...texts].some((t) => msg.matches(t)));
+        assert.ok(caught.length >= 3, `only ${caught.length} English messages found on the English /login: ${[...texts].join(' | ')}`);
+      });
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the public pages show no English to a French visitor', { timeout: 120_000 }, async () => {
     const context = await courrier.browser.newContext({ locale: 'fr-CH', extraHTTPHeaders: { 'Accept-Language': 'fr-CH,fr;q=0.9' } });
     try {
@@ -229,9 +244,24 @@ describe('courrier in French', () => {
         await courrier.step(`${email}: switch to French`, page, async () => {
           await switchLanguage(page, 'fr');
         });
+        if (email === 'anna.meier@helvetia.test') {
+          // The demo has no letter: upload one as flows.test.mjs does, so the
+          // walk sees a letter's page (quote, status, preview) too.
+          await courrier.step(`${email}: upload a letter`, page, async () => {
+            const pdf = join(OUT_DIR, 'sample-letter.pdf');
+            await courrier.run(['sample-pdf', pdf, '--letters', '1'], 'sample PDF');
+            await courrier.goto(page, '/letters/new');
+            await page.setInputFiles('#upload-form input[name=file]', pdf);
+            await page.selectOption('#upload-form select[name=envelope]', 'c5');
+            await page.fill('#upload-form input[name=reference]', 'E2E-FR-1');
+            await submitAndWait(page, await submitButtonOf(page, page.locator('#upload-form'), 'input[name=file]'));
+            assert.match(new URL(page.url()).pathname, /^\/letters\/[0-9a-f-]{36}$/, `after the upload the page should be /letters/<id>, is ${page.url()}`);
+          });
+        }
         await courrier.step(`${email}: walk the pages`, page, async () => {
           const nav = await page.evaluate(() => [...document.querySelectorAll('header nav a[href]')].map((a) => a.getAttribute('href')));
-          const start = ['/', ...nav.filter((h) => h.startsWith('/')), ...FLOW_PAGES];
+          const here = new URL(page.url()).pathname; // a new letter's page, for Anna
+          const start = [here, '/', ...nav.filter((h) => h.startsWith('/')), ...FLOW_PAGES];
           const visited = await walk(email, page, start, MAX_PAGES_PER_PERSON);
           assert.ok(visited >= 2, `${email}: only ${visited} page(s) visited`);
         });
