@@ -116,3 +116,44 @@ on_both_backends!(audit_concurrent_appends, |store: Store| async move {
     let targets: HashSet<&str> = entries.iter().skip(1).map(|e| e.target.as_str()).collect();
     assert_eq!(targets.len(), 20, "every event is recorded once");
 });
+
+on_both_backends!(
+    audit_concurrent_mutations_in_one_org,
+    |store: Store| async move {
+        // Changes that insert rows referencing the organisation and append to its
+        // chain in one transaction must not deadlock each other.
+        let (org, scope) = new_org(&store, "Muster AG").await;
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (s, sc) = (store.clone(), scope.clone());
+            tasks.push(tokio::spawn(async move {
+                s.create_user(
+                    &sc,
+                    &user_record(&format!("u{i}@example.ch"), Role::Member),
+                    at(i),
+                )
+                .await
+            }));
+            let (s, sc) = (store.clone(), scope.clone());
+            tasks.push(tokio::spawn(async move {
+                s.create_api_key(&sc, &api_key(&format!("ck_{i}")), at(i))
+                    .await
+            }));
+            let (s, sc) = (store.clone(), scope.clone());
+            tasks.push(tokio::spawn(async move {
+                let inv = invitation(
+                    &format!("i{i}@example.ch"),
+                    Role::Member,
+                    &format!("tok-{i}"),
+                    at(3600),
+                );
+                s.create_invitation(&sc, &inv, at(i)).await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let actions = chain_actions(&store, org).await;
+        assert_eq!(actions.len(), 1 + 24);
+    }
+);

@@ -527,3 +527,106 @@ on_both_backends!(api_keys_lifecycle, |store: Store| async move {
         ["org.created", "apikey.created"]
     );
 });
+
+on_both_backends!(
+    single_use_tokens_under_concurrency,
+    |store: Store| async move {
+        let (org, scope) = new_org(&store, "Muster AG").await;
+        let anna = new_user(&store, &scope, "anna@example.ch", Role::Admin).await;
+        store
+            .create_password_reset(anna.id, "reset", at(3600))
+            .await
+            .unwrap();
+        store
+            .set_totp(
+                &scope,
+                anna.id,
+                Some(b"s"),
+                true,
+                &["code".to_string()],
+                at(2),
+            )
+            .await
+            .unwrap();
+        let inv = invitation("bert@example.ch", Role::Member, "tok", at(3600));
+        store.create_invitation(&scope, &inv, at(3)).await.unwrap();
+
+        let mut resets = Vec::new();
+        let mut codes = Vec::new();
+        let mut idem = Vec::new();
+        let mut accepts = Vec::new();
+        for i in 0..8 {
+            let s = store.clone();
+            resets.push(tokio::spawn(async move {
+                s.take_password_reset("reset", at(10)).await
+            }));
+            let s = store.clone();
+            codes.push(tokio::spawn(async move {
+                s.use_recovery_code(anna.id, "code", at(10)).await
+            }));
+            let s = store.clone();
+            idem.push(tokio::spawn(async move {
+                let claim = courrier_store::IdempotencyClaim {
+                    scope: "org:a".into(),
+                    key: "k".into(),
+                    owner: format!("request-{i}"),
+                };
+                s.idempotency_begin(&claim, "h", at(10), at(70)).await
+            }));
+            let s = store.clone();
+            let user = user_record(&format!("bert{i}@example.ch"), Role::Member);
+            accepts.push(tokio::spawn(async move {
+                s.accept_invitation(inv.id, &user, at(10)).await
+            }));
+        }
+        let mut taken = 0;
+        for t in resets {
+            if t.await.unwrap().unwrap().is_some() {
+                taken += 1;
+            }
+        }
+        assert_eq!(taken, 1, "a reset token is spent once");
+        let mut used = 0;
+        for t in codes {
+            if t.await.unwrap().unwrap() {
+                used += 1;
+            }
+        }
+        assert_eq!(used, 1, "a recovery code is spent once");
+        let mut owners = 0;
+        for t in idem {
+            match t.await.unwrap().unwrap() {
+                None => owners += 1,
+                Some(state) => assert_eq!(
+                    state,
+                    IdempotencyState::InProgress {
+                        request_hash: "h".to_string(),
+                        lease_until: at(70),
+                        effect_committed: false,
+                    }
+                ),
+            }
+        }
+        assert_eq!(owners, 1, "one request owns an idempotency key");
+        let mut joined = 0;
+        for t in accepts {
+            match t.await.unwrap() {
+                Ok(()) => joined += 1,
+                Err(StoreError::NotFound) => {}
+                Err(e) => panic!("unexpected error: {e:?}"),
+            }
+        }
+        assert_eq!(joined, 1, "an invitation is accepted once");
+        assert_eq!(
+            store
+                .list_users(&scope, None, 10)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2
+        );
+        let actions = chain_actions(&store, org).await;
+        assert_eq!(actions.iter().filter(|a| *a == "user.joined").count(), 1);
+    }
+);

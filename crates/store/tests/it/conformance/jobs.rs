@@ -516,3 +516,27 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    jobs_retry_superseded_by_newer_queued_run,
+    |store: Store| async move {
+        let mut first = job("recurring", at(0));
+        first.unique_key = Some("recurring:x".into());
+        let id = store.enqueue_job(&first, at(0)).await.unwrap().unwrap();
+        let claimed = store.claim_job("w1", at(0), at(60)).await.unwrap().unwrap();
+        assert_eq!(claimed.id, id);
+        // While it runs, another process queues the next run with the same key.
+        let newer = store.enqueue_job(&first, at(1)).await.unwrap().unwrap();
+        // The retry of the running one would make two queued runs: it gives way.
+        assert!(
+            store
+                .fail_job(id, "w1", at(2), "boom", Some(at(30)))
+                .await
+                .unwrap()
+        );
+        let old = store.job(id).await.unwrap();
+        assert_eq!(old.state, JobState::Dead);
+        assert!(old.last_error.unwrap().contains("superseded"));
+        assert_eq!(store.job(newer).await.unwrap().state, JobState::Queued);
+    }
+);

@@ -1,4 +1,4 @@
-//! Organisations: creation, keys, settings, the audit chain head.
+//! Organisations: records, ids and paging, the two-step verification requirement.
 
 use super::*;
 
