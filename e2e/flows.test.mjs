@@ -1,9 +1,8 @@
 // End-to-end browser tests for Courrier.
 //
 // Drives Debian's /usr/bin/chromium with playwright-core against a real
-// `courrier serve --demo` started on a free port with a fresh data directory.
-// Builds nothing: it uses the debug binary that `cargo build -p courrier`
-// made (scripts/test.sh does that first), or E2E_COURRIER_BIN when set.
+// `courrier serve --demo` started on a free port with a fresh data directory
+// (harness.mjs, shared with the other browser tests).
 //
 // Run: cd e2e && node --test flows.test.mjs   (or: bash scripts/test.sh)
 //
@@ -12,247 +11,25 @@
 // server's log is kept in e2e/screenshots/server.log.
 
 import { describe, test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { Courrier, STEP_TIMEOUT_MS, assert, expectPresent, submitAndWait, submitButtonOf } from './harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = process.env.E2E_COURRIER_BIN
-  ? resolve(process.env.E2E_COURRIER_BIN)
-  : resolve(here, '..', 'target', 'debug', 'courrier');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const OUT_DIR = join(here, 'screenshots');
-const SERVER_LOG = join(OUT_DIR, 'server.log');
-
 const ANNA = 'anna.meier@helvetia.test';
-const ANNA_PASSWORD = 'courrier-demo';
-const HEALTH_TIMEOUT_MS = Number(process.env.E2E_HEALTH_TIMEOUT_MS || 60_000);
-const STEP_TIMEOUT_MS = 20_000;
 
-// ---------------------------------------------------------------- harness --
-
-let server = null; // ChildProcess
-let serverExit = null; // { code, signal } once it has exited
-let serverTail = []; // last lines of the server's output
-let dataDir = null;
-let baseUrl = null;
-let browser = null;
-let failed = false;
-
-function note(line) {
-  serverTail.push(line);
-  if (serverTail.length > 60) serverTail.shift();
-}
-
-function serverLogTail() {
-  return serverTail.length
-    ? `\n--- last lines of the server's output (full log: ${SERVER_LOG}) ---\n${serverTail.join('\n')}`
-    : `\n(the server printed nothing; log: ${SERVER_LOG})`;
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-function run(args, what) {
-  return new Promise((ok, fail) => {
-    execFile(BIN, args, { env: { ...process.env, COURRIER_LOG: 'warn' }, timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) {
-        fail(new Error(`${what}: \`courrier ${args.join(' ')}\` failed (${err.message.split('\n')[0]})\nstdout: ${stdout}\nstderr: ${stderr}`));
-      } else {
-        ok({ stdout, stderr });
-      }
-    });
-  });
-}
-
-/** The current TOTP code for `email`, from `courrier user totp-code`. */
-async function totpCode(email) {
-  const { stdout, stderr } = await run(['user', 'totp-code', '--data-dir', dataDir, email], 'TOTP code');
-  const lines = stdout.trim().split('\n').map((l) => l.trim()).filter(Boolean);
-  const code = lines.at(-1) ?? '';
-  if (!/^\d{6}$/.test(code)) {
-    throw new Error(`\`courrier user totp-code\` should print a 6-digit code on stdout, printed:\nstdout: ${JSON.stringify(stdout)}\nstderr: ${stderr}`);
-  }
-  return code;
-}
-
-async function waitForHealth() {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (serverExit) {
-      throw new Error(`the server exited (code ${serverExit.code}, signal ${serverExit.signal}) before GET /healthz answered 200${serverLogTail()}`);
-    }
-    try {
-      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return;
-      last = `status ${res.status}`;
-    } catch (e) {
-      last = e.cause?.code ?? e.message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`GET ${baseUrl}/healthz did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${last})${serverLogTail()}`);
-}
-
-function stopServer() {
-  if (server && !serverExit) {
-    try {
-      server.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-// Whatever happens (a crash, Ctrl-C), never leave the server behind.
-process.on('exit', stopServer);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    stopServer();
-    process.exit(130);
-  });
-}
-
-async function stopServerGracefully() {
-  if (!server || serverExit) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  let timer;
-  const timeout = new Promise((r) => {
-    timer = setTimeout(r, 10_000, 'timeout');
-  });
-  const outcome = await Promise.race([exited, timeout]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    server.kill('SIGKILL');
-    await exited;
-  }
-}
-
-function slug(s) {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-}
-
-/**
- * Runs one named step. On failure: screenshot of `page` (if given) and an
- * error that names the step, the page's URL and the server's last lines.
- */
-async function step(name, page, fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    failed = true;
-    let where = '';
-    if (page && !page.isClosed()) {
-      where = `\n(page was ${page.url()})`;
-      const shot = join(OUT_DIR, `failed-${slug(name)}.png`);
-      try {
-        await page.screenshot({ path: shot, fullPage: true, timeout: 5_000 });
-        where += `\n(screenshot: ${shot})`;
-      } catch {
-        // the page may be gone; the error below is what matters
-      }
-    }
-    const err = new Error(`step "${name}" failed: ${e.message}${where}${serverLogTail()}`);
-    err.cause = e;
-    throw err;
-  }
-}
-
-/**
- * Clicks `target` (a button that submits a form; or calls it, when it is a
- * function that submits one) and waits for the resulting page:
- * the last response of the navigation (after redirects) must not be an
- * error status, and the new page must have loaded.
- */
-async function submitAndWait(page, target) {
-  const navResponse = page.waitForResponse(
-    (r) =>
-      r.request().isNavigationRequest() &&
-      r.frame() === page.mainFrame() &&
-      !(r.status() >= 300 && r.status() < 400 && r.status() !== 304),
-    { timeout: STEP_TIMEOUT_MS },
-  );
-  await (typeof target === 'function' ? target() : target.click());
-  const res = await navResponse;
-  await page.waitForLoadState('load');
-  if (res.status() >= 400) {
-    const body = (await page.textContent('body').catch(() => '')) ?? '';
-    throw new Error(`${res.request().method()} ${res.url()} answered ${res.status()}: ${body.trim().slice(0, 300)}`);
-  }
-  return res;
-}
-
-/** The one submit button of the form on `scope` that contains `field`. */
-async function submitButtonOf(page, scope, field) {
-  const inForm = scope.locator('form').filter({ has: page.locator(field) }).locator('button[type=submit]');
-  if ((await inForm.count()) === 1) return inForm;
-  const any = scope.locator('button[type=submit]');
-  if ((await any.count()) === 1) return any;
-  throw new Error(`expected exactly one button[type=submit] in the <form> that holds ${field} (found ${await inForm.count()}; ${await any.count()} in the whole scope)`);
-}
-
-async function expectPresent(page, selector, what) {
-  try {
-    await page.locator(selector).first().waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
-  } catch {
-    throw new Error(`expected ${selector} (${what}) on ${page.url()}, it is not there`);
-  }
-}
-
-async function goto(page, path) {
-  const res = await page.goto(`${baseUrl}${path}`);
-  if (!res) throw new Error(`no response for GET ${path}`);
-  if (res.status() >= 400) throw new Error(`GET ${path} answered ${res.status()}`);
-  return res;
-}
+const courrier = new Courrier(OUT_DIR);
+const step = (name, page, fn) => courrier.step(name, page, fn);
+const goto = (page, path) => courrier.goto(page, path);
+const run = (args, what) => courrier.run(args, what);
 
 // Anna's signed-in browser context, made once and shared by the tests, so
 // that a TOTP code is never used twice (the server may refuse a replay).
 let annaSession = null;
 function signInAnna() {
-  annaSession ??= (async () => {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = await context.newPage();
-
-    await step('open /login', page, async () => {
-      await goto(page, '/login');
-      await expectPresent(page, 'input[name=email]', 'the login form');
-    });
-
-    await step('submit e-mail and password', page, async () => {
-      await page.fill('input[name=email]', ANNA);
-      await page.fill('input[name=password]', ANNA_PASSWORD);
-      await submitAndWait(page, await submitButtonOf(page, page, 'input[name=password]'));
-      const path = new URL(page.url()).pathname;
-      assert.equal(path, '/login/2fa', `after the password the page should be /login/2fa, is ${page.url()}`);
-    });
-
-    await step('submit the TOTP code', page, async () => {
-      await expectPresent(page, 'input[name=code]', 'the 2FA code field');
-      const code = await totpCode(ANNA); // right before typing it
-      await page.fill('input[name=code]', code);
-      await submitAndWait(page, await submitButtonOf(page, page, 'input[name=code]'));
-      await expectPresent(page, '[data-testid=dashboard]', 'the dashboard after signing in');
-    });
-
-    return { context, page };
-  })();
+  annaSession ??= courrier.signIn(ANNA);
   return annaSession;
 }
 
@@ -260,73 +37,12 @@ function signInAnna() {
 
 describe('courrier in a browser', () => {
   before(async () => {
-    rmSync(OUT_DIR, { recursive: true, force: true }); // artifacts of this run only
-    mkdirSync(OUT_DIR, { recursive: true });
-    if (!existsSync(BIN)) {
-      throw new Error(`no courrier binary at ${BIN}: run \`cargo build -p courrier\` first (scripts/test.sh does)`);
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test.sh does)`);
-    }
-
-    dataDir = mkdtempSync(join(tmpdir(), 'courrier-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-
-    await step('start `courrier serve --demo`', null, async () => {
-      const log = createWriteStream(SERVER_LOG);
-      const args = ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--public-url', baseUrl];
-      log.write(`$ ${BIN} ${args.join(' ')}\n`);
-      server = spawn(BIN, args, {
-        env: { ...process.env, COURRIER_LOG: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      server.on('error', (e) => {
-        note(`spawn error: ${e.message}`);
-        serverExit ??= { code: null, signal: null };
-      });
-      server.on('exit', (code, signal) => {
-        serverExit = { code, signal };
-      });
-      for (const stream of [server.stdout, server.stderr]) {
-        let rest = '';
-        stream.on('data', (chunk) => {
-          log.write(chunk);
-          const lines = (rest + chunk.toString()).split('\n');
-          rest = lines.pop();
-          lines.forEach(note);
-        });
-      }
-      await waitForHealth();
-    });
-
-    await step('launch Chromium', null, async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
-    });
+    await courrier.start();
   });
 
   after(async () => {
     // Always runs, also when before() or a test failed.
-    await browser?.close().catch(() => {});
-    await stopServerGracefully();
-    if (dataDir) {
-      if (failed) {
-        console.error(`# kept the server's data directory for a look: ${dataDir}`);
-      } else {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-    }
+    await courrier.stop();
   });
 
   test('sign in with TOTP, invite a member, accept, change role, switch language', { timeout: 180_000 }, async () => {
@@ -346,14 +62,14 @@ describe('courrier in a browser', () => {
       invitationUrl = new URL(href, page.url());
       assert.equal(
         invitationUrl.origin,
-        new URL(baseUrl).origin,
-        `the invitation link ${invitationUrl} should start with the --public-url ${baseUrl}`,
+        new URL(courrier.baseUrl).origin,
+        `the invitation link ${invitationUrl} should start with the --public-url ${courrier.baseUrl}`,
       );
     });
 
     {
       // The invitee: a new browser context, nothing shared with Anna's.
-      const context = await browser.newContext();
+      const context = await courrier.browser.newContext();
       context.setDefaultTimeout(STEP_TIMEOUT_MS);
       const guest = await context.newPage();
       try {
@@ -512,17 +228,8 @@ describe('courrier in a browser', () => {
     const scanPdf = join(OUT_DIR, 'scan.pdf');
     const contexts = [];
     const signIn = async (email) => {
-      const context = await browser.newContext();
+      const { context, page } = await courrier.signIn(email);
       contexts.push(context);
-      context.setDefaultTimeout(STEP_TIMEOUT_MS);
-      const page = await context.newPage();
-      await step(`sign in as ${email}`, page, async () => {
-        await goto(page, '/login');
-        await page.fill('input[name=email]', email);
-        await page.fill('input[name=password]', ANNA_PASSWORD);
-        await submitAndWait(page, await submitButtonOf(page, page, 'input[name=password]'));
-        await expectPresent(page, '[data-testid=dashboard]', `the dashboard of ${email}`);
-      });
       return page;
     };
     let itemId;
@@ -530,7 +237,7 @@ describe('courrier in a browser', () => {
       const clerk = await signIn(CLERK);
 
       await step('make an envelope photo (a screenshot) and a scan PDF', clerk, async () => {
-        const shot = await browser.newPage();
+        const shot = await courrier.browser.newPage();
         try {
           await shot.setViewportSize({ width: 360, height: 220 });
           await shot.setContent('<body style="margin:0;background:#f5ecd7;font:16px serif"><div style="position:absolute;left:180px;top:110px">Boulangerie Dupont SàRL<br>Rue de Bourg 12<br>1003 Lausanne</div><div style="position:absolute;right:12px;top:12px;width:40px;height:50px;background:#c33"></div></body>');
@@ -665,17 +372,17 @@ describe('courrier in a browser', () => {
       assert.ok(cookies.length > 0, 'Anna\'s browser context has no cookies after signing in');
       cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
       // Control: the cookie alone is a valid session.
-      const res = await fetch(`${baseUrl}/org/users`, { headers: { cookie }, redirect: 'manual' });
+      const res = await fetch(`${courrier.baseUrl}/org/users`, { headers: { cookie }, redirect: 'manual' });
       assert.equal(res.status, 200, `GET /org/users with Anna's cookie should answer 200, answered ${res.status}`);
     });
 
     await step('POST /org/invitations without csrf_token', page, async () => {
-      const res = await fetch(`${baseUrl}/org/invitations`, {
+      const res = await fetch(`${courrier.baseUrl}/org/invitations`, {
         method: 'POST',
         redirect: 'manual',
         headers: {
           cookie,
-          origin: baseUrl,
+          origin: courrier.baseUrl,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: new URLSearchParams({ email: `e2e-csrf-${Date.now()}@helvetia.test`, role: 'member' }).toString(),
@@ -690,12 +397,12 @@ describe('courrier in a browser', () => {
       const field = page.locator('#invite-form input[name=csrf_token]');
       if ((await field.count()) !== 1) throw new Error('#invite-form has no input[name=csrf_token]');
       const token = await field.inputValue();
-      const res = await fetch(`${baseUrl}/org/invitations`, {
+      const res = await fetch(`${courrier.baseUrl}/org/invitations`, {
         method: 'POST',
         redirect: 'manual',
         headers: {
           cookie,
-          origin: baseUrl,
+          origin: courrier.baseUrl,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: new URLSearchParams({

@@ -136,7 +136,7 @@ else
   echo "$lock_sum" >"$stamp"
 fi
 
-section "e2e: node --test (browser flows; artifacts in e2e/screenshots/)"
+section "e2e: node --test (browser flows, French walk; artifacts in e2e/screenshots/, e2e/screenshots-french/)"
 shopt -s nullglob
 e2e_tests=(*.test.mjs)
 shopt -u nullglob

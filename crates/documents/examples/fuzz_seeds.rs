@@ -8,7 +8,7 @@
     clippy::panic
 )]
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/support.rs"]
 mod common;
 
 use common::*;

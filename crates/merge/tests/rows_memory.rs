@@ -10,6 +10,7 @@
 
 use courrier_merge::rows::{Limits, read_rows};
 
+#[path = "it/hostile.rs"]
 mod hostile;
 
 /// The process's peak resident set, in bytes (Linux).
