@@ -4,6 +4,7 @@
 use crate::auth::hash_password;
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{
     Actor, Currency, EmailAddress, Invalid, InvitationId, Locale, OrgId, OrgKind, OrgScope,
     Permission, Role, UserId, password,
@@ -24,9 +25,12 @@ pub struct NewOrg {
 fn parse_name(field: &'static str, raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(
-            Invalid::new(field, "name.invalid", "give a name of 1 to 200 characters").into(),
-        );
+        return Err(Invalid::new(
+            field,
+            codes::NAME_INVALID,
+            "give a name of 1 to 200 characters",
+        )
+        .into());
     }
     Ok(name.to_string())
 }
@@ -36,7 +40,7 @@ fn parse_country(raw: &str) -> Result<String> {
     if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
         return Err(Invalid::new(
             "country",
-            "country.invalid",
+            codes::COUNTRY_INVALID,
             format!("'{raw}' is not a two-letter country code"),
         )
         .into());
@@ -125,7 +129,7 @@ impl App {
         actor.may_grant(role)?;
         let email = EmailAddress::parse(email)?;
         if self.store.user_by_email(&email).await?.is_some() {
-            return Err(AppError::Conflict("user.email_taken"));
+            return Err(AppError::Conflict(codes::USER_EMAIL_TAKEN));
         }
         let now = self.now();
         let token = random_token(32);

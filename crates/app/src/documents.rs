@@ -5,6 +5,7 @@
 
 use crate::{App, AppError, Result};
 use courrier_domain::OrgScope;
+use courrier_domain::codes;
 use courrier_store::DocumentRecord;
 
 impl App {
@@ -52,7 +53,7 @@ impl App {
         let wrapped = doc
             .wrapped_key
             .as_deref()
-            .ok_or(AppError::Refused("document.shredded"))?;
+            .ok_or(AppError::Refused(codes::DOCUMENT_SHREDDED))?;
         let org = self.store.org(scope.org()).await?;
         let context = id.to_string();
         let doc_key = self

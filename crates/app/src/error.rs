@@ -1,8 +1,8 @@
 //! The use-case error: what went wrong in terms a caller can act on. The web
 //! layer maps each variant to a status and a stable code.
 
-use courrier_domain::Invalid;
 use courrier_domain::Permission;
+use courrier_domain::{Code, Invalid};
 use courrier_store::StoreError;
 use courrier_store::blob::BlobError;
 
@@ -23,10 +23,10 @@ pub enum AppError {
     Forbidden(Permission),
     /// A uniqueness rule, with a stable code such as `user.email_taken`.
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(Code),
     /// A business rule refused the change, with a stable code.
     #[error("refused: {0}")]
-    Refused(&'static str),
+    Refused(Code),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: i64 },
     #[error("internal error: {0}")]

@@ -15,6 +15,7 @@
 
 use crate::{AppError, Result};
 use courrier_domain::Invalid;
+use courrier_domain::codes;
 use courrier_merge::worker::{Job, MAX_FRAME, Request, Response, WorkerLimits};
 use courrier_merge::{Template, Today};
 use std::collections::BTreeMap;
@@ -25,7 +26,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 /// The code of a template refused for passing a limit.
-pub const TOO_EXPENSIVE: &str = "merge.template_too_expensive";
+pub const TOO_EXPENSIVE: courrier_domain::Code =
+    courrier_domain::codes::MERGE_TEMPLATE_TOO_EXPENSIVE;
 const FIELD: &str = "template";
 /// Requests a worker serves before it is replaced (Typst's caches grow).
 const RENDERS_PER_WORKER: u32 = 1000;
@@ -466,7 +468,7 @@ impl RenderPool {
             tracing::warn!(%status, stderr, "a render worker crashed while rendering a template");
             return Ok(Err(Invalid::new(
                 FIELD,
-                "merge.template_error",
+                codes::MERGE_TEMPLATE_ERROR,
                 format!(
                     "the typesetter stopped while rendering the template ({status}): simplify the template"
                 ),

@@ -34,6 +34,7 @@
 use crate::email::{EmailMessage, compose};
 use crate::jobs::Outcome;
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{
     Actor, EmailAddress, Invalid, Locale, OrgScope, Permission, Timestamp, UserId,
 };
@@ -208,7 +209,7 @@ fn parse_day(raw: &str, field: &'static str) -> Result<Date, Invalid> {
     raw.trim().parse::<Date>().map_err(|_| {
         Invalid::new(
             field,
-            "report.date_invalid",
+            codes::REPORT_DATE_INVALID,
             format!("'{}' is not a date such as 2026-01-31", raw.trim()),
         )
     })
@@ -391,7 +392,7 @@ impl App {
         if frequency.is_none() {
             errors.push(Invalid::new(
                 "frequency",
-                "report.frequency_invalid",
+                codes::REPORT_FREQUENCY_INVALID,
                 "choose daily, weekly or monthly",
             ));
         }
@@ -456,7 +457,7 @@ impl App {
         if days < 0 {
             return Err(Invalid::new(
                 "to",
-                "report.period_invalid",
+                codes::REPORT_PERIOD_INVALID,
                 "the last day comes before the first day",
             )
             .into());
@@ -464,7 +465,7 @@ impl App {
         if i64::from(days) >= MAX_PERIOD_DAYS {
             return Err(Invalid::new(
                 "to",
-                "report.period_too_long",
+                codes::REPORT_PERIOD_TOO_LONG,
                 format!("a report covers at most {MAX_PERIOD_DAYS} days"),
             )
             .into());
@@ -662,7 +663,7 @@ impl App {
                 Ok(())
             }
             Err(StoreError::Conflict {
-                what: "report.exists",
+                what: codes::REPORT_EXISTS,
             }) => {
                 // Another worker made it meanwhile: this copy is not needed.
                 self.discard_document(&scope, document).await;

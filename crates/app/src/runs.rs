@@ -28,6 +28,7 @@ use crate::render::{RenderPool, TOO_EXPENSIVE};
 use crate::workers::DocumentWorkers;
 use crate::{App, AppError, Result};
 use courrier_documents::Finding;
+use courrier_domain::codes;
 use courrier_domain::letters::{Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides};
 use courrier_domain::{
     Actor, ActorKind, Invalid, JobId, LetterId, OrgId, OrgScope, Permission, Role, RunId,
@@ -343,7 +344,7 @@ fn merge_rows(
     if !unmapped.is_empty() {
         return Err(Invalid::new(
             "mapping",
-            "merge.field_unmapped",
+            codes::MERGE_FIELD_UNMAPPED,
             format!(
                 "no column is mapped to the required field(s) {}",
                 unmapped.join(", ")
@@ -508,7 +509,7 @@ impl App {
         if pdf.len() > limits.max_bytes {
             return Err(Invalid::new(
                 "file",
-                "pdf.too_large",
+                codes::PDF_TOO_LARGE,
                 format!(
                     "the file is larger than {} MB: split it into smaller files",
                     limits.max_bytes / (1024 * 1024)
@@ -524,7 +525,7 @@ impl App {
         {
             return Err(Invalid::new(
                 "file",
-                "pdf.unreadable",
+                codes::PDF_UNREADABLE,
                 "the file is not a PDF: export the letters as one PDF",
             )
             .into());
@@ -616,7 +617,7 @@ impl App {
         {
             return Err(Invalid::new(
                 "template",
-                "merge.template_too_large",
+                codes::MERGE_TEMPLATE_TOO_LARGE,
                 format!(
                     "the template is larger than {} KB",
                     MAX_TEMPLATE_BYTES / 1024
@@ -657,7 +658,7 @@ impl App {
         {
             return Err(Invalid::new(
                 "template",
-                "merge.template_too_large",
+                codes::MERGE_TEMPLATE_TOO_LARGE,
                 "the template is too large",
             )
             .into());
@@ -916,7 +917,7 @@ impl App {
             // Recorded by an earlier attempt (or a worker that took over).
             Ok(())
             | Err(courrier_store::StoreError::Conflict {
-                what: "run.item_recorded",
+                what: codes::RUN_ITEM_RECORDED,
             }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -957,7 +958,7 @@ fn produce(
             let Some(method) = &bundle.method else {
                 send(RunMsg::Fatal(vec![Invalid::new(
                     "method",
-                    "run.method_invalid",
+                    codes::RUN_METHOD_INVALID,
                     "the run has no split method",
                 )]));
                 return;
@@ -1073,7 +1074,7 @@ fn produce(
                                 *row,
                                 vec![Invalid::new(
                                     "document",
-                                    "letter.refused",
+                                    codes::LETTER_REFUSED,
                                     "the letter was not checked",
                                 )],
                             ))

@@ -39,6 +39,7 @@ use crate::email::{EmailMessage, compose};
 use crate::jobs::{JobKind, Outcome};
 use crate::tokens::{constant_time_eq, random_token};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{Actor, Invalid, Locale, OrgId, OrgScope, Permission, Timestamp};
 use courrier_i18n::{Arg, words};
 use courrier_store::{
@@ -170,11 +171,11 @@ pub fn verify_signature(
 }
 
 fn url_invalid(message: &str) -> AppError {
-    Invalid::new("url", "webhook.url_invalid", message).into()
+    Invalid::new("url", codes::WEBHOOK_URL_INVALID, message).into()
 }
 
 fn url_private(message: &str) -> AppError {
-    Invalid::new("url", "webhook.url_private", message).into()
+    Invalid::new("url", codes::WEBHOOK_URL_PRIVATE, message).into()
 }
 
 /// Where an address leads, for the webhook guard.
@@ -414,7 +415,7 @@ pub fn parse_events(list: &[String]) -> Result<Vec<String>> {
     if let Some(unknown) = out.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
         return Err(Invalid::new(
             "events",
-            "webhook.event_unknown",
+            codes::WEBHOOK_EVENT_UNKNOWN,
             format!(
                 "'{unknown}' is not an event type; choose among {} or * for all",
                 EVENT_TYPES.join(", ")
@@ -427,7 +428,7 @@ pub fn parse_events(list: &[String]) -> Result<Vec<String>> {
     if out.is_empty() {
         return Err(Invalid::new(
             "events",
-            "webhook.events_none",
+            codes::WEBHOOK_EVENTS_NONE,
             "choose at least one event type, or * for all",
         )
         .into());
@@ -566,7 +567,7 @@ impl App {
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(Invalid::new(
                 "description",
-                "webhook.description_invalid",
+                codes::WEBHOOK_DESCRIPTION_INVALID,
                 format!("keep the description under {MAX_DESCRIPTION_CHARS} characters"),
             )
             .into());
@@ -650,7 +651,7 @@ impl App {
         if !EVENT_TYPES.contains(&event_type) {
             return Err(Invalid::new(
                 "type",
-                "webhook.event_unknown",
+                codes::WEBHOOK_EVENT_UNKNOWN,
                 format!("'{event_type}' is not an event type"),
             )
             .into());
@@ -659,7 +660,7 @@ impl App {
         if serde_json::from_str::<serde_json::Value>(data).is_err() {
             return Err(Invalid::new(
                 "data",
-                "webhook.data_invalid",
+                codes::WEBHOOK_DATA_INVALID,
                 "event data must be one JSON value",
             )
             .into());

@@ -8,6 +8,7 @@
 )]
 
 use courrier_documents::{CountryCode, PostalAddress};
+use courrier_domain::codes;
 use proptest::prelude::*;
 
 const COUNTRIES: [&str; 9] = ["CH", "LI", "BE", "FR", "DE", "AT", "IT", "NL", "LU"];
@@ -126,7 +127,7 @@ fn an_endorsement_is_never_the_recipient() {
     ] {
         let err = PostalAddress::from_window_lines(lines, sender).unwrap_err();
         assert!(
-            ["address.unreadable", "address.recipient_missing"].contains(&err.code),
+            [codes::ADDRESS_UNREADABLE, codes::ADDRESS_RECIPIENT_MISSING].contains(&err.code),
             "{lines:?}: {err:?}"
         );
     }

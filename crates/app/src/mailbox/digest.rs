@@ -28,6 +28,7 @@ use super::intake_day::local_date;
 use super::invalid;
 use crate::email::{EmailMessage, compose};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{Actor, Locale, MailboxId, OrgScope, Permission, Timestamp};
 use courrier_i18n::{Arg, words};
 use courrier_store::{DayItem, DigestMailbox, DigestRecord, NotifyMode, StoreError};
@@ -122,7 +123,7 @@ impl App {
         let mode = NotifyMode::parse(mode.trim()).ok_or_else(|| {
             invalid(
                 "notify",
-                "mail.notify_invalid",
+                codes::MAIL_NOTIFY_INVALID,
                 "choose each, digest, both or none",
             )
         })?;
@@ -260,7 +261,7 @@ impl App {
             Ok(()) => Ok(true),
             // Another worker sent it first.
             Err(StoreError::Conflict {
-                what: "digest.sent",
+                what: codes::DIGEST_SENT,
             }) => Ok(false),
             Err(e) => Err(e.into()),
         }

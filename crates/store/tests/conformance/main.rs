@@ -13,6 +13,7 @@
 )]
 
 use courrier_domain::audit::{AuditEvent, verify_chain};
+use courrier_domain::codes;
 use courrier_domain::{
     ApiKeyId, Currency, EmailAddress, InvitationId, JobId, OrgId, OrgKind, OrgScope, Permission,
     Role, Timestamp, UserId,
@@ -296,7 +297,12 @@ conformance!(orgs_roundtrip, |store: Store| async move {
     assert_not_found(store.org(OrgId::random()).await);
     let dup = store.create_org(&org, "system:cli").await;
     assert!(
-        matches!(dup, Err(StoreError::Conflict { what: "org.exists" })),
+        matches!(
+            dup,
+            Err(StoreError::Conflict {
+                what: codes::ORG_EXISTS
+            })
+        ),
         "{dup:?}"
     );
 
@@ -500,7 +506,7 @@ conformance!(users_roles_and_last_manager, |store: Store| async move {
         matches!(
             demote,
             Err(StoreError::Refused {
-                what: "user.last_manager"
+                what: codes::USER_LAST_MANAGER
             })
         ),
         "{demote:?}"
@@ -510,7 +516,7 @@ conformance!(users_roles_and_last_manager, |store: Store| async move {
         matches!(
             remove,
             Err(StoreError::Refused {
-                what: "user.last_manager"
+                what: codes::USER_LAST_MANAGER
             })
         ),
         "{remove:?}"
@@ -552,7 +558,7 @@ conformance!(users_roles_and_last_manager, |store: Store| async move {
         matches!(
             demote,
             Err(StoreError::Refused {
-                what: "user.last_manager"
+                what: codes::USER_LAST_MANAGER
             })
         ),
         "{demote:?}"
@@ -597,7 +603,7 @@ conformance!(
                 match t.await.unwrap() {
                     Ok(()) => {}
                     Err(StoreError::Refused {
-                        what: "user.last_manager",
+                        what: codes::USER_LAST_MANAGER,
                     }) => refused += 1,
                     Err(e) => panic!("unexpected error: {e:?}"),
                 }
@@ -640,7 +646,7 @@ conformance!(
                 matches!(
                     r,
                     Err(StoreError::Refused {
-                        what: "user.role_changed"
+                        what: codes::USER_ROLE_CHANGED
                     })
                 ),
                 "{r:?}"
@@ -666,7 +672,7 @@ conformance!(users_duplicate_email, |store: Store| async move {
         matches!(
             same_org,
             Err(StoreError::Conflict {
-                what: "user.email_taken"
+                what: codes::USER_EMAIL_TAKEN
             })
         ),
         "{same_org:?}"
@@ -682,7 +688,7 @@ conformance!(users_duplicate_email, |store: Store| async move {
         matches!(
             other_org,
             Err(StoreError::Conflict {
-                what: "user.email_taken"
+                what: codes::USER_EMAIL_TAKEN
             })
         ),
         "{other_org:?}"
@@ -1082,7 +1088,7 @@ conformance!(invitations_accept_once, |store: Store| async move {
         matches!(
             r,
             Err(StoreError::Conflict {
-                what: "user.email_taken"
+                what: codes::USER_EMAIL_TAKEN
             })
         ),
         "{r:?}"
@@ -1306,7 +1312,7 @@ conformance!(api_keys_lifecycle, |store: Store| async move {
         matches!(
             dup,
             Err(StoreError::Conflict {
-                what: "apikey.prefix_taken"
+                what: codes::APIKEY_PREFIX_TAKEN
             })
         ),
         "{dup:?}"
@@ -1435,7 +1441,7 @@ conformance!(audit_list_pages_newest_first, |store: Store| async move {
         matches!(
             bad,
             Err(StoreError::Refused {
-                what: "cursor.invalid"
+                what: codes::CURSOR_INVALID
             })
         ),
         "{bad:?}"
@@ -1882,7 +1888,7 @@ conformance!(
             matches!(
                 r,
                 Err(StoreError::Conflict {
-                    what: "job.already_queued"
+                    what: codes::JOB_ALREADY_QUEUED
                 })
             ),
             "{r:?}"

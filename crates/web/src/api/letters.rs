@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use courrier_app::AppError;
 use courrier_app::letters::{AttachmentInput, BackgroundInput, LetterInput, PreparedLetter};
+use courrier_domain::codes;
 use courrier_domain::letters::{
     BackgroundScope, Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides,
 };
@@ -318,7 +319,7 @@ fn parse_background_scope(raw: &str) -> Result<BackgroundScope, Invalid> {
         "all" | "all_pages" => Ok(BackgroundScope::AllPages),
         other => Err(Invalid::new(
             "background_scope",
-            "letter.background_scope_unknown",
+            codes::LETTER_BACKGROUND_SCOPE_UNKNOWN,
             format!("'{other}' is not first or all"),
         )),
     }
@@ -353,7 +354,7 @@ pub fn letter_input_with_files(
     if backgrounds.next().is_some() {
         errors.push(Invalid::new(
             "background",
-            "letter.background_twice",
+            codes::LETTER_BACKGROUND_TWICE,
             "send one letterhead PDF at most",
         ));
     }
@@ -370,7 +371,7 @@ pub fn letter_input_with_files(
         (None, Some(_)) => {
             errors.push(Invalid::new(
                 "background_scope",
-                "letter.background_missing",
+                codes::LETTER_BACKGROUND_MISSING,
                 "a background scope was given without a letterhead PDF: send it in a part named 'background', or leave the scope out",
             ));
             None
@@ -453,9 +454,8 @@ pub fn letter_input(o: &LetterOptions) -> Result<LetterInput, AppError> {
 }
 
 fn bad_query(e: serde_urlencoded::de::Error) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "request.query_invalid",
+    ApiError::of(
+        codes::REQUEST_QUERY_INVALID,
         format!("the query string is not valid: {e}"),
     )
 }
@@ -498,9 +498,8 @@ async fn read_upload(
         set(&mut options.submit, "submit");
         set(&mut options.background_scope, "background_scope");
         let file = form.file.filter(|f| !f.is_empty()).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "upload.file_missing",
+            ApiError::of(
+                codes::UPLOAD_FILE_MISSING,
                 "send the PDF in a part named 'file'",
             )
             .with_field("file")
@@ -510,19 +509,16 @@ async fn read_upload(
     let is_pdf = content_type.starts_with("application/pdf")
         || content_type.starts_with("application/octet-stream");
     if !is_pdf {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+        return Err(ApiError::of(
+            codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the letter as 'multipart/form-data' with a 'file' part, or as 'application/pdf' bytes with the options in the query string",
         ));
     }
     if body.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "upload.file_missing",
-            "the request body holds no PDF",
-        )
-        .with_field("file"));
+        return Err(
+            ApiError::of(codes::UPLOAD_FILE_MISSING, "the request body holds no PDF")
+                .with_field("file"),
+        );
     }
     Ok((body.to_vec(), options, Vec::new()))
 }
@@ -626,7 +622,7 @@ pub fn parse_when(raw: &str, field: &'static str, end: bool) -> Result<Timestamp
     let bad = || {
         Invalid::new(
             field,
-            "date.invalid",
+            codes::DATE_INVALID,
             format!("'{raw}' is not a date (2026-01-31) or an RFC 3339 time"),
         )
     };
@@ -981,7 +977,7 @@ mod tests {
         match letter_input_with_files(&unknown, &files) {
             Err(AppError::Findings(list)) => {
                 assert_eq!(
-                    list.first().map(|i| i.code),
+                    list.first().map(|i| i.code.as_str()),
                     Some("letter.background_scope_unknown")
                 );
             }

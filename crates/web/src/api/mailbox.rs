@@ -16,6 +16,7 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use courrier_app::AppError;
 use courrier_app::mailbox::{DeliveryOutcome, DeliveryRecipient, ItemView, Requested};
+use courrier_domain::codes;
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{Action, ForwardAddress, ItemState};
 use courrier_domain::{Invalid, MailItemId, Money, OrgId};
@@ -244,7 +245,7 @@ pub fn item_filter(
             Some(o) => filter.order = o,
             None => errors.push(Invalid::new(
                 "order",
-                "search.order_invalid",
+                codes::SEARCH_ORDER_INVALID,
                 "order is newest or relevance",
             )),
         }
@@ -273,7 +274,7 @@ pub fn action_from(
         if lines.is_empty() {
             return Err(AppError::Invalid(Invalid::new(
                 "address",
-                "mail.forward_address_missing",
+                codes::MAIL_FORWARD_ADDRESS_MISSING,
                 "a forward needs an address",
             )));
         }
@@ -289,9 +290,8 @@ pub fn action_from(
 }
 
 fn bad_query(e: serde_urlencoded::de::Error) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "request.query_invalid",
+    ApiError::of(
+        codes::REQUEST_QUERY_INVALID,
         format!("the query string is not valid: {e}"),
     )
 }
@@ -538,9 +538,8 @@ pub async fn deliver(
         .to_ascii_lowercase();
     let (parts, body) = read_request(req).await?;
     let missing = || {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "upload.file_missing",
+        ApiError::of(
+            codes::UPLOAD_FILE_MISSING,
             "send the PDF as 'application/pdf' bytes or in a multipart part named 'file'",
         )
         .with_field("file")
@@ -568,9 +567,8 @@ pub async fn deliver(
         }
         body.to_vec()
     } else {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+        return Err(ApiError::of(
+            codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the PDF as 'application/pdf' bytes, or as 'multipart/form-data' with a 'file' part",
         ));
     };
@@ -589,18 +587,16 @@ pub async fn deliver(
         .collect();
     let recipient = match (org, lines.is_empty()) {
         (Some(raw), _) => DeliveryRecipient::Org(raw.parse::<OrgId>().map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "delivery.recipient_invalid",
+            ApiError::of(
+                codes::DELIVERY_RECIPIENT_INVALID,
                 "recipient_org is not an organisation id",
             )
             .with_field("recipient_org")
         })?),
         (None, false) => DeliveryRecipient::Address(lines),
         (None, true) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "delivery.recipient_missing",
+            return Err(ApiError::of(
+                codes::DELIVERY_RECIPIENT_MISSING,
                 "name the recipient with recipient_org or recipient (address lines)",
             )
             .with_field("recipient"));
@@ -669,9 +665,8 @@ pub async fn complete_scan(
     st.app.operated_task(&actor, task).await?;
     let (parts, body) = read_request(req).await?;
     if !is_multipart(&parts) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+        return Err(ApiError::of(
+            codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the scan as 'multipart/form-data' with one or more 'file' parts",
         ));
     }

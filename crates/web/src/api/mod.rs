@@ -18,6 +18,7 @@ mod users;
 mod webhooks;
 
 pub use auth::{ApiActor, need};
+use courrier_domain::codes;
 
 use crate::AppState;
 use axum::Router;
@@ -90,11 +91,7 @@ pub(crate) fn router(state: AppState, routes: Router<AppState>) -> Router<AppSta
 }
 
 async fn not_found() -> crate::error::ApiError {
-    crate::error::ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "not_found",
-        "no such API endpoint; see /api/v1/docs",
-    )
+    crate::error::ApiError::of(codes::NOT_FOUND, "no such API endpoint; see /api/v1/docs")
 }
 
 /// `?cursor=…&limit=…` on every list.

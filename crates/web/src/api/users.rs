@@ -8,6 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use courrier_app::AppError;
+use courrier_domain::codes;
 use courrier_domain::{InvitationId, UserId};
 use courrier_store::{OrgRecord, UserRecord};
 use serde::de::DeserializeOwned;
@@ -23,14 +24,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(JsonBody(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.not_json",
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::of(
+                codes::REQUEST_NOT_JSON,
                 "send the body as JSON with 'Content-Type: application/json'",
             )),
-            Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "request.malformed",
+            Err(e) => Err(ApiError::of(
+                codes::REQUEST_MALFORMED,
                 format!("the JSON body is not valid: {}", e.body_text()),
             )),
         }

@@ -69,6 +69,7 @@ fn is_page_error(e: &AppError) -> bool {
 }
 
 fn invalid(field: &'static str, code: &'static str, message: &str) -> AppError {
+    let code = courrier_domain::Code::parse(code).unwrap_or(courrier_domain::codes::INPUT_INVALID);
     AppError::Invalid(Invalid::new(field, code, message))
 }
 
@@ -95,10 +96,9 @@ async fn location(
                 .find(|l| l.id == id)
                 .ok_or(AppError::NotFound)
         }
-        None => all
-            .into_iter()
-            .next()
-            .ok_or(AppError::Refused("mail.location_invalid")),
+        None => all.into_iter().next().ok_or(AppError::Refused(
+            courrier_domain::codes::MAIL_LOCATION_INVALID,
+        )),
     }
 }
 
@@ -476,7 +476,7 @@ async fn multipart_form(req: Request) -> Result<UploadForm, ApiError> {
     if !is_multipart(&parts) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the form as multipart/form-data",
         ));
     }
@@ -707,7 +707,7 @@ async fn scan_form(req: Request) -> Result<ScanForm, ApiError> {
     if !is_multipart(&parts) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the form as multipart/form-data",
         ));
     }

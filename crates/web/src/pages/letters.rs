@@ -416,7 +416,7 @@ pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Re
     if !is_multipart(&parts) {
         let e = ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the form as multipart/form-data",
         );
         return new_view(&s, &none, problems_of(&e), e.status);
@@ -441,7 +441,7 @@ pub async fn upload(State(st): State<AppState>, s: SignedIn, req: Request) -> Re
     let Some(pdf) = form.file.as_ref().filter(|f| !f.is_empty()) else {
         let e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "upload.file_missing",
+            courrier_domain::codes::UPLOAD_FILE_MISSING,
             "choose a PDF file",
         )
         .with_field("file");

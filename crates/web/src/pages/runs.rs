@@ -320,7 +320,7 @@ pub async fn start(State(st): State<AppState>, s: SignedIn, req: Request) -> Res
     if !is_multipart(&parts) {
         let e = ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the form as multipart/form-data",
         );
         return new_view(&s, &none, "", problems_of(&e), e.status);

@@ -550,7 +550,7 @@ async fn multipart_form(req: Request) -> Result<UploadForm, ApiError> {
     if !is_multipart(&parts) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the form as multipart/form-data",
         ));
     }
@@ -642,7 +642,7 @@ pub async fn change_plan(State(st): State<AppState>, s: SignedIn, body: String) 
         "cancel" => {
             let e = AppError::Invalid(Invalid::new(
                 "confirm",
-                "plan.confirm_required",
+                courrier_domain::codes::PLAN_CONFIRM_REQUIRED,
                 "tick the box to confirm that the mailbox closes at the end of the plan",
             ));
             onboarding_outcome::<()>(&st, &s, Err(e), "").await
@@ -654,7 +654,7 @@ pub async fn change_plan(State(st): State<AppState>, s: SignedIn, body: String) 
         _ => {
             let e = AppError::Invalid(Invalid::new(
                 "action",
-                "plan.action_invalid",
+                courrier_domain::codes::PLAN_ACTION_INVALID,
                 "choose cancel or keep",
             ));
             onboarding_outcome::<()>(&st, &s, Err(e), "").await
@@ -879,7 +879,7 @@ async fn plans_view(
             s,
             "center",
             path,
-            AppError::Refused("mail.location_invalid"),
+            AppError::Refused(courrier_domain::codes::MAIL_LOCATION_INVALID),
         );
     };
     let page = PlansPage {
