@@ -83,9 +83,7 @@ impl App {
     pub(crate) fn org_key(&self, org: &OrgRecord) -> Result<crate::vault::SecretKey> {
         self.master
             .unwrap_key(&org.wrapped_key, org.id.to_string().as_bytes())
-            .map_err(|_| {
-                AppError::Internal("organisation key unreadable with this master key".into())
-            })
+            .map_err(|_| AppError::internal("organisation key unreadable with this master key"))
     }
 
     /// Adds a person directly with a password (CLI and demo data).

@@ -18,7 +18,7 @@ pub fn hash_password(pw: &str) -> Result<String> {
     Argon2::default()
         .hash_password(pw.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))
+        .map_err(|e| AppError::internal_from(e, "password hashing"))
 }
 
 pub fn verify_password(pw: &str, hash: &str) -> bool {
@@ -93,8 +93,7 @@ pub struct TotpEnrolment {
 }
 
 fn totp(secret: Vec<u8>) -> Result<TOTP> {
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret)
-        .map_err(|e| AppError::Internal(format!("totp: {e}")))
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret).map_err(|e| AppError::internal_from(e, "totp"))
 }
 
 fn code_invalid() -> AppError {
@@ -257,9 +256,7 @@ impl App {
         let secret = self
             .master
             .open(sealed, user.id.to_string().as_bytes())
-            .map_err(|_| {
-                AppError::Internal("TOTP secret unreadable with this master key".into())
-            })?;
+            .map_err(|_| AppError::internal("TOTP secret unreadable with this master key"))?;
         Ok(Some(totp(secret)?))
     }
 

@@ -59,11 +59,11 @@ impl App {
         let doc_key = self
             .org_key(&org)?
             .unwrap_key(wrapped, context.as_bytes())
-            .map_err(|_| AppError::Internal("document key unreadable".into()))?;
+            .map_err(|_| AppError::internal("document key unreadable"))?;
         let sealed = self.blobs.get(&doc.blob_key).await?;
         let plain = doc_key
             .open(&sealed, context.as_bytes())
-            .map_err(|_| AppError::Internal("document damaged".into()))?;
+            .map_err(|_| AppError::internal("document damaged"))?;
         Ok((doc, plain))
     }
 

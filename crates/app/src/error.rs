@@ -29,8 +29,27 @@ pub enum AppError {
     Refused(Code),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: i64 },
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something failed on our side. The error keeps its chain of causes
+    /// for the log; a caller is told only that it failed.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    /// An internal failure described by a message.
+    pub fn internal(
+        message: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    ) -> Self {
+        AppError::Internal(anyhow::Error::msg(message))
+    }
+
+    /// An internal failure caused by `source`, with what was being done.
+    pub fn internal_from(
+        source: impl Into<anyhow::Error>,
+        context: impl std::fmt::Display + Send + Sync + 'static,
+    ) -> Self {
+        AppError::Internal(source.into().context(context))
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -39,14 +58,14 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { what } => AppError::Conflict(what),
             StoreError::Refused { what } => AppError::Refused(what),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(other.into()),
         }
     }
 }
 
 impl From<BlobError> for AppError {
     fn from(e: BlobError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::Internal(e.into())
     }
 }
 

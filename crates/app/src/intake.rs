@@ -55,7 +55,7 @@ impl IntakeContext {
         let sender = Country::parse(country)?;
         let sender_code = CountryCode::parse(sender.as_str())?;
         if table.country() != sender {
-            return Err(AppError::Internal(format!(
+            return Err(AppError::internal(format!(
                 "the {} tariff cannot price letters sent from {sender}",
                 table.country()
             )));

@@ -130,7 +130,7 @@ pub(crate) fn site_of(country: &Country) -> Result<(jiff::tz::TimeZone, Business
         _ => return Err(no_carrier(country)),
     };
     let tz = jiff::tz::TimeZone::get(zone)
-        .map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
+        .map_err(|e| AppError::internal_from(e, format!("time zone {zone}")))?;
     Ok((tz, calendar))
 }
 
@@ -181,7 +181,7 @@ fn decompose_letter(
         .map(|a| u32::try_from(a.pages).unwrap_or(0))
         .collect();
     let parts = decompose(&doc, letter_pages, &attachment_pages, current.sides)
-        .map_err(|f| AppError::Internal(format!("letter {}: {f}", current.id)))?;
+        .map_err(|f| AppError::internal(format!("letter {}: {f}", current.id)))?;
     let mut input = input.clone();
     if input.background.is_none()
         && let (Some(scope), Some(mut background)) = (current.background, parts.background)

@@ -155,7 +155,7 @@ pub(crate) fn location_site(
     location: &LocationRecord,
 ) -> Result<(jiff::tz::TimeZone, BusinessCalendar)> {
     let tz = jiff::tz::TimeZone::get(&location.time_zone).map_err(|e| {
-        AppError::Internal(format!(
+        AppError::internal(format!(
             "time zone {} of a location: {e}",
             location.time_zone
         ))
@@ -478,7 +478,7 @@ impl App {
 
 /// The start and end of the local day containing `now`.
 pub(crate) fn local_day(now: Timestamp, tz: &jiff::tz::TimeZone) -> Result<(Timestamp, Timestamp)> {
-    let internal = |e: jiff::Error| AppError::Internal(e.to_string());
+    let internal = |e: jiff::Error| AppError::Internal(e.into());
     let instant = jiff::Timestamp::from_millisecond(now.millis()).map_err(internal)?;
     let day = tz.to_datetime(instant).date();
     let start = day.to_zoned(tz.clone()).map_err(internal)?;

@@ -106,7 +106,7 @@ impl From<OcrError> for AppError {
                 AppError::Invalid(Invalid::new("file", codes::OCR_UNREADABLE, e.to_string()))
             }
             OcrError::Unavailable(_) => AppError::Refused(codes::OCR_UNAVAILABLE),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(other.into()),
         }
     }
 }

@@ -59,7 +59,7 @@ impl App {
 
 async fn render_first_page(pdf: &[u8]) -> Result<Vec<u8>> {
     let internal =
-        |what: &str, e: std::io::Error| AppError::Internal(format!("preview: {what}: {e}"));
+        |what: &str, e: std::io::Error| AppError::internal_from(e, format!("preview: {what}"));
     // tempfile makes the folder 0700; only this process's user can enter it.
     let dir = tempfile::Builder::new()
         .prefix("courrier-preview-")
@@ -81,13 +81,13 @@ async fn render_first_page(pdf: &[u8]) -> Result<Vec<u8>> {
         .output();
     let out = match tokio::time::timeout(RENDER_TIMEOUT, run).await {
         Err(_) => {
-            return Err(AppError::Internal(
-                "preview: pdftoppm took longer than 30 s".into(),
+            return Err(AppError::internal(
+                "preview: pdftoppm took longer than 30 s",
             ));
         }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(AppError::Internal(
-                "preview: pdftoppm is not installed (apt-get install poppler-utils)".into(),
+            return Err(AppError::internal(
+                "preview: pdftoppm is not installed (apt-get install poppler-utils)",
             ));
         }
         Ok(Err(e)) => return Err(internal("starting pdftoppm", e)),
@@ -95,7 +95,7 @@ async fn render_first_page(pdf: &[u8]) -> Result<Vec<u8>> {
     };
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(AppError::Internal(format!(
+        return Err(AppError::internal(format!(
             "preview: pdftoppm failed ({}): {}",
             out.status,
             stderr.trim()

@@ -113,7 +113,7 @@ impl RenderSettings {
 }
 
 fn stopping() -> AppError {
-    AppError::Internal("the server is stopping: templates are no longer rendered".into())
+    AppError::internal("the server is stopping: templates are no longer rendered")
 }
 
 /// One worker process and its pipes.
@@ -140,12 +140,12 @@ impl Worker {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
-                AppError::Internal(format!(
+                AppError::internal(format!(
                     "the render worker {} could not be started: {e}",
                     command.program.display()
                 ))
             })?;
-        let pipe = || AppError::Internal("the render worker's pipes are missing".into());
+        let pipe = || AppError::internal("the render worker's pipes are missing");
         let stdin = child.stdin.take().ok_or_else(pipe)?;
         let stdout = child.stdout.take().ok_or_else(pipe)?;
         let mut err = child.stderr.take().ok_or_else(pipe)?;
@@ -281,8 +281,8 @@ impl RenderPool {
             Ok(Response::Pdf(pdf)) => Ok(pdf),
             Ok(Response::Error(e)) => Err(e.into()),
             Ok(Response::Pages(_)) => {
-                return Err(AppError::Internal(
-                    "the render worker answered a page count to a render".into(),
+                return Err(AppError::internal(
+                    "the render worker answered a page count to a render",
                 ));
             }
             Err(e) => Err(e),
@@ -306,8 +306,8 @@ impl RenderPool {
             Ok(Response::Pages(n)) => Ok(n),
             Ok(Response::Error(e)) => Err(e.into()),
             Ok(Response::Pdf(_)) => {
-                return Err(AppError::Internal(
-                    "the render worker answered a PDF to a check".into(),
+                return Err(AppError::internal(
+                    "the render worker answered a PDF to a check",
                 ));
             }
             Err(e) => Err(e),
@@ -379,8 +379,8 @@ impl RenderPool {
 
     async fn call(&self, request: &Request) -> Result<std::result::Result<Response, Invalid>> {
         let Some(command) = &self.settings.worker else {
-            return Err(AppError::Internal(
-                "no render worker is configured: templates cannot be rendered".into(),
+            return Err(AppError::internal(
+                "no render worker is configured: templates cannot be rendered",
             ));
         };
         let mut stop = self.stop.subscribe();
@@ -412,7 +412,7 @@ impl RenderPool {
                 }
                 Err(e) => {
                     worker.kill().await;
-                    Err(AppError::Internal(e.to_string()))
+                    Err(AppError::Internal(e.into()))
                 }
             },
             Exchange::Answered(Err(_)) => {
@@ -474,7 +474,7 @@ impl RenderPool {
                 ),
             )));
         }
-        Err(AppError::Internal(format!(
+        Err(AppError::internal(format!(
             "the render worker ended ({status}): {stderr}"
         )))
     }

@@ -122,11 +122,11 @@ pub fn org_time_zone(country: &str) -> Result<TimeZone> {
         "DE" => "Europe/Berlin",
         _ => return Ok(TimeZone::UTC),
     };
-    TimeZone::get(zone).map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))
+    TimeZone::get(zone).map_err(|e| AppError::internal_from(e, format!("time zone {zone}")))
 }
 
 fn internal(e: jiff::Error) -> AppError {
-    AppError::Internal(e.to_string())
+    AppError::Internal(e.into())
 }
 
 /// The local days `[first, next)` of the period of `frequency` holding `day`.

@@ -160,7 +160,7 @@ fn actor_json(actor: &Actor) -> Value {
 
 fn actor_from_json(v: &Value, org: OrgId, org_kind: courrier_domain::OrgKind) -> Result<Actor> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
-    let bad = |what: &str| AppError::Internal(format!("run bundle: {what}"));
+    let bad = |what: &str| AppError::internal(format!("run bundle: {what}"));
     Ok(match s("kind") {
         "user" => Actor::user(
             s("id").parse().map_err(|_| bad("user id"))?,
@@ -216,7 +216,7 @@ impl Bundle {
     }
 
     fn decode(bytes: &[u8]) -> Result<Bundle> {
-        let bad = |what: &str| AppError::Internal(format!("run bundle: {what}"));
+        let bad = |what: &str| AppError::internal(format!("run bundle: {what}"));
         let rest = bytes
             .strip_prefix(BUNDLE_MAGIC)
             .ok_or_else(|| bad("not a run bundle"))?;
@@ -774,7 +774,7 @@ impl App {
         let renderer = RowRenderer {
             pool: self.renders.clone(),
             runtime: tokio::runtime::Handle::try_current()
-                .map_err(|e| AppError::Internal(format!("run worker: {e}")))?,
+                .map_err(|e| AppError::internal_from(e, "run worker"))?,
             template: Template::new(template),
             today: self.template_today(&ctx.tz),
         };
@@ -807,7 +807,7 @@ impl App {
                     {
                         let until = self.now().plus_seconds(crate::jobs::LEASE_SECS);
                         if !self.store.extend_job_lease(l.job, &l.worker, until).await? {
-                            return Err(AppError::Internal("the run's job lease was lost".into()));
+                            return Err(AppError::internal("the run's job lease was lost"));
                         }
                     }
                 }
@@ -815,7 +815,7 @@ impl App {
         }
         worker
             .await
-            .map_err(|e| AppError::Internal(format!("run worker: {e}")))?;
+            .map_err(|e| AppError::internal_from(e, "run worker"))?;
         if let Some(e) = abort {
             return Err(e);
         }
@@ -996,8 +996,8 @@ fn produce(
                     return;
                 }
                 (Ok(()), None) => {
-                    send(RunMsg::Abort(AppError::Internal(
-                        "the run's file was not read".into(),
+                    send(RunMsg::Abort(AppError::internal(
+                        "the run's file was not read",
                     )));
                     return;
                 }
@@ -1026,9 +1026,9 @@ fn produce(
                 read = Some(merge_rows(&bundle.file, &fields, &bundle.merge.mapping));
             }) {
                 Err(refusal) => Err(AppError::Invalid(refusal.to_invalid())),
-                Ok(()) => read.unwrap_or_else(|| {
-                    Err(AppError::Internal("the run's rows were not read".into()))
-                }),
+                Ok(()) => {
+                    read.unwrap_or_else(|| Err(AppError::internal("the run's rows were not read")))
+                }
             };
             let rows = match rows {
                 Ok(rows) => rows,

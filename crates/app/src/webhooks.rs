@@ -112,7 +112,7 @@ fn mac(secret: &str, t: i64, body: &[u8]) -> Option<Hmac<Sha256>> {
 /// The `Courrier-Signature` value for `body` sent at `now`.
 pub fn signature_header(secret: &str, now: Timestamp, body: &[u8]) -> Result<String> {
     let t = now.millis().div_euclid(1000);
-    let mac = mac(secret, t, body).ok_or_else(|| AppError::Internal("HMAC key refused".into()))?;
+    let mac = mac(secret, t, body).ok_or_else(|| AppError::internal("HMAC key refused"))?;
     Ok(format!(
         "t={t},v1={}",
         hex::encode(mac.finalize().into_bytes())
@@ -441,7 +441,7 @@ fn seal_context(id: uuid::Uuid) -> String {
 }
 
 fn json_string(s: &str) -> Result<String> {
-    serde_json::to_string(s).map_err(|e| AppError::Internal(e.to_string()))
+    serde_json::to_string(s).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The HTTP client of all deliveries: 10 s timeout, no redirects, no
@@ -462,7 +462,7 @@ fn http_client(allow_private: bool) -> Result<&'static reqwest::Client> {
         .dns_resolver(Arc::new(GuardedResolver { allow_private }))
         .user_agent(concat!("Courrier-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))?;
+        .map_err(|e| AppError::internal_from(e, "HTTP client"))?;
     Ok(cell.get_or_init(|| client))
 }
 

@@ -175,7 +175,8 @@ impl From<AppError> for ApiError {
                 e
             }
             AppError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+                // The whole chain of causes, for the log only.
+                tracing::error!(detail = %format!("{detail:#}"), "internal error");
                 ApiError::of(
                     codes::INTERNAL,
                     "something failed on our side; try again, and quote the x-request-id header if it persists",

@@ -138,7 +138,7 @@ impl App {
             _ => {
                 let event = action
                     .request_event(item.item.origin)
-                    .ok_or_else(|| AppError::Internal("a physical request has an event".into()))?;
+                    .ok_or_else(|| AppError::internal("a physical request has an event"))?;
                 let to = transition(item.state, event)?;
                 let (lines, country, bundle) = match action {
                     Action::Forward { address, bundle } => {

@@ -55,7 +55,7 @@ impl IntakeDay {
 /// The local date of an instant in `tz`.
 pub(crate) fn local_date(now: Timestamp, tz: &jiff::tz::TimeZone) -> Result<jiff::civil::Date> {
     let instant = jiff::Timestamp::from_millisecond(now.millis())
-        .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        .map_err(|e| crate::AppError::Internal(e.into()))?;
     Ok(tz.to_datetime(instant).date())
 }
 

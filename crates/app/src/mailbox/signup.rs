@@ -1091,7 +1091,7 @@ impl App {
         };
         let location = self.store.location(signup.location).await?;
         let (tz, _) = super::location_site(&location)?;
-        let internal = |e: jiff::Error| AppError::Internal(format!("plan period: {e}"));
+        let internal = |e: jiff::Error| AppError::internal_from(e, "plan period");
         let start_zoned = jiff::Timestamp::from_millisecond(start.millis())
             .map_err(internal)?
             .to_zoned(tz);

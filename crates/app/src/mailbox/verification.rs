@@ -126,7 +126,7 @@ impl App {
                 let date: Date = current
                     .activation_date
                     .parse()
-                    .map_err(|e| AppError::Internal(format!("activation date: {e}")))?;
+                    .map_err(|e| AppError::internal_from(e, "activation date"))?;
                 let reached = activation_reached(date, now, &tz)?;
                 after.state = mailbox_transition(
                     current.state,
@@ -278,7 +278,7 @@ impl App {
             .await?;
         let expiry = jiff::Timestamp::from_millisecond(expires.millis())
             .map(|t| tz.to_datetime(t).date().strftime("%d.%m.%Y").to_string())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.into()))?;
         let grouped = code.grouped();
         let body = format!(
             "Bonjour,\n\nvoici le code qui vérifie l'adresse de la boîte aux lettres Courrier de {name} :\n\n{grouped}\n\n\
@@ -309,7 +309,7 @@ impl App {
                 self.template_today(&tz),
             )
             .await?
-            .map_err(|e| AppError::Internal(format!("rendering the code letter: {e}")))?;
+            .map_err(|e| AppError::internal_from(e, "rendering the code letter"))?;
         let sender = Actor::system(SENDER, platform.id, OrgKind::Platform);
         let input = LetterInput {
             reference: format!("mailbox verification {mailbox}"),

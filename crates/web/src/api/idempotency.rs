@@ -302,7 +302,7 @@ mod tests {
                     .create_api_key(&a, &format!("made {n}"), &[Permission::LettersRead])
                     .await
                     .unwrap();
-                ApiError::from(courrier_app::AppError::Internal("after the change".into()))
+                ApiError::from(courrier_app::AppError::internal("after the change"))
             }
         };
         let c2 = calls.clone();
@@ -310,7 +310,7 @@ mod tests {
             let c = c2.clone();
             async move {
                 c.fetch_add(1, Ordering::SeqCst);
-                ApiError::from(courrier_app::AppError::Internal("before any change".into()))
+                ApiError::from(courrier_app::AppError::internal("before any change"))
             }
         };
         let (c3, g) = (calls.clone(), gate.clone());
