@@ -92,11 +92,11 @@ pub enum SignatureError {
 
 impl SignatureError {
     /// A stable code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> courrier_domain::Code {
         match self {
-            SignatureError::Malformed => "webhook.signature_malformed",
-            SignatureError::Mismatch => "webhook.signature_mismatch",
-            SignatureError::Expired => "webhook.signature_expired",
+            SignatureError::Malformed => courrier_domain::codes::WEBHOOK_SIGNATURE_MALFORMED,
+            SignatureError::Mismatch => courrier_domain::codes::WEBHOOK_SIGNATURE_MISMATCH,
+            SignatureError::Expired => courrier_domain::codes::WEBHOOK_SIGNATURE_EXPIRED,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::Code;
 
+/// An API key with this prefix exists already; create the key again.
 pub const APIKEY_PREFIX_TAKEN: Code = Code("apikey.prefix_taken");
 
 pub const AUTH_2FA_ALREADY_ENABLED: Code = Code("auth.2fa_already_enabled");
@@ -31,6 +32,7 @@ pub const AUTH_RESET_LINK_INVALID: Code = Code("auth.reset_link_invalid");
 /// Too many attempts. Wait 15 minutes and try again.
 pub const AUTH_THROTTLED: Code = Code("auth.throttled");
 
+/// The form is stale or was not sent by Courrier; reload the page and try again.
 pub const CSRF_INVALID: Code = Code("csrf.invalid");
 
 /// This e-mail address is not valid.
@@ -41,6 +43,7 @@ pub const ID_INVALID: Code = Code("id.invalid");
 /// Give a name.
 pub const NAME_INVALID: Code = Code("name.invalid");
 
+/// An organisation with this name exists already.
 pub const ORG_EXISTS: Code = Code("org.exists");
 
 pub const ORG_KIND_INVALID: Code = Code("org.kind_invalid");

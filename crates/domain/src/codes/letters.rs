@@ -208,6 +208,7 @@ pub const ROWS_TOO_MANY_COLUMNS: Code = Code("rows.too_many_columns");
 
 pub const ROWS_UNREADABLE: Code = Code("rows.unreadable");
 
+/// This letter of the run was recorded already.
 pub const RUN_ITEM_RECORDED: Code = Code("run.item_recorded");
 
 pub const RUN_KIND_INVALID: Code = Code("run.kind_invalid");
@@ -229,6 +230,7 @@ pub const TARIFF_AMOUNT_INVALID: Code = Code("tariff.amount_invalid");
 /// Someone saved another version of this tariff meanwhile; reload it and save again.
 pub const TARIFF_CHANGED: Code = Code("tariff.changed");
 
+/// A carrier's tariff keeps its currency.
 pub const TARIFF_CURRENCY_FIXED: Code = Code("tariff.currency_fixed");
 
 /// The table is refused: at least one weight step, each heavier than the one before; every price between 0 and 1,000,000; VAT at most 100 %; a carrier name of 1 to 80 characters.

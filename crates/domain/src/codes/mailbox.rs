@@ -2,17 +2,22 @@
 
 use super::Code;
 
+/// Today's digest for this mailbox was sent already.
 pub const DIGEST_SENT: Code = Code("digest.sent");
 
+/// Give the number of items the carrier brought (0 to 100,000).
 pub const INTAKE_COUNT_INVALID: Code = Code("intake.count_invalid");
 
+/// This day is not valid for an intake count.
 pub const INTAKE_DAY_INVALID: Code = Code("intake.day_invalid");
 
 /// The paper original of this item was posted already; it is printed and billed once.
 pub const ITEM_PAPER_ORIGINAL_POSTED: Code = Code("item.paper_original_posted");
 
+/// This item was picked up already.
 pub const ITEM_PICKED_UP: Code = Code("item.picked_up");
 
+/// The item changed meanwhile; reload the page and try again.
 pub const ITEM_STATE_CHANGED: Code = Code("item.state_changed");
 
 pub const MAIL_ACTION_PENDING: Code = Code("mail.action_pending");
@@ -174,14 +179,14 @@ pub const MAIL_WEIGHT_INVALID: Code = Code("mail.weight_invalid");
 
 pub const MAILBOX_CHANGED: Code = Code("mailbox.changed");
 
-pub const MAILBOX_CODE_REFUSED: Code = Code("mailbox.code_refused");
-
 pub const MAILBOX_EXISTS: Code = Code("mailbox.exists");
 
 pub const MAILBOX_NO_PLATFORM: Code = Code("mailbox.no_platform");
 
+/// Only a customer organisation can do this.
 pub const MAILBOX_NOT_A_CUSTOMER: Code = Code("mailbox.not_a_customer");
 
+/// Only a mail center can do this.
 pub const MAILBOX_NOT_A_MAIL_CENTER: Code = Code("mailbox.not_a_mail_center");
 
 pub const MAILBOX_NOT_AWAITING_CODE: Code = Code("mailbox.not_awaiting_code");
@@ -194,6 +199,7 @@ pub const MAILBOX_SUSPENDED: Code = Code("mailbox.suspended");
 /// Upload at least one identity document before submitting.
 pub const MEMBER_DOCUMENTS_MISSING: Code = Code("member.documents_missing");
 
+/// The member's review changed meanwhile; reload the page and try again.
 pub const MEMBER_REVIEW_CHANGED: Code = Code("member.review_changed");
 
 /// The review of this member is over; no more documents are taken.
@@ -206,6 +212,7 @@ pub const OCR_UNREADABLE: Code = Code("ocr.unreadable");
 /// Choose to cancel or to keep the plan.
 pub const PLAN_ACTION_INVALID: Code = Code("plan.action_invalid");
 
+/// This plan period was billed already.
 pub const PLAN_ALREADY_BILLED: Code = Code("plan.already_billed");
 
 /// This plan is already cancelled.
@@ -226,6 +233,7 @@ pub const PLAN_NOT_CANCELLED: Code = Code("plan.not_cancelled");
 /// The order is newest first or best match first.
 pub const SEARCH_ORDER_INVALID: Code = Code("search.order_invalid");
 
+/// The plan's currency differs from the location's currency.
 pub const SIGNUP_CURRENCY_MISMATCH: Code = Code("signup.currency_mismatch");
 
 /// Choose a file.
@@ -245,6 +253,7 @@ pub const SIGNUP_DOCUMENT_TOO_LARGE: Code = Code("signup.document_too_large");
 /// Upload a PDF, JPEG or PNG file.
 pub const SIGNUP_DOCUMENT_TYPE: Code = Code("signup.document_type");
 
+/// A sign-up with this e-mail address exists already.
 pub const SIGNUP_EXISTS: Code = Code("signup.exists");
 
 /// This location does not take sign-ups.
@@ -264,6 +273,7 @@ pub const SIGNUP_PLAN_RUNNING: Code = Code("signup.plan_running");
 /// Give a price like 19.90, between 0 and 100000.
 pub const SIGNUP_PRICE_INVALID: Code = Code("signup.price_invalid");
 
+/// This sign-up belongs to another organisation.
 pub const SIGNUP_SCOPE_MISMATCH: Code = Code("signup.scope_mismatch");
 
 /// Accept the terms of service to sign up.
@@ -271,4 +281,5 @@ pub const SIGNUP_TERMS_REQUIRED: Code = Code("signup.terms_required");
 
 pub const TASK_NOT_OPEN: Code = Code("task.not_open");
 
+/// This usage was billed already.
 pub const USAGE_ALREADY_BILLED: Code = Code("usage.already_billed");

@@ -347,7 +347,6 @@ pub const ALL: &[Code] = &[
     mailbox::MAIL_UNSCANNABLE_VOUCHER,
     mailbox::MAIL_WEIGHT_INVALID,
     mailbox::MAILBOX_CHANGED,
-    mailbox::MAILBOX_CODE_REFUSED,
     mailbox::MAILBOX_EXISTS,
     mailbox::MAILBOX_NO_PLATFORM,
     mailbox::MAILBOX_NOT_A_CUSTOMER,

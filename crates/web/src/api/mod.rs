@@ -4,6 +4,7 @@
 
 mod auth;
 mod docs;
+mod errors;
 mod idempotency;
 mod keys;
 pub mod letters;
@@ -76,6 +77,7 @@ pub(crate) fn routes() -> crate::routes::Routes {
         .get("/tariffs", tariffs::list_tariffs)
         .get("/tariffs/{country}", tariffs::get_tariff)
         .put("/tariffs/{country}", tariffs::put_tariff)
+        .get("/errors", errors::list_errors)
         .get("/openapi.json", docs::openapi_json)
         .get("/docs", docs::docs_page)
 }
