@@ -5,6 +5,7 @@
 use crate::auth::hash_password;
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{
     Actor, Currency, EmailAddress, Invalid, InvitationId, Locale, OrgId, OrgKind, OrgScope,
     Permission, Role, UserId, password,
@@ -30,7 +31,7 @@ pub fn parse_time_zone(raw: &str) -> Result<String> {
     if !known {
         return Err(Invalid::new(
             "time_zone",
-            "org.time_zone_unknown",
+            courrier_domain::codes::ORG_TIME_ZONE_UNKNOWN,
             format!(
                 "'{}' is not a time zone name like Europe/Zurich",
                 name.chars().take(64).collect::<String>()
@@ -53,9 +54,12 @@ pub fn org_zone(org: &OrgRecord) -> jiff::tz::TimeZone {
 fn parse_name(field: &'static str, raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(
-            Invalid::new(field, "name.invalid", "give a name of 1 to 200 characters").into(),
-        );
+        return Err(Invalid::new(
+            field,
+            codes::NAME_INVALID,
+            "give a name of 1 to 200 characters",
+        )
+        .into());
     }
     Ok(name.to_string())
 }
@@ -65,7 +69,7 @@ fn parse_country(raw: &str) -> Result<String> {
     if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
         return Err(Invalid::new(
             "country",
-            "country.invalid",
+            codes::COUNTRY_INVALID,
             format!("'{raw}' is not a two-letter country code"),
         )
         .into());
@@ -110,9 +114,7 @@ impl App {
     pub(crate) fn org_key(&self, org: &OrgRecord) -> Result<crate::vault::SecretKey> {
         self.master
             .unwrap_key(&org.wrapped_key, org.id.to_string().as_bytes())
-            .map_err(|_| {
-                AppError::Internal("organisation key unreadable with this master key".into())
-            })
+            .map_err(|_| AppError::internal("organisation key unreadable with this master key"))
     }
 
     /// Adds a person directly with a password (CLI and demo data).
@@ -156,7 +158,7 @@ impl App {
         actor.may_grant(role)?;
         let email = EmailAddress::parse(email)?;
         if self.store.user_by_email(&email).await?.is_some() {
-            return Err(AppError::Conflict("user.email_taken"));
+            return Err(AppError::Conflict(codes::USER_EMAIL_TAKEN));
         }
         let now = self.now();
         let token = random_token(32);

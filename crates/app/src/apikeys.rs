@@ -4,6 +4,7 @@
 
 use crate::tokens::{constant_time_eq, random_code, random_token, token_hash};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{Actor, ApiKeyId, Invalid, Permission};
 use courrier_store::{ApiKeyRecord, Page};
 
@@ -22,7 +23,7 @@ impl App {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(Invalid::new(
                 "name",
-                "name.invalid",
+                codes::NAME_INVALID,
                 "give the key a name of 1 to 100 characters",
             )
             .into());
@@ -30,7 +31,7 @@ impl App {
         if permissions.is_empty() {
             return Err(Invalid::new(
                 "permissions",
-                "permission.none",
+                codes::PERMISSION_NONE,
                 "choose at least one permission",
             )
             .into());
@@ -38,7 +39,7 @@ impl App {
         if let Some(p) = permissions.iter().find(|p| !actor.can(**p)) {
             return Err(Invalid::new(
                 "permissions",
-                "permission.not_held",
+                codes::PERMISSION_NOT_HELD,
                 format!(
                     "you cannot give a key '{}', which you do not hold",
                     p.as_str()

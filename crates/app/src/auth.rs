@@ -6,6 +6,7 @@ use crate::{App, AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use courrier_domain::audit::AuditEvent;
+use courrier_domain::codes;
 use courrier_domain::{
     Actor, EmailAddress, Invalid, Locale, OrgScope, Timestamp, UserId, password,
 };
@@ -17,7 +18,7 @@ pub fn hash_password(pw: &str) -> Result<String> {
     Argon2::default()
         .hash_password(pw.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))
+        .map_err(|e| AppError::internal_from(e, "password hashing"))
 }
 
 pub fn verify_password(pw: &str, hash: &str) -> bool {
@@ -92,14 +93,13 @@ pub struct TotpEnrolment {
 }
 
 fn totp(secret: Vec<u8>) -> Result<TOTP> {
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret)
-        .map_err(|e| AppError::Internal(format!("totp: {e}")))
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret).map_err(|e| AppError::internal_from(e, "totp"))
 }
 
 fn code_invalid() -> AppError {
     AppError::Invalid(Invalid::new(
         "code",
-        "auth.code_invalid",
+        codes::AUTH_CODE_INVALID,
         "the code is wrong or has expired",
     ))
 }
@@ -147,7 +147,7 @@ impl App {
         let bad = || {
             AppError::Invalid(Invalid::new(
                 "password",
-                "auth.bad_credentials",
+                codes::AUTH_BAD_CREDENTIALS,
                 "wrong e-mail or password",
             ))
         };
@@ -256,9 +256,7 @@ impl App {
         let secret = self
             .master
             .open(sealed, user.id.to_string().as_bytes())
-            .map_err(|_| {
-                AppError::Internal("TOTP secret unreadable with this master key".into())
-            })?;
+            .map_err(|_| AppError::internal("TOTP secret unreadable with this master key"))?;
         Ok(Some(totp(secret)?))
     }
 
@@ -322,7 +320,7 @@ impl App {
     pub async fn start_totp_enrolment(&self, ctx: &SessionContext) -> Result<TotpEnrolment> {
         let user = self.store.user(ctx.user.id).await?;
         if user.totp_enabled {
-            return Err(AppError::Refused("auth.2fa_already_enabled"));
+            return Err(AppError::Refused(codes::AUTH_2FA_ALREADY_ENABLED));
         }
         let context = ctx.user.id.to_string();
         let pending = user
@@ -368,7 +366,7 @@ impl App {
     ) -> Result<Vec<String>> {
         let user = self.store.user(ctx.user.id).await?;
         if user.totp_enabled {
-            return Err(AppError::Refused("auth.2fa_already_enabled"));
+            return Err(AppError::Refused(codes::AUTH_2FA_ALREADY_ENABLED));
         }
         if !self.totp_matches(&user, code, false).await? {
             return Err(code_invalid());
@@ -396,12 +394,12 @@ impl App {
     /// Turns 2FA off after checking the password; refused where the organisation requires it.
     pub async fn disable_totp(&self, ctx: &SessionContext, password: &str) -> Result<()> {
         if ctx.org.require_2fa {
-            return Err(AppError::Refused("auth.2fa_required_by_org"));
+            return Err(AppError::Refused(codes::AUTH_2FA_REQUIRED_BY_ORG));
         }
         if !verify_password(password, &ctx.user.password_hash) {
             return Err(AppError::Invalid(Invalid::new(
                 "password",
-                "auth.bad_password",
+                codes::AUTH_BAD_PASSWORD,
                 "the password is wrong",
             )));
         }
@@ -420,7 +418,7 @@ impl App {
         if !verify_password(current, &ctx.user.password_hash) {
             return Err(AppError::Invalid(Invalid::new(
                 "current_password",
-                "auth.bad_password",
+                codes::AUTH_BAD_PASSWORD,
                 "the current password is wrong",
             )));
         }
@@ -468,7 +466,7 @@ impl App {
             .store
             .take_password_reset(&token_hash(token), self.now())
             .await?
-            .ok_or(AppError::Refused("auth.reset_link_invalid"))?;
+            .ok_or(AppError::Refused(codes::AUTH_RESET_LINK_INVALID))?;
         let user = self.store.user(user_id).await?;
         let scope = OrgScope::system(user.org, &format!("user:{}", user.id));
         self.store
@@ -489,7 +487,7 @@ impl App {
         let user = self.store.user(user).await?;
         let t = self
             .user_totp(&user)?
-            .ok_or(AppError::Refused("auth.2fa_not_enabled"))?;
+            .ok_or(AppError::Refused(codes::AUTH_2FA_NOT_ENABLED))?;
         Ok(t.generate(u64::try_from(self.now().millis() / 1000).unwrap_or(0)))
     }
 }

@@ -14,6 +14,7 @@ use crate::letters::{LetterInput, PreparedLetter};
 use crate::{AppError, Result};
 use courrier_documents::lopdf::Document;
 use courrier_documents::{Finding, PageText, PageTree, PostalAddress, TextReader, split};
+use courrier_domain::codes;
 use courrier_domain::{Invalid, Timestamp};
 use std::ops::Range;
 
@@ -53,7 +54,7 @@ impl SplitMethod {
         }
         Err(Invalid::new(
             "method",
-            "run.method_invalid",
+            codes::RUN_METHOD_INVALID,
             format!("'{text}' is not a way to split: use address, pages:N or marker:REGEX"),
         ))
     }
@@ -70,7 +71,7 @@ impl SplitMethod {
 fn pages_invalid() -> Invalid {
     Invalid::new(
         "method",
-        "run.pages_invalid",
+        codes::RUN_PAGES_INVALID,
         format!(
             "the number of pages per letter must be a whole number from 1 to {MAX_PAGES_PER_LETTER}"
         ),
@@ -95,7 +96,7 @@ impl Splitter {
                 let invalid = |why: String| {
                     Invalid::new(
                         "marker",
-                        "run.marker_invalid",
+                        codes::RUN_MARKER_INVALID,
                         format!("the marker is not a usable regular expression: {why}"),
                     )
                 };
@@ -205,10 +206,10 @@ fn holds_address(text: &PageText, ctx: &IntakeContext) -> bool {
         Ok(_) => true,
         Err(f) => matches!(
             f.code,
-            "address.postcode_invalid"
-                | "address.country_unknown"
-                | "address.locality_missing"
-                | "address.recipient_missing"
+            codes::ADDRESS_POSTCODE_INVALID
+                | codes::ADDRESS_COUNTRY_UNKNOWN
+                | codes::ADDRESS_LOCALITY_MISSING
+                | codes::ADDRESS_RECIPIENT_MISSING
         ),
     }
 }
@@ -320,7 +321,11 @@ pub fn reasons_of(e: AppError) -> Vec<Invalid> {
     match e {
         AppError::Findings(list) if !list.is_empty() => list,
         AppError::Invalid(i) => vec![i],
-        other => vec![Invalid::new("letter", "letter.refused", other.to_string())],
+        other => vec![Invalid::new(
+            "letter",
+            codes::LETTER_REFUSED,
+            other.to_string(),
+        )],
     }
 }
 
@@ -363,7 +368,7 @@ pub fn check_piece(
     let outcome = match piece {
         Piece::Orphan { last, .. } => Err(vec![Invalid::new(
             "document",
-            "run.no_letter_start",
+            codes::RUN_NO_LETTER_START,
             format!(
                 "no letter start before page {}: these pages belong to no letter",
                 last + 2
@@ -381,7 +386,7 @@ pub fn check_piece(
             match tree.extract(doc, *first, *last) {
                 None => Err(vec![Invalid::new(
                     "document",
-                    "pdf.page_missing",
+                    codes::PDF_PAGE_MISSING,
                     format!("{source} could not be read"),
                 )]),
                 Some(mut letter) => {
@@ -554,7 +559,7 @@ pub fn process_file_in(
                             source: piece.source(),
                             outcome: Err(vec![Invalid::new(
                                 "document",
-                                "letter.refused",
+                                codes::LETTER_REFUSED,
                                 "the letter was not checked",
                             )]),
                         },

@@ -5,6 +5,7 @@
 
 use crate::{App, AppError, Result};
 use courrier_domain::OrgScope;
+use courrier_domain::codes;
 use courrier_store::DocumentRecord;
 
 impl App {
@@ -52,17 +53,17 @@ impl App {
         let wrapped = doc
             .wrapped_key
             .as_deref()
-            .ok_or(AppError::Refused("document.shredded"))?;
+            .ok_or(AppError::Refused(codes::DOCUMENT_SHREDDED))?;
         let org = self.store.org(scope.org()).await?;
         let context = id.to_string();
         let doc_key = self
             .org_key(&org)?
             .unwrap_key(wrapped, context.as_bytes())
-            .map_err(|_| AppError::Internal("document key unreadable".into()))?;
+            .map_err(|_| AppError::internal("document key unreadable"))?;
         let sealed = self.blobs.get(&doc.blob_key).await?;
         let plain = doc_key
             .open(&sealed, context.as_bytes())
-            .map_err(|_| AppError::Internal("document damaged".into()))?;
+            .map_err(|_| AppError::internal("document damaged"))?;
         Ok((doc, plain))
     }
 

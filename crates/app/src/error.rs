@@ -1,8 +1,8 @@
 //! The use-case error: what went wrong in terms a caller can act on. The web
 //! layer maps each variant to a status and a stable code.
 
-use courrier_domain::Invalid;
 use courrier_domain::Permission;
+use courrier_domain::{Code, Invalid};
 use courrier_store::StoreError;
 use courrier_store::blob::BlobError;
 
@@ -23,14 +23,33 @@ pub enum AppError {
     Forbidden(Permission),
     /// A uniqueness rule, with a stable code such as `user.email_taken`.
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(Code),
     /// A business rule refused the change, with a stable code.
     #[error("refused: {0}")]
-    Refused(&'static str),
+    Refused(Code),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: i64 },
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something failed on our side. The error keeps its chain of causes
+    /// for the log; a caller is told only that it failed.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    /// An internal failure described by a message.
+    pub fn internal(
+        message: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    ) -> Self {
+        AppError::Internal(anyhow::Error::msg(message))
+    }
+
+    /// An internal failure caused by `source`, with what was being done.
+    pub fn internal_from(
+        source: impl Into<anyhow::Error>,
+        context: impl std::fmt::Display + Send + Sync + 'static,
+    ) -> Self {
+        AppError::Internal(source.into().context(context))
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -39,14 +58,14 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { what } => AppError::Conflict(what),
             StoreError::Refused { what } => AppError::Refused(what),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(other.into()),
         }
     }
 }
 
 impl From<BlobError> for AppError {
     fn from(e: BlobError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::Internal(e.into())
     }
 }
 

@@ -17,6 +17,7 @@ use courrier_documents::lopdf::Document;
 use courrier_documents::{
     CountryCode, Finding, IntakeLimits, PageText, PostalAddress, TextReader, WindowStandard,
 };
+use courrier_domain::codes;
 use courrier_domain::letters::{BackgroundScope, Sides};
 use courrier_domain::letters::{
     BusinessCalendar, Country, LetterStatus, Postage, PrintOptions, Product, TariffTable,
@@ -54,7 +55,7 @@ impl IntakeContext {
         let sender = Country::parse(country)?;
         let sender_code = CountryCode::parse(sender.as_str())?;
         if table.country() != sender {
-            return Err(AppError::Internal(format!(
+            return Err(AppError::internal(format!(
                 "the {} tariff cannot price letters sent from {sender}",
                 table.country()
             )));
@@ -366,7 +367,7 @@ fn load_parts(
     if input.attachments.len() > MAX_ATTACHMENTS {
         errors.push(Invalid::new(
             "attachment",
-            "letter.too_many_attachments",
+            codes::LETTER_TOO_MANY_ATTACHMENTS,
             format!(
                 "a letter has at most {MAX_ATTACHMENTS} attachments; {} were given",
                 input.attachments.len()

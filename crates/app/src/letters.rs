@@ -8,6 +8,7 @@
 
 use crate::{App, AppError, Result};
 use courrier_documents::{Finding, WindowStandard};
+use courrier_domain::codes;
 use courrier_domain::letters::{
     BackgroundScope, BusinessCalendar, Colour, Country, Envelope, LetterEvent, LetterStatus, Paper,
     Product, Registered, Sides, TariffTable, transition,
@@ -112,7 +113,7 @@ pub struct LetterView {
 fn no_carrier(country: &Country) -> AppError {
     AppError::Invalid(Invalid::new(
         "country",
-        "letter.no_carrier",
+        codes::LETTER_NO_CARRIER,
         format!("no carrier is set up for senders in {country}; ask the platform operator"),
     ))
 }
@@ -129,7 +130,7 @@ pub(crate) fn site_of(country: &Country) -> Result<(jiff::tz::TimeZone, Business
         _ => return Err(no_carrier(country)),
     };
     let tz = jiff::tz::TimeZone::get(zone)
-        .map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
+        .map_err(|e| AppError::internal_from(e, format!("time zone {zone}")))?;
     Ok((tz, calendar))
 }
 
@@ -180,7 +181,7 @@ fn decompose_letter(
         .map(|a| u32::try_from(a.pages).unwrap_or(0))
         .collect();
     let parts = decompose(&doc, letter_pages, &attachment_pages, current.sides)
-        .map_err(|f| AppError::Internal(format!("letter {}: {f}", current.id)))?;
+        .map_err(|f| AppError::internal(format!("letter {}: {f}", current.id)))?;
     let mut input = input.clone();
     if input.background.is_none()
         && let (Some(scope), Some(mut background)) = (current.background, parts.background)
@@ -317,11 +318,11 @@ impl App {
         let scope = actor.scope(Permission::LettersSend)?;
         let current = self.store.letter(&scope, id).await?;
         if current.status != LetterStatus::Draft {
-            return Err(AppError::Refused("letter.not_a_draft"));
+            return Err(AppError::Refused(codes::LETTER_NOT_A_DRAFT));
         }
         let document = current
             .document
-            .ok_or(AppError::Refused("document.shredded"))?;
+            .ok_or(AppError::Refused(codes::DOCUMENT_SHREDDED))?;
         let (_, pdf) = self.read_document(&scope, document).await?;
         let org = self.store.org(scope.org()).await?;
         let composed = current.background.is_some() || !current.attachments.is_empty();
@@ -509,7 +510,7 @@ impl App {
         if reason.is_empty() {
             return Err(Invalid::new(
                 "reason",
-                "letter.reason_missing",
+                codes::LETTER_REASON_MISSING,
                 "say why the letter is sent back",
             )
             .into());
@@ -551,7 +552,7 @@ impl App {
         let letter = self.store.letter(&scope, id).await?;
         let document = letter
             .document
-            .ok_or(AppError::Refused("document.shredded"))?;
+            .ok_or(AppError::Refused(codes::DOCUMENT_SHREDDED))?;
         Ok(self.read_document(&scope, document).await?.1)
     }
 
@@ -589,14 +590,14 @@ impl App {
         if !(1..=3650).contains(&settings.retention_days) {
             errors.push(Invalid::new(
                 "retention_days",
-                "letter.retention_invalid",
+                codes::LETTER_RETENTION_INVALID,
                 "keep documents between 1 and 3650 days",
             ));
         }
         if !crate::preview::is_window_standard(&settings.window_standard) {
             errors.push(Invalid::new(
                 "window_standard",
-                "letter.window_standard_unknown",
+                codes::LETTER_WINDOW_STANDARD_UNKNOWN,
                 format!(
                     "'{}' is not swiss_left, din5008_a, din5008_b or right",
                     settings.window_standard
@@ -606,7 +607,7 @@ impl App {
         if settings.return_address.chars().count() > 500 {
             errors.push(Invalid::new(
                 "return_address",
-                "letter.return_address_too_long",
+                codes::LETTER_RETURN_ADDRESS_TOO_LONG,
                 "a return address has at most 500 characters",
             ));
         }
@@ -616,7 +617,7 @@ impl App {
                 Ok(_) | Err(courrier_store::StoreError::NotFound) => {
                     errors.push(Invalid::new(
                         "approval_required_for",
-                        "letter.approval_user_unknown",
+                        codes::LETTER_APPROVAL_USER_UNKNOWN,
                         format!("{user} is not a person of your organisation"),
                     ));
                 }

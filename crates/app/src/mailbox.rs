@@ -71,6 +71,8 @@ mod upkeep;
 mod verification;
 
 pub use actions::Requested;
+use courrier_domain::Code;
+use courrier_domain::codes;
 pub use delivery::{DeliveryOutcome, DeliveryRecipient};
 pub use demo_data::DEMO_MAILBOX_ADDRESS;
 pub use digest::{COMPANY_TIME_ZONE, DIGEST_EVERY_SECS, DIGEST_HOUR};
@@ -144,11 +146,7 @@ pub struct RuleView {
     pub rule: Rule,
 }
 
-pub(crate) fn invalid(
-    field: &'static str,
-    code: &'static str,
-    message: impl Into<String>,
-) -> AppError {
+pub(crate) fn invalid(field: &'static str, code: Code, message: impl Into<String>) -> AppError {
     AppError::Invalid(Invalid::new(field, code, message))
 }
 
@@ -157,7 +155,7 @@ pub(crate) fn location_site(
     location: &LocationRecord,
 ) -> Result<(jiff::tz::TimeZone, BusinessCalendar)> {
     let tz = jiff::tz::TimeZone::get(&location.time_zone).map_err(|e| {
-        AppError::Internal(format!(
+        AppError::internal(format!(
             "time zone {} of a location: {e}",
             location.time_zone
         ))
@@ -165,7 +163,7 @@ pub(crate) fn location_site(
     let calendar = BusinessCalendar::for_country(&location.country).ok_or_else(|| {
         invalid(
             "country",
-            "mail.location_invalid",
+            codes::MAIL_LOCATION_INVALID,
             format!("no business calendar for {}", location.country),
         )
     })?;
@@ -188,7 +186,7 @@ pub(crate) fn clean_address(lines: &[String]) -> Result<Vec<String>> {
     if !(2..=6).contains(&lines.len()) {
         return Err(invalid(
             "address",
-            "mail.address_invalid",
+            codes::MAIL_ADDRESS_INVALID,
             format!("a postal address has 2 to 6 lines, not {}", lines.len()),
         ));
     }
@@ -198,14 +196,14 @@ pub(crate) fn clean_address(lines: &[String]) -> Result<Vec<String>> {
     {
         return Err(invalid(
             "address",
-            "mail.address_invalid",
+            codes::MAIL_ADDRESS_INVALID,
             "address lines have at most 100 characters and no control characters",
         ));
     }
     Ok(lines)
 }
 
-fn clean_name(field: &'static str, code: &'static str, raw: &str) -> Result<String> {
+fn clean_name(field: &'static str, code: Code, raw: &str) -> Result<String> {
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS
@@ -241,7 +239,7 @@ pub(crate) fn condition_from_str(s: &str) -> Result<Condition> {
     }
     Err(invalid(
         "condition",
-        "mail.rule_invalid",
+        codes::MAIL_RULE_INVALID,
         format!("'{s}' is not sender:<text>, kind:<kind> or advertising"),
     ))
 }
@@ -271,9 +269,9 @@ impl App {
             return Ok(());
         }
         Err(AppError::Refused(match kind {
-            OrgKind::MailCenter => "mailbox.not_a_mail_center",
-            OrgKind::Customer => "mailbox.not_a_customer",
-            OrgKind::Platform => "platform.only",
+            OrgKind::MailCenter => codes::MAILBOX_NOT_A_MAIL_CENTER,
+            OrgKind::Customer => codes::MAILBOX_NOT_A_CUSTOMER,
+            OrgKind::Platform => codes::PLATFORM_ONLY,
         }))
     }
 
@@ -294,13 +292,13 @@ impl App {
     pub async fn create_location(&self, actor: &Actor, new: NewLocation) -> Result<LocationRecord> {
         let scope = actor.scope(Permission::OrgSettings)?;
         self.require_kind(actor, OrgKind::MailCenter)?;
-        let name = clean_name("name", "mail.location_invalid", &new.name)?;
+        let name = clean_name("name", codes::MAIL_LOCATION_INVALID, &new.name)?;
         let address = clean_address(&new.address)?;
         let country = Country::parse(&new.country)?;
         if jiff::tz::TimeZone::get(new.time_zone.trim()).is_err() {
             return Err(invalid(
                 "time_zone",
-                "mail.location_invalid",
+                codes::MAIL_LOCATION_INVALID,
                 format!(
                     "'{}' is not a time zone name like Europe/Zurich",
                     new.time_zone
@@ -435,14 +433,14 @@ impl App {
         if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > 50) {
             return Err(invalid(
                 "tags",
-                "mail.tags_invalid",
+                codes::MAIL_TAGS_INVALID,
                 format!("at most {MAX_TAGS} tags of at most 50 characters"),
             ));
         }
         if note.chars().count() > MAX_NOTE_CHARS {
             return Err(invalid(
                 "note",
-                "mail.note_too_long",
+                codes::MAIL_NOTE_TOO_LONG,
                 format!("a note has at most {MAX_NOTE_CHARS} characters"),
             ));
         }
@@ -491,7 +489,7 @@ impl App {
 
 /// The start and end of the local day containing `now`.
 pub(crate) fn local_day(now: Timestamp, tz: &jiff::tz::TimeZone) -> Result<(Timestamp, Timestamp)> {
-    let internal = |e: jiff::Error| AppError::Internal(e.to_string());
+    let internal = |e: jiff::Error| AppError::Internal(e.into());
     let instant = jiff::Timestamp::from_millisecond(now.millis()).map_err(internal)?;
     let day = tz.to_datetime(instant).date();
     let start = day.to_zoned(tz.clone()).map_err(internal)?;

@@ -30,6 +30,7 @@ mod hocr;
 mod text;
 mod worker;
 
+use courrier_domain::codes;
 pub use text::normalize_text;
 
 use crate::AppError;
@@ -101,10 +102,10 @@ impl From<OcrError> for AppError {
     fn from(e: OcrError) -> Self {
         match e {
             OcrError::InvalidPdf(_) | OcrError::UnsupportedImage(_) | OcrError::Page { .. } => {
-                AppError::Invalid(Invalid::new("file", "ocr.unreadable", e.to_string()))
+                AppError::Invalid(Invalid::new("file", codes::OCR_UNREADABLE, e.to_string()))
             }
-            OcrError::Unavailable(_) => AppError::Refused("ocr.unavailable"),
-            other => AppError::Internal(other.to_string()),
+            OcrError::Unavailable(_) => AppError::Refused(codes::OCR_UNAVAILABLE),
+            other => AppError::Internal(other.into()),
         }
     }
 }

@@ -55,7 +55,7 @@ impl App {
         self.document_workers
             .run(size, move || {
                 crate::raster::render_png(&pdf, 1, PREVIEW_DPI)
-                    .map_err(|e| AppError::Internal(format!("preview: {e}")))
+                    .map_err(|e| AppError::internal(format!("preview: {e}")))
             })
             .await
     }
@@ -98,7 +98,7 @@ mod tests {
         let draw = |pdf: Vec<u8>| {
             workers.run(pdf.len(), move || {
                 crate::raster::render_png(&pdf, 1, PREVIEW_DPI)
-                    .map_err(|e| AppError::Internal(e.to_string()))
+                    .map_err(|e| AppError::internal(e.to_string()))
             })
         };
         let png = draw(pdf).await.unwrap();

@@ -15,6 +15,7 @@
 
 use crate::{AppError, Result};
 use courrier_domain::Invalid;
+use courrier_domain::codes;
 use courrier_merge::worker::{Job, MAX_FRAME, Request, Response, WorkerLimits};
 use courrier_merge::{Template, Today};
 use std::collections::BTreeMap;
@@ -25,7 +26,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 /// The code of a template refused for passing a limit.
-pub const TOO_EXPENSIVE: &str = "merge.template_too_expensive";
+pub const TOO_EXPENSIVE: courrier_domain::Code =
+    courrier_domain::codes::MERGE_TEMPLATE_TOO_EXPENSIVE;
 const FIELD: &str = "template";
 /// Requests a worker serves before it is replaced (Typst's caches grow).
 const RENDERS_PER_WORKER: u32 = 1000;
@@ -111,7 +113,7 @@ impl RenderSettings {
 }
 
 fn stopping() -> AppError {
-    AppError::Internal("the server is stopping: templates are no longer rendered".into())
+    AppError::internal("the server is stopping: templates are no longer rendered")
 }
 
 /// One worker process and its pipes.
@@ -138,12 +140,12 @@ impl Worker {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
-                AppError::Internal(format!(
+                AppError::internal(format!(
                     "the render worker {} could not be started: {e}",
                     command.program.display()
                 ))
             })?;
-        let pipe = || AppError::Internal("the render worker's pipes are missing".into());
+        let pipe = || AppError::internal("the render worker's pipes are missing");
         let stdin = child.stdin.take().ok_or_else(pipe)?;
         let stdout = child.stdout.take().ok_or_else(pipe)?;
         let mut err = child.stderr.take().ok_or_else(pipe)?;
@@ -279,8 +281,8 @@ impl RenderPool {
             Ok(Response::Pdf(pdf)) => Ok(pdf),
             Ok(Response::Error(e)) => Err(e.into()),
             Ok(Response::Pages(_)) => {
-                return Err(AppError::Internal(
-                    "the render worker answered a page count to a render".into(),
+                return Err(AppError::internal(
+                    "the render worker answered a page count to a render",
                 ));
             }
             Err(e) => Err(e),
@@ -304,8 +306,8 @@ impl RenderPool {
             Ok(Response::Pages(n)) => Ok(n),
             Ok(Response::Error(e)) => Err(e.into()),
             Ok(Response::Pdf(_)) => {
-                return Err(AppError::Internal(
-                    "the render worker answered a PDF to a check".into(),
+                return Err(AppError::internal(
+                    "the render worker answered a PDF to a check",
                 ));
             }
             Err(e) => Err(e),
@@ -377,8 +379,8 @@ impl RenderPool {
 
     async fn call(&self, request: &Request) -> Result<std::result::Result<Response, Invalid>> {
         let Some(command) = &self.settings.worker else {
-            return Err(AppError::Internal(
-                "no render worker is configured: templates cannot be rendered".into(),
+            return Err(AppError::internal(
+                "no render worker is configured: templates cannot be rendered",
             ));
         };
         let mut stop = self.stop.subscribe();
@@ -410,7 +412,7 @@ impl RenderPool {
                 }
                 Err(e) => {
                     worker.kill().await;
-                    Err(AppError::Internal(e.to_string()))
+                    Err(AppError::Internal(e.into()))
                 }
             },
             Exchange::Answered(Err(_)) => {
@@ -466,13 +468,13 @@ impl RenderPool {
             tracing::warn!(%status, stderr, "a render worker crashed while rendering a template");
             return Ok(Err(Invalid::new(
                 FIELD,
-                "merge.template_error",
+                codes::MERGE_TEMPLATE_ERROR,
                 format!(
                     "the typesetter stopped while rendering the template ({status}): simplify the template"
                 ),
             )));
         }
-        Err(AppError::Internal(format!(
+        Err(AppError::internal(format!(
             "the render worker ended ({status}): {stderr}"
         )))
     }

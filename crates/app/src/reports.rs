@@ -35,6 +35,7 @@ use crate::accounts::org_zone;
 use crate::email::{EmailMessage, compose};
 use crate::jobs::Outcome;
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{
     Actor, EmailAddress, Invalid, Locale, OrgScope, Permission, Timestamp, UserId,
 };
@@ -114,7 +115,7 @@ pub struct ReportFile {
 }
 
 fn internal(e: jiff::Error) -> AppError {
-    AppError::Internal(e.to_string())
+    AppError::Internal(e.into())
 }
 
 /// The local days `[first, next)` of the period of `frequency` holding `day`.
@@ -197,7 +198,7 @@ fn parse_day(raw: &str, field: &'static str) -> Result<Date, Invalid> {
     raw.trim().parse::<Date>().map_err(|_| {
         Invalid::new(
             field,
-            "report.date_invalid",
+            codes::REPORT_DATE_INVALID,
             format!("'{}' is not a date such as 2026-01-31", raw.trim()),
         )
     })
@@ -380,7 +381,7 @@ impl App {
         if frequency.is_none() {
             errors.push(Invalid::new(
                 "frequency",
-                "report.frequency_invalid",
+                codes::REPORT_FREQUENCY_INVALID,
                 "choose daily, weekly or monthly",
             ));
         }
@@ -445,7 +446,7 @@ impl App {
         if days < 0 {
             return Err(Invalid::new(
                 "to",
-                "report.period_invalid",
+                codes::REPORT_PERIOD_INVALID,
                 "the last day comes before the first day",
             )
             .into());
@@ -453,7 +454,7 @@ impl App {
         if i64::from(days) >= MAX_PERIOD_DAYS {
             return Err(Invalid::new(
                 "to",
-                "report.period_too_long",
+                codes::REPORT_PERIOD_TOO_LONG,
                 format!("a report covers at most {MAX_PERIOD_DAYS} days"),
             )
             .into());
@@ -651,7 +652,7 @@ impl App {
                 Ok(())
             }
             Err(StoreError::Conflict {
-                what: "report.exists",
+                what: codes::REPORT_EXISTS,
             }) => {
                 // Another worker made it meanwhile: this copy is not needed.
                 self.discard_document(&scope, document).await;

@@ -28,6 +28,7 @@ use crate::render::{RenderPool, TOO_EXPENSIVE};
 use crate::workers::DocumentWorkers;
 use crate::{App, AppError, Result};
 use courrier_documents::Finding;
+use courrier_domain::codes;
 use courrier_domain::letters::{Colour, Envelope, LetterStatus, Paper, Product, Registered, Sides};
 use courrier_domain::{
     Actor, ActorKind, Invalid, JobId, LetterId, OrgId, OrgScope, Permission, Role, RunId,
@@ -159,7 +160,7 @@ fn actor_json(actor: &Actor) -> Value {
 
 fn actor_from_json(v: &Value, org: OrgId, org_kind: courrier_domain::OrgKind) -> Result<Actor> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
-    let bad = |what: &str| AppError::Internal(format!("run bundle: {what}"));
+    let bad = |what: &str| AppError::internal(format!("run bundle: {what}"));
     Ok(match s("kind") {
         "user" => Actor::user(
             s("id").parse().map_err(|_| bad("user id"))?,
@@ -215,7 +216,7 @@ impl Bundle {
     }
 
     fn decode(bytes: &[u8]) -> Result<Bundle> {
-        let bad = |what: &str| AppError::Internal(format!("run bundle: {what}"));
+        let bad = |what: &str| AppError::internal(format!("run bundle: {what}"));
         let rest = bytes
             .strip_prefix(BUNDLE_MAGIC)
             .ok_or_else(|| bad("not a run bundle"))?;
@@ -343,7 +344,7 @@ fn merge_rows(
     if !unmapped.is_empty() {
         return Err(Invalid::new(
             "mapping",
-            "merge.field_unmapped",
+            codes::MERGE_FIELD_UNMAPPED,
             format!(
                 "no column is mapped to the required field(s) {}",
                 unmapped.join(", ")
@@ -508,7 +509,7 @@ impl App {
         if pdf.len() > limits.max_bytes {
             return Err(Invalid::new(
                 "file",
-                "pdf.too_large",
+                codes::PDF_TOO_LARGE,
                 format!(
                     "the file is larger than {} MB: split it into smaller files",
                     limits.max_bytes / (1024 * 1024)
@@ -524,7 +525,7 @@ impl App {
         {
             return Err(Invalid::new(
                 "file",
-                "pdf.unreadable",
+                codes::PDF_UNREADABLE,
                 "the file is not a PDF: export the letters as one PDF",
             )
             .into());
@@ -616,7 +617,7 @@ impl App {
         {
             return Err(Invalid::new(
                 "template",
-                "merge.template_too_large",
+                codes::MERGE_TEMPLATE_TOO_LARGE,
                 format!(
                     "the template is larger than {} KB",
                     MAX_TEMPLATE_BYTES / 1024
@@ -657,7 +658,7 @@ impl App {
         {
             return Err(Invalid::new(
                 "template",
-                "merge.template_too_large",
+                codes::MERGE_TEMPLATE_TOO_LARGE,
                 "the template is too large",
             )
             .into());
@@ -773,7 +774,7 @@ impl App {
         let renderer = RowRenderer {
             pool: self.renders.clone(),
             runtime: tokio::runtime::Handle::try_current()
-                .map_err(|e| AppError::Internal(format!("run worker: {e}")))?,
+                .map_err(|e| AppError::internal_from(e, "run worker"))?,
             template: Template::new(template),
             today: self.template_today(&ctx.tz),
         };
@@ -806,7 +807,7 @@ impl App {
                     {
                         let until = self.now().plus_seconds(crate::jobs::LEASE_SECS);
                         if !self.store.extend_job_lease(l.job, &l.worker, until).await? {
-                            return Err(AppError::Internal("the run's job lease was lost".into()));
+                            return Err(AppError::internal("the run's job lease was lost"));
                         }
                     }
                 }
@@ -814,7 +815,7 @@ impl App {
         }
         worker
             .await
-            .map_err(|e| AppError::Internal(format!("run worker: {e}")))?;
+            .map_err(|e| AppError::internal_from(e, "run worker"))?;
         if let Some(e) = abort {
             return Err(e);
         }
@@ -916,7 +917,7 @@ impl App {
             // Recorded by an earlier attempt (or a worker that took over).
             Ok(())
             | Err(courrier_store::StoreError::Conflict {
-                what: "run.item_recorded",
+                what: codes::RUN_ITEM_RECORDED,
             }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -957,7 +958,7 @@ fn produce(
             let Some(method) = &bundle.method else {
                 send(RunMsg::Fatal(vec![Invalid::new(
                     "method",
-                    "run.method_invalid",
+                    codes::RUN_METHOD_INVALID,
                     "the run has no split method",
                 )]));
                 return;
@@ -995,8 +996,8 @@ fn produce(
                     return;
                 }
                 (Ok(()), None) => {
-                    send(RunMsg::Abort(AppError::Internal(
-                        "the run's file was not read".into(),
+                    send(RunMsg::Abort(AppError::internal(
+                        "the run's file was not read",
                     )));
                     return;
                 }
@@ -1025,9 +1026,9 @@ fn produce(
                 read = Some(merge_rows(&bundle.file, &fields, &bundle.merge.mapping));
             }) {
                 Err(refusal) => Err(AppError::Invalid(refusal.to_invalid())),
-                Ok(()) => read.unwrap_or_else(|| {
-                    Err(AppError::Internal("the run's rows were not read".into()))
-                }),
+                Ok(()) => {
+                    read.unwrap_or_else(|| Err(AppError::internal("the run's rows were not read")))
+                }
             };
             let rows = match rows {
                 Ok(rows) => rows,
@@ -1073,7 +1074,7 @@ fn produce(
                                 *row,
                                 vec![Invalid::new(
                                     "document",
-                                    "letter.refused",
+                                    codes::LETTER_REFUSED,
                                     "the letter was not checked",
                                 )],
                             ))

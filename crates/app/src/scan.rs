@@ -11,6 +11,7 @@
 
 use crate::{App, AppError};
 use courrier_domain::Invalid;
+use courrier_domain::codes;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -270,13 +271,15 @@ impl App {
             Ok(ScanVerdict::Clean) => Ok(()),
             Ok(ScanVerdict::Infected { signature }) => Err(AppError::Invalid(Invalid::new(
                 "file",
-                "upload.infected",
+                codes::UPLOAD_INFECTED,
                 format!(
                     "the virus scanner found {signature} in this file; the file was not stored"
                 ),
             ))),
-            Err(ScanError::Unavailable(_)) => Err(AppError::Refused("upload.scanner_unavailable")),
-            Err(ScanError::Failed(_)) => Err(AppError::Refused("upload.scan_failed")),
+            Err(ScanError::Unavailable(_)) => {
+                Err(AppError::Refused(codes::UPLOAD_SCANNER_UNAVAILABLE))
+            }
+            Err(ScanError::Failed(_)) => Err(AppError::Refused(codes::UPLOAD_SCAN_FAILED)),
         }
     }
 }

@@ -39,6 +39,7 @@ use crate::email::{EmailMessage, compose};
 use crate::jobs::{JobKind, Outcome};
 use crate::tokens::{constant_time_eq, random_token};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{Actor, Invalid, Locale, OrgId, OrgScope, Permission, Timestamp};
 use courrier_i18n::{Arg, words};
 use courrier_store::{
@@ -91,11 +92,11 @@ pub enum SignatureError {
 
 impl SignatureError {
     /// A stable code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> courrier_domain::Code {
         match self {
-            SignatureError::Malformed => "webhook.signature_malformed",
-            SignatureError::Mismatch => "webhook.signature_mismatch",
-            SignatureError::Expired => "webhook.signature_expired",
+            SignatureError::Malformed => courrier_domain::codes::WEBHOOK_SIGNATURE_MALFORMED,
+            SignatureError::Mismatch => courrier_domain::codes::WEBHOOK_SIGNATURE_MISMATCH,
+            SignatureError::Expired => courrier_domain::codes::WEBHOOK_SIGNATURE_EXPIRED,
         }
     }
 }
@@ -111,7 +112,7 @@ fn mac(secret: &str, t: i64, body: &[u8]) -> Option<Hmac<Sha256>> {
 /// The `Courrier-Signature` value for `body` sent at `now`.
 pub fn signature_header(secret: &str, now: Timestamp, body: &[u8]) -> Result<String> {
     let t = now.millis().div_euclid(1000);
-    let mac = mac(secret, t, body).ok_or_else(|| AppError::Internal("HMAC key refused".into()))?;
+    let mac = mac(secret, t, body).ok_or_else(|| AppError::internal("HMAC key refused"))?;
     Ok(format!(
         "t={t},v1={}",
         hex::encode(mac.finalize().into_bytes())
@@ -170,11 +171,11 @@ pub fn verify_signature(
 }
 
 fn url_invalid(message: &str) -> AppError {
-    Invalid::new("url", "webhook.url_invalid", message).into()
+    Invalid::new("url", codes::WEBHOOK_URL_INVALID, message).into()
 }
 
 fn url_private(message: &str) -> AppError {
-    Invalid::new("url", "webhook.url_private", message).into()
+    Invalid::new("url", codes::WEBHOOK_URL_PRIVATE, message).into()
 }
 
 /// Where an address leads, for the webhook guard.
@@ -414,7 +415,7 @@ pub fn parse_events(list: &[String]) -> Result<Vec<String>> {
     if let Some(unknown) = out.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
         return Err(Invalid::new(
             "events",
-            "webhook.event_unknown",
+            codes::WEBHOOK_EVENT_UNKNOWN,
             format!(
                 "'{unknown}' is not an event type; choose among {} or * for all",
                 EVENT_TYPES.join(", ")
@@ -427,7 +428,7 @@ pub fn parse_events(list: &[String]) -> Result<Vec<String>> {
     if out.is_empty() {
         return Err(Invalid::new(
             "events",
-            "webhook.events_none",
+            codes::WEBHOOK_EVENTS_NONE,
             "choose at least one event type, or * for all",
         )
         .into());
@@ -440,7 +441,7 @@ fn seal_context(id: uuid::Uuid) -> String {
 }
 
 fn json_string(s: &str) -> Result<String> {
-    serde_json::to_string(s).map_err(|e| AppError::Internal(e.to_string()))
+    serde_json::to_string(s).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The HTTP client of all deliveries: 10 s timeout, no redirects, no
@@ -461,7 +462,7 @@ fn http_client(allow_private: bool) -> Result<&'static reqwest::Client> {
         .dns_resolver(Arc::new(GuardedResolver { allow_private }))
         .user_agent(concat!("Courrier-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))?;
+        .map_err(|e| AppError::internal_from(e, "HTTP client"))?;
     Ok(cell.get_or_init(|| client))
 }
 
@@ -566,7 +567,7 @@ impl App {
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(Invalid::new(
                 "description",
-                "webhook.description_invalid",
+                codes::WEBHOOK_DESCRIPTION_INVALID,
                 format!("keep the description under {MAX_DESCRIPTION_CHARS} characters"),
             )
             .into());
@@ -650,7 +651,7 @@ impl App {
         if !EVENT_TYPES.contains(&event_type) {
             return Err(Invalid::new(
                 "type",
-                "webhook.event_unknown",
+                codes::WEBHOOK_EVENT_UNKNOWN,
                 format!("'{event_type}' is not an event type"),
             )
             .into());
@@ -659,7 +660,7 @@ impl App {
         if serde_json::from_str::<serde_json::Value>(data).is_err() {
             return Err(Invalid::new(
                 "data",
-                "webhook.data_invalid",
+                codes::WEBHOOK_DATA_INVALID,
                 "event data must be one JSON value",
             )
             .into());

@@ -70,13 +70,12 @@ impl DocumentWorkers {
         let deadline = tokio::time::Instant::now() + time;
         let bytes = IntakeLimits::default().document_budget(input_bytes);
         let budget = Budget::with_time(bytes, time);
-        let permit = match tokio::time::timeout_at(deadline, self.permits.clone().acquire_owned())
-            .await
-        {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) => return Err(AppError::Internal("the document workers stopped".into())),
-            Err(_) => return Err(too_slow(time)),
-        };
+        let permit =
+            match tokio::time::timeout_at(deadline, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) => return Err(AppError::internal("the document workers stopped")),
+                Err(_) => return Err(too_slow(time)),
+            };
         let handle = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _entered = budget.enter();
@@ -84,7 +83,7 @@ impl DocumentWorkers {
         });
         match tokio::time::timeout_at(deadline, handle).await {
             Ok(Ok(result)) => result,
-            Ok(Err(e)) => Err(AppError::Internal(format!("document work: {e}"))),
+            Ok(Err(e)) => Err(AppError::internal_from(e, "document work")),
             // The work sees the same deadline and stops at its next check,
             // giving its place back then.
             Err(_) => Err(too_slow(time)),

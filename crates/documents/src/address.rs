@@ -13,6 +13,7 @@
 
 use crate::countries::{CountryCode, country_from_name, normalise};
 use crate::finding::Finding;
+use courrier_domain::codes;
 
 /// Lines at the top of a window that are endorsements (DIN 5008's
 /// "Zusatz- und Vermerkzone"), not part of the address; compared folded.
@@ -107,13 +108,13 @@ impl PostalAddress {
             .collect();
         if lines.is_empty() {
             return Err(Finding::error(
-                "address.window_empty",
+                codes::ADDRESS_WINDOW_EMPTY,
                 "no text was found in the address window: place the recipient's address in the window position of the chosen envelope, or give the address separately (a scanned letter has no text to read)",
             ));
         }
         if lines.iter().any(|l| l.contains('\u{FFFD}')) {
             return Err(Finding::error(
-                "address.unreadable",
+                codes::ADDRESS_UNREADABLE,
                 "the address in the window uses a font whose characters cannot be decoded: export the PDF again with fonts embedded as Unicode, or give the address separately",
             ));
         }
@@ -123,7 +124,7 @@ impl PostalAddress {
         }
         if lines.len() < 2 {
             return Err(Finding::error(
-                "address.unreadable",
+                codes::ADDRESS_UNREADABLE,
                 format!(
                     "only one line was found in the address window ('{}'): an address needs at least the recipient and the postcode and locality",
                     lines.join(" ")
@@ -142,7 +143,7 @@ impl PostalAddress {
             && is_capitals(&last)
         {
             return Err(Finding::error(
-                "address.country_unknown",
+                codes::ADDRESS_COUNTRY_UNKNOWN,
                 format!(
                     "the last line of the address, '{last}', is not a country we recognise: write the country in capitals in French, German, Dutch, Italian or English (e.g. SUISSE, DEUTSCHLAND)"
                 ),
@@ -242,14 +243,14 @@ fn is_endorsement(line: &str) -> bool {
 
 fn recipient_missing() -> Finding {
     Finding::error(
-        "address.recipient_missing",
+        codes::ADDRESS_RECIPIENT_MISSING,
         "the address has no recipient line above the street and locality: put the recipient's name first",
     )
 }
 
 fn locality_missing(postcode: &str) -> Finding {
     Finding::error(
-        "address.locality_missing",
+        codes::ADDRESS_LOCALITY_MISSING,
         format!(
             "the postcode '{postcode}' is not followed by a locality: write the postcode and the town on one line"
         ),
@@ -272,7 +273,7 @@ fn postcode_invalid(country: CountryCode, raw: &str) -> Finding {
         format!("'{raw}'")
     };
     Finding::error(
-        "address.postcode_invalid",
+        codes::ADDRESS_POSTCODE_INVALID,
         format!(
             "the postcode and locality line {shown} does not hold a valid postcode for {country} ({}): expected {expected} followed by the locality",
             country.address_name()

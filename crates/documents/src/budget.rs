@@ -14,6 +14,7 @@
 //! Codes: `pdf.too_much_data`, `pdf.too_slow`.
 
 use crate::finding::Finding;
+use courrier_domain::codes;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -123,7 +124,7 @@ impl Budget {
     /// The refusal for this budget's bytes.
     pub fn too_much_data(&self) -> Finding {
         Finding::error(
-            "pdf.too_much_data",
+            codes::PDF_TOO_MUCH_DATA,
             format!(
                 "the document's contents unpack to more than {} MB in all: lower the resolution of its images or split it into smaller files",
                 self.inner.max_bytes / (1024 * 1024)
@@ -135,7 +136,7 @@ impl Budget {
 /// The refusal of a document whose work took longer than `time`.
 pub fn too_slow(time: Duration) -> Finding {
     Finding::error(
-        "pdf.too_slow",
+        codes::PDF_TOO_SLOW,
         format!(
             "the document could not be checked within {} s: it is too complex, print it to PDF again or split it into smaller files",
             time.as_secs().max(1)

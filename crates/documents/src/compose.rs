@@ -34,16 +34,18 @@ use crate::finding::Finding;
 use crate::inspect::{IntakeLimits, inspect_document, load_pdf};
 use crate::objects::{dict_of, get, get_dict, get_name, inherited, resolve};
 use crate::page::{A4_HEIGHT_PT, A4_WIDTH_PT, PageGeometry, Rect, page_geometry};
+use courrier_domain::Code;
+use courrier_domain::codes;
 use courrier_domain::letters::{BackgroundScope, Sides};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
 use std::collections::{HashMap, HashSet};
 
 /// Code of a background PDF that failed an intake check.
-pub const BACKGROUND_INVALID: &str = "letter.background_invalid";
+pub const BACKGROUND_INVALID: Code = codes::LETTER_BACKGROUND_INVALID;
 /// Code of an attachment PDF that failed an intake check.
-pub const ATTACHMENT_INVALID: &str = "letter.attachment_invalid";
+pub const ATTACHMENT_INVALID: Code = codes::LETTER_ATTACHMENT_INVALID;
 /// Warning: the background has several pages and only page 1 is used.
-pub const BACKGROUND_PAGES_IGNORED: &str = "letter.background_pages_ignored";
+pub const BACKGROUND_PAGES_IGNORED: Code = codes::LETTER_BACKGROUND_PAGES_IGNORED;
 
 /// The private key of the content stream that draws the background; its
 /// value is the XObject's resource name. Readers ignore unknown keys.
@@ -61,7 +63,7 @@ pub enum PartKind {
 }
 
 impl PartKind {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
             PartKind::Background => BACKGROUND_INVALID,
             PartKind::Attachment => ATTACHMENT_INVALID,
@@ -139,7 +141,7 @@ pub fn needs_blank_page(letter_pages: u32, sides: Sides, has_attachments: bool) 
 
 fn broken(what: &str) -> Finding {
     Finding::error(
-        "letter.compose_failed",
+        codes::LETTER_COMPOSE_FAILED,
         format!("the letter could not be composed ({what}): export the documents again"),
     )
 }

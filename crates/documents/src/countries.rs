@@ -9,6 +9,7 @@
 
 use crate::countries_table::{COUNTRY_NAMES, DISPLAY_NAMES, FOLD};
 use courrier_domain::Invalid;
+use courrier_domain::codes;
 use std::fmt;
 
 /// An ISO 3166-1 alpha-2 code that iso-codes knows (plus XK, Kosovo).
@@ -27,7 +28,7 @@ impl CountryCode {
             .ok_or_else(|| {
                 Invalid::new(
                     "country",
-                    "country.unknown",
+                    codes::COUNTRY_UNKNOWN,
                     format!("'{code}' is not an ISO 3166-1 country code"),
                 )
             })
@@ -190,7 +191,7 @@ mod tests {
         assert_eq!(CountryCode::parse("ch").map(|c| c.as_str()), Ok("CH"));
         assert_eq!(
             CountryCode::parse("XX").map_err(|e| e.code),
-            Err("country.unknown")
+            Err(codes::COUNTRY_UNKNOWN)
         );
         assert_eq!(
             CountryCode::parse("CH").map(|c| c.address_name()),

@@ -3,7 +3,7 @@
 //! page is to blame. Every check in this crate reports through [`Finding`], so
 //! the intake screen, the API and a bulk run's error report speak alike.
 
-use courrier_domain::Invalid;
+use courrier_domain::{Code, Invalid};
 use std::fmt;
 
 /// Whether a finding stops the letter.
@@ -21,14 +21,14 @@ pub enum Severity {
 /// 1-based, and a message about one page names it too.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub page: Option<u32>,
 }
 
 impl Finding {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self {
             code,
             severity: Severity::Error,
@@ -37,7 +37,7 @@ impl Finding {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self {
             code,
             severity: Severity::Warning,

@@ -22,6 +22,7 @@ use crate::budget;
 use crate::finding::Finding;
 use crate::inspect::{IntakeLimits, load_pdf};
 use crate::split::PageTree;
+use courrier_domain::codes;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
 use std::io::{Cursor, Write};
 
@@ -97,7 +98,7 @@ fn megabytes(bytes: usize) -> String {
 
 fn file_invalid(name: &str, why: impl std::fmt::Display) -> Finding {
     Finding::error(
-        "mail.scan_file_invalid",
+        codes::MAIL_SCAN_FILE_INVALID,
         format!("{}: {why}", display_name(name)),
     )
 }
@@ -116,13 +117,13 @@ fn display_name(name: &str) -> String {
 pub fn check_sizes(parts: &[ScanPart<'_>], limits: &ScanLimits) -> Result<(), Finding> {
     if parts.is_empty() {
         return Err(Finding::error(
-            "mail.scan_invalid",
+            codes::MAIL_SCAN_INVALID,
             "choose the scan: one or more PDF, JPEG or PNG files",
         ));
     }
     if parts.len() > limits.max_files {
         return Err(Finding::error(
-            "mail.scan_too_large",
+            codes::MAIL_SCAN_TOO_LARGE,
             format!(
                 "a scan has at most {} files, not {}",
                 limits.max_files,
@@ -133,7 +134,7 @@ pub fn check_sizes(parts: &[ScanPart<'_>], limits: &ScanLimits) -> Result<(), Fi
     for p in parts {
         if p.bytes.len() > limits.max_file_bytes {
             return Err(Finding::error(
-                "mail.scan_too_large",
+                codes::MAIL_SCAN_TOO_LARGE,
                 format!(
                     "{} is {} MB and one file may be at most {} MB",
                     display_name(p.name),
@@ -146,7 +147,7 @@ pub fn check_sizes(parts: &[ScanPart<'_>], limits: &ScanLimits) -> Result<(), Fi
     let total: usize = parts.iter().map(|p| p.bytes.len()).sum();
     if total > limits.max_total_bytes {
         return Err(Finding::error(
-            "mail.scan_too_large",
+            codes::MAIL_SCAN_TOO_LARGE,
             format!(
                 "the files add up to {} MB and a scan may be at most {} MB",
                 megabytes(total),
@@ -219,7 +220,7 @@ pub fn combine_scan(parts: &[ScanPart<'_>], limits: &ScanLimits) -> Result<Combi
     let mut pdf = Vec::new();
     out.save_to(&mut pdf).map_err(|e| {
         Finding::error(
-            "mail.scan_invalid",
+            codes::MAIL_SCAN_INVALID,
             format!("the combined PDF could not be written: {e}"),
         )
     })?;

@@ -17,6 +17,7 @@ use crate::finding::Finding;
 use crate::objects::{get_dict, get_name};
 use crate::page::{A4_HEIGHT_PT, A4_WIDTH_PT, page_geometry, pt_to_mm};
 use crate::page_tree::page_ids;
+use courrier_domain::codes;
 use lopdf::xref::XrefRecovery;
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -119,7 +120,7 @@ pub fn inspect_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<PdfReport, Vec
 pub fn load_pdf(bytes: &[u8], limits: &IntakeLimits) -> Result<Document, Finding> {
     if bytes.len() > limits.max_bytes {
         return Err(Finding::error(
-            "pdf.too_large",
+            codes::PDF_TOO_LARGE,
             format!(
                 "the file is {:.1} MB and the limit is {:.1} MB: split it into smaller files or lower the resolution of its images",
                 megabytes(bytes.len()),
@@ -327,7 +328,7 @@ fn megabytes(bytes: usize) -> f64 {
 
 fn unreadable(detail: &str) -> Finding {
     Finding::error(
-        "pdf.unreadable",
+        codes::PDF_UNREADABLE,
         format!(
             "the file could not be read as a PDF ({detail}): export or save it again as PDF from the program that made it"
         ),
@@ -336,7 +337,7 @@ fn unreadable(detail: &str) -> Finding {
 
 fn encrypted() -> Finding {
     Finding::error(
-        "pdf.encrypted",
+        codes::PDF_ENCRYPTED,
         "the PDF is protected by a password: remove the password (save an unprotected copy) and upload it again",
     )
 }
@@ -354,7 +355,7 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
         .collect();
     if pages.is_empty() {
         return Err(vec![Finding::error(
-            "pdf.no_pages",
+            codes::PDF_NO_PAGES,
             "the PDF has no pages (or its page tree is damaged): export it again",
         )]);
     }
@@ -367,7 +368,7 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
         let Some(geometry) = page_geometry(doc, id) else {
             errors.push(
                 Finding::error(
-                    "pdf.unreadable",
+                    codes::PDF_UNREADABLE,
                     format!("page {number} has no readable page size (MediaBox), the file seems damaged: export it again"),
                 )
                 .on_page(number),
@@ -391,13 +392,13 @@ pub fn inspect_document(doc: &Document, limits: &IntakeLimits) -> Result<PdfRepo
     }
     if doc.xref_recovery.is_some() {
         warnings.push(Finding::warning(
-            "pdf.repaired",
+            codes::PDF_REPAIRED,
             "the file is damaged (its cross-reference table is wrong) and was repaired to be read: check the preview, or export it again",
         ));
     }
     if doc.was_encrypted() {
         warnings.push(Finding::warning(
-            "pdf.owner_password",
+            codes::PDF_OWNER_PASSWORD,
             "the PDF is encrypted with an owner password only; it can be read, but save an unprotected copy to be safe",
         ));
     }
@@ -429,7 +430,7 @@ pub fn check_content(doc: &Document) -> Result<usize, Finding> {
     let ids = page_ids(doc)?;
     if ids.is_empty() {
         return Err(Finding::error(
-            "pdf.no_pages",
+            codes::PDF_NO_PAGES,
             "the PDF has no pages (or its page tree is damaged): export it again",
         ));
     }
@@ -441,7 +442,7 @@ pub fn check_content(doc: &Document) -> Result<usize, Finding> {
         }
         if page_geometry(doc, *id).is_none() {
             return Err(Finding::error(
-                "pdf.unreadable",
+                codes::PDF_UNREADABLE,
                 format!("page {number} has no readable page size (MediaBox), the file seems damaged: export it again"),
             )
             .on_page(number));
@@ -468,19 +469,19 @@ fn not_a4(page: u32, (w, h): (f32, f32), tolerance: f32) -> Finding {
             "page {page} is {w_mm:.1} × {h_mm:.1} mm: letters must be A4 portrait (210 × 297 mm), set the page size to A4 when exporting"
         )
     };
-    Finding::error("pdf.not_a4", message).on_page(page)
+    Finding::error(codes::PDF_NOT_A4, message).on_page(page)
 }
 
 /// What the walk over the document's objects found, one finding per code
 /// (errors) or per font name (warnings), keyed to keep a stable order.
 #[derive(Default)]
 struct ContentFindings {
-    errors: BTreeMap<&'static str, Finding>,
+    errors: BTreeMap<courrier_domain::Code, Finding>,
     warnings: BTreeMap<String, Finding>,
 }
 
 impl ContentFindings {
-    fn error(&mut self, code: &'static str, page: Option<u32>, what: &str) {
+    fn error(&mut self, code: courrier_domain::Code, page: Option<u32>, what: &str) {
         self.errors.entry(code).or_insert_with(|| {
             let place = page.map(|p| format!(" (page {p})")).unwrap_or_default();
             let finding = Finding::error(code, format!("{what}{place}"));
@@ -551,14 +552,14 @@ fn check_dict(doc: &Document, dict: &Dictionary, page: Option<u32>, found: &mut 
     let action = get_name(doc, dict, b"S");
     if dict.has(b"JS") || dict.has(b"JavaScript") || action == Some(b"JavaScript") {
         found.error(
-            "pdf.javascript",
+            codes::PDF_JAVASCRIPT,
             page,
             "the PDF contains JavaScript: letters must be plain documents, export or print it to PDF again without interactive features",
         );
     }
     if action == Some(b"Launch") {
         found.error(
-            "pdf.launch_action",
+            codes::PDF_LAUNCH_ACTION,
             page,
             "the PDF contains an action that launches a program or file: export or print it to PDF again without interactive features",
         );
@@ -571,14 +572,14 @@ fn check_dict(doc: &Document, dict: &Dictionary, page: Option<u32>, found: &mut 
         || subtype == Some(b"FileAttachment")
     {
         found.error(
-            "pdf.embedded_files",
+            codes::PDF_EMBEDDED_FILES,
             page,
             "the PDF carries embedded files (attachments): remove them, and add anything to be printed as pages or as a printed attachment",
         );
     }
     if dict.has(b"XFA") {
         found.error(
-            "pdf.xfa",
+            codes::PDF_XFA,
             page,
             "the PDF is an XFA form, which prints differently in every program: flatten it (print to PDF) and upload the result",
         );
@@ -613,7 +614,7 @@ fn check_font(
     found.warnings.entry(name.clone()).or_insert_with(|| {
         let place = page.map(|p| format!(" (used on page {p})")).unwrap_or_default();
         let finding = Finding::warning(
-            "pdf.font_not_embedded",
+            codes::PDF_FONT_NOT_EMBEDDED,
             format!(
                 "the font '{name}'{place} is not embedded: the printer will substitute a similar font, which can move text (and the address) — embed all fonts when exporting"
             ),

@@ -13,6 +13,7 @@
 use crate::budget;
 use crate::finding::Finding;
 use crate::objects::{dict_of, get, get_name, resolve};
+use courrier_domain::codes;
 use lopdf::{Document, Object, ObjectId};
 use std::collections::HashSet;
 
@@ -137,7 +138,7 @@ fn node(doc: &Document, id: ObjectId, pages_before: usize) -> Option<Node<'_>> {
 
 fn reused(page: usize) -> Finding {
     Finding::error(
-        "pdf.page_reused",
+        codes::PDF_PAGE_REUSED,
         format!(
             "the page tree shows the same page object again as page {page}: viewers and printers would count more pages than the document has, export it again"
         ),
@@ -146,7 +147,7 @@ fn reused(page: usize) -> Finding {
 
 fn invalid(detail: &str) -> Finding {
     Finding::error(
-        "pdf.page_tree_invalid",
+        codes::PDF_PAGE_TREE_INVALID,
         format!("the PDF's list of pages is damaged ({detail}): export it again"),
     )
 }

@@ -12,6 +12,7 @@ use crate::finding::Finding;
 use crate::fonts::Font;
 use crate::objects::{dict_of, get, get_array, get_dict, get_name, inherited, number, number_in};
 use crate::page::{PageGeometry, page_geometry};
+use courrier_domain::codes;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::HashMap;
@@ -163,7 +164,7 @@ impl<'a> TextReader<'a> {
         let count = self.page_ids().len();
         self.page_ids().get(page_index).copied().ok_or_else(|| {
             Finding::error(
-                "pdf.page_missing",
+                codes::PDF_PAGE_MISSING,
                 format!(
                     "the document has {count} page(s); page {} does not exist",
                     page_index.saturating_add(1)
@@ -178,7 +179,7 @@ impl<'a> TextReader<'a> {
         let number = u32::try_from(page_index.saturating_add(1)).unwrap_or(u32::MAX);
         let unreadable = |why: &str| {
             Finding::error(
-                "pdf.unreadable",
+                codes::PDF_UNREADABLE,
                 format!("page {number} could not be read ({why}): export the document again"),
             )
             .on_page(number)

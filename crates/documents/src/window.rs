@@ -15,6 +15,7 @@ use crate::finding::Finding;
 use crate::inspect::{IntakeLimits, load_pdf};
 use crate::page::{PageGeometry, Rect, mm_to_pt};
 use crate::text::{PageText, TextReader, TextRun};
+use courrier_domain::codes;
 use lopdf::Document;
 
 /// Baselines closer than this many font sizes are one line.
@@ -267,7 +268,7 @@ impl PageText {
         let lines = group_lines(&mut found);
         let sample: Vec<&str> = lines.iter().map(|l| l.text.as_str()).take(2).collect();
         Err(Finding::error(
-            "letter.clear_zone_not_empty",
+            codes::LETTER_CLEAR_ZONE_NOT_EMPTY,
             format!(
                 "page {} has text in the {} mm above the address window (\"{}\"): keep that zone empty, it is where the postage is printed",
                 self.page,
@@ -283,7 +284,7 @@ impl PageText {
             return Ok(());
         }
         Err(Finding::error(
-            "pdf.window_rotated_page",
+            codes::PDF_WINDOW_ROTATED_PAGE,
             format!(
                 "page {} is rotated by {}°, so its address window cannot be read: export the letter as an upright A4 portrait page",
                 self.page, self.geometry.rotate

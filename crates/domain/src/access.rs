@@ -3,6 +3,8 @@
 //! [`Permission`]; store methods for tenant data take that scope, so a query
 //! without a tenant filter cannot be written by accident.
 
+use crate::codes;
+
 use crate::{ApiKeyId, Invalid, OrgId, UserId};
 use std::fmt;
 
@@ -31,7 +33,7 @@ impl OrgKind {
             "platform" => Ok(OrgKind::Platform),
             _ => Err(Invalid::new(
                 "kind",
-                "org.kind_invalid",
+                codes::ORG_KIND_INVALID,
                 format!("'{s}' is not customer, mail_center or platform"),
             )),
         }
@@ -76,7 +78,9 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| Invalid::new("role", "role.unknown", format!("'{s}' is not a role")))
+            .ok_or_else(|| {
+                Invalid::new("role", codes::ROLE_UNKNOWN, format!("'{s}' is not a role"))
+            })
     }
 
     /// The roles an organisation of this kind can give.
@@ -96,7 +100,7 @@ impl Role {
         } else {
             Err(Invalid::new(
                 "role",
-                "role.not_for_org_kind",
+                codes::ROLE_NOT_FOR_ORG_KIND,
                 format!("a {} organisation has no '{s}' role", kind.as_str()),
             ))
         }
@@ -216,7 +220,7 @@ impl Permission {
             .ok_or_else(|| {
                 Invalid::new(
                     "permissions",
-                    "permission.unknown",
+                    codes::PERMISSION_UNKNOWN,
                     format!("'{s}' is not a permission"),
                 )
             })
@@ -234,7 +238,7 @@ impl Permission {
         if out.is_empty() {
             return Err(Invalid::new(
                 "permissions",
-                "permission.none",
+                codes::PERMISSION_NONE,
                 "choose at least one permission",
             ));
         }
@@ -358,7 +362,7 @@ impl Actor {
             None => Ok(()),
             Some(p) => Err(Invalid::new(
                 "role",
-                "role.above_actor",
+                codes::ROLE_ABOVE_ACTOR,
                 format!(
                     "the role '{role}' holds '{}', which you do not hold; only someone who holds it can give it",
                     p.as_str()
@@ -374,7 +378,7 @@ impl Actor {
             None => Ok(()),
             Some(p) => Err(Invalid::new(
                 "id",
-                "user.above_actor",
+                codes::USER_ABOVE_ACTOR,
                 format!(
                     "this person is '{current}' and holds '{}', which you do not hold; only someone who holds it can change or remove them",
                     p.as_str()
@@ -480,7 +484,7 @@ mod tests {
     fn a_manager_cannot_make_anyone_owner() {
         let manager = person(OrgKind::MailCenter, Role::Manager);
         let e = manager.may_grant(Role::Owner).unwrap_err();
-        assert_eq!((e.code, e.field), ("role.above_actor", "role"));
+        assert_eq!((e.code, e.field), (codes::ROLE_ABOVE_ACTOR, "role"));
         assert!(manager.may_grant(Role::Manager).is_ok());
         assert!(manager.may_grant(Role::Clerk).is_ok());
         assert_eq!(

@@ -1,6 +1,8 @@
 //! E-mail addresses, normalised to lower case so that logins and invitations
 //! match however a person typed them.
 
+use crate::codes;
+
 use crate::Invalid;
 use std::fmt;
 
@@ -10,7 +12,7 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = raw.trim().to_lowercase();
-        let bad = |why: &str| Invalid::new("email", "email.invalid", format!("'{raw}' {why}"));
+        let bad = |why: &str| Invalid::new("email", codes::EMAIL_INVALID, format!("'{raw}' {why}"));
         if s.len() > 254 {
             return Err(bad("is longer than 254 characters"));
         }

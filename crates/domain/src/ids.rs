@@ -1,6 +1,8 @@
 //! Identifiers. Each entity has its own type so an organisation id can never be
 //! passed where a user id is expected.
 
+use crate::codes;
+
 use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
@@ -34,7 +36,7 @@ macro_rules! id_type {
             type Err = crate::Invalid;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Uuid::parse_str(s.trim()).map(Self).map_err(|_| {
-                    crate::Invalid::new("id", "id.invalid", format!("'{s}' is not an identifier"))
+                    crate::Invalid::new("id", codes::ID_INVALID, format!("'{s}' is not an identifier"))
                 })
             }
         }

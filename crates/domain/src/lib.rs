@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod codes;
 pub mod email;
 pub mod error;
 pub mod ids;
@@ -18,6 +19,7 @@ pub mod zone;
 
 pub use access::{Actor, ActorKind, OrgKind, OrgScope, Permission, Role};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use codes::Code;
 pub use email::EmailAddress;
 pub use error::Invalid;
 pub use ids::{ApiKeyId, InvitationId, JobId, LetterId, OrgId, RunId, UserId, WebhookId};

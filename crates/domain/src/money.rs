@@ -1,5 +1,7 @@
 //! Money as integer minor units with an ISO 4217 currency, never floats.
 
+use crate::codes;
+
 use crate::Invalid;
 use std::fmt;
 
@@ -16,7 +18,7 @@ impl Currency {
             Ok(code) if code.iter().all(u8::is_ascii_uppercase) => Ok(Self(code)),
             _ => Err(Invalid::new(
                 "currency",
-                "currency.invalid",
+                codes::CURRENCY_INVALID,
                 format!("'{s}' is not a three-letter currency code"),
             )),
         }

@@ -1,5 +1,7 @@
 //! The password rule: long enough to resist guessing, short enough to hash.
 
+use crate::codes;
+
 use crate::Invalid;
 
 pub const MIN_LEN: usize = 10;
@@ -11,14 +13,14 @@ pub fn check_new_password(password: &str) -> Result<&str, Invalid> {
     if n < MIN_LEN {
         return Err(Invalid::new(
             "password",
-            "password.too_short",
+            codes::PASSWORD_TOO_SHORT,
             format!("a password needs at least {MIN_LEN} characters"),
         ));
     }
     if n > MAX_LEN {
         return Err(Invalid::new(
             "password",
-            "password.too_long",
+            codes::PASSWORD_TOO_LONG,
             format!("a password has at most {MAX_LEN} characters"),
         ));
     }

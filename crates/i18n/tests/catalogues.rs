@@ -186,36 +186,46 @@ fn every_key_the_app_uses_exists() {
     );
 }
 
-/// Every error code the web layer can show (`err.<code>`, see
-/// `courrier-web`'s `L::error`): codes of `Invalid::new`, `Conflict`,
-/// `Refused`, `ApiError::new` and of `code: "…"` fields, in every crate.
+/// Every error code of the registry (`courrier_domain::codes::ALL`: every
+/// code any crate can return, see `courrier-web`'s `L::error`) has words in
+/// every language, and a meaning of its own (read with `$doc`) for the list
+/// of codes, `GET /api/v1/errors`.
 #[test]
 fn every_error_code_has_words() {
-    let code = r#""([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*)""#;
-    let shapes = [
-        format!(r"Invalid::new\(\s*[^,()]+,\s*{code}"),
-        format!(r"(?:Conflict|Refused)\(\s*{code}"),
-        format!(r"ApiError::new\(\s*StatusCode::[A-Z_]+\s*,\s*{code}"),
-        format!(r"\bcode:\s*{code}\s*,"),
-    ];
-    let shapes: Vec<_> = shapes
-        .iter()
-        .map(|s| regex::Regex::new(s).expect("regex"))
-        .collect();
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(crates_dir()).expect("crates").flatten() {
-        files_under(&entry.path().join("src"), &mut files);
+    let codes = courrier_domain::codes::ALL;
+    assert!(codes.len() > 250, "only {} codes", codes.len());
+    let from = crates_dir().join("domain/src/codes");
+    for code in codes {
+        let key = format!("err.{code}");
+        assert_everywhere(&key, &from);
+        for locale in Locale::ALL {
+            let meaning = text_args(
+                locale,
+                &key,
+                &[("doc", Arg::Text("yes")), ("message", Arg::Text(""))],
+            )
+            .unwrap_or_default();
+            assert!(
+                !meaning.trim().is_empty(),
+                "`{key}` means nothing in {} without its message",
+                locale.as_str()
+            );
+        }
     }
-    let mut codes = BTreeSet::new();
-    for path in &files {
-        let source = std::fs::read_to_string(path).expect("readable");
-        for shape in &shapes {
-            for c in shape.captures_iter(&source).filter_map(|c| c.get(1)) {
-                if codes.insert(c.as_str().to_string()) {
-                    assert_everywhere(&format!("err.{}", c.as_str()), path);
-                }
+    // Every `err-…` message is a code of the registry.
+    for (lang, files) in catalogues() {
+        for (name, source) in files.iter() {
+            for line in source.lines() {
+                let Some(id) = line.strip_prefix("err-") else {
+                    continue;
+                };
+                let id = id.split([' ', '=']).next().unwrap_or_default();
+                let code = id.replace('-', ".");
+                assert!(
+                    courrier_domain::Code::parse(&code).is_some(),
+                    "{lang}/{name}: err-{id} is not in courrier_domain::codes"
+                );
             }
         }
     }
-    assert!(codes.len() > 150, "only {} codes found", codes.len());
 }

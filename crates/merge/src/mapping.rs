@@ -8,6 +8,7 @@
 //! template inputs, one [`MappedRow`] per row, and reports each row whose
 //! required field is empty as `merge.field_missing`.
 
+use courrier_domain::codes;
 use std::collections::BTreeMap;
 
 use courrier_domain::Invalid;
@@ -246,7 +247,7 @@ impl Mapping {
             .ok_or_else(|| {
                 Invalid::new(
                     FIELD,
-                    "merge.unknown_field",
+                    codes::MERGE_UNKNOWN_FIELD,
                     format!("the template has no field \"{field}\""),
                 )
             })?;
@@ -256,7 +257,7 @@ impl Mapping {
                 if !columns.iter().any(|c| c == column) {
                     return Err(Invalid::new(
                         FIELD,
-                        "merge.unknown_column",
+                        codes::MERGE_UNKNOWN_COLUMN,
                         format!("the file has no column \"{column}\""),
                     ));
                 }
@@ -298,7 +299,7 @@ impl Mapping {
                 Some(name) => table.column_index(name).map(Some).ok_or_else(|| {
                     Invalid::new(
                         FIELD,
-                        "merge.unknown_column",
+                        codes::MERGE_UNKNOWN_COLUMN,
                         format!("the file has no column \"{name}\""),
                     )
                 }),
@@ -328,7 +329,7 @@ impl Mapping {
                 errors.push(RowError {
                     row: row.number,
                     field: Some(field.name.clone()),
-                    code: "merge.field_missing",
+                    code: codes::MERGE_FIELD_MISSING,
                     message,
                 });
             }
@@ -362,7 +363,7 @@ impl Mapping {
         if !unmapped.is_empty() {
             return Err(Invalid::new(
                 FIELD,
-                "merge.field_unmapped",
+                codes::MERGE_FIELD_UNMAPPED,
                 format!(
                     "no column is mapped to the required field(s) {}",
                     unmapped.join(", ")

@@ -30,7 +30,7 @@ use typst_layout::PagedDocument;
 pub const DEFAULT_TEMPLATE: &str = include_str!("default_letter.typ");
 
 const FIELD: &str = "template";
-const CODE: &str = "merge.template_error";
+const CODE: courrier_domain::Code = courrier_domain::codes::MERGE_TEMPLATE_ERROR;
 /// Compilations a cached result may go unused before it is dropped, so a bulk
 /// run of 50,000 letters does not fill memory with Typst's caches.
 const CACHE_AGE: usize = 10;

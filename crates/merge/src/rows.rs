@@ -35,6 +35,7 @@
 //! Whole numbers are written without a decimal part (`8001`, not `8001.0`),
 //! dates as `YYYY-MM-DD` (with ` HH:MM:SS` when there is a time).
 
+use courrier_domain::codes;
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
@@ -50,7 +51,7 @@ pub struct RowError {
     /// The column (or, after mapping, the template field) concerned, if one.
     pub field: Option<String>,
     /// Stable code, e.g. `rows.field_count`, `rows.encoding`, `merge.field_missing`.
-    pub code: &'static str,
+    pub code: courrier_domain::Code,
     pub message: String,
 }
 
@@ -176,7 +177,7 @@ fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Invalid> {
     if bytes.len() > limits.max_bytes {
         return Err(Invalid::new(
             FIELD,
-            "rows.too_large",
+            codes::ROWS_TOO_LARGE,
             format!(
                 "the file has {} bytes; at most {} are accepted",
                 bytes.len(),
@@ -190,7 +191,7 @@ fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Invalid> {
 fn too_many(limits: &Limits) -> Invalid {
     Invalid::new(
         FIELD,
-        "rows.too_many",
+        codes::ROWS_TOO_MANY,
         format!(
             "the file has more than {} rows; split it into smaller files",
             limits.max_rows
@@ -201,7 +202,7 @@ fn too_many(limits: &Limits) -> Invalid {
 fn too_many_columns(limits: &Limits, detail: String) -> Invalid {
     Invalid::new(
         FIELD,
-        "rows.too_many_columns",
+        codes::ROWS_TOO_MANY_COLUMNS,
         format!(
             "{detail}; at most {} columns are accepted",
             limits.max_columns
@@ -212,7 +213,7 @@ fn too_many_columns(limits: &Limits, detail: String) -> Invalid {
 fn empty() -> Invalid {
     Invalid::new(
         FIELD,
-        "rows.empty",
+        codes::ROWS_EMPTY,
         "the file has no header row with column names",
     )
 }
@@ -248,7 +249,7 @@ fn header_names(raw: Vec<String>, limits: &Limits) -> Result<Vec<String>, Invali
         if names.iter().any(|n| crate::mapping::normalize(n) == key) {
             return Err(Invalid::new(
                 FIELD,
-                "rows.duplicate_column",
+                codes::ROWS_DUPLICATE_COLUMN,
                 format!("the column name \"{name}\" appears twice in the header"),
             ));
         }
@@ -455,7 +456,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
         let record = first.map_err(|e| {
             Invalid::new(
                 FIELD,
-                "rows.unreadable",
+                codes::ROWS_UNREADABLE,
                 format!("the header row cannot be read: {e}"),
             )
         })?;
@@ -464,7 +465,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
             let cell = decode_field(raw, decode).ok_or_else(|| {
                 Invalid::new(
                     FIELD,
-                    "rows.encoding",
+                    codes::ROWS_ENCODING,
                     "the header row is not valid UTF-8 text",
                 )
             })?;
@@ -499,7 +500,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
                 parsed.errors.push(RowError {
                     row,
                     field: None,
-                    code: "rows.unreadable",
+                    code: codes::ROWS_UNREADABLE,
                     message: err.to_string(),
                 });
                 continue;
@@ -532,7 +533,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
             parsed.errors.push(RowError {
                 row,
                 field: parsed.table.columns.get(i).cloned(),
-                code: "rows.encoding",
+                code: codes::ROWS_ENCODING,
                 message: "the text is not valid UTF-8 (the file mixes encodings?)".into(),
             });
             continue;
@@ -545,7 +546,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Parsed, Invalid> {
             Err(message) => parsed.errors.push(RowError {
                 row,
                 field: None,
-                code: "rows.field_count",
+                code: codes::ROWS_FIELD_COUNT,
                 message,
             }),
         }
@@ -765,7 +766,7 @@ fn table_from_cells(cells: Cells, limits: &Limits) -> Result<Parsed, Invalid> {
                 .extend(errors.into_iter().map(|(c, message)| RowError {
                     row: number,
                     field: parsed.table.columns.get(c).cloned(),
-                    code: "rows.cell_error",
+                    code: codes::ROWS_CELL_ERROR,
                     message,
                 }));
             continue;
@@ -776,7 +777,7 @@ fn table_from_cells(cells: Cells, limits: &Limits) -> Result<Parsed, Invalid> {
             Err(_) => parsed.errors.push(RowError {
                 row: number,
                 field: None,
-                code: "rows.field_count",
+                code: codes::ROWS_FIELD_COUNT,
                 message: format!("the row has values in columns beyond the header's {width}"),
             }),
         }

@@ -4,6 +4,8 @@
 //! same transaction marks the effect of the API request being handled under
 //! an idempotency key (see `crate::idempotency`).
 
+use courrier_domain::codes;
+
 use crate::row::RowExt;
 use crate::{Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::{AuditEntry, AuditEvent};
@@ -125,7 +127,7 @@ impl Store {
     ) -> Result<Page<AuditEntry>> {
         let before = match cursor {
             Some(c) => c.parse::<i64>().map_err(|_| StoreError::Refused {
-                what: "cursor.invalid",
+                what: codes::CURSOR_INVALID,
             })?,
             None => i64::MAX,
         };

@@ -1,6 +1,8 @@
 //! Sign-in state: sessions, failed-login counts, invitations, password resets
 //! and API keys. Tokens and secrets arrive here already hashed.
 
+use courrier_domain::codes;
+
 use crate::audit::{append_in_tx, audit_scope_in_tx};
 use crate::row::RowExt;
 use crate::users::{insert_user, paged, parse_id};
@@ -439,7 +441,7 @@ impl Store {
             .bind(key.created_at.millis())
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::unique(e, "apikey.prefix_taken"))?;
+            .map_err(|e| StoreError::unique(e, codes::APIKEY_PREFIX_TAKEN))?;
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;
         });

@@ -9,6 +9,8 @@
 //! out is what search does not read: custody events and audit entries.
 //! Never call this on a database that holds real data.
 
+use courrier_domain::codes;
+
 use crate::mail_items::{clean_text, normalize_tags};
 use crate::users::parse_id;
 use crate::{Db, Result, Store, on_pool};
@@ -265,7 +267,7 @@ pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<()> {
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
         return Err(crate::StoreError::Refused {
-            what: "bench.database_name",
+            what: codes::BENCH_DATABASE_NAME,
         });
     }
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;

@@ -4,6 +4,8 @@
 //! queues its e-mails, so a digest goes out at most once per mailbox and
 //! day however many workers or retries try, and is never lost halfway.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::emails::insert_email;
 use crate::intake_counts::{DayItem, check_day};
@@ -307,7 +309,7 @@ impl Store {
             .bind(digest.sent_at.millis())
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::unique(e, "digest.sent"))?;
+            .map_err(|e| StoreError::unique(e, codes::DIGEST_SENT))?;
             for (email, job) in emails {
                 insert_email!(&mut *tx, email, now);
                 insert_job!(&mut *tx, job, now);

@@ -62,7 +62,7 @@ macro_rules! mark_effect_in_tx {
             .rows_affected();
             if n != 1 {
                 return Err($crate::StoreError::Conflict {
-                    what: "idempotency.lease_lost",
+                    what: courrier_domain::codes::IDEMPOTENCY_LEASE_LOST,
                 });
             }
         }

@@ -10,6 +10,8 @@
 //! Days are ISO dates (`YYYY-MM-DD`) in the location's time zone; the caller
 //! computes and checks them (the store keeps no time zone rules).
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::mail_items::{ITEM_COLS, MailItemRecord, item_from_row};
 use crate::users::parse_id;
@@ -54,7 +56,7 @@ pub(crate) fn check_day(day: &str) -> Result<()> {
         Ok(())
     } else {
         Err(StoreError::Refused {
-            what: "intake.day_invalid",
+            what: codes::INTAKE_DAY_INVALID,
         })
     }
 }
@@ -75,7 +77,7 @@ impl Store {
         check_day(day)?;
         if pieces < 0 {
             return Err(StoreError::Refused {
-                what: "intake.count_invalid",
+                what: codes::INTAKE_COUNT_INVALID,
             });
         }
         self.own_location(scope, location).await?;

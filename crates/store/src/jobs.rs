@@ -4,6 +4,8 @@
 //! lease has expired. Completing checks that the lease is still held, so a job
 //! that was taken over cannot be completed twice.
 
+use courrier_domain::codes;
+
 use crate::row::RowExt;
 use crate::{JobRecord, JobState, NewJob, Result, Store, StoreError, on_pool};
 use courrier_domain::{JobId, Timestamp};
@@ -248,7 +250,7 @@ impl Store {
             .bind(id.to_string())
             .execute(p)
             .await
-            .map_err(|e| StoreError::unique(e, "job.already_queued"))?
+            .map_err(|e| StoreError::unique(e, codes::JOB_ALREADY_QUEUED))?
             .rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);

@@ -70,6 +70,7 @@ pub use webhooks::{
     WebhookRecord,
 };
 
+use courrier_domain::Code;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
@@ -82,10 +83,10 @@ pub enum StoreError {
     NotFound,
     /// A uniqueness rule was hit; `what` is a stable code such as `user.email_taken`.
     #[error("conflict: {what}")]
-    Conflict { what: &'static str },
+    Conflict { what: Code },
     /// A rule kept in the store was broken, e.g. removing the last administrator.
     #[error("refused: {what}")]
-    Refused { what: &'static str },
+    Refused { what: Code },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -98,7 +99,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
     /// Maps a unique-constraint violation to a conflict with a stable code.
-    pub(crate) fn unique(e: sqlx::Error, what: &'static str) -> StoreError {
+    pub(crate) fn unique(e: sqlx::Error, what: Code) -> StoreError {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {

@@ -1,5 +1,7 @@
 //! Organisations: customers, mail centers and the platform itself.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::row::RowExt;
 use crate::users::parse_id;
@@ -53,7 +55,7 @@ macro_rules! insert_org {
         .bind(org.created_at.millis())
         .execute(&mut *$tx)
         .await
-        .map_err(|e| $crate::StoreError::unique(e, "org.exists"))?;
+        .map_err(|e| $crate::StoreError::unique(e, codes::ORG_EXISTS))?;
         $crate::audit::append_in_tx!($tx, $d, org.id, actor, None, &event, org.created_at);
     }};
 }

@@ -5,6 +5,8 @@
 //! row in one transaction. A letter that could not be made gives the row
 //! back, nothing billed.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::mail_items::custody_in_tx;
 use crate::tasks::{USAGE_COLS, insert_usage};
@@ -34,7 +36,7 @@ impl Store {
             .bind(scope.org().to_string())
             .execute(p)
             .await
-            .map_err(|e| StoreError::unique(e, "item.paper_original_posted"))?
+            .map_err(|e| StoreError::unique(e, codes::ITEM_PAPER_ORIGINAL_POSTED))?
             .rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
@@ -94,7 +96,7 @@ impl Store {
             .rows_affected();
             if n == 0 {
                 return Err(StoreError::Conflict {
-                    what: "item.paper_original_posted",
+                    what: codes::ITEM_PAPER_ORIGINAL_POSTED,
                 });
             }
             custody_in_tx!(

@@ -6,6 +6,8 @@
 //! e-mail, the e-mail's delivery job and the schedule's next run in one
 //! transaction, so a retried job can neither lose nor repeat the message.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::emails::insert_email;
 use crate::jobs::insert_job;
@@ -159,7 +161,7 @@ macro_rules! insert_report {
         .bind(report.created_at.millis())
         .execute(&mut *$tx)
         .await
-        .map_err(|e| StoreError::unique(e, "report.exists"))?;
+        .map_err(|e| StoreError::unique(e, codes::REPORT_EXISTS))?;
         audit_scope_in_tx!($tx, $d, $scope, &event, $now);
     }};
 }
@@ -200,7 +202,7 @@ impl Store {
             .await?;
             if active >= max_active {
                 return Err(StoreError::Refused {
-                    what: "report_schedule.limit",
+                    what: codes::REPORT_SCHEDULE_LIMIT,
                 });
             }
             sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -215,7 +217,7 @@ impl Store {
             .bind(schedule.created_at.millis())
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::unique(e, "report_schedule.exists"))?;
+            .map_err(|e| StoreError::unique(e, codes::REPORT_SCHEDULE_EXISTS))?;
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;
         });
@@ -373,7 +375,7 @@ impl Store {
         let schedule = report
             .schedule
             .ok_or(StoreError::Refused {
-                what: "report.no_schedule",
+                what: codes::REPORT_NO_SCHEDULE,
             })?
             .to_string();
         on_pool!(self, |p, d| {

@@ -3,6 +3,8 @@
 //! recognised from one. `None` keeps scans for as long as the mailbox
 //! exists.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::users::parse_id;
 use crate::{Result, Store, StoreError, on_pool};
@@ -49,7 +51,7 @@ impl Store {
             Some(d) if (1..=MAX_RETENTION_DAYS).contains(&d) => i32::try_from(d).ok(),
             Some(_) => {
                 return Err(StoreError::Refused {
-                    what: "mail.retention_invalid",
+                    what: codes::MAIL_RETENTION_INVALID,
                 });
             }
         };

@@ -9,6 +9,8 @@
 //! are written once, right after migrating ([`Store::ensure_seed_tariffs`]);
 //! from then on these rows are the only source of prices.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::mailbox::corrupt;
 use crate::row::RowExt;
@@ -325,7 +327,7 @@ impl Store {
         let next = expected_version
             .checked_add(1)
             .ok_or(StoreError::Conflict {
-                what: "tariff.changed",
+                what: codes::TARIFF_CHANGED,
             })?;
         let event = AuditEvent::new(
             "tariff.updated",
@@ -345,12 +347,12 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
             if current.try_get::<i64, _>("version")? != expected_version {
                 return Err(StoreError::Conflict {
-                    what: "tariff.changed",
+                    what: codes::TARIFF_CHANGED,
                 });
             }
             if current.try_get::<String, _>("currency")? != table.currency().as_str() {
                 return Err(StoreError::Refused {
-                    what: "tariff.currency_fixed",
+                    what: codes::TARIFF_CURRENCY_FIXED,
                 });
             }
             let n = sqlx::query(
@@ -376,7 +378,7 @@ impl Store {
             .rows_affected();
             if n == 0 {
                 return Err(StoreError::Conflict {
-                    what: "tariff.changed",
+                    what: codes::TARIFF_CHANGED,
                 });
             }
             insert_version!(tx, table, next, scope.actor(), now);

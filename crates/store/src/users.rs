@@ -1,5 +1,7 @@
 //! People and their roles inside one organisation, with their second factor.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::row::RowExt;
 use crate::{Page, Result, Store, StoreError, UserRecord, on_pool};
@@ -23,7 +25,7 @@ pub(crate) fn paged<T>(mut items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> 
 /// starts before everything.
 pub(crate) fn parse_time_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
     let refused = || StoreError::Refused {
-        what: "cursor.invalid",
+        what: codes::CURSOR_INVALID,
     };
     match cursor {
         Some(c) => {
@@ -164,7 +166,7 @@ impl Store {
             let user = crate::users::lock_member!(tx, d, scope, id);
             if from.is_some_and(|f| f != user.role) {
                 return Err(StoreError::Refused {
-                    what: "user.role_changed",
+                    what: codes::USER_ROLE_CHANGED,
                 });
             }
             if user.role.manages_users() && !role.manages_users() {
@@ -199,7 +201,7 @@ impl Store {
             let user = crate::users::lock_member!(tx, d, scope, id);
             if from.is_some_and(|f| f != user.role) {
                 return Err(StoreError::Refused {
-                    what: "user.role_changed",
+                    what: codes::USER_ROLE_CHANGED,
                 });
             }
             if user.role.manages_users() {
@@ -409,7 +411,7 @@ macro_rules! insert_user {
         .bind(user.created_at.millis())
         .execute(&mut *$tx)
         .await
-        .map_err(|e| $crate::StoreError::unique(e, "user.email_taken"))?;
+        .map_err(|e| $crate::StoreError::unique(e, codes::USER_EMAIL_TAKEN))?;
     }};
 }
 pub(crate) use insert_user;
@@ -456,7 +458,7 @@ macro_rules! ensure_other_manager {
             .any(|r| r.manages_users());
         if !others {
             return Err($crate::StoreError::Refused {
-                what: "user.last_manager",
+                what: codes::USER_LAST_MANAGER,
             });
         }
     }};

@@ -10,6 +10,8 @@
 //! A delivery records only a classified [`DeliveryError`], never the raw
 //! transport error.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::row::RowExt;
 use crate::users::paged;
@@ -373,7 +375,7 @@ impl Store {
             .await?;
             if active >= max_active {
                 return Err(StoreError::Refused {
-                    what: "webhook.limit",
+                    what: codes::WEBHOOK_LIMIT,
                 });
             }
             sqlx::query(
@@ -389,7 +391,7 @@ impl Store {
             .bind(hook.created_at.millis())
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::unique(e, "webhook.exists"))?;
+            .map_err(|e| StoreError::unique(e, codes::WEBHOOK_EXISTS))?;
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;
         });

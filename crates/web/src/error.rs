@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use courrier_app::AppError;
+use courrier_domain::{Code, codes};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -37,12 +38,70 @@ pub struct ApiError {
     pub retry_after: Option<i64>,
 }
 
+/// The HTTP status of every code, the one table: a code not named here is
+/// an input or a business rule that refused the request, `422`.
+pub fn status(code: Code) -> StatusCode {
+    match code {
+        codes::IDEMPOTENCY_KEY_INVALID
+        | codes::REQUEST_BODY_UNREADABLE
+        | codes::REQUEST_MALFORMED
+        | codes::REQUEST_QUERY_INVALID
+        | codes::UPLOAD_MALFORMED => StatusCode::BAD_REQUEST,
+        codes::AUTH_REQUIRED => StatusCode::UNAUTHORIZED,
+        codes::AUTH_FORBIDDEN | codes::CSRF_INVALID => StatusCode::FORBIDDEN,
+        codes::NOT_FOUND => StatusCode::NOT_FOUND,
+        codes::APIKEY_PREFIX_TAKEN
+        | codes::DIGEST_SENT
+        | codes::IDEMPOTENCY_ANSWER_LOST
+        | codes::IDEMPOTENCY_IN_PROGRESS
+        | codes::IDEMPOTENCY_KEY_REUSED
+        | codes::IDEMPOTENCY_LEASE_LOST
+        | codes::ITEM_PAPER_ORIGINAL_POSTED
+        | codes::ITEM_PICKED_UP
+        | codes::ITEM_STATE_CHANGED
+        | codes::JOB_ALREADY_QUEUED
+        | codes::LETTER_STATUS_CHANGED
+        | codes::MAILBOX_CHANGED
+        | codes::MAILBOX_EXISTS
+        | codes::MEMBER_REVIEW_CHANGED
+        | codes::ORG_EXISTS
+        | codes::PLAN_ALREADY_BILLED
+        | codes::PLAN_ALREADY_CANCELLED
+        | codes::PLAN_ENDED
+        | codes::PLAN_NOT_CANCELLED
+        | codes::REPORT_EXISTS
+        | codes::REPORT_SCHEDULE_EXISTS
+        | codes::RUN_ITEM_RECORDED
+        | codes::SIGNUP_EXISTS
+        | codes::SIGNUP_PLAN_RUNNING
+        | codes::TARIFF_CHANGED
+        | codes::TASK_NOT_OPEN
+        | codes::USAGE_ALREADY_BILLED
+        | codes::USER_EMAIL_TAKEN
+        | codes::WEBHOOK_EXISTS => StatusCode::CONFLICT,
+        codes::REQUEST_TOO_LARGE | codes::UPLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        codes::REQUEST_NOT_JSON | codes::REQUEST_UNSUPPORTED_MEDIA_TYPE => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
+        codes::AUTH_THROTTLED | codes::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+        codes::INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    /// An error with its code's status from [`status`].
+    pub fn of(code: Code, message: impl Into<String>) -> Self {
+        Self::new(status(code), code, message)
+    }
+
+    /// An error with a status chosen by the caller; prefer [`ApiError::of`],
+    /// whose status is the code's own.
+    pub fn new(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
         Self {
             status,
             body: ErrorBody {
-                code: code.into(),
+                code: code.as_str().into(),
                 message: message.into(),
                 field: None,
                 errors: Vec::new(),
@@ -57,9 +116,8 @@ impl ApiError {
     }
 
     pub fn csrf() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "csrf.invalid",
+        Self::of(
+            codes::CSRF_INVALID,
             "the form is stale or was not sent by Courrier; reload the page and try again",
         )
     }
@@ -68,17 +126,16 @@ impl ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Invalid(i) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, i.code, i.message)
-                    .with_field(i.field)
-            }
+            AppError::Invalid(i) => ApiError::of(i.code, i.message).with_field(i.field),
             AppError::Findings(list) => {
                 let first = list.first().cloned().unwrap_or_else(|| {
-                    courrier_domain::Invalid::new("input", "input.invalid", "the input was refused")
+                    courrier_domain::Invalid::new(
+                        "input",
+                        codes::INPUT_INVALID,
+                        "the input was refused",
+                    )
                 });
-                let mut e =
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, first.code, first.message)
-                        .with_field(first.field);
+                let mut e = ApiError::of(first.code, first.message).with_field(first.field);
                 e.body.errors = list
                     .into_iter()
                     .map(|i| ErrorItem {
@@ -89,36 +146,26 @@ impl From<AppError> for ApiError {
                     .collect();
                 e
             }
-            AppError::NotFound => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such resource in your organisation",
-            ),
-            AppError::Unauthenticated => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "auth.required",
+            AppError::NotFound => {
+                ApiError::of(codes::NOT_FOUND, "no such resource in your organisation")
+            }
+            AppError::Unauthenticated => ApiError::of(
+                codes::AUTH_REQUIRED,
                 "sign in, or send an API key as 'Authorization: Bearer cour_…'",
             ),
-            AppError::Forbidden(p) => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "auth.forbidden",
+            AppError::Forbidden(p) => ApiError::of(
+                codes::AUTH_FORBIDDEN,
                 format!(
                     "this needs the permission '{}'; ask an administrator of your organisation",
                     p.as_str()
                 ),
             ),
-            AppError::Conflict(code) => {
-                ApiError::new(StatusCode::CONFLICT, code, conflict_message(code))
+            AppError::Conflict(code) | AppError::Refused(code) => {
+                ApiError::of(code, conflict_message(code))
             }
-            AppError::Refused(code) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                code,
-                conflict_message(code),
-            ),
             AppError::Throttled { retry_after_secs } => {
-                let mut e = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "auth.throttled",
+                let mut e = ApiError::of(
+                    codes::AUTH_THROTTLED,
                     format!(
                         "too many attempts; wait {} minutes and try again",
                         (retry_after_secs + 59) / 60
@@ -128,10 +175,10 @@ impl From<AppError> for ApiError {
                 e
             }
             AppError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
+                // The whole chain of causes, for the log only.
+                tracing::error!(detail = %format!("{detail:#}"), "internal error");
+                ApiError::of(
+                    codes::INTERNAL,
                     "something failed on our side; try again, and quote the x-request-id header if it persists",
                 )
             }
@@ -140,25 +187,25 @@ impl From<AppError> for ApiError {
 }
 
 /// Human wording for codes that carry no message of their own.
-pub fn conflict_message(code: &str) -> String {
+pub fn conflict_message(code: Code) -> String {
     match code {
-        "user.email_taken" => "someone already uses this e-mail address".into(),
-        "user.last_manager" => "the organisation needs at least one person who manages users; give that role to someone else first".into(),
-        "user.role_changed" => "this person's role changed meanwhile; read it again and retry".into(),
-        "auth.2fa_required_by_org" => "your organisation requires two-factor authentication, so it cannot be turned off".into(),
-        "auth.2fa_already_enabled" => "two-factor authentication is already on".into(),
-        "auth.reset_link_invalid" => "this reset link is used, expired or wrong; ask for a new one".into(),
-        "document.shredded" => "this document was shredded and cannot be read any more".into(),
-        "tariff.changed" => "someone saved another version of this tariff since you read it; read it again and send your change with its version".into(),
-        "upload.scanner_unavailable" => {
+        codes::USER_EMAIL_TAKEN => "someone already uses this e-mail address".into(),
+        codes::USER_LAST_MANAGER => "the organisation needs at least one person who manages users; give that role to someone else first".into(),
+        codes::USER_ROLE_CHANGED => "this person's role changed meanwhile; read it again and retry".into(),
+        codes::AUTH_2FA_REQUIRED_BY_ORG => "your organisation requires two-factor authentication, so it cannot be turned off".into(),
+        codes::AUTH_2FA_ALREADY_ENABLED => "two-factor authentication is already on".into(),
+        codes::AUTH_RESET_LINK_INVALID => "this reset link is used, expired or wrong; ask for a new one".into(),
+        codes::DOCUMENT_SHREDDED => "this document was shredded and cannot be read any more".into(),
+        codes::TARIFF_CHANGED => "someone saved another version of this tariff since you read it; read it again and send your change with its version".into(),
+        codes::UPLOAD_SCANNER_UNAVAILABLE => {
             "the virus scanner cannot be reached, so the file was not accepted; try again in a few minutes".into()
         }
-        "upload.scan_failed" => "the virus scanner could not check this file, so it was not accepted; try a smaller file".into(),
-        "letter.not_a_draft" => "only a draft can be changed; this letter was submitted already".into(),
-        "letter.status_changed" => "the letter changed meanwhile; reload it and try again".into(),
-        "item.paper_original_posted" => "the paper original of this item was posted already (or is being posted); it is printed and billed once".into(),
-        "idempotency.lease_lost" => "another request with the same Idempotency-Key took over while this one ran; nothing was changed by this one".into(),
-        "webhook.limit" => "an organisation has at most 16 active webhook endpoints; disable one first".into(),
+        codes::UPLOAD_SCAN_FAILED => "the virus scanner could not check this file, so it was not accepted; try a smaller file".into(),
+        codes::LETTER_NOT_A_DRAFT => "only a draft can be changed; this letter was submitted already".into(),
+        codes::LETTER_STATUS_CHANGED => "the letter changed meanwhile; reload it and try again".into(),
+        codes::ITEM_PAPER_ORIGINAL_POSTED => "the paper original of this item was posted already (or is being posted); it is printed and billed once".into(),
+        codes::IDEMPOTENCY_LEASE_LOST => "another request with the same Idempotency-Key took over while this one ran; nothing was changed by this one".into(),
+        codes::WEBHOOK_LIMIT => "an organisation has at most 16 active webhook endpoints; disable one first".into(),
         other => format!("refused: {other}"),
     }
 }

@@ -27,6 +27,19 @@ impl L {
         courrier_i18n::text_args(self.0, key, args).unwrap_or_else(|| key.to_string())
     }
 
+    /// What an error code means, without any one error's own message: the
+    /// catalogue's text read with `$doc` set, so a text that is the error's
+    /// message (`{ $message }`) gives its general meaning instead.
+    pub fn meaning(&self, code: courrier_domain::Code) -> String {
+        let key = format!("err.{code}");
+        courrier_i18n::text_args(
+            self.0,
+            &key,
+            &[("doc", Arg::Text("yes")), ("message", Arg::Text(""))],
+        )
+        .unwrap_or_default()
+    }
+
     /// An error for a person: the translated text of its code when there is
     /// one (which may quote the error's own message as `{ $message }`).
     pub fn error(&self, e: &crate::error::ApiError) -> String {

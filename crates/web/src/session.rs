@@ -364,7 +364,7 @@ impl<F: MultipartKind, G: UploadGate> FromRequest<AppState> for CsrfMultipart<F,
             return Ok(CsrfMultipart(
                 Err(ApiError::new(
                     axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "request.unsupported_media_type",
+                    courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
                     "send the form as multipart/form-data",
                 )),
                 PhantomData,

@@ -6,8 +6,9 @@
 use crate::error::ApiError;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use courrier_domain::codes;
 use futures::StreamExt;
 use std::time::Duration;
 
@@ -51,9 +52,8 @@ impl BodyError {
     pub fn into_api(self) -> ApiError {
         match self {
             BodyError::TooLarge { limit } => too_large(limit),
-            BodyError::Broken(e) => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "request.body_unreadable",
+            BodyError::Broken(e) => ApiError::of(
+                codes::REQUEST_BODY_UNREADABLE,
                 format!("the request body could not be read: {e}"),
             ),
         }
@@ -61,9 +61,8 @@ impl BodyError {
 }
 
 pub fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "upload.too_large",
+    ApiError::of(
+        codes::UPLOAD_TOO_LARGE,
         format!(
             "the upload is larger than {} MB; send a smaller file",
             limit / (1024 * 1024)
@@ -147,9 +146,8 @@ async fn read_multipart(
     max_file: usize,
 ) -> Result<(Vec<(String, Option<String>, Bytes)>, Vec<(String, String)>), ApiError> {
     let malformed = |e: String| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "upload.malformed",
+        ApiError::of(
+            codes::UPLOAD_MALFORMED,
             format!("the multipart form could not be read: {e}"),
         )
     };
@@ -262,6 +260,7 @@ pub async fn read_request(req: Request) -> Result<(Parts, Bytes), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[tokio::test]
     async fn bodies_over_the_limit_are_refused_after_draining() {

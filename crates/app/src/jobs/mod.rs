@@ -226,7 +226,7 @@ pub async fn run_due_jobs_once(app: &Arc<App>) -> Result<usize> {
     while worker.run_one().await?.is_some() {
         n += 1;
         if n > 100_000 {
-            return Err(AppError::Internal("job queue does not drain".into()));
+            return Err(AppError::internal("job queue does not drain"));
         }
     }
     Ok(n)

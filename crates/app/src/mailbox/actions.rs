@@ -12,6 +12,7 @@
 use super::{invalid, location_site, vat_bp};
 use crate::letters::LetterInput;
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::mailbox::{
     Action, ActionKind, ForwardAddress, ItemEvent, MailboxState, Origin, PriceList,
     RetentionPolicy, SlaRules, UnscannableReason, check_request, scannable, transition,
@@ -61,7 +62,7 @@ impl App {
         if items.is_empty() || items.len() > MAX_BULK_ITEMS || distinct.len() != items.len() {
             return Err(invalid(
                 "items",
-                "mail.items_invalid",
+                codes::MAIL_ITEMS_INVALID,
                 format!("name 1 to {MAX_BULK_ITEMS} different items"),
             ));
         }
@@ -96,7 +97,7 @@ impl App {
                 .as_ref()
                 .is_some_and(|m| m.state != MailboxState::Active)
         {
-            return Err(AppError::Refused("mailbox.suspended"));
+            return Err(AppError::Refused(codes::MAILBOX_SUSPENDED));
         }
         if action.kind() == ActionKind::Scan
             && let Err(u) = scannable(&item.item)
@@ -137,7 +138,7 @@ impl App {
             _ => {
                 let event = action
                     .request_event(item.item.origin)
-                    .ok_or_else(|| AppError::Internal("a physical request has an event".into()))?;
+                    .ok_or_else(|| AppError::internal("a physical request has an event"))?;
                 let to = transition(item.state, event)?;
                 let (lines, country, bundle) = match action {
                     Action::Forward { address, bundle } => {
@@ -186,7 +187,7 @@ impl App {
             .store
             .location(
                 item.location
-                    .ok_or(AppError::Refused("mail.not_physical"))?,
+                    .ok_or(AppError::Refused(codes::MAIL_NOT_PHYSICAL))?,
             )
             .await?;
         let (tz, calendar) = location_site(&location)?;
@@ -283,7 +284,7 @@ impl App {
         let address = mailbox_address(mailbox)?;
         let document = item
             .digital_document
-            .ok_or(AppError::Refused("document.shredded"))?;
+            .ok_or(AppError::Refused(codes::DOCUMENT_SHREDDED))?;
         let (_, pdf) = self.read_document(scope, document).await?;
         let platform = self.platform_org().await?;
         let sender = Actor::system("paper-original", platform.id, OrgKind::Platform);
@@ -328,7 +329,7 @@ impl App {
 
 /// Where forwards and originals of a mailbox go: its postal address.
 fn mailbox_address(mailbox: Option<&MailboxRecord>) -> Result<ForwardAddress> {
-    let mailbox = mailbox.ok_or(AppError::Refused("mail.no_mailbox"))?;
+    let mailbox = mailbox.ok_or(AppError::Refused(codes::MAIL_NO_MAILBOX))?;
     Ok(ForwardAddress::new(
         mailbox.address.clone(),
         mailbox.country,

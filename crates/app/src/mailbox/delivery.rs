@@ -13,6 +13,7 @@ use crate::{App, Result};
 use courrier_documents::lopdf::Document;
 use courrier_documents::{IntakeLimits, TextReader};
 use courrier_domain::audit::AuditEvent;
+use courrier_domain::codes;
 use courrier_domain::mailbox::{ItemState, MailItem};
 use courrier_domain::{Actor, LetterId, MailItemId, MailboxId, OrgId, OrgScope, Permission};
 use courrier_store::{MailItemRecord, MailboxRecord, OcrProgress, OcrState};
@@ -121,12 +122,17 @@ impl App {
         let (pages, text) = self
             .document_workers
             .run(bytes.len(), move || {
-                let doc = courrier_documents::load_pdf(&bytes, &IntakeLimits::default())
-                    .map_err(|f| invalid("file", "mail.pdf_invalid", f.to_invalid().message))?;
+                let doc = courrier_documents::load_pdf(&bytes, &IntakeLimits::default()).map_err(
+                    |f| invalid("file", codes::MAIL_PDF_INVALID, f.to_invalid().message),
+                )?;
                 let pages = match courrier_documents::check_content(&doc) {
                     Ok(pages) => pages,
                     Err(f) if f.code == "pdf.no_pages" => {
-                        return Err(invalid("file", "mail.pdf_invalid", "the PDF has no pages"));
+                        return Err(invalid(
+                            "file",
+                            codes::MAIL_PDF_INVALID,
+                            "the PDF has no pages",
+                        ));
                     }
                     Err(f) => return Err(invalid("file", f.code, f.message)),
                 };

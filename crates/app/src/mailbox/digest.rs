@@ -28,6 +28,7 @@ use super::intake_day::local_date;
 use super::invalid;
 use crate::email::{EmailMessage, compose};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::{Actor, Locale, MailboxId, OrgScope, Permission, Timestamp};
 use courrier_i18n::{Arg, words};
 use courrier_store::{DayItem, DigestMailbox, DigestRecord, NotifyMode, StoreError};
@@ -122,7 +123,7 @@ impl App {
         let mode = NotifyMode::parse(mode.trim()).ok_or_else(|| {
             invalid(
                 "notify",
-                "mail.notify_invalid",
+                codes::MAIL_NOTIFY_INVALID,
                 "choose each, digest, both or none",
             )
         })?;
@@ -159,10 +160,10 @@ impl App {
     /// One mailbox's digests of the last [`DIGEST_CATCH_UP_DAYS`] days that
     /// have begun, oldest first; returns how many were sent.
     async fn send_digests(&self, m: &DigestMailbox, now: Timestamp) -> Result<usize> {
-        let internal = |e: jiff::Error| AppError::Internal(e.to_string());
+        let internal = |e: jiff::Error| AppError::Internal(e.into());
         let zone = m.time_zone.as_deref().unwrap_or(COMPANY_TIME_ZONE);
         let tz = jiff::tz::TimeZone::get(zone)
-            .map_err(|e| AppError::Internal(format!("time zone {zone}: {e}")))?;
+            .map_err(|e| AppError::internal_from(e, format!("time zone {zone}")))?;
         let today = local_date(now, &tz)?;
         let instant = jiff::Timestamp::from_millisecond(now.millis()).map_err(internal)?;
         // The latest digest day whose hour has passed.
@@ -202,7 +203,7 @@ impl App {
         date: jiff::civil::Date,
         now: Timestamp,
     ) -> Result<bool> {
-        let internal = |e: jiff::Error| AppError::Internal(e.to_string());
+        let internal = |e: jiff::Error| AppError::Internal(e.into());
         let day = date.to_string();
         let at_hour = |date: jiff::civil::Date| -> Result<Timestamp> {
             let z = date
@@ -260,7 +261,7 @@ impl App {
             Ok(()) => Ok(true),
             // Another worker sent it first.
             Err(StoreError::Conflict {
-                what: "digest.sent",
+                what: codes::DIGEST_SENT,
             }) => Ok(false),
             Err(e) => Err(e.into()),
         }

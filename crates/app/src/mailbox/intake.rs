@@ -9,6 +9,7 @@ use super::actions::Requested;
 use super::invalid;
 use crate::email::{EmailMessage, compose};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::mailbox::{
     ContentFlags, CustomerReview, Grams, ItemFormat, ItemKind, ItemState, MailItem, Rule,
     first_matching_rule,
@@ -137,7 +138,7 @@ impl App {
                 if name.is_empty() || name.chars().count() > 200 {
                     return Err(invalid(
                         "recipient",
-                        "mail.member_invalid",
+                        codes::MAIL_MEMBER_INVALID,
                         "name the recipient (1 to 200 characters)",
                     ));
                 }
@@ -162,7 +163,7 @@ impl App {
         if sender.as_ref().is_some_and(|s| s.chars().count() > 200) {
             return Err(invalid(
                 "sender",
-                "mail.sender_invalid",
+                codes::MAIL_SENDER_INVALID,
                 "a sender has at most 200 characters",
             ));
         }
@@ -173,14 +174,14 @@ impl App {
                 let content_type = is_image(bytes).ok_or_else(|| {
                     invalid(
                         "envelope",
-                        "mail.envelope_invalid",
+                        codes::MAIL_ENVELOPE_INVALID,
                         "the envelope photo must be a JPEG or PNG image",
                     )
                 })?;
                 if bytes.len() > MAX_ENVELOPE_BYTES {
                     return Err(invalid(
                         "envelope",
-                        "mail.envelope_invalid",
+                        codes::MAIL_ENVELOPE_INVALID,
                         "the envelope photo is larger than 15 MB",
                     ));
                 }
@@ -202,7 +203,7 @@ impl App {
                         .map_err(|f| {
                             invalid(
                                 "envelope",
-                                "mail.envelope_invalid",
+                                codes::MAIL_ENVELOPE_INVALID,
                                 format!("the envelope photo cannot be read: {}", f.message),
                             )
                         })

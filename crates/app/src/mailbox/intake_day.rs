@@ -9,6 +9,7 @@
 
 use super::{invalid, local_day, location_site};
 use crate::{App, Result};
+use courrier_domain::codes;
 use courrier_domain::mailbox::ItemState;
 use courrier_domain::{Actor, LocationId, Timestamp};
 use courrier_store::{DayItem, IntakeCountRecord};
@@ -54,7 +55,7 @@ impl IntakeDay {
 /// The local date of an instant in `tz`.
 pub(crate) fn local_date(now: Timestamp, tz: &jiff::tz::TimeZone) -> Result<jiff::civil::Date> {
     let instant = jiff::Timestamp::from_millisecond(now.millis())
-        .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        .map_err(|e| crate::AppError::Internal(e.into()))?;
     Ok(tz.to_datetime(instant).date())
 }
 
@@ -70,14 +71,14 @@ pub(crate) fn received_on(
     let date: jiff::civil::Date = raw.parse().map_err(|_| {
         invalid(
             "received_on",
-            "mail.received_on_invalid",
+            codes::MAIL_RECEIVED_ON_INVALID,
             "give the day the piece was received as a date, such as 2026-01-31",
         )
     })?;
     if date > today {
         return Err(invalid(
             "received_on",
-            "mail.received_on_invalid",
+            codes::MAIL_RECEIVED_ON_INVALID,
             format!("the piece cannot have been received after today ({today})"),
         ));
     }
@@ -87,7 +88,7 @@ pub(crate) fn received_on(
     if date < earliest {
         return Err(invalid(
             "received_on",
-            "mail.received_on_invalid",
+            codes::MAIL_RECEIVED_ON_INVALID,
             format!("a late insert goes back at most {MAX_LATE_DAYS} days (to {earliest})"),
         ));
     }
@@ -108,7 +109,7 @@ impl App {
         if !(0..=MAX_DAILY_PIECES).contains(&pieces) {
             return Err(invalid(
                 "pieces",
-                "mail.count_invalid",
+                codes::MAIL_COUNT_INVALID,
                 format!("give the number of pieces from the carrier, 0 to {MAX_DAILY_PIECES}"),
             ));
         }

@@ -5,6 +5,7 @@
 
 use super::{RuleView, clean_name, condition_to_str, invalid, location_site, rule_from_record};
 use crate::{App, Result};
+use courrier_domain::codes;
 use courrier_domain::mailbox::{
     ActionKind, CustomerReview, ReviewEvent, ReviewNote, ReviewParty, Rule, review_transition,
 };
@@ -91,7 +92,7 @@ impl App {
         if mailbox.location.is_some_and(|l| l != location.id) {
             return Err(invalid(
                 "location",
-                "mail.member_invalid",
+                codes::MAIL_MEMBER_INVALID,
                 "a location mailbox receives mail at its own location only",
             ));
         }
@@ -101,7 +102,7 @@ impl App {
             mailbox: mailbox.id,
             org: scope.org(),
             location: location.id,
-            name: clean_name("name", "mail.member_invalid", name)?,
+            name: clean_name("name", codes::MAIL_MEMBER_INVALID, name)?,
             kind,
             review: CustomerReview::Draft,
             notes: String::new(),
@@ -278,7 +279,7 @@ impl App {
         if rule.action.kind() == ActionKind::PaperOriginal {
             return Err(invalid(
                 "action",
-                "mail.rule_invalid",
+                codes::MAIL_RULE_INVALID,
                 "a paper original is asked for by hand",
             ));
         }

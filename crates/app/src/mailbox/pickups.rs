@@ -7,6 +7,7 @@
 
 use super::{invalid, vat_bp};
 use crate::{App, AppError, Result};
+use courrier_domain::codes;
 use courrier_domain::mailbox::{ItemEvent, check_clerk_amount, transition};
 use courrier_domain::{Actor, LocationId, MailItemId, Money, OrgId, PickupId};
 use courrier_store::{PickupRecord, UsageKind, UsageLineRecord};
@@ -46,7 +47,7 @@ impl App {
         if document_type.is_empty() || document_type.chars().count() > 50 {
             return Err(invalid(
                 "id_document_type",
-                "mail.pickup_invalid",
+                codes::MAIL_PICKUP_INVALID,
                 "name the identity document checked (at most 50 characters)",
             ));
         }
@@ -56,7 +57,7 @@ impl App {
         {
             return Err(invalid(
                 "id_last_digits",
-                "mail.pickup_invalid",
+                codes::MAIL_PICKUP_INVALID,
                 "record the last 2 to 6 letters or digits of the document, not the whole number",
             ));
         }
@@ -69,7 +70,7 @@ impl App {
         {
             return Err(invalid(
                 "items",
-                "mail.items_invalid",
+                codes::MAIL_ITEMS_INVALID,
                 "select 1 to 200 different items",
             ));
         }
@@ -77,7 +78,7 @@ impl App {
         if pickup.fees.minor() < 0 || pickup.fees.currency() != customer.currency {
             return Err(invalid(
                 "fees",
-                "mail.pickup_invalid",
+                codes::MAIL_PICKUP_INVALID,
                 format!("fees are zero or more, in {}", customer.currency),
             ));
         }

@@ -39,6 +39,7 @@ use crate::email::{EmailMessage, compose};
 use crate::tokens::{random_token, token_hash};
 use crate::{App, AppError, Result};
 use courrier_domain::audit::AuditEvent;
+use courrier_domain::codes;
 use courrier_domain::mailbox::signup::check_plan_price;
 use courrier_domain::mailbox::{
     CustomerReview, DocumentSide, IdentityDocumentKind, MailboxEvent, MailboxState, Plan,
@@ -209,7 +210,7 @@ fn document_type(bytes: &[u8]) -> Option<&'static str> {
 /// counts one way, ...), a photo must decode within the scan limits.
 fn check_identity_file(bytes: &[u8]) -> Result<()> {
     use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
-    let refused = |message: String| invalid("file", "signup.document_invalid", message);
+    let refused = |message: String| invalid("file", codes::SIGNUP_DOCUMENT_INVALID, message);
     if bytes.starts_with(b"%PDF-") {
         let doc = courrier_documents::load_pdf(bytes, &courrier_documents::IntakeLimits::default())
             .map_err(|f| refused(f.message))?;
@@ -389,7 +390,7 @@ impl App {
             .store
             .location_plan(location.id)
             .await?
-            .ok_or(AppError::Refused("signup.location_closed"))?;
+            .ok_or(AppError::Refused(codes::SIGNUP_LOCATION_CLOSED))?;
         Ok(LocationOffer { location, plan })
     }
 
@@ -421,13 +422,17 @@ impl App {
                 });
             }
         }
-        let company = clean_name("company", "signup.name_invalid", &new.company)?;
-        let contact_name = clean_name("contact_name", "signup.name_invalid", &new.contact_name)?;
+        let company = clean_name("company", codes::SIGNUP_NAME_INVALID, &new.company)?;
+        let contact_name = clean_name(
+            "contact_name",
+            codes::SIGNUP_NAME_INVALID,
+            &new.contact_name,
+        )?;
         let email = EmailAddress::parse(&new.email)?;
         if !new.accept_terms {
             return Err(invalid(
                 "accept_terms",
-                "signup.terms_required",
+                codes::SIGNUP_TERMS_REQUIRED,
                 "accept the terms of service to sign up",
             ));
         }
@@ -507,7 +512,7 @@ impl App {
             // written, and the caller hears what it would have heard a
             // moment later.
             Err(StoreError::Conflict {
-                what: "user.email_taken",
+                what: codes::USER_EMAIL_TAKEN,
             }) => return self.address_in_use(&email, new.locale).await,
             Err(e) => return Err(e.into()),
         }
@@ -599,16 +604,20 @@ impl App {
             return Err(AppError::NotFound);
         }
         if member.review.is_final() {
-            return Err(AppError::Refused("member.review_closed"));
+            return Err(AppError::Refused(codes::MEMBER_REVIEW_CLOSED));
         }
         check_identity_document(kind, side, member.kind == MemberKind::Company)?;
         if bytes.is_empty() {
-            return Err(invalid("file", "signup.document_empty", "choose a file"));
+            return Err(invalid(
+                "file",
+                codes::SIGNUP_DOCUMENT_EMPTY,
+                "choose a file",
+            ));
         }
         if bytes.len() > MAX_DOCUMENT_BYTES {
             return Err(invalid(
                 "file",
-                "signup.document_too_large",
+                codes::SIGNUP_DOCUMENT_TOO_LARGE,
                 format!(
                     "an identity document has at most {} MB",
                     MAX_DOCUMENT_BYTES / (1024 * 1024)
@@ -618,7 +627,7 @@ impl App {
         let content_type = document_type(bytes).ok_or_else(|| {
             invalid(
                 "file",
-                "signup.document_type",
+                codes::SIGNUP_DOCUMENT_TYPE,
                 "upload a PDF, JPEG or PNG file",
             )
         })?;
@@ -706,7 +715,7 @@ impl App {
         {
             return Err(invalid(
                 "documents",
-                "member.documents_missing",
+                codes::MEMBER_DOCUMENTS_MISSING,
                 "upload at least one identity document before submitting",
             ));
         }
@@ -862,7 +871,7 @@ impl App {
         let signup = self.own_signup(&scope, mailbox).await?;
         self.require_kind(actor, OrgKind::Customer)?;
         if signup.plan_ends_at.is_some() {
-            return Err(AppError::Conflict("plan.already_cancelled"));
+            return Err(AppError::Conflict(codes::PLAN_ALREADY_CANCELLED));
         }
         let now = self.now();
         let ends_at = signup.plan_next_at.unwrap_or(now);
@@ -902,8 +911,8 @@ impl App {
         self.require_kind(actor, OrgKind::Customer)?;
         let now = self.now();
         match signup.plan_ends_at {
-            None => Err(AppError::Conflict("plan.not_cancelled")),
-            Some(end) if end <= now => Err(AppError::Conflict("plan.ended")),
+            None => Err(AppError::Conflict(codes::PLAN_NOT_CANCELLED)),
+            Some(end) if end <= now => Err(AppError::Conflict(codes::PLAN_ENDED)),
             Some(end) => {
                 self.store
                     .set_plan_end(&scope, mailbox, Some(end), None, None, now)
@@ -935,7 +944,7 @@ impl App {
         if !accept_terms {
             return Err(invalid(
                 "accept_terms",
-                "signup.terms_required",
+                codes::SIGNUP_TERMS_REQUIRED,
                 "accept the terms of service to sign up",
             ));
         }
@@ -952,7 +961,7 @@ impl App {
             .iter()
             .any(|s| s.plan_ends_at.is_none_or(|end| end > now))
         {
-            return Err(AppError::Conflict("signup.plan_running"));
+            return Err(AppError::Conflict(codes::SIGNUP_PLAN_RUNNING));
         }
         // A plan that ended since the last upkeep: its mailbox closes now,
         // which frees the location for the new one.
@@ -961,7 +970,7 @@ impl App {
         }
         let user = match actor.user_id() {
             Some(id) => self.store.user(id).await?,
-            None => return Err(AppError::Refused("signup.person_required")),
+            None => return Err(AppError::Refused(codes::SIGNUP_PERSON_REQUIRED)),
         };
         let org = self.store.org(scope.org()).await?;
         let (mailbox, signup) = new_location_signup(
@@ -1082,7 +1091,7 @@ impl App {
         };
         let location = self.store.location(signup.location).await?;
         let (tz, _) = super::location_site(&location)?;
-        let internal = |e: jiff::Error| AppError::Internal(format!("plan period: {e}"));
+        let internal = |e: jiff::Error| AppError::internal_from(e, "plan period");
         let start_zoned = jiff::Timestamp::from_millisecond(start.millis())
             .map_err(internal)?
             .to_zoned(tz);
@@ -1140,10 +1149,12 @@ impl App {
                 Ok(()) => billed += 1,
                 // Another run billed it meanwhile.
                 Err(StoreError::Conflict {
-                    what: "plan.already_billed",
+                    what: codes::PLAN_ALREADY_BILLED,
                 }) => {}
                 // Cancelled meanwhile: nothing more to bill.
-                Err(StoreError::Conflict { what: "plan.ended" }) => break,
+                Err(StoreError::Conflict {
+                    what: codes::PLAN_ENDED,
+                }) => break,
                 Err(e) => return Err(e.into()),
             }
             period += 1;

@@ -11,6 +11,7 @@ use crate::workers::DocumentWorkers;
 use crate::{App, AppError, Result};
 use courrier_documents::IntakeLimits;
 use courrier_documents::images::{ScanLimits, ScanPart, combine_scan};
+use courrier_domain::codes;
 use courrier_domain::mailbox::{
     ActionKind, ItemEvent, PriceList, check_clerk_amount, forward_price_capped, transition,
 };
@@ -103,13 +104,17 @@ fn scan_kind(bytes: &[u8]) -> Result<(&'static str, Option<i32>)> {
     let head = bytes.get(..bytes.len().min(1024)).unwrap_or_default();
     if head.windows(5).any(|w| w == b"%PDF-") {
         let doc = courrier_documents::load_pdf(bytes, &IntakeLimits::default())
-            .map_err(|f| invalid("scan", "mail.scan_invalid", f.to_invalid().message))?;
+            .map_err(|f| invalid("scan", codes::MAIL_SCAN_INVALID, f.to_invalid().message))?;
         let pages = match courrier_documents::check_content(&doc) {
             Ok(pages) => pages,
             Err(f) if f.code == "pdf.no_pages" => {
-                return Err(invalid("scan", "mail.scan_invalid", "the PDF has no pages"));
+                return Err(invalid(
+                    "scan",
+                    codes::MAIL_SCAN_INVALID,
+                    "the PDF has no pages",
+                ));
             }
-            Err(f) => return Err(invalid("scan", "mail.scan_invalid", f.message)),
+            Err(f) => return Err(invalid("scan", codes::MAIL_SCAN_INVALID, f.message)),
         };
         return Ok((
             "application/pdf",
@@ -127,7 +132,7 @@ fn scan_kind(bytes: &[u8]) -> Result<(&'static str, Option<i32>)> {
     }
     Err(invalid(
         "scan",
-        "mail.scan_invalid",
+        codes::MAIL_SCAN_INVALID,
         "a scan is a PDF, or a JPEG, PNG or TIFF image",
     ))
 }
@@ -207,7 +212,7 @@ impl App {
         let task = self.store.task(&scope, task).await?;
         let location = self.store.own_location(&scope, task.location).await?;
         if task.state != TaskState::Open {
-            return Err(AppError::Conflict("task.not_open"));
+            return Err(AppError::Conflict(codes::TASK_NOT_OPEN));
         }
         let item = self.store.item(&scope, task.item).await?;
         let now = self.now();
@@ -287,7 +292,7 @@ impl App {
                 if shipping.currency() != task.fee.currency() {
                     return Err(invalid(
                         "retail",
-                        "mail.price_invalid",
+                        codes::MAIL_PRICE_INVALID,
                         format!("shipping is charged in {}", task.fee.currency()),
                     ));
                 }
@@ -355,7 +360,7 @@ impl App {
             (action, _) => {
                 return Err(invalid(
                     "completion",
-                    "mail.completion_mismatch",
+                    codes::MAIL_COMPLETION_MISMATCH,
                     format!("this is a {action} task"),
                 ));
             }

@@ -231,11 +231,11 @@ impl App {
     async fn activate_due_mailboxes(&self, now: Timestamp) -> Result<usize> {
         // Candidates up to tomorrow in UTC; each is checked in its own zone.
         let tomorrow = jiff::Timestamp::from_millisecond(now.millis())
-            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.into()))?
             .to_zoned(jiff::tz::TimeZone::UTC)
             .date()
             .tomorrow()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.into()))?;
         let mut n = 0;
         for mailbox in self
             .store
@@ -248,7 +248,7 @@ impl App {
             let date = mailbox
                 .activation_date
                 .parse()
-                .map_err(|e| AppError::Internal(format!("activation date: {e}")))?;
+                .map_err(|e| AppError::internal_from(e, "activation date"))?;
             if !activation_reached(date, now, &tz)? {
                 continue;
             }

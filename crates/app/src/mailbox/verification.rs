@@ -16,6 +16,7 @@ use crate::letters::LetterInput;
 use crate::{App, AppError, Result};
 use courrier_documents::{CountryCode, PostalAddress};
 use courrier_domain::audit::AuditEvent;
+use courrier_domain::codes;
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::verification::activation_reached;
 use courrier_domain::mailbox::{
@@ -54,7 +55,7 @@ impl App {
         check_activation_date(org.created_at, activation_date, &tz, &rules)?;
         let existing = self.store.list_mailboxes(&scope).await?;
         if existing.iter().any(|m| m.location.is_none()) {
-            return Err(AppError::Conflict("mailbox.exists"));
+            return Err(AppError::Conflict(codes::MAILBOX_EXISTS));
         }
         let now = self.now();
         let id = MailboxId::random();
@@ -108,7 +109,7 @@ impl App {
                 MailboxState::PendingVerification | MailboxState::Suspended
             )
         }) else {
-            return Err(AppError::Refused("mailbox.not_awaiting_code"));
+            return Err(AppError::Refused(codes::MAILBOX_NOT_AWAITING_CODE));
         };
         let rules = VerificationRules::DEFAULT;
         let now = self.now();
@@ -125,7 +126,7 @@ impl App {
                 let date: Date = current
                     .activation_date
                     .parse()
-                    .map_err(|e| AppError::Internal(format!("activation date: {e}")))?;
+                    .map_err(|e| AppError::internal_from(e, "activation date"))?;
                 let reached = activation_reached(date, now, &tz)?;
                 after.state = mailbox_transition(
                     current.state,
@@ -195,7 +196,7 @@ impl App {
             current.state,
             MailboxState::PendingVerification | MailboxState::Suspended
         ) {
-            return Err(AppError::Refused("mailbox.not_awaiting_code"));
+            return Err(AppError::Refused(codes::MAILBOX_NOT_AWAITING_CODE));
         }
         let org = self.store.org(scope.org()).await?;
         let state = current.state;
@@ -211,7 +212,7 @@ impl App {
         state: MailboxState,
     ) -> Result<MailboxRecord> {
         if current.location.is_some() {
-            return Err(AppError::Refused("mailbox.not_verified_by_post"));
+            return Err(AppError::Refused(codes::MAILBOX_NOT_VERIFIED_BY_POST));
         }
         let now = self.now();
         let rules = VerificationRules::DEFAULT;
@@ -256,7 +257,7 @@ impl App {
             }
             match page.next_cursor {
                 Some(c) => cursor = Some(c),
-                None => return Err(AppError::Refused("mailbox.no_platform")),
+                None => return Err(AppError::Refused(codes::MAILBOX_NO_PLATFORM)),
             }
         }
     }
@@ -277,7 +278,7 @@ impl App {
             .await?;
         let expiry = jiff::Timestamp::from_millisecond(expires.millis())
             .map(|t| tz.to_datetime(t).date().strftime("%d.%m.%Y").to_string())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.into()))?;
         let grouped = code.grouped();
         let body = format!(
             "Bonjour,\n\nvoici le code qui vérifie l'adresse de la boîte aux lettres Courrier de {name} :\n\n{grouped}\n\n\
@@ -308,7 +309,7 @@ impl App {
                 self.template_today(&tz),
             )
             .await?
-            .map_err(|e| AppError::Internal(format!("rendering the code letter: {e}")))?;
+            .map_err(|e| AppError::internal_from(e, "rendering the code letter"))?;
         let sender = Actor::system(SENDER, platform.id, OrgKind::Platform);
         let input = LetterInput {
             reference: format!("mailbox verification {mailbox}"),
@@ -336,8 +337,13 @@ impl App {
 fn postal_address(org: &OrgRecord, lines: &[String]) -> Result<(Vec<String>, Country)> {
     let lines = clean_address(lines)?;
     let home = CountryCode::parse(&org.country)?;
-    let parsed = PostalAddress::from_window_lines(&lines, home)
-        .map_err(|f| invalid("address", "mail.address_invalid", f.to_invalid().message))?;
+    let parsed = PostalAddress::from_window_lines(&lines, home).map_err(|f| {
+        invalid(
+            "address",
+            codes::MAIL_ADDRESS_INVALID,
+            f.to_invalid().message,
+        )
+    })?;
     let country = Country::parse(parsed.country().as_str())?;
     Ok((lines, country))
 }

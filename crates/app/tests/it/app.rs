@@ -11,6 +11,7 @@ use courrier_app::jobs::{
     JobKind, LEASE_SECS, backoff_secs, ensure_recurring_jobs, run_due_jobs_once,
 };
 use courrier_domain::audit::ChainBreak;
+use courrier_domain::codes;
 use courrier_domain::{ActorKind, Locale, OrgKind, Permission, Role, Timestamp, UserId};
 use courrier_store::{EmailState, JobRecord, JobState};
 use std::path::Path;
@@ -716,7 +717,7 @@ async fn two_factor_enrolment_and_sign_in(backend: Backend) {
     assert!(env.app.store.user(org.admin).await.unwrap().totp_enabled);
     assert!(matches!(
         env.app.confirm_totp_enrolment(&ctx, &code).await,
-        Err(AppError::Refused("auth.2fa_already_enabled"))
+        Err(AppError::Refused(codes::AUTH_2FA_ALREADY_ENABLED))
     ));
     assert_eq!(
         env.session(&token).await.stage(),
@@ -728,7 +729,7 @@ async fn two_factor_enrolment_and_sign_in(backend: Backend) {
     // password (and against the organisation's policy): refused.
     assert!(matches!(
         env.app.start_totp_enrolment(&ctx).await,
-        Err(AppError::Refused("auth.2fa_already_enabled"))
+        Err(AppError::Refused(codes::AUTH_2FA_ALREADY_ENABLED))
     ));
     assert!(env.app.store.user(org.admin).await.unwrap().totp_enabled);
     assert_eq!(
@@ -876,7 +877,7 @@ async fn org_requires_two_factor(backend: Backend) {
     assert_eq!(ctx.stage(), SessionStage::Complete);
     assert!(matches!(
         env.app.disable_totp(&ctx, PASSWORD).await,
-        Err(AppError::Refused("auth.2fa_required_by_org"))
+        Err(AppError::Refused(codes::AUTH_2FA_REQUIRED_BY_ORG))
     ));
     assert!(env.app.store.user(org.admin).await.unwrap().totp_enabled);
 
@@ -1002,7 +1003,7 @@ async fn invitations_and_roles(backend: Backend) {
         env.app
             .invite(&org.actor, " CAROL@example.TEST", "member")
             .await,
-        Err(AppError::Conflict("user.email_taken"))
+        Err(AppError::Conflict(codes::USER_EMAIL_TAKEN))
     ));
     assert_eq!(
         invalid_code(
@@ -1086,11 +1087,11 @@ async fn invitations_and_roles(backend: Backend) {
     );
     assert!(matches!(
         env.app.change_role(&org.actor, org.admin, "member").await,
-        Err(AppError::Refused("user.last_manager"))
+        Err(AppError::Refused(codes::USER_LAST_MANAGER))
     ));
     assert!(matches!(
         env.app.remove_user(&org.actor, org.admin).await,
-        Err(AppError::Refused("user.last_manager"))
+        Err(AppError::Refused(codes::USER_LAST_MANAGER))
     ));
     assert_eq!(
         env.app.get_user(&org.actor, org.admin).await.unwrap().role,
@@ -1110,7 +1111,7 @@ async fn invitations_and_roles(backend: Backend) {
         courrier_domain::Actor::user(carol, org.id, OrgKind::Customer, Role::Admin, None);
     assert!(matches!(
         env.app.remove_user(&carol_actor, carol).await,
-        Err(AppError::Refused("user.last_manager"))
+        Err(AppError::Refused(codes::USER_LAST_MANAGER))
     ));
     let (mia_token, _) = env.sign_in("mia@acme.test", PASSWORD).await;
     env.app.remove_user(&carol_actor, mia).await.unwrap();
@@ -1533,7 +1534,7 @@ async fn documents_encrypted_at_rest_and_shredded(backend: Backend) {
     env.app.shred_document(&scope, doc).await.unwrap();
     assert!(matches!(
         env.app.read_document(&scope, doc).await,
-        Err(AppError::Refused("document.shredded"))
+        Err(AppError::Refused(codes::DOCUMENT_SHREDDED))
     ));
     assert!(
         !blob.exists(),
@@ -1772,7 +1773,7 @@ async fn password_reset(backend: Backend) {
     );
     assert!(matches!(
         env.app.reset_password(&token, "another new password").await,
-        Err(AppError::Refused("auth.reset_link_invalid"))
+        Err(AppError::Refused(codes::AUTH_RESET_LINK_INVALID))
     ));
     assert_eq!(
         invalid_code(env.app.login(&org.admin_email, PASSWORD, None).await),
@@ -1818,13 +1819,13 @@ async fn password_reset(backend: Backend) {
         env.app
             .reset_password(&token2, "yet another password")
             .await,
-        Err(AppError::Refused("auth.reset_link_invalid"))
+        Err(AppError::Refused(codes::AUTH_RESET_LINK_INVALID))
     ));
     assert!(matches!(
         env.app
             .reset_password("made-up-token", "yet another password")
             .await,
-        Err(AppError::Refused("auth.reset_link_invalid"))
+        Err(AppError::Refused(codes::AUTH_RESET_LINK_INVALID))
     ));
     env.app
         .login(&org.admin_email, "a brand new password", None)

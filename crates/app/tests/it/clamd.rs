@@ -10,6 +10,7 @@ use courrier_app::email::Mailer;
 use courrier_app::scan::{ClamdAddress, ScanError, ScanVerdict, VirusScanner};
 use courrier_app::vault::SecretKey;
 use courrier_app::{App, AppError, Settings};
+use courrier_domain::codes;
 use courrier_domain::{ManualClock, Timestamp};
 use courrier_store::blob::BlobStore;
 use courrier_store::testing::TestDb;
@@ -259,7 +260,7 @@ async fn real_clamd_flags_eicar_passes_clean_files_and_refuses_when_down() {
     app.check_upload(&pdf).await.unwrap();
     match app.check_upload(EICAR).await {
         Err(AppError::Invalid(i)) => {
-            assert_eq!((i.field, i.code), ("file", "upload.infected"));
+            assert_eq!((i.field, i.code), ("file", codes::UPLOAD_INFECTED));
             assert!(i.message.contains("Eicar"), "{}", i.message);
             assert!(i.message.contains("not stored"), "{}", i.message);
         }

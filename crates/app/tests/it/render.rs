@@ -200,7 +200,10 @@ async fn without_a_worker_nothing_is_rendered_in_process() {
         .await;
     match result {
         Err(AppError::Internal(message)) => {
-            assert!(message.contains("no render worker"), "{message}")
+            assert!(
+                message.to_string().contains("no render worker"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }

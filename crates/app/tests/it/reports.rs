@@ -116,8 +116,8 @@ fn parse_csv(bytes: &[u8]) -> (Vec<String>, BTreeMap<String, BTreeMap<String, St
 /// The codes of a refusal.
 fn codes<T: std::fmt::Debug>(r: Result<T, AppError>) -> Vec<&'static str> {
     match r {
-        Err(AppError::Findings(list)) => list.iter().map(|i| i.code).collect(),
-        Err(AppError::Invalid(i)) => vec![i.code],
+        Err(AppError::Findings(list)) => list.iter().map(|i| i.code.as_str()).collect(),
+        Err(AppError::Invalid(i)) => vec![i.code.as_str()],
         other => panic!("not refused: {other:?}"),
     }
 }

@@ -13,6 +13,7 @@ use courrier_app::jobs::run_due_jobs_once;
 use courrier_app::letters::LetterInput;
 use courrier_app::tariffs::TariffEdit;
 use courrier_documents::sample::{SampleLetter, letters_pdf};
+use courrier_domain::codes;
 use courrier_domain::letters::{LetterStatus, vat_of};
 use courrier_domain::{Actor, Currency, OrgKind, OrgScope, Permission, Role};
 use courrier_store::{LetterFilter, RunState, SEED_AUTHOR};
@@ -207,7 +208,7 @@ async fn stale_and_invalid_saves_change_nothing(backend: Backend) {
         .update_tariff(&admin.actor, "CH", 1, TariffEdit::of(&seed.table))
         .await;
     assert!(
-        matches!(stale, Err(AppError::Conflict("tariff.changed"))),
+        matches!(stale, Err(AppError::Conflict(codes::TARIFF_CHANGED))),
         "{stale:?}"
     );
 
@@ -225,7 +226,7 @@ async fn stale_and_invalid_saves_change_nothing(backend: Backend) {
     ] {
         match env.app.update_tariff(&admin.actor, "CH", 2, edit).await {
             Err(AppError::Invalid(i)) => {
-                assert_eq!((i.field, i.code), (field, "tariff.invalid"));
+                assert_eq!((i.field, i.code), (field, codes::TARIFF_INVALID));
             }
             other => panic!("{field}: not refused: {other:?}"),
         }

@@ -764,7 +764,10 @@ async fn permissions_validation_and_production_rules(backend: Backend) {
         )
         .await;
     assert!(
-        matches!(over, Err(AppError::Refused("webhook.limit"))),
+        matches!(
+            over,
+            Err(AppError::Refused(courrier_domain::codes::WEBHOOK_LIMIT))
+        ),
         "{over:?}"
     );
     prod.app
@@ -948,7 +951,7 @@ async fn letter_changes_and_their_events_commit_together(backend: Backend) {
         matches!(
             stale,
             Err(StoreError::Conflict {
-                what: "letter.status_changed"
+                what: courrier_domain::codes::LETTER_STATUS_CHANGED
             })
         ),
         "{stale:?}"

@@ -776,6 +776,21 @@ async fn api_basics(backend: Backend) {
     assert!(res.header("content-type").unwrap().starts_with("text/html"));
     assert!(res.body.to_lowercase().contains("<html"));
 
+    // The error codes, public: each with its status and meaning in both languages.
+    let res = anon.get("/api/v1/errors").await;
+    assert_eq!(res.status, 200);
+    let list = res.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), courrier_domain::codes::ALL.len());
+    let taken = list
+        .iter()
+        .find(|e| e["code"] == "user.email_taken")
+        .unwrap();
+    assert_eq!(taken["status"], 409);
+    assert_eq!(taken["en"], "Someone already uses this e-mail address.");
+    assert_eq!(taken["fr"], "Cette adresse e-mail est déjà utilisée.");
+    assert!(doc["paths"]["/api/v1/errors"]["get"].is_object());
+
     // Operations.
     let res = anon.get("/healthz").await;
     assert_eq!(res.status, 200);

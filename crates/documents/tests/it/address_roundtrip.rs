@@ -1,6 +1,7 @@
 //! Property: formatting a generated address and parsing the lines back gives
 //! the same address, whatever the sender's country.
 use courrier_documents::{CountryCode, PostalAddress};
+use courrier_domain::codes;
 use proptest::prelude::*;
 
 const COUNTRIES: [&str; 9] = ["CH", "LI", "BE", "FR", "DE", "AT", "IT", "NL", "LU"];
@@ -119,7 +120,7 @@ fn an_endorsement_is_never_the_recipient() {
     ] {
         let err = PostalAddress::from_window_lines(lines, sender).unwrap_err();
         assert!(
-            ["address.unreadable", "address.recipient_missing"].contains(&err.code),
+            [codes::ADDRESS_UNREADABLE, codes::ADDRESS_RECIPIENT_MISSING].contains(&err.code),
             "{lines:?}: {err:?}"
         );
     }

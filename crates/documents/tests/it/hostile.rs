@@ -447,7 +447,10 @@ fn every_hostile_file_is_refused_with_its_code() {
         } else if file.path.starts_with("pdf/") {
             let findings = inspect_pdf(&file.bytes, &limits).unwrap_err();
             assert_eq!(
-                findings.iter().find(|f| f.is_error()).map(|f| f.code),
+                findings
+                    .iter()
+                    .find(|f| f.is_error())
+                    .map(|f| f.code.as_str()),
                 Some(file.code),
                 "{}: {findings:?}",
                 file.path

@@ -8,7 +8,7 @@ fn limits() -> IntakeLimits {
 }
 
 fn codes(findings: &[Finding]) -> Vec<&'static str> {
-    findings.iter().map(|f| f.code).collect()
+    findings.iter().map(|f| f.code.as_str()).collect()
 }
 
 fn refused(bytes: &[u8]) -> Vec<Finding> {
@@ -139,7 +139,7 @@ fn garbage_and_truncated_files_are_unreadable() {
         let errors: Vec<&str> = findings
             .iter()
             .filter(|f| f.is_error())
-            .map(|f| f.code)
+            .map(|f| f.code.as_str())
             .collect();
         assert!(
             matches!(errors.as_slice(), ["pdf.unreadable"] | ["pdf.no_pages"]),
@@ -303,7 +303,7 @@ fn a_finding_converts_to_the_domain_error() {
     let findings = refused(b"junk");
     let invalid: courrier_domain::Invalid = findings[0].clone().into();
     assert_eq!(
-        (invalid.field, invalid.code),
+        (invalid.field, invalid.code.as_str()),
         ("document", "pdf.unreadable")
     );
 }

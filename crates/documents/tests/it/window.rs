@@ -5,6 +5,7 @@ use courrier_documents::{
     CountryCode, PostalAddress, TextReader, WindowStandard, clear_zone_is_empty, load_pdf,
     read_window, read_window_in,
 };
+use courrier_domain::codes;
 
 fn lines(bytes: &[u8], standard: WindowStandard) -> Vec<String> {
     read_window(bytes, 0, standard)
@@ -240,7 +241,10 @@ fn rotated_pages_are_not_read() {
     let mut pdf = Pdf::new();
     pdf.page([0.0, 0.0, 841.89, 595.276], Some(90), b"", &[]);
     let err = read_window(&pdf.bytes(), 0, WindowStandard::SwissLeft).unwrap_err();
-    assert_eq!((err.code, err.page), ("pdf.window_rotated_page", Some(1)));
+    assert_eq!(
+        (err.code, err.page),
+        (codes::PDF_WINDOW_ROTATED_PAGE, Some(1))
+    );
 }
 
 #[test]

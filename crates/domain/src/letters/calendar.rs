@@ -5,6 +5,8 @@
 //! Sunday computed with `computus`), evaluated per year on demand; the
 //! national sets below are defaults, and an admin can add closure days.
 
+use crate::codes;
+
 use super::Country;
 use crate::Invalid;
 use jiff::civil::{Date, Weekday};
@@ -115,7 +117,7 @@ pub fn easter_sunday(year: i16) -> Option<Date> {
 fn out_of_range(date: Date) -> Invalid {
     Invalid::new(
         "date",
-        "date.out_of_range",
+        codes::DATE_OUT_OF_RANGE,
         format!("no business day can be counted past {date}"),
     )
 }

@@ -4,6 +4,8 @@
 //! rule later. Recognising country *names* ("SUISSE", "ZWITSERLAND") belongs to
 //! the address reader; it produces a `Country` through [`Country::parse`].
 
+use crate::codes;
+
 use crate::Invalid;
 use std::fmt;
 
@@ -26,7 +28,7 @@ impl Country {
             Ok(code) if code.iter().all(u8::is_ascii_uppercase) => Ok(Self(code)),
             _ => Err(Invalid::new(
                 "country",
-                "country.invalid",
+                codes::COUNTRY_INVALID,
                 format!("'{raw}' is not a two-letter ISO 3166 country code"),
             )),
         }

@@ -16,6 +16,8 @@
 //! [`DeliveryRules`]. Local time comes from a `jiff::tz::TimeZone` the caller
 //! loads, so this module reads no time-zone database itself.
 
+use crate::codes;
+
 use super::{BusinessCalendar, Country, Product, Registered};
 use crate::{Invalid, Timestamp};
 use jiff::civil::{Date, Time};
@@ -127,7 +129,7 @@ impl DeliveryRules {
         let instant = jiff::Timestamp::from_millisecond(submitted.millis()).map_err(|_| {
             Invalid::new(
                 "submitted_at",
-                "date.out_of_range",
+                codes::DATE_OUT_OF_RANGE,
                 format!("{} ms is not a representable instant", submitted.millis()),
             )
         })?;

@@ -4,6 +4,8 @@
 //! for the envelope, colour on 80 g paper, an empty letter), so everything
 //! downstream — weight, price, batching — may assume they fit.
 
+use crate::codes;
+
 use crate::Invalid;
 
 /// Envelope weights in grams. These are defaults for the white double-window
@@ -75,7 +77,7 @@ impl Envelope {
             .ok_or_else(|| {
                 Invalid::new(
                     "envelope",
-                    "letter.envelope_unknown",
+                    codes::LETTER_ENVELOPE_UNKNOWN,
                     format!("'{s}' is not us_dl, c5 or c4"),
                 )
             })
@@ -102,7 +104,7 @@ impl Sides {
             "duplex" => Ok(Sides::Duplex),
             _ => Err(Invalid::new(
                 "sides",
-                "letter.sides_unknown",
+                codes::LETTER_SIDES_UNKNOWN,
                 format!("'{s}' is not simplex or duplex"),
             )),
         }
@@ -129,7 +131,7 @@ impl Colour {
             "colour" | "color" => Ok(Colour::Colour),
             _ => Err(Invalid::new(
                 "colour",
-                "letter.colour_unknown",
+                codes::LETTER_COLOUR_UNKNOWN,
                 format!("'{s}' is not bw or colour"),
             )),
         }
@@ -170,7 +172,7 @@ impl Paper {
             "90g" | "90" => Ok(Paper::G90),
             _ => Err(Invalid::new(
                 "paper",
-                "letter.paper_unknown",
+                codes::LETTER_PAPER_UNKNOWN,
                 format!("'{s}' is not 80g or 90g"),
             )),
         }
@@ -197,7 +199,7 @@ impl BackgroundScope {
             "all_pages" => Ok(BackgroundScope::AllPages),
             _ => Err(Invalid::new(
                 "background",
-                "letter.background_scope_unknown",
+                codes::LETTER_BACKGROUND_SCOPE_UNKNOWN,
                 format!("'{s}' is not first_page or all_pages"),
             )),
         }
@@ -266,14 +268,14 @@ impl PrintOptions {
         if pages == 0 {
             return Err(Invalid::new(
                 "pages",
-                "letter.empty",
+                codes::LETTER_EMPTY,
                 "the letter has no pages to print",
             ));
         }
         if colour == Colour::Colour && paper == Paper::G80 {
             return Err(Invalid::new(
                 "paper",
-                "letter.paper_colour_mismatch",
+                codes::LETTER_PAPER_COLOUR_MISMATCH,
                 "colour printing needs 90 g paper; choose 90 g or black and white",
             ));
         }
@@ -283,7 +285,7 @@ impl PrintOptions {
         if sheets.get() > max {
             return Err(Invalid::new(
                 "pages",
-                "letter.too_many_sheets",
+                codes::LETTER_TOO_MANY_SHEETS,
                 too_many_sheets_message(envelope, sides, sheets, max),
             ));
         }

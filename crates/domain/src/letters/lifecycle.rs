@@ -4,6 +4,8 @@
 //! store, the web handlers and the carrier-tracking import cannot disagree
 //! about, say, cancelling a letter that is already printing.
 
+use crate::codes;
+
 use crate::Invalid;
 use std::fmt;
 
@@ -67,7 +69,7 @@ impl LetterStatus {
             .ok_or_else(|| {
                 Invalid::new(
                     "status",
-                    "letter.status_unknown",
+                    codes::LETTER_STATUS_UNKNOWN,
                     format!("'{s}' is not a letter status"),
                 )
             })
@@ -228,13 +230,13 @@ pub fn transition(from: LetterStatus, event: LetterEvent) -> Result<LetterStatus
     if event == E::Cancel {
         return Err(Invalid::new(
             "status",
-            "letter.cannot_cancel",
+            codes::LETTER_CANNOT_CANCEL,
             format!("the letter is {from}; letters can only be cancelled before production starts"),
         ));
     }
     Err(Invalid::new(
         "status",
-        "letter.illegal_transition",
+        codes::LETTER_ILLEGAL_TRANSITION,
         format!(
             "a letter cannot go from {from} to {} ({event})",
             event.target()
@@ -310,7 +312,7 @@ mod tests {
         let mut allowed = 0;
         for from in S::ALL {
             for e in E::ALL {
-                let got = transition(from, e).map_err(|err| err.code);
+                let got = transition(from, e).map_err(|err| err.code.as_str());
                 assert_eq!(got, expected(from, e), "{from} + {e:?}");
                 if got.is_ok() {
                     allowed += 1;

@@ -4,6 +4,8 @@
 //! letter abroad or without a return address never reaches pricing or
 //! production.
 
+use crate::codes;
+
 use super::Country;
 use crate::Invalid;
 
@@ -40,7 +42,7 @@ impl Product {
             .ok_or_else(|| {
                 Invalid::new(
                     "product",
-                    "letter.product_unknown",
+                    codes::LETTER_PRODUCT_UNKNOWN,
                     format!("'{s}' is not priority, standard or international_priority"),
                 )
             })
@@ -83,7 +85,7 @@ impl Registered {
             .ok_or_else(|| {
                 Invalid::new(
                     "registered",
-                    "letter.registered_unknown",
+                    codes::LETTER_REGISTERED_UNKNOWN,
                     format!("'{s}' is not none, registered or registered_ar"),
                 )
             })
@@ -107,7 +109,7 @@ pub fn check_route(
     if registered.is_registered() && !domestic {
         return Err(Invalid::new(
             "registered",
-            "letter.registered_abroad",
+            codes::LETTER_REGISTERED_ABROAD,
             format!(
                 "registered letters can only be sent within {carrier}; the destination is {destination}"
             ),
@@ -116,14 +118,14 @@ pub fn check_route(
     match (product.is_international(), domestic) {
         (true, true) => Err(Invalid::new(
             "product",
-            "letter.product_destination_mismatch",
+            codes::LETTER_PRODUCT_DESTINATION_MISMATCH,
             format!(
                 "international priority is for destinations outside {carrier}; use priority or standard for {destination}"
             ),
         )),
         (false, false) => Err(Invalid::new(
             "product",
-            "letter.product_destination_mismatch",
+            codes::LETTER_PRODUCT_DESTINATION_MISMATCH,
             format!(
                 "{} is a domestic product of {carrier}; a letter to {destination} needs international priority",
                 product.as_str()
@@ -137,7 +139,7 @@ pub fn check_route(
     if registered.is_registered() && product != Product::Priority {
         return Err(Invalid::new(
             "product",
-            "letter.registered_needs_priority",
+            codes::LETTER_REGISTERED_NEEDS_PRIORITY,
             "registered letters travel as priority; choose the priority product",
         ));
     }
@@ -168,7 +170,7 @@ impl Postage {
         if registered.is_registered() && !has_return_address {
             return Err(Invalid::new(
                 "return_address",
-                "letter.return_address_missing",
+                codes::LETTER_RETURN_ADDRESS_MISSING,
                 "a registered letter needs a return address for when it cannot be delivered",
             ));
         }
@@ -203,7 +205,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn code(r: Result<Postage, Invalid>) -> &'static str {
-        r.map(|_| "ok").unwrap_or_else(|e| e.code)
+        r.map(|_| "ok").unwrap_or_else(|e| e.code.as_str())
     }
 
     #[test]
@@ -323,7 +325,7 @@ mod tests {
             Postage::new(Product::Priority, Registered::Registered, ch, ch, false).unwrap_err();
         assert_eq!(
             (missing.field, missing.code),
-            ("return_address", "letter.return_address_missing")
+            ("return_address", codes::LETTER_RETURN_ADDRESS_MISSING)
         );
         assert_eq!(
             code(Postage::new(

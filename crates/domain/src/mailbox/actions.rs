@@ -22,6 +22,8 @@
 //! `mail.original_expired`, `mail.markup_above_cap`, `mail.price_invalid`
 //! and the `mail.unscannable.*` reasons of [`super::item`].
 
+use crate::codes;
+
 use super::item::{MailItem, Origin, scannable};
 use super::retention::RetentionPolicy;
 use crate::letters::Country;
@@ -73,7 +75,7 @@ impl ActionKind {
             .ok_or_else(|| {
                 Invalid::new(
                     "action",
-                    "mail.action_unknown",
+                    codes::MAIL_ACTION_UNKNOWN,
                     format!("'{s}' is not a mailbox action"),
                 )
             })
@@ -103,7 +105,7 @@ pub struct ForwardAddress {
 
 impl ForwardAddress {
     pub fn new(lines: Vec<String>, country: Country) -> Result<Self, Invalid> {
-        let bad = |why: String| Invalid::new("address", "mail.forward_address_invalid", why);
+        let bad = |why: String| Invalid::new("address", codes::MAIL_FORWARD_ADDRESS_INVALID, why);
         let lines: Vec<String> = lines
             .iter()
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -196,7 +198,7 @@ impl Action {
             ActionKind::Forward => {
                 return Err(Invalid::new(
                     "address",
-                    "mail.forward_address_missing",
+                    codes::MAIL_FORWARD_ADDRESS_MISSING,
                     "a forward needs an address",
                 ));
             }
@@ -309,7 +311,7 @@ impl ItemState {
             .ok_or_else(|| {
                 Invalid::new(
                     "state",
-                    "mail.item_state_unknown",
+                    codes::MAIL_ITEM_STATE_UNKNOWN,
                     format!("'{s}' is not an item state"),
                 )
             })
@@ -490,7 +492,7 @@ impl fmt::Display for ItemEvent {
 fn gone(from: ItemState) -> Invalid {
     Invalid::new(
         "state",
-        "mail.item_gone",
+        codes::MAIL_ITEM_GONE,
         format!("the item is {from}; nothing more can be done with it"),
     )
 }
@@ -498,7 +500,7 @@ fn gone(from: ItemState) -> Invalid {
 fn pending(from: ItemState, asked: impl fmt::Display) -> Invalid {
     Invalid::new(
         "state",
-        "mail.action_pending",
+        codes::MAIL_ACTION_PENDING,
         format!("the item is {from}; wait until that is done before asking for {asked}"),
     )
 }
@@ -548,13 +550,13 @@ pub fn transition(from: ItemState, event: ItemEvent) -> Result<ItemState, Invali
     if from == S::Scanned && event == E::RequestScan {
         return Err(Invalid::new(
             "state",
-            "mail.already_scanned",
+            codes::MAIL_ALREADY_SCANNED,
             "the item is already scanned",
         ));
     }
     Err(Invalid::new(
         "state",
-        "mail.illegal_transition",
+        codes::MAIL_ILLEGAL_TRANSITION,
         format!(
             "an item cannot go from {from} to {} ({event})",
             event.target()
@@ -578,7 +580,7 @@ pub fn allowed(action: &Action, state: ItemState, item: &MailItem) -> Result<(),
         (Origin::Digital, _) if kind == ActionKind::Scan => {
             return Err(Invalid::new(
                 "action",
-                "mail.already_digital",
+                codes::MAIL_ALREADY_DIGITAL,
                 "the letter was delivered digitally; there is nothing to scan",
             ));
         }
@@ -587,7 +589,7 @@ pub fn allowed(action: &Action, state: ItemState, item: &MailItem) -> Result<(),
         {
             return Err(Invalid::new(
                 "action",
-                "mail.not_physical",
+                codes::MAIL_NOT_PHYSICAL,
                 format!("the letter was delivered digitally; there is no paper to {kind}"),
             ));
         }
@@ -611,7 +613,7 @@ pub fn allowed(action: &Action, state: ItemState, item: &MailItem) -> Result<(),
         }),
         ActionKind::PaperOriginal if state == ItemState::Received => Err(Invalid::new(
             "action",
-            "mail.not_scanned",
+            codes::MAIL_NOT_SCANNED,
             "the letter has not been scanned, so the paper is the only copy: forward it instead",
         )),
         _ => Ok(()),
@@ -653,7 +655,7 @@ pub fn check_clerk_amount(field: &'static str, amount: Money) -> Result<Money, I
     } else {
         Err(Invalid::new(
             field,
-            "mail.amount_out_of_range",
+            codes::MAIL_AMOUNT_OUT_OF_RANGE,
             format!(
                 "an amount entered at the mail center is between 0 and {}",
                 Money::new(MAX_CLERK_AMOUNT_MINOR, amount.currency())
@@ -722,14 +724,14 @@ impl PriceList {
         if let Some(bad) = fees.iter().find(|f| !(0..=MAX_PRICE_MINOR).contains(*f)) {
             return Err(Invalid::new(
                 "price",
-                "mail.price_invalid",
+                codes::MAIL_PRICE_INVALID,
                 format!("a fee of {bad} minor units is outside 0 to {MAX_PRICE_MINOR}"),
             ));
         }
         if self.markup_cap_bp < RETAIL_BP {
             return Err(Invalid::new(
                 "markup_cap_bp",
-                "mail.price_invalid",
+                codes::MAIL_PRICE_INVALID,
                 format!(
                     "a markup cap of {} bp is below retail ({RETAIL_BP} bp)",
                     self.markup_cap_bp
@@ -784,7 +786,7 @@ pub fn forward_price_capped(retail: Money, markup_bp: u32, cap_bp: u32) -> Resul
     if markup_bp > cap_bp {
         return Err(Invalid::new(
             "markup_bp",
-            "mail.markup_above_cap",
+            codes::MAIL_MARKUP_ABOVE_CAP,
             format!(
                 "a markup of {markup_bp} bp is above the cap of {cap_bp} bp ({}.{:02} × retail)",
                 cap_bp / RETAIL_BP,
@@ -795,7 +797,7 @@ pub fn forward_price_capped(retail: Money, markup_bp: u32, cap_bp: u32) -> Resul
     if !(0..=MAX_PRICE_MINOR).contains(&retail.minor()) {
         return Err(Invalid::new(
             "retail",
-            "mail.price_invalid",
+            codes::MAIL_PRICE_INVALID,
             format!("a retail price of {retail} is outside 0 to {MAX_PRICE_MINOR} minor units"),
         ));
     }
@@ -804,7 +806,7 @@ pub fn forward_price_capped(retail: Money, markup_bp: u32, cap_bp: u32) -> Resul
     let minor = i64::try_from(rounded).map_err(|_| {
         Invalid::new(
             "retail",
-            "mail.price_invalid",
+            codes::MAIL_PRICE_INVALID,
             "the shipping price overflows",
         )
     })?;
@@ -825,7 +827,10 @@ mod tests {
         );
         for bad in [MAX_CLERK_AMOUNT_MINOR + 1, i64::MAX, -1] {
             let e = check_clerk_amount("retail", chf(bad)).unwrap_err();
-            assert_eq!((e.code, e.field), ("mail.amount_out_of_range", "retail"));
+            assert_eq!(
+                (e.code, e.field),
+                (codes::MAIL_AMOUNT_OUT_OF_RANGE, "retail")
+            );
         }
     }
     use crate::mailbox::item::{ContentFlag, Grams, ItemFormat, ItemKind};
@@ -911,7 +916,7 @@ mod tests {
         let mut allowed = 0;
         for from in S::ALL {
             for e in E::ALL {
-                let got = transition(from, e).map_err(|err| err.code);
+                let got = transition(from, e).map_err(|err| err.code.as_str());
                 assert_eq!(got, expected(from, e), "{from} + {e}");
                 if got.is_ok() {
                     allowed += 1;

@@ -10,6 +10,8 @@
 //! `mail.weight_invalid`, `mail.item_kind_unknown`, `mail.format_unknown`
 //! and `mail.content_unknown`.
 
+use crate::codes;
+
 use crate::Invalid;
 use std::fmt;
 
@@ -40,7 +42,7 @@ impl ItemKind {
             .ok_or_else(|| {
                 Invalid::new(
                     "kind",
-                    "mail.item_kind_unknown",
+                    codes::MAIL_ITEM_KIND_UNKNOWN,
                     format!("'{s}' is not letter, large_envelope or parcel"),
                 )
             })
@@ -110,7 +112,7 @@ impl ItemFormat {
             .ok_or_else(|| {
                 Invalid::new(
                     "format",
-                    "mail.format_unknown",
+                    codes::MAIL_FORMAT_UNKNOWN,
                     format!("'{s}' is not a known item format"),
                 )
             })
@@ -127,7 +129,7 @@ impl ItemFormat {
         if width == 0 || height == 0 || width > MAX_SIDE_MM || height > MAX_SIDE_MM {
             return Err(Invalid::new(
                 "dimensions",
-                "mail.dimensions_invalid",
+                codes::MAIL_DIMENSIONS_INVALID,
                 format!(
                     "{width} × {height} mm is not a mail item (each side 1 to {MAX_SIDE_MM} mm)"
                 ),
@@ -177,7 +179,7 @@ impl Grams {
         if grams == 0 || grams > MAX_WEIGHT_GRAMS {
             return Err(Invalid::new(
                 "weight",
-                "mail.weight_invalid",
+                codes::MAIL_WEIGHT_INVALID,
                 format!("{grams} g is not a weight between 1 g and {MAX_WEIGHT_GRAMS} g"),
             ));
         }
@@ -261,7 +263,7 @@ impl ContentFlag {
             .ok_or_else(|| {
                 Invalid::new(
                     "contents",
-                    "mail.content_unknown",
+                    codes::MAIL_CONTENT_UNKNOWN,
                     format!("'{s}' is not a known content flag"),
                 )
             })
@@ -365,7 +367,7 @@ impl Origin {
             "digital" => Ok(Origin::Digital),
             _ => Err(Invalid::new(
                 "origin",
-                "mail.origin_unknown",
+                codes::MAIL_ORIGIN_UNKNOWN,
                 format!("'{s}' is not mail_center or digital"),
             )),
         }
@@ -475,18 +477,18 @@ pub enum UnscannableReason {
 
 impl UnscannableReason {
     /// Stable code, `mail.unscannable.<why>`.
-    pub const fn code(self) -> &'static str {
+    pub const fn code(self) -> crate::Code {
         match self {
-            UnscannableReason::NonPaper(_) => "mail.unscannable.non_paper",
-            UnscannableReason::PinCode => "mail.unscannable.pin_code",
-            UnscannableReason::Money => "mail.unscannable.money",
-            UnscannableReason::Ticket => "mail.unscannable.ticket",
-            UnscannableReason::Voucher => "mail.unscannable.voucher",
-            UnscannableReason::Cheque => "mail.unscannable.cheque",
-            UnscannableReason::Object => "mail.unscannable.object",
-            UnscannableReason::Parcel => "mail.unscannable.parcel",
-            UnscannableReason::TooLarge => "mail.unscannable.too_large",
-            UnscannableReason::TooSmall => "mail.unscannable.too_small",
+            UnscannableReason::NonPaper(_) => crate::codes::MAIL_UNSCANNABLE_NON_PAPER,
+            UnscannableReason::PinCode => crate::codes::MAIL_UNSCANNABLE_PIN_CODE,
+            UnscannableReason::Money => crate::codes::MAIL_UNSCANNABLE_MONEY,
+            UnscannableReason::Ticket => crate::codes::MAIL_UNSCANNABLE_TICKET,
+            UnscannableReason::Voucher => crate::codes::MAIL_UNSCANNABLE_VOUCHER,
+            UnscannableReason::Cheque => crate::codes::MAIL_UNSCANNABLE_CHEQUE,
+            UnscannableReason::Object => crate::codes::MAIL_UNSCANNABLE_OBJECT,
+            UnscannableReason::Parcel => crate::codes::MAIL_UNSCANNABLE_PARCEL,
+            UnscannableReason::TooLarge => crate::codes::MAIL_UNSCANNABLE_TOO_LARGE,
+            UnscannableReason::TooSmall => crate::codes::MAIL_UNSCANNABLE_TOO_SMALL,
         }
     }
 

@@ -13,6 +13,8 @@
 //! length whatever the daylight-saving changes in between. Codes:
 //! `mail.original_expired`, `mail.retention_invalid`.
 
+use crate::codes;
+
 use super::actions::ItemState;
 use crate::{Invalid, Timestamp};
 
@@ -53,7 +55,7 @@ impl RetentionPolicy {
         };
         Err(Invalid::new(
             field,
-            "mail.retention_invalid",
+            codes::MAIL_RETENTION_INVALID,
             format!("retention periods are 1 to {MAX_RETENTION_DAYS} days"),
         ))
     }
@@ -103,7 +105,7 @@ impl RetentionPolicy {
         }
         Err(Invalid::new(
             "action",
-            "mail.original_expired",
+            codes::MAIL_ORIGINAL_EXPIRED,
             format!(
                 "paper originals are kept {} days after receipt; this one is no longer available",
                 self.originals_days

@@ -9,6 +9,8 @@
 //! like a manual one (and the item is forwarded physically instead). Codes:
 //! `mail.rule_pattern_empty`, `mail.rule_pattern_too_long`.
 
+use crate::codes;
+
 use super::actions::Action;
 use super::item::{ItemKind, MailItem};
 use crate::Invalid;
@@ -27,14 +29,14 @@ impl SenderPattern {
         if folded.is_empty() {
             return Err(Invalid::new(
                 "pattern",
-                "mail.rule_pattern_empty",
+                codes::MAIL_RULE_PATTERN_EMPTY,
                 "a sender pattern needs some text to look for",
             ));
         }
         if folded.chars().count() > MAX_PATTERN_CHARS {
             return Err(Invalid::new(
                 "pattern",
-                "mail.rule_pattern_too_long",
+                codes::MAIL_RULE_PATTERN_TOO_LONG,
                 format!("a sender pattern has at most {MAX_PATTERN_CHARS} characters"),
             ));
         }

@@ -5,6 +5,8 @@
 //! Stable codes: `signup.plan_invalid`, `signup.price_invalid`,
 //! `signup.document_kind_invalid`, `signup.document_side_invalid`.
 
+use crate::codes;
+
 use crate::{Invalid, Timestamp};
 use std::fmt;
 
@@ -32,7 +34,7 @@ impl Plan {
             .ok_or_else(|| {
                 Invalid::new(
                     "plan",
-                    "signup.plan_invalid",
+                    codes::SIGNUP_PLAN_INVALID,
                     format!("'{s}' is not monthly or yearly"),
                 )
             })
@@ -63,7 +65,7 @@ pub fn check_plan_price(field: &'static str, minor: i64) -> Result<i64, Invalid>
     } else {
         Err(Invalid::new(
             field,
-            "signup.price_invalid",
+            codes::SIGNUP_PRICE_INVALID,
             "a plan price is between 0 and 100000.00",
         ))
     }
@@ -74,7 +76,7 @@ pub fn parse_price(field: &'static str, raw: &str) -> Result<i64, Invalid> {
     let bad = || {
         Invalid::new(
             field,
-            "signup.price_invalid",
+            codes::SIGNUP_PRICE_INVALID,
             format!("'{raw}' is not an amount like 19.90"),
         )
     };
@@ -137,7 +139,7 @@ impl IdentityDocumentKind {
             .ok_or_else(|| {
                 Invalid::new(
                     "kind",
-                    "signup.document_kind_invalid",
+                    codes::SIGNUP_DOCUMENT_KIND_INVALID,
                     format!("'{s}' is not a kind of identity document"),
                 )
             })
@@ -194,7 +196,7 @@ impl DocumentSide {
             "single" | "" => Ok(DocumentSide::Single),
             _ => Err(Invalid::new(
                 "side",
-                "signup.document_side_invalid",
+                codes::SIGNUP_DOCUMENT_SIDE_INVALID,
                 format!("'{s}' is not front, back or single"),
             )),
         }
@@ -212,7 +214,7 @@ pub fn check_identity_document(
     if !kind.allowed_for(company) {
         return Err(Invalid::new(
             "kind",
-            "signup.document_kind_invalid",
+            codes::SIGNUP_DOCUMENT_KIND_INVALID,
             if company {
                 "a company uploads a commercial-register extract (or another document)"
             } else {
@@ -223,7 +225,7 @@ pub fn check_identity_document(
     if kind.has_sides() == (side == DocumentSide::Single) {
         return Err(Invalid::new(
             "side",
-            "signup.document_side_invalid",
+            codes::SIGNUP_DOCUMENT_SIDE_INVALID,
             if kind.has_sides() {
                 "choose the front or the back of the card"
             } else {

@@ -10,6 +10,8 @@
 //! reads no time-zone database. Codes: `mail.sla_rules_invalid`,
 //! `date.out_of_range`.
 
+use crate::codes;
+
 use crate::letters::BusinessCalendar;
 use crate::{Invalid, Timestamp};
 use jiff::civil::{Date, Time};
@@ -37,7 +39,7 @@ impl SlaRules {
         if self.cutoff > self.day_end {
             return Err(Invalid::new(
                 "cutoff",
-                "mail.sla_rules_invalid",
+                codes::MAIL_SLA_RULES_INVALID,
                 format!(
                     "the cut-off {} is after the end of the day {}",
                     self.cutoff, self.day_end
@@ -104,7 +106,7 @@ fn instant(t: Timestamp) -> Result<jiff::Timestamp, Invalid> {
 fn out_of_range(t: Timestamp) -> Invalid {
     Invalid::new(
         "received_at",
-        "date.out_of_range",
+        codes::DATE_OUT_OF_RANGE,
         format!("{} ms is not a representable instant", t.millis()),
     )
 }
@@ -119,7 +121,7 @@ fn end_of(date: Date, time: Time, tz: &TimeZone) -> Result<Timestamp, Invalid> {
         .map_err(|_| {
             Invalid::new(
                 "date",
-                "date.out_of_range",
+                codes::DATE_OUT_OF_RANGE,
                 format!("{date} {time} is not a representable instant"),
             )
         })

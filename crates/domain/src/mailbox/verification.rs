@@ -27,6 +27,8 @@
 //! `mail.review_illegal_transition`, `mail.review_state_unknown`,
 //! `date.out_of_range`.
 
+use crate::codes;
+
 use crate::{Invalid, Timestamp};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -71,7 +73,7 @@ impl VerificationCode {
         let malformed = || {
             Invalid::new(
                 "code",
-                "mail.code_malformed",
+                codes::MAIL_CODE_MALFORMED,
                 format!("a code has {CODE_LEN} letters and digits, like 7K3M-Q9TX"),
             )
         };
@@ -140,7 +142,7 @@ impl CodeDigest {
         hex::decode_to_slice(s.trim(), &mut out).map_err(|_| {
             Invalid::new(
                 "code_digest",
-                "mail.code_digest_invalid",
+                codes::MAIL_CODE_DIGEST_INVALID,
                 "a code digest is 64 hexadecimal digits",
             )
         })?;
@@ -242,14 +244,14 @@ impl CodeChallenge {
         if self.used {
             return Err(Invalid::new(
                 "code",
-                "mail.code_used",
+                codes::MAIL_CODE_USED,
                 "this code has already been used",
             ));
         }
         if now >= self.expires_at(rules) {
             return Err(Invalid::new(
                 "code",
-                "mail.code_expired",
+                codes::MAIL_CODE_EXPIRED,
                 format!(
                     "codes are valid {} days; ask for a new letter",
                     rules.code_valid_days
@@ -278,7 +280,7 @@ impl CodeChallenge {
         let left = rules.max_wrong_tries - self.wrong_tries;
         Err(Invalid::new(
             "code",
-            "mail.code_wrong",
+            codes::MAIL_CODE_WRONG,
             format!(
                 "this is not the code in the letter; {left} {} left",
                 if left == 1 { "try" } else { "tries" }
@@ -290,7 +292,7 @@ impl CodeChallenge {
 fn locked(rules: &VerificationRules) -> Invalid {
     Invalid::new(
         "code",
-        "mail.code_locked",
+        codes::MAIL_CODE_LOCKED,
         format!(
             "too many wrong codes; try again in {} hours",
             rules.lock_hours
@@ -301,7 +303,7 @@ fn locked(rules: &VerificationRules) -> Invalid {
 fn out_of_range(what: &str) -> Invalid {
     Invalid::new(
         "date",
-        "date.out_of_range",
+        codes::DATE_OUT_OF_RANGE,
         format!("{what} is not a representable date"),
     )
 }
@@ -333,7 +335,7 @@ pub fn check_activation_date(
     if requested < earliest {
         return Err(Invalid::new(
             "activation_date",
-            "mail.activation_too_early",
+            codes::MAIL_ACTIVATION_TOO_EARLY,
             format!(
                 "the mailbox can be activated {} days after sign-up at the earliest, on {earliest}",
                 rules.activation_min_days
@@ -395,7 +397,7 @@ impl MailboxState {
             .ok_or_else(|| {
                 Invalid::new(
                     "state",
-                    "mail.mailbox_state_unknown",
+                    codes::MAIL_MAILBOX_STATE_UNKNOWN,
                     format!("'{s}' is not a mailbox state"),
                 )
             })
@@ -474,7 +476,7 @@ pub fn mailbox_transition(
         (S::Closed, _) => {
             return Err(Invalid::new(
                 "state",
-                "mail.mailbox_closed",
+                codes::MAIL_MAILBOX_CLOSED,
                 "the mailbox is closed",
             ));
         }
@@ -497,7 +499,7 @@ pub fn mailbox_transition(
         _ => {
             return Err(Invalid::new(
                 "state",
-                "mail.mailbox_illegal_transition",
+                codes::MAIL_MAILBOX_ILLEGAL_TRANSITION,
                 format!("a {from} mailbox cannot take {event}"),
             ));
         }
@@ -554,7 +556,7 @@ impl CustomerReview {
             .ok_or_else(|| {
                 Invalid::new(
                     "review",
-                    "mail.review_state_unknown",
+                    codes::MAIL_REVIEW_STATE_UNKNOWN,
                     format!("'{s}' is not a review state"),
                 )
             })
@@ -666,7 +668,7 @@ impl ReviewNote {
         if s.chars().count() > MAX_NOTE_CHARS {
             return Err(Invalid::new(
                 "note",
-                "mail.note_too_long",
+                codes::MAIL_NOTE_TOO_LONG,
                 format!("a note has at most {MAX_NOTE_CHARS} characters"),
             ));
         }
@@ -681,7 +683,7 @@ impl ReviewNote {
 fn note_missing() -> Invalid {
     Invalid::new(
         "note",
-        "mail.note_missing",
+        codes::MAIL_NOTE_MISSING,
         "every review decision needs a note saying why",
     )
 }
@@ -720,7 +722,7 @@ pub fn review_transition(
         _ => {
             return Err(Invalid::new(
                 "review",
-                "mail.review_illegal_transition",
+                codes::MAIL_REVIEW_ILLEGAL_TRANSITION,
                 format!("a {from} review cannot take {event}"),
             ));
         }
@@ -728,7 +730,7 @@ pub fn review_transition(
     if by != party {
         return Err(Invalid::new(
             "review",
-            "mail.review_wrong_party",
+            codes::MAIL_REVIEW_WRONG_PARTY,
             format!("on a {from} review, only the {party} can {event}, not the {by}"),
         ));
     }
@@ -1026,7 +1028,7 @@ mod tests {
         for from in S::ALL {
             for e in E::ALL {
                 assert_eq!(
-                    mailbox_transition(from, e).map_err(|err| err.code),
+                    mailbox_transition(from, e).map_err(|err| err.code.as_str()),
                     expected(from, e),
                     "{from} + {e:?}"
                 );
@@ -1111,7 +1113,8 @@ mod tests {
         for from in R::ALL {
             for e in E::ALL {
                 for by in P::ALL {
-                    let got = review_transition(from, e, by, Some(&note)).map_err(|err| err.code);
+                    let got = review_transition(from, e, by, Some(&note))
+                        .map_err(|err| err.code.as_str());
                     let want = match table.iter().find(|(f, ev, _, _)| *f == from && *ev == e) {
                         Some((_, _, p, to)) if *p == by => Ok(*to),
                         Some(_) => Err("mail.review_wrong_party"),

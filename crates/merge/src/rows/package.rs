@@ -24,6 +24,7 @@
 //! `rows.format_unsupported`: calamine reads them whole, without a way to
 //! bound them first.
 
+use courrier_domain::codes;
 use std::io::{BufRead, BufReader, Cursor, Read};
 
 use courrier_domain::Invalid;
@@ -50,7 +51,7 @@ const STYLE_BYTES: u64 = 512;
 pub(super) fn unreadable(detail: impl std::fmt::Display) -> Invalid {
     Invalid::new(
         FIELD,
-        "rows.unreadable",
+        codes::ROWS_UNREADABLE,
         format!("the spreadsheet cannot be read: {detail}"),
     )
 }
@@ -58,7 +59,7 @@ pub(super) fn unreadable(detail: impl std::fmt::Display) -> Invalid {
 fn unsupported(format: &str) -> Invalid {
     Invalid::new(
         FIELD,
-        "rows.format_unsupported",
+        codes::ROWS_FORMAT_UNSUPPORTED,
         format!("{format} files are not accepted: save the sheet as XLSX, ODS or CSV"),
     )
 }
@@ -66,7 +67,7 @@ fn unsupported(format: &str) -> Invalid {
 pub(super) fn unpacked_too_large(limits: &Limits) -> Invalid {
     Invalid::new(
         FIELD,
-        "rows.too_large",
+        codes::ROWS_TOO_LARGE,
         format!(
             "the spreadsheet unpacks to more than {} bytes; save it as CSV or split it",
             limits.max_unpacked_bytes
@@ -77,7 +78,7 @@ pub(super) fn unpacked_too_large(limits: &Limits) -> Invalid {
 pub(super) fn too_many_cells(limits: &Limits, what: &str) -> Invalid {
     Invalid::new(
         FIELD,
-        "rows.too_many",
+        codes::ROWS_TOO_MANY,
         format!(
             "the spreadsheet {what}; at most {} cells are read: split it into smaller files",
             limits.max_cells

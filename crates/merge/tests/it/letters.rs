@@ -94,7 +94,7 @@ fn validation_reports_empty_required_fields_per_row() {
     let errors: Vec<(usize, Option<&str>, &str)> = validated
         .errors
         .iter()
-        .map(|e| (e.row, e.field.as_deref(), e.code))
+        .map(|e| (e.row, e.field.as_deref(), e.code.as_str()))
         .collect();
     assert_eq!(
         errors,

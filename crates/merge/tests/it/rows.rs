@@ -100,7 +100,7 @@ fn a_broken_row_is_reported_and_the_others_pass() {
     let errors: Vec<(usize, &str, Option<&str>)> = parsed
         .errors
         .iter()
-        .map(|e| (e.row, e.code, e.field.as_deref()))
+        .map(|e| (e.row, e.code.as_str(), e.field.as_deref()))
         .collect();
     assert_eq!(
         errors,

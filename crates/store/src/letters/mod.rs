@@ -6,6 +6,8 @@
 //! Here: the letter and its history; [`settings`] the organisation's letter
 //! settings, [`runs`] bulk runs, [`period`] the letters of a period.
 
+use courrier_domain::codes;
+
 mod period;
 mod runs;
 mod settings;
@@ -387,7 +389,7 @@ impl Store {
             .rows_affected();
             if n == 0 {
                 return Err(StoreError::Refused {
-                    what: "letter.not_a_draft",
+                    what: codes::LETTER_NOT_A_DRAFT,
                 });
             }
         });
@@ -445,7 +447,7 @@ impl Store {
                         .await?;
                 return Err(match exists {
                     Some(_) => StoreError::Conflict {
-                        what: "letter.status_changed",
+                        what: codes::LETTER_STATUS_CHANGED,
                     },
                     None => StoreError::NotFound,
                 });

@@ -1,5 +1,7 @@
 //! Bulk runs: a split or a merge making many letters, item by item.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::row::RowExt;
 use crate::row::corrupt;
@@ -167,7 +169,7 @@ impl Store {
         let limit = i64::from(limit.clamp(1, 200));
         let before = match cursor {
             Some(c) => c.parse::<i64>().map_err(|_| StoreError::Refused {
-                what: "cursor.invalid",
+                what: codes::CURSOR_INVALID,
             })?,
             None => i64::MAX,
         };
@@ -226,7 +228,7 @@ impl Store {
             .bind(item.reasons.clone())
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::unique(e, "run.item_recorded"))?;
+            .map_err(|e| StoreError::unique(e, codes::RUN_ITEM_RECORDED))?;
             tx.commit().await?;
         });
         Ok(())

@@ -24,6 +24,8 @@
 //! the chain of custody, [`ocr`] OCR progress and the recognised text,
 //! [`query`] the parsed query and snippets, [`search`] the search itself.
 
+use courrier_domain::codes;
+
 mod custody;
 mod ocr;
 mod query;
@@ -204,7 +206,7 @@ macro_rules! item_missing_or_moved {
         .await?;
         match exists {
             Some(_) => StoreError::Conflict {
-                what: "item.state_changed",
+                what: codes::ITEM_STATE_CHANGED,
             },
             None => StoreError::NotFound,
         }

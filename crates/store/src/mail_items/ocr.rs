@@ -52,7 +52,7 @@ pub struct OcrProgress {
 /// The reason of a `failed` OCR when the server has no text recognition
 /// installed: the scan is kept, search by its text is off. Also the words'
 /// key (`ocr.unavailable`).
-pub const OCR_UNAVAILABLE: &str = "ocr.unavailable";
+pub const OCR_UNAVAILABLE: &str = courrier_domain::codes::OCR_UNAVAILABLE.as_str();
 
 impl OcrProgress {
     /// The text was not recognised because the server has no OCR.

@@ -1,6 +1,8 @@
 //! Full-text search of mail items in the database: FTS5 on SQLite, a
 //! `tsvector` with a GIN index on PostgreSQL.
 
+use courrier_domain::codes;
+
 use super::query::{MARK_END, MARK_START, snippet_spans};
 use super::{
     ITEM_COLS, ItemFilter, MailItemRecord, SearchOrder, SearchQuery, SnippetSpan, item_from_row,
@@ -36,7 +38,7 @@ impl Store {
     ) -> Result<Page<SearchHit>> {
         let limit = i64::from(limit.clamp(1, 100));
         let invalid = || StoreError::Refused {
-            what: "cursor.invalid",
+            what: codes::CURSOR_INVALID,
         };
         let filters = |b: usize| {
             format!(
@@ -148,7 +150,7 @@ impl Store {
             Time(i64, String),
         }
         let invalid = || StoreError::Refused {
-            what: "cursor.invalid",
+            what: codes::CURSOR_INVALID,
         };
         let filters = |b: usize| {
             format!(

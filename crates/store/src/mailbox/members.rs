@@ -1,6 +1,8 @@
 //! The people and companies allowed to receive mail at a location,
 //! reviewed by the platform and the mail center.
 
+use courrier_domain::codes;
+
 use super::{MemberAccess, corrupt, customer_or_location_filter};
 use crate::audit::audit_scope_in_tx;
 use crate::emails::insert_email;
@@ -266,7 +268,7 @@ impl Store {
                 .await?;
                 return Err(match exists {
                     Some(_) => StoreError::Conflict {
-                        what: "member.review_changed",
+                        what: codes::MEMBER_REVIEW_CHANGED,
                     },
                     None => StoreError::NotFound,
                 });

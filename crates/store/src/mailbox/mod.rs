@@ -14,6 +14,8 @@
 //! Here: the mailboxes; [`locations`] the mail-center sites, [`members`]
 //! the members and their reviews, [`rules`] the automatic rules.
 
+use courrier_domain::codes;
+
 mod locations;
 mod members;
 mod rules;
@@ -228,7 +230,7 @@ macro_rules! insert_mailbox {
         .bind(mailbox.updated_at.millis())
         .execute(&mut *$tx)
         .await
-        .map_err(|e| $crate::StoreError::unique(e, "mailbox.exists"))?;
+        .map_err(|e| $crate::StoreError::unique(e, codes::MAILBOX_EXISTS))?;
         $crate::audit::audit_scope_in_tx!($tx, $d, scope, &event, $now);
     }};
 }
@@ -337,7 +339,7 @@ impl Store {
                         .await?;
                 return Err(match exists {
                     Some(_) => StoreError::Conflict {
-                        what: "mailbox.changed",
+                        what: codes::MAILBOX_CHANGED,
                     },
                     None => StoreError::NotFound,
                 });

@@ -13,6 +13,8 @@
 //! plan periods billed, [`documents`] the members' identity documents,
 //! [`emails`] the e-mails about a sign-up.
 
+use courrier_domain::codes;
+
 mod documents;
 mod emails;
 mod plans;
@@ -139,7 +141,7 @@ macro_rules! insert_signup {
         .bind(signup.created_at.millis())
         .execute(&mut *$tx)
         .await
-        .map_err(|e| StoreError::unique(e, "signup.exists"))?;
+        .map_err(|e| StoreError::unique(e, codes::SIGNUP_EXISTS))?;
         audit_scope_in_tx!($tx, $d, scope, &event, $now);
     }};
 }
@@ -193,7 +195,7 @@ impl Store {
     ) -> Result<()> {
         if system.org() != new.org.id || customer.org() != new.org.id {
             return Err(StoreError::Refused {
-                what: "signup.scope_mismatch",
+                what: codes::SIGNUP_SCOPE_MISMATCH,
             });
         }
         let user_event = AuditEvent::new(
@@ -243,7 +245,7 @@ impl Store {
     ) -> Result<()> {
         if mailbox.org != customer.org() || signup.org != customer.org() {
             return Err(StoreError::Refused {
-                what: "signup.scope_mismatch",
+                what: codes::SIGNUP_SCOPE_MISMATCH,
             });
         }
         on_pool!(self, |p, d| {

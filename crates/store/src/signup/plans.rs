@@ -1,5 +1,7 @@
 //! The plans a location sells, and the plan periods billed, each exactly once.
 
+use courrier_domain::codes;
+
 use super::{SIGNUP_COLS, SignupRecord, signup_from_row};
 use crate::audit::audit_scope_in_tx;
 use crate::emails::insert_email;
@@ -67,7 +69,7 @@ impl Store {
         );
         if plan.monthly.currency() != plan.yearly.currency() {
             return Err(StoreError::Refused {
-                what: "signup.currency_mismatch",
+                what: codes::SIGNUP_CURRENCY_MISMATCH,
             });
         }
         on_pool!(self, |p, d| {
@@ -259,7 +261,7 @@ impl Store {
             .await?
             .rows_affected();
             if n == 0 {
-                return Err(signup_refused!(tx, mailbox, scope, "plan.changed"));
+                return Err(signup_refused!(tx, mailbox, scope, codes::PLAN_CHANGED));
             }
             if let Some((email, delivery)) = notify {
                 insert_email!(&mut *tx, email, now);
@@ -329,7 +331,7 @@ impl Store {
             .bind(line.id.to_string())
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::unique(e, "plan.already_billed"))?;
+            .map_err(|e| StoreError::unique(e, codes::PLAN_ALREADY_BILLED))?;
             // Never a period from a cancelled plan's end on.
             let n = sqlx::query(
                 "UPDATE signups SET plan_started_at = COALESCE(plan_started_at, $1), plan_next_at = $2 \
@@ -343,7 +345,7 @@ impl Store {
             .await?
             .rows_affected();
             if n == 0 {
-                return Err(signup_refused!(tx, mailbox, scope, "plan.ended"));
+                return Err(signup_refused!(tx, mailbox, scope, codes::PLAN_ENDED));
             }
             audit_scope_in_tx!(tx, d, scope, &event, now);
             tx.commit().await?;

@@ -11,6 +11,8 @@
 //!
 //! Here: the tasks; [`usage`] the usage lines, [`pickups`] the pickups.
 
+use courrier_domain::codes;
+
 mod pickups;
 mod usage;
 
@@ -377,7 +379,7 @@ impl Store {
                 .await?;
                 return Err(match exists {
                     Some(_) => StoreError::Conflict {
-                        what: "task.not_open",
+                        what: codes::TASK_NOT_OPEN,
                     },
                     None => StoreError::NotFound,
                 });
@@ -398,7 +400,7 @@ impl Store {
             .rows_affected();
             if n == 0 {
                 return Err(StoreError::Conflict {
-                    what: "item.state_changed",
+                    what: codes::ITEM_STATE_CHANGED,
                 });
             }
             if let Some(scan) = &done.scan {

@@ -1,5 +1,7 @@
 //! Hand-overs at the counter: several items in one transaction.
 
+use courrier_domain::codes;
+
 use super::{USAGE_COLS, UsageLineRecord, insert_usage};
 use crate::audit::audit_scope_in_tx;
 use crate::mail_items::custody_in_tx;
@@ -110,7 +112,7 @@ impl Store {
                     .await?;
                     return Err(match exists {
                         Some(_) => StoreError::Conflict {
-                            what: "item.state_changed",
+                            what: codes::ITEM_STATE_CHANGED,
                         },
                         None => StoreError::NotFound,
                     });
@@ -120,7 +122,7 @@ impl Store {
                     .bind(item.to_string())
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| StoreError::unique(e, "item.picked_up"))?;
+                    .map_err(|e| StoreError::unique(e, codes::ITEM_PICKED_UP))?;
                 custody_in_tx!(
                     tx,
                     item.to_string(),

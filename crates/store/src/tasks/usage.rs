@@ -1,5 +1,7 @@
 //! Priced billable acts, to be invoiced: unique per task (or pickup) and kind.
 
+use courrier_domain::codes;
+
 use crate::audit::audit_scope_in_tx;
 use crate::mail_items::opt_id;
 use crate::mailbox::corrupt;
@@ -85,7 +87,7 @@ macro_rules! insert_usage {
         .bind(u.description.clone())
         .execute(&mut *$tx)
         .await
-        .map_err(|e| StoreError::unique(e, "usage.already_billed"))?;
+        .map_err(|e| StoreError::unique(e, codes::USAGE_ALREADY_BILLED))?;
     }};
 }
 pub(crate) use insert_usage;

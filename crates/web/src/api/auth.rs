@@ -7,10 +7,11 @@ use crate::error::ApiError;
 use crate::session::{SESSION_COOKIE, check_csrf, client_ip, cookie};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use courrier_app::AppError;
 use courrier_app::auth::SessionStage;
 use courrier_domain::Actor;
+use courrier_domain::codes;
 
 pub struct ApiActor(pub Actor);
 
@@ -45,9 +46,8 @@ impl FromRequestParts<AppState> for ApiActor {
             let secs = i64::try_from(wait.as_secs())
                 .unwrap_or(i64::MAX)
                 .saturating_add(1);
-            let mut e = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+            let mut e = ApiError::of(
+                codes::RATE_LIMITED,
                 format!("too many requests for your organisation; try again in {secs} s"),
             );
             e.retry_after = Some(secs);

@@ -2,7 +2,8 @@
 //! (no script or style from outside the binary).
 
 use super::{
-    keys, letters, mailbox, mailbox_settings, orgs, reports, runs, signup, tariffs, users, webhooks,
+    errors, keys, letters, mailbox, mailbox_settings, orgs, reports, runs, signup, tariffs, users,
+    webhooks,
 };
 use axum::Json;
 use axum::response::Html;
@@ -31,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         mailbox_settings::get_retention, mailbox_settings::put_retention,
         mailbox_settings::cancel_plan, mailbox_settings::keep_plan,
         tariffs::list_tariffs, tariffs::get_tariff, tariffs::put_tariff,
+        errors::list_errors,
     ),
     modifiers(&Security, &RateLimited, &SharedErrors),
     security(("api_key" = []), ("session" = []))
@@ -266,6 +268,7 @@ mod tests {
             "/api/v1/deliveries",
             "/api/v1/tariffs",
             "/api/v1/tariffs/{country}",
+            "/api/v1/errors",
         ] {
             assert!(json["paths"][path].is_object(), "missing {path}");
         }

@@ -22,12 +22,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             Ok(Json(v)) => Ok(JsonBody(v)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.not_json",
+                courrier_domain::codes::REQUEST_NOT_JSON,
                 "send the body as JSON with 'Content-Type: application/json'",
             )),
             Err(e) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "request.malformed",
+                courrier_domain::codes::REQUEST_MALFORMED,
                 format!("the JSON body is not valid: {}", e.body_text()),
             )),
         }
@@ -66,7 +66,7 @@ pub fn parse_path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
 pub fn bad_query(e: serde_urlencoded::de::Error) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "request.query_invalid",
+        courrier_domain::codes::REQUEST_QUERY_INVALID,
         format!("the query string is not valid: {e}"),
     )
 }
@@ -96,7 +96,7 @@ pub fn parse_when(raw: &str, field: &'static str, end: bool) -> Result<Timestamp
     let bad = || {
         Invalid::new(
             field,
-            "date.invalid",
+            courrier_domain::codes::DATE_INVALID,
             format!("'{raw}' is not a date (2026-01-31) or an RFC 3339 time"),
         )
     };

@@ -20,6 +20,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use courrier_domain::codes;
 use courrier_store::{IdempotencyClaim, IdempotencyState};
 use sha2::{Digest, Sha256};
 
@@ -42,9 +43,8 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
         return next.run(req).await;
     };
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "idempotency.key_invalid",
+        return ApiError::of(
+            codes::IDEMPOTENCY_KEY_INVALID,
             "Idempotency-Key must be 1 to 255 characters",
         )
         .into_response();
@@ -65,12 +65,8 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     let bytes = match crate::upload::read_body(body, limit).await {
         Ok(b) => b,
         Err(crate::upload::BodyError::TooLarge { .. }) if limit == crate::MAX_BODY_BYTES => {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request.too_large",
-                "the request body is too large",
-            )
-            .into_response();
+            return ApiError::of(codes::REQUEST_TOO_LARGE, "the request body is too large")
+                .into_response();
         }
         Err(e) => return e.into_api().into_response(),
     };
@@ -108,16 +104,14 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
             effect_committed,
         })) if request_hash == hash => {
             if effect_committed && lease_until <= now {
-                return ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency.answer_lost",
+                return ApiError::of(
+                    codes::IDEMPOTENCY_ANSWER_LOST,
                     "the request with this Idempotency-Key was carried out, but the server stopped before answering; look the result up instead of sending it again",
                 )
                 .into_response();
             }
-            let mut e = ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency.in_progress",
+            let mut e = ApiError::of(
+                codes::IDEMPOTENCY_IN_PROGRESS,
                 "a request with this Idempotency-Key is still running; retry in a moment",
             );
             let left_ms = lease_until.millis().saturating_sub(now.millis());
@@ -125,9 +119,8 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
             return e.into_response();
         }
         Ok(Some(_)) => {
-            return ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency.key_reused",
+            return ApiError::of(
+                codes::IDEMPOTENCY_KEY_REUSED,
                 "this Idempotency-Key was already used with a different request; use a new key for a new request",
             )
             .into_response();
@@ -143,13 +136,9 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     let (res_parts, res_bytes) = match to_bytes(res_body, 16 * 1024 * 1024).await {
         Ok(b) => (res_parts, b),
         Err(_) => {
-            let (p, b) = ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "response too large to store",
-            )
-            .into_response()
-            .into_parts();
+            let (p, b) = ApiError::of(codes::INTERNAL, "response too large to store")
+                .into_response()
+                .into_parts();
             let b = to_bytes(b, 64 * 1024).await.unwrap_or_default();
             (p, b)
         }
@@ -313,7 +302,7 @@ mod tests {
                     .create_api_key(&a, &format!("made {n}"), &[Permission::LettersRead])
                     .await
                     .unwrap();
-                ApiError::from(courrier_app::AppError::Internal("after the change".into()))
+                ApiError::from(courrier_app::AppError::internal("after the change"))
             }
         };
         let c2 = calls.clone();
@@ -321,7 +310,7 @@ mod tests {
             let c = c2.clone();
             async move {
                 c.fetch_add(1, Ordering::SeqCst);
-                ApiError::from(courrier_app::AppError::Internal("before any change".into()))
+                ApiError::from(courrier_app::AppError::internal("before any change"))
             }
         };
         let (c3, g) = (calls.clone(), gate.clone());

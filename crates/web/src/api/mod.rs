@@ -4,6 +4,7 @@
 
 mod auth;
 mod docs;
+mod errors;
 pub mod extract;
 mod idempotency;
 mod keys;
@@ -19,6 +20,7 @@ mod users;
 mod webhooks;
 
 pub use auth::{ApiActor, need};
+use courrier_domain::codes;
 
 use crate::AppState;
 use axum::Router;
@@ -77,6 +79,7 @@ pub(crate) fn routes() -> crate::routes::Routes {
         .get("/tariffs", tariffs::list_tariffs)
         .get("/tariffs/{country}", tariffs::get_tariff)
         .put("/tariffs/{country}", tariffs::put_tariff)
+        .get("/errors", errors::list_errors)
         .get("/openapi.json", docs::openapi_json)
         .get("/docs", docs::docs_page)
 }
@@ -92,11 +95,7 @@ pub(crate) fn router(state: AppState, routes: Router<AppState>) -> Router<AppSta
 }
 
 async fn not_found() -> crate::error::ApiError {
-    crate::error::ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "not_found",
-        "no such API endpoint; see /api/v1/docs",
-    )
+    crate::error::ApiError::of(codes::NOT_FOUND, "no such API endpoint; see /api/v1/docs")
 }
 
 /// `?cursor=…&limit=…` on every list.

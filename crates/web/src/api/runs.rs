@@ -14,6 +14,7 @@ use axum::http::{StatusCode, header};
 use courrier_app::bulk::SplitMethod;
 use courrier_app::letters::LetterInput;
 use courrier_app::runs::{MergePreviewRow, MergeSpec, RunView};
+use courrier_domain::codes;
 use courrier_domain::{Actor, Invalid, RunId};
 use courrier_store::{RunItemRecord, RunRecord};
 use serde::{Deserialize, Serialize};
@@ -217,9 +218,8 @@ impl RunRequest {
         };
         let options = options_of(field);
         let file = form.file.filter(|f| !f.is_empty()).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "upload.file_missing",
+            ApiError::of(
+                codes::UPLOAD_FILE_MISSING,
                 "send the PDF (or, for a merge, the rows file) in a part named 'file'",
             )
             .with_field("file")
@@ -256,19 +256,16 @@ impl RunRequest {
         if !(content_type.starts_with("application/pdf")
             || content_type.starts_with("application/octet-stream"))
         {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.unsupported_media_type",
+            return Err(ApiError::of(
+                codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
                 "send 'multipart/form-data' with a 'file' part (and 'template' for a merge), or the bulk PDF as 'application/pdf' bytes with ?method=…",
             ));
         }
         if body.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "upload.file_missing",
-                "the request body holds no PDF",
-            )
-            .with_field("file"));
+            return Err(
+                ApiError::of(codes::UPLOAD_FILE_MISSING, "the request body holds no PDF")
+                    .with_field("file"),
+            );
         }
         let file_name = params.filename.clone().unwrap_or_default();
         Ok(RunRequest {
@@ -335,7 +332,7 @@ impl RunRequest {
             }
             other => Err(Invalid::new(
                 "kind",
-                "run.kind_invalid",
+                codes::RUN_KIND_INVALID,
                 format!("'{other}' is not a kind of run: use split or merge"),
             )
             .into()),

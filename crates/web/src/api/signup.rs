@@ -13,6 +13,7 @@ use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use courrier_app::AppError;
+use courrier_domain::codes;
 use courrier_domain::mailbox::{DocumentSide, IdentityDocumentKind};
 use courrier_store::MemberDocumentRecord;
 use serde::Serialize;
@@ -101,9 +102,8 @@ pub async fn upload_document(
     st.app.member_for_upload(&actor, member).await?;
     let (parts, body) = read_request(req).await?;
     if !is_multipart(&parts) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+        return Err(ApiError::of(
+            codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the document as 'multipart/form-data' with 'kind', 'side' and a 'file' part",
         ));
     }

@@ -188,7 +188,7 @@ pub async fn decide(
         _ => {
             let e = ApiError::from(AppError::Invalid(Invalid::new(
                 "event",
-                "mail.review_invalid",
+                courrier_domain::codes::MAIL_REVIEW_INVALID,
                 "pre-approve or reject",
             )));
             let status = e.status;

@@ -217,7 +217,7 @@ fn read_edit(l: L, t: &Typed) -> Result<TariffEdit, FieldErrors> {
     {
         Ok(v) => v,
         Err(e) => {
-            errors.push((name, problem(l, e.code, &e.message)));
+            errors.push((name, problem(l, &e.code, &e.message)));
             0
         }
     };
@@ -258,7 +258,7 @@ fn read_edit(l: L, t: &Typed) -> Result<TariffEdit, FieldErrors> {
     let vat_rate_bp = match parse_vat_percent(&t.vat) {
         Ok(v) => v,
         Err(e) => {
-            errors.push(("vat_rate".into(), problem(l, e.code, &e.message)));
+            errors.push(("vat_rate".into(), problem(l, &e.code, &e.message)));
             0
         }
     };
@@ -557,7 +557,7 @@ pub async fn save(
             refused(typed, StatusCode::CONFLICT, Vec::new(), Some(conflict))
         }
         Err(AppError::Invalid(i)) => {
-            let errors = vec![(field_of(&i).to_string(), problem(l, i.code, &i.message))];
+            let errors = vec![(field_of(&i).to_string(), problem(l, &i.code, &i.message))];
             refused(typed, StatusCode::UNPROCESSABLE_ENTITY, errors, None)
         }
         Err(e) => fail_in(chrome(&s, &format!("/admin/tariffs/{country}")), e),

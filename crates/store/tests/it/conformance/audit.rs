@@ -50,7 +50,7 @@ on_both_backends!(audit_list_pages_newest_first, |store: Store| async move {
         matches!(
             bad,
             Err(StoreError::Refused {
-                what: "cursor.invalid"
+                what: courrier_domain::codes::CURSOR_INVALID
             })
         ),
         "{bad:?}"

@@ -225,7 +225,7 @@ on_both_backends!(invitations_accept_once, |store: Store| async move {
         matches!(
             r,
             Err(StoreError::Conflict {
-                what: "user.email_taken"
+                what: courrier_domain::codes::USER_EMAIL_TAKEN
             })
         ),
         "{r:?}"
@@ -449,7 +449,7 @@ on_both_backends!(api_keys_lifecycle, |store: Store| async move {
         matches!(
             dup,
             Err(StoreError::Conflict {
-                what: "apikey.prefix_taken"
+                what: courrier_domain::codes::APIKEY_PREFIX_TAKEN
             })
         ),
         "{dup:?}"

@@ -2,6 +2,8 @@
 //! take-over after a dead owner's lease, the effect of a request marked in
 //! the transaction of the change, expiry after 24 hours.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_store::{IDEMPOTENCY_TTL_SECS, IdempotencyClaim, with_claim};
 
@@ -245,7 +247,7 @@ on_both_backends!(
             matches!(
                 refused,
                 Err(StoreError::Conflict {
-                    what: "idempotency.lease_lost"
+                    what: codes::IDEMPOTENCY_LEASE_LOST
                 })
             ),
             "{refused:?}"

@@ -2,6 +2,8 @@
 //! day an item was received) and the daily digest (notification choice,
 //! exactly one digest per mailbox and day), on both backends.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{Grams, ItemFormat, ItemKind, ItemState, MailItem};
@@ -166,7 +168,7 @@ on_both_backends!(
             matches!(
                 negative,
                 Err(StoreError::Refused {
-                    what: "intake.count_invalid"
+                    what: codes::INTAKE_COUNT_INVALID
                 })
             ),
             "{negative:?}"
@@ -178,7 +180,7 @@ on_both_backends!(
             matches!(
                 bad_day,
                 Err(StoreError::Refused {
-                    what: "intake.day_invalid"
+                    what: codes::INTAKE_DAY_INVALID
                 })
             ),
             "{bad_day:?}"
@@ -370,7 +372,7 @@ on_both_backends!(digest_choice_and_exactly_once, |store: Store| async move {
         match r.await.unwrap() {
             Ok(()) => sent += 1,
             Err(StoreError::Conflict {
-                what: "digest.sent",
+                what: codes::DIGEST_SENT,
             }) => {}
             Err(e) => panic!("unexpected error: {e:?}"),
         }

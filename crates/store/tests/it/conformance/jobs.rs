@@ -380,7 +380,7 @@ on_both_backends!(
             matches!(
                 r,
                 Err(StoreError::Conflict {
-                    what: "job.already_queued"
+                    what: courrier_domain::codes::JOB_ALREADY_QUEUED
                 })
             ),
             "{r:?}"

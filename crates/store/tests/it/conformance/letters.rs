@@ -1,5 +1,7 @@
 //! Letters, their history and settings, and bulk runs, on both backends.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_domain::letters::{
     BackgroundScope, Colour, Country, Envelope, LetterStatus, Paper, Product, Registered, Sides,
@@ -117,7 +119,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "letter.status_changed"
+                what: codes::LETTER_STATUS_CHANGED
             })
         ));
         store
@@ -262,7 +264,7 @@ on_both_backends!(letters_list_filters_and_pages, |store: Store| async move {
             .list_letters(&a, &LetterFilter::default(), Some("garbage"), 3)
             .await,
         Err(StoreError::Refused {
-            what: "cursor.invalid"
+            what: codes::CURSOR_INVALID
         })
     ));
 });
@@ -357,7 +359,7 @@ on_both_backends!(
         assert!(matches!(
             store.update_draft_letter(&a, &l, at(13)).await,
             Err(StoreError::Refused {
-                what: "letter.not_a_draft"
+                what: codes::LETTER_NOT_A_DRAFT
             })
         ));
 
@@ -600,7 +602,7 @@ on_both_backends!(
         assert!(matches!(
             lost,
             Err(StoreError::Conflict {
-                what: "letter.status_changed"
+                what: codes::LETTER_STATUS_CHANGED
             })
         ));
         assert!(matches!(

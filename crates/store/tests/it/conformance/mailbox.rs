@@ -1,6 +1,8 @@
 //! Mailboxes, members, mail items with their chain of custody, tasks, usage
 //! lines, pickups, rules and full-text search, on both backends.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{
@@ -158,7 +160,7 @@ on_both_backends!(mailbox_mailboxes_and_locations, |store: Store| async move {
     assert!(matches!(
         store.create_mailbox(&scope, &again, at(2)).await,
         Err(StoreError::Conflict {
-            what: "mailbox.exists"
+            what: codes::MAILBOX_EXISTS
         })
     ));
     // …but one per location too.
@@ -215,7 +217,7 @@ on_both_backends!(mailbox_mailboxes_and_locations, |store: Store| async move {
             .update_mailbox(&scope, &mb, &after, &event, at(4))
             .await,
         Err(StoreError::Conflict {
-            what: "mailbox.changed"
+            what: codes::MAILBOX_CHANGED
         })
     ));
     assert!(matches!(
@@ -384,7 +386,7 @@ on_both_backends!(mailbox_members_and_reviews, |store: Store| async move {
             )
             .await,
         Err(StoreError::Conflict {
-            what: "member.review_changed"
+            what: codes::MEMBER_REVIEW_CHANGED
         })
     ));
     store
@@ -551,7 +553,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "item.state_changed"
+                what: codes::ITEM_STATE_CHANGED
             })
         ));
         assert_eq!(
@@ -747,7 +749,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "item.state_changed"
+                what: codes::ITEM_STATE_CHANGED
             })
         ));
         assert!(matches!(
@@ -867,7 +869,7 @@ on_both_backends!(
         assert!(matches!(
             store.complete_task(&mc, &done, at(451)).await,
             Err(StoreError::Conflict {
-                what: "task.not_open"
+                what: codes::TASK_NOT_OPEN
             })
         ));
         let after = store.item(&scope, a.id).await.unwrap();
@@ -910,7 +912,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "usage.already_billed"
+                what: codes::USAGE_ALREADY_BILLED
             })
         ));
         // A completion whose item moved meanwhile changes nothing.
@@ -927,7 +929,7 @@ on_both_backends!(
         assert!(matches!(
             store.complete_task(&mc, &wrong, at(470)).await,
             Err(StoreError::Conflict {
-                what: "item.state_changed"
+                what: codes::ITEM_STATE_CHANGED
             })
         ));
         assert_eq!(
@@ -960,7 +962,7 @@ on_both_backends!(
         assert!(matches!(
             store.set_scan_retention(&scope, Some(0), at(460)).await,
             Err(StoreError::Refused {
-                what: "mail.retention_invalid"
+                what: codes::MAIL_RETENTION_INVALID
             })
         ));
         store
@@ -1121,7 +1123,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "item.picked_up"
+                what: codes::ITEM_PICKED_UP
             })
         ));
         assert!(
@@ -1415,7 +1417,7 @@ on_both_backends!(mailbox_full_text_search, |store: Store| async move {
             )
             .await,
         Err(StoreError::Refused {
-            what: "cursor.invalid"
+            what: codes::CURSOR_INVALID
         })
     ));
     // The other organisation sees only its own.

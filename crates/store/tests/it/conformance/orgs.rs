@@ -25,7 +25,12 @@ on_both_backends!(orgs_roundtrip, |store: Store| async move {
     assert_not_found(store.org(OrgId::random()).await);
     let dup = store.create_org(&org, "system:cli").await;
     assert!(
-        matches!(dup, Err(StoreError::Conflict { what: "org.exists" })),
+        matches!(
+            dup,
+            Err(StoreError::Conflict {
+                what: courrier_domain::codes::ORG_EXISTS
+            })
+        ),
         "{dup:?}"
     );
 

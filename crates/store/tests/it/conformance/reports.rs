@@ -1,5 +1,7 @@
 //! Report schedules, reports and the letters of a period, on both backends.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_domain::LetterId;
 use courrier_domain::letters::{
@@ -127,7 +129,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Refused {
-                what: "report_schedule.limit"
+                what: codes::REPORT_SCHEDULE_LIMIT
             })
         ));
         let b_monthly = schedule(ReportFrequency::Monthly, "books@b.test", at(70));
@@ -327,7 +329,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "report.exists"
+                what: codes::REPORT_EXISTS
             })
         ));
         assert_not_found(store.email(mail2.id).await);
@@ -355,7 +357,7 @@ on_both_backends!(
         assert!(matches!(
             store.create_report(&a, &again, at(120)).await,
             Err(StoreError::Conflict {
-                what: "report.exists"
+                what: codes::REPORT_EXISTS
             })
         ));
         let adhoc1 = report(None, doc2, 0, 100, 130);
@@ -401,7 +403,7 @@ on_both_backends!(
         assert!(matches!(
             store.list_reports(&a, Some("nonsense"), 2).await,
             Err(StoreError::Refused {
-                what: "cursor.invalid"
+                what: codes::CURSOR_INVALID
             })
         ));
         assert!(

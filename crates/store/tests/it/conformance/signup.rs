@@ -2,6 +2,8 @@
 //! identity documents and their tenancy, sign-up e-mails with reminders sent
 //! once per round and number, and plan periods billed exactly once.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_domain::letters::Country;
 use courrier_domain::mailbox::{CustomerReview, DocumentSide, IdentityDocumentKind, Plan};
@@ -147,7 +149,7 @@ on_both_backends!(signup_plans_and_visibility, |store: Store| async move {
     assert!(matches!(
         store.set_location_plan(&f.center, &mixed, at(5)).await,
         Err(StoreError::Refused {
-            what: "signup.currency_mismatch"
+            what: codes::SIGNUP_CURRENCY_MISMATCH
         })
     ));
     let actions = chain_actions(&store, f.center.org()).await;
@@ -164,7 +166,7 @@ on_both_backends!(signup_plans_and_visibility, |store: Store| async move {
     assert!(matches!(
         store.create_signup(&f.customer, &f.signup, at(6)).await,
         Err(StoreError::Conflict {
-            what: "signup.exists"
+            what: codes::SIGNUP_EXISTS
         })
     ));
     assert_not_found(store.create_signup(&f.other, &f.signup, at(6)).await);
@@ -472,7 +474,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "member.review_changed"
+                what: codes::MEMBER_REVIEW_CHANGED
             })
         ));
         assert_not_found(store.email(stale.email.id).await);
@@ -604,7 +606,7 @@ on_both_backends!(
                 .set_plan_end(&f.customer, f.mailbox.id, None, Some(at(50)), None, at(41))
                 .await,
             Err(StoreError::Conflict {
-                what: "plan.changed"
+                what: codes::PLAN_CHANGED
             })
         ));
         // Past the end: not due, and a period from the end on is refused.
@@ -627,7 +629,9 @@ on_both_backends!(
                     at(31 + month),
                 )
                 .await,
-            Err(StoreError::Conflict { what: "plan.ended" })
+            Err(StoreError::Conflict {
+                what: codes::PLAN_ENDED
+            })
         ));
         assert_eq!(store.last_plan_period(f.mailbox.id).await.unwrap(), Some(0));
         // Ended: listed once for closing, until the mailbox is closed.
@@ -708,7 +712,7 @@ on_both_backends!(
                 )
                 .await,
             Err(StoreError::Conflict {
-                what: "plan.already_billed"
+                what: codes::PLAN_ALREADY_BILLED
             })
         ));
         let lines = store

@@ -3,6 +3,8 @@
 //! first, the audit entry in the same transaction, and the history kept
 //! append-only by the database itself.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_domain::letters::{Country, ServiceFees, TariffTable, WeightStep};
 use courrier_store::{SEED_AUTHOR, TariffRecord};
@@ -98,7 +100,7 @@ on_both_backends!(
             matches!(
                 r,
                 Err(StoreError::Conflict {
-                    what: "tariff.changed"
+                    what: codes::TARIFF_CHANGED
                 })
             ),
             "{r:?}"
@@ -162,7 +164,7 @@ on_both_backends!(
             matches!(
                 r,
                 Err(StoreError::Refused {
-                    what: "tariff.currency_fixed"
+                    what: codes::TARIFF_CURRENCY_FIXED
                 })
             ),
             "{r:?}"
@@ -210,7 +212,7 @@ on_both_backends!(
                     saved += 1;
                 }
                 Err(StoreError::Conflict {
-                    what: "tariff.changed",
+                    what: codes::TARIFF_CHANGED,
                 }) => {}
                 Err(e) => panic!("unexpected error: {e:?}"),
             }

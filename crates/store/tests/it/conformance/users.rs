@@ -137,7 +137,7 @@ on_both_backends!(users_roles_and_last_manager, |store: Store| async move {
         matches!(
             demote,
             Err(StoreError::Refused {
-                what: "user.last_manager"
+                what: courrier_domain::codes::USER_LAST_MANAGER
             })
         ),
         "{demote:?}"
@@ -147,7 +147,7 @@ on_both_backends!(users_roles_and_last_manager, |store: Store| async move {
         matches!(
             remove,
             Err(StoreError::Refused {
-                what: "user.last_manager"
+                what: courrier_domain::codes::USER_LAST_MANAGER
             })
         ),
         "{remove:?}"
@@ -189,7 +189,7 @@ on_both_backends!(users_roles_and_last_manager, |store: Store| async move {
         matches!(
             demote,
             Err(StoreError::Refused {
-                what: "user.last_manager"
+                what: courrier_domain::codes::USER_LAST_MANAGER
             })
         ),
         "{demote:?}"
@@ -234,7 +234,7 @@ on_both_backends!(
                 match t.await.unwrap() {
                     Ok(()) => {}
                     Err(StoreError::Refused {
-                        what: "user.last_manager",
+                        what: courrier_domain::codes::USER_LAST_MANAGER,
                     }) => refused += 1,
                     Err(e) => panic!("unexpected error: {e:?}"),
                 }
@@ -277,7 +277,7 @@ on_both_backends!(
                 matches!(
                     r,
                     Err(StoreError::Refused {
-                        what: "user.role_changed"
+                        what: courrier_domain::codes::USER_ROLE_CHANGED
                     })
                 ),
                 "{r:?}"
@@ -303,7 +303,7 @@ on_both_backends!(users_duplicate_email, |store: Store| async move {
         matches!(
             same_org,
             Err(StoreError::Conflict {
-                what: "user.email_taken"
+                what: courrier_domain::codes::USER_EMAIL_TAKEN
             })
         ),
         "{same_org:?}"
@@ -319,7 +319,7 @@ on_both_backends!(users_duplicate_email, |store: Store| async move {
         matches!(
             other_org,
             Err(StoreError::Conflict {
-                what: "user.email_taken"
+                what: courrier_domain::codes::USER_EMAIL_TAKEN
             })
         ),
         "{other_org:?}"

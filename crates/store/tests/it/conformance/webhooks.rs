@@ -1,5 +1,7 @@
 //! Webhook endpoints and their delivery log, on both backends.
 
+use courrier_domain::codes;
+
 use super::*;
 use courrier_store::{DeliveryError, DeliveryState, WebhookEvent, WebhookRecord};
 
@@ -307,7 +309,7 @@ on_both_backends!(
                 .list_webhook_deliveries(&a, None, Some("junk"), 10)
                 .await,
             Err(StoreError::Refused {
-                what: "cursor.invalid"
+                what: codes::CURSOR_INVALID
             })
         ));
 
@@ -397,7 +399,7 @@ on_both_backends!(
         assert!(matches!(
             store.create_webhook(&a, &third, 2, at(3)).await,
             Err(StoreError::Refused {
-                what: "webhook.limit"
+                what: codes::WEBHOOK_LIMIT
             })
         ));
         store.disable_webhook(&a, one.id, "", at(4)).await.unwrap();

@@ -353,7 +353,7 @@ mod tests {
             Err(AppError::Findings(list)) => {
                 assert_eq!(
                     list.first().map(|i| i.code),
-                    Some("letter.background_scope_unknown")
+                    Some(courrier_domain::codes::LETTER_BACKGROUND_SCOPE_UNKNOWN)
                 );
             }
             other => panic!("{other:?}"),

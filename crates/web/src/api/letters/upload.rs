@@ -61,7 +61,7 @@ pub(super) fn parse_background_scope(raw: &str) -> Result<BackgroundScope, Inval
         "all" | "all_pages" => Ok(BackgroundScope::AllPages),
         other => Err(Invalid::new(
             "background_scope",
-            "letter.background_scope_unknown",
+            courrier_domain::codes::LETTER_BACKGROUND_SCOPE_UNKNOWN,
             format!("'{other}' is not first or all"),
         )),
     }
@@ -96,7 +96,7 @@ pub fn letter_input_with_files(
     if backgrounds.next().is_some() {
         errors.push(Invalid::new(
             "background",
-            "letter.background_twice",
+            courrier_domain::codes::LETTER_BACKGROUND_TWICE,
             "send one letterhead PDF at most",
         ));
     }
@@ -113,7 +113,7 @@ pub fn letter_input_with_files(
         (None, Some(_)) => {
             errors.push(Invalid::new(
                 "background_scope",
-                "letter.background_missing",
+                courrier_domain::codes::LETTER_BACKGROUND_MISSING,
                 "a background scope was given without a letterhead PDF: send it in a part named 'background', or leave the scope out",
             ));
             None
@@ -235,7 +235,7 @@ pub(super) async fn read_upload(
         let file = form.file.filter(|f| !f.is_empty()).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "upload.file_missing",
+                courrier_domain::codes::UPLOAD_FILE_MISSING,
                 "send the PDF in a part named 'file'",
             )
             .with_field("file")
@@ -247,14 +247,14 @@ pub(super) async fn read_upload(
     if !is_pdf {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the letter as 'multipart/form-data' with a 'file' part, or as 'application/pdf' bytes with the options in the query string",
         ));
     }
     if body.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "upload.file_missing",
+            courrier_domain::codes::UPLOAD_FILE_MISSING,
             "the request body holds no PDF",
         )
         .with_field("file"));

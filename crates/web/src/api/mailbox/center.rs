@@ -62,7 +62,7 @@ pub async fn deliver(
     let missing = || {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "upload.file_missing",
+            courrier_domain::codes::UPLOAD_FILE_MISSING,
             "send the PDF as 'application/pdf' bytes or in a multipart part named 'file'",
         )
         .with_field("file")
@@ -92,7 +92,7 @@ pub async fn deliver(
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the PDF as 'application/pdf' bytes, or as 'multipart/form-data' with a 'file' part",
         ));
     };
@@ -113,7 +113,7 @@ pub async fn deliver(
         (Some(raw), _) => DeliveryRecipient::Org(raw.parse::<OrgId>().map_err(|_| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "delivery.recipient_invalid",
+                courrier_domain::codes::DELIVERY_RECIPIENT_INVALID,
                 "recipient_org is not an organisation id",
             )
             .with_field("recipient_org")
@@ -122,7 +122,7 @@ pub async fn deliver(
         (None, true) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "delivery.recipient_missing",
+                courrier_domain::codes::DELIVERY_RECIPIENT_MISSING,
                 "name the recipient with recipient_org or recipient (address lines)",
             )
             .with_field("recipient"));
@@ -193,7 +193,7 @@ pub async fn complete_scan(
     if !is_multipart(&parts) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
+            courrier_domain::codes::REQUEST_UNSUPPORTED_MEDIA_TYPE,
             "send the scan as 'multipart/form-data' with one or more 'file' parts",
         ));
     }

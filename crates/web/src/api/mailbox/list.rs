@@ -53,7 +53,7 @@ pub fn item_filter(
             Some(o) => filter.order = o,
             None => errors.push(Invalid::new(
                 "order",
-                "search.order_invalid",
+                courrier_domain::codes::SEARCH_ORDER_INVALID,
                 "order is newest or relevance",
             )),
         }
@@ -82,7 +82,7 @@ pub fn action_from(
         if lines.is_empty() {
             return Err(AppError::Invalid(Invalid::new(
                 "address",
-                "mail.forward_address_missing",
+                courrier_domain::codes::MAIL_FORWARD_ADDRESS_MISSING,
                 "a forward needs an address",
             )));
         }

@@ -179,7 +179,7 @@ pub async fn record_count(
         Ok(n) => st.app.record_carrier_count(&s.actor, loc.id, n).await,
         Err(_) => Err(invalid(
             "pieces",
-            "mail.count_invalid",
+            courrier_domain::codes::MAIL_COUNT_INVALID,
             "give the number of pieces from the carrier, such as 42",
         )),
     };

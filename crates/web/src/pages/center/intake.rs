@@ -134,15 +134,21 @@ pub(super) fn intake_input(form: &UploadForm) -> Result<IntakeInput, AppError> {
     let get = |n: &str| form.field(n).unwrap_or("").trim().to_string();
     let recipient = match get("recipient").as_str() {
         "" | "unlisted" => Recipient::Unlisted(get("unlisted_name")),
-        member => Recipient::Member(
-            member
-                .parse::<uuid::Uuid>()
-                .map_err(|_| invalid("recipient", "mail.member_invalid", "choose a recipient"))?,
-        ),
+        member => Recipient::Member(member.parse::<uuid::Uuid>().map_err(|_| {
+            invalid(
+                "recipient",
+                courrier_domain::codes::MAIL_MEMBER_INVALID,
+                "choose a recipient",
+            )
+        })?),
     };
-    let weight: u32 = get("weight")
-        .parse()
-        .map_err(|_| invalid("weight", "mail.weight_invalid", "give the weight in grams"))?;
+    let weight: u32 = get("weight").parse().map_err(|_| {
+        invalid(
+            "weight",
+            courrier_domain::codes::MAIL_WEIGHT_INVALID,
+            "give the weight in grams",
+        )
+    })?;
     let mut contents = ContentFlags::NONE;
     for (_, v) in form.fields.iter().filter(|(k, _)| k == "content") {
         contents = contents.with(ContentFlag::parse(v.trim())?);

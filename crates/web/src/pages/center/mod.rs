@@ -73,7 +73,7 @@ fn review_since(m: &courrier_store::MemberRecord) -> Timestamp {
 /// How far back the pickup counter looks for a customer's items.
 const PICKUP_LOOKBACK_SECS: i64 = 90 * 86_400;
 
-fn invalid(field: &'static str, code: &'static str, message: &str) -> AppError {
+fn invalid(field: &'static str, code: courrier_domain::Code, message: &str) -> AppError {
     AppError::Invalid(Invalid::new(field, code, message))
 }
 
@@ -100,10 +100,9 @@ async fn location(
                 .find(|l| l.id == id)
                 .ok_or(AppError::NotFound)
         }
-        None => all
-            .into_iter()
-            .next()
-            .ok_or(AppError::Refused("mail.location_invalid")),
+        None => all.into_iter().next().ok_or(AppError::Refused(
+            courrier_domain::codes::MAIL_LOCATION_INVALID,
+        )),
     }
 }
 

@@ -159,7 +159,7 @@ pub async fn create_pickup(
         }
         None => Err(invalid(
             "fees",
-            "mail.pickup_invalid",
+            courrier_domain::codes::MAIL_PICKUP_INVALID,
             "give the fees, such as 2.50",
         )),
     };

@@ -98,7 +98,7 @@ pub async fn review_member(
         _ => {
             let e = ApiError::from(invalid(
                 "event",
-                "mail.review_invalid",
+                courrier_domain::codes::MAIL_REVIEW_INVALID,
                 "approve, send back or reject",
             ));
             return reviews_view(&st, &s, &loc, vec![l.error(&e)], None, e.status).await;

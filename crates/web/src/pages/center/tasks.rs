@@ -132,7 +132,7 @@ pub(super) fn completion(
                 .ok_or_else(|| {
                     invalid(
                         "file",
-                        "upload.file_missing",
+                        courrier_domain::codes::UPLOAD_FILE_MISSING,
                         "choose the scan (a PDF or an image)",
                     )
                 })?,
@@ -141,7 +141,7 @@ pub(super) fn completion(
             let retail = parse_amount(&get("retail")).ok_or_else(|| {
                 invalid(
                     "retail",
-                    "mail.price_invalid",
+                    courrier_domain::codes::MAIL_PRICE_INVALID,
                     "give the shipping price, such as 7.00",
                 )
             })?;
@@ -150,7 +150,7 @@ pub(super) fn completion(
                 p => p.parse().map_err(|_| {
                     invalid(
                         "markup_pct",
-                        "mail.price_invalid",
+                        courrier_domain::codes::MAIL_PRICE_INVALID,
                         "give the markup in percent of retail, such as 120",
                     )
                 })?,
@@ -168,7 +168,7 @@ pub(super) fn completion(
         _ => {
             return Err(invalid(
                 "completion",
-                "mail.completion_mismatch",
+                courrier_domain::codes::MAIL_COMPLETION_MISMATCH,
                 "choose how the task was done",
             ));
         }

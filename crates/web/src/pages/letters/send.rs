@@ -61,7 +61,7 @@ pub async fn upload(
     let Some(pdf) = form.file.as_ref().filter(|f| !f.is_empty()) else {
         let e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "upload.file_missing",
+            courrier_domain::codes::UPLOAD_FILE_MISSING,
             "choose a PDF file",
         )
         .with_field("file");

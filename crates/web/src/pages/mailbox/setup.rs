@@ -120,7 +120,7 @@ pub async fn set_scan_retention(
         t => t.parse::<u32>().map(Some).map_err(|_| {
             AppError::Invalid(courrier_domain::Invalid::new(
                 "scan_days",
-                "mail.retention_invalid",
+                courrier_domain::codes::MAIL_RETENTION_INVALID,
                 "give a whole number of days from 1 to 3650, or leave it empty to keep scans",
             ))
         }),
@@ -178,7 +178,7 @@ pub async fn open_mailbox(
         }
         Err(_) => Err(AppError::Invalid(courrier_domain::Invalid::new(
             "activation_date",
-            "date.invalid",
+            courrier_domain::codes::DATE_INVALID,
             "give the activation date as a date, such as 2026-01-31",
         ))),
     };

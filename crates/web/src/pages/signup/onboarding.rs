@@ -270,7 +270,7 @@ pub async fn change_plan(
         "cancel" => {
             let e = AppError::Invalid(Invalid::new(
                 "confirm",
-                "plan.confirm_required",
+                courrier_domain::codes::PLAN_CONFIRM_REQUIRED,
                 "tick the box to confirm that the mailbox closes at the end of the plan",
             ));
             onboarding_outcome::<()>(&st, &s, Err(e), "").await
@@ -282,7 +282,7 @@ pub async fn change_plan(
         _ => {
             let e = AppError::Invalid(Invalid::new(
                 "action",
-                "plan.action_invalid",
+                courrier_domain::codes::PLAN_ACTION_INVALID,
                 "choose cancel or keep",
             ));
             onboarding_outcome::<()>(&st, &s, Err(e), "").await

@@ -73,7 +73,7 @@ pub(super) async fn plans_view(
     let Some(current) = current else {
         return fail_in(
             Chrome::signed_in(s, "center", path),
-            AppError::Refused("mail.location_invalid"),
+            AppError::Refused(courrier_domain::codes::MAIL_LOCATION_INVALID),
         );
     };
     let page = PlansPage {
