@@ -110,12 +110,8 @@ async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
                 .unwrap_or_else(|| "Courrier <noreply@localhost>".into());
             Mailer::smtp(url, &from)?
         }
-        None => {
-            tracing::warn!(
-                "smtp_url is not set: e-mails stay in the outbox marked failed (see the platform page)"
-            );
-            Mailer::NotConfigured
-        }
+        // Said once, at info, when the first e-mail would go (app::email).
+        None => Mailer::NotConfigured,
     };
     let scanner =
         VirusScanner::from_config(cfg.clamd.as_deref()).context("clamd (COURRIER_CLAMD)")?;
