@@ -238,7 +238,7 @@ impl App {
         message: EmailMessage,
         now: courrier_domain::Timestamp,
     ) -> (EmailRecord, courrier_store::NewJob) {
-        let id = uuid::Uuid::new_v4();
+        let id = courrier_domain::EmailId::random();
         let record = EmailRecord {
             id,
             to: to.clone(),
@@ -259,7 +259,7 @@ impl App {
         &self,
         to: &EmailAddress,
         message: EmailMessage,
-    ) -> Result<uuid::Uuid> {
+    ) -> Result<courrier_domain::EmailId> {
         let now = self.now();
         let (record, job) = self.outbox_email(to, message, now);
         self.store.enqueue_email(&record, &job, now).await?;
@@ -268,8 +268,14 @@ impl App {
 }
 
 /// The job that sends the outbox message `email`, due at `at`.
-pub(crate) fn delivery_job(email: uuid::Uuid, at: courrier_domain::Timestamp) -> NewJob {
-    JobKind::DeliverEmail { email }.to_job(at)
+pub(crate) fn delivery_job(
+    email: courrier_domain::EmailId,
+    at: courrier_domain::Timestamp,
+) -> NewJob {
+    JobKind::DeliverEmail {
+        email: email.as_uuid(),
+    }
+    .to_job(at)
 }
 
 impl App {
@@ -277,7 +283,7 @@ impl App {
     /// longer pending; `last_attempt` records a temporary failure as final.
     pub(crate) async fn deliver_email_job(
         &self,
-        email: uuid::Uuid,
+        email: courrier_domain::EmailId,
         last_attempt: bool,
     ) -> Result<Outcome> {
         let record = self.store.email(email).await?;
@@ -338,7 +344,10 @@ impl App {
     }
 
     /// Marks a message failed when its delivery job gives up.
-    pub(crate) async fn email_delivery_gave_up(&self, email: uuid::Uuid) -> Result<()> {
+    pub(crate) async fn email_delivery_gave_up(
+        &self,
+        email: courrier_domain::EmailId,
+    ) -> Result<()> {
         let rec = self.store.email(email).await?;
         if rec.state == EmailState::Pending {
             let err = rec.last_error.unwrap_or_else(|| "gave up".into());

@@ -363,7 +363,7 @@ pub fn report_ready(
 
 impl App {
     /// Where a report is downloaded (sign-in required).
-    pub fn report_link(&self, id: uuid::Uuid) -> String {
+    pub fn report_link(&self, id: courrier_domain::ReportId) -> String {
         format!("{}/reports/{id}.csv", self.settings.public_url)
     }
 
@@ -395,7 +395,7 @@ impl App {
         let org = self.store.org(scope.org()).await?;
         let now = self.now();
         let schedule = ReportScheduleRecord {
-            id: uuid::Uuid::new_v4(),
+            id: courrier_domain::ReportScheduleId::random(),
             org: org.id,
             frequency,
             recipient,
@@ -417,7 +417,11 @@ impl App {
     }
 
     /// Stops a schedule for good.
-    pub async fn disable_report_schedule(&self, actor: &Actor, id: uuid::Uuid) -> Result<()> {
+    pub async fn disable_report_schedule(
+        &self,
+        actor: &Actor,
+        id: courrier_domain::ReportScheduleId,
+    ) -> Result<()> {
         let scope = actor.scope(Permission::OrgSettings)?;
         Ok(self
             .store
@@ -466,7 +470,7 @@ impl App {
         let (document, rows) = self.write_report_csv(&scope, &org, &tz, from, to).await?;
         let now = self.now();
         let report = ReportRecord {
-            id: uuid::Uuid::new_v4(),
+            id: courrier_domain::ReportId::random(),
             org: org.id,
             schedule: None,
             period_from: from,
@@ -508,7 +512,7 @@ impl App {
         })
     }
 
-    pub async fn report(&self, actor: &Actor, id: uuid::Uuid) -> Result<ReportView> {
+    pub async fn report(&self, actor: &Actor, id: courrier_domain::ReportId) -> Result<ReportView> {
         let scope = actor.scope(Permission::OrgSettings)?;
         let report = self.store.report(&scope, id).await?;
         let org = self.store.org(scope.org()).await?;
@@ -516,7 +520,11 @@ impl App {
     }
 
     /// A report's CSV, decrypted.
-    pub async fn report_csv(&self, actor: &Actor, id: uuid::Uuid) -> Result<ReportFile> {
+    pub async fn report_csv(
+        &self,
+        actor: &Actor,
+        id: courrier_domain::ReportId,
+    ) -> Result<ReportFile> {
         let view = self.report(actor, id).await?;
         let scope = actor.scope(Permission::OrgSettings)?;
         let (_, bytes) = self.read_document(&scope, view.report.document).await?;
@@ -619,7 +627,7 @@ impl App {
             .write_report_csv(&scope, &org, &tz, period.from, period.to)
             .await?;
         let report = ReportRecord {
-            id: uuid::Uuid::new_v4(),
+            id: courrier_domain::ReportId::random(),
             org: org.id,
             schedule: Some(schedule.id),
             period_from: period.from,

@@ -95,6 +95,26 @@ id_type!(
     /// A pickup at a mail-center counter.
     PickupId
 );
+id_type!(
+    /// A report of an organisation's letters (a CSV document).
+    ReportId
+);
+id_type!(
+    /// A recurring report of an organisation.
+    ReportScheduleId
+);
+id_type!(
+    /// An e-mail in the outbox.
+    EmailId
+);
+id_type!(
+    /// An automatic rule of a mailbox.
+    MailboxRuleId
+);
+id_type!(
+    /// A member of a mailbox (a person or company whose mail it receives).
+    MemberId
+);
 
 #[cfg(test)]
 mod tests {

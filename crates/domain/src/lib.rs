@@ -23,6 +23,7 @@ pub use codes::Code;
 pub use email::EmailAddress;
 pub use error::Invalid;
 pub use ids::{ApiKeyId, InvitationId, JobId, LetterId, OrgId, RunId, UserId, WebhookId};
+pub use ids::{EmailId, MailboxRuleId, MemberId, ReportId, ReportScheduleId};
 pub use ids::{LocationId, MailItemId, MailboxId, PickupId, TaskId};
 pub use locale::Locale;
 pub use money::{Currency, Money};

@@ -4,7 +4,7 @@
 use crate::jobs::insert_job;
 use crate::row::RowExt;
 use crate::{EmailRecord, EmailState, NewJob, Result, Store, StoreError, on_pool};
-use courrier_domain::{EmailAddress, Timestamp};
+use courrier_domain::{EmailAddress, EmailId, Timestamp};
 
 const EMAIL_COLS: &str = "id, to_address, subject, body_text, body_html, state, attempts, last_error, created_at, sent_at";
 
@@ -61,7 +61,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn email(&self, id: uuid::Uuid) -> Result<EmailRecord> {
+    pub async fn email(&self, id: EmailId) -> Result<EmailRecord> {
         on_pool!(self, |p, d| {
             let r = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {EMAIL_COLS} FROM emails WHERE id = $1"
@@ -77,7 +77,7 @@ impl Store {
     /// Records one delivery attempt and its outcome.
     pub async fn record_email_attempt(
         &self,
-        id: uuid::Uuid,
+        id: EmailId,
         state: EmailState,
         error: Option<&str>,
         now: Timestamp,

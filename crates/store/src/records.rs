@@ -1,8 +1,8 @@
 //! What the store reads and writes: plain records built from domain types.
 
 use courrier_domain::{
-    ApiKeyId, Currency, EmailAddress, InvitationId, JobId, OrgId, OrgKind, Permission, Role,
-    Timestamp, UserId,
+    ApiKeyId, Currency, EmailAddress, EmailId, InvitationId, JobId, OrgId, OrgKind, Permission,
+    Role, Timestamp, UserId,
 };
 
 #[derive(Debug, Clone)]
@@ -157,7 +157,7 @@ impl EmailState {
 
 #[derive(Debug, Clone)]
 pub struct EmailRecord {
-    pub id: uuid::Uuid,
+    pub id: EmailId,
     pub to: EmailAddress,
     pub subject: String,
     pub body_text: String,

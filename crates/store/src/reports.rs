@@ -15,7 +15,7 @@ use crate::row::RowExt;
 use crate::users::paged;
 use crate::{EmailRecord, NewJob, Page, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
-use courrier_domain::{EmailAddress, OrgId, OrgScope, Timestamp};
+use courrier_domain::{EmailAddress, OrgId, OrgScope, ReportId, ReportScheduleId, Timestamp};
 
 /// How often a schedule sends its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,7 +54,7 @@ impl ReportFrequency {
 /// A recurring report of an organisation.
 #[derive(Debug, Clone)]
 pub struct ReportScheduleRecord {
-    pub id: uuid::Uuid,
+    pub id: ReportScheduleId,
     pub org: OrgId,
     pub frequency: ReportFrequency,
     /// Where the link to each report is sent.
@@ -71,10 +71,10 @@ pub struct ReportScheduleRecord {
 /// document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRecord {
-    pub id: uuid::Uuid,
+    pub id: ReportId,
     pub org: OrgId,
     /// The schedule that made it; `None` for a report made on demand.
-    pub schedule: Option<uuid::Uuid>,
+    pub schedule: Option<ReportScheduleId>,
     pub period_from: Timestamp,
     pub period_to: Timestamp,
     /// The CSV, stored encrypted.
@@ -227,7 +227,7 @@ impl Store {
     pub async fn report_schedule(
         &self,
         scope: &OrgScope,
-        id: uuid::Uuid,
+        id: ReportScheduleId,
     ) -> Result<ReportScheduleRecord> {
         on_pool!(self, |p, d| {
             let r = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -268,7 +268,7 @@ impl Store {
     pub async fn disable_report_schedule(
         &self,
         scope: &OrgScope,
-        id: uuid::Uuid,
+        id: ReportScheduleId,
         now: Timestamp,
     ) -> Result<()> {
         let event = AuditEvent::new("report_schedule.disabled", id.to_string(), "");
@@ -323,7 +323,7 @@ impl Store {
     pub async fn advance_report_schedule(
         &self,
         scope: &OrgScope,
-        id: uuid::Uuid,
+        id: ReportScheduleId,
         next_run_at: Timestamp,
     ) -> Result<()> {
         on_pool!(self, |p, d| {
@@ -400,7 +400,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn report(&self, scope: &OrgScope, id: uuid::Uuid) -> Result<ReportRecord> {
+    pub async fn report(&self, scope: &OrgScope, id: ReportId) -> Result<ReportRecord> {
         on_pool!(self, |p, d| {
             let r = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {REPORT_COLS} FROM reports WHERE id = $1 AND org_id = $2"
@@ -418,7 +418,7 @@ impl Store {
     pub async fn scheduled_report_for(
         &self,
         scope: &OrgScope,
-        schedule: uuid::Uuid,
+        schedule: ReportScheduleId,
         period_from: Timestamp,
     ) -> Result<Option<ReportRecord>> {
         on_pool!(self, |p, d| {

@@ -4,7 +4,7 @@
 
 use super::{JobKind, Outcome};
 use crate::{App, Result};
-use courrier_domain::JobId;
+use courrier_domain::{EmailId, JobId};
 use courrier_store::JobRecord;
 
 /// Runs one attempt of `kind`; `last_attempt` when no retry follows.
@@ -17,7 +17,10 @@ pub(super) async fn run(
 ) -> Result<Outcome> {
     let now = app.now();
     match kind {
-        JobKind::DeliverEmail { email } => app.deliver_email_job(*email, last_attempt).await,
+        JobKind::DeliverEmail { email } => {
+            app.deliver_email_job(EmailId::from_uuid(*email), last_attempt)
+                .await
+        }
         JobKind::DeliverWebhook { delivery } => app.deliver_webhook_job(*delivery).await,
         JobKind::CleanupSignInState => app.cleanup_sign_in_state_job(now).await,
         JobKind::ProcessRun { org, run } => app.process_run_job(*org, *run, job, worker).await,
@@ -36,7 +39,9 @@ pub(super) async fn gave_up(app: &App, kind: &JobKind, job: &JobRecord) -> Resul
         JobKind::DeliverWebhook { delivery } => app.webhook_delivery_gave_up(*delivery).await,
         JobKind::OcrItem { item } => app.ocr_gave_up(*item, reason.unwrap_or("gave up")).await,
         JobKind::ProcessRun { org, run } => app.run_gave_up(*org, *run, reason).await,
-        JobKind::DeliverEmail { email } => app.email_delivery_gave_up(*email).await,
+        JobKind::DeliverEmail { email } => {
+            app.email_delivery_gave_up(EmailId::from_uuid(*email)).await
+        }
         JobKind::CleanupSignInState
         | JobKind::PurgeLetterDocuments
         | JobKind::MailboxUpkeep

@@ -25,7 +25,7 @@ pub const MAX_ENVELOPE_BYTES: usize = 15 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recipient {
     /// A member found in [`App::location_recipients`].
-    Member(uuid::Uuid),
+    Member(courrier_domain::MemberId),
     /// A name not on the location's list: the item is refused.
     Unlisted(String),
 }

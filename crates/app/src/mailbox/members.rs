@@ -98,7 +98,7 @@ impl App {
         }
         let now = self.now();
         let member = MemberRecord {
-            id: uuid::Uuid::new_v4(),
+            id: courrier_domain::MemberId::random(),
             mailbox: mailbox.id,
             org: scope.org(),
             location: location.id,
@@ -157,7 +157,7 @@ impl App {
     pub async fn member_for_review(
         &self,
         actor: &Actor,
-        member: uuid::Uuid,
+        member: courrier_domain::MemberId,
     ) -> Result<MemberRecord> {
         let (scope, access, _) = self.reviewer(actor)?;
         Ok(self.store.member(&scope, access, member).await?)
@@ -170,7 +170,7 @@ impl App {
     pub async fn review_mailbox_member(
         &self,
         actor: &Actor,
-        member: uuid::Uuid,
+        member: courrier_domain::MemberId,
         event: ReviewEvent,
         note: &str,
     ) -> Result<MemberRecord> {
@@ -241,7 +241,7 @@ impl App {
     pub async fn member_history(
         &self,
         actor: &Actor,
-        member: uuid::Uuid,
+        member: courrier_domain::MemberId,
     ) -> Result<Vec<MemberReviewRecord>> {
         let (scope, access, _) = self.reviewer(actor)?;
         Ok(self.store.member_history(&scope, access, member).await?)
@@ -284,7 +284,7 @@ impl App {
             ));
         }
         let mut record = RuleRecord {
-            id: uuid::Uuid::new_v4(),
+            id: courrier_domain::MailboxRuleId::random(),
             mailbox: mailbox.id,
             org: scope.org(),
             position: 0,
@@ -313,7 +313,11 @@ impl App {
             .collect()
     }
 
-    pub async fn delete_mailbox_rule(&self, actor: &Actor, rule: uuid::Uuid) -> Result<()> {
+    pub async fn delete_mailbox_rule(
+        &self,
+        actor: &Actor,
+        rule: courrier_domain::MailboxRuleId,
+    ) -> Result<()> {
         let scope = actor.scope(Permission::MailboxAct)?;
         Ok(self.store.delete_rule(&scope, rule, self.now()).await?)
     }

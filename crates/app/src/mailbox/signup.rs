@@ -572,7 +572,11 @@ impl App {
 
     /// Refuses a caller without `mailbox.act`, and a member not of its
     /// organisation as `NotFound`: checked before an upload is read.
-    pub async fn member_for_upload(&self, actor: &Actor, member: uuid::Uuid) -> Result<()> {
+    pub async fn member_for_upload(
+        &self,
+        actor: &Actor,
+        member: courrier_domain::MemberId,
+    ) -> Result<()> {
         let scope = actor.scope(Permission::MailboxAct)?;
         let member = self
             .store
@@ -589,7 +593,7 @@ impl App {
     pub async fn upload_member_document(
         &self,
         actor: &Actor,
-        member: uuid::Uuid,
+        member: courrier_domain::MemberId,
         kind: IdentityDocumentKind,
         side: DocumentSide,
         file_name: &str,
@@ -660,7 +664,7 @@ impl App {
     pub async fn member_documents(
         &self,
         actor: &Actor,
-        member: uuid::Uuid,
+        member: courrier_domain::MemberId,
     ) -> Result<Vec<MemberDocumentRecord>> {
         let (scope, access, _) = self.reviewer(actor)?;
         Ok(self.store.member_documents(&scope, access, member).await?)
@@ -685,7 +689,7 @@ impl App {
     pub async fn submit_mailbox_member(
         &self,
         actor: &Actor,
-        member: uuid::Uuid,
+        member: courrier_domain::MemberId,
     ) -> Result<MemberRecord> {
         let scope = actor.scope(Permission::MailboxAct)?;
         let current = self
@@ -705,7 +709,7 @@ impl App {
         &self,
         scope: &OrgScope,
         access: MemberAccess,
-        member: uuid::Uuid,
+        member: courrier_domain::MemberId,
     ) -> Result<()> {
         if self
             .store
@@ -794,7 +798,11 @@ impl App {
     }
 
     /// A member with its documents, for its customer and its reviewers.
-    pub async fn member_file(&self, actor: &Actor, member: uuid::Uuid) -> Result<MemberFile> {
+    pub async fn member_file(
+        &self,
+        actor: &Actor,
+        member: courrier_domain::MemberId,
+    ) -> Result<MemberFile> {
         let (scope, access, _) = self.reviewer(actor)?;
         let member = self.store.member(&scope, access, member).await?;
         let documents = self
@@ -805,7 +813,11 @@ impl App {
     }
 
     /// The sign-up a member belongs to, for its reviewers.
-    pub async fn signup_of_member(&self, actor: &Actor, member: uuid::Uuid) -> Result<MailboxId> {
+    pub async fn signup_of_member(
+        &self,
+        actor: &Actor,
+        member: courrier_domain::MemberId,
+    ) -> Result<MailboxId> {
         let (scope, access, _) = self.reviewer(actor)?;
         let member = self.store.member(&scope, access, member).await?;
         self.store.signup(&scope, access, member.mailbox).await?;

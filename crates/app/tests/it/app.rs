@@ -157,7 +157,9 @@ async fn smtp_delivery_through_a_real_server(backend: Backend) {
     assert_eq!(done.len(), 1);
     assert_eq!(
         JobKind::parse(&done[0].kind, &done[0].payload).unwrap(),
-        JobKind::DeliverEmail { email: email_id }
+        JobKind::DeliverEmail {
+            email: email_id.as_uuid()
+        }
     );
     assert_eq!(done[0].attempts, 1);
 
@@ -192,7 +194,9 @@ async fn email_retries_with_backoff_then_dead_letter(backend: Backend) {
     let job_id = queued[0].id;
     assert_eq!(
         JobKind::parse(&queued[0].kind, &queued[0].payload).unwrap(),
-        JobKind::DeliverEmail { email: email_id }
+        JobKind::DeliverEmail {
+            email: email_id.as_uuid()
+        }
     );
     let max = queued[0].max_attempts;
     assert_eq!(max, 8);
@@ -1745,7 +1749,9 @@ async fn password_reset(backend: Backend) {
     let queued = jobs_in(&env, JobState::Queued, "email.deliver").await;
     assert!(
         queued.iter().any(|j| JobKind::parse(&j.kind, &j.payload)
-            == Ok(JobKind::DeliverEmail { email: email.id })),
+            == Ok(JobKind::DeliverEmail {
+                email: email.id.as_uuid()
+            })),
         "delivery job queued"
     );
     let prefix = format!("{PUBLIC_URL}/password-reset/");

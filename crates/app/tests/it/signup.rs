@@ -946,7 +946,7 @@ async fn a_sign_up_failing_half_way_leaves_nothing(backend: Backend) {
     assert!(app.store.list_mailboxes(&system).await.unwrap().is_empty());
     // With a fresh e-mail id the same sign-up goes through whole.
     let mut fixed = account.clone();
-    fixed.email.id = uuid::Uuid::new_v4();
+    fixed.email.id = courrier_domain::EmailId::random();
     app.store
         .create_signup_account(&system, &system, &fixed, now)
         .await
@@ -975,7 +975,11 @@ async fn plan_lines(app: &courrier_app::App, customer: &Actor) -> usize {
 
 /// A member of the customer's location mailbox, approved (the plan's first
 /// period is billed then).
-async fn approved_member(w: &World, customer: &Actor, mailbox: MailboxId) -> uuid::Uuid {
+async fn approved_member(
+    w: &World,
+    customer: &Actor,
+    mailbox: MailboxId,
+) -> courrier_domain::MemberId {
     let app = &w.env.app;
     let member = app
         .add_mailbox_member(

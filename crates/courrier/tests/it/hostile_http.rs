@@ -79,7 +79,7 @@ fn good_letter() -> Vec<u8> {
 /// A customer in onboarding at the demo site: signed up, activated, with
 /// one member. Returns the customer (an app actor, and signed in over
 /// HTTP) and the member.
-async fn onboarding_member(srv: &Server) -> (Actor, Browser, uuid::Uuid) {
+async fn onboarding_member(srv: &Server) -> (Actor, Browser, courrier_domain::MemberId) {
     use courrier_app::mailbox::{NewSignup, SignupOutcome};
     let email = "hostile@kiosque.test";
     let location = srv.app.signup_offers().await.unwrap()[0].location.id;

@@ -1453,7 +1453,10 @@ async fn postgres_exactly_once_jobs_across_two_processes() {
     drop(db);
 }
 
-async fn srv_email(app: &courrier_app::App, id: uuid::Uuid) -> courrier_store::EmailRecord {
+async fn srv_email(
+    app: &courrier_app::App,
+    id: courrier_domain::EmailId,
+) -> courrier_store::EmailRecord {
     app.store.email(id).await.unwrap()
 }
 

@@ -62,7 +62,7 @@ pub struct MailItemRecord {
     /// Where it was logged; `None` for a digital delivery.
     pub location: Option<LocationId>,
     /// The member it was addressed to, when logged at a location.
-    pub member: Option<uuid::Uuid>,
+    pub member: Option<courrier_domain::MemberId>,
     /// The recipient as the clerk or the sender named it.
     pub recipient_name: String,
     /// The integrated sender of a digital delivery.

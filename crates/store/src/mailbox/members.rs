@@ -12,7 +12,7 @@ use crate::signup::{SignupEmail, link_signup_email};
 use crate::{Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::mailbox::{CustomerReview, MailboxState};
-use courrier_domain::{LocationId, MailboxId, OrgId, OrgScope, Timestamp};
+use courrier_domain::{LocationId, MailboxId, MemberId, OrgId, OrgScope, Timestamp};
 use sqlx::Row;
 
 /// Person or company allowed to receive mail.
@@ -42,7 +42,7 @@ impl MemberKind {
 /// A person or company who may receive mail of a mailbox at a location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRecord {
-    pub id: uuid::Uuid,
+    pub id: MemberId,
     pub mailbox: MailboxId,
     /// The customer.
     pub org: OrgId,
@@ -170,7 +170,7 @@ impl Store {
         &self,
         scope: &OrgScope,
         access: MemberAccess,
-        id: uuid::Uuid,
+        id: MemberId,
     ) -> Result<MemberRecord> {
         on_pool!(self, |p, d| {
             let r = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -226,7 +226,7 @@ impl Store {
         &self,
         scope: &OrgScope,
         access: MemberAccess,
-        id: uuid::Uuid,
+        id: MemberId,
         from: CustomerReview,
         to: CustomerReview,
         event_name: &str,
@@ -301,7 +301,7 @@ impl Store {
         &self,
         scope: &OrgScope,
         access: MemberAccess,
-        id: uuid::Uuid,
+        id: MemberId,
     ) -> Result<Vec<MemberReviewRecord>> {
         self.member(scope, access, id).await?;
         let mut out = Vec::new();
@@ -369,7 +369,7 @@ impl Store {
         &self,
         scope: &OrgScope,
         location: LocationId,
-        member: uuid::Uuid,
+        member: MemberId,
     ) -> Result<LocationRecipient> {
         self.own_location(scope, location).await?;
         on_pool!(self, |p, d| {

@@ -5,13 +5,13 @@ use crate::audit::audit_scope_in_tx;
 use crate::row::RowExt;
 use crate::{Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
-use courrier_domain::{MailboxId, OrgId, OrgScope, Timestamp};
+use courrier_domain::{MailboxId, MailboxRuleId, OrgId, OrgScope, Timestamp};
 
 /// An automatic rule of a mailbox, serialised: the use cases parse it into
 /// a `courrier_domain::mailbox::Rule`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleRecord {
-    pub id: uuid::Uuid,
+    pub id: MailboxRuleId,
     pub mailbox: MailboxId,
     pub org: OrgId,
     /// 1-based order; set by the store on creation.
@@ -116,7 +116,7 @@ impl Store {
     pub async fn delete_rule(
         &self,
         scope: &OrgScope,
-        id: uuid::Uuid,
+        id: MailboxRuleId,
         now: Timestamp,
     ) -> Result<()> {
         let event = AuditEvent::new("mailbox.rule_deleted", id.to_string(), "");

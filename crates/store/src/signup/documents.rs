@@ -6,14 +6,14 @@ use crate::users::parse_id;
 use crate::{MemberAccess, Result, Store, StoreError, on_pool};
 use courrier_domain::audit::AuditEvent;
 use courrier_domain::mailbox::{DocumentSide, IdentityDocumentKind};
-use courrier_domain::{MailboxId, OrgId, OrgScope, Timestamp};
+use courrier_domain::{MailboxId, MemberId, OrgId, OrgScope, Timestamp};
 use sqlx::Row;
 
 /// An identity document of a member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberDocumentRecord {
     pub id: uuid::Uuid,
-    pub member: uuid::Uuid,
+    pub member: MemberId,
     /// The customer, whose key seals the file.
     pub org: OrgId,
     /// The encrypted document.
@@ -106,7 +106,7 @@ impl Store {
         &self,
         scope: &OrgScope,
         access: MemberAccess,
-        member: uuid::Uuid,
+        member: MemberId,
     ) -> Result<Vec<MemberDocumentRecord>> {
         self.member(scope, access, member).await?;
         let mut out = Vec::new();
@@ -151,7 +151,7 @@ impl Store {
         &self,
         scope: &OrgScope,
         mailbox: MailboxId,
-    ) -> Result<Vec<(uuid::Uuid, i64)>> {
+    ) -> Result<Vec<(MemberId, i64)>> {
         let mut out = Vec::new();
         on_pool!(self, |p, d| {
             let rows = sqlx::query(

@@ -135,7 +135,7 @@ pub async fn disable_schedule(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id: uuid::Uuid = parse_path_id(&id)?;
+    let id: courrier_domain::ReportScheduleId = parse_path_id(&id)?;
     st.app.disable_report_schedule(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -182,7 +182,7 @@ pub async fn get_report(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let id: uuid::Uuid = parse_path_id(&id)?;
+    let id: courrier_domain::ReportId = parse_path_id(&id)?;
     Ok(csv_response(st.app.report_csv(&actor, id).await?))
 }
 

@@ -74,7 +74,7 @@ pub async fn list_documents(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<MemberDocumentOut>>> {
-    let member: uuid::Uuid = parse_path_id(&id)?;
+    let member: courrier_domain::MemberId = parse_path_id(&id)?;
     let docs = st.app.member_documents(&actor, member).await?;
     Ok(Json(docs.into_iter().map(Into::into).collect()))
 }
@@ -97,7 +97,7 @@ pub async fn upload_document(
     Path(id): Path<String>,
     req: Request,
 ) -> ApiResult<(StatusCode, Json<MemberDocumentOut>)> {
-    let member: uuid::Uuid = parse_path_id(&id)?;
+    let member: courrier_domain::MemberId = parse_path_id(&id)?;
     // Refused, or another organisation's member not found, before the upload is read.
     st.app.member_for_upload(&actor, member).await?;
     let (parts, body) = read_request(req).await?;

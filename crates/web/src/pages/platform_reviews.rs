@@ -174,7 +174,7 @@ pub async fn decide(
     if let Some(refused) = refuse_non_platform(&s) {
         return refused;
     }
-    let Ok(member) = id.parse::<uuid::Uuid>() else {
+    let Ok(member) = id.parse::<courrier_domain::MemberId>() else {
         return REVIEWS.fail(&s, AppError::NotFound);
     };
     let l = L(s.locale);

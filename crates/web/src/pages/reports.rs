@@ -206,7 +206,7 @@ pub async fn disable_schedule(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    let Ok(id) = id.parse::<uuid::Uuid>() else {
+    let Ok(id) = id.parse::<courrier_domain::ReportScheduleId>() else {
         return REPORTS.fail(&s, AppError::NotFound);
     };
     match st.app.disable_report_schedule(&s.actor, id).await {
@@ -246,7 +246,7 @@ pub async fn download(
 ) -> Response {
     let Some(id) = file
         .strip_suffix(".csv")
-        .and_then(|id| id.parse::<uuid::Uuid>().ok())
+        .and_then(|id| id.parse::<courrier_domain::ReportId>().ok())
     else {
         return REPORTS.fail(&s, AppError::NotFound);
     };

@@ -22,7 +22,7 @@ on_both_backends!(emails_outbox, |store: Store| async move {
     assert_eq!(stored.attempts, 0);
     assert_eq!(stored.created_at, at(10));
     assert_eq!(stored.sent_at, None);
-    assert_not_found(store.email(uuid::Uuid::new_v4()).await);
+    assert_not_found(store.email(courrier_domain::EmailId::random()).await);
 
     let j = store
         .claim_job("mailer", at(10), at(40))

@@ -50,7 +50,7 @@ fn mailbox(org: OrgId, location: Option<LocationId>, address: &[&str]) -> Mailbo
 
 fn member(mailbox: &MailboxRecord, location: LocationId, name: &str) -> MemberRecord {
     MemberRecord {
-        id: uuid::Uuid::new_v4(),
+        id: courrier_domain::MemberId::random(),
         mailbox: mailbox.id,
         org: mailbox.org,
         location,
@@ -1138,7 +1138,7 @@ on_both_backends!(mailbox_rules_in_order, |store: Store| async move {
     let (org, scope, mb, _, _) = setup(&store).await;
     let (_, stranger) = new_org(&store, "Stranger").await;
     let rule = |condition: &str, action: &str| RuleRecord {
-        id: uuid::Uuid::new_v4(),
+        id: courrier_domain::MailboxRuleId::random(),
         mailbox: mb.id,
         org,
         position: 0,

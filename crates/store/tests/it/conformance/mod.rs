@@ -203,7 +203,7 @@ fn session(token_hash: &str, user: UserId, expires_at: Timestamp) -> SessionReco
 
 fn outgoing_email(to: &str, subject: &str) -> EmailRecord {
     EmailRecord {
-        id: uuid::Uuid::new_v4(),
+        id: courrier_domain::EmailId::random(),
         to: email(to),
         subject: subject.to_string(),
         body_text: format!("text of {subject}"),

@@ -14,7 +14,7 @@ use courrier_store::{
 
 fn schedule(frequency: ReportFrequency, to: &str, next_run_at: Timestamp) -> ReportScheduleRecord {
     ReportScheduleRecord {
-        id: uuid::Uuid::new_v4(),
+        id: courrier_domain::ReportScheduleId::random(),
         // Ignored by the store: the scope decides the organisation and author.
         org: OrgId::random(),
         frequency,
@@ -42,14 +42,14 @@ async fn document(store: &Store, scope: &OrgScope) -> uuid::Uuid {
 }
 
 fn report(
-    schedule: Option<uuid::Uuid>,
+    schedule: Option<courrier_domain::ReportScheduleId>,
     document: uuid::Uuid,
     from: i64,
     to: i64,
     created: i64,
 ) -> ReportRecord {
     ReportRecord {
-        id: uuid::Uuid::new_v4(),
+        id: courrier_domain::ReportId::random(),
         org: OrgId::random(),
         schedule,
         period_from: at(from),
@@ -145,7 +145,7 @@ on_both_backends!(
         assert_eq!(back.next_run_at, at(100));
         assert_eq!(back.created_by, "test");
         assert_eq!(back.disabled_at, None);
-        let listed: Vec<uuid::Uuid> = store
+        let listed: Vec<courrier_domain::ReportScheduleId> = store
             .list_report_schedules(&a)
             .await
             .unwrap()
@@ -169,7 +169,7 @@ on_both_backends!(
         );
 
         // Due schedules across organisations, most overdue first.
-        let due: Vec<uuid::Uuid> = store
+        let due: Vec<courrier_domain::ReportScheduleId> = store
             .due_report_schedules(at(80), 10)
             .await
             .unwrap()
@@ -185,7 +185,7 @@ on_both_backends!(
             .advance_report_schedule(&a, daily.id, at(150))
             .await
             .unwrap();
-        let due: Vec<uuid::Uuid> = store
+        let due: Vec<courrier_domain::ReportScheduleId> = store
             .due_report_schedules(at(100), 10)
             .await
             .unwrap()
@@ -208,7 +208,7 @@ on_both_backends!(
                 .disabled_at,
             Some(at(5))
         );
-        let due: Vec<uuid::Uuid> = store
+        let due: Vec<courrier_domain::ReportScheduleId> = store
             .due_report_schedules(at(1000), 10)
             .await
             .unwrap()

@@ -90,7 +90,7 @@ async fn fixture(store: &Store) -> Fixture {
 
 fn draft_member(f: &Fixture, name: &str) -> MemberRecord {
     MemberRecord {
-        id: uuid::Uuid::new_v4(),
+        id: courrier_domain::MemberId::random(),
         mailbox: f.mailbox.id,
         org: f.customer.org(),
         location: f.location,
@@ -531,7 +531,7 @@ async fn bill_first_month(store: &Store, f: &Fixture) {
 }
 
 /// Submits, pre-approves and approves a member (at 10, 20 and 30 s).
-async fn approve(store: &Store, f: &Fixture, member: uuid::Uuid) {
+async fn approve(store: &Store, f: &Fixture, member: courrier_domain::MemberId) {
     use CustomerReview as R;
     for (from, to, event, secs) in [
         (R::Draft, R::Submitted, "submit", 10),

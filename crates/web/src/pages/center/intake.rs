@@ -134,7 +134,7 @@ pub(super) fn intake_input(form: &UploadForm) -> Result<IntakeInput, AppError> {
     let get = |n: &str| form.field(n).unwrap_or("").trim().to_string();
     let recipient = match get("recipient").as_str() {
         "" | "unlisted" => Recipient::Unlisted(get("unlisted_name")),
-        member => Recipient::Member(member.parse::<uuid::Uuid>().map_err(|_| {
+        member => Recipient::Member(member.parse::<courrier_domain::MemberId>().map_err(|_| {
             invalid(
                 "recipient",
                 courrier_domain::codes::MAIL_MEMBER_INVALID,

@@ -79,7 +79,7 @@ pub async fn review_member(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<Fields>,
 ) -> Response {
-    let Ok(member) = id.parse::<uuid::Uuid>() else {
+    let Ok(member) = id.parse::<courrier_domain::MemberId>() else {
         return CENTER.fail(&s, AppError::NotFound);
     };
     // Another organisation's member is not found, whatever the form says.

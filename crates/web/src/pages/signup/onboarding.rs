@@ -212,7 +212,7 @@ pub async fn upload_document(
         Ok(f) => f,
         Err(e) => return error_page(ONBOARDING_SCREEN.chrome(&s), e.status, &e),
     };
-    let Ok(member) = id.parse::<uuid::Uuid>() else {
+    let Ok(member) = id.parse::<courrier_domain::MemberId>() else {
         return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     if let Err(e) = st.app.member_for_upload(&s.actor, member).await {
@@ -244,7 +244,7 @@ pub async fn submit_member(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Fields>,
 ) -> Response {
-    let Ok(member) = id.parse::<uuid::Uuid>() else {
+    let Ok(member) = id.parse::<courrier_domain::MemberId>() else {
         return ONBOARDING_SCREEN.fail(&s, AppError::NotFound);
     };
     let result = st.app.submit_mailbox_member(&s.actor, member).await;

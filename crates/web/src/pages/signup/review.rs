@@ -25,7 +25,7 @@ pub async fn review_page(
     } else {
         "center"
     };
-    let Ok(member) = id.parse::<uuid::Uuid>() else {
+    let Ok(member) = id.parse::<courrier_domain::MemberId>() else {
         return fail_in(Chrome::signed_in(&s, current, &path), AppError::NotFound);
     };
     let l = L(s.locale);
