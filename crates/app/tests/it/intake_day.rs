@@ -545,21 +545,6 @@ async fn missed_digest_is_sent_late_exactly_once(backend: Backend) {
     w.env.close().await;
 }
 
-fn ocr_available() -> bool {
-    let runs = |p: &str, a: &str| {
-        Command::new(p)
-            .arg(a)
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
-    let available = runs("tesseract", "--version");
-    if !available && in_ci() {
-        panic!("tesseract is required in CI");
-    }
-    available
-}
-
 /// Page 1 of `pdf` as a PNG picture at 150 dpi, the way a phone would give
 /// it: in grey, or in colour.
 fn photo(pdf: &[u8], grey: bool) -> Vec<u8> {

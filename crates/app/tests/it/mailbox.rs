@@ -506,26 +506,6 @@ async fn wrong_codes_are_throttled(backend: Backend) {
 
 // ----- intake, scan, OCR, search -----
 
-fn ocr_available() -> bool {
-    let runs = |program: &str, arg: &str| {
-        std::process::Command::new(program)
-            .arg(arg)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok()
-    };
-    let available = runs("tesseract", "--version") && runs("pdftoppm", "-v");
-    assert!(
-        available || !in_ci(),
-        "tesseract and poppler-utils are required in CI (apt-get install -y tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-eng poppler-utils)"
-    );
-    if !available {
-        eprintln!("SKIPPED: OCR part (tesseract or pdftoppm missing)");
-    }
-    available
-}
-
 fn scan_pdf() -> Vec<u8> {
     letters_pdf(
         &[SampleLetter {

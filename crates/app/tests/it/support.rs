@@ -593,6 +593,22 @@ impl Env {
 
 /// Whether the tests run in CI (`CI=true` or `CI=1`), where a missing tool or
 /// service fails the test instead of skipping it.
+/// Whether Tesseract runs here; with `CI=true` its absence fails the test.
+pub fn ocr_available() -> bool {
+    let available = std::process::Command::new("tesseract")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        available || !in_ci(),
+        "tesseract is required in CI (apt-get install -y tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-eng)"
+    );
+    if !available {
+        eprintln!("SKIPPED: OCR part (tesseract missing)");
+    }
+    available
+}
+
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
